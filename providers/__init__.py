@@ -1,1 +1,91 @@
-"""placeholder"""
+"""govcloud providers: the driver protocol and the drivers behind it.
+
+Owns the provider-neutral contract between the control plane and the clouds: the
+``Driver`` protocol, the value types it exchanges (``SystemRef``, ``DesiredResource``,
+``ApplyOutcome``, ``ObservedResource``, ``UsageObservation``, ``HealthReport``,
+``QuotaSet``), the ``ProviderError`` tree (retry semantics live in the type), the
+declarative resource kinds and meters, and the registry that builds a driver from a
+``ProviderConfig``. Drivers: ``simulator`` (in-process, built in), ``openstack``
+(openstacksdk) and ``kubernetes`` (kubernetes client), the last two imported lazily.
+
+This package is a leaf: it imports nothing internal to govcloud. It is the only
+package allowed to import ``openstack``, ``keystoneauth1`` or ``kubernetes``; SDK
+exceptions never cross it (they become ``ProviderError`` with the cause kept).
+"""
+
+from providers.base import Clock, Driver
+from providers.errors import (
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderInvalidRequest,
+    ProviderNotFound,
+    ProviderQuotaExceeded,
+    ProviderUnavailable,
+)
+from providers.kinds import (
+    KINDS,
+    METERS,
+    Column,
+    Meter,
+    ResourceKind,
+    UsageRule,
+    kinds_for_platform,
+    lookup_kind,
+)
+from providers.ordering import dependency_order, run_in_order
+from providers.quantity import parse_quantity, to_decimal
+from providers.types import (
+    TAG_MANAGED,
+    TAG_REQUEST,
+    TAG_SYSTEM,
+    TAG_TENANT,
+    ApplyOutcome,
+    DesiredResource,
+    HealthReport,
+    ObservedResource,
+    QuotaSet,
+    SystemRef,
+    UsageObservation,
+    canonical_spec,
+    managed_identity,
+    spec_fingerprint,
+)
+
+__all__ = [
+    "KINDS",
+    "METERS",
+    "TAG_MANAGED",
+    "TAG_REQUEST",
+    "TAG_SYSTEM",
+    "TAG_TENANT",
+    "ApplyOutcome",
+    "Clock",
+    "Column",
+    "DesiredResource",
+    "Driver",
+    "HealthReport",
+    "Meter",
+    "ObservedResource",
+    "ProviderAuthError",
+    "ProviderConflict",
+    "ProviderError",
+    "ProviderInvalidRequest",
+    "ProviderNotFound",
+    "ProviderQuotaExceeded",
+    "ProviderUnavailable",
+    "QuotaSet",
+    "ResourceKind",
+    "SystemRef",
+    "UsageObservation",
+    "UsageRule",
+    "canonical_spec",
+    "dependency_order",
+    "kinds_for_platform",
+    "lookup_kind",
+    "managed_identity",
+    "parse_quantity",
+    "run_in_order",
+    "spec_fingerprint",
+    "to_decimal",
+]

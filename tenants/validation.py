@@ -1,0 +1,146 @@
+"""Validate a located document against a pydantic model, with located errors.
+
+Pydantic reports error locations as tuples of field names and indexes; this module maps
+each onto the document's source positions and turns the error into a :class:`Problem`
+saying what was expected and what was found. Field names in error paths are the YAML
+(alias) names the user wrote. Imports no other govcloud package.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from tenants.errors import ManifestError, Problem, format_path
+from tenants.located import LocatedDocument, Path
+
+__all__ = ["StrictModel", "parse_model", "problems_from_validation"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base for every user-facing schema: unknown fields are errors, values immutable.
+
+    Typos must never be silently ignored, so ``extra="forbid"``; camelCase aliases are
+    what users write, snake_case what code reads.
+    """
+
+    model_config = {
+        "extra": "forbid",
+        "frozen": True,
+        "populate_by_name": True,
+        "str_strip_whitespace": False,
+    }
+
+
+_EXPECTED_BY_TYPE: dict[str, str] = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "decimal_type": 'a decimal number written as a quoted string, e.g. "45.00"',
+    "decimal_parsing": 'a decimal number, e.g. "45.00"',
+    "date_from_datetime_parsing": "a date YYYY-MM-DD",
+    "date_parsing": "a date YYYY-MM-DD",
+    "date_type": "a date YYYY-MM-DD",
+    "datetime_parsing": "an ISO-8601 time with an offset",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+_BOUND_WORDS = {
+    "ge": "at least",
+    "gt": "more than",
+    "le": "at most",
+    "lt": "less than",
+    "min_length": "at least this many items/characters:",
+    "max_length": "at most this many items/characters:",
+    "pattern": "text matching",
+}
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> Path:
+    """Drop pydantic's synthetic segments (union tags, validator names)."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _found(error: ErrorDetails) -> str | None:
+    if error["type"] in ("missing", "extra_forbidden"):
+        return None
+    value = error.get("input")
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind in ("literal_error", "enum"):
+        return "not an allowed value"
+    msg = error["msg"]
+    # pydantic prefixes custom ValueErrors; the user needs only our text
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def problems_from_validation(
+    exc: ValidationError, doc: LocatedDocument, base: Path = ()
+) -> list[Problem]:
+    """Located problems for every error in ``exc``, relative to ``base`` in ``doc``."""
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        path = (*base, *_clean_loc(error["loc"]))
+        kind = error["type"]
+        if kind == "missing":
+            location = doc.locate(path[:-1])
+        else:
+            location = doc.locate(path, key=kind == "extra_forbidden")
+        ctx = error.get("ctx") or {}
+        expected = _EXPECTED_BY_TYPE.get(kind)
+        if kind in ("literal_error", "enum") and "expected" in ctx:
+            expected = f"one of {ctx['expected']}"
+        elif expected is None and ctx:
+            expected = ", ".join(
+                f"{_BOUND_WORDS.get(k, k)} {v}" for k, v in ctx.items() if k != "error"
+            )
+        problems.append(
+            Problem(
+                location,
+                format_path(path),
+                _message(error),
+                expected or None,
+                _found(error),
+            )
+        )
+    return problems
+
+
+def _at(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def parse_model(model: type[M], doc: LocatedDocument, path: Path = ()) -> M:
+    """Validate ``doc`` (or the sub-tree at ``path``) as ``model``; errors are located."""
+    try:
+        return model.model_validate(_at(doc.data, path))
+    except ValidationError as exc:
+        raise ManifestError(problems_from_validation(exc, doc, path)) from exc

@@ -1,0 +1,43 @@
+"""Where govcloud keeps its state, from the environment.
+
+``GOVCLOUD_HOME`` (default ``~/.local/share/govcloud``) holds the embedded SQLite
+database and simulator state; ``GOVCLOUD_DATABASE_URL`` selects another database
+(``postgresql+psycopg://…`` in production).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved locations for one govcloud process."""
+
+    home: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default_home = Path(env.get("HOME", "~")).expanduser() / ".local/share/govcloud"
+        home = Path(env.get("GOVCLOUD_HOME", str(default_home))).expanduser()
+        url = env.get("GOVCLOUD_DATABASE_URL") or f"sqlite:///{home / 'govcloud.db'}"
+        return cls(home=home, database_url=url)
+
+    @classmethod
+    def for_home(cls, home: Path) -> Settings:
+        """An isolated home with its own SQLite database (the demo, tests)."""
+        return cls(home=home, database_url=f"sqlite:///{home / 'govcloud.db'}")
+
+    def ensure_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def simulator_dir(self) -> Path:
+        return self.home / "simulator"

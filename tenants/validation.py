@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from tenants.errors import ManifestError, Problem, format_path
@@ -25,15 +26,16 @@ class StrictModel(BaseModel):
     """Base for every user-facing schema: unknown fields are errors, values immutable.
 
     Typos must never be silently ignored, so ``extra="forbid"``; camelCase aliases are
-    what users write, snake_case what code reads.
+    what users write, snake_case what code reads (``alias_generator``; fields whose
+    camelCase is irregular, like ``memoryGiB``, give their alias explicitly).
     """
 
-    model_config = {
-        "extra": "forbid",
-        "frozen": True,
-        "populate_by_name": True,
-        "str_strip_whitespace": False,
-    }
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=to_camel,
+    )
 
 
 _EXPECTED_BY_TYPE: dict[str, str] = {

@@ -15,10 +15,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 
 from tenants.errors import Location, ManifestError, Problem
 
@@ -91,8 +92,28 @@ def _loc(file: str, line: int, col: int) -> Location:
     return Location(file, line + 1, col + 1)
 
 
+_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+def _refuse_tag(node: Any, path: Path, doc: LocatedDocument) -> None:
+    """Application tags (``!foo``) mean nothing to govcloud; dropping them would hide a typo."""
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and not str(tag).startswith(_CORE_TAG_PREFIX):
+        problem = doc.problem(path, f"unsupported YAML tag {tag}", expected="a plain value")
+        raise ManifestError([problem])
+
+
 def _plain(node: Any, path: Path, doc: LocatedDocument) -> Any:
     """Convert ruamel containers to plain ones, recording positions on the way."""
+    if isinstance(node, TaggedScalar):
+        if node.tag.value == _CORE_TAG_PREFIX + "str":
+            return str(node.value)  # ``!!str 5`` is the string "5"
+        problem = doc.problem(
+            path, f"unsupported YAML tag {node.tag.value}", expected="a plain value"
+        )
+        raise ManifestError([problem])
+    if isinstance(node, CommentedMap | CommentedSeq):
+        _refuse_tag(node, path, doc)
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
@@ -135,6 +156,18 @@ def _mark_problem(file: str, exc: MarkedYAMLError) -> Problem:
     return Problem(location, "", f"YAML syntax error: {message or exc}")
 
 
+def _reader_problem(file: str, text: str, exc: ReaderError) -> Problem:
+    """ReaderError (a control character in the text) carries an offset, not a mark."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = exc.position - (before.rfind("\n") + 1) + 1
+    return Problem(
+        Location(file, line, col),
+        "",
+        f"YAML syntax error: control character U+{exc.character:04X} is not allowed in YAML text",
+    )
+
+
 def _iter_documents(text: str, file: str) -> Iterator[LocatedDocument]:
     yaml = _yaml()
     # compose first so every document's start mark is known, even an empty one
@@ -155,16 +188,28 @@ def load_yaml_documents(text: str, file: str) -> list[LocatedDocument]:
         return list(_iter_documents(text, file))
     except MarkedYAMLError as exc:
         raise ManifestError([_mark_problem(file, exc)]) from exc
+    except ReaderError as exc:
+        raise ManifestError([_reader_problem(file, text, exc)]) from exc
+    except YAMLError as exc:  # any other parser failure still refuses the input cleanly
+        raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from exc
 
 
 def load_yaml_file(path: str) -> list[LocatedDocument]:
     """Read and parse a YAML file; unreadable or non-UTF-8 files give a ManifestError."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise ManifestError([Problem(None, "", f"cannot read {path}: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        where = Location(path, 1, 1)
-        raise ManifestError([Problem(where, "", "file is not UTF-8 text")]) from exc
+        # point at the first offending byte so the user can find it in their editor
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1
+        where = Location(path, line, col)
+        found = f"byte 0x{raw[exc.start]:02x}"
+        raise ManifestError(
+            [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
+        ) from exc
     return load_yaml_documents(text, path)

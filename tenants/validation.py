@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from tenants.errors import ManifestError, Problem, format_path
 from tenants.located import LocatedDocument, Path
 
-__all__ = ["StrictModel", "parse_model", "problems_from_validation"]
+__all__ = ["StrictModel", "parse_model", "problems_from_validation", "schema_error"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,6 +69,27 @@ _BOUND_WORDS = {
 }
 
 
+SCHEMA_ERROR = "govcloud_schema"
+
+
+def schema_error(
+    message: str,
+    *,
+    expected: str | None = None,
+    found: str | None = None,
+    at: Path = (),
+    key: bool = False,
+) -> PydanticCustomError:
+    """An error for a validator to raise, saying what was expected and where exactly.
+
+    Pydantic locates a validator's error at the validated field; cross-field rules (a
+    duplicate name in a list, a limit above its quota) need to point deeper, so ``at`` is a
+    path relative to that field, and ``key=True`` points at the key rather than the value.
+    """
+    context = {"message": message, "expected": expected, "found": found, "at": at, "key": key}
+    return PydanticCustomError(SCHEMA_ERROR, "{message}", context)
+
+
 def _clean_loc(loc: tuple[int | str, ...]) -> Path:
     """Drop pydantic's synthetic segments (union tags, validator names)."""
     out: list[str | int] = []
@@ -110,11 +131,19 @@ def problems_from_validation(
     for error in exc.errors(include_url=False):
         path = (*base, *_clean_loc(error["loc"]))
         kind = error["type"]
+        ctx = error.get("ctx") or {}
+        if kind == SCHEMA_ERROR:
+            path = (*path, *ctx["at"])
+            location = doc.locate(path, key=ctx["key"])
+            problems.append(
+                Problem(location, format_path(path), ctx["message"], ctx["expected"], ctx["found"])
+            )
+            continue
         if kind == "missing":
-            location = doc.locate(path[:-1])
+            # the mapping that lacks the field is best shown by its own key
+            location = doc.locate(path[:-1], key=True)
         else:
             location = doc.locate(path, key=kind == "extra_forbidden")
-        ctx = error.get("ctx") or {}
         expected = _EXPECTED_BY_TYPE.get(kind)
         if kind in ("literal_error", "enum") and "expected" in ctx:
             expected = f"one of {ctx['expected']}"

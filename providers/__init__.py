@@ -35,6 +35,14 @@ from providers.kinds import (
 )
 from providers.ordering import dependency_order, run_in_order
 from providers.quantity import parse_quantity, to_decimal
+from providers.registry import (
+    DriverFactory,
+    ProviderConfig,
+    build_driver,
+    driver_kinds,
+    register_driver_kind,
+)
+from providers.simulator import SimulatedCrash, SimulatorDriver, SimulatorFaults
 from providers.types import (
     TAG_MANAGED,
     TAG_REQUEST,
@@ -64,10 +72,12 @@ __all__ = [
     "Column",
     "DesiredResource",
     "Driver",
+    "DriverFactory",
     "HealthReport",
     "Meter",
     "ObservedResource",
     "ProviderAuthError",
+    "ProviderConfig",
     "ProviderConflict",
     "ProviderError",
     "ProviderInvalidRequest",
@@ -76,15 +86,21 @@ __all__ = [
     "ProviderUnavailable",
     "QuotaSet",
     "ResourceKind",
+    "SimulatedCrash",
+    "SimulatorDriver",
+    "SimulatorFaults",
     "SystemRef",
     "UsageObservation",
     "UsageRule",
+    "build_driver",
     "canonical_spec",
     "dependency_order",
+    "driver_kinds",
     "kinds_for_platform",
     "lookup_kind",
     "managed_identity",
     "parse_quantity",
+    "register_driver_kind",
     "run_in_order",
     "spec_fingerprint",
     "to_decimal",

@@ -42,6 +42,7 @@ from providers.registry import (
     driver_kinds,
     register_driver_kind,
 )
+from providers.sim.clock import ManualClock
 from providers.simulator import SimulatedCrash, SimulatorDriver, SimulatorFaults
 from providers.types import (
     TAG_MANAGED,
@@ -74,6 +75,7 @@ __all__ = [
     "Driver",
     "DriverFactory",
     "HealthReport",
+    "ManualClock",
     "Meter",
     "ObservedResource",
     "ProviderAuthError",

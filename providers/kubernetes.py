@@ -462,7 +462,7 @@ class KubernetesDriver:
         for ns in self._list("CoreV1Api", "list_namespace"):
             name = ns["metadata"]["name"]
             owners[name] = managed_identity(_labels(ns))
-            if self._skipped(name):
+            if self._skipped(name) or name in _PLATFORM_NAMESPACES:
                 continue
             labels = _labels(ns)
             level = labels.get(LABEL_LEVEL)
@@ -493,11 +493,8 @@ class KubernetesDriver:
             )
 
     def _skipped(self, namespace: str) -> bool:
-        return (
-            namespace.startswith("kube-")
-            or namespace == self._system_namespace
-            or (namespace in _PLATFORM_NAMESPACES and namespace != "default")
-        )
+        # Objects in ``default`` stay visible: something placed there by hand is drift.
+        return namespace.startswith("kube-") or namespace == self._system_namespace
 
     def _observed(
         self,
@@ -511,8 +508,6 @@ class KubernetesDriver:
         status: str,
         spec: Mapping[str, object],
     ) -> ObservedResource:
-        if kind == "namespace" and name in _PLATFORM_NAMESPACES:
-            owner = None
         created = _parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
         return ObservedResource(
             provider=self.name,

@@ -246,7 +246,7 @@ def _policy_observed(obj: Mapping[str, Any]) -> _JSON:
     if not ingress:
         return {"policy": "deny-all"}
     rule = ingress[0]
-    found: _JSON = {"policy": "allow"}
+    found: _JSON = {}
     peers = rule.get("from") or []
     if peers and _get(peers[0], "ipBlock", "cidr"):
         found["remote_cidr"] = peers[0]["ipBlock"]["cidr"]
@@ -431,7 +431,7 @@ def system_resources(
         desired.append(
             DesiredResource(
                 "network_policy",
-                f"allow-{protocol}-{port}-{_dns_label(cidr.replace('/', '-'))}",
+                f"allow-{protocol}-{port}-{_dns_label(source.replace('/', '-'))}",
                 {"port": port, "protocol": protocol, "remote_cidr": cidr},
             )
         )

@@ -8,6 +8,7 @@ saying what was expected and what was found. Field names in error paths are the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -106,8 +107,28 @@ def _found(error: ErrorDetails) -> str | None:
     value = error.get("input")
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
-    text = repr(value)
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# pydantic's own texts name Python classes ("instance of RequestMetadata"); users wrote YAML,
+# and the expected/found part of the problem already says the details
+_SHORT_MESSAGE = {
+    "model_type": "wrong type",
+    "model_attributes_type": "wrong type",
+    "dict_type": "wrong type",
+    "list_type": "wrong type",
+    "string_type": "wrong type",
+    "int_type": "wrong type",
+    "int_parsing": "wrong type",
+    "int_from_float": "not a whole number",
+    "bool_type": "wrong type",
+    "bool_parsing": "wrong type",
+    "greater_than_equal": "too small",
+    "greater_than": "too small",
+    "less_than_equal": "too large",
+    "less_than": "too large",
+}
 
 
 def _message(error: ErrorDetails) -> str:
@@ -118,6 +139,8 @@ def _message(error: ErrorDetails) -> str:
         return "unknown field (check the spelling)"
     if kind in ("literal_error", "enum"):
         return "not an allowed value"
+    if kind in _SHORT_MESSAGE:
+        return _SHORT_MESSAGE[kind]
     msg = error["msg"]
     # pydantic prefixes custom ValueErrors; the user needs only our text
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")

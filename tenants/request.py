@@ -1,0 +1,397 @@
+"""The department-facing ``SystemRequest`` (one 信息系统, the unit of 等保 grading).
+
+These pydantic models are the YAML contract of DESIGN.md: camelCase in YAML, snake_case in
+Python, unknown fields refused at every level, numbers and booleans strict. Every rule
+that involves more than one field raises :func:`tenants.validation.schema_error` pointing
+at the exact offending field, so a manifest's errors read ``file:line:col: path: message``.
+
+Defaults where DESIGN.md is silent are chosen to be safe and are stated on each model.
+Rules that need the estate (does the tenant exist, is the flavour in the catalogue, may
+the pinned provider host this system) are not here: the control plane checks them and
+locates its findings with the request's :class:`tenants.located.LocatedDocument`.
+
+:meth:`SystemRequest.spec_hash` identifies a validated spec independently of YAML layout,
+key order, comments and equivalent spellings (``"16"`` / ``16`` / ``16000m``), so
+re-applying an unchanged manifest is recognisably a no-op. Imports no other govcloud
+package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainSerializer, PlainValidator, Strict, model_validator
+
+from tenants.fields import CatalogName, Days, DnsLabel, PositiveInt, StrictBool
+from tenants.quantity import ByteQuantity, CountQuantity, CpuQuantity, format_quantity
+from tenants.validation import StrictModel, schema_error
+
+__all__ = [
+    "API_VERSION",
+    "KIND",
+    "BackupSpec",
+    "ComputeSpec",
+    "DataClassification",
+    "EncryptionSpec",
+    "IngressRule",
+    "IngressSource",
+    "KubernetesQuota",
+    "KubernetesSpec",
+    "LimitRange",
+    "LoggingSpec",
+    "NetworkSpec",
+    "Placement",
+    "PortRange",
+    "RequestMetadata",
+    "ResourceList",
+    "SystemRequest",
+    "SystemRequestSpec",
+    "Tier",
+    "Volume",
+]
+
+API_VERSION = "govcloud.io/v1"
+KIND = "SystemRequest"
+
+Tier = Literal["provincial", "municipal", "sector"]
+DataClassification = Literal["general", "important", "core"]
+
+
+# --- ports and sources -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class PortRange:
+    """An inclusive range of TCP/UDP ports; a single port has ``first == last``."""
+
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+    def __contains__(self, port: object) -> bool:
+        return isinstance(port, int) and self.first <= port <= self.last
+
+
+_PORT_EXPECTED = 'a port 1..65535 or a range such as "8000-8080"'
+_PORT_TEXT = re.compile(r"([0-9]{1,6})(?:-([0-9]{1,6}))?")
+
+
+def _port(value: Any) -> PortRange:
+    if isinstance(value, PortRange):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        first = last = value
+    elif isinstance(value, str) and (match := _PORT_TEXT.fullmatch(value)):
+        first = int(match[1])
+        last = int(match[2]) if match[2] is not None else first
+    else:
+        raise schema_error("not a port", expected=_PORT_EXPECTED, found=repr(value))
+    for port in (first, last):
+        if not 1 <= port <= 65535:
+            raise schema_error(
+                f"port {port} is out of range", expected=_PORT_EXPECTED, found=repr(value)
+            )
+    if first > last:
+        raise schema_error(
+            "port range runs backwards", expected="first port <= last port", found=repr(value)
+        )
+    return PortRange(first, last)
+
+
+def _port_out(ports: PortRange) -> int | str:
+    return ports.first if ports.first == ports.last else str(ports)
+
+
+Ports = Annotated[PortRange, PlainValidator(_port), PlainSerializer(_port_out, when_used="json")]
+
+IngressSource = Literal["internet"] | IPv4Network | IPv6Network
+_SOURCE_EXPECTED = '"internet" or a network in CIDR notation, e.g. 10.20.0.0/16 or 2001:db8::/32'
+
+
+def _source(value: Any) -> IngressSource:
+    if isinstance(value, IPv4Network | IPv6Network):
+        return value
+    if value == "internet":
+        return "internet"
+    if not isinstance(value, str):
+        raise schema_error("not a traffic source", expected=_SOURCE_EXPECTED, found=repr(value))
+    try:
+        return ip_network(value, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ip_network(value, strict=False)
+        except ValueError:
+            raise schema_error(
+                "not a CIDR network", expected=_SOURCE_EXPECTED, found=repr(value)
+            ) from exc
+        raise schema_error(
+            "the address has host bits set",
+            expected=f"the network address, i.e. {loose}",
+            found=repr(value),
+        ) from exc
+
+
+Source = Annotated[IngressSource, PlainValidator(_source), PlainSerializer(str, when_used="json")]
+
+
+# --- the spec's parts --------------------------------------------------------------------
+
+
+class RequestMetadata(StrictModel):
+    """Which system this is (``name``) and which department asks (``tenant``, its code)."""
+
+    name: DnsLabel
+    tenant: DnsLabel
+
+
+class Placement(StrictModel):
+    """Optional pins; when both are absent the scheduler chooses the provider."""
+
+    tier: Tier | None = None
+    provider: DnsLabel | None = None
+
+
+class Volume(StrictModel):
+    """A data volume attached to every instance of its compute group.
+
+    Defaults: ``type: ssd`` (the priced storage class), ``encrypted: true`` — volumes are
+    encrypted unless the department opts out explicitly; the algorithm is
+    ``spec.encryption.atRest`` (the provider's default when that is ``none``).
+    """
+
+    size_gib: Annotated[int, Strict(), Field(ge=1, le=65536, alias="sizeGiB")]
+    type: Literal["ssd", "hdd"] = "ssd"
+    encrypted: StrictBool = True
+
+
+class ComputeSpec(StrictModel):
+    """A group of identical virtual machines. ``count`` defaults to 1.
+
+    ``flavor`` and ``image`` are names from the estate's catalogue; whether they exist is
+    checked against the estate, not here.
+    """
+
+    name: DnsLabel
+    flavor: CatalogName
+    count: PositiveInt = 1
+    image: CatalogName
+    volumes: list[Volume] = Field(default_factory=list)
+
+
+class ResourceList(StrictModel):
+    """CPU (cores, e.g. ``500m``) and memory (bytes, e.g. ``512Mi``); either may be left out."""
+
+    cpu: CpuQuantity | None = None
+    memory: ByteQuantity | None = None
+
+
+_RESOURCE_NAMES = ("cpu", "memory")
+
+
+def _not_above(
+    lower: ResourceList | None,
+    upper: ResourceList | None,
+    lower_at: tuple[str, ...],
+    upper_name: str,
+) -> None:
+    """Raise, at the offending field of ``lower``, when it exceeds ``upper``."""
+    if lower is None or upper is None:
+        return
+    for resource in _RESOURCE_NAMES:
+        low, high = getattr(lower, resource), getattr(upper, resource)
+        if low is not None and high is not None and low > high:
+            binary = resource == "memory"
+            raise schema_error(
+                f"{resource} is above {upper_name}",
+                expected=f"at most {format_quantity(high, binary=binary)}",
+                found=format_quantity(low, binary=binary),
+                at=(*lower_at, resource),
+            )
+
+
+class LimitRange(StrictModel):
+    """Per-container defaults and ceiling in the namespace (a Kubernetes LimitRange).
+
+    ``defaultRequest`` <= ``default`` <= ``max`` for each resource present.
+    """
+
+    default: ResourceList | None = None
+    default_request: ResourceList | None = None
+    max: ResourceList | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LimitRange:
+        _not_above(self.default_request, self.default, ("defaultRequest",), "default")
+        _not_above(self.default_request, self.max, ("defaultRequest",), "max")
+        _not_above(self.default, self.max, ("default",), "max")
+        return self
+
+
+class KubernetesQuota(StrictModel):
+    """The namespace's ResourceQuota: total cpu (cores), memory (bytes) and pods."""
+
+    cpu: Annotated[CpuQuantity, Field(gt=0)]
+    memory: Annotated[ByteQuantity, Field(gt=0)]
+    pods: Annotated[CountQuantity, Field(gt=0)]
+
+
+class KubernetesSpec(StrictModel):
+    """A namespace for the system; a container's ``limitRange.max`` cannot exceed the quota."""
+
+    quota: KubernetesQuota
+    limit_range: LimitRange | None = None
+
+    @model_validator(mode="after")
+    def _limits_within_quota(self) -> KubernetesSpec:
+        if self.limit_range is not None:
+            ceiling = ResourceList(cpu=self.quota.cpu, memory=self.quota.memory)
+            for part in ("max", "default", "default_request"):
+                alias = "defaultRequest" if part == "default_request" else part
+                _not_above(getattr(self.limit_range, part), ceiling, ("limitRange", alias), "quota")
+        return self
+
+
+class IngressRule(StrictModel):
+    """Traffic allowed in: ``port`` (one or a range), ``protocol``, ``from``.
+
+    ``protocol`` defaults to ``tcp``. ``from`` is required — exposure to the internet is
+    never a default. tcp and udp rules need a port; icmp rules must not have one.
+    """
+
+    port: Ports | None = None
+    protocol: Literal["tcp", "udp", "icmp"] = "tcp"
+    source: Source = Field(alias="from")
+
+    @model_validator(mode="after")
+    def _port_fits_protocol(self) -> IngressRule:
+        if self.protocol == "icmp" and self.port is not None:
+            raise schema_error(
+                "icmp has no ports",
+                expected="no port for protocol icmp",
+                found=str(self.port),
+                at=("port",),
+            )
+        if self.protocol != "icmp" and self.port is None:
+            raise schema_error(
+                f"a {self.protocol} rule needs a port",
+                expected=_PORT_EXPECTED,
+                at=("protocol",),
+            )
+        return self
+
+
+class NetworkSpec(StrictModel):
+    """Inbound rules; nothing is reachable unless a rule allows it (default: no rules)."""
+
+    ingress: list[IngressRule] = Field(default_factory=list)
+
+
+class BackupSpec(StrictModel):
+    """Backups. Defaults: disabled (policy packs require it from 等保 level 3), no offsite
+    copy, 30 days' retention when enabled. An offsite copy needs backups enabled."""
+
+    enabled: StrictBool = False
+    offsite: StrictBool = False
+    retention_days: Days = 30
+
+    @model_validator(mode="after")
+    def _offsite_needs_backup(self) -> BackupSpec:
+        if self.offsite and not self.enabled:
+            raise schema_error(
+                "an offsite copy needs backups enabled",
+                expected="enabled: true, or offsite: false",
+                found="offsite: true with enabled: false",
+                at=("offsite",),
+            )
+        return self
+
+
+class LoggingSpec(StrictModel):
+    """Log retention; defaults to 180 days, the six months required by 网络安全法 art. 21."""
+
+    retention_days: Days = 180
+
+
+class EncryptionSpec(StrictModel):
+    """Cryptography. Defaults: ``atRest: sm4`` (商用密码, as 密评 expects), ``inTransit: tls``."""
+
+    at_rest: Literal["sm4", "aes256", "none"] = "sm4"
+    in_transit: Literal["tls", "tlcp", "none"] = "tls"
+
+
+class SystemRequestSpec(StrictModel):
+    """What the system needs. ``classifiedProtection`` and ``dataClassification`` are
+    required (they drive policy and placement); ``xinchuang`` defaults to false; every
+    block after them is optional with the defaults of its model. A request asks for at
+    least one compute group or a Kubernetes namespace; compute group names are unique."""
+
+    classified_protection: Annotated[int, Strict(), Field(ge=1, le=4)]
+    data_classification: DataClassification
+    xinchuang: StrictBool = False
+    placement: Placement = Field(default_factory=Placement)
+    compute: list[ComputeSpec] = Field(default_factory=list)
+    kubernetes: KubernetesSpec | None = None
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    backup: BackupSpec = Field(default_factory=BackupSpec)
+    logging: LoggingSpec = Field(default_factory=LoggingSpec)
+    encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
+
+    @model_validator(mode="after")
+    def _asks_for_something(self) -> SystemRequestSpec:
+        if not self.compute and self.kubernetes is None:
+            raise schema_error(
+                "a system needs at least one compute group or a kubernetes namespace",
+                expected="a non-empty compute list or a kubernetes block",
+                at=("compute",),
+                key=True,
+            )
+        first_at: dict[str, int] = {}
+        for index, group in enumerate(self.compute):
+            if group.name in first_at:
+                raise schema_error(
+                    f"duplicate compute name {group.name!r}",
+                    expected=f"a name not already used by compute[{first_at[group.name]}]",
+                    found=repr(group.name),
+                    at=("compute", index, "name"),
+                )
+            first_at[group.name] = index
+        return self
+
+    def canonical(self) -> dict[str, Any]:
+        """The spec as plain JSON data in one canonical spelling.
+
+        Quantities, ports and networks are written canonically; compute groups are ordered
+        by name and ingress rules as a set, since neither order means anything.
+        """
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        data["compute"] = sorted(data["compute"], key=lambda group: group["name"])
+        data["network"]["ingress"] = sorted(data["network"]["ingress"], key=_canonical_json)
+        return data
+
+
+def _canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class SystemRequest(StrictModel):
+    """One ``SystemRequest`` document: ``apiVersion: govcloud.io/v1``."""
+
+    api_version: Literal["govcloud.io/v1"]
+    kind: Literal["SystemRequest"]
+    metadata: RequestMetadata
+    spec: SystemRequestSpec
+
+    def spec_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of the validated spec.
+
+        Equal for manifests that differ only in layout, comments, key order, order of
+        compute groups or ingress rules, spelled-out defaults, or equivalent quantities.
+        """
+        return hashlib.sha256(_canonical_json(self.spec.canonical()).encode()).hexdigest()

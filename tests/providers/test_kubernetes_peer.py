@@ -15,6 +15,9 @@ Cases:
 - an API server that is down gives ``ProviderUnavailable`` (temporary) and reachable=False;
 - tenant limits from ``set_quotas`` refuse a namespace beyond the allowed count;
 - ``observe_usage`` yields hourly k8s.cpu / k8s.memory intervals with stable keys;
+- the registry builds the driver from a kubeconfig context (estate ``context``);
+- a changed quota is one ``updated`` outcome, the rest ``unchanged``; a non-Kubernetes
+  kind is refused with ``ProviderInvalidRequest`` before anything is touched;
 - delete removes the namespace (it terminates, thanks to the controller-manager) and a
   second delete reports ``absent``.
 """
@@ -38,11 +41,18 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 from ruamel.yaml import YAML
 
-from providers.errors import ProviderAuthError, ProviderQuotaExceeded, ProviderUnavailable
+from providers.base import Driver
+from providers.errors import (
+    ProviderAuthError,
+    ProviderInvalidRequest,
+    ProviderQuotaExceeded,
+    ProviderUnavailable,
+)
 from providers.kubernetes import KubernetesDriver
 from providers.kubernetes_errors import map_kube_error
 from providers.kubernetes_objects import system_resources
-from providers.types import QuotaSet, SystemRef
+from providers.registry import ProviderConfig, build_driver
+from providers.types import DesiredResource, QuotaSet, SystemRef
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.slow]
 
@@ -347,3 +357,35 @@ def test_delete_terminates_the_namespace(
 
     _wait(gone, 90, f"namespace {ns} to terminate")
     assert [o.action for o in driver.delete(system)] == ["absent"]
+
+
+def test_registry_builds_the_driver_from_a_kubeconfig_context(peer: Any) -> None:
+    config = ProviderConfig(
+        "water-k8s", "kubernetes", context=peer.context, options={"kubeconfig": peer.kubeconfig}
+    )
+    built = build_driver(config, clock=lambda: datetime.now(UTC))
+    assert isinstance(built, Driver)
+    assert isinstance(built, KubernetesDriver)
+    assert built.health().healthy
+
+
+def test_changed_quota_is_an_update_and_unknown_kinds_are_refused(
+    driver: KubernetesDriver, system: SystemRef, raw: kubernetes.client.ApiClient
+) -> None:
+    driver.apply(system, _desired(system))
+    bigger = system_resources(
+        tenant=system.tenant, quota={**QUOTA, "memory": "3Gi"}, ingress=INGRESS
+    )
+    outcomes = {(o.kind, o.name): o for o in driver.apply(system, bigger)}
+    assert outcomes[("namespace_quota", "quota")].action == "updated"
+    assert {o.action for k, o in outcomes.items() if k != ("namespace_quota", "quota")} == {
+        "unchanged"
+    }
+    hard = (
+        kubernetes.client.CoreV1Api(raw)
+        .read_namespaced_resource_quota("quota", f"{system.tenant}-portal")
+        .spec.hard
+    )
+    assert hard["requests.memory"] == "3Gi"
+    with pytest.raises(ProviderInvalidRequest, match="server/web"):
+        driver.apply(system, [DesiredResource("server", "web", {"flavor": "c2m4"})])

@@ -14,7 +14,9 @@ Must not import anything internal outside ``providers``, nor any cloud SDK.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +34,7 @@ from providers.errors import (
 from providers.kinds import KINDS, ResourceKind
 from providers.ordering import run_in_order
 from providers.sim.faults import SimulatedCrash, SimulatorFaults
-from providers.sim.persist import load_store, save_store
+from providers.sim.persist import StateFile
 from providers.sim.store import Record, Store, Usage, demand_of
 from providers.types import (
     ApplyOutcome,
@@ -87,21 +89,42 @@ class SimulatorDriver:
         self.name = name
         self.capacity = capacity
         self._clock = clock
-        self._state_path = state_path
         self._latency_ms = latency_ms
+        self._lock = threading.RLock()
+        self._store = Store(seed)
         # A file, once written, knows the seed that made its ids; it wins over ``seed``.
-        if state_path is not None and state_path.exists():
-            try:
-                self._store = load_store(state_path)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise ProviderInvalidRequest(
-                    name, f"cannot read simulator state {state_path}: {exc}"
-                ) from exc
-        else:
-            self._store = Store(seed)
+        self._file = StateFile(state_path) if state_path is not None else None
+        with self._session(write=False):
+            pass
         self._rng = random.Random(self._store.seed)
         self._faults = faults or SimulatorFaults()
         self._creates = 0
+
+    @contextmanager
+    def _session(self, *, write: bool) -> Iterator[Store]:
+        """The current state, refreshed from the state file and saved back on writes.
+
+        Saved even when the body raises (a simulated crash included): a real cloud
+        keeps what was created before the caller died.
+        """
+        with self._lock:
+            if self._file is None:
+                yield self._store
+                return
+            with self._file.locked(exclusive=write):
+                try:
+                    fresh = self._file.load_if_changed()
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    raise ProviderInvalidRequest(
+                        self.name, f"cannot read simulator state {self._file.path}: {exc}"
+                    ) from exc
+                if fresh is not None:
+                    self._store = fresh
+                try:
+                    yield self._store
+                finally:
+                    if write:
+                        self._file.save(self._store)
 
     # -- fault switches -------------------------------------------------------
 
@@ -125,10 +148,6 @@ class SimulatorDriver:
     def _now(self) -> datetime:
         return _utc(self._clock(), "the clock")
 
-    def _save(self) -> None:
-        if self._state_path is not None:
-            save_store(self._store, self._state_path)
-
     # -- Driver protocol ------------------------------------------------------
 
     def health(self) -> HealthReport:
@@ -143,40 +162,38 @@ class SimulatorDriver:
             return HealthReport(
                 self.name, True, False, latency, checked_at, "credentials rejected (simulated)"
             )
-        detail = f"simulator ok, {len(self._store.active)} resources"
+        detail = f"simulator ok, {self.resource_count} resources"
         return HealthReport(self.name, True, True, latency, checked_at, detail)
 
     def apply(self, system: SystemRef, desired: Sequence[DesiredResource]) -> list[ApplyOutcome]:
         self._guard()
-        try:
+        with self._session(write=True):
             return run_in_order(
                 desired,
                 provider=self.name,
                 step=lambda item: self._apply_one(system, item),
             )
-        finally:
-            # Saved even on a simulated crash: a real cloud keeps what was created.
-            self._save()
 
     def delete(self, system: SystemRef) -> list[ApplyOutcome]:
         self._guard()
         now = self._now()
         outcomes: list[ApplyOutcome] = []
-        for key, record in sorted(self._store.owned(system.tenant, system.system).items()):
-            self._store.remove(record, now)
-            outcomes.append(ApplyOutcome(key[0], key[1], "deleted", record.resource_id))
-        deleted_now = {(o.kind, o.name) for o in outcomes}
-        gone = self._store.gone_keys.get((system.tenant, system.system), {})
-        for (kind, name), resource_id in sorted(gone.items()):
-            if (kind, name) not in deleted_now:
-                outcomes.append(ApplyOutcome(kind, name, "absent", resource_id))
-        self._save()
+        with self._session(write=True) as store:
+            for key, record in sorted(store.owned(system.tenant, system.system).items()):
+                store.remove(record, now)
+                outcomes.append(ApplyOutcome(key[0], key[1], "deleted", record.resource_id))
+            deleted_now = {(o.kind, o.name) for o in outcomes}
+            gone = store.gone_keys.get((system.tenant, system.system), {})
+            for (kind, name), resource_id in sorted(gone.items()):
+                if (kind, name) not in deleted_now:
+                    outcomes.append(ApplyOutcome(kind, name, "absent", resource_id))
         return outcomes
 
     def list_inventory(self) -> Iterator[ObservedResource]:
         self._guard()
         # A snapshot, so callers may mutate the simulator while they iterate.
-        return self._observe(list(self._store.active.values()))
+        with self._session(write=False) as store:
+            return self._observe(list(store.active.values()))
 
     def _observe(self, records: list[Record]) -> Iterator[ObservedResource]:
         provider = self.name
@@ -208,7 +225,8 @@ class SimulatorDriver:
         until = _utc(until, "until")
         if not since < until:
             raise ValueError(f"empty usage window: {since.isoformat()} >= {until.isoformat()}")
-        return self._usage(list(self._store.all_records()), since, until)
+        with self._session(write=False) as store:
+            return self._usage(list(store.all_records()), since, until)
 
     def _usage(
         self, records: list[Record], since: datetime, until: datetime
@@ -235,8 +253,8 @@ class SimulatorDriver:
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         """Set ``tenant``'s limits; existing resources over a lowered limit stay."""
         self._guard()
-        self._store.quotas[tenant] = quotas
-        self._save()
+        with self._session(write=True) as store:
+            store.quotas[tenant] = quotas
 
     # -- apply internals ------------------------------------------------------
 
@@ -277,22 +295,35 @@ class SimulatorDriver:
         limit = self._faults.fail_after_creates
         if limit is not None and self._creates >= limit:
             raise SimulatedCrash(self.name, self._creates)
+        record = self._create(self._store, item, system, (spec, fingerprint, usage), self._now())
+        self._creates += 1
+        return ApplyOutcome(item.kind, item.name, "created", record.resource_id)
+
+    def _create(
+        self,
+        store: Store,
+        item: DesiredResource,
+        owner: SystemRef | None,
+        prepared: tuple[dict[str, object], str, Usage],
+        at: datetime,
+    ) -> Record:
+        """Add one resource; ``owner=None`` makes it unmanaged (no govcloud tags)."""
+        spec, fingerprint, usage = prepared
         record = Record(
-            self._store.new_id(),
+            store.new_id(),
             item.kind,
             item.name,
-            system.tenant,
-            system.system,
-            system.request_id,
+            owner.tenant if owner else None,
+            owner.system if owner else None,
+            owner.request_id if owner else None,
             _STATUS.get(item.kind, _DEFAULT_STATUS),
             spec,
             fingerprint,
             usage,
-            self._now(),
+            at,
         )
-        self._store.add(record)
-        self._creates += 1
-        return ApplyOutcome(item.kind, item.name, "created", record.resource_id)
+        store.add(record)
+        return record
 
     def _update(
         self,
@@ -343,36 +374,17 @@ class SimulatorDriver:
         prepared: dict[
             tuple[str, int], tuple[Mapping[str, object], dict[str, object], str, Usage]
         ] = {}
-        status = _STATUS
-        for system, desired in systems:
-            owned = self._store.owned(system.tenant, system.system)
-            for item in desired:
-                if (item.kind, item.name) in owned:
-                    continue
-                cache_key = (item.kind, id(item.spec))
-                cached = prepared.get(cache_key)
-                if cached is None:
-                    cached = (item.spec, *self._prepare(item))
-                    prepared[cache_key] = cached
-                _, spec, fingerprint, usage = cached
-                self._store.add(
-                    Record(
-                        self._store.new_id(),
-                        item.kind,
-                        item.name,
-                        system.tenant,
-                        system.system,
-                        system.request_id,
-                        status.get(item.kind, _DEFAULT_STATUS),
-                        spec,
-                        fingerprint,
-                        usage,
-                        at,
-                    )
-                )
-                owned = self._store.owned(system.tenant, system.system)
-                created += 1
-        self._save()
+        with self._session(write=True) as store:
+            for system, desired in systems:
+                for item in desired:
+                    if (item.kind, item.name) in store.owned(system.tenant, system.system):
+                        continue
+                    cache_key = (item.kind, id(item.spec))
+                    cached = prepared.get(cache_key)
+                    if cached is None:
+                        cached = prepared[cache_key] = (item.spec, *self._prepare(item))
+                    self._create(store, item, system, cached[1:], at)
+                    created += 1
         return created
 
     def add_unmanaged(
@@ -380,43 +392,30 @@ class SimulatorDriver:
     ) -> list[str]:
         """Create resources without govcloud tags (drift someone made by hand)."""
         at = _utc(created_at, "created_at") if created_at else self._now()
-        ids: list[str] = []
-        for item in resources:
-            spec, fingerprint, usage = self._prepare(item)
-            record = Record(
-                self._store.new_id(),
-                item.kind,
-                item.name,
-                None,
-                None,
-                None,
-                _STATUS.get(item.kind, _DEFAULT_STATUS),
-                spec,
-                fingerprint,
-                usage,
-                at,
-            )
-            self._store.add(record)
-            ids.append(record.resource_id)
-        self._save()
-        return ids
+        with self._session(write=True) as store:
+            return [
+                self._create(store, item, None, self._prepare(item), at).resource_id
+                for item in resources
+            ]
 
     def tamper(self, resource_id: str, spec: Mapping[str, object]) -> None:
         """Change a resource's spec behind govcloud's back (out-of-band drift)."""
-        record = self._record(resource_id)
-        prepared = self._prepare(DesiredResource(record.kind, record.name, spec))
-        if prepared[2] != record.usage:
-            self._store.replace_usage(record, prepared[2], self._now())
-        record.spec, record.fingerprint = prepared[0], prepared[1]
-        self._save()
+        with self._session(write=True) as store:
+            record = self._record(store, resource_id)
+            new_spec, fingerprint, usage = self._prepare(
+                DesiredResource(record.kind, record.name, spec)
+            )
+            if usage != record.usage:
+                store.replace_usage(record, usage, self._now())
+            record.spec, record.fingerprint = new_spec, fingerprint
 
     def remove_out_of_band(self, resource_id: str) -> None:
         """Delete a resource as an operator would in the cloud console."""
-        self._store.remove(self._record(resource_id), self._now())
-        self._save()
+        with self._session(write=True) as store:
+            store.remove(self._record(store, resource_id), self._now())
 
-    def _record(self, resource_id: str) -> Record:
-        record = self._store.active.get(resource_id)
+    def _record(self, store: Store, resource_id: str) -> Record:
+        record = store.active.get(resource_id)
         if record is None:
             raise ProviderNotFound(self.name, f"no resource {resource_id}")
         return record
@@ -424,8 +423,10 @@ class SimulatorDriver:
     @property
     def resource_count(self) -> int:
         """How many resources exist now (managed and unmanaged)."""
-        return len(self._store.active)
+        with self._session(write=False) as store:
+            return len(store.active)
 
     def quota_usage(self, tenant: str) -> dict[str, Decimal]:
         """How much of each quota dimension ``tenant`` consumes now."""
-        return {k: v for k, v in self._store.tenant_totals.get(tenant, {}).items() if v}
+        with self._session(write=False) as store:
+            return {k: v for k, v in store.tenant_totals.get(tenant, {}).items() if v}

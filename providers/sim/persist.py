@@ -2,15 +2,19 @@
 
 Owns ``save_store`` / ``load_store``: one JSON document written atomically (temporary
 file, then ``os.replace``) so a crash never leaves a half-written cloud. Decimals and
-datetimes are stored as text and read back exactly.
+datetimes are stored as text and read back exactly. ``StateFile`` adds an advisory
+file lock and reload-on-change so several processes share one cloud (POSIX only).
 
 Must not import anything internal outside ``providers``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +24,7 @@ from typing import Any
 from providers.sim.store import Record, Segment, Store, Usage
 from providers.types import QuotaSet
 
-__all__ = ["FORMAT_VERSION", "load_store", "save_store"]
+__all__ = ["FORMAT_VERSION", "StateFile", "load_store", "save_store"]
 
 FORMAT_VERSION = 1
 
@@ -119,3 +123,47 @@ def load_store(path: Path) -> Store:
         else:
             store.bury(record)
     return store
+
+
+class StateFile:
+    """One state file shared by several processes (CLI runs, the server).
+
+    Mutations hold an exclusive ``flock`` on a sibling ``.lock`` file, reads a shared
+    one; before either, the state is reloaded if another process replaced the file
+    since this one last read or wrote it, so no process works on a stale cloud.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock_path = path.with_name(path.name + ".lock")
+        self._stamp: tuple[int, int, int] | None = None
+
+    def _current(self) -> tuple[int, int, int] | None:
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_ino, status.st_mtime_ns, status.st_size
+
+    @contextmanager
+    def locked(self, *, exclusive: bool) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock_path.open("a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def load_if_changed(self) -> Store | None:
+        """The stored state if the file changed since last seen, else ``None``."""
+        stamp = self._current()
+        if stamp is None or stamp == self._stamp:
+            return None
+        store = load_store(self.path)
+        self._stamp = stamp
+        return store
+
+    def save(self, store: Store) -> None:
+        save_store(store, self.path)
+        self._stamp = self._current()

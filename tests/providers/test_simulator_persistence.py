@@ -5,7 +5,8 @@ and usage history, and re-apply there is a no-op; a crash mid-apply leaves the
 created resources on disk so another process resumes without duplicates; new ids
 keep coming from the persisted seed and counter (no collisions); the file is replaced
 atomically (no temporary left behind); a corrupt file is a clear ProviderError;
-without ``state_path`` nothing is written.
+without ``state_path`` nothing is written; two live instances on one file see each
+other's writes and never overwrite them.
 """
 
 from __future__ import annotations
@@ -84,3 +85,18 @@ def test_in_memory_writes_nothing(tmp_path: Path, clock: ManualClock) -> None:
     driver = SimulatorDriver("sim", clock=clock)
     driver.apply(PORTAL, DESIRED)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_live_instances_do_not_clobber_each_other(tmp_path: Path, clock: ManualClock) -> None:
+    path = tmp_path / "cloud.json"
+    server = SimulatorDriver("sim", clock=clock, state_path=path)
+    cli = SimulatorDriver("sim", clock=clock, state_path=path)
+    other = SystemRef("edu", "exam", "req-7", 2)
+    cli.apply(PORTAL, DESIRED)
+    # The long-lived instance sees the other's write before its own, and keeps it.
+    assert server.resource_count == 3
+    server.apply(other, [DesiredResource("server", "exam", {"vcpu": 2})])
+    assert cli.resource_count == 4
+    ids = [r.resource_id for r in cli.list_inventory()]
+    assert len(set(ids)) == 4
+    assert {o.action for o in server.apply(PORTAL, DESIRED)} == {"unchanged"}

@@ -31,6 +31,7 @@ __all__ = [
     "INTERNET_CIDR",
     "LABEL_KIND",
     "LABEL_LEVEL",
+    "LABEL_MANAGED_BY",
     "LABEL_NAME",
     "OBJECT_KINDS",
     "ObjectKind",
@@ -48,6 +49,8 @@ __all__ = [
 LABEL_LEVEL = LABEL_PREFIX + "level"
 LABEL_KIND = LABEL_PREFIX + "kind"
 LABEL_NAME = LABEL_PREFIX + "name"
+#: The well-known label, so kubectl users and other tools see who owns the object.
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 #: Fingerprint of the state govcloud last applied; a different live state is drift.
 ANNOTATION_STATE = LABEL_PREFIX + "applied-state"
 #: JSON list of ``[iso_time, cpu, memory]``: every quota govcloud set, for usage.
@@ -85,7 +88,7 @@ def default_group(tenant: str) -> str:
 
 def system_labels(system: SystemRef) -> dict[str, str]:
     """Labels on every object govcloud creates for ``system`` (plus its 等保 level)."""
-    return {**system.labels(), LABEL_LEVEL: str(system.level)}
+    return {**system.labels(), LABEL_LEVEL: str(system.level), LABEL_MANAGED_BY: "govcloud"}
 
 
 def _metadata(system: SystemRef, resource: DesiredResource, state: Mapping[str, object]) -> _JSON:

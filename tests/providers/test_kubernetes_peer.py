@@ -145,6 +145,7 @@ def test_apply_creates_everything_as_declared(
     assert labels["govcloud.io/request"] == system.request_id
     assert labels["govcloud.io/level"] == "3"
     assert labels["govcloud.io/managed"] == "true"
+    assert labels["app.kubernetes.io/managed-by"] == "govcloud"
     hard = core.read_namespaced_resource_quota("quota", ns).spec.hard
     assert hard == {
         "requests.cpu": "1",

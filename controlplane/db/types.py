@@ -38,19 +38,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Money(TypeDecorator[Decimal]):
-    """Exact amounts in fen-precise decimals: NUMERIC on PostgreSQL, text on SQLite.
+    """Exact decimal amounts: unconstrained NUMERIC on PostgreSQL, text on SQLite.
 
     SQLite's NUMERIC affinity would turn ``45.10`` into a binary float; storing the
     canonical decimal text keeps every digit.
     """
 
-    impl = Numeric(20, 4)
+    impl = Numeric(asdecimal=True)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(20, 4, asdecimal=True))
+        # unconstrained NUMERIC keeps the scale written ("0.80" stays 0.80), exactly
+        return dialect.type_descriptor(Numeric(asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:

@@ -80,9 +80,7 @@ def upgrade() -> None:
         sa.Column("capacity_memory_gib", sa.Integer(), nullable=False),
         sa.Column("capacity_storage_gib", sa.Integer(), nullable=False),
         sa.Column("capacity_public_ips", sa.Integer(), nullable=False),
-        sa.Column(
-            "availability_target", controlplane.db.types.Money(precision=20, scale=4), nullable=True
-        ),
+        sa.Column("availability_target", controlplane.db.types.Money(), nullable=True),
         sa.Column("seed", sa.Integer(), nullable=True),
         sa.Column("created_at", controlplane.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", controlplane.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -114,7 +112,7 @@ def upgrade() -> None:
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("city", sa.String(length=63), nullable=True),
         sa.Column("sector", sa.String(length=63), nullable=True),
-        sa.Column("budget", controlplane.db.types.Money(precision=20, scale=4), nullable=False),
+        sa.Column("budget", controlplane.db.types.Money(), nullable=False),
         sa.Column("created_at", controlplane.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", controlplane.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -131,7 +129,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("proration", sa.String(length=8), nullable=False),
         sa.Column("tier", sa.String(length=16), nullable=False),
-        sa.Column("price", controlplane.db.types.Money(precision=20, scale=4), nullable=False),
+        sa.Column("price", controlplane.db.types.Money(), nullable=False),
         sa.ForeignKeyConstraint(
             ["rate_card_id"],
             ["rate_card.id"],

@@ -1,0 +1,1 @@
+"""The govcloud command line (typer): thin commands over controlplane services."""

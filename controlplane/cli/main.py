@@ -1,0 +1,111 @@
+"""The ``govcloud`` command: global options, sub-command groups, exit codes.
+
+Exit codes: 0 success; 1 refused or failed at run time; 2 invalid input (with
+``file:line:col``, the field path and what was expected — and nothing changed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import typer
+
+from controlplane.app import SchemaNotCurrent
+from controlplane.cli import audit_cmd, estate_cmd, provider_cmd, tenant_cmd
+from controlplane.cli.context import CliContext
+from controlplane.config import Settings
+from controlplane.i18n import detect_lang, tr
+from tenants import ManifestError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="govcloud",
+    help="govcloud — control plane for a provincial 1+M+N government cloud (政务云).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(estate_cmd.app, name="estate")
+app.add_typer(provider_cmd.app, name="provider")
+app.add_typer(tenant_cmd.app, name="tenant")
+app.add_typer(audit_cmd.app, name="audit")
+# demo: see below
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None,
+        "--home",
+        envvar="GOVCLOUD_HOME",
+        help="State directory (default ~/.local/share/govcloud).",
+    ),
+    actor: str = typer.Option(
+        "local-operator", "--as", envvar="GOVCLOUD_USER", help="Principal the command acts as."
+    ),
+    lang: str | None = typer.Option(None, "--lang", help="zh or en (default: from LANG)."),
+) -> None:
+    env = dict(os.environ)
+    if home is not None:
+        env["GOVCLOUD_HOME"] = str(home)
+    settings = Settings.from_env(env)
+    chosen = detect_lang({"GOVCLOUD_LANG": lang} if lang else None)
+    ctx.obj = CliContext(settings=settings, lang=chosen, actor=actor)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@app.command("init")
+def init(ctx: typer.Context) -> None:
+    """Create or migrate the database (idempotent)."""
+    obj: CliContext = ctx.find_root().obj
+    from controlplane.app import App
+
+    app_ = App(obj.settings)
+    try:
+        before, after = app_.init()
+    finally:
+        app_.close()
+    where = obj.settings.database_url.split("@")[-1]
+    typer.echo(f"database {where}: schema {before or 'empty'} -> {after}")
+
+
+def _report_invalid(exc: ManifestError, lang: str) -> None:
+    typer.echo(f"error: {tr('invalid', 'zh' if lang == 'zh' else 'en')}", err=True)
+    for problem in exc.problems:
+        typer.echo(f"  {problem}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (used by the console script and tests)."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="govcloud",
+            standalone_mode=False,
+        )
+    except ManifestError as exc:
+        _report_invalid(exc, detect_lang())
+        return 2
+    except SchemaNotCurrent as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""``govcloud tenant list | show``."""
+
+from __future__ import annotations
+
+import typer
+
+from controlplane.cli.context import cli_context
+from controlplane.cli.output import Format, emit
+from controlplane.cli.views import TENANT_COLUMNS, tenant_record
+from controlplane.i18n import tr
+
+app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    city: str | None = typer.Option(None, "--city", help="Only this city's departments."),
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> None:
+    """Departments, optionally of one city."""
+    obj = cli_context(ctx)
+    records = [tenant_record(t) for t in obj.app.estate.tenants() if city is None or t.city == city]
+    emit(records, output, lang=obj.lang, columns=TENANT_COLUMNS)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    code: str,
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> None:
+    """One department in full."""
+    obj = cli_context(ctx)
+    tenant = obj.app.estate.tenant(code)
+    if tenant is None:
+        typer.echo(f"error: tenant {code!r} {tr('not_found', obj.lang)}", err=True)
+        raise typer.Exit(1)
+    emit(tenant_record(tenant), output, lang=obj.lang)

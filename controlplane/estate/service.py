@@ -1,0 +1,468 @@
+"""Applying an estate declaratively, and reading it back.
+
+``apply`` computes the difference between the file and the database and writes it in
+one transaction: creations, updates (only changed columns) and removals. Applying the
+same file twice changes nothing — no row, no timestamp, no audit event. Removing a
+provider that still hosts resources, or a tenant that still owns systems, is refused
+with the reason, and then nothing at all is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, SQLModel, col, select
+
+from controlplane import audit
+from controlplane.db.engine import transaction
+from controlplane.db.models import (
+    EstateRevision,
+    Flavor,
+    Image,
+    Provider,
+    Rate,
+    RateCard,
+    Request,
+    Resource,
+    System,
+    Tenant,
+)
+from controlplane.estate.schema import (
+    EstateDocument,
+    FlavorSpec,
+    ImageSpec,
+    ProviderSpec,
+    RateCardSpec,
+    TenantSpec,
+)
+from controlplane.timeutil import Clock
+from tenants import ManifestError, Problem
+
+__all__ = ["Change", "EstateApplyResult", "EstateService"]
+
+Action = Literal["create", "update", "delete"]
+Row = TypeVar("Row", bound=SQLModel)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entity the apply creates, updates or deletes (``fields``: what differs)."""
+
+    entity: str
+    key: str
+    action: Action
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EstateApplyResult:
+    name: str
+    changes: tuple[Change, ...]
+    dry_run: bool
+    revision: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            per = out.setdefault(change.entity, {"create": 0, "update": 0, "delete": 0})
+            per[change.action] += 1
+        return out
+
+
+def _provider_values(p: ProviderSpec) -> dict[str, Any]:
+    return {
+        "tier": p.tier,
+        "kind": p.kind,
+        "cloud": p.cloud,
+        "context": p.context,
+        "region": p.region,
+        "city": p.city,
+        "sector": p.sector,
+        "certified_level": p.certified_level,
+        "xinchuang": p.xinchuang,
+        "arch": p.arch,
+        "cpu_vendor": p.cpu_vendor,
+        "in_province": p.in_province,
+        "capacity_vcpu": p.capacity.vcpu,
+        "capacity_memory_gib": p.capacity.memory_gib,
+        "capacity_storage_gib": p.capacity.storage_gib,
+        "capacity_public_ips": p.capacity.public_ips,
+        "availability_target": p.availability_target,
+        "seed": p.seed,
+    }
+
+
+def _tenant_values(t: TenantSpec) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "name_en": t.name_en,
+        "level": t.level,
+        "city": t.city,
+        "sector": t.sector,
+        "budget": t.budget,
+    }
+
+
+def _flavor_values(f: FlavorSpec) -> dict[str, Any]:
+    return {"vcpu": f.vcpu, "memory_gib": f.memory_gib}
+
+
+def _image_values(i: ImageSpec) -> dict[str, Any]:
+    return {"os": i.os, "xinchuang": i.xinchuang, "hardened": i.hardened, "arches": list(i.arch)}
+
+
+def _card_values(c: RateCardSpec) -> dict[str, Any]:
+    return {
+        "effective_from": c.effective_from,
+        "effective_to": c.effective_to,
+        "currency": c.currency,
+        "approval_ref": c.approval_ref,
+        "approved_by": c.approved_by,
+    }
+
+
+def _rate_rows(c: RateCardSpec) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (r.meter, tier): {"unit": r.unit, "proration": r.proration, "price": price}
+        for r in c.rates
+        for tier, price in r.prices.items()
+    }
+
+
+def _differs(row: SQLModel, values: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(k for k, v in values.items() if getattr(row, k) != v)
+
+
+@dataclass
+class _Plan:
+    """What one apply will write, computed before anything is written."""
+
+    changes: list[Change] = field(default_factory=list)
+    writes: list[Callable[[Session, datetime], None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class EstateService:
+    """Estate apply and read operations over one database."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    # ---- apply -------------------------------------------------------------------
+
+    def apply(
+        self, document: EstateDocument, *, actor: str, dry_run: bool = False
+    ) -> EstateApplyResult:
+        """Make the database hold exactly the estate in ``document``."""
+        estate = document.estate
+        with transaction(self._sessions) as session:
+            plan = _Plan()
+            self._plan_keyed(
+                session,
+                plan,
+                Provider,
+                "provider",
+                "name",
+                {p.name: _provider_values(p) for p in estate.spec.providers},
+                timestamps=True,
+            )
+            self._plan_keyed(
+                session,
+                plan,
+                Tenant,
+                "tenant",
+                "code",
+                {t.code: _tenant_values(t) for t in estate.spec.tenants},
+                timestamps=True,
+            )
+            self._plan_keyed(
+                session,
+                plan,
+                Flavor,
+                "flavor",
+                "name",
+                {f.name: _flavor_values(f) for f in estate.spec.catalog.flavors},
+            )
+            self._plan_keyed(
+                session,
+                plan,
+                Image,
+                "image",
+                "name",
+                {i.name: _image_values(i) for i in estate.spec.catalog.images},
+            )
+            self._plan_rate_cards(session, plan, estate.spec.all_rate_cards())
+            self._check_removals(session, plan, document)
+            if plan.problems:
+                raise ManifestError(plan.problems)
+            result = EstateApplyResult(estate.metadata.name, tuple(plan.changes), dry_run)
+            if dry_run or not plan.changes:
+                session.rollback()
+                return result
+            now = self._clock()
+            for write in plan.writes:
+                write(session, now)
+            session.flush()
+            revision = EstateRevision(
+                name=estate.metadata.name,
+                spec_hash=estate.content_hash(),
+                applied_by=actor,
+                applied_at=now,
+                summary=result.counts(),
+            )
+            session.add(revision)
+            session.flush()
+            audit.append(
+                session,
+                at=now,
+                actor=actor,
+                action="estate.apply",
+                subject=f"estate/{estate.metadata.name}",
+                payload={
+                    "revision": revision.id,
+                    "spec_hash": revision.spec_hash,
+                    "counts": result.counts(),
+                    "changes": [
+                        [c.entity, c.key, c.action, list(c.fields)] for c in plan.changes[:500]
+                    ],
+                },
+            )
+            return EstateApplyResult(
+                estate.metadata.name, tuple(plan.changes), dry_run, revision.id
+            )
+
+    def _plan_keyed(
+        self,
+        session: Session,
+        plan: _Plan,
+        model: type[Row],
+        entity: str,
+        key: str,
+        desired: Mapping[str, Mapping[str, Any]],
+        *,
+        timestamps: bool = False,
+    ) -> None:
+        existing = {getattr(row, key): row for row in session.exec(select(model)).all()}
+        for name in sorted(desired):
+            values = desired[name]
+            row = existing.get(name)
+            if row is None:
+                plan.changes.append(Change(entity, name, "create"))
+                plan.writes.append(_creator(model, {key: name, **values}, timestamps))
+                continue
+            changed = _differs(row, values)
+            if changed:
+                plan.changes.append(Change(entity, name, "update", changed))
+                plan.writes.append(_updater(row, values, timestamps))
+        for name in sorted(set(existing) - set(desired)):
+            plan.changes.append(Change(entity, name, "delete"))
+            plan.writes.append(_deleter(existing[name]))
+
+    def _plan_rate_cards(
+        self, session: Session, plan: _Plan, cards: Iterable[RateCardSpec]
+    ) -> None:
+        existing = {c.version: c for c in session.exec(select(RateCard)).all()}
+        desired = {c.version: c for c in cards}
+        for version in sorted(desired):
+            spec = desired[version]
+            values, rates = _card_values(spec), _rate_rows(spec)
+            card = existing.get(version)
+            if card is None:
+                plan.changes.append(Change("rate_card", version, "create"))
+                plan.writes.append(_card_creator(version, values, rates))
+                continue
+            stored = {
+                (r.meter, r.tier): r
+                for r in session.exec(select(Rate).where(Rate.rate_card_id == card.id)).all()
+            }
+            changed = list(_differs(card, values))
+            rate_changes = sorted(
+                f"{m}@{t}"
+                for (m, t) in set(stored) | set(rates)
+                if (m, t) not in stored
+                or (m, t) not in rates
+                or _differs(stored[m, t], rates[m, t])
+            )
+            if changed or rate_changes:
+                plan.changes.append(
+                    Change("rate_card", version, "update", (*changed, *rate_changes))
+                )
+                plan.writes.append(_card_updater(card, values, stored, rates))
+        for version in sorted(set(existing) - set(desired)):
+            plan.changes.append(Change("rate_card", version, "delete"))
+            plan.writes.append(_card_deleter(existing[version]))
+
+    def _check_removals(self, session: Session, plan: _Plan, document: EstateDocument) -> None:
+        doc = document.doc
+        gone = {c.key for c in plan.changes if c.entity == "provider" and c.action == "delete"}
+        if gone:
+            hosted = session.exec(
+                select(Provider.name, func.count(col(Resource.id)))
+                .join(Resource, col(Resource.provider_id) == col(Provider.id))
+                .where(col(Provider.name).in_(gone), col(Resource.deleted_at).is_(None))
+                .group_by(Provider.name)
+            ).all()
+            placed = session.exec(
+                select(Provider.name, func.count(col(System.id)))
+                .join(System, col(System.provider_id) == col(Provider.id))
+                .where(col(Provider.name).in_(gone))
+                .group_by(Provider.name)
+            ).all()
+            for name, count in [*hosted, *placed]:
+                plan.problems.append(
+                    doc.problem(
+                        ("spec", "providers"),
+                        f"provider {name!r} cannot be removed: it still hosts {count} "
+                        f"{'resources' if (name, count) in hosted else 'systems'}; "
+                        "migrate or delete them first",
+                        expected=f"provider {name!r} kept in the estate",
+                    )
+                )
+        gone_tenants = {
+            c.key for c in plan.changes if c.entity == "tenant" and c.action == "delete"
+        }
+        if gone_tenants:
+            owning = session.exec(
+                select(Tenant.code, func.count(col(Request.id)))
+                .join(Request, col(Request.tenant_id) == col(Tenant.id))
+                .where(col(Tenant.code).in_(gone_tenants))
+                .group_by(Tenant.code)
+            ).all()
+            for code, count in owning:
+                plan.problems.append(
+                    doc.problem(
+                        ("spec", "tenants"),
+                        f"tenant {code!r} cannot be removed: it has {count} requests on record",
+                        expected=f"tenant {code!r} kept in the estate",
+                    )
+                )
+
+    # ---- read --------------------------------------------------------------------
+
+    def providers(self) -> list[Provider]:
+        with self._sessions() as session:
+            return list(session.exec(select(Provider).order_by(Provider.name)).all())
+
+    def provider(self, name: str) -> Provider | None:
+        with self._sessions() as session:
+            return session.exec(select(Provider).where(Provider.name == name)).first()
+
+    def tenants(self) -> list[Tenant]:
+        with self._sessions() as session:
+            return list(session.exec(select(Tenant).order_by(Tenant.code)).all())
+
+    def tenant(self, code: str) -> Tenant | None:
+        with self._sessions() as session:
+            return session.exec(select(Tenant).where(Tenant.code == code)).first()
+
+    def flavors(self) -> list[Flavor]:
+        with self._sessions() as session:
+            return list(session.exec(select(Flavor).order_by(Flavor.name)).all())
+
+    def images(self) -> list[Image]:
+        with self._sessions() as session:
+            return list(session.exec(select(Image).order_by(Image.name)).all())
+
+    def rate_cards(self) -> list[tuple[RateCard, list[Rate]]]:
+        with self._sessions() as session:
+            cards = session.exec(select(RateCard).order_by(col(RateCard.effective_from))).all()
+            rates = session.exec(select(Rate).order_by(Rate.meter, Rate.tier)).all()
+            by_card: dict[int | None, list[Rate]] = {}
+            for rate in rates:
+                by_card.setdefault(rate.rate_card_id, []).append(rate)
+            return [(card, by_card.get(card.id, [])) for card in cards]
+
+    def latest_revision(self) -> EstateRevision | None:
+        with self._sessions() as session:
+            return session.exec(
+                select(EstateRevision).order_by(col(EstateRevision.id).desc()).limit(1)
+            ).first()
+
+
+def _creator(
+    model: type[Row], values: Mapping[str, Any], timestamps: bool
+) -> Callable[[Session, datetime], None]:
+    def write(session: Session, now: datetime) -> None:
+        stamps = {"created_at": now, "updated_at": now} if timestamps else {}
+        session.add(model(**values, **stamps))
+
+    return write
+
+
+def _updater(
+    row: SQLModel, values: Mapping[str, Any], timestamps: bool
+) -> Callable[[Session, datetime], None]:
+    def write(session: Session, now: datetime) -> None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        if timestamps:
+            setattr(row, "updated_at", now)  # noqa: B010  (generic over table models)
+        session.add(row)
+
+    return write
+
+
+def _deleter(row: SQLModel) -> Callable[[Session, datetime], None]:
+    def write(session: Session, _now: datetime) -> None:
+        session.delete(row)
+
+    return write
+
+
+def _card_creator(
+    version: str, values: Mapping[str, Any], rates: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> Callable[[Session, datetime], None]:
+    def write(session: Session, _now: datetime) -> None:
+        card = RateCard(version=version, **values)
+        session.add(card)
+        session.flush()
+        assert card.id is not None
+        for (meter, tier), rate in rates.items():
+            session.add(Rate(rate_card_id=card.id, meter=meter, tier=tier, **rate))
+
+    return write
+
+
+def _card_updater(
+    card: RateCard,
+    values: Mapping[str, Any],
+    stored: Mapping[tuple[str, str], Rate],
+    rates: Mapping[tuple[str, str], Mapping[str, Any]],
+) -> Callable[[Session, datetime], None]:
+    def write(session: Session, _now: datetime) -> None:
+        for key, value in values.items():
+            setattr(card, key, value)
+        session.add(card)
+        assert card.id is not None
+        for rate_key, row in stored.items():
+            if rate_key not in rates:
+                session.delete(row)
+            elif _differs(row, rates[rate_key]):
+                for name, value in rates[rate_key].items():
+                    setattr(row, name, value)
+                session.add(row)
+        for (meter, tier), rate in rates.items():
+            if (meter, tier) not in stored:
+                session.add(Rate(rate_card_id=card.id, meter=meter, tier=tier, **rate))
+
+    return write
+
+
+def _card_deleter(card: RateCard) -> Callable[[Session, datetime], None]:
+    def write(session: Session, _now: datetime) -> None:
+        for rate in session.exec(select(Rate).where(Rate.rate_card_id == card.id)).all():
+            session.delete(rate)
+        session.flush()
+        session.delete(card)
+
+    return write

@@ -1,0 +1,77 @@
+"""Shared fixtures: a database on each engine, and an App over it.
+
+``database_url`` runs a test once on SQLite (a file in tmp_path) and once on
+PostgreSQL (a fresh database on the local server, dropped afterwards). The server is
+``GOVCLOUD_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432``); the
+README's test command starts it. An unreachable server fails the test — it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from controlplane.app import App
+from controlplane.config import Settings
+
+PG_SERVER = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def _pg_admin_dsn() -> str:
+    return PG_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; yields its SQLAlchemy URL."""
+    name = f"govcloud_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'govcloud.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    """An initialised App on each database engine."""
+    instance = App(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+    instance.init()
+    try:
+        yield instance
+    finally:
+        instance.close()

@@ -53,6 +53,14 @@ class ProviderConfig:
 DriverFactory = Callable[[ProviderConfig, Clock], Driver]
 
 
+#: The estate's camelCase capacity keys (``memoryGiB``) as QuotaSet fields.
+_CAPACITY_ALIASES = {
+    "memoryGiB": "memory_gib",
+    "storageGiB": "storage_gib",
+    "publicIps": "public_ips",
+}
+
+
 def _int_option(config: ProviderConfig, key: str, default: int) -> int:
     value = config.options.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -74,12 +82,15 @@ def _build_simulator(config: ProviderConfig, clock: Clock) -> Driver:
     quota: QuotaSet | None = None
     if capacity is not None:
         allowed = {f.name for f in fields(QuotaSet)}
-        if not isinstance(capacity, Mapping) or set(capacity) - allowed:
+        if not isinstance(capacity, Mapping):
+            raise ProviderInvalidRequest(config.name, "option capacity must be a mapping")
+        limits = {_CAPACITY_ALIASES.get(str(k), str(k)): v for k, v in capacity.items()}
+        if set(limits) - allowed:
             raise ProviderInvalidRequest(
                 config.name, f"option capacity must map {sorted(allowed)} to integers"
             )
         try:
-            quota = QuotaSet(**{str(k): v for k, v in capacity.items()})
+            quota = QuotaSet(**limits)
         except (TypeError, ValueError) as exc:
             raise ProviderInvalidRequest(config.name, f"option capacity: {exc}") from exc
     latency = config.options.get("latency_ms", (2.0, 20.0))

@@ -1,8 +1,8 @@
 """Building drivers from provider configuration.
 
 Cases: the simulator is built from its options (seed, capacity, state file,
-latency) and satisfies the protocol; unknown kinds and bad simulator options are
-``ProviderInvalidRequest``; OpenStack/Kubernetes without a credentials reference is
+latency) and satisfies the protocol; capacity also takes the estate's camelCase
+keys; unknown kinds and bad simulator options are ``ProviderInvalidRequest``; OpenStack/Kubernetes without a credentials reference is
 ``ProviderAuthError`` before any SDK loads; a driver module that cannot be imported
 is a ``ProviderError`` with the ImportError as its cause; plug-in kinds register by
 name, refuse silent replacement and are used by ``build_driver``.
@@ -65,6 +65,16 @@ def test_builds_the_simulator(tmp_path: Path, clock: ManualClock) -> None:
 def test_bad_simulator_options(options: dict[str, object], clock: ManualClock) -> None:
     with pytest.raises(ProviderInvalidRequest):
         build_driver(ProviderConfig("demo", "simulator", options=options), clock=clock)
+
+
+def test_estate_capacity_keys(clock: ManualClock) -> None:
+    config = ProviderConfig(
+        "demo", "simulator", options={"capacity": {"vcpu": 8, "memoryGiB": 2, "storageGiB": 9}}
+    )
+    driver = build_driver(config, clock=clock)
+    assert isinstance(driver, SimulatorDriver)
+    assert driver.capacity is not None
+    assert (driver.capacity.memory_gib, driver.capacity.storage_gib) == (2, 9)
 
 
 def test_unknown_kind(clock: ManualClock) -> None:

@@ -1,0 +1,207 @@
+"""The evaluation engine: admission of a plan and continuous audit of inventory.
+
+Pure: it runs bound rules over :mod:`policies.views` values and returns
+:class:`~policies.verdicts.Verdict` values; it never reads a database or calls a cloud.
+Level gating, missing inputs, pending rules and message composition (rule id, clause,
+field) happen here once, so rule bodies only say what is wrong and where.
+Imports only :mod:`policies` internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from policies.binding import BoundPacks, BoundRule
+from policies.registry import ALL_LEVELS, Finding, MissingInput, not_applicable, not_evaluable
+from policies.verdicts import Outcome, Severity, Verdict
+from policies.views import PlanView, ResourceView
+from policies.waivers import WaiverBook
+
+__all__ = ["AdmissionResult", "admit", "audit", "evaluate_plan", "evaluate_resource"]
+
+
+@dataclass(frozen=True)
+class AdmissionResult:
+    """The policy answer for one plan.
+
+    Denied when an enforced rule fails, or when an enforced *critical* rule cannot be
+    evaluated (fail closed: a legal red line is never assumed to hold).
+    """
+
+    admitted: bool
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def denials(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if _denies(v))
+
+    @property
+    def warnings(self) -> tuple[Verdict, ...]:
+        return tuple(
+            v
+            for v in self.verdicts
+            if v.outcome in (Outcome.FAIL, Outcome.NOT_EVALUABLE) and not _denies(v)
+        )
+
+
+def _denies(v: Verdict) -> bool:
+    if v.blocking:
+        return True
+    return (
+        v.outcome is Outcome.NOT_EVALUABLE
+        and v.severity is Severity.CRITICAL
+        and v.enforcement.rank > 0
+    )
+
+
+def _level_gate(bound: BoundRule, level: int | None) -> Finding | None:
+    levels = bound.spec.levels
+    if levels == ALL_LEVELS:
+        return None
+    if level is None:
+        return not_evaluable("system level (spec.classifiedProtection)")
+    if level not in levels:
+        return not_applicable(
+            f"适用于 {sorted(levels)} 级，本系统 {level} 级",
+            f"applies to levels {sorted(levels)}; the system is level {level}",
+        )
+    return None
+
+
+def _collect(run: Callable[[], Iterable[Finding]]) -> list[Finding]:
+    findings: list[Finding] = []
+    try:
+        findings.extend(run())
+    except MissingInput as missing:
+        findings.append(not_evaluable(missing.name))
+    return findings
+
+
+def _verdicts(
+    bound: BoundRule,
+    findings: list[Finding],
+    subject_kind: str,
+    subject_id: str,
+    system: str | None,
+    tenant: str | None,
+    at: datetime | None,
+) -> list[Verdict]:
+    spec = bound.spec
+    if not findings:
+        return [
+            Verdict(
+                spec.id,
+                Outcome.PASS,
+                spec.severity,
+                bound.enforcement,
+                subject_kind,
+                subject_id,
+                system,
+                tenant,
+                message_zh=bound.pass_zh,
+                message_en=bound.pass_en,
+                evaluated_at=at,
+            )
+        ]
+    out: list[Verdict] = []
+    for finding in findings:
+        where_zh = f"（字段 {finding.field}）" if finding.field else ""
+        where_en = f" (field {finding.field})" if finding.field else ""
+        failed = finding.outcome is Outcome.FAIL
+        out.append(
+            Verdict(
+                spec.id,
+                finding.outcome,
+                spec.severity,
+                bound.enforcement,
+                subject_kind,
+                subject_id,
+                system,
+                tenant,
+                field=finding.field,
+                message_zh=f"{spec.id}［{spec.citation_zh}］{spec.title_zh}：{finding.zh}{where_zh}",
+                message_en=(
+                    f"{spec.id} [{spec.citation_en}] {spec.title_en}: {finding.en}{where_en}"
+                ),
+                remediation_zh=spec.remediation_zh if failed else "",
+                remediation_en=spec.remediation_en if failed else "",
+                missing=finding.missing,
+                high_risk=failed and spec.high_risk,
+                evaluated_at=at,
+            )
+        )
+    return out
+
+
+def _pending(bound: BoundRule) -> list[Finding]:
+    return [not_evaluable("; ".join(bound.spec.pending_inputs))]
+
+
+def evaluate_plan(bound: BoundRule, plan: PlanView) -> list[Verdict]:
+    """One bound rule on one plan."""
+    gate = _level_gate(bound, plan.system.level)
+    if gate is not None:
+        findings = [gate]
+    elif not bound.spec.implemented:
+        findings = _pending(bound)
+    else:
+        findings = _collect(lambda: bound.rule.plan(plan, bound.params))
+    return _verdicts(
+        bound, findings, "request", plan.request, plan.system.name, plan.tenant, plan.as_of
+    )
+
+
+def evaluate_resource(bound: BoundRule, resource: ResourceView, now: datetime) -> list[Verdict]:
+    """One bound rule on one inventory resource."""
+    system = resource.system
+    if system is None and bound.spec.needs_system:
+        findings = [not_evaluable("system binding of the resource")]
+    elif system is not None and (gate := _level_gate(bound, system.level)) is not None:
+        findings = [gate]
+    elif not bound.spec.implemented:
+        findings = _pending(bound)
+    else:
+        findings = _collect(lambda: bound.rule.resource(resource, bound.params, now))
+    return _verdicts(
+        bound,
+        findings,
+        resource.kind,
+        resource.id,
+        system.name if system is not None else None,
+        resource.tenant,
+        now,
+    )
+
+
+def admit(plan: PlanView, bound: BoundPacks) -> AdmissionResult:
+    """Run every bound admission rule on ``plan``; the system level selects which apply."""
+    verdicts: list[Verdict] = []
+    for rule in bound.admission_rules:
+        verdicts.extend(evaluate_plan(rule, plan))
+    result = tuple(verdicts)
+    return AdmissionResult(not any(_denies(v) for v in result), result)
+
+
+def audit(
+    resources: Iterable[ResourceView],
+    bound: BoundPacks,
+    now: datetime,
+    waivers: WaiverBook | None = None,
+) -> Iterator[Verdict]:
+    """Every applicable bound audit rule on every resource, passes included.
+
+    Rules are looked up by (kind, level) in the binding's index, so rules that cannot
+    apply to a resource cost nothing. Active waivers turn matching failures into
+    ``waived`` verdicts; expired ones no longer do.
+    """
+    index = bound.audit_index
+    for resource in resources:
+        system = resource.system
+        rules = index.get((resource.kind, system.level if system is not None else None), ())
+        for rule in rules:
+            for verdict in evaluate_resource(rule, resource, now):
+                if waivers is not None and verdict.outcome is Outcome.FAIL:
+                    verdict = waivers.apply(verdict, now)
+                yield verdict

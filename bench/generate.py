@@ -379,7 +379,7 @@ def _tenant_workload(
         if roll < NONCOMPLIANT_SHARE:
             defect = inject_defect(rng, request, candidates, NONCOMPLIANT)
         elif roll < NONCOMPLIANT_SHARE + UNPLACEABLE_SHARE:
-            defect = inject_defect(rng, request, candidates, UNPLACEABLE)
+            defect = inject_defect(rng, request, candidates, UNPLACEABLE, shuffle=False)
         if defect is not None:
             work.defects[key] = defect
         work.homes[key] = home.name

@@ -366,19 +366,28 @@ NONCOMPLIANT: dict[str, Defect] = {
     "unhardened-image": _unhardened_image,
     "non-xinchuang-image": _foreign_image_on_xinchuang,
 }
+# Tried in this order, rarest opportunity first: only tenants of an out-of-province sector
+# cloud can be given core data pinned out of the province.
 UNPLACEABLE: dict[str, Defect] = {
-    "level-above-certification": _level_above_certification,
     "core-data-out-of-province": _core_data_out_of_province,
+    "level-above-certification": _level_above_certification,
     "xinchuang-on-non-xinchuang": _xinchuang_on_foreign_stack,
 }
 
 
 def inject_defect(
-    rng: random.Random, request: Doc, candidates: Sequence[Home], defects: dict[str, Defect]
+    rng: random.Random,
+    request: Doc,
+    candidates: Sequence[Home],
+    defects: dict[str, Defect],
+    *,
+    shuffle: bool = True,
 ) -> str | None:
-    """Apply the first applicable defect (in a seeded order); its id, or None."""
-    kinds = sorted(defects)
-    rng.shuffle(kinds)
+    """Apply the first applicable defect, in a seeded order or in ``defects``' own order
+    (``shuffle=False``); its id, or None if none applies."""
+    kinds = list(defects)
+    if shuffle:
+        rng.shuffle(kinds)
     for kind in kinds:
         if defects[kind](rng, request, candidates):
             _reorder_spec(request)

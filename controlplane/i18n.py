@@ -42,6 +42,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "action": ("操作", "ACTION"),
     "changed": ("变更字段", "CHANGED"),
     "count": ("数量", "COUNT"),
+    "health": ("健康", "HEALTHY"),
+    "latency ms": ("延迟ms", "LATENCY ms"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "create": ("新建", "create"),

@@ -15,7 +15,7 @@ import click
 import typer
 
 from controlplane.app import SchemaNotCurrent
-from controlplane.cli import audit_cmd, estate_cmd, provider_cmd, tenant_cmd
+from controlplane.cli import audit_cmd, demo_cmd, estate_cmd, provider_cmd, tenant_cmd
 from controlplane.cli.context import CliContext
 from controlplane.config import Settings
 from controlplane.i18n import detect_lang, tr
@@ -34,7 +34,7 @@ app.add_typer(estate_cmd.app, name="estate")
 app.add_typer(provider_cmd.app, name="provider")
 app.add_typer(tenant_cmd.app, name="tenant")
 app.add_typer(audit_cmd.app, name="audit")
-# demo: see below
+app.command("demo")(demo_cmd.demo)
 
 
 @app.callback()

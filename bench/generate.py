@@ -336,8 +336,8 @@ def _pick_home(rng: random.Random, tenant: Doc, candidates: Sequence[Home]) -> H
         by_tier.setdefault(home.tier, []).append(home)
     roll = rng.random()
     if tenant["level"] == "municipal" and "municipal" in by_tier:
-        preference = ["municipal"] if roll < 0.8 else ["provincial"] if roll < 0.92 else []
-        preference += ["sector", "municipal"]
+        first = "municipal" if roll < 0.8 else "provincial" if roll < 0.92 else "sector"
+        preference = [first, "municipal"]  # no sector cloud for it: stay in the city
     else:
         preference = ["sector", "provincial"] if roll < 0.6 else ["provincial"]
     tier = next(t for t in preference if t in by_tier)

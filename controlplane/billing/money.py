@@ -1,0 +1,54 @@
+"""Exact money arithmetic: Fractions in, fen-rounded Decimals out.
+
+Owns the single rounding rule of the billing core (half-up to the fen, i.e. half away
+from zero for negative amounts) and exact Decimal/Fraction conversion. Never uses float.
+Imports nothing internal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+FEN = Decimal("0.01")
+
+
+def to_fraction(value: Decimal | int) -> Fraction:
+    """Return ``value`` as an exact Fraction (Decimals convert without loss)."""
+    return Fraction(value)
+
+
+def round_half_up_fen(value: Fraction) -> Decimal:
+    """Round an exact amount to the fen, half away from zero, and return a Decimal.
+
+    ``x.xx5`` rounds up to ``x.x(x+1)``; ``-x.xx5`` rounds to ``-x.x(x+1)`` so that a
+    deduction mirrors the charge it deducts from.
+    """
+    scaled = abs(value) * 100
+    fen = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
+    if value < 0:
+        fen = -fen
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def exact_decimal(value: Fraction) -> Decimal:
+    """Return ``value`` as a Decimal without rounding.
+
+    Raises ``ValueError`` when the fraction has no finite decimal expansion (its
+    denominator has a prime factor other than 2 and 5): a quantity shown to finance
+    must be exactly the one used.
+    """
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        raise ValueError(f"{value} has no finite decimal expansion")
+    digits = max(twos, fives)
+    scaled = value * 10**digits
+    assert scaled.denominator == 1
+    return Decimal(scaled.numerator).scaleb(-digits)

@@ -1,0 +1,334 @@
+"""Rating: usage intervals × rate card → bill lines for one month.
+
+Owns the pricing rule of DESIGN.md. For a month ``[start, end)`` of H hours / D days
+(Asia/Shanghai), every interval is clipped to the month and split at every ownership,
+rate-card-version and discount boundary. Each resulting *piece* is priced by its
+version's rate for the resource's tier:
+
+* ``hour``: ``price × quantity × h / H``, h = the piece's duration rounded **up** to
+  whole hours (a piece is one usage interval inside one month, owner, version and
+  discount, so a resize or an ownership change starts a new piece);
+* ``day``: the same with whole days (duration rounded up) over D;
+* ``month``: the whole monthly price for any use. A resource+meter is charged **once**
+  per month at its peak quantity, to the owner, version and discount in force where
+  that peak first occurs, so a mid-month split never charges a month twice.
+
+**One bill line** is one (tenant, system, provider, meter, rate version, discount):
+exactly one unit price, one proration and one discount, so finance can check it as
+``amount = round(unit_price × billed_quantity / period_units × (100 − discount%) / 100)``
+where ``billed_quantity`` is Σ quantity × h (unit·hours, unit·days or units) and
+``period_units`` is H, D or 1. The exact amount is a Fraction, rounded half-up to the
+fen once. Each line keeps its lineage: the interval ids and the rate version.
+
+Usage that cannot be priced (no owner, unknown provider, no version in force, meter or
+tier without a price) is never dropped silently: it is returned as ``UnratedUsage``.
+Lines come out sorted, so the same inputs in any order give identical output.
+Imports only the billing value modules; no I/O.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from itertools import pairwise
+
+from controlplane.billing.meters import meter as meter_of
+from controlplane.billing.money import exact_decimal, round_half_up_fen
+from controlplane.billing.ownership import Ownership, OwnershipTimeline
+from controlplane.billing.period import Month, epoch_seconds, from_epoch
+from controlplane.billing.ratecard import Discount, Proration, RateCard, RateCardVersion, Tier
+from controlplane.billing.usage import UsageInterval
+
+
+class UnratedReason(StrEnum):
+    NO_OWNER = "no-owner"
+    UNKNOWN_PROVIDER = "unknown-provider"
+    NO_RATE_VERSION = "no-rate-version"
+    NO_RATE = "no-rate-for-meter"
+    NO_TIER_PRICE = "no-price-for-tier"
+
+
+@dataclass(frozen=True, order=True)
+class UnratedUsage:
+    """A piece of usage in the month that no line accounts for, and why."""
+
+    provider: str
+    resource_id: str
+    meter: str
+    start: datetime
+    end: datetime
+    reason: UnratedReason
+    interval_id: str
+    tenant: str = ""
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One rated line; see the module docstring for what makes a line."""
+
+    month: str
+    tenant: str
+    system: str
+    provider: str
+    tier: Tier
+    meter: str
+    unit: str
+    proration: Proration
+    rate_version: str
+    approval_ref: str
+    unit_price: Decimal
+    period_units: int
+    billed_quantity: Decimal
+    discount_percent: Decimal
+    discount_ref: str
+    amount: Decimal
+    interval_ids: tuple[str, ...]
+
+    @property
+    def line_id(self) -> str:
+        text = "\x1f".join(
+            (
+                *(self.month, self.tenant, self.system, self.provider, self.meter),
+                *(self.rate_version, str(self.discount_percent), self.discount_ref),
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The result of rating one month."""
+
+    month: Month
+    lines: tuple[BillLine, ...]
+    unrated: tuple[UnratedUsage, ...]
+
+
+_LineKey = tuple[str, str, str, str, str, Decimal, str]  # tenant system provider meter ver % ref
+_SECONDS = {Proration.HOUR: 3600, Proration.DAY: 86400}
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+@dataclass
+class _Priced:
+    key: _LineKey
+    tier: Tier
+    proration: Proration
+
+
+class _Rater:
+    def __init__(
+        self,
+        month: Month,
+        card: RateCard,
+        ownership: OwnershipTimeline,
+        provider_tiers: Mapping[str, Tier],
+    ) -> None:
+        self.month = month
+        self.card = card
+        self.ownership = ownership
+        self.tiers = provider_tiers
+        self.start = epoch_seconds(month.start)
+        self.end = epoch_seconds(month.end)
+        self.version_cuts = card.version_boundaries()
+        self.sums: dict[_LineKey, int] = defaultdict(int)
+        self.lineage: dict[_LineKey, set[str]] = defaultdict(set)
+        self.monthly: dict[tuple[str, str, str], list[tuple[int, int, _LineKey, str]]] = (
+            defaultdict(list)
+        )
+        self.unrated: list[UnratedUsage] = []
+        self.versions: dict[str, RateCardVersion] = {}
+
+    def rate(self, interval: UsageInterval) -> None:
+        lo = max(epoch_seconds(interval.start), self.start)
+        hi = min(epoch_seconds(interval.end), self.end)
+        if lo >= hi:
+            return
+        cursor = lo
+        for seg_start, seg_end, (tenant, system) in self.ownership.segments(
+            interval.provider, interval.resource_id
+        ):
+            if seg_end <= cursor or seg_start >= hi:
+                continue
+            if seg_start > cursor:
+                self._unrated(interval, cursor, seg_start, UnratedReason.NO_OWNER)
+            owned_start, owned_end = max(cursor, seg_start), min(seg_end, hi)
+            self._rate_owned(interval, tenant, system, owned_start, owned_end)
+            cursor = owned_end
+            if cursor >= hi:
+                break
+        if cursor < hi:
+            self._unrated(interval, cursor, hi, UnratedReason.NO_OWNER)
+
+    def _rate_owned(
+        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
+    ) -> None:
+        cuts = {lo, hi}
+        for boundaries in (self.version_cuts, self.card.discount_boundaries(tenant)):
+            first = bisect.bisect_right(boundaries, lo)
+            last = bisect.bisect_left(boundaries, hi)
+            cuts.update(boundaries[first:last])
+        points = sorted(cuts)
+        interval_id = interval.interval_id
+        # A boundary where nothing priced changes (e.g. two back-to-back discounts with the
+        # same percent and reference) must not cost an extra rounded-up hour: join runs.
+        run: tuple[_Priced, int, int] | None = None
+        for piece_start, piece_end in pairwise(points):
+            priced = self._price(interval, tenant, system, piece_start, piece_end)
+            if run is not None and priced is not None and run[0].key == priced.key:
+                run = (run[0], run[1], piece_end)
+                continue
+            if run is not None:
+                self._charge(interval, interval_id, *run)
+            run = None if priced is None else (priced, piece_start, piece_end)
+        if run is not None:
+            self._charge(interval, interval_id, *run)
+
+    def _charge(
+        self, interval: UsageInterval, interval_id: str, priced: _Priced, lo: int, hi: int
+    ) -> None:
+        if priced.proration is Proration.MONTH:
+            series = (interval.provider, interval.resource_id, interval.meter)
+            self.monthly[series].append((-interval.quantity, lo, priced.key, interval_id))
+            return
+        units = _ceil_div(hi - lo, _SECONDS[priced.proration])
+        self.sums[priced.key] += interval.quantity * units
+        self.lineage[priced.key].add(interval_id)
+
+    def _price(
+        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
+    ) -> _Priced | None:
+        tier = self.tiers.get(interval.provider)
+        version = self.card.version_at(lo)
+        rate = None if version is None else version.rate(interval.meter)
+        if tier is None:
+            reason = UnratedReason.UNKNOWN_PROVIDER
+        elif version is None:
+            reason = UnratedReason.NO_RATE_VERSION
+        elif rate is None:
+            reason = UnratedReason.NO_RATE
+        elif rate.price(tier) is None:
+            reason = UnratedReason.NO_TIER_PRICE
+        else:
+            self.versions[version.version] = version
+            discount = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
+            key = (
+                tenant,
+                system,
+                interval.provider,
+                interval.meter,
+                version.version,
+                discount.percent,
+                discount.reference,
+            )
+            return _Priced(key, tier, rate.proration)
+        self._unrated(interval, lo, hi, reason, tenant)
+        return None
+
+    def _unrated(
+        self, interval: UsageInterval, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
+    ) -> None:
+        self.unrated.append(
+            UnratedUsage(
+                interval.provider,
+                interval.resource_id,
+                interval.meter,
+                from_epoch(lo),
+                from_epoch(hi),
+                reason,
+                interval.interval_id,
+                tenant,
+            )
+        )
+
+    def settle_monthly(self) -> None:
+        """Charge each month-prorated resource+meter once, at its first peak."""
+        for pieces in self.monthly.values():
+            negative_peak, _, key, _ = min(pieces)
+            self.sums[key] += -negative_peak
+            self.lineage[key].update(interval_id for _, _, _, interval_id in pieces)
+
+    def lines(self) -> list[BillLine]:
+        out = []
+        for key, base_units in self.sums.items():
+            tenant, system, provider, meter_name, label, percent, reference = key
+            version = self.versions[label]
+            rate = version.rate(meter_name)
+            tier = self.tiers[provider]
+            assert rate is not None
+            price = rate.price(tier)
+            assert price is not None
+            period_units = {
+                Proration.HOUR: self.month.hours,
+                Proration.DAY: self.month.days,
+                Proration.MONTH: 1,
+            }[rate.proration]
+            billed = Fraction(base_units, meter_of(meter_name).scale)
+            exact = Fraction(price) * billed / period_units * (100 - Fraction(percent)) / 100
+            out.append(
+                BillLine(
+                    month=str(self.month),
+                    tenant=tenant,
+                    system=system,
+                    provider=provider,
+                    tier=tier,
+                    meter=meter_name,
+                    unit=rate.unit,
+                    proration=rate.proration,
+                    rate_version=label,
+                    approval_ref=version.approval_ref,
+                    unit_price=price,
+                    period_units=period_units,
+                    billed_quantity=exact_decimal(billed),
+                    discount_percent=percent,
+                    discount_ref=reference,
+                    amount=round_half_up_fen(exact),
+                    interval_ids=tuple(sorted(self.lineage[key])),
+                )
+            )
+        out.sort(key=line_sort_key)
+        return out
+
+
+_NO_DISCOUNT = Discount("", Decimal(0), Month(1970, 1).first_day)
+
+
+def line_sort_key(line: BillLine) -> tuple[str, str, str, str, str, Decimal, str]:
+    """The canonical order of lines: tenant, system, provider, meter, version, discount."""
+    return (
+        line.tenant,
+        line.system,
+        line.provider,
+        line.meter,
+        line.rate_version,
+        line.discount_percent,
+        line.discount_ref,
+    )
+
+
+def rate_month(
+    month: Month,
+    intervals: Iterable[UsageInterval],
+    ownership: OwnershipTimeline | Iterable[Ownership],
+    card: RateCard,
+    provider_tiers: Mapping[str, Tier],
+) -> Rating:
+    """Rate every interval's part inside ``month``; see the module docstring."""
+    timeline = (
+        ownership if isinstance(ownership, OwnershipTimeline) else OwnershipTimeline(ownership)
+    )
+    rater = _Rater(month, card, timeline, provider_tiers)
+    for interval in intervals:
+        rater.rate(interval)
+    rater.settle_monthly()
+    return Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))

@@ -67,7 +67,10 @@ class DenyByDefault(Rule[NoParams]):
 class RiskyPortParams(Params):
     risky_ports: Annotated[frozenset[int], Tighten.SUPERSET] = DEFAULT_RISKY_PORTS
     management_ports: Annotated[frozenset[int], Tighten.SUPERSET] = frozenset({22, 3389})
-    management_sources: Annotated[frozenset[str], Tighten.SUBSET] = frozenset({"bastion"})
+    # by default management may come from the bastion or internal (RFC 1918) ranges only
+    management_sources: Annotated[frozenset[str], Tighten.SUBSET] = frozenset(
+        {"bastion", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+    )
 
 
 def _within(source: str, allowed: frozenset[str]) -> bool:

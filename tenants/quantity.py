@@ -16,7 +16,7 @@ govcloud package.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, Inexact
 from functools import partial
 from typing import Annotated, Any
 
@@ -79,15 +79,17 @@ def parse_quantity(text: str) -> Decimal:
         raise QuantityError(_why_not(text))
     number = Decimal(match["number"])
     suffix = match["suffix"] or ""
+    # the default context keeps 28 digits and would round silently; this one is exact
+    exact = Context(prec=len(match["number"]) + 20, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact])
     if suffix in BINARY_SUFFIXES:
-        return number * BINARY_SUFFIXES[suffix]
+        return exact.multiply(number, BINARY_SUFFIXES[suffix])
     if suffix in DECIMAL_SUFFIXES:
         exponent = DECIMAL_SUFFIXES[suffix]
     else:
         exponent = int(suffix[1:])
         if abs(exponent) > _MAX_EXPONENT:
             raise QuantityError(f"exponent {exponent} is out of range")
-    return number.scaleb(exponent)
+    return number.scaleb(exponent, context=exact)
 
 
 def _why_not(text: str) -> str:
@@ -106,8 +108,26 @@ def _why_not(text: str) -> str:
     return f"unknown suffix {rest!r} (known: Ki Mi Gi Ti Pi Ei, n u m k M G T P E, e<exponent>)"
 
 
+def _significant(value: Decimal) -> tuple[int, int]:
+    """``value`` as ``mantissa × 10**exponent`` with no trailing zeros, without rounding."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "finite values only"
+    mantissa = int("".join(map(str, digits)) or "0")
+    if mantissa == 0:
+        return 0, 0
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    return (-mantissa if sign else mantissa), exponent
+
+
+def _multiple_of_ten_to(value: Decimal, power: int) -> bool:
+    """Whether ``value`` is a whole multiple of ``10**power`` (exactly, at any size)."""
+    return _significant(value)[1] >= power
+
+
 def _integral(value: Decimal) -> bool:
-    return value == value.to_integral_value()
+    return _multiple_of_ten_to(value, 0)
 
 
 def format_quantity(value: Decimal | int, *, binary: bool = False) -> str:
@@ -136,9 +156,7 @@ def format_quantity(value: Decimal | int, *, binary: bool = False) -> str:
 
 
 def _format_decimal(value: Decimal) -> str:
-    sign, digits, exponent = value.normalize().as_tuple()
-    assert isinstance(exponent, int)  # finite, checked above
-    mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+    mantissa, exponent = _significant(value)
     # round the exponent down to a multiple of three, moving the rest into the mantissa
     scale = min((exponent // 3) * 3, max(_SUFFIX_BY_EXPONENT))
     mantissa *= 10 ** (exponent - scale)
@@ -189,7 +207,7 @@ def _non_negative(value: Decimal, original: Any, what: str) -> Decimal:
 
 def _cpu(value: Any) -> Decimal:
     cores = _non_negative(_as_decimal(value, "cpu"), value, "cpu")
-    if not _integral(cores * 1000):
+    if not _multiple_of_ten_to(cores, -3):
         raise schema_error(
             "cpu is counted in whole millicores",
             expected='a multiple of 1m (0.001 core), e.g. "500m"',

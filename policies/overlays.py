@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from policies.binding import BoundPacks, BoundRule, PackConflict
 from policies.packs import Pack, bind_packs, builtin_packs, validate_params
+from policies.params import Tighten
 from policies.registry import get_rule
 from policies.verdicts import Enforcement
 from tenants import LocatedDocument, ManifestError, Problem, StrictModel, parse_model
@@ -192,7 +193,9 @@ def loosenings(
                     where,
                     f"overlay loosens {rule_id}.{alias} ({direction}; {direction.zh}) "
                     "（下级不得放宽省级基线）",
-                    expected=f"{_show(was)} or stricter",
+                    expected=_show(was)
+                    if direction is Tighten.FIXED
+                    else f"{_show(was)} or stricter",
                     found=_show(now),
                 )
             )

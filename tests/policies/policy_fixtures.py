@@ -14,7 +14,6 @@ from policies.views import (
     LoggingView,
     PlanView,
     ProviderFacts,
-    SiteFacts,
     SystemFacts,
     VolumeView,
 )

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from policy_fixtures import NOW, make_plan, make_provider, make_system
+
 from policies import (
     BoundRule,
     Enforcement,

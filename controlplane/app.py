@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from controlplane.config import Settings
-from controlplane.db import migrate
+from controlplane.db import load_tables, migrate
 from controlplane.db.engine import make_engine, session_factory
 from controlplane.estate.service import EstateService
 from controlplane.timeutil import Clock, system_clock
@@ -33,6 +33,7 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        load_tables()
         if self.settings.database_url.startswith("sqlite"):
             self.settings.ensure_home()
         return make_engine(self.settings.database_url)

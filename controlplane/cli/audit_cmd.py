@@ -34,3 +34,7 @@ def verify(
             typer.echo(f"  {item}", err=True)
     if breaks:
         raise typer.Exit(1)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="audit")

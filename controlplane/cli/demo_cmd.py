@@ -87,3 +87,7 @@ def demo(
     out.print("\nExplore / 继续查看:")
     for cmd in ("estate show", "provider list --tier municipal", "tenant list", "audit verify"):
         out.print(f"  {env} govcloud {cmd}")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("demo")(demo)

@@ -149,3 +149,7 @@ def show(ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "
                 ),
             ),
         )
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="estate")

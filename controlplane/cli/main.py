@@ -6,7 +6,9 @@ Exit codes: 0 success; 1 refused or failed at run time; 2 invalid input (with
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +16,8 @@ from pathlib import Path
 import click
 import typer
 
+import controlplane.cli
 from controlplane.app import SchemaNotCurrent
-from controlplane.cli import audit_cmd, demo_cmd, estate_cmd, provider_cmd, tenant_cmd
 from controlplane.cli.context import CliContext
 from controlplane.config import Settings
 from controlplane.i18n import detect_lang, tr
@@ -30,11 +32,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(estate_cmd.app, name="estate")
-app.add_typer(provider_cmd.app, name="provider")
-app.add_typer(tenant_cmd.app, name="tenant")
-app.add_typer(audit_cmd.app, name="audit")
-app.command("demo")(demo_cmd.demo)
+
+
+def _register_commands(root: typer.Typer) -> None:
+    """Every ``controlplane/cli/*_cmd.py`` module adds its commands via ``register(root)``.
+
+    Areas (estate, requests, policy, metering, bills…) own their own command modules;
+    discovering them keeps this file from becoming everyone's merge point.
+    """
+    for info in sorted(pkgutil.iter_modules(controlplane.cli.__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmd"):
+            module = importlib.import_module(f"controlplane.cli.{info.name}")
+            module.register(root)
+
+
+_register_commands(app)
 
 
 @app.callback()

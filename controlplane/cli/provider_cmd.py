@@ -46,3 +46,7 @@ def show(
         record.update({f"capacity.{k}": v for k, v in capacity.items()})
         record["credentials"] = ", ".join(f"{k}={v}" for k, v in record["credentials"].items())
     emit(record, output, lang=obj.lang)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="provider")

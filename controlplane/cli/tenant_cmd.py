@@ -37,3 +37,7 @@ def show(
         typer.echo(f"error: tenant {code!r} {tr('not_found', obj.lang)}", err=True)
         raise typer.Exit(1)
     emit(tenant_record(tenant), output, lang=obj.lang)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="tenant")

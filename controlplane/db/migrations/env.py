@@ -8,8 +8,9 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 
-import controlplane.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from controlplane.db import load_tables
 
+load_tables()
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:

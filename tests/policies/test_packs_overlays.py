@@ -26,9 +26,7 @@ def test_builtin_packs_load_and_bind_every_rule() -> None:
     assert tuple(packs) == BUILTIN_PACKS
     bound = bind_packs(BUILTIN_PACKS)
     assert len(bound.rules) == 57
-    l2, l3, l4 = (
-        {e.rule_id for e in packs[n].entries} for n in ("mlps-l2", "mlps-l3", "mlps-l4")
-    )
+    l2, l3, l4 = ({e.rule_id for e in packs[n].entries} for n in ("mlps-l2", "mlps-l3", "mlps-l4"))
     assert l2 < l3 < l4
     assert "MLPS-L4-PLT-02" in l4 - l3
     assert bound.rules["CSL-LOG-01"].params.min_days == 180  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ or a cloud SDK.
 
 from policies.binding import BoundPacks, BoundRule
 from policies.engine import AdmissionResult, admit, audit, evaluate_plan, evaluate_resource
+from policies.listing import list_rules
 from policies.overlays import EstatePolicy, PolicyBinding, load_policy_binding, loosenings
 from policies.packs import BUILTIN_PACKS, Pack, bind_packs, builtin_packs, load_pack
 from policies.params import Params, Tighten
@@ -77,6 +78,7 @@ __all__ = [
     "evaluate_resource",
     "get_rule",
     "grant_waiver",
+    "list_rules",
     "load_pack",
     "load_policy_binding",
     "loosenings",

@@ -237,10 +237,6 @@ class PlanView:
             for j, volume in enumerate(item.volumes)
         )
 
-    @property
-    def stores_data(self) -> bool:
-        return bool(self.compute) or self.kubernetes is not None
-
 
 @dataclass(frozen=True, slots=True)
 class SiteFacts:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import policies
-from policies import catalog
+from policies import Severity, catalog, list_rules
 
 
 def test_all_is_complete() -> None:
@@ -62,3 +62,18 @@ def test_catalogue_rows_for_policy_list() -> None:
     assert all(row["pending_inputs"] for row in waiting)
     assert {row["severity"] for row in rows} == {"critical", "high", "medium", "low"}
     assert all(not row["waivable"] for row in rows if row["severity"] == "critical")
+
+
+def test_list_rules_filters() -> None:
+    l4_only = list_rules(level=4, pack="mlps-l4")
+    assert "MLPS-L4-PLT-02" in {row["id"] for row in l4_only}
+    assert all(4 in row["levels"] and "mlps-l4" in row["packs"] for row in l4_only)
+    critical = list_rules(severity=Severity.CRITICAL)
+    assert {row["id"] for row in critical} == {
+        "GOV-NONCLS-01",
+        "MLPS-L1-LOC-01",
+        "MLPS-L2-CSP-01",
+        "MLPS-L2-DAT-01",
+        "MLPS-L2-PLT-01",
+    }
+    assert [row["id"] for row in list_rules(pack="xinchuang")] == ["CII-XC-01"]

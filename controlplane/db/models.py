@@ -23,6 +23,7 @@ __all__ = [
     "EstateRevision",
     "Flavor",
     "Image",
+    "PolicyBindingDoc",
     "Provider",
     "Rate",
     "RateCard",
@@ -57,6 +58,20 @@ class EstateRevision(SQLModel, table=True):
     applied_by: str
     applied_at: datetime = _ts()
     summary: dict[str, Any] = _json()
+
+
+class PolicyBindingDoc(SQLModel, table=True):
+    """The estate's policy section (packs bound to the province and its overlays).
+
+    Stored as the validated document so admission and audit resolve exactly what was
+    applied; one row (id 1) per estate.
+    """
+
+    __tablename__ = "policy_binding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document: dict[str, Any] = _json()
+    updated_at: datetime = _ts()
 
 
 class Provider(SQLModel, table=True):

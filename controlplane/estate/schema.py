@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from policies.overlays import EstatePolicy, load_policy_binding
 from tenants import LocatedDocument, ManifestError, Problem, StrictModel, parse_model
 from tenants.located import Path
 
@@ -169,6 +170,8 @@ class EstateSpec(StrictModel):
     catalog: Catalog = Field(default_factory=Catalog)
     rate_card: RateCardSpec | None = None
     rate_cards: list[RateCardSpec] = Field(default_factory=list)
+    # validated by policies.load_policy_binding (packs, overlays that may only tighten)
+    policies: dict[str, Any] | None = None
 
     def all_rate_cards(self) -> list[RateCardSpec]:
         return ([self.rate_card] if self.rate_card else []) + list(self.rate_cards)
@@ -195,9 +198,12 @@ class Estate(StrictModel):
 class EstateDocument:
     """A validated estate together with the document it came from (for located errors)."""
 
-    def __init__(self, estate: Estate, doc: LocatedDocument) -> None:
+    def __init__(
+        self, estate: Estate, doc: LocatedDocument, policy: EstatePolicy | None = None
+    ) -> None:
         self.estate = estate
         self.doc = doc
+        self.policy = policy
 
 
 def _duplicates(
@@ -381,6 +387,12 @@ def parse_estate(documents: Sequence[LocatedDocument], file: str) -> EstateDocum
         )
     estate = parse_model(Estate, doc)
     problems = semantic_problems(doc, estate)
+    policy: EstatePolicy | None = None
+    if estate.spec.policies is not None:
+        try:
+            policy = load_policy_binding(doc, ("spec", "policies"))
+        except ManifestError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ManifestError(problems)
-    return EstateDocument(estate, doc)
+    return EstateDocument(estate, doc, policy)

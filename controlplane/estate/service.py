@@ -9,6 +9,7 @@ with the reason, and then nothing at all is written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from controlplane.db.models import (
     EstateRevision,
     Flavor,
     Image,
+    PolicyBindingDoc,
     Provider,
     Rate,
     RateCard,
@@ -202,6 +204,7 @@ class EstateService:
                 {i.name: _image_values(i) for i in estate.spec.catalog.images},
             )
             self._plan_rate_cards(session, plan, estate.spec.all_rate_cards())
+            self._plan_policy(session, plan, estate.spec.policies)
             self._check_removals(session, plan, document)
             if plan.problems:
                 raise ManifestError(plan.problems)
@@ -302,6 +305,28 @@ class EstateService:
             plan.changes.append(Change("rate_card", version, "delete"))
             plan.writes.append(_card_deleter(existing[version]))
 
+    def _plan_policy(self, session: Session, plan: _Plan, document: dict[str, Any] | None) -> None:
+        stored = session.get(PolicyBindingDoc, 1)
+        desired = _canonical(document) if document is not None else None
+        if stored is None and desired is None:
+            return
+        if stored is not None and desired is not None and stored.document == desired:
+            return
+        action: Action = "create" if stored is None else "delete" if desired is None else "update"
+        plan.changes.append(Change("policy_binding", "estate", action))
+
+        def write(session: Session, now: datetime) -> None:
+            if desired is None:
+                session.delete(stored)
+            elif stored is None:
+                session.add(PolicyBindingDoc(id=1, document=desired, updated_at=now))
+            else:
+                stored.document = desired
+                stored.updated_at = now
+                session.add(stored)
+
+        plan.writes.append(write)
+
     def _check_removals(self, session: Session, plan: _Plan, document: EstateDocument) -> None:
         doc = document.doc
         gone = {c.key for c in plan.changes if c.entity == "provider" and c.action == "delete"}
@@ -382,11 +407,23 @@ class EstateService:
                 by_card.setdefault(rate.rate_card_id, []).append(rate)
             return [(card, by_card.get(card.id, [])) for card in cards]
 
+    def policy_document(self) -> dict[str, Any] | None:
+        """The stored policy section of the estate (None when the estate binds no packs)."""
+        with self._sessions() as session:
+            stored = session.get(PolicyBindingDoc, 1)
+            return stored.document if stored else None
+
     def latest_revision(self) -> EstateRevision | None:
         with self._sessions() as session:
             return session.exec(
                 select(EstateRevision).order_by(col(EstateRevision.id).desc()).limit(1)
             ).first()
+
+
+def _canonical(document: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-equal form of a YAML section (Decimals and dates as text) for storage."""
+    result: dict[str, Any] = json.loads(json.dumps(document, default=str, sort_keys=True))
+    return result
 
 
 def _creator(

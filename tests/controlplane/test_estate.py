@@ -132,6 +132,14 @@ def test_removing_a_provider_that_hosts_resources_is_refused(app: App, clock: ob
     assert snapshot(app.engine) == before
 
 
+def test_policy_binding_is_stored_and_reapply_keeps_it(app: App) -> None:
+    app.estate.apply(_load(EXAMPLE), actor="ops")
+    stored = app.estate.policy_document()
+    assert stored is not None
+    assert stored["baseline"]["packs"] == ["gov-cloud-baseline", "mlps-l3", "csl-log-retention"]
+    assert not app.estate.apply(_load(EXAMPLE), actor="ops").changed
+
+
 def test_dry_run_writes_nothing(app: App) -> None:
     before = snapshot(app.engine)
     result = app.estate.apply(_load(EXAMPLE), actor="ops", dry_run=True)

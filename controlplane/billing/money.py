@@ -24,11 +24,18 @@ def round_half_up_fen(value: Fraction) -> Decimal:
     ``x.xx5`` rounds up to ``x.x(x+1)``; ``-x.xx5`` rounds to ``-x.x(x+1)`` so that a
     deduction mirrors the charge it deducts from.
     """
-    scaled = abs(value) * 100
-    fen = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    if value < 0:
-        fen = -fen
-    return (Decimal(fen) / 100).quantize(FEN)
+    return round_ratio_half_up_fen(value.numerator, value.denominator)
+
+
+def round_ratio_half_up_fen(numerator: int, denominator: int) -> Decimal:
+    """``round_half_up_fen(Fraction(numerator, denominator))`` without building a Fraction.
+
+    The hot path of rating: integer arithmetic only, no gcd.
+    """
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    fen = (abs(numerator) * 200 + denominator) // (denominator * 2)
+    return Decimal(-fen if numerator < 0 else fen).scaleb(-2).quantize(FEN)
 
 
 def exact_decimal(value: Fraction) -> Decimal:

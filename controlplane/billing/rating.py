@@ -40,7 +40,7 @@ from fractions import Fraction
 from itertools import pairwise
 
 from controlplane.billing.meters import meter as meter_of
-from controlplane.billing.money import exact_decimal, round_half_up_fen
+from controlplane.billing.money import exact_decimal, round_ratio_half_up_fen
 from controlplane.billing.ownership import Ownership, OwnershipTimeline
 from controlplane.billing.period import Month, epoch_seconds, from_epoch
 from controlplane.billing.ratecard import Discount, Proration, RateCard, RateCardVersion, Tier
@@ -273,8 +273,12 @@ class _Rater:
                 Proration.DAY: self.month.days,
                 Proration.MONTH: 1,
             }[rate.proration]
-            billed = Fraction(base_units, meter_of(meter_name).scale)
-            exact = Fraction(price) * billed / period_units * (100 - Fraction(percent)) / 100
+            scale = meter_of(meter_name).scale
+            price_num, price_den = price.as_integer_ratio()
+            pct_num, pct_den = percent.as_integer_ratio()
+            # price × (base / scale) / period × (100 − pct) / 100, as one integer ratio
+            numerator = price_num * base_units * (100 * pct_den - pct_num)
+            denominator = price_den * scale * period_units * 100 * pct_den
             out.append(
                 BillLine(
                     month=str(self.month),
@@ -289,10 +293,14 @@ class _Rater:
                     approval_ref=version.approval_ref,
                     unit_price=price,
                     period_units=period_units,
-                    billed_quantity=exact_decimal(billed),
+                    billed_quantity=(
+                        Decimal(base_units)
+                        if scale == 1
+                        else exact_decimal(Fraction(base_units, scale))
+                    ),
                     discount_percent=percent,
                     discount_ref=reference,
-                    amount=round_half_up_fen(exact),
+                    amount=round_ratio_half_up_fen(numerator, denominator),
                     interval_ids=tuple(sorted(self.lineage[key])),
                 )
             )

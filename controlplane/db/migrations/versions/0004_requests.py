@@ -1,7 +1,7 @@
 """request governance: principals, quotas and usage, approval chain and decisions
 
 Revision ID: requests
-Revises: 0002
+Revises: compliance
 Create Date: 2026-11-22 02:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import controlplane.db.types
 
 revision: str = "requests"
-down_revision: str | None = "0002"
+down_revision: str | None = "compliance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import typer
 
 from controlplane.app import App
 from controlplane.config import Settings
-from controlplane.i18n import Lang
+from controlplane.i18n import Lang, tr
 
-__all__ = ["CliContext", "cli_context"]
+__all__ = ["CliContext", "cli_context", "require"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +33,14 @@ class CliContext:
     def close(self) -> None:
         if "app" in self.__dict__:
             self.app.close()
+
+
+def require(found: T | None, what: str, key: str, lang: Lang) -> T:
+    """``found``, or exit 1 with "<what> '<key>' not found" in the user's language."""
+    if found is None:
+        typer.echo(f"error: {what} {key!r} {tr('not_found', lang)}", err=True)
+        raise typer.Exit(1)
+    return found
 
 
 def cli_context(ctx: typer.Context) -> CliContext:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from controlplane.cli.context import cli_context
+from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record
-from controlplane.i18n import tr
 
 app = typer.Typer(
     help="Clouds of the estate (1 provincial + M municipal + N sector).", no_args_is_help=True
@@ -36,10 +35,7 @@ def show(
 ) -> None:
     """One provider in full."""
     obj = cli_context(ctx)
-    provider = obj.app.estate.provider(name)
-    if provider is None:
-        typer.echo(f"error: provider {name!r} {tr('not_found', obj.lang)}", err=True)
-        raise typer.Exit(1)
+    provider = require(obj.app.estate.provider(name), "provider", name, obj.lang)
     record = provider_record(provider)
     if output is Format.table:
         capacity = record.pop("capacity")

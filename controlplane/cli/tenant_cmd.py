@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from controlplane.cli.context import cli_context
+from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
 from controlplane.cli.views import TENANT_COLUMNS, tenant_record
-from controlplane.i18n import tr
 
 app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help=True)
 
@@ -32,10 +31,7 @@ def show(
 ) -> None:
     """One department in full."""
     obj = cli_context(ctx)
-    tenant = obj.app.estate.tenant(code)
-    if tenant is None:
-        typer.echo(f"error: tenant {code!r} {tr('not_found', obj.lang)}", err=True)
-        raise typer.Exit(1)
+    tenant = require(obj.app.estate.tenant(code), "tenant", code, obj.lang)
     emit(tenant_record(tenant), output, lang=obj.lang)
 
 

@@ -52,7 +52,7 @@ from providers.errors import (
     ProviderInvalidRequest,
     ProviderNotFound,
 )
-from providers.openstack_errors import SDK_ERRORS, to_provider_error, translated
+from providers.openstack_errors import translated
 from providers.openstack_inventory import (
     observe_floating_ip,
     observe_network,
@@ -86,6 +86,8 @@ from providers.types import (
 )
 
 __all__ = ["OpenStackDriver"]
+
+_END = object()
 
 _NO_CINDER = (
     "this provider has no block-storage (cinder) service, so volumes cannot be provisioned "
@@ -158,6 +160,7 @@ class OpenStackDriver:
         self._connect = connect or self._default_connect
         self._conn: Connection | None = None
         self._project_conns: dict[str, Any] = {}
+        self._block_storage: bool | None = None
         self._wait_timeout = wait_timeout
         self._page_size = page_size
         self._external_network = external_network
@@ -211,8 +214,10 @@ class OpenStackDriver:
         return conn
 
     def _has_block_storage(self) -> bool:
-        with translated(self.name):
-            return bool(self.conn.has_service("block-storage"))
+        if self._block_storage is None:
+            with translated(self.name):
+                self._block_storage = bool(self.conn.has_service("block-storage"))
+        return self._block_storage
 
     # -- health --------------------------------------------------------------
 
@@ -334,7 +339,7 @@ class OpenStackDriver:
                 ident = identity_of(list(server.tags or []))
                 if ident and system.owns(ident[0], ident[1]) and ident[3]:
                     found.servers[ident[3]] = server
-            if conn.has_service("block-storage"):
+            if self._has_block_storage():
                 for volume in conn.block_storage.volumes():
                     ident = identity_of(dict(volume.metadata or {}))
                     if ident and system.owns(ident[0], ident[1]) and ident[3]:
@@ -664,7 +669,8 @@ class OpenStackDriver:
             return []
         conn = self._as_project(project.id)
         found = self._find(conn, system, project.id)
-        net = conn.network
+        with translated(self.name):
+            net = conn.network
         # Dependants first. Subnets and routers are parts of their ``network`` resource
         # and report under it; a missing part is simply skipped.
         steps: list[tuple[str, dict[str, Any], Callable[[Any], object]]] = [
@@ -723,31 +729,46 @@ class OpenStackDriver:
         """
         return self._inventory()
 
-    def _inventory(self) -> Iterator[ObservedResource]:
-        conn, page = self.conn, self._page_size
-        try:
+    def _each(self, listing: Callable[[], Any]) -> Iterator[Any]:
+        """Items of an SDK listing, each page pulled inside ``translated``."""
+        with translated(self.name):
+            iterator = iter(listing())
+        while True:
             with translated(self.name):
-                images = {str(i.id): str(i.name) for i in conn.image.images(limit=page)}
-                for server in conn.compute.servers(all_projects=True, details=True, limit=page):
-                    yield observe_server(self.name, server, images)
-                cidrs = {str(s.network_id): str(s.cidr) for s in conn.network.subnets(limit=page)}
-                for network in conn.network.networks(limit=page):
-                    if not network.is_router_external:
-                        yield observe_network(self.name, network, cidrs)
-                for group in conn.network.security_groups(limit=page):
-                    observed = observe_security_group(self.name, group)
-                    if group.name == "default" and not observed.managed:
-                        continue
-                    yield observed
-                    for rule in group.security_group_rules or []:
-                        yield observe_security_rule(self.name, _Rule(rule), observed)
-                for fip in conn.network.ips(limit=page):
-                    yield observe_floating_ip(self.name, fip)
-                if conn.has_service("block-storage"):
-                    for volume in conn.block_storage.volumes(all_projects=True, limit=page):
-                        yield observe_volume(self.name, volume)
-        except SDK_ERRORS as exc:  # pragma: no cover - translated() already maps these
-            raise to_provider_error(self.name, exc) from exc
+                item = next(iterator, _END)
+            if item is _END:
+                return
+            yield item
+
+    def _inventory(self) -> Iterator[ObservedResource]:
+        # Touching a proxy (``conn.network``) may authenticate: only inside ``_each``.
+        conn, page = self.conn, self._page_size
+        images = {str(i.id): str(i.name) for i in self._each(lambda: conn.image.images(limit=page))}
+        for server in self._each(
+            lambda: conn.compute.servers(all_projects=True, details=True, limit=page)
+        ):
+            yield observe_server(self.name, server, images)
+        cidrs = {
+            str(s.network_id): str(s.cidr)
+            for s in self._each(lambda: conn.network.subnets(limit=page))
+        }
+        for network in self._each(lambda: conn.network.networks(limit=page)):
+            if not network.is_router_external:
+                yield observe_network(self.name, network, cidrs)
+        for group in self._each(lambda: conn.network.security_groups(limit=page)):
+            observed = observe_security_group(self.name, group)
+            if group.name == "default" and not observed.managed:
+                continue
+            yield observed
+            for rule in group.security_group_rules or []:
+                yield observe_security_rule(self.name, _Rule(rule), observed)
+        for fip in self._each(lambda: conn.network.ips(limit=page)):
+            yield observe_floating_ip(self.name, fip)
+        if self._has_block_storage():
+            for volume in self._each(
+                lambda: conn.block_storage.volumes(all_projects=True, limit=page)
+            ):
+                yield observe_volume(self.name, volume)
 
     def observe_usage(self, since: datetime, until: datetime) -> Iterator[UsageObservation]:
         """Server vCPU/memory intervals (live and deleted since ``since``) and floating IPs."""
@@ -757,37 +778,31 @@ class OpenStackDriver:
 
     def _allocations(self, since: datetime, until: datetime) -> Iterator[Allocation]:
         conn, page = self.conn, self._page_size
-        with translated(self.name):
-            listings = (
-                conn.compute.servers(all_projects=True, details=True, limit=page),
-                conn.compute.servers(
-                    all_projects=True,
-                    details=True,
-                    limit=page,
-                    deleted=True,
-                    changes_since=since.isoformat(),
-                ),
+        live = self._each(lambda: conn.compute.servers(all_projects=True, details=True, limit=page))
+        # Nova lists servers deleted since a time only when asked for deleted ones.
+        deleted = self._each(
+            lambda: conn.compute.servers(
+                all_projects=True,
+                details=True,
+                limit=page,
+                deleted=True,
+                changes_since=since.isoformat(),
             )
-            seen: set[str] = set()
-            for listing in listings:
-                for server in listing:
-                    if server.id in seen:
-                        continue
+        )
+        seen: set[str] = set()
+        for listing in (live, deleted):
+            for server in listing:
+                if server.id not in seen:
                     seen.add(server.id)
                     yield from self._server_allocations(server)
-            for fip in conn.network.ips(limit=page):
-                ident = identity_of(list(fip.tags or []))
-                start = parse_time(fip.created_at)
-                if start is not None and start < until:
-                    yield Allocation(
-                        str(fip.id),
-                        ident[0] if ident else None,
-                        ident[1] if ident else None,
-                        "network.public_ip",
-                        Decimal(1),
-                        start,
-                        None,
-                    )
+        for fip in self._each(lambda: conn.network.ips(limit=page)):
+            ident = identity_of(list(fip.tags or []))
+            start = parse_time(fip.created_at)
+            if start is not None and start < until:
+                tenant, system = (ident[0], ident[1]) if ident else (None, None)
+                yield Allocation(
+                    str(fip.id), tenant, system, "network.public_ip", Decimal(1), start, None
+                )
 
     @staticmethod
     def _server_allocations(server: Any) -> list[Allocation]:

@@ -10,11 +10,13 @@ Must not import anything internal except ``providers.errors``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from keystoneauth1 import exceptions as ksa
 from openstack import exceptions as sdk
+from openstack import warnings as sdk_warnings
 
 from providers.errors import (
     ProviderAuthError,
@@ -26,10 +28,17 @@ from providers.errors import (
     ProviderUnavailable,
 )
 
-__all__ = ["SDK_ERRORS", "to_provider_error", "translated"]
+__all__ = ["SDK_ERRORS", "SDK_NOISE", "to_provider_error", "translated"]
 
 #: Every exception type the SDK stack raises on purpose.
 SDK_ERRORS: tuple[type[BaseException], ...] = (sdk.SDKException, ksa.ClientException)
+
+#: Warnings the SDK raises about its own internals, not about how it is called.
+SDK_NOISE: tuple[type[Warning], ...] = (
+    sdk_warnings.RemovedInSDK50Warning,
+    sdk_warnings.RemovedInSDK60Warning,
+    sdk_warnings.OpenStackDeprecationWarning,
+)
 
 # Nova answers 403 and Neutron 409 to over-quota requests; only the text tells them
 # apart from a policy refusal or a state conflict.
@@ -93,6 +102,10 @@ def to_provider_error(provider: str, exc: BaseException) -> ProviderError:
 def _classify(provider: str, exc: BaseException) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
+    inner = exc.__cause__ or exc.__context__
+    if type(exc) is sdk.SDKException and isinstance(inner, SDK_ERRORS):
+        # ``Connection.authorize`` re-raises keystoneauth errors as a bare SDKException.
+        return _classify(provider, inner)
     detail = _detail(exc)
     # Transport failures first: keystoneauth raises them before any HTTP status exists.
     if isinstance(exc, ksa.ConnectionError | ksa.RetriableConnectionFailure):
@@ -122,8 +135,18 @@ def _classify(provider: str, exc: BaseException) -> ProviderError:
 
 @contextmanager
 def translated(provider: str) -> Iterator[None]:
-    """Run a block of SDK calls; SDK exceptions leave it as ``ProviderError``."""
-    try:
-        yield
-    except SDK_ERRORS as exc:
-        raise to_provider_error(provider, exc) from exc
+    """Run a block of SDK calls; SDK exceptions leave it as ``ProviderError``.
+
+    openstacksdk 4.x also warns about its *own* internal calls (deprecated parameters
+    it passes to itself, an InfluxDB section its config loader always fills in); those
+    say nothing about govcloud's use, so they are silenced inside the block. Never hold
+    the block open across a ``yield``: pull one item per block instead.
+    """
+    with warnings.catch_warnings():
+        for category in SDK_NOISE:
+            warnings.simplefilter("ignore", category)
+        warnings.filterwarnings("ignore", message="Support for InfluxDB")
+        try:
+            yield
+        except SDK_ERRORS as exc:
+            raise to_provider_error(provider, exc) from exc

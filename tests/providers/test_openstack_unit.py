@@ -7,6 +7,8 @@ Cases:
   policy → auth, 404 → not found, 409 → conflict (temporary), 429 → unavailable with
   ``retry_after``, 5xx → unavailable, 400 → invalid request, clouds.yaml problems →
   auth, wait time-outs → unavailable;
+- a bare ``SDKException`` wrapping a keystoneauth error (what ``authorize`` raises) is
+  classified by that cause;
 - ``translated`` re-raises SDK errors as provider errors and lets other errors through;
 - tags round-trip to ``(tenant, system, request, name)``; untagged or half-tagged
   resources are unmanaged; over-long or "/"-containing tags are refused;
@@ -113,6 +115,21 @@ def test_error_mapping(exc: Exception, expected: type[ProviderError], temporary:
     assert error.temporary is temporary
     assert error.provider == "prov-main"
     assert error.describe("zh").startswith("云平台 prov-main")
+
+
+def test_bare_sdk_exception_is_classified_by_its_cause() -> None:
+    inner = ksa.http.Unauthorized("requires authentication")
+    try:
+        try:
+            raise inner
+        except ksa.ClientException as exc:
+            raise sdk.SDKException(str(exc)) from exc
+    except sdk.SDKException as exc:
+        outer = exc
+    error = to_provider_error("prov-main", outer)
+    assert isinstance(error, ProviderAuthError)
+    assert error.__cause__ is outer
+    assert outer.__cause__ is inner
 
 
 def test_rate_limit_keeps_retry_after() -> None:

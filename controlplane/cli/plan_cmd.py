@@ -1,0 +1,221 @@
+"""``govcloud plan -f FILE``: what a SystemRequest file would do, changing nothing.
+
+Table output reads like ``terraform plan``: the resource changes (``+``/``~``/``-``),
+the "Plan: N to add…" line, the placement decision with every excluded provider and
+why, the policy verdicts (rule id, 等保 clause, severity, field, how to fix), the price
+estimate, capacity and budget impact. ``-o json|yaml`` prints one stable record per
+document under ``plans``. Exit status: 0 every document admitted, 1 any denied (by
+policy or for want of an eligible provider), 2 invalid input (located, nothing read
+beyond the estate).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from controlplane.cli.context import cli_context
+from controlplane.cli.output import Format, console, emit
+from controlplane.i18n import Lang
+from controlplane.placement import FILTERS_BY_NAME
+from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan, PlanService
+from controlplane.planning.model import amounts_record
+from policies import Outcome, Verdict
+from tenants import load_requests
+
+__all__ = ["register", "render_plan"]
+
+_SIGN = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "summary": (
+        "计划：新建 {create} 项，变更 {update} 项，删除 {delete} 项（{unchanged} 项不变）。",
+        "Plan: {create} to add, {update} to change, {delete} to destroy ({unchanged} unchanged).",
+    ),
+    "placed": ("放置：{provider}", "Placement: {provider}"),
+    "unplaced": ("放置：没有符合条件的云平台", "Placement: no eligible provider"),
+    "excluded": ("排除的云平台：", "Excluded providers:"),
+    "ranking": ("候选排序：", "Ranking:"),
+    "policy": ("策略（{packs}）：", "Policy ({packs}):"),
+    "admitted": ("准入：通过", "Admission: admitted"),
+    "denied": ("准入：拒绝", "Admission: DENIED"),
+    "fix": ("整改", "fix"),
+    "price": (
+        "月度价格估算（价目表 {card}，{tier}）：",
+        "Monthly estimate (rate card {card}, {tier} tier):",
+    ),
+    "no_price": (
+        "无法估价：没有生效的价目表或未放置",
+        "not priced: no rate card in force, or not placed",
+    ),
+    "unpriced": ("价目表未定价：{meters}", "not priced by the rate card: {meters}"),
+    "total": (
+        "合计 {monthly} 元/月，{annual} 元/年",
+        "total {monthly} CNY/month, {annual} CNY/year",
+    ),
+    "capacity": ("容量（{provider}）：", "Capacity ({provider}):"),
+    "budget": (
+        "预算（{tenant}）：年度 {budget}，已承诺 {committed}，剩余 {remaining}，本计划每年 {plan}",
+        "Budget ({tenant}): annual {budget}, committed {committed}, remaining {remaining}, "
+        "this plan {plan}/year",
+    ),
+    "over": (
+        "超出部门剩余预算：需要财政审批",
+        "exceeds the department's remaining budget: finance must approve",
+    ),
+    "title": ("{tenant}/{system}（{action}）", "{tenant}/{system} ({action})"),
+    "nothing": ("无变更。", "No changes."),
+}
+
+
+def _t(key: str, lang: Lang, **values: object) -> str:
+    zh, en = _WORDS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def _verdict_line(v: Verdict, lang: Lang) -> str:
+    mark = {Outcome.FAIL: "✗", Outcome.NOT_EVALUABLE: "?", Outcome.WAIVED: "w"}.get(v.outcome, "·")
+    sev = v.severity.zh if lang == "zh" else str(v.severity)
+    message = v.message_zh if lang == "zh" else v.message_en
+    line = f"  {mark} [{sev}] {message}"
+    fix = v.remediation_zh if lang == "zh" else v.remediation_en
+    if fix:
+        line += f"\n      {_t('fix', lang)}: {fix}"
+    return line
+
+
+def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
+    """Print one plan for people."""
+    out.print(
+        f"[bold]{_t('title', lang, tenant=plan.tenant, system=plan.system, action=plan.action)}[/]"
+        f"  {plan.source or ''}"
+    )
+    for change in plan.changes:
+        if change.action == "unchanged":
+            continue
+        sign, colour = _SIGN[change.action]
+        detail = f" ({', '.join(change.changed)})" if change.changed else ""
+        out.print(
+            f"  [{colour}]{sign}[/] {change.kind}/{change.name} @ {change.provider}{detail}",
+            markup=True,
+        )
+    counts = plan.counts()
+    out.print(
+        _t("summary", lang, **counts)
+        if any(counts[k] for k in ("create", "update", "delete"))
+        else _t("nothing", lang)
+    )
+    decision = plan.placement
+    out.print(
+        _t("placed", lang, provider=decision.chosen) if decision.chosen else _t("unplaced", lang)
+    )
+    if decision.ranking:
+        out.print(
+            "  "
+            + _t("ranking", lang)
+            + " "
+            + ", ".join(f"{w.provider} {w.weight:g}" for w in decision.ranking)
+        )
+    if decision.exclusions:
+        out.print("  " + _t("excluded", lang))
+        for e in decision.exclusions:
+            title = FILTERS_BY_NAME[e.filter]
+            out.print(
+                f"    - {e.provider}: [{e.filter}] {e.reason(lang)}"
+                if lang == "en"
+                else f"    - {e.provider}：［{title.title_zh}］{e.reason(lang)}",
+                markup=False,
+            )
+    policy = plan.policy
+    if not policy.loaded:
+        out.print(NO_PACKS_ZH if lang == "zh" else NO_PACKS_EN)
+    else:
+        out.print(_t("policy", lang, packs=", ".join(policy.packs)))
+        for v in (*policy.denials, *policy.warnings):
+            out.print(_verdict_line(v, lang), markup=False)
+        passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
+        out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
+    price = plan.price
+    if price.monthly is None:
+        out.print(_t("no_price", lang))
+    else:
+        out.print(_t("price", lang, card=price.rate_card, tier=price.tier))
+        for line in price.lines:
+            amount = "-" if line.amount is None else f"{line.amount:,}"
+            unit_price = "-" if line.unit_price is None else str(line.unit_price)
+            out.print(
+                f"  {line.meter:<18} {line.quantity:>10} × {unit_price:>8} = {amount:>12}",
+                markup=False,
+            )
+        if price.unpriced:
+            out.print("  " + _t("unpriced", lang, meters=", ".join(price.unpriced)))
+        out.print(
+            "  " + _t("total", lang, monthly=f"{price.monthly:,}", annual=f"{price.annual:,}")
+        )
+    if plan.capacity is not None:
+        cap = plan.capacity
+        out.print(_t("capacity", lang, provider=cap.provider))
+        free = amounts_record(cap.free_after)
+        for key, value in amounts_record(cap.requested).items():
+            if key in ("namespaces",):
+                continue
+            out.print(
+                f"  {key:<12} +{value:<10} free after {free[key]} / {getattr(cap.capacity, key)}",
+                markup=False,
+            )
+    budget = plan.budget
+    shown = "-" if budget.plan_annual is None else f"{budget.plan_annual:,}"
+    out.print(
+        _t(
+            "budget",
+            lang,
+            tenant=budget.tenant,
+            budget=f"{budget.annual_budget:,}",
+            committed=f"{budget.committed_annual:,}",
+            remaining=f"{budget.remaining:,}",
+            plan=shown,
+        )
+    )
+    if budget.exceeds:
+        out.print("  " + _t("over", lang))
+    out.print(_t("admitted" if plan.admitted else "denied", lang))
+
+
+def plan_command(
+    ctx: typer.Context,
+    file: str = typer.Option(..., "-f", "--file", help="SystemRequest manifest ('-' for stdin)."),
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> int:
+    """Show what a SystemRequest would do: placement, resources, policy, price — change nothing."""
+    obj = cli_context(ctx)
+    parsed = (
+        load_requests(sys.stdin.read(), name="<stdin>")
+        if file == "-"
+        else load_requests(Path(file))
+    )
+    app = obj.app
+    service = PlanService(app.sessions, app.clock, app.settings)
+    plans = service.plan_all(parsed, principal=obj.actor)
+    code = max(plan.exit_code for plan in plans)
+    if output is not Format.table:
+        emit(
+            {"exit_code": code, "plans": [plan.to_record() for plan in plans]},
+            output,
+            lang=obj.lang,
+        )
+    else:
+        out = console()
+        for index, plan in enumerate(plans):
+            if index:
+                out.print()
+            render_plan(plan, out, obj.lang)
+    if code:
+        raise typer.Exit(code)
+    return 0
+
+
+def register(root: typer.Typer) -> None:
+    root.command("plan")(plan_command)

@@ -1,0 +1,216 @@
+"""The policy side of a plan: map it into :class:`policies.PlanView` and admit it.
+
+Sets every fact govcloud holds (the system's level and data grade from the manifest;
+the images' facts from the catalogue; the provider's from the estate)
+and leaves ``None`` what it does not, so rules needing it report not-evaluable rather
+than pass. Two facts the estate does not record explicitly are derived and stated
+here: every provider of a 政务云 estate is in China (``country="CN"``), and an
+in-province provider's province code is the estate's name, an out-of-province one's
+its declared region. ``SystemFacts.classified`` means 涉密 (state-secret, graded under
+分级保护, never on a 政务云): a manifest grades its system under 等保
+(``classifiedProtection``), which only non-涉密 systems are, so it is ``False``. When the estate binds no packs the outcome says "no policy pack
+is loaded" and admits nothing by policy (``admitted is None``) — never "passed".
+
+Imports :mod:`policies`, :mod:`tenants` and :mod:`controlplane.placement` facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from policies import (
+    AdmissionResult,
+    BackupView,
+    ComputeItem,
+    EncryptionView,
+    EstatePolicy,
+    ImageFacts,
+    KubernetesView,
+    LoggingView,
+    PlanView,
+    SystemFacts,
+    Verdict,
+    VolumeView,
+    admit,
+)
+from policies import IngressRule as PolicyIngress
+from policies import ProviderFacts as PolicyProvider
+from tenants import SystemRequest, format_quantity
+
+__all__ = [
+    "NO_PACKS_EN",
+    "NO_PACKS_ZH",
+    "CatalogImage",
+    "PolicyOutcome",
+    "SiteFacts",
+    "judge",
+    "plan_view",
+]
+
+NO_PACKS_ZH = "未加载任何策略包：本计划未经策略检查（不是“通过”）"
+NO_PACKS_EN = (
+    "no policy pack is loaded: this plan was not checked against any policy (not 'passed')"
+)
+COUNTRY = "CN"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogImage:
+    name: str
+    os: str
+    xinchuang: bool
+    hardened: bool
+    arches: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFacts:
+    """A provider as the policies see it (a subset of the estate's row)."""
+
+    name: str
+    tier: str
+    city: str | None
+    sector: str | None
+    certified_level: int
+    xinchuang: bool
+    arch: str
+    cpu_vendor: str | None
+    in_province: bool
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOutcome:
+    """``admitted`` is None when no pack is loaded (nothing was checked)."""
+
+    packs: tuple[str, ...]
+    admitted: bool | None
+    verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def loaded(self) -> bool:
+        return self.admitted is not None
+
+    @property
+    def denials(self) -> tuple[Verdict, ...]:
+        return AdmissionResult(bool(self.admitted), self.verdicts).denials
+
+    @property
+    def warnings(self) -> tuple[Verdict, ...]:
+        return AdmissionResult(bool(self.admitted), self.verdicts).warnings
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "loaded": self.loaded,
+            "packs": list(self.packs),
+            "admitted": self.admitted,
+            "message": None if self.loaded else {"zh": NO_PACKS_ZH, "en": NO_PACKS_EN},
+            "denials": len(self.denials),
+            "warnings": len(self.warnings),
+            "verdicts": [v.to_record() for v in self.verdicts],
+        }
+
+
+def _provider(site: SiteFacts, province: str) -> PolicyProvider:
+    return PolicyProvider(
+        name=site.name,
+        tier=site.tier,
+        country=COUNTRY,
+        province=province if site.in_province else site.region,
+        city=site.city,
+        sector=site.sector,
+        certified_level=site.certified_level,
+        xinchuang=site.xinchuang,
+        arch=site.arch,
+        cpu_vendor=site.cpu_vendor,
+    )
+
+
+def plan_view(
+    request: SystemRequest,
+    *,
+    as_of: datetime,
+    province: str,
+    images: Mapping[str, CatalogImage],
+    site: SiteFacts | None,
+    is_update: bool,
+) -> PlanView:
+    """The policies' view of ``request`` placed on ``site`` (None: not placed)."""
+    spec, meta = request.spec, request.metadata
+    ingress = tuple(
+        PolicyIngress(
+            source=str(rule.source),
+            port_min=None if rule.port is None else rule.port.first,
+            port_max=None if rule.port is None else rule.port.last,
+            protocol=rule.protocol,
+        )
+        for rule in spec.network.ingress
+    )
+    compute = tuple(
+        ComputeItem(
+            name=group.name,
+            flavor=group.flavor,
+            count=group.count,
+            image=_image(images.get(group.image), group.image),
+            volumes=tuple(VolumeView(v.size_gib, v.type, v.encrypted) for v in group.volumes),
+        )
+        for group in spec.compute
+    )
+    k8s = spec.kubernetes
+    return PlanView(
+        request=f"{meta.tenant}/{meta.name}",
+        tenant=meta.tenant,
+        system=SystemFacts(
+            name=meta.name,
+            tenant=meta.tenant,
+            level=spec.classified_protection,
+            data_grade=spec.data_classification,
+            xinchuang_required=spec.xinchuang,
+            classified=False,
+            internet_facing=any(rule.from_internet for rule in ingress),
+            owner_province=province,
+        ),
+        as_of=as_of,
+        provider=None if site is None else _provider(site, province),
+        compute=compute,
+        kubernetes=None
+        if k8s is None
+        else KubernetesView(
+            quota={
+                "cpu": format_quantity(k8s.quota.cpu),
+                "memory": format_quantity(k8s.quota.memory, binary=True),
+                "pods": str(k8s.quota.pods),
+            }
+        ),
+        ingress=ingress,
+        backup=BackupView(spec.backup.enabled, spec.backup.offsite, spec.backup.retention_days),
+        logging=LoggingView(spec.logging.retention_days),
+        encryption=EncryptionView(spec.encryption.at_rest, spec.encryption.in_transit),
+        is_update=is_update,
+    )
+
+
+def _image(image: CatalogImage | None, name: str) -> ImageFacts:
+    if image is None:
+        return ImageFacts(name, in_catalog=False)
+    return ImageFacts(
+        name,
+        hardened=image.hardened,
+        xinchuang=image.xinchuang,
+        os_family=image.os,
+        arch=image.arches,
+    )
+
+
+def judge(
+    view: PlanView, policy: EstatePolicy | None, *, city: str | None, sector: str | None
+) -> PolicyOutcome:
+    """Admit ``view`` under the binding for its department's scope."""
+    if policy is None:
+        return PolicyOutcome((), None)
+    bound = policy.for_scope(tenant=view.tenant, city=city, sector=sector)
+    result = admit(view, bound)
+    return PolicyOutcome(bound.packs, result.admitted, result.verdicts)

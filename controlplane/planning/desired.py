@@ -1,0 +1,262 @@
+"""A request's desired resources, provider-neutral, and what they allocate.
+
+Pure: from a validated :class:`tenants.SystemRequest` and the catalogue's flavour
+sizes to the :class:`providers.types.DesiredResource` list the drivers apply — the
+same names and spec keys the OpenStack driver and the simulator read (the subnet and
+the router are part of the ``network`` kind there, ``router: true`` when anything is
+reachable from the internet; the department's project is onboarding, not a per-system
+resource), and for Kubernetes :func:`providers.kubernetes_objects.system_resources`
+plus the namespace and its default-deny policy. Metered quantities come from
+:data:`providers.kinds.KINDS`, so a plan prices exactly what the simulator meters.
+
+Imports :mod:`tenants` and :mod:`providers` (types, kinds, kubernetes_objects) only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from ipaddress import IPv6Network
+from typing import Protocol
+
+from providers.kinds import KINDS
+from providers.kubernetes_objects import (
+    DEFAULT_DENY,
+    INTERNET_CIDR,
+    namespace_name,
+    system_resources,
+)
+from providers.types import DesiredResource, SystemRef
+from tenants import IngressRule, ResourceAmounts, SystemRequest, format_quantity
+
+__all__ = [
+    "NETWORK",
+    "PUBLIC_IP",
+    "SECURITY_GROUP",
+    "FlavorSize",
+    "amounts_of",
+    "desired_resources",
+    "for_platform",
+    "meters_of",
+]
+
+NETWORK = "net"
+SECURITY_GROUP = "sg"
+PUBLIC_IP = "public-ip"
+SYSTEM_CIDR = "10.0.0.0/24"  # each system has its own network and router: ranges may repeat
+
+FlavorSize = tuple[int, int]
+"""(vCPU, memory GiB) of a catalogue flavour."""
+
+_LABEL = re.compile(r"[^a-z0-9]+")
+
+
+def _source_label(rule: IngressRule) -> str:
+    return "internet" if rule.source == "internet" else _LABEL.sub("-", str(rule.source)).strip("-")
+
+
+def _remote_cidr(rule: IngressRule) -> str:
+    if rule.source == "internet":
+        return INTERNET_CIDR
+    return str(rule.source)
+
+
+def _rule_name(rule: IngressRule) -> str:
+    ports = (
+        ""
+        if rule.port is None
+        else f"-{rule.port.first}"
+        + (f"-{rule.port.last}" if rule.port.last != rule.port.first else "")
+    )
+    return f"in-{rule.protocol}{ports}-{_source_label(rule)}"
+
+
+def _vm_network(request: SystemRequest) -> list[DesiredResource]:
+    ingress = request.spec.network.ingress
+    internet = any(r.source == "internet" for r in ingress)
+    out = [
+        DesiredResource("network", NETWORK, {"cidr": SYSTEM_CIDR, "router": internet}),
+        DesiredResource(
+            "security_group",
+            SECURITY_GROUP,
+            {"description": f"{request.metadata.tenant}/{request.metadata.name}"},
+        ),
+    ]
+    for rule in sorted(ingress, key=_rule_name):
+        spec: dict[str, object] = {
+            "security_group": SECURITY_GROUP,
+            "direction": "ingress",
+            "protocol": rule.protocol,
+            "remote_cidr": _remote_cidr(rule),
+        }
+        if isinstance(rule.source, IPv6Network):
+            spec["ethertype"] = "IPv6"
+        if rule.port is not None:
+            spec["port_min"], spec["port_max"] = rule.port.first, rule.port.last
+        out.append(
+            DesiredResource(
+                "security_rule", _rule_name(rule), spec, (f"security_group/{SECURITY_GROUP}",)
+            )
+        )
+    return out
+
+
+def _servers(request: SystemRequest, flavors: Mapping[str, FlavorSize]) -> list[DesiredResource]:
+    out: list[DesiredResource] = []
+    servers: list[str] = []
+    for group in request.spec.compute:
+        vcpu, memory_gib = flavors[group.flavor]
+        for k in range(1, group.count + 1):
+            name = f"{group.name}-{k}"
+            servers.append(name)
+            out.append(
+                DesiredResource(
+                    "server",
+                    name,
+                    {
+                        "flavor": group.flavor,
+                        "vcpu": vcpu,
+                        "memory_mib": memory_gib * 1024,
+                        "image": group.image,
+                        "network": NETWORK,
+                        "security_groups": [SECURITY_GROUP],
+                    },
+                    (f"network/{NETWORK}", f"security_group/{SECURITY_GROUP}"),
+                )
+            )
+            for j, volume in enumerate(group.volumes, start=1):
+                out.append(
+                    DesiredResource(
+                        "volume",
+                        f"{name}-vol{j}",
+                        {
+                            "size_gib": volume.size_gib,
+                            "type": volume.type,
+                            "encrypted": volume.encrypted,
+                            "server": name,
+                        },
+                        (f"server/{name}",),
+                    )
+                )
+    if servers and any(r.source == "internet" for r in request.spec.network.ingress):
+        # one public address per system, on its first server (the entry point)
+        out.append(
+            DesiredResource(
+                "floating_ip",
+                PUBLIC_IP,
+                {"server": servers[0]},
+                (f"server/{servers[0]}", f"network/{NETWORK}"),
+            )
+        )
+    return out
+
+
+def _namespace(request: SystemRequest) -> list[DesiredResource]:
+    k8s = request.spec.kubernetes
+    if k8s is None:
+        return []
+    meta = request.metadata
+    ref = SystemRef(meta.tenant, meta.name, "plan", request.spec.classified_protection)
+    quota = {
+        "cpu": format_quantity(k8s.quota.cpu),
+        "memory": format_quantity(k8s.quota.memory, binary=True),
+        "pods": int(k8s.quota.pods),
+    }
+    defaults: dict[str, str] = {}
+    limits = k8s.limit_range
+    if limits is not None:
+        for prefix, part in (
+            ("default", limits.default),
+            ("default_request", limits.default_request),
+            ("max", limits.max),
+        ):
+            if part is None:
+                continue
+            if part.cpu is not None:
+                defaults[f"{prefix}_cpu"] = format_quantity(part.cpu)
+            if part.memory is not None:
+                defaults[f"{prefix}_memory"] = format_quantity(part.memory, binary=True)
+    ingress = request.spec.network.ingress
+    single = [
+        {
+            "port": r.port.first,
+            "protocol": r.protocol,
+            "from": _remote_cidr(r) if r.source != "internet" else "internet",
+        }
+        for r in ingress
+        if r.port is not None and r.port.first == r.port.last
+    ]
+    out = [
+        DesiredResource("namespace", namespace_name(ref)),
+        DesiredResource("network_policy", DEFAULT_DENY, {"policy": "deny-all"}),
+        *system_resources(
+            tenant=meta.tenant, quota=quota, ingress=single, container_defaults=defaults
+        ),
+    ]
+    for r in ingress:
+        # NetworkPolicy has no ICMP; ranges carry their end port
+        if r.port is not None and r.port.first != r.port.last:
+            out.append(
+                DesiredResource(
+                    "network_policy",
+                    f"allow-{r.protocol}-{r.port.first}-{r.port.last}-{_source_label(r)}",
+                    {
+                        "port": r.port.first,
+                        "end_port": r.port.last,
+                        "protocol": r.protocol,
+                        "remote_cidr": _remote_cidr(r),
+                    },
+                )
+            )
+    return out
+
+
+def desired_resources(
+    request: SystemRequest, flavors: Mapping[str, FlavorSize]
+) -> tuple[DesiredResource, ...]:
+    """Every resource the system wants; ``flavors`` must hold each named flavour."""
+    vms = _vm_network(request) + _servers(request, flavors) if request.spec.compute else []
+    return (*vms, *_namespace(request))
+
+
+def for_platform(
+    desired: Iterable[DesiredResource], provider_kind: str
+) -> tuple[DesiredResource, ...]:
+    """What a driver of ``provider_kind`` takes: Kubernetes objects outside the metered
+    kinds table (limit range, role binding) only go to real Kubernetes clusters."""
+    if provider_kind == "kubernetes":
+        return tuple(desired)
+    return tuple(item for item in desired if item.kind in KINDS)
+
+
+class Specified(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def spec(self) -> Mapping[str, object]: ...
+
+
+def meters_of(resources: Iterable[Specified]) -> dict[str, Decimal]:
+    """Monthly quantities per meter resources allocate (as the simulator meters them);
+    works for desired and recorded resources alike."""
+    totals: dict[str, Decimal] = {}
+    for item in resources:
+        kind = KINDS.get(item.kind)
+        if kind is None:
+            continue
+        for meter, quantity in kind.usage_of(item.spec):
+            totals[meter] = totals.get(meter, Decimal(0)) + quantity
+    return dict(sorted(totals.items()))
+
+
+def amounts_of(meters: Mapping[str, Decimal], namespaces: int = 0) -> ResourceAmounts:
+    """Capacity and quota dimensions drawn by metered quantities (VMs and containers share)."""
+    zero = Decimal(0)
+    return ResourceAmounts(
+        vcpu=meters.get("compute.vcpu", zero) + meters.get("k8s.cpu", zero),
+        memory_gib=meters.get("compute.memory", zero) + meters.get("k8s.memory", zero),
+        storage_gib=meters.get("storage.ssd", zero) + meters.get("storage.hdd", zero),
+        public_ips=int(meters.get("network.public_ip", zero)),
+        namespaces=namespaces,
+    )

@@ -1,0 +1,65 @@
+"""Compliance: continuous audit of the inventory, stored results, violations, waivers, reports.
+
+The control-plane side of :mod:`policies`: it maps inventory rows to policy views, binds
+the estate's policy per scope, stores every audit result (passes included) with the
+violation lifecycle derived from successive runs, keeps waivers (request, approval by a
+different principal with the approver role, mandatory expiry) and builds per-测评单元
+reports from the stored results. Services take their session factory and clock in the
+constructor; :func:`compliance_service` and :func:`waiver_service` build them from an
+``App``. Must not import ``textual`` or any cloud SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from controlplane.compliance.audit import ComplianceService, NoAuditRun, SystemNotFound, run_summary
+from controlplane.compliance.binding import NoPolicyBound, resolve_policy
+from controlplane.compliance.lifecycle import OPEN, RESOLVED, WAIVED, finding_key
+from controlplane.compliance.views import AuditScope, Inventory
+from controlplane.compliance.waivers import (
+    APPROVER_ROLE,
+    EstatePrincipals,
+    RoleDirectory,
+    StaticRoles,
+    WaiverNotFound,
+    WaiverService,
+    waiver_code,
+)
+
+if TYPE_CHECKING:
+    from controlplane.app import App
+
+__all__ = [
+    "APPROVER_ROLE",
+    "OPEN",
+    "RESOLVED",
+    "WAIVED",
+    "AuditScope",
+    "ComplianceService",
+    "EstatePrincipals",
+    "Inventory",
+    "NoAuditRun",
+    "NoPolicyBound",
+    "RoleDirectory",
+    "StaticRoles",
+    "SystemNotFound",
+    "WaiverNotFound",
+    "WaiverService",
+    "compliance_service",
+    "finding_key",
+    "resolve_policy",
+    "run_summary",
+    "waiver_code",
+    "waiver_service",
+]
+
+
+def compliance_service(app: App) -> ComplianceService:
+    """The audit/report service over ``app``'s database and the estate's stored policy."""
+    return ComplianceService(app.sessions, app.clock, app.estate.policy_document)
+
+
+def waiver_service(app: App, roles: RoleDirectory | None = None) -> WaiverService:
+    """Waivers over ``app``'s database; roles from the estate's principals by default."""
+    return WaiverService(app.sessions, app.clock, roles or EstatePrincipals(app.sessions))

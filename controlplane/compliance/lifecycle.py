@@ -1,0 +1,166 @@
+"""The violation lifecycle, derived from successive audit runs.
+
+A finding is one (rule, subject kind, subject id, field). When a run sees it fail and no
+episode is active, a violation opens; while it keeps failing, ``last_seen`` moves on;
+while an active waiver covers it, it reads ``waived`` (and ``open`` again once the
+waiver expires). An active violation the run no longer sees failing is resolved:
+``passed`` when the rule evaluated its subject and found nothing, ``absent`` when the
+subject is gone from the inventory. A subject the rule could not evaluate this time
+keeps its violation open: a missing input proves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from controlplane.compliance.store import BATCH
+from controlplane.db.tables_compliance import PolicyViolation
+from policies import Outcome, Verdict
+
+__all__ = ["OPEN", "RESOLVED", "WAIVED", "ViolationTracker", "finding_key"]
+
+OPEN = "open"
+WAIVED = "waived"
+RESOLVED = "resolved"
+_ACTIVE = (OPEN, WAIVED)
+_KEY_MAX = 512
+
+Prefix = tuple[str, str, str]
+
+
+def finding_key(v: Verdict) -> str:
+    return f"{v.rule_id}|{v.subject_kind}|{v.subject_id}|{v.field or ''}"[:_KEY_MAX]
+
+
+@dataclass
+class _Active:
+    id: int
+    prefix: Prefix
+    state: str
+    waiver_id: str | None
+    seen: bool = False
+
+
+@dataclass
+class ViolationTracker:
+    """Feeds on one run's verdicts, then writes the lifecycle changes in batches."""
+
+    session: Session
+    run_id: int
+    now: datetime
+    opened: int = 0
+    resolved: int = 0
+    _active: dict[str, _Active] = field(default_factory=dict)
+    _prefixes: dict[Prefix, set[Outcome]] = field(default_factory=dict)
+    _new: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        v = PolicyViolation
+        query = sa_select(
+            col(v.id),
+            col(v.key),
+            col(v.rule_id),
+            col(v.subject_kind),
+            col(v.subject_id),
+            col(v.state),
+            col(v.waiver_id),
+        ).where(col(v.state).in_(_ACTIVE))
+        for vid, key, rule, kind, subject, state, waiver in self.session.execute(query):
+            prefix = (rule, kind, subject)
+            self._active[key] = _Active(vid, prefix, state, waiver)
+            self._prefixes[prefix] = set()
+
+    def observe(self, v: Verdict) -> None:
+        prefix = (v.rule_id, v.subject_kind, v.subject_id)
+        outcomes = self._prefixes.get(prefix)
+        if outcomes is not None:
+            outcomes.add(v.outcome)
+        if v.outcome not in (Outcome.FAIL, Outcome.WAIVED):
+            return
+        key = finding_key(v)
+        state = WAIVED if v.outcome is Outcome.WAIVED else OPEN
+        active = self._active.get(key)
+        if active is not None:
+            active.seen = True
+            self._updates.append(
+                {
+                    "id": active.id,
+                    "state": state,
+                    "waiver_id": v.waiver_id,
+                    "last_seen_at": self.now,
+                    "last_run_id": self.run_id,
+                    "message_zh": v.message_zh,
+                    "message_en": v.message_en,
+                }
+            )
+            if len(self._updates) >= BATCH:
+                self._flush_updates()
+            return
+        if key in self._new:
+            return  # the same finding twice in one run (never expected; keep the first)
+        self._new[key] = {
+            "key": key,
+            "rule_id": v.rule_id,
+            "subject_kind": v.subject_kind,
+            "subject_id": v.subject_id,
+            "field": v.field[:255] if v.field else None,
+            "system": v.system,
+            "tenant": v.tenant,
+            "severity": str(v.severity),
+            "high_risk": v.high_risk,
+            "state": state,
+            "waiver_id": v.waiver_id,
+            "message_zh": v.message_zh,
+            "message_en": v.message_en,
+            "opened_at": self.now,
+            "last_seen_at": self.now,
+            "opened_run_id": self.run_id,
+            "last_run_id": self.run_id,
+        }
+
+    def finish(self) -> None:
+        """Write what is pending: new episodes, updates, and resolutions."""
+        self._flush_updates()
+        for unseen in self._unseen():
+            outcomes = self._prefixes[unseen.prefix]
+            if Outcome.NOT_EVALUABLE in outcomes:
+                continue
+            self._updates.append(
+                {
+                    "id": unseen.id,
+                    "state": RESOLVED,
+                    "resolution": "passed" if outcomes else "absent",
+                    "resolved_at": self.now,
+                    "last_run_id": self.run_id,
+                }
+            )
+            self.resolved += 1
+            if len(self._updates) >= BATCH:
+                self._flush_updates()
+        self._flush_updates()
+        rows = list(self._new.values())
+        for start in range(0, len(rows), BATCH):
+            self.session.execute(insert(PolicyViolation), rows[start : start + BATCH])
+        self.opened = len(rows)
+
+    def _unseen(self) -> Iterable[_Active]:
+        return (a for a in self._active.values() if not a.seen)
+
+    def _flush_updates(self) -> None:
+        if not self._updates:
+            return
+        # bulk UPDATE by primary key; rows of one batch must share their set of columns
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for params in self._updates:
+            by_shape.setdefault(tuple(sorted(params)), []).append(params)
+        for batch in by_shape.values():
+            self.session.execute(update(PolicyViolation), batch)
+        self._updates = []

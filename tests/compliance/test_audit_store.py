@@ -1,0 +1,136 @@
+"""Audit runs stored in the database, on SQLite and PostgreSQL.
+
+Cases: a run stores every result, passes included, and its totals equal an independent
+count of the stored rows; a city overlay's tighter parameter applies to that city's
+department only; the run is in the audit log; a second run resolves fixed findings
+(``passed``) and vanished subjects (``absent``), keeps still-failing ones open on the
+same row with ``last_seen`` moved on, and a finding that fails again opens a new
+episode; a finding that can no longer be evaluated stays open; an estate without
+policies is refused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlmodel import col, select
+
+from controlplane.app import App
+from controlplane.compliance import NoPolicyBound, compliance_service
+from controlplane.db.models import AuditEvent
+from controlplane.db.tables_compliance import PolicyResult, PolicyViolation
+
+from .conftest import Inventory
+
+
+def _rows(app: App, run_id: int) -> list[PolicyResult]:
+    with app.sessions() as session:
+        return list(session.exec(select(PolicyResult).where(col(PolicyResult.run_id) == run_id)))
+
+
+def _violations(app: App, rule: str, subject: str) -> list[PolicyViolation]:
+    with app.sessions() as session:
+        query = (
+            select(PolicyViolation)
+            .where(col(PolicyViolation.rule_id) == rule)
+            .where(col(PolicyViolation.subject_id) == subject)
+            .order_by(col(PolicyViolation.id))
+        )
+        return list(session.exec(query))
+
+
+def test_run_stores_every_result_with_totals(app: App, sample: Inventory) -> None:
+    run = compliance_service(app).audit(actor="ops")
+    assert run.id is not None
+    rows = _rows(app, run.id)
+    counts = Counter(r.outcome for r in rows)
+    assert len(rows) == run.results > 0
+    assert (counts["pass"], counts["fail"], counts["waived"]) == (run.passed, run.failed, 0)
+    assert counts["not_evaluable"] == run.not_evaluable
+    assert counts["not_applicable"] == run.not_applicable
+    assert run.resources == 8  # 6 resources + 2 system records
+    by = {(r.rule_id, r.subject_id): r for r in rows}
+    ok = by["CSL-LOG-01", "logs-ok"]
+    short = by["CSL-LOG-01", "logs-short"]
+    assert (ok.outcome, ok.system, ok.tenant) == ("pass", "sso-portal", "hrss")
+    assert ok.evaluated_at == app.clock() and ok.message_en is None  # pass text not stored
+    assert (short.outcome, short.severity, short.field) == (
+        "fail",
+        "high",
+        "log_sink.retention_days",
+    )
+    assert short.high_risk and "CSL-LOG-01" in (short.message_zh or "")
+    assert by["MLPS-L1-NET-02", "sg-web"].outcome == "fail"
+    # every failing result opened exactly one violation
+    failing = {(r.rule_id, r.subject_id, r.field) for r in rows if r.outcome == "fail"}
+    with app.sessions() as session:
+        opened = list(session.exec(select(PolicyViolation)))
+    assert {(v.rule_id, v.subject_id, v.field) for v in opened} == failing
+    assert run.opened == len(failing) and all(v.state == "open" for v in opened)
+    with app.sessions() as session:
+        event = session.exec(
+            select(AuditEvent).where(col(AuditEvent.action) == "policy.audit")
+        ).one()
+    assert event.subject == f"policy-audit-run/{run.id}"
+    assert event.payload["outcomes"]["fail"] == run.failed
+
+
+def test_city_overlay_tightens_only_its_city(app: App, sample: Inventory) -> None:
+    run = compliance_service(app).audit()
+    assert run.id is not None
+    by = {(r.rule_id, r.subject_id): r for r in _rows(app, run.id)}
+    # 200 days: enough for the provincial baseline (180), not for city-a's overlay (365)
+    assert by["CSL-LOG-01", "logs-ok"].outcome == "pass"
+    edu = by["CSL-LOG-01", "edu-logs"]
+    assert (edu.outcome, edu.tenant) == ("fail", "city-a-edu")
+    assert "365" in (edu.message_en or "")
+
+
+def test_second_run_updates_the_lifecycle(app: App, sample: Inventory, clock: object) -> None:
+    service = compliance_service(app)
+    first = service.audit()
+    opened_at = app.clock()
+    sample.update("logs-short", retention_days=365)  # fixed
+    sample.delete("sg-web")  # gone from the inventory
+    clock.advance(hours=1)  # type: ignore[attr-defined]
+    second = service.audit()
+    assert second.id is not None and first.id is not None
+
+    [fixed] = _violations(app, "CSL-LOG-01", "logs-short")
+    assert (fixed.state, fixed.resolution) == ("resolved", "passed")
+    assert fixed.resolved_at == app.clock() and fixed.last_run_id == second.id
+    [gone] = _violations(app, "MLPS-L1-NET-02", "sg-web")
+    assert (gone.state, gone.resolution) == ("resolved", "absent")
+    [still] = _violations(app, "DATA-IMP-02", "vol-plain")
+    assert still.state == "open" and still.resolved_at is None
+    assert (still.opened_at, still.last_seen_at) == (opened_at, app.clock())
+    assert (still.opened_run_id, still.last_run_id) == (first.id, second.id)
+    resolved = service.violations(state="resolved")
+    assert second.resolved == len(resolved) >= 2 and second.opened == 0
+
+    sample.update("logs-short", retention_days=30)  # broken again: a new episode
+    clock.advance(hours=1)  # type: ignore[attr-defined]
+    third = service.audit()
+    episodes = _violations(app, "CSL-LOG-01", "logs-short")
+    assert [v.state for v in episodes] == ["resolved", "open"]
+    assert episodes[1].opened_run_id == third.id and third.opened == 1
+
+
+def test_not_evaluable_keeps_the_violation_open(app: App, sample: Inventory) -> None:
+    service = compliance_service(app)
+    service.audit()
+    sample.update("vol-plain", encrypted=None)  # the input is gone: proves nothing
+    service.audit()
+    [violation] = _violations(app, "DATA-IMP-02", "vol-plain")
+    assert violation.state == "open"
+    results = [
+        v for v in service.results() if (v.rule_id, v.subject_id) == ("DATA-IMP-02", "vol-plain")
+    ]
+    assert [str(v.outcome) for v in results] == ["not_evaluable"]
+    assert results[0].missing == "volume.encrypted"
+
+
+def test_estate_without_policies_is_refused(app: App) -> None:
+    with pytest.raises(NoPolicyBound, match="binds no policy packs"):
+        compliance_service(app).audit()

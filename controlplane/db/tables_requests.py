@@ -1,9 +1,9 @@
 """Tables of request governance: principals, quotas and their usage, the approval chain
-and each request's approval decisions.
+each request's approval decisions and provisioning outcomes.
 
 ``principal``, ``quota`` and ``approval_step`` are declared by the estate file (written
-only by ``estate apply``); ``quota_usage``, ``quota_reservation`` and
-``request_approval`` are written by the request lifecycle. Tenants and providers are
+only by ``estate apply``); ``quota_usage``, ``quota_reservation``,
+``request_approval`` and ``request_outcome`` are written by the request lifecycle. Tenants and providers are
 referenced by code/name (the estate's own keys), which keeps the estate apply a plain
 declarative diff; the estate's semantic checks guarantee they exist.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "QuotaReservation",
     "QuotaUsage",
     "RequestApproval",
+    "RequestOutcome",
 ]
 
 
@@ -128,3 +129,21 @@ class RequestApproval(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=128)
     decided_at: datetime | None = _ts(nullable=True)
     reason: str | None = None
+
+
+class RequestOutcome(SQLModel, table=True):
+    """What provisioning did to one resource of a request's plan (latest attempt)."""
+
+    __tablename__ = "request_outcome"
+    __table_args__ = (UniqueConstraint("request_id", "kind", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    kind: str = Field(max_length=32)
+    name: str = Field(max_length=255)
+    action: str = Field(max_length=16)  # created | updated | unchanged | deleted | absent | failed
+    resource_id: str | None = Field(default=None, max_length=128)
+    error: str | None = None
+    retryable: bool = False
+    attempt: int = 1
+    at: datetime = _ts()

@@ -1,5 +1,8 @@
 """The estate file (``kind: Estate``): providers 1+M+N, tenants, catalogue, rate cards.
 
+The governance sections (principals, quotas, approvals) are modelled in
+:mod:`controlplane.estate.governance`.
+
 Structural rules live in the pydantic models; rules that relate several entries
 (duplicates, a municipal cloud's city, overlapping rate-card versions, a price missing
 for a tier some provider has) live in :func:`semantic_problems`, which returns located
@@ -19,6 +22,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from controlplane.estate.governance import (
+    ApprovalStepSpec,
+    PrincipalSpec,
+    QuotaSpec,
+    governance_problems,
+)
 from policies.overlays import EstatePolicy, load_policy_binding
 from tenants import LocatedDocument, ManifestError, Problem, StrictModel, parse_model
 from tenants.located import Path
@@ -172,6 +181,10 @@ class EstateSpec(StrictModel):
     rate_cards: list[RateCardSpec] = Field(default_factory=list)
     # validated by policies.load_policy_binding (packs, overlays that may only tighten)
     policies: dict[str, Any] | None = None
+    # governance (controlplane.estate.governance): who may act, quotas, approval chain
+    principals: list[PrincipalSpec] = Field(default_factory=list)
+    quotas: list[QuotaSpec] = Field(default_factory=list)
+    approvals: list[ApprovalStepSpec] = Field(default_factory=list)
 
     def all_rate_cards(self) -> list[RateCardSpec]:
         return ([self.rate_card] if self.rate_card else []) + list(self.rate_cards)
@@ -355,6 +368,7 @@ def semantic_problems(doc: LocatedDocument, estate: Estate) -> list[Problem]:
         *_tenant_problems(doc, spec),
         *_catalog_problems(doc, spec),
         *_rate_card_problems(doc, spec),
+        *governance_problems(doc, spec),
     ]
 
 

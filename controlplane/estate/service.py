@@ -1,7 +1,9 @@
 """Applying an estate declaratively, and reading it back.
 
 ``apply`` computes the difference between the file and the database and writes it in
-one transaction: creations, updates (only changed columns) and removals. Applying the
+one transaction: creations, updates (only changed columns) and removals — of providers,
+tenants, the catalogue, rate cards, the policy binding and the governance sections
+(principals, quotas, the approval chain). Applying the
 same file twice changes nothing — no row, no timestamp, no audit event. Removing a
 provider that still hosts resources, or a tenant that still owns systems, is refused
 with the reason, and then nothing at all is written.
@@ -34,8 +36,10 @@ from controlplane.db.models import (
     System,
     Tenant,
 )
+from controlplane.db.tables_requests import ApprovalStep, Principal, Quota
 from controlplane.estate.schema import (
     EstateDocument,
+    EstateSpec,
     FlavorSpec,
     ImageSpec,
     ProviderSpec,
@@ -205,6 +209,7 @@ class EstateService:
             )
             self._plan_rate_cards(session, plan, estate.spec.all_rate_cards())
             self._plan_policy(session, plan, estate.spec.policies)
+            self._plan_governance(session, plan, estate.spec)
             self._check_removals(session, plan, document)
             if plan.problems:
                 raise ManifestError(plan.problems)
@@ -250,26 +255,69 @@ class EstateService:
         plan: _Plan,
         model: type[Row],
         entity: str,
-        key: str,
-        desired: Mapping[str, Mapping[str, Any]],
+        key: str | tuple[str, ...],
+        desired: Mapping[Any, Mapping[str, Any]],
         *,
         timestamps: bool = False,
     ) -> None:
-        existing = {getattr(row, key): row for row in session.exec(select(model)).all()}
+        """Plan rows of ``model`` keyed by one column or a tuple of columns."""
+        columns = (key,) if isinstance(key, str) else key
+
+        def key_of(row: SQLModel) -> Any:
+            values = tuple(getattr(row, c) for c in columns)
+            return values[0] if isinstance(key, str) else values
+
+        def key_values(name: Any) -> dict[str, Any]:
+            return dict(zip(columns, (name,) if isinstance(key, str) else name, strict=True))
+
+        def label(name: Any) -> str:
+            return name if isinstance(key, str) else "/".join(name)
+
+        existing = {key_of(row): row for row in session.exec(select(model)).all()}
         for name in sorted(desired):
             values = desired[name]
             row = existing.get(name)
             if row is None:
-                plan.changes.append(Change(entity, name, "create"))
-                plan.writes.append(_creator(model, {key: name, **values}, timestamps))
+                plan.changes.append(Change(entity, label(name), "create"))
+                plan.writes.append(_creator(model, {**key_values(name), **values}, timestamps))
                 continue
             changed = _differs(row, values)
             if changed:
-                plan.changes.append(Change(entity, name, "update", changed))
+                plan.changes.append(Change(entity, label(name), "update", changed))
                 plan.writes.append(_updater(row, values, timestamps))
         for name in sorted(set(existing) - set(desired)):
-            plan.changes.append(Change(entity, name, "delete"))
+            plan.changes.append(Change(entity, label(name), "delete"))
             plan.writes.append(_deleter(existing[name]))
+
+    def _plan_governance(self, session: Session, plan: _Plan, spec: EstateSpec) -> None:
+        """Principals, quotas and the approval chain: declared rows like the rest."""
+        self._plan_keyed(
+            session,
+            plan,
+            Principal,
+            "principal",
+            "name",
+            {p.name: {"roles": list(p.roles), "tenant": p.tenant} for p in spec.principals},
+        )
+        self._plan_keyed(
+            session,
+            plan,
+            Quota,
+            "quota",
+            ("tenant", "provider"),
+            {(q.tenant, q.provider): q.limits() for q in spec.quotas},
+        )
+        self._plan_keyed(
+            session,
+            plan,
+            ApprovalStep,
+            "approval_step",
+            "name",
+            {
+                s.name: {"position": i, "role": s.role, "condition": s.when.stored()}
+                for i, s in enumerate(spec.approvals)
+            },
+        )
 
     def _plan_rate_cards(
         self, session: Session, plan: _Plan, cards: Iterable[RateCardSpec]
@@ -406,6 +454,20 @@ class EstateService:
             for rate in rates:
                 by_card.setdefault(rate.rate_card_id, []).append(rate)
             return [(card, by_card.get(card.id, [])) for card in cards]
+
+    def principals(self) -> list[Principal]:
+        with self._sessions() as session:
+            return list(session.exec(select(Principal).order_by(Principal.name)).all())
+
+    def quotas(self) -> list[Quota]:
+        with self._sessions() as session:
+            return list(session.exec(select(Quota).order_by(Quota.tenant, Quota.provider)).all())
+
+    def approval_chain(self) -> list[ApprovalStep]:
+        with self._sessions() as session:
+            return list(
+                session.exec(select(ApprovalStep).order_by(col(ApprovalStep.position))).all()
+            )
 
     def policy_document(self) -> dict[str, Any] | None:
         """The stored policy section of the estate (None when the estate binds no packs)."""

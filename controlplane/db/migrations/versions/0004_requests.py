@@ -1,4 +1,4 @@
-"""request governance: principals, quotas and usage, approval chain and decisions
+"""request governance: principals, quotas, approvals, provisioning outcomes
 
 Revision ID: requests
 Revises: compliance
@@ -106,9 +106,30 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_request_approval_request_id"), "request_approval", ["request_id"], unique=False
     )
+    op.create_table(
+        "request_outcome",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("resource_id", sa.String(length=128), nullable=True),
+        sa.Column("error", sa.String(), nullable=True),
+        sa.Column("retryable", sa.Boolean(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("at", controlplane.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["request_id"], ["request.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("request_id", "kind", "name"),
+    )
+    op.create_index(
+        op.f("ix_request_outcome_request_id"), "request_outcome", ["request_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_request_outcome_request_id"), table_name="request_outcome")
+    op.drop_table("request_outcome")
     op.drop_index(op.f("ix_request_approval_request_id"), table_name="request_approval")
     op.drop_table("request_approval")
     op.drop_index(op.f("ix_quota_reservation_request_id"), table_name="quota_reservation")

@@ -1,0 +1,71 @@
+"""Department requests: the lifecycle from ``apply``/``delete`` to provisioning.
+
+Owns recording requests and moving them through their states
+(:mod:`~controlplane.requests.states`), the approval chain
+(:mod:`~controlplane.requests.approvals`), the narrow view of a plan the lifecycle acts
+on (:mod:`~controlplane.requests.planned`), the service (:mod:`~controlplane.requests.service`)
+and provisioning through the drivers (:mod:`~controlplane.requests.provisioning`).
+RBAC (:mod:`controlplane.rbac`) and quotas (:mod:`controlplane.quotas`) are checked in
+these services. Must not import the CLI, the TUI or any cloud SDK.
+"""
+
+from __future__ import annotations
+
+from controlplane.app import App
+from controlplane.db.models import Provider
+from controlplane.drivers import driver_for
+from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
+from controlplane.requests.planned import (
+    Planner,
+    PlanSummary,
+    desired_from_json,
+    desired_to_json,
+)
+from controlplane.requests.provisioning import Provisioner, ProvisionResult
+from controlplane.requests.service import (
+    ApplyResult,
+    RequestDetail,
+    RequestNotFound,
+    RequestService,
+    SelfApproval,
+)
+from controlplane.requests.states import FINAL, TRANSITIONS, IllegalTransition, State, state_word
+from providers import Driver
+
+__all__ = [
+    "AUTO_APPROVER",
+    "FINAL",
+    "TRANSITIONS",
+    "ApplyResult",
+    "ChainStep",
+    "IllegalTransition",
+    "PlanSummary",
+    "Planner",
+    "ProvisionResult",
+    "Provisioner",
+    "RequestDetail",
+    "RequestNotFound",
+    "RequestService",
+    "SelfApproval",
+    "State",
+    "applicable_steps",
+    "desired_from_json",
+    "desired_to_json",
+    "provisioner",
+    "request_service",
+    "state_word",
+]
+
+
+def request_service(app: App, planner: Planner) -> RequestService:
+    """A ``RequestService`` over ``app``'s database and clock with ``planner``."""
+    return RequestService(app.sessions, app.clock, planner)
+
+
+def provisioner(app: App) -> Provisioner:
+    """A ``Provisioner`` whose drivers are built from the estate's provider rows."""
+
+    def drivers(provider: Provider) -> Driver:
+        return driver_for(provider, app.settings.simulator_dir, app.clock)
+
+    return Provisioner(app.sessions, app.clock, drivers)

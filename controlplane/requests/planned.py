@@ -1,0 +1,94 @@
+"""What the lifecycle needs from a plan, and how a plan is stored on a request.
+
+The planner (``controlplane.planning.PlanService``) computes the full plan; the
+lifecycle records it and acts on a few of its facts — admitted or not, the provider, the
+quota amounts it holds there, whether it goes over the department's budget, and the
+desired resources handed to the driver at provisioning. :class:`PlanSummary` is that
+narrow view; :class:`Planner` is the seam the request service receives, so tests and
+the CLI hand in the planner they have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from providers import DesiredResource
+from tenants import ParsedRequest, ResourceAmounts
+
+__all__ = [
+    "PlanSummary",
+    "Planner",
+    "desired_from_json",
+    "desired_to_json",
+]
+
+
+def desired_to_json(desired: Iterable[DesiredResource]) -> list[dict[str, Any]]:
+    return [
+        {"kind": d.kind, "name": d.name, "spec": dict(d.spec), "dependsOn": list(d.depends_on)}
+        for d in desired
+    ]
+
+
+def desired_from_json(items: Iterable[Mapping[str, Any]]) -> list[DesiredResource]:
+    return [
+        DesiredResource(
+            kind=str(i["kind"]),
+            name=str(i["name"]),
+            spec=dict(i.get("spec", {})),
+            depends_on=tuple(i.get("dependsOn", ())),
+        )
+        for i in items
+    ]
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The facts of a plan the lifecycle acts on, plus the whole plan as JSON to store.
+
+    ``exit_status`` follows ``govcloud plan``: 0 admitted, 1 denied (``reasons`` say
+    why). Invalid input never gets here — the planner raises ``ManifestError``.
+    """
+
+    exit_status: int
+    provider: str | None
+    amounts: ResourceAmounts
+    monthly_price: Decimal
+    over_budget: bool
+    desired: Sequence[DesiredResource]
+    reasons: Sequence[str] = ()
+    document: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def admitted(self) -> bool:
+        return self.exit_status == 0
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON kept on the request: the planner's document plus what provisioning needs."""
+        return {
+            **dict(self.document),
+            "govcloud": {
+                "exitStatus": self.exit_status,
+                "provider": self.provider,
+                "monthlyPrice": str(self.monthly_price),
+                "overBudget": self.over_budget,
+                "amounts": {
+                    "vcpu": str(self.amounts.vcpu),
+                    "memoryGiB": str(self.amounts.memory_gib),
+                    "storageGiB": str(self.amounts.storage_gib),
+                    "publicIPs": self.amounts.public_ips,
+                    "namespaces": self.amounts.namespaces,
+                },
+                "reasons": list(self.reasons),
+                "desired": desired_to_json(self.desired),
+            },
+        }
+
+
+class Planner(Protocol):
+    """Plans one parsed request for a principal, changing nothing."""
+
+    def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary: ...

@@ -1,0 +1,502 @@
+"""The request lifecycle: apply, delete, approve, reject, list and show.
+
+``apply`` records a request (spec, spec hash, requester, plan) and moves it as far as it
+can go at once: Submitted → Admitted (quota reserved) or Denied → PendingApproval (the
+estate's chain) or Approved (no step applies). Every transition is a ``RequestEvent``
+and an audit event in the same transaction. Re-applying the spec a system already has
+(or is already asking for) records nothing and says so. Provisioning is
+:mod:`controlplane.requests.provisioning`.
+
+Every operation resolves the acting principal and checks it with :mod:`controlplane.rbac`
+here, in the service, so no caller can skip it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from controlplane import audit, quotas, rbac
+from controlplane.db.engine import transaction
+from controlplane.db.models import Request, RequestEvent, System, Tenant
+from controlplane.db.tables_requests import ApprovalStep, RequestApproval, RequestOutcome
+from controlplane.i18n import Lang
+from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
+from controlplane.requests.planned import Planner, PlanSummary
+from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
+from controlplane.timeutil import Clock
+from tenants import ManifestError, ParsedRequest, ResourceAmounts
+
+__all__ = [
+    "ApplyResult",
+    "RequestDetail",
+    "RequestNotFound",
+    "RequestService",
+    "SelfApproval",
+    "transition",
+]
+
+
+class RequestNotFound(LookupError):
+    def __init__(self, request_id: int) -> None:
+        self.request_id = request_id
+        super().__init__(f"request #{request_id} not found")
+
+    def describe(self, lang: Lang = "en") -> str:
+        return f"申请 #{self.request_id} 不存在" if lang == "zh" else str(self)
+
+
+class SelfApproval(rbac.PermissionDenied):
+    """An approver may never decide on their own request."""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What ``apply``/``delete`` did: a new request, or nothing (``noop`` says why)."""
+
+    request: Request | None
+    noop: bool = False
+    message_zh: str = ""
+    message_en: str = ""
+    quota_error: quotas.QuotaExceeded | None = None
+
+    def describe(self, lang: Lang = "en") -> str:
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    request: Request
+    tenant: str
+    events: Sequence[RequestEvent]
+    approvals: Sequence[RequestApproval]
+    outcomes: Sequence[RequestOutcome] = field(default_factory=tuple)
+
+
+def transition(
+    session: Session,
+    request: Request,
+    to: State,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Move ``request`` to ``to``: one RequestEvent and one audit event, same transaction.
+
+    A request not yet stored is created in ``Submitted`` (its first event).
+    """
+    current = cast(State, request.state) if request.id is not None else None
+    if to not in TRANSITIONS.get(current, frozenset()):
+        raise IllegalTransition(request.id or 0, str(current), to)
+    request.state = to
+    request.updated_at = at
+    session.add(request)
+    session.flush()
+    assert request.id is not None
+    session.add(
+        RequestEvent(
+            request_id=request.id,
+            at=at,
+            from_state=current,
+            to_state=to,
+            actor=actor,
+            reason=reason,
+        )
+    )
+    audit.append(
+        session,
+        at=at,
+        actor=actor,
+        action=f"request.{to.lower()}",
+        subject=f"request/{request.id}",
+        payload={
+            "system": request.system_name,
+            "action": request.action,
+            "from": current,
+            "to": to,
+            "reason": reason,
+            **(payload or {}),
+        },
+    )
+
+
+class RequestService:
+    """Requests over one database, acting for principals resolved from the estate."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, planner: Planner) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._planner = planner
+
+    # ---- apply / delete -----------------------------------------------------------
+
+    def apply(self, parsed: ParsedRequest, *, actor: str) -> ApplyResult:
+        """Record and advance a create/update request, or say it changes nothing."""
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            tenant = _tenant(session, parsed)
+            rbac.authorize(identity, "request.apply", tenant.code)
+            current = _current_request(session, tenant, parsed.name)
+        if (
+            current is not None
+            and current.action == "apply"
+            and (current.spec_hash == parsed.spec_hash())
+        ):
+            return ApplyResult(
+                None,
+                noop=True,
+                message_zh=f"系统 {parsed.name} 已是该规格（申请 #{current.id}，"
+                f"{current.state}），未做任何更改",
+                message_en=f"system {parsed.name} already has this spec (request #{current.id}, "
+                f"{current.state}); nothing changed",
+            )
+        plan = self._planner.plan(parsed, principal=actor)
+        return self._record(parsed, tenant, plan, identity, "apply", plan.stored())
+
+    def delete(self, parsed: ParsedRequest, *, actor: str) -> ApplyResult:
+        """Record a deletion of the system ``parsed`` names (a no-op when it is gone)."""
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            tenant = _tenant(session, parsed)
+            rbac.authorize(identity, "request.delete", tenant.code)
+            current = _current_request(session, tenant, parsed.name)
+        if current is None or current.action == "delete":
+            state = current.state if current else "absent"
+            return ApplyResult(
+                None,
+                noop=True,
+                message_zh=f"系统 {parsed.name} 不存在或已在删除（{state}），未做任何更改",
+                message_en=f"system {parsed.name} is absent or already being deleted ({state}); "
+                "nothing changed",
+            )
+        stored = dict(current.plan)
+        facts = dict(stored.get("govcloud", {}))
+        plan_doc = {
+            "action": "delete",
+            "replaces": current.id,
+            "govcloud": {
+                **facts,
+                "exitStatus": 0,
+                "overBudget": False,
+                "delete": [f"{d['kind']}/{d['name']}" for d in facts.get("desired", [])],
+            },
+        }
+        summary = PlanSummary(
+            exit_status=0,
+            provider=facts.get("provider"),
+            amounts=ResourceAmounts(),
+            monthly_price=Decimal(0),
+            over_budget=False,
+            desired=(),
+        )
+        return self._record(parsed, tenant, summary, identity, "delete", plan_doc)
+
+    def _record(
+        self,
+        parsed: ParsedRequest,
+        tenant: Tenant,
+        plan: PlanSummary,
+        identity: rbac.Identity,
+        action: str,
+        plan_doc: dict[str, Any],
+    ) -> ApplyResult:
+        now = self._clock()
+        quota_error: quotas.QuotaExceeded | None = None
+        with transaction(self._sessions) as session:
+            system = session.exec(
+                select(System).where(System.tenant_id == tenant.id, System.name == parsed.name)
+            ).first()
+            assert tenant.id is not None
+            request = Request(
+                tenant_id=tenant.id,
+                system_id=system.id if system else None,
+                system_name=parsed.name,
+                action=action,
+                state="Submitted",
+                spec=parsed.request.spec.canonical(),
+                spec_hash=parsed.spec_hash(),
+                requester=identity.name,
+                plan=plan_doc,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(request)
+            session.flush()
+            assert request.id is not None
+            if plan.admitted and action == "apply" and plan.provider:
+                try:
+                    with session.begin_nested():
+                        quotas.reserve(
+                            session,
+                            request_id=request.id,
+                            tenant=tenant.code,
+                            provider=plan.provider,
+                            system=parsed.name,
+                            amounts=plan.amounts,
+                            now=now,
+                        )
+                except quotas.QuotaExceeded as exc:
+                    quota_error = exc
+            _first_event(session, request, actor=identity.name, at=now)
+            if not plan.admitted or quota_error is not None:
+                reasons = [quota_error.describe("en")] if quota_error else list(plan.reasons)
+                transition(
+                    session,
+                    request,
+                    "Denied",
+                    actor="govcloud:admission",
+                    at=now,
+                    reason="; ".join(reasons) or "denied by policy",
+                )
+            else:
+                transition(
+                    session,
+                    request,
+                    "Admitted",
+                    actor="govcloud:admission",
+                    at=now,
+                    payload={"provider": plan.provider, "specHash": request.spec_hash},
+                )
+                self._open_approvals(session, request, parsed, plan, now)
+        return _outcome(request, quota_error)
+
+    def _open_approvals(
+        self,
+        session: Session,
+        request: Request,
+        parsed: ParsedRequest,
+        plan: PlanSummary,
+        now: datetime,
+    ) -> None:
+        chain = [
+            ChainStep(s.name, s.position, s.role, s.condition)
+            for s in session.exec(select(ApprovalStep)).all()
+        ]
+        steps = applicable_steps(
+            chain,
+            level=parsed.request.spec.classified_protection,
+            over_budget=plan.over_budget,
+        )
+        assert request.id is not None
+        if not steps:
+            transition(
+                session,
+                request,
+                "Approved",
+                actor=AUTO_APPROVER,
+                at=now,
+                reason="no approval step of the estate's chain applies",
+            )
+            return
+        for step in steps:
+            session.add(
+                RequestApproval(
+                    request_id=request.id, step=step.name, position=step.position, role=step.role
+                )
+            )
+        transition(
+            session,
+            request,
+            "PendingApproval",
+            actor="govcloud:approvals",
+            at=now,
+            payload={"steps": [s.name for s in steps]},
+        )
+
+    # ---- decisions ----------------------------------------------------------------
+
+    def approve(self, request_id: int, *, actor: str, reason: str | None = None) -> Request:
+        """Decide the request's next pending step as approved (all done: Approved)."""
+        return self._decide(request_id, actor=actor, approve=True, reason=reason)
+
+    def reject(self, request_id: int, *, actor: str, reason: str) -> Request:
+        """Reject at the request's next pending step; the quota it held is given back."""
+        return self._decide(request_id, actor=actor, approve=False, reason=reason)
+
+    def _decide(self, request_id: int, *, actor: str, approve: bool, reason: str | None) -> Request:
+        now = self._clock()
+        verb: rbac.Action = "request.approve" if approve else "request.reject"
+        with transaction(self._sessions) as session:
+            identity = rbac.resolve(session, actor)
+            request, tenant = _load(session, request_id, lock=True)
+            rbac.authorize(identity, verb, tenant)
+            if request.requester == identity.name:
+                raise SelfApproval(
+                    identity.name,
+                    verb,
+                    f"主体 {identity.name} 不能审批自己提交的申请 #{request_id}",
+                    f"principal {identity.name} may not decide on their own request #{request_id}",
+                )
+            if request.state != "PendingApproval":
+                raise IllegalTransition(
+                    request_id, request.state, "Approved" if approve else "Rejected"
+                )
+            step = session.exec(
+                select(RequestApproval)
+                .where(
+                    RequestApproval.request_id == request_id, RequestApproval.status == "pending"
+                )
+                .order_by(col(RequestApproval.position))
+            ).first()
+            assert step is not None, "a PendingApproval request has a pending step"
+            if step.role not in identity.roles:
+                raise rbac.PermissionDenied(
+                    identity.name,
+                    verb,
+                    f"审批环节 {step.step} 需要 {step.role} 角色，主体 {identity.describe()} 不具备",
+                    f"approval step {step.step} is decided by the {step.role} role, which "
+                    f"{identity.describe()} does not hold",
+                )
+            step.status = "approved" if approve else "rejected"
+            step.decided_by, step.decided_at, step.reason = identity.name, now, reason
+            session.add(step)
+            session.flush()
+            if not approve:
+                quotas.release(session, request_id, now)
+            audit.append(
+                session,
+                at=now,
+                actor=identity.name,
+                action=f"request.step.{step.status}",
+                subject=f"request/{request_id}",
+                payload={"step": step.step, "role": step.role, "reason": reason},
+            )
+            remaining = session.exec(
+                select(RequestApproval).where(
+                    RequestApproval.request_id == request_id, RequestApproval.status == "pending"
+                )
+            ).first()
+            if not approve:
+                transition(session, request, "Rejected", actor=identity.name, at=now, reason=reason)
+            elif remaining is None:
+                transition(session, request, "Approved", actor=identity.name, at=now, reason=reason)
+            return request
+
+    # ---- reads --------------------------------------------------------------------
+
+    def list(
+        self, *, actor: str, tenant: str | None = None, state: str | None = None
+    ) -> list[tuple[Request, str]]:
+        """Requests the principal may see (a department: only its own tenant's)."""
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            rbac.authorize(identity, "request.list", tenant)
+            query = select(Request, Tenant.code).join(
+                Tenant, col(Tenant.id) == col(Request.tenant_id)
+            )
+            if identity.scoped():
+                query = query.where(Tenant.code == identity.tenant)
+            if tenant is not None:
+                query = query.where(Tenant.code == tenant)
+            if state is not None:
+                query = query.where(Request.state == state)
+            rows = session.exec(query.order_by(col(Request.id))).all()
+            return [(r, code) for r, code in rows]
+
+    def show(self, request_id: int, *, actor: str) -> RequestDetail:
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            request, tenant = _load(session, request_id)
+            rbac.authorize(identity, "request.show", tenant)
+            events = session.exec(
+                select(RequestEvent)
+                .where(RequestEvent.request_id == request_id)
+                .order_by(col(RequestEvent.id))
+            ).all()
+            approvals = session.exec(
+                select(RequestApproval)
+                .where(RequestApproval.request_id == request_id)
+                .order_by(col(RequestApproval.position))
+            ).all()
+            outcomes = session.exec(
+                select(RequestOutcome)
+                .where(RequestOutcome.request_id == request_id)
+                .order_by(col(RequestOutcome.id))
+            ).all()
+            return RequestDetail(request, tenant, list(events), list(approvals), list(outcomes))
+
+
+def _first_event(session: Session, request: Request, *, actor: str, at: datetime) -> None:
+    assert request.id is not None
+    session.add(
+        RequestEvent(
+            request_id=request.id, at=at, from_state=None, to_state="Submitted", actor=actor
+        )
+    )
+    audit.append(
+        session,
+        at=at,
+        actor=actor,
+        action="request.submitted",
+        subject=f"request/{request.id}",
+        payload={
+            "system": request.system_name,
+            "action": request.action,
+            "specHash": request.spec_hash,
+        },
+    )
+
+
+def _tenant(session: Session, parsed: ParsedRequest) -> Tenant:
+    tenant = session.exec(select(Tenant).where(Tenant.code == parsed.tenant)).first()
+    if tenant is None:
+        raise ManifestError(
+            [
+                parsed.document.problem(
+                    ("metadata", "tenant"),
+                    f"unknown tenant {parsed.tenant!r}",
+                    expected="a tenant code of the estate",
+                    found=parsed.tenant,
+                )
+            ]
+        )
+    return tenant
+
+
+def _current_request(session: Session, tenant: Tenant, system: str) -> Request | None:
+    """The system's latest request that took or is taking effect (refused ones don't count)."""
+    return session.exec(
+        select(Request)
+        .where(
+            Request.tenant_id == tenant.id,
+            Request.system_name == system,
+            col(Request.state).not_in(REFUSED),
+        )
+        .order_by(col(Request.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _load(session: Session, request_id: int, *, lock: bool = False) -> tuple[Request, str]:
+    query = select(Request).where(Request.id == request_id)
+    if lock:
+        query = query.with_for_update()
+    request = session.exec(query).first()
+    if request is None:
+        raise RequestNotFound(request_id)
+    tenant = session.get(Tenant, request.tenant_id)
+    assert tenant is not None
+    return request, tenant.code
+
+
+def _outcome(request: Request, quota_error: quotas.QuotaExceeded | None) -> ApplyResult:
+    if quota_error is not None:
+        return ApplyResult(
+            request,
+            message_zh=f"申请 #{request.id} 未准入：{quota_error.describe('zh')}",
+            message_en=f"request #{request.id} denied: {quota_error.describe('en')}",
+            quota_error=quota_error,
+        )
+    return ApplyResult(
+        request,
+        message_zh=f"申请 #{request.id}：{request.state}",
+        message_en=f"request #{request.id}: {request.state}",
+    )

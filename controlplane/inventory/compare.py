@@ -1,0 +1,100 @@
+"""Pure comparisons for inventory sync: stored values of an observation, spec drift.
+
+No I/O and no database: plain data in, plain data out. Must not import ``sqlmodel``,
+any SDK or the drivers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from providers.types import ObservedResource, canonical_spec
+
+__all__ = ["DRIFTED_STATUS", "differs", "plain_spec", "resource_values", "spec_changes"]
+
+#: The status a driver reports for an object whose live state left the applied one
+#: (the Kubernetes driver compares its applied-state annotation).
+DRIFTED_STATUS = "Drifted"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal | datetime):
+        return str(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"spec value of type {type(value).__name__} is not plain data")
+
+
+def plain_spec(spec: Mapping[str, object]) -> dict[str, Any]:
+    """A JSON-safe copy of ``spec`` (Decimal and times as text, tuples as lists)."""
+    result: dict[str, Any] = json.loads(json.dumps(dict(spec), default=_default))
+    return result
+
+
+def _scalar_text(value: object) -> object:
+    # Drivers echo numbers as text or ints depending on the wire ("5" vs 5): equal here.
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal | str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _scalar_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scalar_text(v) for v in value]
+    return value
+
+
+def spec_changes(
+    desired: Mapping[str, object], observed: Mapping[str, object]
+) -> dict[str, dict[str, Any]]:
+    """Keys of ``desired`` whose observed value differs: ``{key: {desired, observed}}``.
+
+    Only keys present in the desired spec count: clouds add fields of their own (status,
+    defaults) that govcloud never asked for and must not call drift.
+    """
+    changes: dict[str, dict[str, Any]] = {}
+    for key, wanted in desired.items():
+        seen = observed.get(key)
+        if canonical_spec({"v": _scalar_text(wanted)}) != canonical_spec({"v": _scalar_text(seen)}):
+            changes[key] = plain_spec({"desired": wanted, "observed": seen})
+    return changes
+
+
+def resource_values(
+    observed: ObservedResource,
+    *,
+    provider_id: int,
+    tenant_id: int | None,
+    system_id: int | None,
+    stamp: datetime,
+) -> dict[str, Any]:
+    """The ``resource`` row columns an observation stands for (``observed_at = stamp``)."""
+    return {
+        "provider_id": provider_id,
+        "tenant_id": tenant_id,
+        "system_id": system_id,
+        "kind": observed.kind,
+        "resource_id": observed.resource_id,
+        "name": observed.name[:255],
+        "status": observed.status[:32],
+        "managed": observed.managed,
+        "spec": plain_spec(observed.spec),
+        "created_at": observed.created_at,
+        "observed_at": stamp,
+        "deleted_at": None,
+    }
+
+
+#: Columns whose change makes a stored resource "updated" (``observed_at`` does not).
+_COMPARED = ("tenant_id", "system_id", "name", "status", "managed", "deleted_at")
+
+
+def differs(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether a stored row differs from fresh ``resource_values`` beyond the stamp."""
+    if any(stored[key] != values[key] for key in _COMPARED):
+        return True
+    return canonical_spec(stored["spec"]) != canonical_spec(values["spec"])

@@ -1,0 +1,482 @@
+"""Inventory sync: health probe, observed resources into ``resource``, drift with history.
+
+Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
+
+1. probe health and store the probe (an unhealthy or unbuildable provider stops here
+   with the driver's ``ProviderError``, recorded on the provider's health);
+2. open a ``SyncRun`` whose *stamp* is strictly later than any earlier run's;
+3. stream ``list_inventory()`` in batches, one transaction each: upsert by
+   ``(provider, kind, resource_id)`` with ``observed_at = stamp``, map tenant and system
+   codes to ids, settle the batch's drift (changed, unmanaged) — memory is bounded by
+   the batch, not the cloud;
+4. sweep in one transaction: live rows not stamped by this run are gone
+   (``deleted_at``), desired-but-absent resources are ``missing`` drift; close the run.
+
+A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
+nothing is wrongly marked gone and the next run converges. Every transaction that
+changes inventory appends an audit event; batches that only re-stamp unchanged rows do
+not (they record no new fact).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from controlplane import audit
+from controlplane.db.engine import transaction
+from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
+from controlplane.inventory.compare import (
+    DRIFTED_STATUS,
+    differs,
+    resource_values,
+    spec_changes,
+)
+from controlplane.inventory.drift import DriftLedger, Finding, Key
+from controlplane.inventory.health import error_from_health, record_health
+from controlplane.timeutil import Clock
+from providers import Driver, HealthReport, ObservedResource, ProviderError
+
+__all__ = ["DriverFactory", "SyncReport", "SyncService", "UnknownProvider"]
+
+DriverFactory = Callable[[Provider], Driver]
+#: System states whose resources are expected to disappear (not ``missing``).
+_RETIRED_SYSTEM_STATES = ("deleted", "deleting")
+_RESOURCE: Table = Resource.__table__  # type: ignore[attr-defined]
+_SYSTEM: Table = System.__table__  # type: ignore[attr-defined]
+_UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
+
+
+class UnknownProvider(LookupError):
+    """No provider of that name in the estate."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no provider named {name!r} in the estate")
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one sync found: health, resource counts and drift opened/resolved/open."""
+
+    provider: str
+    run_id: int
+    health: HealthReport
+    observed: int
+    created: int
+    updated: int
+    unchanged: int
+    gone: int
+    drift_opened: Mapping[str, int]
+    drift_resolved: Mapping[str, int]
+    drift_open: Mapping[str, int]
+    seconds: float
+    batches: int = field(default=0)
+
+
+def _batched(items: Iterable[ObservedResource], size: int) -> Iterator[list[ObservedResource]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Owners:
+    """Tenant codes and system names to ids, cached for one sync."""
+
+    def __init__(self, session: Session) -> None:
+        self.tenants: dict[str, int] = {
+            t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
+        }
+        self.systems: dict[tuple[int, str], int | None] = {}
+
+    def resolve(self, session: Session, batch: list[ObservedResource]) -> None:
+        wanted = {
+            (self.tenants[o.tenant], o.system)
+            for o in batch
+            if o.tenant in self.tenants and o.system is not None
+        } - set(self.systems)
+        if not wanted:
+            return
+        for key in wanted:
+            self.systems[key] = None
+        tenant_ids = sorted({t for t, _ in wanted})
+        names = sorted({n for _, n in wanted})
+        for system in session.exec(
+            select(System).where(col(System.tenant_id).in_(tenant_ids), col(System.name).in_(names))
+        ):
+            if (system.tenant_id, system.name) in wanted:
+                self.systems[system.tenant_id, system.name] = system.id
+
+    def ids(self, observed: ObservedResource) -> tuple[int | None, int | None]:
+        tenant_id = self.tenants.get(observed.tenant) if observed.tenant else None
+        if tenant_id is None or observed.system is None:
+            return tenant_id, None
+        return tenant_id, self.systems.get((tenant_id, observed.system))
+
+
+def _changed_finding(
+    observed: ObservedResource,
+    applied: Mapping[str, Any] | None,
+    owner: tuple[int | None, int | None],
+) -> Finding | None:
+    changes = spec_changes(applied, observed.spec) if applied else {}
+    if not changes and observed.status != DRIFTED_STATUS:
+        return None
+    detail: dict[str, Any] = {"keys": changes}
+    if observed.status == DRIFTED_STATUS:
+        detail["status"] = observed.status
+    return Finding(
+        observed.kind, observed.resource_id, observed.name, "changed", *owner, detail=detail
+    )
+
+
+class SyncService:
+    """Syncs providers' inventories into the database (one I/O seam: ``drivers``)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        drivers: DriverFactory,
+        *,
+        batch_size: int = 1000,
+        actor: str = "govcloud-sync",
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._sessions = sessions
+        self._clock = clock
+        self._drivers = drivers
+        self.batch_size = batch_size
+        self.actor = actor
+
+    def provider_names(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.exec(select(Provider.name).order_by(col(Provider.name))))
+
+    def _provider(self, name: str) -> Provider:
+        with self._sessions() as session:
+            provider = session.exec(select(Provider).where(Provider.name == name)).first()
+        if provider is None or provider.id is None:
+            raise UnknownProvider(name)
+        return provider
+
+    # -- failure path -----------------------------------------------------------------
+
+    def _record_failure(
+        self,
+        provider_id: int,
+        report: HealthReport | None,
+        error: ProviderError,
+        actor: str,
+        run_id: int | None = None,
+    ) -> None:
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            record_health(session, provider_id, at=now, report=report, error=error)
+            if run_id is not None:
+                run = session.get(SyncRun, run_id)
+                if run is not None:
+                    run.state, run.finished_at = "failed", now
+                    run.error = error.message_en[:1000]
+                    session.add(run)
+            audit.append(
+                session,
+                at=now,
+                actor=actor,
+                action="provider.sync.failed",
+                subject=error.provider,
+                payload={"error": error.code, "detail": error.detail, "run": run_id},
+            )
+
+    # -- the sync ---------------------------------------------------------------------
+
+    def sync(self, name: str, *, actor: str | None = None) -> SyncReport:
+        """Sync provider ``name``; raises ``UnknownProvider`` or the ``ProviderError``."""
+        actor = actor or self.actor
+        provider = self._provider(name)
+        provider_id = provider.id or 0
+        started = time.perf_counter()
+        try:
+            driver = self._drivers(provider)
+            report = driver.health()
+        except ProviderError as exc:
+            self._record_failure(provider_id, None, exc, actor)
+            raise
+        unhealthy = error_from_health(report)
+        if unhealthy is not None:
+            self._record_failure(provider_id, report, unhealthy, actor)
+            raise unhealthy
+        run_id, stamp = self._start(provider_id, report)
+        counts: Counter[str] = Counter()
+        try:
+            owners = self._owners()
+            for batch in _batched(driver.list_inventory(), self.batch_size):
+                with transaction(self._sessions) as session:
+                    ledger = DriftLedger(session, provider_id, stamp)
+                    done = self._batch(session, provider_id, batch, stamp, owners, ledger)
+                    if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
+                        audit.append(
+                            session,
+                            at=self._clock(),
+                            actor=actor,
+                            action="inventory.batch",
+                            subject=name,
+                            payload={
+                                "run": run_id,
+                                **done,
+                                "drift_opened": dict(ledger.opened),
+                                "drift_resolved": dict(ledger.resolved),
+                            },
+                        )
+                counts.update(done)
+                counts["batches"] += 1
+                counts.update({f"opened.{k}": v for k, v in ledger.opened.items()})
+                counts.update({f"resolved.{k}": v for k, v in ledger.resolved.items()})
+            with transaction(self._sessions) as session:
+                ledger = DriftLedger(session, provider_id, stamp)
+                counts["gone"] = self._sweep(session, provider_id, stamp, ledger)
+                counts.update({f"opened.{k}": v for k, v in ledger.opened.items()})
+                counts.update({f"resolved.{k}": v for k, v in ledger.resolved.items()})
+                open_now = self._open_drift(session, provider_id)
+                self._finish(session, run_id, counts, open_now, name, actor)
+        except ProviderError as exc:
+            self._record_failure(provider_id, None, exc, actor, run_id)
+            raise
+        return SyncReport(
+            provider=name,
+            run_id=run_id,
+            health=report,
+            observed=counts["observed"],
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            gone=counts["gone"],
+            drift_opened=_prefixed(counts, "opened."),
+            drift_resolved=_prefixed(counts, "resolved."),
+            drift_open=open_now,
+            seconds=time.perf_counter() - started,
+            batches=counts["batches"],
+        )
+
+    def _owners(self) -> _Owners:
+        with self._sessions() as session:
+            return _Owners(session)
+
+    def _start(self, provider_id: int, report: HealthReport) -> tuple[int, datetime]:
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            record_health(session, provider_id, at=now, report=report)
+            last = session.exec(
+                select(func.max(SyncRun.stamp)).where(col(SyncRun.provider_id) == provider_id)
+            ).one()
+            # The sweep tells "seen now" from "seen before" by this stamp alone, so it must
+            # beat every earlier run even when the clock stands still or steps back.
+            stamp = now if last is None or now > last else last + timedelta(microseconds=1)
+            run = SyncRun(provider_id=provider_id, stamp=stamp, started_at=now, state="running")
+            session.add(run)
+            session.flush()
+            return run.id or 0, stamp
+
+    def _batch(
+        self,
+        session: Session,
+        provider_id: int,
+        batch: list[ObservedResource],
+        stamp: datetime,
+        owners: _Owners,
+        ledger: DriftLedger,
+    ) -> Counter[str]:
+        owners.resolve(session, batch)
+        by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
+        resource_ids = sorted({rid for _, rid in by_key})
+        stored = {
+            (row["kind"], row["resource_id"]): row
+            for row in session.execute(
+                _RESOURCE.select().where(
+                    _RESOURCE.c.provider_id == provider_id,
+                    _RESOURCE.c.resource_id.in_(resource_ids),
+                )
+            ).mappings()
+        }
+        applied = {
+            (row.kind, row.resource_id): row.spec
+            for row in session.exec(
+                select(AppliedResource).where(
+                    col(AppliedResource.provider_id) == provider_id,
+                    col(AppliedResource.resource_id).in_(resource_ids),
+                )
+            )
+        }
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        touched: list[int] = []
+        findings: list[Finding] = []
+        for key, observed in by_key.items():
+            owner = owners.ids(observed)
+            values = resource_values(
+                observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
+                stamp=stamp,
+            )  # fmt: skip
+            row = stored.get(key)
+            if row is None:
+                inserts.append(values)
+            elif differs(dict(row), values):
+                updates.append({"row_id": row["id"], **values})
+            else:
+                touched.append(row["id"])
+            if not observed.managed:
+                findings.append(
+                    Finding(observed.kind, observed.resource_id, observed.name, "unmanaged",
+                            *owner)
+                )  # fmt: skip
+            else:
+                changed = _changed_finding(observed, applied.get(key), owner)
+                if changed is not None:
+                    findings.append(changed)
+        if inserts:
+            session.execute(insert(_RESOURCE), inserts)
+        if updates:
+            session.execute(
+                update(_RESOURCE)
+                .where(_RESOURCE.c.id == bindparam("row_id"))
+                .values({c: bindparam(c) for c in (*_UPDATED_COLUMNS, "observed_at")}),
+                [{k: u[k] for k in ("row_id", *_UPDATED_COLUMNS, "observed_at")} for u in updates],
+            )
+        if touched:
+            session.execute(
+                update(_RESOURCE).where(_RESOURCE.c.id.in_(touched)).values(observed_at=stamp)
+            )
+        ledger.settle(by_key.keys(), findings)
+        return Counter(
+            observed=len(by_key), created=len(inserts), updated=len(updates),
+            unchanged=len(touched),
+        )  # fmt: skip
+
+    def _sweep(
+        self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger
+    ) -> int:
+        live = and_(_RESOURCE.c.provider_id == provider_id, _RESOURCE.c.deleted_at.is_(None))
+        gone = [
+            (row.id, row.kind, row.resource_id)
+            for row in session.execute(
+                core_select(_RESOURCE.c.id, _RESOURCE.c.kind, _RESOURCE.c.resource_id).where(
+                    live, _RESOURCE.c.observed_at < stamp
+                )
+            )
+        ]
+        ids = [row_id for row_id, _, _ in gone]
+        for start in range(0, len(ids), 1000):
+            session.execute(
+                update(_RESOURCE)
+                .where(_RESOURCE.c.id.in_(ids[start : start + 1000]))
+                .values(deleted_at=stamp)
+            )
+        # gone resources are neither changed nor unmanaged any more
+        ledger.settle([(kind, rid) for _, kind, rid in gone], [])
+        ledger.settle_type("missing", self._missing(session, provider_id))
+        return len(gone)
+
+    def _missing(self, session: Session, provider_id: int) -> list[Finding]:
+        """Desired but not live, or known managed and gone while its system still is."""
+        live_match = exists().where(
+            _RESOURCE.c.provider_id == AppliedResource.provider_id,
+            _RESOURCE.c.kind == AppliedResource.kind,
+            _RESOURCE.c.resource_id == AppliedResource.resource_id,
+            _RESOURCE.c.deleted_at.is_(None),
+        )
+        found: dict[Key, Finding] = {}
+        desired = session.execute(
+            core_select(
+                col(AppliedResource.kind),
+                col(AppliedResource.resource_id),
+                col(AppliedResource.name),
+                col(System.tenant_id),
+                col(AppliedResource.system_id),
+            )
+            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
+            .where(col(AppliedResource.provider_id) == provider_id, ~live_match)
+        )
+        for kind, rid, name, tenant_id, system_id in desired:
+            found[kind, rid] = Finding(kind, rid, name, "missing", tenant_id, system_id,
+                                       detail={"why": "desired"})  # fmt: skip
+        # a resource re-created under a new id (same system, kind, name) replaced it
+        replacement = _RESOURCE.alias("replacement")
+        known = session.execute(
+            core_select(
+                _RESOURCE.c.kind,
+                _RESOURCE.c.resource_id,
+                _RESOURCE.c.name,
+                _RESOURCE.c.tenant_id,
+                _RESOURCE.c.system_id,
+            )
+            .join(_SYSTEM, _SYSTEM.c.id == _RESOURCE.c.system_id)
+            .where(
+                _RESOURCE.c.provider_id == provider_id,
+                _RESOURCE.c.deleted_at.is_not(None),
+                _RESOURCE.c.managed,
+                _SYSTEM.c.status.not_in(_RETIRED_SYSTEM_STATES),
+                ~exists().where(
+                    replacement.c.provider_id == _RESOURCE.c.provider_id,
+                    replacement.c.system_id == _RESOURCE.c.system_id,
+                    replacement.c.kind == _RESOURCE.c.kind,
+                    replacement.c.name == _RESOURCE.c.name,
+                    replacement.c.deleted_at.is_(None),
+                ),
+            )
+        )
+        for kind, rid, name, tenant_id, system_id in known:
+            found.setdefault(
+                (kind, rid),
+                Finding(kind, rid, name, "missing", tenant_id, system_id, detail={"why": "gone"}),
+            )
+        return list(found.values())
+
+    @staticmethod
+    def _open_drift(session: Session, provider_id: int) -> dict[str, int]:
+        rows = session.execute(
+            select(Drift.drift, func.count())
+            .where(col(Drift.provider_id) == provider_id, col(Drift.resolved_at).is_(None))
+            .group_by(Drift.drift)
+        )
+        return {str(kind): int(count) for kind, count in rows}
+
+    def _finish(
+        self,
+        session: Session,
+        run_id: int,
+        counts: Counter[str],
+        open_now: dict[str, int],
+        name: str,
+        actor: str,
+    ) -> None:
+        now = self._clock()
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            raise RuntimeError(f"sync run {run_id} vanished during the sync")
+        summary = dict(counts)
+        run.state, run.finished_at, run.counts = "done", now, {**summary, "open": open_now}
+        session.add(run)
+        audit.append(
+            session,
+            at=now,
+            actor=actor,
+            action="provider.sync",
+            subject=name,
+            payload={"run": run_id, **summary, "open": open_now},
+        )
+
+
+def _prefixed(counts: Counter[str], prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): v for k, v in counts.items() if k.startswith(prefix) and v}

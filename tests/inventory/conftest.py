@@ -1,0 +1,84 @@
+"""Fixtures for inventory tests: the example estate, a system row, the simulator cloud.
+
+``world`` applies tests/controlplane/estates/valid/example.yaml, creates the system
+``hrss/portal`` (as provisioning would) and returns the ``sim-health`` simulator built
+through ``controlplane.drivers.driver_for`` — the same state file the CLI's sync reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from controlplane.app import App
+from controlplane.db.engine import transaction
+from controlplane.db.models import Provider, System, Tenant
+from controlplane.drivers import driver_for
+from controlplane.estate.schema import parse_estate
+from controlplane.inventory import SyncService, record_applied
+from providers import ApplyOutcome, DesiredResource, Driver, SimulatorDriver, SystemRef
+from tenants import load_yaml_file
+
+EXAMPLE = Path(__file__).parents[1] / "controlplane" / "estates" / "valid" / "example.yaml"
+PORTAL = SystemRef("hrss", "portal", "req-1", 3)
+
+
+def server(name: str, vcpu: int = 2) -> DesiredResource:
+    spec = {"flavor": f"c{vcpu}m{vcpu * 2}", "vcpu": vcpu, "memory_mib": vcpu * 2048}
+    return DesiredResource("server", name, {**spec, "image": "kylin-v10-sp3"})
+
+
+@dataclass
+class World:
+    app: App
+    sim: SimulatorDriver
+    provider_id: int
+    tenant_id: int
+    system_id: int
+
+    def apply(
+        self, desired: Sequence[DesiredResource], system: SystemRef = PORTAL
+    ) -> list[ApplyOutcome]:
+        """Provision through the driver and record what was applied, as provisioning does."""
+        outcomes = self.sim.apply(system, desired)
+        with transaction(self.app.sessions) as session:
+            record_applied(
+                session,
+                provider_id=self.provider_id,
+                system_id=self.system_id,
+                system=system,
+                desired=desired,
+                outcomes=outcomes,
+                at=self.app.clock(),
+                actor="test-provisioner",
+            )
+        return outcomes
+
+    def service(self, *, batch_size: int = 3, driver: Driver | None = None) -> SyncService:
+        chosen = driver or self.sim
+        return SyncService(
+            self.app.sessions, self.app.clock, lambda _p: chosen, batch_size=batch_size
+        )
+
+
+@pytest.fixture
+def world(app: App) -> World:
+    app.estate.apply(parse_estate(load_yaml_file(str(EXAMPLE)), str(EXAMPLE)), actor="ops")
+    with transaction(app.sessions) as session:
+        provider = session.exec(select(Provider).where(Provider.name == "sim-health")).one()
+        tenant = session.exec(select(Tenant).where(Tenant.code == "hrss")).one()
+        now = app.clock()
+        system = System(
+            tenant_id=tenant.id or 0, name="portal", provider_id=provider.id, level=3,
+            data_classification="important", status="active", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(system)
+        session.flush()
+        ids = (provider.id or 0, tenant.id or 0, system.id or 0)
+    sim = driver_for(provider, app.settings.simulator_dir, app.clock)
+    assert isinstance(sim, SimulatorDriver)
+    return World(app, sim, *ids)

@@ -25,7 +25,7 @@ from controlplane import audit
 from controlplane.db.engine import transaction
 from controlplane.db.models import Resource, System, Tenant
 from controlplane.db.tables_compliance import PolicyWaiver
-from controlplane.timeutil import Clock
+from controlplane.timeutil import Clock, as_utc
 from policies import Waiver, WaiverBook, WaiverRefused, WaiverScope, grant_waiver
 
 __all__ = [
@@ -171,7 +171,7 @@ class WaiverService:
                 reason=reason,
                 requester=requester,
                 requested_at=now,
-                expires_at=expires_at,
+                expires_at=as_utc(expires_at),
                 state=REQUESTED,
             )
             session.add(row)

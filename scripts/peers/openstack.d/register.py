@@ -43,7 +43,9 @@ def register(conn: Connection, password: str) -> None:
     project = ident.find_project("service", domain_id=domain.id) or ident.create_project(
         name="service", domain_id=domain.id, description="OpenStack service users"
     )
-    roles = {name: ident.find_role(name) or ident.create_role(name=name) for name in ("admin", "service")}
+    roles = {
+        name: ident.find_role(name) or ident.create_role(name=name) for name in ("admin", "service")
+    }
     for user_name, svc_name, svc_type, url in SERVICES:
         user = ident.find_user(user_name, domain_id=domain.id) or ident.create_user(
             name=user_name, password=password, domain_id=domain.id, default_project_id=project.id

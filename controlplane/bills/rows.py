@@ -1,0 +1,194 @@
+"""Statements to rows and back, with the stored content hash re-checked.
+
+Owns the mapping between the core's ``Statement`` and the ``bill_statement`` /
+``bill_line`` / ``bill_adjustment`` rows, and the integrity check: a statement read back
+is rebuilt from its line and adjustment rows and its SHA-256 recomputed; if that differs
+from the hash stored when it was written (someone edited a row behind the service's
+back) reading it fails with ``StatementTampered`` naming the statement. Works inside the
+caller's session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from controlplane.billing import (
+    Adjustment,
+    BillLine,
+    Proration,
+    RateVersionRef,
+    Statement,
+    Tier,
+)
+from controlplane.bills.errors import StatementTampered
+from controlplane.db.tables_billing import BillAdjustmentRow, BillLineRow, BillStatement
+
+__all__ = [
+    "month_rows",
+    "read_statements",
+    "replace_content",
+    "statement_values",
+]
+
+LINES: Table = BillLineRow.__table__  # type: ignore[attr-defined]
+ADJUSTMENTS: Table = BillAdjustmentRow.__table__  # type: ignore[attr-defined]
+
+
+def statement_values(statement: Statement) -> dict[str, Any]:
+    """The ``bill_statement`` columns that follow from the statement's content."""
+    return {
+        "tenant_name": statement.tenant_name,
+        "content_hash": statement.content_hash,
+        "rate_versions": [
+            {"version": r.version, "approval_ref": r.approval_ref, "approver": r.approver}
+            for r in statement.rate_versions
+        ],
+        "lines_total": statement.lines_total,
+        "adjustments_total": statement.adjustments_total,
+        "total": statement.total,
+    }
+
+
+def _line_row(statement_id: int, position: int, line: BillLine) -> dict[str, Any]:
+    return {
+        "statement_id": statement_id,
+        "position": position,
+        "line_id": line.line_id,
+        "system": line.system,
+        "provider": line.provider,
+        "tier": line.tier.value,
+        "meter": line.meter,
+        "unit": line.unit,
+        "proration": line.proration.value,
+        "rate_version": line.rate_version,
+        "approval_ref": line.approval_ref,
+        "unit_price": line.unit_price,
+        "period_units": line.period_units,
+        "billed_quantity": line.billed_quantity,
+        "discount_percent": line.discount_percent,
+        "discount_ref": line.discount_ref,
+        "amount": line.amount,
+        "interval_ids": list(line.interval_ids),
+    }
+
+
+def _adjustment_row(statement_id: int, position: int, adj: Adjustment) -> dict[str, Any]:
+    return {
+        "statement_id": statement_id,
+        "position": position,
+        "kind": adj.kind.value,
+        "reason": adj.reason,
+        "approver": adj.approver,
+        "amount": adj.amount,
+        "relates_to": adj.relates_to,
+        "provider": adj.provider,
+        "evidence": adj.evidence,
+    }
+
+
+def replace_content(session: Session, row: BillStatement, statement: Statement) -> None:
+    """Make ``row``'s lines and adjustments exactly ``statement``'s (never for finalized)."""
+    assert row.id is not None and row.state != "finalized"
+    session.execute(delete(LINES).where(LINES.c.statement_id == row.id))
+    session.execute(delete(ADJUSTMENTS).where(ADJUSTMENTS.c.statement_id == row.id))
+    if statement.lines:
+        session.execute(
+            insert(LINES), [_line_row(row.id, i, line) for i, line in enumerate(statement.lines)]
+        )
+    if statement.adjustments:
+        session.execute(
+            insert(ADJUSTMENTS),
+            [_adjustment_row(row.id, i, adj) for i, adj in enumerate(statement.adjustments)],
+        )
+
+
+def _line(month: str, tenant: str, r: Any) -> BillLine:
+    return BillLine(
+        month=month,
+        tenant=tenant,
+        system=r.system,
+        provider=r.provider,
+        tier=Tier(r.tier),
+        meter=r.meter,
+        unit=r.unit,
+        proration=Proration(r.proration),
+        rate_version=r.rate_version,
+        approval_ref=r.approval_ref,
+        unit_price=r.unit_price,
+        period_units=r.period_units,
+        billed_quantity=r.billed_quantity,
+        discount_percent=r.discount_percent,
+        discount_ref=r.discount_ref,
+        amount=r.amount,
+        interval_ids=tuple(r.interval_ids),
+    )
+
+
+def read_statements(
+    session: Session, rows: Sequence[BillStatement]
+) -> list[tuple[BillStatement, Statement]]:
+    """Rebuild each row's ``Statement`` and check it against the stored hash."""
+    ids = [row.id for row in rows]
+    lines: dict[int, list[Any]] = defaultdict(list)
+    adjustments: dict[int, list[Any]] = defaultdict(list)
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        for r in session.execute(
+            select(LINES).where(LINES.c.statement_id.in_(part)).order_by(LINES.c.position)
+        ):
+            lines[r.statement_id].append(r)
+        for r in session.execute(
+            select(ADJUSTMENTS)
+            .where(ADJUSTMENTS.c.statement_id.in_(part))
+            .order_by(ADJUSTMENTS.c.position)
+        ):
+            adjustments[r.statement_id].append(r)
+    out = []
+    for row in rows:
+        assert row.id is not None
+        statement = Statement(
+            row.month,
+            row.tenant,
+            row.tenant_name,
+            tuple(_line(row.month, row.tenant, r) for r in lines[row.id]),
+            tuple(
+                Adjustment(
+                    row.tenant,
+                    r.kind,
+                    r.reason,
+                    r.approver,
+                    r.amount,
+                    r.relates_to,
+                    r.provider,
+                    r.evidence,
+                )
+                for r in adjustments[row.id]
+            ),
+            tuple(
+                RateVersionRef(r["version"], r["approval_ref"], r["approver"])
+                for r in row.rate_versions
+            ),
+        )
+        if statement.content_hash != row.content_hash or statement.total != row.total:
+            raise StatementTampered(
+                f"statement {row.month}/{row.tenant} ({row.state}) does not match its stored "
+                f"content hash {row.content_hash[:16]}… (rebuilt {statement.content_hash[:16]}…, "
+                f"total {statement.total} vs stored {row.total}): its rows were changed outside "
+                "govcloud"
+            )
+        out.append((row, statement))
+    return out
+
+
+def month_rows(session: Session, month: str, tenant: str | None = None) -> list[BillStatement]:
+    """The stored statements of ``month`` (one department's with ``tenant``), by code."""
+    query = sm_select(BillStatement).where(BillStatement.month == month)
+    if tenant is not None:
+        query = query.where(BillStatement.tenant == tenant)
+    return list(session.exec(query.order_by(col(BillStatement.tenant))).all())

@@ -1,0 +1,237 @@
+"""``govcloud bill run | show | confirm | finalize | adjust | export``.
+
+Thin shell over ``controlplane.bills``: parses options, calls the service, renders.
+Exit codes: 0 done, 1 refused (finalize with an open gap names it; a finalized month is
+never rewritten), 2 invalid input.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from controlplane.billing import Month
+from controlplane.bills import BillError, StatementView, bills_service
+from controlplane.cli.context import cli_context
+from controlplane.cli.output import Column, Format, console, emit
+from controlplane.i18n import Lang
+
+app = typer.Typer(help="Monthly bills: rate, review, finalize, export.", no_args_is_help=True)
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "tenant": ("部门", "department"),
+    "name": ("名称", "name"),
+    "state": ("状态", "state"),
+    "draft": ("草稿", "draft"),
+    "confirmed": ("已确认", "confirmed"),
+    "finalized": ("已定稿", "finalized"),
+    "lines_total": ("用量费用", "usage"),
+    "adjustments_total": ("调整", "adjustments"),
+    "total": ("应付", "total"),
+    "budget": ("年度预算", "budget"),
+    "projected": ("全年预测", "projected"),
+    "overrun": ("超支预警", "overrun"),
+    "OVERRUN": ("预计超支", "OVERRUN"),
+    "ok": ("正常", "ok"),
+    "ran": ("{month}：{n} 份结算单，{changed} 份有变化，合计 {total} 元；未计价用量 {unrated} 段，"
+            "无归属记录 {unattributed} 条",
+            "{month}: {n} statements, {changed} changed, total {total} CNY; {unrated} unrated "
+            "pieces, {unattributed} unattributed records"),
+    "frozen": ("{month} 已定稿，结算单不会改变；差异将作为调整计入下一个未定稿月份：",
+               "{month} is finalized and will not change; differences go to the next open "
+               "month as adjustments:"),
+    "finalized_ok": ("{month} 已定稿：{n} 份结算单", "{month} finalized: {n} statements"),
+    "confirmed_ok": ("已确认：{tenants}", "confirmed: {tenants}"),
+    "adjusted": ("调整已记入 {month}（{tenant} {amount} 元）",
+                 "adjustment recorded on {month} ({tenant} {amount} CNY)"),
+    "exported": ("已导出 {n} 份结算单到 {file}", "exported {n} statements to {file}"),
+    "refused": ("无法定稿", "cannot finalize"),
+}  # fmt: skip
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    pdf = "pdf"
+    json = "json"
+
+
+def _w(key: str, lang: Lang, **values: Any) -> str:
+    zh, en = _WORDS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--month") from exc
+
+
+def _refuse(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> None:
+    """Rate the month and write its statements (deterministic, one transaction)."""
+    obj = cli_context(ctx)
+    try:
+        result = bills_service(obj.app).run(_month(month), actor=obj.actor)
+    except BillError as exc:
+        _refuse(exc)
+    if output is not Format.table:
+        emit(result.__dict__, output, lang=obj.lang)
+        return
+    out = console()
+    if result.finalized:
+        out.print(_w("frozen", obj.lang, month=month))
+        for tenant, (billed, now) in sorted(result.drift.items()):
+            out.print(f"  {tenant}: {billed} → {now}")
+        return
+    out.print(_w("ran", obj.lang, month=month, n=result.statements, changed=len(result.changed),
+                 total=result.total, unrated=result.unrated,
+                 unattributed=result.unattributed))  # fmt: skip
+
+
+def _view_record(view: StatementView) -> dict[str, Any]:
+    s, b = view.statement, view.budget
+    return {
+        "month": s.month, "tenant": s.tenant, "tenant_name": s.tenant_name, "state": view.state,
+        "lines_total": s.lines_total, "adjustments_total": s.adjustments_total, "total": s.total,
+        "content_hash": s.content_hash, "annual_budget": b.annual_budget,
+        "spent_before_month": b.spent_before_month, "month_to_date": b.month_to_date,
+        "projected_month": b.projected_month, "projected_year": b.projected_year,
+        "projected_overrun": b.projected_overrun, "finalized_at": view.finalized_at,
+        "finalized_by": view.finalized_by,
+    }  # fmt: skip
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    tenant: str | None = typer.Option(None, "--tenant", help="One department's statement."),
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> None:
+    """Statements with budget month-to-date, linear projection and an overrun flag."""
+    obj = cli_context(ctx)
+    lang = obj.lang
+    try:
+        views = bills_service(obj.app).show(_month(month), tenant)
+    except BillError as exc:
+        _refuse(exc)
+    records = [_view_record(v) for v in views]
+    if tenant is not None and output is not Format.table:
+        records = [
+            r | {"lines": [line.__dict__ for line in v.statement.lines],
+                 "adjustments": [a.__dict__ for a in v.statement.adjustments]}
+            for r, v in zip(records, views, strict=True)
+        ]  # fmt: skip
+    emit(records, output, lang=lang, columns=[
+        Column(_w("tenant", lang), lambda r: r["tenant"]),
+        Column(_w("state", lang), lambda r: _w(r["state"], lang)),
+        Column(_w("total", lang), lambda r: r["total"], "right"),
+        Column(_w("budget", lang), lambda r: r["annual_budget"], "right"),
+        Column(_w("projected", lang), lambda r: r["projected_year"], "right"),
+        Column(_w("overrun", lang), lambda r: _w("OVERRUN" if r["projected_overrun"] else "ok", lang)),
+    ])  # fmt: skip
+    if tenant is not None and output is Format.table:
+        for view in views:
+            emit([line.__dict__ for line in view.statement.lines], output, lang=lang, columns=[
+                Column("system", lambda r: r["system"]),
+                Column("provider", lambda r: r["provider"]),
+                Column("meter", lambda r: r["meter"]),
+                Column("version", lambda r: r["rate_version"]),
+                Column("amount", lambda r: r["amount"], "right"),
+            ])  # fmt: skip
+            for adj in view.statement.adjustments:
+                console().print(f"{adj.kind.value} {adj.amount}: {adj.reason} ({adj.approver})")
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    tenant: str | None = typer.Option(None, "--tenant"),
+) -> None:
+    """Mark draft statements as confirmed (checked by the department or finance)."""
+    obj = cli_context(ctx)
+    try:
+        done = bills_service(obj.app).confirm(_month(month), actor=obj.actor, tenant=tenant)
+    except BillError as exc:
+        _refuse(exc)
+    console().print(_w("confirmed_ok", obj.lang, tenants=", ".join(done) or "-"))
+
+
+@app.command("finalize")
+def finalize(ctx: typer.Context, month: str = typer.Option(..., "--month", help="YYYY-MM")) -> None:
+    """Freeze the month's statements; refused while any coverage gap is unacknowledged."""
+    obj = cli_context(ctx)
+    try:
+        done = bills_service(obj.app).finalize(_month(month), actor=obj.actor)
+    except BillError as exc:
+        _refuse(exc)
+    console().print(_w("finalized_ok", obj.lang, month=month, n=len(done)))
+
+
+@app.command("adjust")
+def adjust(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., "--tenant"),
+    amount: str = typer.Option(..., "--amount", help="Signed CNY; negative is a credit."),
+    reason: str = typer.Option(..., "--reason"),
+    approver: str = typer.Option(..., "--approver"),
+    relates_to: str = typer.Option(..., "--relates-to", help="YYYY-MM the correction is about."),
+    evidence: str = typer.Option("", "--evidence"),
+) -> None:
+    """Record an approved correction; it lands on the next month that is not finalized."""
+    obj = cli_context(ctx)
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise typer.BadParameter(f"{amount!r} is not an amount", param_hint="--amount") from exc
+    try:
+        row = bills_service(obj.app).adjust(
+            tenant, value, reason=reason, approver=approver, relates_to=_month(relates_to),
+            actor=obj.actor, evidence=evidence,
+        )  # fmt: skip
+    except (BillError, ValueError) as exc:
+        _refuse(exc)
+    console().print(_w("adjusted", obj.lang, month=row.month, tenant=tenant, amount=row.amount))
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    fmt: ExportFormat = typer.Option(..., "--format"),
+    out: Path = typer.Option(..., "-o", "--out", help="File to write."),
+    tenant: str | None = typer.Option(None, "--tenant"),
+    lang: str | None = typer.Option(None, "--lang", help="zh (default) or en."),
+) -> None:
+    """Write statements for finance as CSV, XLSX, PDF or JSON (Chinese by default)."""
+    obj = cli_context(ctx)
+    chosen = lang or "zh"
+    if chosen not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    try:
+        statements = bills_service(obj.app).export(
+            _month(month), fmt.value, out, tenant=tenant, lang=chosen
+        )
+    except BillError as exc:
+        _refuse(exc)
+    console().print(_w("exported", obj.lang, n=len(statements), file=out))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="bill")

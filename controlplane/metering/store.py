@@ -1,0 +1,274 @@
+"""Append-only ingest of usage records, and reading them back.
+
+Owns the one write path into ``usage_observation`` and ``collection_window``: rows go
+in with ``INSERT … ON CONFLICT DO NOTHING`` on their natural keys (SQLite and
+PostgreSQL alike), so a replayed batch — the same file again, a collector re-run, two
+processes at once — adds nothing. A record whose key is already stored with *different*
+content is a conflict: the whole batch is refused (nothing written) and the offending
+records are named, never resolved by arrival order. A batch is recognised by the digest
+of its content: replaying it writes no batch row and no audit event either.
+
+Works inside the caller's session/transaction; imports the billing tables and the
+audit log, never the CLI or drivers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from controlplane import audit
+from controlplane.billing import CollectionWindow
+from controlplane.db.tables_billing import (
+    CollectionWindowRow,
+    IngestBatch,
+    UsageObservationRow,
+)
+from controlplane.metering.records import RawUsage
+
+__all__ = [
+    "IngestConflict",
+    "IngestOutcome",
+    "StoredConflict",
+    "batch_digest",
+    "ingest",
+    "insert_ignore",
+    "load_usage",
+    "load_windows",
+]
+
+_CHUNK = 500
+OBSERVATIONS: Table = UsageObservationRow.__table__  # type: ignore[attr-defined]
+WINDOWS: Table = CollectionWindowRow.__table__  # type: ignore[attr-defined]
+BATCHES: Table = IngestBatch.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StoredConflict:
+    """Record ``index`` of the batch contradicts what is stored (or an earlier record)."""
+
+    index: int
+    record: RawUsage
+    stored: str
+
+    def __str__(self) -> str:
+        key = "/".join(self.record.natural_key)
+        return f"record {key} contradicts {self.stored}"
+
+
+class IngestConflict(ValueError):
+    """A batch was refused because some records contradict stored ones."""
+
+    def __init__(self, conflicts: Sequence[StoredConflict]) -> None:
+        self.conflicts = tuple(conflicts)
+        super().__init__("; ".join(str(c) for c in self.conflicts[:5]))
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    batch_id: int | None
+    records: int
+    new_records: int
+    replayed: bool
+
+
+def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
+def insert_ignore(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, skipping any whose ``keys`` are already present."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        statement = _insert(session, table).values(list(chunk))
+        session.execute(statement.on_conflict_do_nothing(index_elements=list(keys)))
+
+
+def batch_digest(
+    kind: str, records: Iterable[RawUsage], windows: Iterable[CollectionWindow]
+) -> str:
+    """A digest of a batch's content, independent of record order and repetition."""
+    lines = sorted(
+        {"\x1f".join((*r.natural_key, *map(str, r.payload()))) for r in records}
+        | {f"window\x1f{w.provider}\x1f{w.source}\x1f{w.start}\x1f{w.end}" for w in windows}
+    )
+    digest = hashlib.sha256(kind.encode())
+    for line in lines:
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _row(record: RawUsage, batch_id: int) -> dict[str, Any]:
+    return {
+        "provider": record.provider,
+        "source": record.source,
+        "source_key": record.source_key,
+        "resource_id": record.resource_id,
+        "tenant": record.tenant or None,
+        "system": record.system or None,
+        "meter": record.meter,
+        "quantity": record.quantity,
+        "start": record.start,
+        "end": record.end,
+        "batch_id": batch_id,
+    }
+
+
+def _stored_payload(row: Any) -> tuple[Any, ...]:
+    return (row.resource_id, row.tenant, row.system, row.meter, row.quantity, row.start, row.end)
+
+
+def _describe(payload: tuple[Any, ...]) -> str:
+    resource_id, tenant, system, meter, quantity, start, end = payload
+    return (
+        f"{resource_id} {meter}={quantity} {tenant or '-'}/{system or '-'} "
+        f"[{start.isoformat()}, {end.isoformat()})"
+    )
+
+
+def _conflicts(session: Session, records: Sequence[RawUsage]) -> Iterator[StoredConflict]:
+    first: dict[tuple[str, str, str], int] = {}
+    by_source: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, record in enumerate(records):
+        earlier = first.get(record.natural_key)
+        if earlier is None:
+            first[record.natural_key] = index
+            by_source[(record.provider, record.source)].append(index)
+        elif records[earlier].payload() != record.payload():
+            yield StoredConflict(
+                index,
+                record,
+                f"record {earlier + 1} of the same batch: " + _describe(records[earlier].payload()),
+            )
+    c = OBSERVATIONS.c
+    for (provider, source), indexes in by_source.items():
+        if not session.execute(
+            select(func.count()).where(c.provider == provider, c.source == source)
+        ).scalar_one():
+            continue
+        for start in range(0, len(indexes), _CHUNK):
+            chunk = {records[i].source_key: i for i in indexes[start : start + _CHUNK]}
+            stored = session.execute(
+                select(c.source_key, c.resource_id, c.tenant, c.system, c.meter, c.quantity,
+                       c.start, c.end, c.batch_id)
+                .where(c.provider == provider, c.source == source, c.source_key.in_(chunk))
+            )  # fmt: skip
+            for row in stored:
+                index = chunk[row.source_key]
+                if _stored_payload(row) != records[index].payload():
+                    yield StoredConflict(
+                        index,
+                        records[index],
+                        f"stored record (batch #{row.batch_id}): "
+                        + _describe(_stored_payload(row)),
+                    )
+
+
+def ingest(
+    session: Session,
+    records: Sequence[RawUsage],
+    windows: Sequence[CollectionWindow],
+    *,
+    kind: str,
+    origin: str,
+    actor: str,
+    at: datetime,
+) -> IngestOutcome:
+    """Append ``records`` and ``windows`` as one batch; a replay changes nothing."""
+    digest = batch_digest(kind, records, windows)
+    inserted = session.execute(
+        _insert(session, BATCHES)
+        .values(kind=kind, origin=origin[:255], digest=digest, records=len(records),
+                new_records=0, actor=actor, at=at)
+        .on_conflict_do_nothing(index_elements=["kind", "digest"])
+        .returning(BATCHES.c.id)
+    ).scalar_one_or_none()  # fmt: skip
+    if inserted is None:
+        return IngestOutcome(None, len(records), 0, replayed=True)
+    conflicts = list(_conflicts(session, records))
+    if conflicts:
+        raise IngestConflict(conflicts)
+    before = _count(session, records)
+    insert_ignore(
+        session,
+        OBSERVATIONS,
+        [_row(record, inserted) for record in records],
+        ("provider", "source", "source_key"),
+    )
+    insert_ignore(
+        session,
+        WINDOWS,
+        [
+            {"provider": w.provider, "source": w.source, "start": w.start, "end": w.end,
+             "batch_id": inserted}
+            for w in windows
+        ],
+        ("provider", "source", "start", "end"),
+    )  # fmt: skip
+    new_records = _count(session, records) - before
+    session.execute(
+        BATCHES.update().where(BATCHES.c.id == inserted).values(new_records=new_records)
+    )
+    audit.append(
+        session,
+        at=at,
+        actor=actor,
+        action=f"meter.{kind}",
+        subject=f"ingest_batch/{inserted}",
+        payload={
+            "origin": origin,
+            "digest": digest,
+            "records": len(records),
+            "new_records": new_records,
+            "windows": [[w.provider, w.source, w.start, w.end] for w in windows],
+        },
+    )
+    return IngestOutcome(inserted, len(records), new_records, replayed=False)
+
+
+def _count(session: Session, records: Sequence[RawUsage]) -> int:
+    pairs = sorted({(r.provider, r.source) for r in records})
+    if not pairs:
+        return 0
+    c = OBSERVATIONS.c
+    return int(
+        session.execute(
+            select(func.count()).where(tuple_(c.provider, c.source).in_(pairs))
+        ).scalar_one()
+    )
+
+
+def load_usage(session: Session, start: datetime, end: datetime) -> list[RawUsage]:
+    """Every stored record overlapping ``[start, end)``."""
+    c = OBSERVATIONS.c
+    rows = session.execute(
+        select(c.provider, c.source, c.source_key, c.resource_id, c.tenant, c.system, c.meter,
+               c.quantity, c.start, c.end)
+        .where(and_(c.start < end, c.end > start))
+    )  # fmt: skip
+    return [RawUsage(*row) for row in rows]
+
+
+def load_windows(session: Session, start: datetime, end: datetime) -> list[CollectionWindow]:
+    """Every collection window overlapping ``[start, end)``."""
+    c = WINDOWS.c
+    rows = session.execute(
+        select(c.provider, c.source, c.start, c.end).where(c.start < end, c.end > start)
+    )
+    return [CollectionWindow(*row) for row in rows]

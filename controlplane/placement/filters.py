@@ -158,7 +158,10 @@ def _platform(p: ProviderFacts, n: SystemNeeds, _free: ResourceAmounts) -> Reaso
     # a namespace may go to an OpenStack cloud (its container service sits beside it,
     # as DESIGN.md's example has it); a bare Kubernetes cluster has nowhere to run VMs
     if n.needs_vms and p.kind == "kubernetes":
-        return ("Kubernetes 平台不能承载云主机", "a Kubernetes provider cannot host virtual machines")
+        return (
+            "Kubernetes 平台不能承载云主机",
+            "a Kubernetes provider cannot host virtual machines",
+        )
     return None
 
 

@@ -30,6 +30,7 @@ from controlplane.planning.model import BudgetImpact, CapacityImpact, Plan, Syst
 from controlplane.planning.pricing import estimate
 from controlplane.planning.snapshot import EstateSnapshot, load_snapshot
 from controlplane.timeutil import Clock
+from providers.types import DesiredResource
 from tenants import ManifestError, ParsedRequest, Problem, ResourceAmounts
 
 __all__ = ["PlanService", "Planner"]
@@ -147,27 +148,7 @@ class Planner:
         current = self._current(tenant.id, parsed.name)
         desired_all = desired_resources(request, snap.flavors)
         meters = meters_of(desired_all)
-        namespaces = sum(1 for d in desired_all if d.kind == "namespace")
-        spec = request.spec
-        needs = SystemNeeds(
-            tenant=tenant.code,
-            system=parsed.name,
-            tenant_level=tenant.level,
-            tenant_city=tenant.city,
-            tenant_sector=tenant.sector,
-            level=spec.classified_protection,
-            data=spec.data_classification,
-            xinchuang=spec.xinchuang,
-            image_arches=tuple(frozenset(snap.images[g.image].arches) for g in spec.compute),
-            needs_vms=bool(spec.compute),
-            needs_namespace=spec.kubernetes is not None,
-            amounts=amounts_of(meters, namespaces),
-            meters=meters,
-            pin_provider=spec.placement.provider,
-            pin_tier=spec.placement.tier,
-            current_provider=current.provider,
-            current_amounts=current.amounts,
-        )
+        needs = self._needs(parsed, current, desired_all, meters)
         decision = self.scheduler.place(needs)
         chosen = snap.providers.get(decision.chosen) if decision.chosen else None
         capacity = None
@@ -214,6 +195,41 @@ class Planner:
             budget=budget,
             policy=outcome,
             source=str(parsed.location),
+        )
+
+    def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:
+        """What placement sees of one request (valid against the estate)."""
+        current = self._current(self.snapshot.tenants[parsed.tenant].id, parsed.name)
+        desired = desired_resources(parsed.request, self.snapshot.flavors)
+        return self._needs(parsed, current, desired, meters_of(desired))
+
+    def _needs(
+        self,
+        parsed: ParsedRequest,
+        current: _Current,
+        desired: Sequence[DesiredResource],
+        meters: Mapping[str, Decimal],
+    ) -> SystemNeeds:
+        snap, spec = self.snapshot, parsed.request.spec
+        tenant = snap.tenants[parsed.tenant]
+        return SystemNeeds(
+            tenant=tenant.code,
+            system=parsed.name,
+            tenant_level=tenant.level,
+            tenant_city=tenant.city,
+            tenant_sector=tenant.sector,
+            level=spec.classified_protection,
+            data=spec.data_classification,
+            xinchuang=spec.xinchuang,
+            image_arches=tuple(frozenset(snap.images[g.image].arches) for g in spec.compute),
+            needs_vms=bool(spec.compute),
+            needs_namespace=spec.kubernetes is not None,
+            amounts=amounts_of(meters, sum(1 for d in desired if d.kind == "namespace")),
+            meters=meters,
+            pin_provider=spec.placement.provider,
+            pin_tier=spec.placement.tier,
+            current_provider=current.provider,
+            current_amounts=current.amounts,
         )
 
     def _current(self, tenant_id: int, name: str) -> _Current:

@@ -10,7 +10,15 @@ levels 1–4 with about one resource in ten carrying a defect — then streams i
      "resources_per_second": ..., "seconds": ..., "peak_rss_mib": ...}
 
 ``rule_evaluations_per_second`` counts (resource × applicable rule) evaluations.
-Usage: ``python -m bench.audit [--resources N] [--seed S]``. Imports ``policies`` only.
+
+``--store`` measures the control plane's stored audit instead: the same inventory is
+written as ``System``/``Resource`` rows into a database (a temporary SQLite file, or
+``--database-url``, which must be empty), then ``ComplianceService.audit`` runs twice
+(the second run exercises the violation-lifecycle updates) and the JSON gives the time,
+results per second and peak memory of each run.
+
+Usage: ``python -m bench.audit [--resources N] [--seed S] [--store [--database-url URL]]``.
+The engine mode imports ``policies`` only; ``--store`` also imports ``controlplane``.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from policies import (
@@ -210,12 +219,182 @@ def run(count: int, seed: int) -> dict[str, Any]:
     }
 
 
+def _peak_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date):  # datetimes included
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _spec(view: ResourceView) -> dict[str, Any]:
+    """A resource's attributes as a sync would store them (JSON, times as ISO text)."""
+    spec = {key: _plain(value) for key, value in view.attrs.items()}
+    site = view.site
+    spec.update(
+        {
+            "country": site.country,
+            "province": site.province,
+            "city": site.city,
+            "az": site.az,
+            "site": site.site,
+            "storage_backend": site.storage_backend,
+        }
+    )
+    if view.ingress:
+        spec["ingress"] = [
+            {"source": r.source, "port_min": r.port_min, "port_max": r.port_max}
+            for r in view.ingress
+        ]
+    return spec
+
+
+def _seed(app: Any, count: int, seed: int) -> int:
+    """Write the synthetic inventory as database rows; returns the resource rows written."""
+    from sqlalchemy import insert
+
+    from controlplane.compliance.store import table_of
+    from controlplane.db.engine import transaction
+    from controlplane.db.models import Provider, Resource, System, Tenant
+
+    providers: dict[str, int] = {}
+    tenants: dict[str, int] = {}
+    systems: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    written = 0
+    with transaction(app.sessions) as session:
+        for view in inventory(count, seed):
+            cloud = view.provider
+            assert cloud is not None
+            if cloud.name not in providers:
+                row = Provider(
+                    name=cloud.name, tier=cloud.tier, kind="simulator", region="province",
+                    certified_level=cloud.certified_level or 3, arch="x86_64",
+                    capacity_vcpu=1, capacity_memory_gib=1, capacity_storage_gib=1,
+                    created_at=NOW, updated_at=NOW,
+                )  # fmt: skip
+                session.add(row)
+                session.flush()
+                providers[cloud.name] = row.id or 0
+            if view.tenant is not None and view.tenant not in tenants:
+                dept = Tenant(
+                    code=view.tenant, name=view.tenant, level="provincial",
+                    budget=Decimal("0"), created_at=NOW, updated_at=NOW,
+                )  # fmt: skip
+                session.add(dept)
+                session.flush()
+                tenants[view.tenant] = dept.id or 0
+            if view.kind == "system":
+                facts = view.system
+                assert facts is not None and facts.level is not None
+                system = System(
+                    tenant_id=tenants[facts.tenant], name=facts.name,
+                    provider_id=providers[cloud.name], level=facts.level,
+                    data_classification=facts.data_grade or "general",
+                    created_at=NOW, updated_at=NOW,
+                )  # fmt: skip
+                session.add(system)
+                session.flush()
+                systems[facts.name] = system.id or 0
+                continue
+            rows.append(
+                {
+                    "provider_id": providers[cloud.name],
+                    "tenant_id": tenants.get(view.tenant or ""),
+                    "system_id": systems[view.system.name] if view.system else None,
+                    "kind": view.kind,
+                    "resource_id": view.id,
+                    "name": view.name,
+                    "status": "ACTIVE",
+                    "managed": True,
+                    "spec": _spec(view),
+                    "created_at": view.created_at or NOW,
+                    "observed_at": NOW,
+                }
+            )
+            if len(rows) >= 5000:
+                session.execute(insert(table_of(Resource)), rows)
+                written += len(rows)
+                rows = []
+        if rows:
+            session.execute(insert(table_of(Resource)), rows)
+            written += len(rows)
+    return written
+
+
+def run_stored(count: int, seed: int, database_url: str | None) -> dict[str, Any]:
+    """Seed a database with the inventory, then time two stored audit runs."""
+    import tempfile
+    from pathlib import Path
+
+    from controlplane.app import App
+    from controlplane.compliance import ComplianceService
+    from controlplane.config import Settings
+
+    with tempfile.TemporaryDirectory(prefix="govcloud-bench-") as home:
+        url = database_url or f"sqlite:///{Path(home) / 'govcloud.db'}"
+        app = App(Settings(home=Path(home), database_url=url), clock=lambda: NOW)
+        try:
+            app.init()
+            started = time.perf_counter()
+            stored = _seed(app, count, seed)
+            seeded = time.perf_counter() - started
+            seed_peak = _peak_mib()
+            document = {"baseline": {"packs": list(BUILTIN_PACKS)}}
+            service = ComplianceService(app.sessions, app.clock, lambda: document)
+            runs: list[dict[str, Any]] = []
+            for _ in range(2):
+                started = time.perf_counter()
+                audit_run = service.audit(actor="bench")
+                seconds = time.perf_counter() - started
+                runs.append(
+                    {
+                        "seconds": round(seconds, 3),
+                        "results": audit_run.results,
+                        "results_per_second": round(audit_run.results / seconds),
+                        "resources_per_second": round(audit_run.resources / seconds),
+                        "outcomes": {
+                            "pass": audit_run.passed,
+                            "fail": audit_run.failed,
+                            "not_applicable": audit_run.not_applicable,
+                            "not_evaluable": audit_run.not_evaluable,
+                        },
+                        "violations_opened": audit_run.opened,
+                        "violations_resolved": audit_run.resolved,
+                        "peak_rss_mib": _peak_mib(),
+                    }
+                )
+            return {
+                "database": app.engine.dialect.name,
+                "resources": count,
+                "resource_rows": stored,
+                "audited_views": audit_run.resources,
+                "rules_bound": audit_run.rules_bound,
+                "seed_seconds": round(seeded, 3),
+                "peak_rss_after_seed_mib": seed_peak,
+                "runs": runs,
+                "seed": seed,
+            }
+        finally:
+            app.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--store", action="store_true", help="audit stored inventory rows")
+    parser.add_argument("--database-url", help="with --store: an empty database to use")
     args = parser.parse_args(argv)
-    json.dump(run(args.resources, args.seed), sys.stdout, indent=2)
+    if args.store:
+        figures = run_stored(args.resources, args.seed, args.database_url)
+    else:
+        figures = run(args.resources, args.seed)
+    json.dump(figures, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 

@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from controlplane.compliance.store import BATCH
+from controlplane.compliance.store import BATCH, table_of
 from controlplane.db.tables_compliance import PolicyViolation
 from policies import Outcome, Verdict
 
@@ -148,7 +148,7 @@ class ViolationTracker:
         self._flush_updates()
         rows = list(self._new.values())
         for start in range(0, len(rows), BATCH):
-            self.session.execute(insert(PolicyViolation), rows[start : start + BATCH])
+            self.session.execute(insert(table_of(PolicyViolation)), rows[start : start + BATCH])
         self.opened = len(rows)
 
     def _unseen(self) -> Iterable[_Active]:

@@ -11,16 +11,24 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, insert
+from sqlmodel import Session, SQLModel, col, select
 
 from controlplane.db.tables_compliance import PolicyResult
 from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
 
-__all__ = ["BATCH", "ResultWriter", "stored_results", "verdict_of"]
+__all__ = ["BATCH", "ResultWriter", "stored_results", "table_of", "verdict_of"]
 
 BATCH = 5000
 _FIELD_MAX = 255
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's Core table: executemany through Core skips the ORM's per-row bookkeeping."""
+    table = model.__table__  # type: ignore[attr-defined]
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def _result_row(run_id: int, v: Verdict) -> dict[str, Any]:
@@ -61,7 +69,7 @@ class ResultWriter:
 
     def flush(self) -> None:
         if self._rows:
-            self._session.execute(insert(PolicyResult), self._rows)
+            self._session.execute(insert(table_of(PolicyResult)), self._rows)
             self.written += len(self._rows)
             self._rows = []
 

@@ -4,7 +4,8 @@ Owns recording requests and moving them through their states
 (:mod:`~controlplane.requests.states`), the approval chain
 (:mod:`~controlplane.requests.approvals`), the narrow view of a plan the lifecycle acts
 on (:mod:`~controlplane.requests.planned`), the service (:mod:`~controlplane.requests.service`)
-and provisioning through the drivers (:mod:`~controlplane.requests.provisioning`).
+and provisioning through the drivers (:mod:`~controlplane.requests.provisioning`), and
+tenant/resource reads scoped by role (:mod:`~controlplane.requests.reads`).
 RBAC (:mod:`controlplane.rbac`) and quotas (:mod:`controlplane.quotas`) are checked in
 these services. Must not import the CLI, the TUI or any cloud SDK.
 """
@@ -22,6 +23,7 @@ from controlplane.requests.planned import (
     desired_to_json,
 )
 from controlplane.requests.provisioning import Provisioner, ProvisionResult
+from controlplane.requests.reads import GovernedReads, TenantNotFound
 from controlplane.requests.service import (
     ApplyResult,
     RequestDetail,
@@ -38,6 +40,7 @@ __all__ = [
     "TRANSITIONS",
     "ApplyResult",
     "ChainStep",
+    "GovernedReads",
     "IllegalTransition",
     "PlanSummary",
     "Planner",
@@ -48,9 +51,11 @@ __all__ = [
     "RequestService",
     "SelfApproval",
     "State",
+    "TenantNotFound",
     "applicable_steps",
     "desired_from_json",
     "desired_to_json",
+    "governed_reads",
     "provisioner",
     "request_service",
     "state_word",
@@ -60,6 +65,11 @@ __all__ = [
 def request_service(app: App, planner: Planner) -> RequestService:
     """A ``RequestService`` over ``app``'s database and clock with ``planner``."""
     return RequestService(app.sessions, app.clock, planner)
+
+
+def governed_reads(app: App) -> GovernedReads:
+    """Tenant and resource reads scoped by the acting principal's roles."""
+    return GovernedReads(app.sessions)
 
 
 def provisioner(app: App) -> Provisioner:

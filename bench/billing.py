@@ -1,0 +1,322 @@
+"""Billing through the database: the generator's province, one month, SQLite and PostgreSQL.
+
+Generates the province of ``bench.generate`` (42 clouds, 3,000 departments, 10,000
+systems, ~100,000 cloud resources), applies its estate (providers, departments, rate card
+with hour/day/month prorations) through the estate service, and synthesises a month of
+usage for every *metered* resource the requests imply — servers (vCPU, memory), volumes
+(ssd/hdd GiB), public IPs and Kubernetes namespaces (cores, GiB) — on the system's home
+cloud, with arbitrary start/stop minutes, 30 % of series resized (some to the same size,
+so intervals must merge) and 5 % of records replayed. Then, per database:
+
+* **ingest** — ``MeteringService.ingest_records`` (one batch, ON CONFLICT DO NOTHING);
+* **bill run** — ``BillsService.run``: load, intervals, rating, statements, one transaction;
+* **re-run** — the same again (nothing changes);
+* **DuckDB** — the raw rows read back from the database, and every department's total
+  computed by one independent SQL query (DISTINCT, gaps-and-islands merging, hour/day
+  ceilings, month peaks, integer half-up rounding per line).
+
+Prints JSON: per-stage seconds, the ratio of the DB path to the DuckDB query, and
+whether every department total agrees to the fen (exit status 1 if not).
+Usage: ``python -m bench.billing [--database sqlite|postgresql|both] [--month YYYY-MM]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+from ruamel.yaml import YAML
+from sqlalchemy import text
+
+from bench.generate import PRESETS, Province, generate
+from controlplane.app import App
+from controlplane.billing import Month, meter
+from controlplane.billing.period import epoch_seconds, from_epoch
+from controlplane.bills import bills_service
+from controlplane.config import Settings
+from controlplane.estate.schema import parse_estate
+from controlplane.metering import RawUsage, metering_service
+from tenants import load_yaml_file
+
+PG_SERVER = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+SOURCE = "bench"
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _series(
+    request: dict[str, Any], flavors: dict[str, tuple[int, int]]
+) -> Iterator[tuple[str, str, int]]:
+    """(resource id suffix, meter, quantity) of every metered resource of a request."""
+    spec = request["spec"]
+    for group in spec.get("compute", []):
+        vcpu, memory = flavors[group["flavor"]]
+        for n in range(group["count"]):
+            server = f"{group['name']}-{n}"
+            yield server, "compute.vcpu", vcpu
+            yield server, "compute.memory", memory
+            for v, volume in enumerate(group.get("volumes", [])):
+                yield f"{server}-vol{v}", f"storage.{volume.get('type', 'ssd')}", volume["sizeGiB"]
+    if any(rule["from"] == "internet" for rule in spec.get("network", {}).get("ingress", [])):
+        yield "public-ip", "network.public_ip", 1
+    if "kubernetes" in spec:
+        quota = spec["kubernetes"]["quota"]
+        yield "namespace", "k8s.cpu", int(str(quota["cpu"]))
+        yield "namespace", "k8s.memory", int(str(quota["memory"]).removesuffix("Gi"))
+
+
+def synthesise(province: Province, month: Month, seed: int) -> tuple[list[RawUsage], int]:
+    rnd = random.Random(seed)
+    flavors = {
+        f["name"]: (f["vcpu"], f["memoryGiB"])
+        for f in province.estate["spec"]["catalog"]["flavors"]
+    }
+    lo = epoch_seconds(month.start)
+    out: list[RawUsage] = []
+    resources: set[str] = set()
+    for request in province.requests:
+        tenant, system = request["metadata"]["tenant"], request["metadata"]["name"]
+        provider = province.homes.get(f"{tenant}/{system}")
+        if provider is None:
+            continue
+        start = lo + rnd.randrange(-5 * 86400, 20 * 86400, 60)
+        end = start + rnd.randrange(3600, 40 * 86400, 60)
+        for suffix, meter_name, quantity in _series(request, flavors):
+            resource_id = f"{tenant}/{system}/{suffix}"
+            resources.add(resource_id)
+            cut = rnd.randrange(start + 60, end, 60) if rnd.random() < 0.3 else None
+            spans = [(start, end)] if cut is None else [(start, cut), (cut, end)]
+            for n, (a, b) in enumerate(spans):
+                size = quantity if n == 0 else rnd.choice((quantity, quantity * 2))
+                out.append(RawUsage(provider, SOURCE, f"{resource_id}|{meter_name}|{n}", resource_id,
+                                    tenant, system, meter_name, Decimal(size), from_epoch(a),
+                                    from_epoch(b)))  # fmt: skip
+    out.extend(rnd.sample(out, len(out) // 20))
+    rnd.shuffle(out)
+    return out, len(resources)
+
+
+SQL = """
+WITH obs AS (SELECT DISTINCT * FROM raw),
+ordered AS (
+  SELECT *, lag(e) OVER w AS pe, lag(q) OVER w AS pq FROM obs
+  WINDOW w AS (PARTITION BY provider, resource_id, meter ORDER BY s)),
+grouped AS (
+  SELECT *, SUM(CASE WHEN pe = s AND pq = q THEN 0 ELSE 1 END)
+    OVER (PARTITION BY provider, resource_id, meter ORDER BY s ROWS UNBOUNDED PRECEDING) AS g
+  FROM ordered),
+iv AS (
+  SELECT provider, resource_id, meter, any_value(tenant) AS tenant, any_value(system) AS system,
+         q, greatest(MIN(s), $ms) AS s, least(MAX(e), $me) AS e
+  FROM grouped GROUP BY provider, resource_id, meter, g, q),
+priced AS (
+  SELECT iv.*, p.price_num, p.price_den, p.scale, p.proration
+  FROM iv JOIN tiers t ON t.provider = iv.provider
+          JOIN prices p ON p.meter = iv.meter AND p.tier = t.tier
+  WHERE iv.s < iv.e),
+timed AS (
+  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
+         SUM(q::HUGEINT * CAST(ceil((e - s) / 3600.0) AS HUGEINT)) AS qty, $hours AS period
+  FROM priced WHERE proration = 'hour' GROUP BY ALL
+  UNION ALL
+  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
+         SUM(q::HUGEINT * CAST(ceil((e - s) / 86400.0) AS HUGEINT)) AS qty, $days AS period
+  FROM priced WHERE proration = 'day' GROUP BY ALL
+  UNION ALL
+  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
+         SUM(peak) AS qty, 1 AS period
+  FROM (SELECT tenant, system, provider, meter, resource_id, price_num, price_den, scale,
+               proration, MAX(q)::HUGEINT AS peak
+        FROM priced WHERE proration = 'month' GROUP BY ALL)
+  GROUP BY ALL),
+amounts AS (
+  SELECT tenant, price_num::HUGEINT * qty * 100 AS num,
+         price_den::HUGEINT * scale * period AS den FROM timed)
+SELECT tenant, SUM((2 * num + den) // (2 * den)) AS fen FROM amounts GROUP BY tenant
+"""
+
+
+def duckdb_totals(app: App, month: Month, workdir: Path) -> tuple[dict[str, Decimal], float, float]:
+    """Every department's total by one DuckDB query over the raw rows read back from the DB."""
+    path = workdir / "raw.csv"
+    started = time.perf_counter()
+    with app.engine.connect() as conn, path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["provider", "source", "source_key", "resource_id", "tenant", "system",
+                         "meter", "q", "s", "e"])  # fmt: skip
+        rows = conn.execute(text(
+            'SELECT provider, source, source_key, resource_id, tenant, system, meter, quantity, '
+            '"start", "end" FROM usage_observation'))  # fmt: skip
+        for row in rows:
+            q = meter(row.meter).to_base(Decimal(row.quantity))
+            start, end = (row.start if isinstance(row.start, str) else row.start.isoformat(),
+                          row.end if isinstance(row.end, str) else row.end.isoformat())  # fmt: skip
+            writer.writerow([*row[:7], q, _epoch(start), _epoch(end)])
+        tiers = [tuple(r) for r in conn.execute(text("SELECT name, tier FROM provider"))]
+        prices = [
+            tuple(r) for r in conn.execute(text("SELECT meter, tier, price, proration FROM rate"))
+        ]
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{path}', header=true, "
+                "columns={'provider':'VARCHAR','source':'VARCHAR','source_key':'VARCHAR',"
+                "'resource_id':'VARCHAR','tenant':'VARCHAR','system':'VARCHAR','meter':'VARCHAR',"
+                "'q':'BIGINT','s':'BIGINT','e':'BIGINT'})")  # fmt: skip
+    con.execute("CREATE TABLE tiers (provider VARCHAR, tier VARCHAR)")
+    con.executemany("INSERT INTO tiers VALUES (?, ?)", tiers)
+    con.execute("CREATE TABLE prices (meter VARCHAR, tier VARCHAR, price_num BIGINT, "
+                "price_den BIGINT, scale BIGINT, proration VARCHAR)")  # fmt: skip
+    for meter_name, tier, price, proration in prices:
+        num, den = Decimal(price).as_integer_ratio()
+        con.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)",
+                    [meter_name, tier, num, den, meter(meter_name).scale, proration])  # fmt: skip
+    loaded = time.perf_counter()
+    params = {"ms": epoch_seconds(month.start), "me": epoch_seconds(month.end),
+              "hours": month.hours, "days": month.days}  # fmt: skip
+    result = con.execute(SQL, params).fetchall()
+    finished = time.perf_counter()
+    con.close()
+    return {t: Decimal(int(fen)) / 100 for t, fen in result}, loaded - started, finished - loaded
+
+
+def _epoch(text_value: str) -> int:
+    value = datetime.fromisoformat(text_value)
+    return epoch_seconds(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def _pg_database() -> tuple[str, str]:
+    name = f"govcloud_bench_{uuid.uuid4().hex[:10]}"
+    admin = PG_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}", name
+
+
+def _drop_pg(name: str) -> None:
+    admin = PG_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_one(
+    url: str, home: Path, estate_file: Path, usage: list[RawUsage], month: Month
+) -> dict[str, Any]:
+    app = App(Settings(home=home, database_url=url))
+    try:
+        app.init()
+        t0 = time.perf_counter()
+        app.estate.apply(
+            parse_estate(load_yaml_file(str(estate_file)), str(estate_file)), actor="bench"
+        )
+        t1 = time.perf_counter()
+        outcome = metering_service(app).ingest_records(
+            usage, kind="import", origin="bench", actor="bench"
+        )
+        t2 = time.perf_counter()
+        bills = bills_service(app)
+        run = bills.run(month, actor="bench")
+        t3 = time.perf_counter()
+        rerun = bills.run(month, actor="bench")
+        t4 = time.perf_counter()
+        statements = {s.tenant: s.total for s in bills.statements(month)}
+        t5 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            totals, load_s, query_s = duckdb_totals(app, month, Path(tmp))
+        mismatches = {t: (str(v), str(totals.get(t, Decimal(0)))) for t, v in statements.items()
+                      if v != totals.get(t, Decimal(0))}  # fmt: skip
+        db_path = (t2 - t1) + (t3 - t2)
+        return {
+            "database": url.split(":")[0],
+            "records": len(usage),
+            "new_records": outcome.new_records,
+            "intervals": run.intervals,
+            "lines": run.lines,
+            "unrated": run.unrated,
+            "statements": run.statements,
+            "rerun_changed": len(rerun.changed),
+            "seconds": {
+                "estate_apply": round(t1 - t0, 3),
+                "ingest": round(t2 - t1, 3),
+                "bill_run": round(t3 - t2, 3),
+                "bill_rerun": round(t4 - t3, 3),
+                "read_statements": round(t5 - t4, 3),
+                "db_path_ingest_plus_run": round(db_path, 3),
+                "duckdb_read_back_and_load": round(load_s, 3),
+                "duckdb_query": round(query_s, 3),
+            },
+            "ratio_db_path_to_duckdb_query": round(db_path / query_s, 1),
+            "ratio_bill_run_to_duckdb_query": round((t3 - t2) / query_s, 1),
+            "grand_total": str(sum(statements.values(), Decimal(0))),
+            "departments": len(statements),
+            "departments_agreeing_to_the_fen": len(statements) - len(mismatches),
+            "mismatches": dict(list(mismatches.items())[:10]),
+            "peak_rss_mib": peak_rss_mib(),
+        }
+    finally:
+        app.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scale", choices=sorted(PRESETS), default="province")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--month", default="2026-03")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args(argv)
+    month = Month.parse(args.month)
+    t0 = time.perf_counter()
+    province = generate(PRESETS[args.scale], args.seed)
+    usage, metered = synthesise(province, month, args.seed)
+    figures: dict[str, Any] = {
+        "scale": args.scale,
+        "month": str(month),
+        "resources_generated": province.resource_counts().total(),
+        "metered_resources": metered,
+        "usage_records": len(usage),
+        "generate_seconds": round(time.perf_counter() - t0, 3),
+        "runs": [],
+    }
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        estate_file = Path(tmp) / "estate.yaml"
+        yaml = YAML(typ="safe", pure=True)
+        with estate_file.open("w", encoding="utf-8") as fh:
+            yaml.dump(province.estate, fh)
+        targets = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        for target in targets:
+            home = Path(tmp) / target
+            if target == "sqlite":
+                result = bench_one(
+                    f"sqlite:///{home / 'govcloud.db'}", home, estate_file, usage, month
+                )
+            else:
+                url, name = _pg_database()
+                try:
+                    result = bench_one(url, home, estate_file, usage, month)
+                finally:
+                    _drop_pg(name)
+            ok = ok and not result["mismatches"]
+            figures["runs"].append(result)
+    json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

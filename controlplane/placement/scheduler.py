@@ -108,18 +108,16 @@ class Scheduler:
         exclusions: list[Exclusion] = []
         admitted: list[tuple[ProviderFacts, ResourceAmounts]] = []
         for provider in self._providers:
-            free = self.free(provider, needs)
-            pin = (
-                first_refusal(provider, needs, free, 0)
-                if needs.pin_provider or needs.pin_tier
-                else None
-            )
-            if pin is not None and pin.filter == "pin":
-                exclusions.append(pin)
-                continue
+            # pin and reach need no capacity arithmetic: most providers stop here
+            if needs.pin_provider or needs.pin_tier:
+                pinned = _PIN.check(provider, needs, ResourceAmounts())
+                if pinned is not None:
+                    exclusions.append(Exclusion(provider.name, _PIN.name, *pinned))
+                    continue
             if provider.name not in reachable:
                 exclusions.append(self._reach_refusals[provider.name])
                 continue
+            free = self.free(provider, needs)
             refusal = first_refusal(provider, needs, free, _AFTER_REACH)
             if refusal is not None:
                 exclusions.append(refusal)

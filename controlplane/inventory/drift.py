@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from controlplane.db.tables_inventory import Drift
+from controlplane.inventory.keys import keys_clause
 
 __all__ = ["DRIFT_TYPES", "DriftLedger", "DriftType", "Finding", "Key"]
 
@@ -44,11 +45,6 @@ class Finding:
         return (self.kind, self.resource_id)
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 class DriftLedger:
     """The drift rows of one provider, reconciled at one instant ``at``."""
 
@@ -59,28 +55,25 @@ class DriftLedger:
         self.opened: Counter[str] = Counter()
         self.resolved: Counter[str] = Counter()
 
-    def _open_rows(self, resource_ids: Collection[str] | None, drift: str | None) -> list[Drift]:
+    def _open_rows(self, keys: Collection[Key] | None, drift: str | None) -> list[Drift]:
         query = select(Drift).where(
             col(Drift.provider_id) == self._provider_id, col(Drift.resolved_at).is_(None)
         )
         if drift is not None:
             query = query.where(col(Drift.drift) == drift)
-        if resource_ids is None:
+        if keys is None:
             return list(self._session.exec(query))
+        ordered = sorted(set(keys))
         rows: list[Drift] = []
-        for chunk in _chunks(sorted(set(resource_ids))):
-            rows.extend(self._session.exec(query.where(col(Drift.resource_id).in_(chunk))))
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = ordered[start : start + _CHUNK]
+            clause = keys_clause(col(Drift.kind), col(Drift.resource_id), chunk)
+            rows.extend(self._session.exec(query.where(clause)))
         return rows
 
     def settle(self, keys: Collection[Key], findings: Iterable[Finding]) -> None:
         """``findings`` are the whole truth about the resources ``keys`` (every type)."""
-        wanted = set(keys)
-        rows = [
-            r
-            for r in self._open_rows([rid for _, rid in wanted], None)
-            if (r.kind, r.resource_id) in wanted
-        ]
-        self._reconcile(rows, findings)
+        self._reconcile(self._open_rows(keys, None), findings)
 
     def settle_type(self, drift: DriftType, findings: Iterable[Finding]) -> None:
         """``findings`` are every current drift of type ``drift`` on this provider."""

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, update
+from sqlalchemy import Table, and_, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
@@ -45,6 +45,7 @@ from controlplane.inventory.compare import (
 )
 from controlplane.inventory.drift import DriftLedger, Finding, Key
 from controlplane.inventory.health import error_from_health, record_health
+from controlplane.inventory.keys import keys_clause
 from controlplane.timeutil import Clock
 from providers import Driver, HealthReport, ObservedResource, ProviderError
 
@@ -53,6 +54,7 @@ __all__ = ["DriverFactory", "SyncReport", "SyncService", "UnknownProvider"]
 DriverFactory = Callable[[Provider], Driver]
 #: System states whose resources are expected to disappear (not ``missing``).
 _RETIRED_SYSTEM_STATES = ("deleted", "deleting")
+_CHUNK = 1000
 _RESOURCE: Table = Resource.__table__  # type: ignore[attr-defined]
 _SYSTEM: Table = System.__table__  # type: ignore[attr-defined]
 _UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
@@ -300,13 +302,12 @@ class SyncService:
     ) -> Counter[str]:
         owners.resolve(session, batch)
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
-        resource_ids = sorted({rid for _, rid in by_key})
         stored = {
             (row["kind"], row["resource_id"]): row
             for row in session.execute(
                 _RESOURCE.select().where(
                     _RESOURCE.c.provider_id == provider_id,
-                    _RESOURCE.c.resource_id.in_(resource_ids),
+                    keys_clause(_RESOURCE.c.kind, _RESOURCE.c.resource_id, by_key),
                 )
             ).mappings()
         }
@@ -315,7 +316,9 @@ class SyncService:
             for row in session.exec(
                 select(AppliedResource).where(
                     col(AppliedResource.provider_id) == provider_id,
-                    col(AppliedResource.resource_id).in_(resource_ids),
+                    keys_clause(
+                        col(AppliedResource.kind), col(AppliedResource.resource_id), by_key
+                    ),
                 )
             )
         }
@@ -389,31 +392,21 @@ class SyncService:
         return len(gone)
 
     def _missing(self, session: Session, provider_id: int) -> list[Finding]:
-        """Desired but not live, or known managed and gone while its system still is."""
-        live_match = exists().where(
-            _RESOURCE.c.provider_id == AppliedResource.provider_id,
-            _RESOURCE.c.kind == AppliedResource.kind,
-            _RESOURCE.c.resource_id == AppliedResource.resource_id,
-            _RESOURCE.c.deleted_at.is_(None),
-        )
+        """Desired but not live, or known managed and gone while its system still is.
+
+        Checked chunk by chunk with key lookups rather than one anti-join: the planner's
+        row estimates for a table a sync has just filled are stale, and a bad anti-join
+        plan turns this step quadratic.
+        """
         found: dict[Key, Finding] = {}
-        desired = session.execute(
-            core_select(
-                col(AppliedResource.kind),
-                col(AppliedResource.resource_id),
-                col(AppliedResource.name),
-                col(System.tenant_id),
-                col(AppliedResource.system_id),
-            )
-            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
-            .where(col(AppliedResource.provider_id) == provider_id, ~live_match)
-        )
-        for kind, rid, name, tenant_id, system_id in desired:
-            found[kind, rid] = Finding(kind, rid, name, "missing", tenant_id, system_id,
-                                       detail={"why": "desired"})  # fmt: skip
-        # a resource re-created under a new id (same system, kind, name) replaced it
-        replacement = _RESOURCE.alias("replacement")
-        known = session.execute(
+        for chunk in _applied_chunks(session, provider_id):
+            live = _live_keys(session, provider_id, [(row[0], row[1]) for row in chunk])
+            for kind, rid, name, tenant_id, system_id in chunk:
+                if (kind, rid) not in live:
+                    found[kind, rid] = Finding(
+                        kind, rid, name, "missing", tenant_id, system_id, detail={"why": "desired"}
+                    )
+        gone = session.execute(
             core_select(
                 _RESOURCE.c.kind,
                 _RESOURCE.c.resource_id,
@@ -427,20 +420,18 @@ class SyncService:
                 _RESOURCE.c.deleted_at.is_not(None),
                 _RESOURCE.c.managed,
                 _SYSTEM.c.status.not_in(_RETIRED_SYSTEM_STATES),
-                ~exists().where(
-                    replacement.c.provider_id == _RESOURCE.c.provider_id,
-                    replacement.c.system_id == _RESOURCE.c.system_id,
-                    replacement.c.kind == _RESOURCE.c.kind,
-                    replacement.c.name == _RESOURCE.c.name,
-                    replacement.c.deleted_at.is_(None),
-                ),
             )
-        )
-        for kind, rid, name, tenant_id, system_id in known:
-            found.setdefault(
-                (kind, rid),
-                Finding(kind, rid, name, "missing", tenant_id, system_id, detail={"why": "gone"}),
-            )
+        ).all()
+        # a resource re-created under a new id (same system, kind, name) replaced it
+        replaced = _live_names(session, provider_id, {(row[3], row[4]) for row in gone})
+        for kind, rid, name, tenant_id, system_id in gone:
+            if (system_id, kind, name) not in replaced:
+                found.setdefault(
+                    (kind, rid),
+                    Finding(
+                        kind, rid, name, "missing", tenant_id, system_id, detail={"why": "gone"}
+                    ),
+                )
         return list(found.values())
 
     @staticmethod
@@ -476,6 +467,62 @@ class SyncService:
             subject=name,
             payload={"run": run_id, **summary, "open": open_now},
         )
+
+
+def _applied_chunks(session: Session, provider_id: int) -> Iterator[list[tuple[Any, ...]]]:
+    """``(kind, resource_id, name, tenant_id, system_id)`` of applied rows, 1000 at a time."""
+    last = 0
+    while True:
+        rows = session.execute(
+            core_select(
+                col(AppliedResource.id),
+                col(AppliedResource.kind),
+                col(AppliedResource.resource_id),
+                col(AppliedResource.name),
+                col(System.tenant_id),
+                col(AppliedResource.system_id),
+            )
+            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
+            .where(col(AppliedResource.provider_id) == provider_id, col(AppliedResource.id) > last)
+            .order_by(col(AppliedResource.id))
+            .limit(_CHUNK)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [tuple(row[1:]) for row in rows]
+
+
+def _live_keys(session: Session, provider_id: int, keys: list[Key]) -> set[Key]:
+    rows = session.execute(
+        core_select(_RESOURCE.c.kind, _RESOURCE.c.resource_id).where(
+            _RESOURCE.c.provider_id == provider_id,
+            _RESOURCE.c.deleted_at.is_(None),
+            keys_clause(_RESOURCE.c.kind, _RESOURCE.c.resource_id, keys),
+        )
+    )
+    return {(kind, rid) for kind, rid in rows}
+
+
+def _live_names(
+    session: Session, provider_id: int, owners: set[tuple[int | None, int | None]]
+) -> set[tuple[int, str, str]]:
+    """``(system_id, kind, name)`` of live resources of the given (tenant, system) pairs."""
+    found: set[tuple[int, str, str]] = set()
+    pairs = sorted((t, s) for t, s in owners if t is not None and s is not None)
+    for start in range(0, len(pairs), _CHUNK):
+        chunk = pairs[start : start + _CHUNK]
+        rows = session.execute(
+            core_select(_RESOURCE.c.system_id, _RESOURCE.c.kind, _RESOURCE.c.name).where(
+                _RESOURCE.c.provider_id == provider_id,
+                _RESOURCE.c.deleted_at.is_(None),
+                # (tenant_id, system_id) is the indexed path to a system's resources
+                _RESOURCE.c.tenant_id.in_(sorted({t for t, _ in chunk})),
+                _RESOURCE.c.system_id.in_(sorted({s for _, s in chunk})),
+            )
+        )
+        found.update((system_id, kind, name) for system_id, kind, name in rows)
+    return found
 
 
 def _prefixed(counts: Counter[str], prefix: str) -> dict[str, int]:

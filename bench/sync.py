@@ -1,0 +1,372 @@
+"""Benchmark: ``govcloud provider sync`` end to end, into SQLite and into PostgreSQL.
+
+For each database: a fresh schema, an estate with one simulator cloud and 200
+departments, 25,000 systems, and a simulator holding ``--resources`` resources (four
+per system, plus 1% unmanaged). Then the real ``SyncService`` (health probe, batched
+upserts, drift, audit) runs three times: the first sync (everything new), a second one
+with nothing changed, and a third after out-of-band changes (100 tampered, 100 removed,
+100 unmanaged added). Memory is sampled from /proc/self/statm every 20 ms during each
+sync: the figure is the peak resident-set growth over the level before it started (the
+simulator's own records are already resident then).
+
+With the OpenStack peer running (``scripts/peers/openstack up``; or ``--openstack-up``
+to start it, ~3 min cold) it also provisions ``--openstack-servers`` fake servers and
+syncs that provider through ``driver_for`` from its clouds.yaml name; otherwise the
+output says why that part did not run.
+
+Prints one JSON document. Run: ``.venv/bin/python -m bench.sync [--resources 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import insert, select
+
+from bench.sync_simulator import PER_SYSTEM, systems
+from controlplane.app import App
+from controlplane.config import Settings
+from controlplane.db.models import Provider, System, Tenant
+from controlplane.db.tables_inventory import AppliedResource
+from controlplane.estate.schema import parse_estate
+from controlplane.inventory import SyncReport, SyncService, sync_service
+from providers import DesiredResource, SimulatorDriver
+from providers.sim.clock import ManualClock
+from tenants import load_yaml_documents
+
+REPO = Path(__file__).resolve().parents[1]
+START = datetime(2026, 3, 1, tzinfo=UTC)
+PG_SERVER = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+DEPARTMENTS = 200
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+_ESTATE = """\
+apiVersion: govcloud.io/v1
+kind: Estate
+metadata: {{name: bench-sync}}
+spec:
+  providers:
+{providers}
+  tenants:
+{tenants}
+  catalog:
+    flavors: [{{name: c4m8, vcpu: 4, memoryGiB: 8}}]
+    images: [{{name: kylin-v10-sp3, os: kylin, xinchuang: true, hardened: true, arch: [x86_64]}}]
+  rateCard:
+    version: "2026.1"
+    effectiveFrom: 2026-01-01
+    rates:
+      - {{meter: compute.vcpu, unit: vCPU, prices: {{provincial: "45.00", municipal: "40.00", sector: "42.00"}}}}
+"""
+_SIM = (
+    "    - {name: bench-sim, tier: provincial, kind: simulator, seed: 1, region: province,\n"
+    "       certifiedLevel: 4, capacity: {vcpu: 10000000, memoryGiB: 40000000,"
+    " storageGiB: 100000000, publicIPs: 1000000}}"
+)
+_OPENSTACK = (
+    "    - {{name: bench-openstack, tier: provincial, kind: openstack, cloud: {cloud},"
+    " region: province,\n       certifiedLevel: 4, capacity: {{vcpu: 100000, memoryGiB: 100000,"
+    " storageGiB: 100000}}}}"
+)
+
+
+def estate_text(providers: list[str], tenants: list[str]) -> str:
+    rows = "\n".join(
+        f'    - {{code: {code}, name: 部门{code}, level: provincial, budget: "100000.00"}}'
+        for code in tenants
+    )
+    return _ESTATE.format(providers="\n".join(providers), tenants=rows)
+
+
+@contextmanager
+def rss_peak() -> Iterator[dict[str, float]]:
+    """Peak resident-set growth (MiB) while the body runs, sampled every 20 ms."""
+    figures: dict[str, float] = {}
+
+    def rss() -> int:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+
+    base = peak = rss()
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.02):
+            peak = max(peak, rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield figures
+    finally:
+        stop.set()
+        sampler.join()
+        peak = max(peak, rss())
+        figures["peak_rss_growth_mib"] = round((peak - base) / 2**20, 1)
+        figures["rss_before_mib"] = round(base / 2**20, 1)
+
+
+def timed_sync(service: SyncService, name: str) -> dict[str, Any]:
+    with rss_peak() as memory:
+        report: SyncReport = service.sync(name)
+    return {
+        "seconds": round(report.seconds, 2),
+        "resources_per_second": round(report.observed / report.seconds),
+        "observed": report.observed,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "gone": report.gone,
+        "drift_found": dict(report.drift_opened),
+        "drift_open": dict(report.drift_open),
+        **memory,
+    }
+
+
+def add_systems(app: App, count: int) -> None:
+    with app.sessions() as session, session.begin():
+        tenant_ids = dict(session.execute(select(Tenant.code, Tenant.id)).all())  # type: ignore[arg-type]
+        provider_id = session.execute(
+            select(Provider.id).where(Provider.name == "bench-sim")  # type: ignore[arg-type]
+        ).scalar_one()
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "tenant_id": tenant_ids[ref.tenant],
+                "name": ref.system,
+                "provider_id": provider_id,
+                "level": ref.level,
+                "data_classification": "general",
+                "xinchuang": False,
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for ref, _ in systems(count)
+        ]
+        session.execute(insert(System), rows)
+
+
+def record_applied_specs(app: App, sim: SimulatorDriver) -> None:
+    """What provisioning would have recorded: the applied spec of every managed resource."""
+    with app.sessions() as session, session.begin():
+        provider_id = session.execute(
+            select(Provider.id).where(Provider.name == "bench-sim")  # type: ignore[arg-type]
+        ).scalar_one()
+        system_ids = {
+            (tenant, name): system_id
+            for system_id, name, tenant in session.execute(
+                select(System.id, System.name, Tenant.code).join(  # type: ignore[call-overload]
+                    Tenant, Tenant.id == System.tenant_id
+                )
+            )
+        }
+        batch: list[dict[str, Any]] = []
+        for item in sim.list_inventory():
+            if not item.managed:
+                continue
+            batch.append(
+                {
+                    "provider_id": provider_id,
+                    "system_id": system_ids[item.tenant, item.system],
+                    "kind": item.kind,
+                    "resource_id": item.resource_id,
+                    "name": item.name,
+                    "request_id": item.request_id,
+                    "spec": dict(item.spec),
+                    "applied_at": START,
+                }
+            )
+            if len(batch) == 5000:
+                session.execute(insert(AppliedResource), batch)
+                batch = []
+        if batch:
+            session.execute(insert(AppliedResource), batch)
+
+
+def bench_simulator(url: str, resources: int, batch_size: int) -> dict[str, Any]:
+    clock = ManualClock(START)
+    with tempfile.TemporaryDirectory() as home:
+        app = App(Settings(home=Path(home), database_url=url), clock=clock)
+        try:
+            app.init()
+            tenants = [f"dept-{i:03d}" for i in range(DEPARTMENTS)]
+            text = estate_text([_SIM], tenants)
+            app.estate.apply(
+                parse_estate(load_yaml_documents(text, "bench"), "bench"), actor="bench"
+            )
+            count = resources // len(PER_SYSTEM)
+            add_systems(app, count)
+            sim = SimulatorDriver("bench-sim", clock=clock, seed=1)
+            began = time.perf_counter()
+            sim.populate(systems(count), created_at=START)
+            sim.add_unmanaged(
+                DesiredResource("server", f"by-hand-{i}", {"vcpu": 1}) for i in range(count // 25)
+            )
+            populate_s = time.perf_counter() - began
+            record_applied_specs(app, sim)
+            service = SyncService(app.sessions, clock, lambda _p: sim, batch_size=batch_size)
+            result: dict[str, Any] = {
+                "database": url.split(":", 1)[0],
+                "cloud_resources": sim.resource_count,
+                "batch_size": batch_size,
+                "populate_simulator_seconds": round(populate_s, 2),
+            }
+            result["first_sync"] = timed_sync(service, "bench-sim")
+            clock.advance(hours=1)
+            result["second_sync_nothing_changed"] = timed_sync(service, "bench-sim")
+            ids = [r.resource_id for r in islice_inventory(sim, 200)]
+            for rid in ids[:100]:
+                sim.tamper(rid, {"vcpu": 16})
+            for rid in ids[100:]:
+                sim.remove_out_of_band(rid)
+            sim.add_unmanaged(
+                DesiredResource("server", f"late-{i}", {"vcpu": 1}) for i in range(100)
+            )
+            clock.advance(hours=1)
+            result["third_sync_after_300_changes"] = timed_sync(service, "bench-sim")
+            return result
+        finally:
+            app.close()
+
+
+def islice_inventory(sim: SimulatorDriver, count: int) -> list[Any]:
+    found = []
+    for item in sim.list_inventory():
+        if item.managed:
+            found.append(item)
+            if len(found) == count:
+                break
+    return found
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    admin = PG_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    name = f"govcloud_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def openstack_peer(start: bool) -> tuple[str, str] | str:
+    """``(clouds_yaml, cloud)`` of a running peer, or why there is none."""
+    script = REPO / "scripts" / "peers" / "openstack"
+    if not script.exists():
+        return "scripts/peers/openstack is missing"
+    status = subprocess.run([str(script), "status"], capture_output=True, text=True, check=False)
+    if status.returncode != 0 and not start:
+        return "OpenStack peer not running (start it with scripts/peers/openstack up, or --openstack-up)"
+    up = subprocess.run(
+        [str(script), "up"], capture_output=True, text=True, check=False, timeout=1800
+    )
+    if up.returncode != 0:
+        return f"scripts/peers/openstack up failed: {up.stderr[-500:]}"
+    return up.stdout.strip().splitlines()[-1], "govcloud-peer"
+
+
+def bench_openstack(url: str, servers: int, start: bool, keep: bool) -> dict[str, Any]:
+    try:
+        from bench.sync_openstack import system_resources
+        from providers.openstack import OpenStackDriver
+    except ImportError as exc:
+        return {"skipped": f"OpenStack driver unavailable: {exc}"}
+    peer = openstack_peer(start)
+    if isinstance(peer, str):
+        return {"skipped": peer}
+    clouds_yaml, cloud = peer
+    # driver_for builds the driver from the cloud name; openstacksdk finds the file here
+    os.environ["OS_CLIENT_CONFIG_FILE"] = clouds_yaml
+    tenant = "bench-sync-os"
+    provisioner = OpenStackDriver(
+        "bench-openstack", cloud=cloud, clock=lambda: datetime.now(UTC), clouds_yaml=clouds_yaml
+    )
+    from providers import QuotaSet, SystemRef
+
+    provisioner.set_quotas(tenant, QuotaSet(vcpu=100_000, memory_gib=100_000, public_ips=10))
+    refs, began, remaining = [], time.perf_counter(), servers
+    while remaining > 0:
+        count = min(50, remaining)
+        ref = SystemRef(tenant, f"sys-{len(refs):03d}", "req-bench", 2)
+        failed = [o for o in provisioner.apply(ref, system_resources(count)) if not o.ok]
+        if failed:
+            return {
+                "skipped": f"provisioning failed: {failed[0].kind}/{failed[0].name}: {failed[0].error}"
+            }
+        refs.append(ref)
+        remaining -= count
+    result: dict[str, Any] = {
+        "servers": servers,
+        "provision_seconds": round(time.perf_counter() - began, 1),
+    }
+    with tempfile.TemporaryDirectory() as home:
+        app = App(Settings(home=Path(home), database_url=url))
+        try:
+            app.init()
+            text = estate_text([_OPENSTACK.format(cloud=cloud)], [tenant])
+            app.estate.apply(
+                parse_estate(load_yaml_documents(text, "bench"), "bench"), actor="bench"
+            )
+            service = sync_service(app)
+            result["first_sync"] = timed_sync(service, "bench-openstack")
+            result["second_sync_nothing_changed"] = timed_sync(service, "bench-openstack")
+        finally:
+            app.close()
+    if not keep:
+        for ref in refs:
+            provisioner.delete(ref)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--openstack-servers", type=int, default=200)
+    parser.add_argument("--openstack-up", action="store_true", help="start the peer if needed")
+    parser.add_argument("--keep", action="store_true", help="leave the OpenStack servers")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"resources": args.resources}
+    with tempfile.TemporaryDirectory() as scratch:
+        sqlite_url = f"sqlite:///{scratch}/bench.db"
+        results["simulator_sqlite"] = bench_simulator(sqlite_url, args.resources, args.batch_size)
+    runs: list[tuple[str, Callable[[str], dict[str, Any]]]] = []
+    if not args.skip_postgres:
+        runs.append(
+            ("simulator_postgresql", lambda u: bench_simulator(u, args.resources, args.batch_size))
+        )
+    if args.openstack_servers:
+        runs.append(
+            (
+                "openstack_peer",
+                lambda u: bench_openstack(u, args.openstack_servers, args.openstack_up, args.keep),
+            )
+        )
+    for label, run in runs:
+        with pg_database() as url:
+            results[label] = run(url)
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -35,6 +35,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import insert, select
+from sqlmodel import Session, col
 
 from bench.sync_simulator import PER_SYSTEM, systems
 from controlplane.app import App
@@ -137,12 +138,16 @@ def timed_sync(service: SyncService, name: str) -> dict[str, Any]:
     }
 
 
+def bench_provider_id(session: Session) -> int:
+    query = select(col(Provider.id)).where(col(Provider.name) == "bench-sim")
+    return int(session.execute(query).scalar_one())
+
+
 def add_systems(app: App, count: int) -> None:
     with app.sessions() as session, session.begin():
-        tenant_ids = dict(session.execute(select(Tenant.code, Tenant.id)).all())  # type: ignore[arg-type]
-        provider_id = session.execute(
-            select(Provider.id).where(Provider.name == "bench-sim")  # type: ignore[arg-type]
-        ).scalar_one()
+        codes = session.execute(select(col(Tenant.code), col(Tenant.id))).tuples()
+        tenant_ids: dict[str, int] = dict(codes.all())
+        provider_id = bench_provider_id(session)
         now = datetime.now(UTC)
         rows = [
             {
@@ -164,9 +169,7 @@ def add_systems(app: App, count: int) -> None:
 def record_applied_specs(app: App, sim: SimulatorDriver) -> None:
     """What provisioning would have recorded: the applied spec of every managed resource."""
     with app.sessions() as session, session.begin():
-        provider_id = session.execute(
-            select(Provider.id).where(Provider.name == "bench-sim")  # type: ignore[arg-type]
-        ).scalar_one()
+        provider_id = bench_provider_id(session)
         system_ids = {
             (tenant, name): system_id
             for system_id, name, tenant in session.execute(
@@ -302,7 +305,8 @@ def bench_openstack(url: str, servers: int, start: bool, keep: bool) -> dict[str
     from providers import QuotaSet, SystemRef
 
     provisioner.set_quotas(tenant, QuotaSet(vcpu=100_000, memory_gib=100_000, public_ips=10))
-    refs, began, remaining = [], time.perf_counter(), servers
+    refs: list[SystemRef] = []
+    began, remaining = time.perf_counter(), servers
     while remaining > 0:
         count = min(50, remaining)
         ref = SystemRef(tenant, f"sys-{len(refs):03d}", "req-bench", 2)

@@ -17,7 +17,9 @@ Cases:
   ProviderUnavailable, are recorded as health rows with the error code, and change no
   inventory; availability is computed from the health rows;
 - the sync stamp strictly increases even when the clock stands still;
-- an unknown provider name raises UnknownProvider.
+- an unknown provider name raises UnknownProvider;
+- a system deleted through govcloud (applied records forgotten, system retired) leaves
+  gone resources but no ``missing`` drift.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from controlplane import audit
-from controlplane.db.models import AuditEvent, Resource
-from controlplane.db.tables_inventory import Drift, ProviderHealth, SyncRun
-from controlplane.inventory import UnknownProvider, availability, list_drift
+from controlplane.db.engine import transaction
+from controlplane.db.models import AuditEvent, Resource, System
+from controlplane.db.tables_inventory import AppliedResource, Drift, ProviderHealth, SyncRun
+from controlplane.inventory import UnknownProvider, availability, list_drift, record_applied
 from providers import (
     DesiredResource,
     ObservedResource,
@@ -43,7 +46,7 @@ from providers import (
     SimulatorFaults,
 )
 
-from .conftest import World, server
+from .conftest import PORTAL, World, server
 
 
 def _resources(world: World) -> list[Resource]:
@@ -291,3 +294,25 @@ def test_stamp_increases_when_the_clock_stands_still(world: World) -> None:
 def test_unknown_provider(world: World) -> None:
     with pytest.raises(UnknownProvider, match="nowhere"):
         world.service().sync("nowhere")
+
+
+def test_deleting_a_system_through_govcloud_is_not_drift(world: World) -> None:
+    _seed(world)
+    service = world.service()
+    service.sync("sim-health")
+    outcomes = world.sim.delete(PORTAL)
+    with transaction(world.app.sessions) as session:
+        forgotten = record_applied(
+            session, provider_id=world.provider_id, system_id=world.system_id, system=PORTAL,
+            desired=[], outcomes=outcomes, at=world.app.clock(), actor="test-provisioner",
+        )  # fmt: skip
+        system = session.get(System, world.system_id)
+        assert system is not None
+        system.status = "deleted"
+        session.add(system)
+    assert forgotten == 5
+    with world.app.sessions() as session:
+        assert session.exec(select(func.count()).select_from(AppliedResource)).one() == 0
+    report = service.sync("sim-health")
+    assert report.gone == 5
+    assert report.drift_open == {"unmanaged": 1}  # nothing "missing": govcloud removed them

@@ -283,9 +283,24 @@ class OpenStackDriver:
         project = self._project(tenant)
         with translated(self.name):
             self.conn.set_compute_quotas(
-                project.id, cores=limit(quotas.vcpu), ram=limit(quotas.memory_gib, 1024)
+                project.id,
+                cores=limit(quotas.vcpu),
+                ram=limit(quotas.memory_gib, 1024),
+                # Servers are bounded by cores and RAM; Nova's default of 10 is not ours.
+                instances=-1,
             )
-            self.conn.set_network_quotas(project.id, floatingip=limit(quotas.public_ips))
+            # A department's systems share its project: Neutron's per-project defaults
+            # (10 security groups, 10 routers...) would cap it at a handful of systems.
+            self.conn.set_network_quotas(
+                project.id,
+                floatingip=limit(quotas.public_ips),
+                network=-1,
+                subnet=-1,
+                router=-1,
+                port=-1,
+                security_group=-1,
+                security_group_rule=-1,
+            )
             if quotas.storage_gib is not None and self._has_block_storage():
                 self.conn.set_volume_quotas(project.id, gigabytes=quotas.storage_gib)
 
@@ -675,7 +690,13 @@ class OpenStackDriver:
         # and report under it; a missing part is simply skipped.
         steps: list[tuple[str, dict[str, Any], Callable[[Any], object]]] = [
             ("floating_ip", found.fips, lambda f: net.delete_ip(f, ignore_missing=True)),
-            ("server", found.servers, lambda s: self._delete_server(conn.compute, s)),
+            ("server", found.servers, lambda s: conn.compute.delete_server(s, ignore_missing=True)),
+            # Waiting only after every delete was sent lets Nova remove them in parallel.
+            (
+                "server",
+                found.servers,
+                lambda s: conn.compute.wait_for_delete(s, wait=self._wait_timeout),
+            ),
             (
                 "volume",
                 found.volumes,
@@ -705,10 +726,6 @@ class OpenStackDriver:
                 if previous is None or previous.ok:
                     outcomes[(kind, name)] = outcome
         return list(outcomes.values())
-
-    def _delete_server(self, compute: Any, server: Any) -> None:
-        compute.delete_server(server, ignore_missing=True)
-        compute.wait_for_delete(server, wait=self._wait_timeout)
 
     @staticmethod
     def _delete_router(net: Any, router: Any) -> None:

@@ -1,0 +1,45 @@
+"""The lifecycle's planner over ``controlplane.planning.PlanService``.
+
+Turns a full :class:`~controlplane.planning.Plan` into the :class:`PlanSummary` the
+lifecycle acts on: the quota amounts are the system's whole desired footprint (a
+reservation replaces the system's previous one), over-budget is the plan's budget
+impact, and a denial's reasons are the placement exclusions and the policy denials.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from controlplane.planning import Plan, PlanService, amounts_of, meters_of
+from controlplane.requests.planned import PlanSummary
+from tenants import ParsedRequest
+
+__all__ = ["PlanServicePlanner", "summarize"]
+
+
+def summarize(plan: Plan) -> PlanSummary:
+    reasons: list[str] = []
+    if plan.placement.chosen is None:
+        reasons += [f"{e.provider}: {e.reason_en}" for e in plan.placement.exclusions]
+    reasons += [f"{v.rule_id}: {v.message_en}" for v in plan.policy.denials]
+    namespaces = sum(1 for d in plan.desired if d.kind == "namespace")
+    return PlanSummary(
+        exit_status=plan.exit_code,
+        provider=plan.provider,
+        amounts=amounts_of(meters_of(plan.desired), namespaces),
+        monthly_price=plan.price.monthly if plan.price.monthly is not None else Decimal(0),
+        over_budget=bool(plan.budget.exceeds),
+        desired=plan.desired,
+        reasons=tuple(reasons),
+        document=plan.to_record(),
+    )
+
+
+class PlanServicePlanner:
+    """:class:`~controlplane.requests.planned.Planner` backed by ``PlanService``."""
+
+    def __init__(self, service: PlanService) -> None:
+        self._service = service
+
+    def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
+        return summarize(self._service.plan(parsed, principal=principal))

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import click
 import typer
 
 import controlplane.cli
@@ -94,29 +93,31 @@ def _report_invalid(exc: ManifestError, lang: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (used by the console script and tests)."""
+    """Run the CLI; returns the exit code (used by the console script and tests).
+
+    Usage errors (unknown option, bad value, missing argument) are reported by the
+    command framework itself in standalone mode, with exit code 2; govcloud's own
+    errors are translated here.
+    """
     command = typer.main.get_command(app)
     try:
-        result = command.main(
+        command.main(
             args=list(argv) if argv is not None else None,
             prog_name="govcloud",
-            standalone_mode=False,
+            standalone_mode=True,
         )
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        typer.echo(str(exc.code), err=True)
+        return 1
     except ManifestError as exc:
         _report_invalid(exc, detect_lang())
         return 2
     except SchemaNotCurrent as exc:
         typer.echo(f"error: {exc}", err=True)
         return 1
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        return 1
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 if __name__ == "__main__":

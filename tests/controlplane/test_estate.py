@@ -219,3 +219,12 @@ def test_cli_apply_show_and_json(
     shown = json.loads(capsys.readouterr().out)
     assert shown["estate"] == "example-province" and shown["tenants"]["count"] == 3
     assert main([*home, "audit", "verify"]) == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["estate", "apply"], ["provider", "list", "-o", "xml"], ["no-such-command"], ["--bogus"]],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert capsys.readouterr().err

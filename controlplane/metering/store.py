@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _CHUNK = 500
+_BATCH = 10_000
 OBSERVATIONS: Table = UsageObservationRow.__table__  # type: ignore[attr-defined]
 WINDOWS: Table = CollectionWindowRow.__table__  # type: ignore[attr-defined]
 BATCHES: Table = IngestBatch.__table__  # type: ignore[attr-defined]
@@ -93,10 +94,13 @@ def insert_ignore(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:
     """Insert ``rows``, skipping any whose ``keys`` are already present."""
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        statement = _insert(session, table).values(list(chunk))
-        session.execute(statement.on_conflict_do_nothing(index_elements=list(keys)))
+    if not rows:
+        return
+    # one compiled statement, executed for many rows: SQLAlchemy batches it into
+    # multi-row VALUES itself ("insertmanyvalues") on both engines
+    statement = _insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
+    for start in range(0, len(rows), _BATCH):
+        session.execute(statement, list(rows[start : start + _BATCH]))
 
 
 def batch_digest(

@@ -4,12 +4,105 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from controlplane.cli.output import Column, Format, console, emit
-from controlplane.demo import run_demo
-from controlplane.i18n import detect_lang, tr
+from controlplane.demo import DemoReport, run_demo
+from controlplane.i18n import Lang, detect_lang, tr
+
+_STEPS: dict[str, tuple[str, str]] = {
+    "estate": ("资源目录", "estate"),
+    "requests": ("申请→规划→审批→开通", "requests → plan → approve → provision"),
+    "sync": ("纳管同步", "inventory sync"),
+    "meter_and_bill": ("计量→计费→账单", "meter → rate → bills"),
+}
+
+
+def _summary(report: DemoReport) -> dict[str, Any]:
+    return {
+        "home": str(report.home),
+        "scale": report.scale,
+        "seed": report.seed,
+        "month": report.month,
+        "providers": dict(report.providers_by_tier),
+        "tenants": report.tenants,
+        "systems_generated": report.systems,
+        "resources_implied": report.resources,
+        "estate_apply": {
+            "changes": report.apply.counts(),
+            "seconds": round(report.apply_seconds, 3),
+        },
+        "estate_reapply_changed": report.reapply.changed,
+        "requests": dict(report.requests),
+        "provisioned_resources": report.provisioned_resources,
+        "synced_resources": report.synced_resources,
+        "healthy_providers": report.healthy_providers,
+        "sync_errors": report.sync_errors,
+        "usage_records": report.usage_records,
+        "statements": report.statements,
+        "bill_total": report.bill_total,
+        "top_bills": [{"tenant": c, "name": n, "total": t} for c, n, t in report.top_bills],
+        "seconds": report.seconds,
+    }
+
+
+def _print(report: DemoReport, lang: Lang) -> None:
+    out = console()
+    zh = lang == "zh"
+    tiers = report.providers_by_tier
+    out.print(
+        f"1+M+N = {tiers['provincial']}+{tiers['municipal']}+{tiers['sector']} "
+        f"{'朵云' if zh else 'clouds'}, {report.tenants} {'个部门' if zh else 'departments'}, "
+        f"{report.systems} {'个信息系统' if zh else 'systems'} "
+        f"(~{report.resources:,} {'项资源' if zh else 'resources'})"
+    )
+    reapply = tr("estate.unchanged", lang) if not report.reapply.changed else "CHANGED (bug)"
+    created = sum(c["create"] for c in report.apply.counts().values())
+    out.print(f"estate: {created} created in {report.apply_seconds:.2f}s; re-apply: {reapply}")
+    states = ", ".join(f"{state} {n}" for state, n in sorted(report.requests.items()))
+    out.print(
+        f"{'申请' if zh else 'requests'}: {states}; "
+        f"{report.provisioned_resources} {'项资源已开通' if zh else 'resources provisioned'}"
+    )
+    out.print(
+        f"{'同步' if zh else 'sync'}: {report.synced_resources} "
+        f"{'项资源' if zh else 'resources'}, {report.healthy_providers}/{sum(tiers.values())} "
+        f"{'云健康' if zh else 'clouds healthy'}"
+    )
+    for name, error in report.sync_errors.items():
+        out.print(f"  {name}: {error}")
+    out.print(
+        f"{report.month} {'账单' if zh else 'bills'}: {report.usage_records} "
+        f"{'条用量' if zh else 'usage records'}, {report.statements} "
+        f"{'份对账单' if zh else 'statements'}, {'合计' if zh else 'total'} "
+        f"¥{report.bill_total:,}"
+    )
+    rows = [{"code": c, "name": n, "total": t} for c, n, t in report.top_bills]
+    emit(
+        rows,
+        Format.table,
+        lang=lang,
+        columns=(
+            Column("code", lambda r: r["code"], max_width=22),
+            Column("name", lambda r: r["name"], max_width=28),
+            Column("amount", lambda r: r["total"], justify="right"),
+        ),
+    )
+    timing = ", ".join(f"{_STEPS[k][0 if zh else 1]} {v:.2f}s" for k, v in report.seconds.items())
+    out.print(f"[dim]{timing}[/]")
+    env = f"GOVCLOUD_HOME={report.home}"
+    out.print("\n" + ("继续查看:" if zh else "Explore:"))
+    for cmd in (
+        "estate show",
+        "request list",
+        "get resources --provider "
+        + (report.top_bills[0][0].split("-")[0] + "-cloud" if report.top_bills else ""),
+        f"bill show --month {report.month}",
+        "audit verify",
+    ):
+        out.print(f"  {env} govcloud {cmd.strip()}")
 
 
 def demo(
@@ -18,75 +111,19 @@ def demo(
     ),
     scale: str = typer.Option("demo", "--scale", help="tiny | demo | province"),
     seed: int = typer.Option(42, "--seed", help="Generator seed (same seed, same province)."),
+    tenants: int = typer.Option(40, "--tenants", help="Departments whose requests are applied."),
     output: Format = typer.Option(Format.table, "-o", "--output"),
 ) -> None:
     """Generate a province (SQLite + simulator clouds) and run govcloud's flow on it."""
     lang = detect_lang()
     target = home or Path(tempfile.mkdtemp(prefix="govcloud-demo-"))
-    out = console()
     if output is Format.table:
-        out.print(f"[bold]govcloud demo[/] — {scale} province, seed {seed}, home {target}")
-    report = run_demo(target, scale=scale, seed=seed)
-    healthy = [h for h in report.health if h.reachable and h.auth_ok]
-    summary = {
-        "home": str(report.home),
-        "scale": report.scale,
-        "seed": report.seed,
-        "providers": dict(report.providers_by_tier),
-        "tenants": report.tenants,
-        "systems_requested": report.systems,
-        "resources_implied": report.resources,
-        "estate_apply": {
-            "changes": report.apply.counts(),
-            "seconds": round(report.apply_seconds, 3),
-        },
-        "estate_reapply_changed": report.reapply.changed,
-        "healthy_providers": len(healthy),
-        "provider_errors": report.health_errors,
-    }
-    if output is not Format.table:
-        emit(summary, output, lang=lang)
-        return
-    tiers = report.providers_by_tier
-    out.print(
-        f"1 + M + N = {tiers['provincial']} + {tiers['municipal']} + {tiers['sector']} "
-        f"{'朵云' if lang == 'zh' else 'clouds'}, {report.tenants} "
-        f"{'个部门' if lang == 'zh' else 'departments'}, {report.systems} "
-        f"{'个信息系统申请' if lang == 'zh' else 'system requests'} "
-        f"(~{report.resources:,} {'项云资源' if lang == 'zh' else 'cloud resources'})"
-    )
-    counts = report.apply.counts()
-    out.print(
-        f"estate apply: {sum(c['create'] for c in counts.values())} created "
-        f"in {report.apply_seconds:.2f}s; re-apply: "
-        f"{'changed something (bug!)' if report.reapply.changed else tr('estate.unchanged', lang)}"
-    )
-    rows = [
-        {
-            "name": h.provider,
-            "ok": h.reachable and h.auth_ok,
-            "latency": f"{h.latency_ms:.1f}" if h.latency_ms is not None else "-",
-        }
-        for h in report.health[:8]
-    ]
-    emit(
-        rows,
-        Format.table,
-        lang=lang,
-        columns=(
-            Column("name", lambda r: r["name"]),
-            Column("health", lambda r: r["ok"]),
-            Column("latency ms", lambda r: r["latency"], justify="right"),
-        ),
-    )
-    if len(report.health) > 8:
-        out.print(f"… {len(healthy)}/{len(report.health)} providers healthy")
-    for name, error in report.health_errors.items():
-        out.print(f"[red]{name}[/]: {error}")
-    env = f"GOVCLOUD_HOME={report.home}"
-    out.print("\nExplore / 继续查看:")
-    for cmd in ("estate show", "provider list --tier municipal", "tenant list", "audit verify"):
-        out.print(f"  {env} govcloud {cmd}")
+        console().print(f"[bold]govcloud demo[/] — {scale}, seed {seed}, home {target}")
+    report = run_demo(target, scale=scale, seed=seed, tenants_sampled=tenants)
+    if output is Format.table:
+        _print(report, lang)
+    else:
+        emit(_summary(report), output, lang=lang)
 
 
 def register(root: typer.Typer) -> None:

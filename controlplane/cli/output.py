@@ -87,6 +87,16 @@ def render_table(
     return table
 
 
+def _columns_of(records: Sequence[Mapping[str, Any]]) -> list[Column]:
+    """Columns for every scalar field of the records (nested values are for -o json)."""
+    keys: list[str] = []
+    for record in records[:50]:
+        for key, value in record.items():
+            if key not in keys and not isinstance(value, Mapping | list | tuple):
+                keys.append(key)
+    return [Column(key, (lambda k: lambda r: r.get(k))(key)) for key in keys]
+
+
 def console(stream: TextIO | None = None) -> Console:
     # 80 columns when not attached to a terminal, so piped output is predictable
     target = stream or sys.stdout
@@ -116,8 +126,12 @@ def emit(
         yaml.dump(plain(data), buffer)
         out.write(buffer.getvalue())
         return
-    records = data if isinstance(data, list) else [data]
-    if columns is None:
+    if isinstance(data, list):
+        records = data
+        if columns is None:
+            columns = _columns_of(records)
+    else:
+        # one record: a field / value table
+        records = [{"field": k, "value": v} for k, v in data.items()]
         columns = [Column("field", lambda r: r["field"]), Column("value", lambda r: r["value"])]
-        records = [{"field": k, "value": v} for k, v in records[0].items()] if records else []
     console(out).print(render_table(records, columns, lang, title))

@@ -16,7 +16,7 @@ import typer
 
 from controlplane import rbac
 from controlplane.cli.context import CliContext, cli_context
-from controlplane.cli.output import Format, emit
+from controlplane.cli.output import Column, Format, emit
 from controlplane.planning import PlanService
 from controlplane.quotas import QuotaExceeded
 from controlplane.requests import (
@@ -149,7 +149,17 @@ def list_(
     if output is Format.table:
         for rec in records:
             rec["state"] = state_word(rec["state"], obj.lang)
-    emit(records, output, lang=obj.lang)
+    emit(records, output, lang=obj.lang, columns=_LIST_COLUMNS)
+
+
+_LIST_COLUMNS = (
+    Column("id", lambda r: r["id"], justify="right"),
+    Column("tenant", lambda r: r["tenant"], max_width=18),
+    Column("system", lambda r: r["system"], max_width=24),
+    Column("action", lambda r: r["action"]),
+    Column("state", lambda r: r["state"]),
+    Column("updated", lambda r: r["updated_at"]),
+)
 
 
 @app.command("show")

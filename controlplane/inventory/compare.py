@@ -54,11 +54,16 @@ def spec_changes(
     """Keys of ``desired`` whose observed value differs: ``{key: {desired, observed}}``.
 
     Only keys present in the desired spec count: clouds add fields of their own (status,
-    defaults) that govcloud never asked for and must not call drift.
+    defaults) that govcloud never asked for and must not call drift. A desired key the
+    driver does not observe at all (OpenStack reports a server's flavour, not the network
+    it was booted on) cannot be judged and is skipped; drivers that can tell a removed
+    setting from an unobservable one say so through their status (``Drifted``).
     """
     changes: dict[str, dict[str, Any]] = {}
     for key, wanted in desired.items():
-        seen = observed.get(key)
+        if key not in observed:
+            continue
+        seen = observed[key]
         if canonical_spec({"v": _scalar_text(wanted)}) != canonical_spec({"v": _scalar_text(seen)}):
             changes[key] = plain_spec({"desired": wanted, "observed": seen})
     return changes

@@ -1,6 +1,7 @@
 """Pure pieces of inventory sync and its views (no database, no cloud).
 
-Cases: spec drift compares only desired keys, treats "5" and 5 alike but not 2 and 8,
+Cases: spec drift compares only desired keys (skipping keys the driver does not
+observe), treats "5" and 5 alike but not 2 and 8,
 and reports nested differences; ``differs`` ignores the observation stamp but not a
 status or spec change; ``plain_spec`` keeps Decimal exact as text; kubectl-style ages;
 the package's ``__all__`` names exactly what it exports.
@@ -27,7 +28,8 @@ def test_spec_changes_compare_only_desired_keys() -> None:
     assert spec_changes({"rules": [{"port": 443}]}, {"rules": [{"port": 22}]}) == {
         "rules": {"desired": [{"port": 443}], "observed": [{"port": 22}]}
     }
-    assert spec_changes({"size": 10}, {}) == {"size": {"desired": 10, "observed": None}}
+    assert spec_changes({"size": 10}, {"size": None}) == {"size": {"desired": 10, "observed": None}}
+    assert spec_changes({"network": "net"}, {"flavor": "c2m4"}) == {}  # not observable
 
 
 def _observed(**changes: object) -> ObservedResource:

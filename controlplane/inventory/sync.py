@@ -221,36 +221,12 @@ class SyncService:
             self._record_failure(provider_id, report, unhealthy, actor)
             raise unhealthy
         run_id, stamp = self._start(provider_id, report)
-        counts: Counter[str] = Counter()
         try:
-            owners = self._owners()
-            for batch in _batched(driver.list_inventory(), self.batch_size):
-                with transaction(self._sessions) as session:
-                    ledger = DriftLedger(session, provider_id, stamp)
-                    done = self._batch(session, provider_id, batch, stamp, owners, ledger)
-                    if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
-                        audit.append(
-                            session,
-                            at=self._clock(),
-                            actor=actor,
-                            action="inventory.batch",
-                            subject=name,
-                            payload={
-                                "run": run_id,
-                                **done,
-                                "drift_opened": dict(ledger.opened),
-                                "drift_resolved": dict(ledger.resolved),
-                            },
-                        )
-                counts.update(done)
-                counts["batches"] += 1
-                counts.update({f"opened.{k}": v for k, v in ledger.opened.items()})
-                counts.update({f"resolved.{k}": v for k, v in ledger.resolved.items()})
+            counts = self._stream(driver, provider_id, name, run_id, stamp, actor)
             with transaction(self._sessions) as session:
                 ledger = DriftLedger(session, provider_id, stamp)
                 counts["gone"] = self._sweep(session, provider_id, stamp, ledger)
-                counts.update({f"opened.{k}": v for k, v in ledger.opened.items()})
-                counts.update({f"resolved.{k}": v for k, v in ledger.resolved.items()})
+                _tally(counts, ledger)
                 open_now = self._open_drift(session, provider_id)
                 self._finish(session, run_id, counts, open_now, name, actor)
         except ProviderError as exc:
@@ -272,9 +248,35 @@ class SyncService:
             batches=counts["batches"],
         )
 
-    def _owners(self) -> _Owners:
+    def _stream(
+        self, driver: Driver, provider_id: int, name: str, run_id: int, stamp: datetime, actor: str
+    ) -> Counter[str]:
+        """Upsert the inventory batch by batch, one transaction each."""
+        counts: Counter[str] = Counter()
         with self._sessions() as session:
-            return _Owners(session)
+            owners = _Owners(session)
+        for batch in _batched(driver.list_inventory(), self.batch_size):
+            with transaction(self._sessions) as session:
+                ledger = DriftLedger(session, provider_id, stamp)
+                done = self._batch(session, provider_id, batch, stamp, owners, ledger)
+                if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
+                    audit.append(
+                        session,
+                        at=self._clock(),
+                        actor=actor,
+                        action="inventory.batch",
+                        subject=name,
+                        payload={
+                            "run": run_id,
+                            **done,
+                            "drift_opened": dict(ledger.opened),
+                            "drift_resolved": dict(ledger.resolved),
+                        },
+                    )
+            counts.update(done)
+            counts["batches"] += 1
+            _tally(counts, ledger)
+        return counts
 
     def _start(self, provider_id: int, report: HealthReport) -> tuple[int, datetime]:
         now = self._clock()
@@ -523,6 +525,11 @@ def _live_names(
         )
         found.update((system_id, kind, name) for system_id, kind, name in rows)
     return found
+
+
+def _tally(counts: Counter[str], ledger: DriftLedger) -> None:
+    counts.update({f"opened.{k}": v for k, v in ledger.opened.items()})
+    counts.update({f"resolved.{k}": v for k, v in ledger.resolved.items()})
 
 
 def _prefixed(counts: Counter[str], prefix: str) -> dict[str, int]:

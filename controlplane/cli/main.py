@@ -20,6 +20,7 @@ from controlplane.app import SchemaNotCurrent
 from controlplane.cli.context import CliContext
 from controlplane.config import Settings
 from controlplane.i18n import detect_lang, tr
+from controlplane.rbac import PermissionDenied
 from tenants import ManifestError
 
 __all__ = ["app", "main"]
@@ -116,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SchemaNotCurrent as exc:
         typer.echo(f"error: {exc}", err=True)
+        return 1
+    except PermissionDenied as exc:
+        typer.echo(f"error: {exc.describe(detect_lang())}", err=True)
         return 1
     return 0
 

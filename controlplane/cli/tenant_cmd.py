@@ -7,6 +7,7 @@ import typer
 from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
 from controlplane.cli.views import TENANT_COLUMNS, tenant_record
+from controlplane.requests.reads import GovernedReads, TenantNotFound
 
 app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help=True)
 
@@ -19,7 +20,8 @@ def list_(
 ) -> None:
     """Departments, optionally of one city."""
     obj = cli_context(ctx)
-    records = [tenant_record(t) for t in obj.app.estate.tenants() if city is None or t.city == city]
+    visible = GovernedReads(obj.app.sessions).tenants(actor=obj.actor)
+    records = [tenant_record(t) for t in visible if city is None or t.city == city]
     emit(records, output, lang=obj.lang, columns=TENANT_COLUMNS)
 
 
@@ -31,7 +33,11 @@ def show(
 ) -> None:
     """One department in full."""
     obj = cli_context(ctx)
-    tenant = require(obj.app.estate.tenant(code), "tenant", code, obj.lang)
+    try:
+        found = GovernedReads(obj.app.sessions).tenant(code, actor=obj.actor)
+    except TenantNotFound:
+        found = None
+    tenant = require(found, "tenant", code, obj.lang)
     emit(tenant_record(tenant), output, lang=obj.lang)
 
 

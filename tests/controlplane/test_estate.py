@@ -228,3 +228,22 @@ def test_cli_apply_show_and_json(
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert capsys.readouterr().err
+
+
+def test_department_sees_only_its_own_tenant(
+    app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = EXAMPLE.read_text() + (
+        "  principals:\n"
+        "    - {name: ops, roles: [operator]}\n"
+        "    - {name: hrss-clerk, roles: [department], tenant: hrss}\n"
+    )
+    app.estate.apply(_from_text(text), actor="local-operator")
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
+    home = ["--home", str(app.settings.home)]
+    capsys.readouterr()
+    assert main([*home, "--as", "hrss-clerk", "tenant", "list", "-o", "json"]) == 0
+    assert [t["code"] for t in json.loads(capsys.readouterr().out)] == ["hrss"]
+    assert main([*home, "--as", "hrss-clerk", "tenant", "show", "water-dept"]) == 1
+    assert "water-dept" in capsys.readouterr().err
+    assert main([*home, "--as", "ops", "tenant", "show", "water-dept", "-o", "json"]) == 0

@@ -3,7 +3,7 @@
 Thin shell over :mod:`controlplane.compliance`: parse options, call the service, render.
 Refusals (no policy bound, no audit run yet, unknown system, a waiver that may not be
 granted) exit 1 with the reason; malformed options exit 2. Option errors are raised as
-``click.BadParameter`` (not typer's vendored copy), which ``cli.main`` maps to exit 2.
+``typer.BadParameter``, which the command framework reports with exit 2.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 
 from controlplane.cli.context import CliContext, cli_context
@@ -92,7 +91,7 @@ def list_(
     try:
         rows = list_rules(level=level, pack=pack, severity=severity)
     except KeyError:
-        raise click.BadParameter(f"unknown pack {pack!r}", param_hint="--pack") from None
+        raise typer.BadParameter(f"unknown pack {pack!r}", param_hint="--pack") from None
     for row in rows:
         row["status"] = _rule_status(row, "en")
     if output is not Format.table:
@@ -146,7 +145,7 @@ def report(
     """Per-测评单元 conclusions, rules, evidence and open waivers of one system."""
     obj = cli_context(ctx)
     if fmt is ReportFormat.xlsx and out_file is None:
-        raise click.BadParameter(word("xlsx_needs_file", obj.lang), param_hint="-o")
+        raise typer.BadParameter(word("xlsx_needs_file", obj.lang), param_hint="-o")
     with _refusals(obj.lang):
         built = compliance_service(obj.app).report(system, tenant=tenant)
     if fmt is ReportFormat.xlsx:
@@ -219,7 +218,7 @@ def _scope(value: str) -> tuple[WaiverScope, str]:
     except ValueError:
         scope = None
     if not sep or not target or scope is None:
-        raise click.BadParameter(
+        raise typer.BadParameter(
             "expected system:NAME, resource:ID or tenant:CODE", param_hint="--scope"
         )
     return scope, target
@@ -235,7 +234,7 @@ def _expiry(value: str) -> datetime:
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
-        raise click.BadParameter(
+        raise typer.BadParameter(
             "expected YYYY-MM-DD or an ISO-8601 time with offset", param_hint="--expires"
         )
     return at
@@ -259,7 +258,7 @@ def _waiver_record(w: PolicyWaiver) -> dict[str, Any]:
 def _waiver_id(value: str) -> int:
     digits = value.removeprefix("W-")
     if not digits.isdigit():
-        raise click.BadParameter("expected a waiver id such as W-3 or 3", param_hint="ID")
+        raise typer.BadParameter("expected a waiver id such as W-3 or 3", param_hint="ID")
     return int(digits)
 
 

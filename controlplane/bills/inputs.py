@@ -2,10 +2,10 @@
 
 Owns the translation of stored estate rows into the pure core's values: the rate card
 (``RateCard`` of every stored version with its 文号 and approver), provider tiers,
-department names and annual budgets, and each provider's SLA rule. The estate carries an
-availability target per provider but no deduction tiers, so ``DEFAULT_SLA_TIERS`` (in
-points below the target) is the rule until the estate grows one. Reads through the
-caller's session.
+department names and annual budgets, and each provider's SLA rule: the deduction tiers
+the estate declares for it (``slaDeductions``), or — for a provider with an availability
+target and no tiers — ``DEFAULT_SLA_TIERS`` (in points below the target). Reads through
+the caller's session.
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ def load_inputs(session: Session) -> EstateInputs:
         tenant_names={t.code: t.name for t in tenants},
         budgets={t.code: t.budget for t in tenants},
         sla_rules={
-            p.name: sla_rule(p.availability_target)
+            p.name: SlaRule.from_data(p.availability_target, p.sla_deductions)
+            if p.sla_deductions
+            else sla_rule(p.availability_target)
             for p in providers
             if p.availability_target is not None
         },

@@ -98,6 +98,10 @@ class Provider(SQLModel, table=True):
     capacity_storage_gib: int
     capacity_public_ips: int = 0
     availability_target: Decimal | None = _money(nullable=True)
+    # [{"below": "99.9", "deduct": "5"}]: percent thresholds and deductions (服务水平考核)
+    sla_deductions: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     seed: int | None = None  # simulator only
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

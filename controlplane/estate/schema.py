@@ -94,6 +94,13 @@ class Capacity(StrictModel):
     public_ips: int = Field(default=0, alias="publicIPs", ge=0)
 
 
+class SlaDeduction(StrictModel):
+    """Measured monthly availability below ``below`` (percent) deducts ``deduct`` percent."""
+
+    below: Decimal = Field(ge=0, le=100)
+    deduct: Decimal = Field(gt=0, le=100)
+
+
 class ProviderSpec(StrictModel):
     """One cloud. ``cloud``/``context`` name credentials held elsewhere, never secrets."""
 
@@ -112,6 +119,7 @@ class ProviderSpec(StrictModel):
     in_province: bool = True
     capacity: Capacity
     availability_target: Decimal | None = Field(default=None, ge=0, le=100)
+    sla_deductions: list[SlaDeduction] = Field(default_factory=list)
     seed: int | None = None
 
 
@@ -268,6 +276,21 @@ def _provider_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Probl
             yield doc.problem(
                 (*at, "context"), f"context is for kubernetes providers (kind is {p.kind})"
             )
+        if p.sla_deductions and p.availability_target is None:
+            yield doc.problem(
+                (*at, "slaDeductions"),
+                "SLA deductions need the provider's availabilityTarget",
+                expected="an availabilityTarget field",
+            )
+        for d, tier in enumerate(p.sla_deductions):
+            target = p.availability_target
+            if target is not None and tier.below > target:
+                yield doc.problem(
+                    (*at, "slaDeductions", d, "below"),
+                    "a deduction applies below the availability target, not above it",
+                    expected=f"at most {target}",
+                    found=str(tier.below),
+                )
         if p.kind != "simulator" and p.seed is not None:
             yield doc.problem((*at, "seed"), f"seed is for simulator providers (kind is {p.kind})")
     provincial = [i for i, p in enumerate(spec.providers) if p.tier == "provincial"]

@@ -103,6 +103,9 @@ def _provider_values(p: ProviderSpec) -> dict[str, Any]:
         "capacity_storage_gib": p.capacity.storage_gib,
         "capacity_public_ips": p.capacity.public_ips,
         "availability_target": p.availability_target,
+        "sla_deductions": [
+            {"below": str(d.below), "deduct": str(d.deduct)} for d in p.sla_deductions
+        ],
         "seed": p.seed,
     }
 

@@ -59,6 +59,10 @@ def test_apply_then_show_round_trips(app: App) -> None:
     assert (prov.xinchuang, prov.arch, prov.capacity_vcpu) == (True, "aarch64", 20000)
     assert providers["water-k8s"].context == "water"
     assert providers["sim-health"].availability_target == Decimal("99.95")
+    assert providers["sim-health"].sla_deductions == [
+        {"below": "99.95", "deduct": "3"},
+        {"below": "99.5", "deduct": "10"},
+    ]
     assert providers["sim-health"].created_at.tzinfo is not None
 
     tenants = {t.code: t for t in app.estate.tenants()}
@@ -247,3 +251,14 @@ def test_department_sees_only_its_own_tenant(
     assert main([*home, "--as", "hrss-clerk", "tenant", "show", "water-dept"]) == 1
     assert "water-dept" in capsys.readouterr().err
     assert main([*home, "--as", "ops", "tenant", "show", "water-dept", "-o", "json"]) == 0
+
+
+def test_billing_uses_the_estates_sla_tiers(app: App) -> None:
+    from controlplane.bills.inputs import load_inputs
+
+    app.estate.apply(_load(EXAMPLE), actor="ops")
+    with app.sessions() as session:
+        rule = load_inputs(session).sla_rules["sim-health"]
+    assert rule.deduction_percent(Decimal("99.96")) == 0
+    assert rule.deduction_percent(Decimal("99.9")) == Decimal("3")
+    assert rule.deduction_percent(Decimal("99.0")) == Decimal("10")

@@ -14,10 +14,10 @@ from typing import Any
 
 import typer
 
-from controlplane.billing import Month
 from controlplane.bills import BillError, StatementView, bills_service
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, console, emit
+from controlplane.cli.params import parse_month, refuse
 from controlplane.i18n import Lang
 
 app = typer.Typer(help="Monthly bills: rate, review, finalize, export.", no_args_is_help=True)
@@ -65,18 +65,6 @@ def _w(key: str, lang: Lang, **values: Any) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
-def _month(text: str) -> Month:
-    try:
-        return Month.parse(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--month") from exc
-
-
-def _refuse(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(1)
-
-
 @app.command("run")
 def run(
     ctx: typer.Context,
@@ -86,9 +74,9 @@ def run(
     """Rate the month and write its statements (deterministic, one transaction)."""
     obj = cli_context(ctx)
     try:
-        result = bills_service(obj.app).run(_month(month), actor=obj.actor)
+        result = bills_service(obj.app).run(parse_month(month), actor=obj.actor)
     except BillError as exc:
-        _refuse(exc)
+        refuse(exc)
     if output is not Format.table:
         emit(result.__dict__, output, lang=obj.lang)
         return
@@ -127,9 +115,9 @@ def show(
     obj = cli_context(ctx)
     lang = obj.lang
     try:
-        views = bills_service(obj.app).show(_month(month), tenant)
+        views = bills_service(obj.app).show(parse_month(month), tenant)
     except BillError as exc:
-        _refuse(exc)
+        refuse(exc)
     records = [_view_record(v) for v in views]
     if tenant is not None and output is not Format.table:
         records = [
@@ -167,9 +155,9 @@ def confirm(
     """Mark draft statements as confirmed (checked by the department or finance)."""
     obj = cli_context(ctx)
     try:
-        done = bills_service(obj.app).confirm(_month(month), actor=obj.actor, tenant=tenant)
+        done = bills_service(obj.app).confirm(parse_month(month), actor=obj.actor, tenant=tenant)
     except BillError as exc:
-        _refuse(exc)
+        refuse(exc)
     console().print(_w("confirmed_ok", obj.lang, tenants=", ".join(done) or "-"))
 
 
@@ -178,9 +166,9 @@ def finalize(ctx: typer.Context, month: str = typer.Option(..., "--month", help=
     """Freeze the month's statements; refused while any coverage gap is unacknowledged."""
     obj = cli_context(ctx)
     try:
-        done = bills_service(obj.app).finalize(_month(month), actor=obj.actor)
+        done = bills_service(obj.app).finalize(parse_month(month), actor=obj.actor)
     except BillError as exc:
-        _refuse(exc)
+        refuse(exc)
     console().print(_w("finalized_ok", obj.lang, month=month, n=len(done)))
 
 
@@ -202,11 +190,11 @@ def adjust(
         raise typer.BadParameter(f"{amount!r} is not an amount", param_hint="--amount") from exc
     try:
         row = bills_service(obj.app).adjust(
-            tenant, value, reason=reason, approver=approver, relates_to=_month(relates_to),
+            tenant, value, reason=reason, approver=approver, relates_to=parse_month(relates_to),
             actor=obj.actor, evidence=evidence,
         )  # fmt: skip
     except (BillError, ValueError) as exc:
-        _refuse(exc)
+        refuse(exc)
     console().print(_w("adjusted", obj.lang, month=row.month, tenant=tenant, amount=row.amount))
 
 
@@ -226,10 +214,10 @@ def export(
         raise typer.BadParameter("zh or en", param_hint="--lang")
     try:
         statements = bills_service(obj.app).export(
-            _month(month), fmt.value, out, tenant=tenant, lang=chosen
+            parse_month(month), fmt.value, out, tenant=tenant, lang=chosen
         )
     except BillError as exc:
-        _refuse(exc)
+        refuse(exc)
     console().print(_w("exported", obj.lang, n=len(statements), file=out))
 
 

@@ -17,6 +17,7 @@ import typer
 from controlplane.billing import Month
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, console, emit
+from controlplane.cli.params import parse_month, refuse
 from controlplane.i18n import Lang
 from controlplane.metering import MeteringError, metering_service
 
@@ -62,18 +63,6 @@ def _time(text: str | None, what: str) -> datetime | None:
     return value
 
 
-def _month(text: str) -> Month:
-    try:
-        return Month.parse(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--month") from exc
-
-
-def _refuse(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(1)
-
-
 @app.command("collect")
 def collect(
     ctx: typer.Context,
@@ -88,7 +77,7 @@ def collect(
             actor=obj.actor, until=_time(until, "--until"), providers=provider
         )
     except MeteringError as exc:
-        _refuse(exc)
+        refuse(exc)
     records = [
         {"provider": r.provider, "since": r.since, "until": r.until, "records": r.records,
          "new_records": r.new_records, "status": r.status, "error": r.error}
@@ -145,7 +134,7 @@ def gaps(
 ) -> None:
     """Spans of the month no source vouches for (open ones block `bill finalize`)."""
     lang = cli_context(ctx).lang
-    records = _gap_records(_month(month), ctx)
+    records = _gap_records(parse_month(month), ctx)
     if not records and output is Format.table:
         console().print(_w("no_gaps", lang, month=month))
         return
@@ -174,7 +163,7 @@ def gap_ack(
     try:
         if month is not None and begin is None and finish is None:
             acks = service.acknowledge_month(
-                _month(month), provider, reason=reason, actor=obj.actor
+                parse_month(month), provider, reason=reason, actor=obj.actor
             )
         elif month is None and begin is not None and finish is not None:
             acks = [
@@ -183,7 +172,7 @@ def gap_ack(
         else:
             raise typer.BadParameter("give either --month or both --start and --end")
     except MeteringError as exc:
-        _refuse(exc)
+        refuse(exc)
     for ack in acks:
         console().print(
             f"{_w('acknowledged', obj.lang)}: {ack.provider} [{ack.start.isoformat()}, {ack.end.isoformat()})"
@@ -206,10 +195,10 @@ def availability(
         raise typer.BadParameter(f"{percent!r} is not a number", param_hint="--percent") from exc
     try:
         row = metering_service(obj.app).record_availability(
-            provider, _month(month), value, evidence=evidence, actor=obj.actor
+            provider, parse_month(month), value, evidence=evidence, actor=obj.actor
         )
     except MeteringError as exc:
-        _refuse(exc)
+        refuse(exc)
     console().print(f"{row.provider} {row.month}: {row.availability}% ({row.evidence})")
 
 

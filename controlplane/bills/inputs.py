@@ -1,7 +1,8 @@
 """What a rating run reads besides usage: the estate as billing values.
 
 Owns the translation of stored estate rows into the pure core's values: the rate card
-(``RateCard`` of every stored version with its 文号 and approver), provider tiers,
+(``RateCard`` of every stored version with its 文号 and approver, and the estate's
+per-department discounts), provider tiers,
 department names and annual budgets, and each provider's SLA rule: the deduction tiers
 the estate declares for it (``slaDeductions``), or — for a provider with an availability
 target and no tiers — ``DEFAULT_SLA_TIERS`` (in points below the target). Reads through
@@ -17,6 +18,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from controlplane.billing import (
+    Discount,
     Proration,
     Rate,
     RateCard,
@@ -25,7 +27,7 @@ from controlplane.billing import (
     SlaTier,
     Tier,
 )
-from controlplane.db.models import Provider, Tenant
+from controlplane.db.models import Provider, Tenant, TenantDiscount
 from controlplane.db.models import Rate as RateRow
 from controlplane.db.models import RateCard as RateCardRow
 
@@ -87,7 +89,11 @@ def _card(session: Session) -> RateCard:
                 ),
             )
         )
-    return RateCard.of(versions)
+    discounts = [
+        Discount(d.tenant, d.percent, d.effective_from, d.effective_to, d.reference or "")
+        for d in session.exec(select(TenantDiscount).order_by(col(TenantDiscount.id))).all()
+    ]
+    return RateCard.of(versions, discounts)
 
 
 def load_inputs(session: Session) -> EstateInputs:

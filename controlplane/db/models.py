@@ -32,6 +32,7 @@ __all__ = [
     "Resource",
     "System",
     "Tenant",
+    "TenantDiscount",
 ]
 
 
@@ -173,6 +174,20 @@ class Rate(SQLModel, table=True):
     proration: str = Field(default="hour", max_length=8)  # hour | day | month
     tier: str = Field(max_length=16)
     price: Decimal = _money()
+
+
+class TenantDiscount(SQLModel, table=True):
+    """An effective-dated discount on one department's charges (by approving document)."""
+
+    __tablename__ = "tenant_discount"
+    __table_args__ = (UniqueConstraint("tenant", "effective_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(max_length=63, index=True)
+    effective_from: date
+    effective_to: date | None = None  # exclusive
+    percent: Decimal = _money()
+    reference: str | None = Field(default=None, max_length=128)
 
 
 class System(SQLModel, table=True):

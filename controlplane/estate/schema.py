@@ -35,6 +35,7 @@ from tenants.located import Path
 __all__ = [
     "Capacity",
     "Catalog",
+    "DiscountSpec",
     "Estate",
     "EstateDocument",
     "FlavorSpec",
@@ -181,6 +182,16 @@ class RateCardSpec(StrictModel):
         return data
 
 
+class DiscountSpec(StrictModel):
+    """``percent`` off one department's charges while in force ``[effectiveFrom, effectiveTo)``."""
+
+    tenant: DnsLabel
+    percent: Decimal = Field(gt=0, le=100)
+    effective_from: date
+    effective_to: date | None = None
+    reference: str | None = Field(default=None, max_length=128)  # the approving document
+
+
 class EstateSpec(StrictModel):
     providers: list[ProviderSpec] = Field(min_length=1)
     tenants: list[TenantSpec] = Field(default_factory=list)
@@ -193,6 +204,7 @@ class EstateSpec(StrictModel):
     principals: list[PrincipalSpec] = Field(default_factory=list)
     quotas: list[QuotaSpec] = Field(default_factory=list)
     approvals: list[ApprovalStepSpec] = Field(default_factory=list)
+    discounts: list[DiscountSpec] = Field(default_factory=list)
 
     def all_rate_cards(self) -> list[RateCardSpec]:
         return ([self.rate_card] if self.rate_card else []) + list(self.rate_cards)
@@ -383,6 +395,41 @@ def _rate_card_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Prob
             )
 
 
+def _discount_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Problem]:
+    tenants = {t.code for t in spec.tenants}
+    by_tenant: dict[str, list[int]] = {}
+    for i, d in enumerate(spec.discounts):
+        at: Path = ("spec", "discounts", i)
+        if d.tenant not in tenants:
+            yield doc.problem(
+                (*at, "tenant"),
+                f"unknown tenant {d.tenant!r}",
+                expected="a tenant code of this estate",
+                found=d.tenant,
+            )
+        if d.effective_to is not None and d.effective_to <= d.effective_from:
+            yield doc.problem(
+                (*at, "effectiveTo"),
+                "a discount must end after it starts",
+                expected=f"a date after {d.effective_from}",
+                found=str(d.effective_to),
+            )
+        by_tenant.setdefault(d.tenant, []).append(i)
+    for indexes in by_tenant.values():
+        ordered = sorted(indexes, key=lambda i: spec.discounts[i].effective_from)
+        for before, after in itertools.pairwise(ordered):
+            end = spec.discounts[before].effective_to
+            if end is None or end > spec.discounts[after].effective_from:
+                yield doc.problem(
+                    ("spec", "discounts", after, "effectiveFrom"),
+                    f"overlaps the discount at discounts[{before}] for the same tenant",
+                    expected=f"a date on or after {end}"
+                    if end
+                    else f"discounts[{before}] to end (effectiveTo) first",
+                    found=str(spec.discounts[after].effective_from),
+                )
+
+
 def semantic_problems(doc: LocatedDocument, estate: Estate) -> list[Problem]:
     """Every cross-entry rule the file breaks, each located."""
     spec = estate.spec
@@ -391,6 +438,7 @@ def semantic_problems(doc: LocatedDocument, estate: Estate) -> list[Problem]:
         *_tenant_problems(doc, spec),
         *_catalog_problems(doc, spec),
         *_rate_card_problems(doc, spec),
+        *_discount_problems(doc, spec),
         *governance_problems(doc, spec),
     ]
 

@@ -35,6 +35,7 @@ from controlplane.db.models import (
     Resource,
     System,
     Tenant,
+    TenantDiscount,
 )
 from controlplane.db.tables_requests import ApprovalStep, Principal, Quota
 from controlplane.estate.schema import (
@@ -213,6 +214,21 @@ class EstateService:
             self._plan_rate_cards(session, plan, estate.spec.all_rate_cards())
             self._plan_policy(session, plan, estate.spec.policies)
             self._plan_governance(session, plan, estate.spec)
+            self._plan_keyed(
+                session,
+                plan,
+                TenantDiscount,
+                "discount",
+                ("tenant", "effective_from"),
+                {
+                    (d.tenant, d.effective_from): {
+                        "percent": d.percent,
+                        "effective_to": d.effective_to,
+                        "reference": d.reference,
+                    }
+                    for d in estate.spec.discounts
+                },
+            )
             self._check_removals(session, plan, document)
             if plan.problems:
                 raise ManifestError(plan.problems)
@@ -274,7 +290,7 @@ class EstateService:
             return dict(zip(columns, (name,) if isinstance(key, str) else name, strict=True))
 
         def label(name: Any) -> str:
-            return name if isinstance(key, str) else "/".join(name)
+            return name if isinstance(key, str) else "/".join(str(part) for part in name)
 
         existing = {key_of(row): row for row in session.exec(select(model)).all()}
         for name in sorted(desired):

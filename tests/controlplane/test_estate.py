@@ -262,3 +262,17 @@ def test_billing_uses_the_estates_sla_tiers(app: App) -> None:
     assert rule.deduction_percent(Decimal("99.96")) == 0
     assert rule.deduction_percent(Decimal("99.9")) == Decimal("3")
     assert rule.deduction_percent(Decimal("99.0")) == Decimal("10")
+
+
+def test_discounts_are_stored_and_priced(app: App) -> None:
+    from controlplane.bills.inputs import load_inputs
+
+    app.estate.apply(_load(EXAMPLE), actor="ops")
+    with app.sessions() as session:
+        card = load_inputs(session).card
+    during = card.discount_at("hrss", datetime(2026, 3, 1, tzinfo=UTC))
+    assert during is not None
+    assert during.percent == Decimal("5")
+    assert during.reference == "省数管〔2026〕7号"
+    assert card.discount_at("hrss", datetime(2026, 7, 1, tzinfo=UTC)) is None
+    assert card.discount_at("water-dept", datetime(2026, 3, 1, tzinfo=UTC)) is None

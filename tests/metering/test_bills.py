@@ -231,3 +231,21 @@ def test_show_flags_projected_overrun(
     assert shown["hrss"]["projected_year"] == "3400.00"
     assert shown["water-dept"]["projected_overrun"] is False
     assert shown["hrss"]["state"] == "draft" and len(shown["hrss"]["content_hash"]) == 64
+
+
+def test_estate_discount_applies_to_the_departments_lines(
+    billing_app: App, metering: MeteringService, bills: BillsService, tmp_path: Path
+) -> None:
+    estate_text = ESTATE.read_text(encoding="utf-8") + (
+        "  discounts:\n"
+        '    - {tenant: hrss, percent: "10", effectiveFrom: 2026-03-01,'
+        " reference: 省数管〔2026〕7号}\n"
+    )
+    apply_estate(billing_app, estate_text)
+    march(billing_app, metering, tmp_path)
+    bills.run(MARCH, actor="finance")
+    hrss = next(s for s in bills.statements(MARCH) if s.tenant == "hrss")
+    # 160.00 and 180.00 undiscounted (see the hand-computed test above), 10 % off each line
+    assert [line.amount for line in hrss.lines] == [Decimal("144.00"), Decimal("162.00")]
+    assert hrss.total == Decimal("306.00")
+    assert {line.discount_ref for line in hrss.lines} == {"省数管〔2026〕7号"}

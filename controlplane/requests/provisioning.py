@@ -25,6 +25,7 @@ from controlplane import quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import RequestOutcome
+from controlplane.inventory.applied import record_applied
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
@@ -163,6 +164,18 @@ class Provisioner:
                 _record_outcome(session, order.request_id, outcome, now)
             failed = [o for o in outcomes if not o.ok]
             deleting = order.action == "delete"
+            if order.provider.id is not None:
+                # what the cloud now holds as applied: the baseline drift is judged against
+                record_applied(
+                    session,
+                    provider_id=order.provider.id,
+                    system_id=request.system_id,
+                    system=order.ref,
+                    desired=desired_from_json(order.desired_json),
+                    outcomes=outcomes,
+                    at=now,
+                    actor=actor,
+                )
             done: State = "Deleted" if deleting else "Ready"
             to: State = "Failed" if failed else done
             if to == "Deleted":

@@ -49,6 +49,7 @@ def test_every_mutation_appends(app: App) -> None:
         ("request.step.approved", "bdb-zhang"),
         ("request.approved", "bdb-zhang"),
         ("request.provisioning", "ops-li"),
+        ("inventory.applied", "ops-li"),
         ("request.ready", "ops-li"),
         ("request.submitted", "hrss-wang"),
         ("request.admitted", "govcloud:admission"),

@@ -257,7 +257,7 @@ def _seed(app: Any, count: int, seed: int) -> int:
     """Write the synthetic inventory as database rows; returns the resource rows written."""
     from sqlalchemy import insert
 
-    from controlplane.compliance.store import table_of
+    from controlplane.db import table_of
     from controlplane.db.engine import transaction
     from controlplane.db.models import Provider, Resource, System, Tenant
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 from sqlmodel import select as sm_select
 
 from controlplane.billing import AvailabilityMeasurement, Month
-from controlplane.db import load_tables
+from controlplane.db import load_tables, table_of
 from controlplane.db.models import Provider
 from controlplane.db.tables_billing import AvailabilityRow
 
@@ -34,7 +34,7 @@ def _from_health(session: Session, month: Month) -> dict[str, AvailabilityMeasur
     health = _health_table()
     if health is None:
         return {}
-    providers: Table = Provider.__table__  # type: ignore[attr-defined]
+    providers: Table = table_of(Provider)
     up = case((and_(health.c.reachable, health.c.auth_ok), 1), else_=0)
     rows = session.execute(
         select(providers.c.name, func.count(), func.sum(up))

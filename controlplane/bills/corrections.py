@@ -23,13 +23,14 @@ from sqlmodel import Session
 from controlplane.billing import Adjustment, AdjustmentKind, Month
 from controlplane.bills.inputs import EstateInputs
 from controlplane.bills.rated import rate_stored_month
+from controlplane.db import table_of
 from controlplane.db.tables_billing import BillAdjustmentRow, BillStatement
 
 __all__ = ["LOOKBACK_MONTHS", "RERATE_EVIDENCE", "corrections", "finalized_chain"]
 
 RERATE_EVIDENCE = "re-rating of "
-STATEMENTS: Table = BillStatement.__table__  # type: ignore[attr-defined]
-ADJUSTMENTS: Table = BillAdjustmentRow.__table__  # type: ignore[attr-defined]
+STATEMENTS: Table = table_of(BillStatement)
+ADJUSTMENTS: Table = table_of(BillAdjustmentRow)
 LOOKBACK_MONTHS = 24
 
 

@@ -27,6 +27,7 @@ from controlplane.billing import (
     Tier,
 )
 from controlplane.bills.errors import StatementTampered
+from controlplane.db import table_of
 from controlplane.db.tables_billing import BillAdjustmentRow, BillLineRow, BillStatement
 
 __all__ = [
@@ -36,8 +37,8 @@ __all__ = [
     "statement_values",
 ]
 
-LINES: Table = BillLineRow.__table__  # type: ignore[attr-defined]
-ADJUSTMENTS: Table = BillAdjustmentRow.__table__  # type: ignore[attr-defined]
+LINES: Table = table_of(BillLineRow)
+ADJUSTMENTS: Table = table_of(BillAdjustmentRow)
 
 
 def statement_values(statement: Statement) -> dict[str, Any]:

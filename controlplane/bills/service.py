@@ -39,6 +39,7 @@ from controlplane.bills.corrections import RERATE_EVIDENCE
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
 from controlplane.bills.inputs import load_inputs
 from controlplane.bills.rows import month_rows, read_statements, replace_content, statement_values
+from controlplane.db import table_of
 from controlplane.db.engine import transaction
 from controlplane.db.tables_billing import (
     BillAdjustmentRow,
@@ -54,9 +55,9 @@ from controlplane.timeutil import Clock
 
 __all__ = ["BillsService", "RunResult", "StatementView", "bills_service"]
 
-INTERVALS: Table = UsageIntervalRow.__table__  # type: ignore[attr-defined]
-STATEMENTS: Table = BillStatement.__table__  # type: ignore[attr-defined]
-RUNS: Table = RatingRun.__table__  # type: ignore[attr-defined]
+INTERVALS: Table = table_of(UsageIntervalRow)
+STATEMENTS: Table = table_of(BillStatement)
+RUNS: Table = table_of(RatingRun)
 _PG_LOCK_KEY = 0xB111  # serialises bill writes across processes on PostgreSQL
 DRAFT, CONFIRMED, FINALIZED = "draft", "confirmed", "finalized"
 
@@ -193,8 +194,8 @@ class BillsService:
     def _delete(session: Session, row: BillStatement) -> None:
         if row.state == FINALIZED:
             raise StatementFinalized(f"statement {row.month}/{row.tenant} is finalized")
-        lines: Table = BillLineRow.__table__  # type: ignore[attr-defined]
-        adjustments: Table = BillAdjustmentRow.__table__  # type: ignore[attr-defined]
+        lines: Table = table_of(BillLineRow)
+        adjustments: Table = table_of(BillAdjustmentRow)
         session.execute(delete(lines).where(lines.c.statement_id == row.id))
         session.execute(delete(adjustments).where(adjustments.c.statement_id == row.id))
         session.delete(row)

@@ -20,7 +20,8 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from controlplane.compliance.store import BATCH, table_of
+from controlplane.compliance.store import BATCH
+from controlplane.db import table_of
 from controlplane.db.tables_compliance import PolicyViolation
 from policies import Outcome, Verdict
 

@@ -11,24 +11,17 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
+from controlplane.db import table_of
 from controlplane.db.tables_compliance import PolicyResult
 from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
 
-__all__ = ["BATCH", "ResultWriter", "stored_results", "table_of", "verdict_of"]
+__all__ = ["BATCH", "ResultWriter", "stored_results", "verdict_of"]
 
 BATCH = 5000
 _FIELD_MAX = 255
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """A model's Core table: executemany through Core skips the ORM's per-row bookkeeping."""
-    table = model.__table__  # type: ignore[attr-defined]
-    if not isinstance(table, Table):
-        raise TypeError(f"{model.__name__} is not a table model")
-    return table
 
 
 def _result_row(run_id: int, v: Verdict) -> dict[str, Any]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-__all__ = ["load_tables"]
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+__all__ = ["load_tables", "table_of"]
 
 
 def load_tables() -> None:
@@ -19,3 +22,11 @@ def load_tables() -> None:
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("tables_"):
             importlib.import_module(f"{__name__}.{info.name}")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core ``Table`` (bulk statements through Core skip per-row ORM work)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

@@ -34,6 +34,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import audit
+from controlplane.db import table_of
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
@@ -55,8 +56,8 @@ DriverFactory = Callable[[Provider], Driver]
 #: System states whose resources are expected to disappear (not ``missing``).
 _RETIRED_SYSTEM_STATES = ("deleted", "deleting")
 _CHUNK = 1000
-_RESOURCE: Table = Resource.__table__  # type: ignore[attr-defined]
-_SYSTEM: Table = System.__table__  # type: ignore[attr-defined]
+_RESOURCE: Table = table_of(Resource)
+_SYSTEM: Table = table_of(System)
 _UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from controlplane import audit
 from controlplane.billing import CollectionWindow
+from controlplane.db import table_of
 from controlplane.db.tables_billing import (
     CollectionWindowRow,
     IngestBatch,
@@ -47,9 +48,9 @@ __all__ = [
 
 _CHUNK = 500
 _BATCH = 10_000
-OBSERVATIONS: Table = UsageObservationRow.__table__  # type: ignore[attr-defined]
-WINDOWS: Table = CollectionWindowRow.__table__  # type: ignore[attr-defined]
-BATCHES: Table = IngestBatch.__table__  # type: ignore[attr-defined]
+OBSERVATIONS: Table = table_of(UsageObservationRow)
+WINDOWS: Table = table_of(CollectionWindowRow)
+BATCHES: Table = table_of(IngestBatch)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,12 @@ from fractions import Fraction
 FEN = Decimal("0.01")
 
 
+def decimal_places(value: Decimal) -> int:
+    """Digits after the point as written: ``Decimal("0.80")`` has 2, ``Decimal("45")`` 0."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def to_fraction(value: Decimal | int) -> Fraction:
     """Return ``value`` as an exact Fraction (Decimals convert without loss)."""
     return Fraction(value)

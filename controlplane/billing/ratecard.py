@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 from controlplane.billing.effective import Timeline
 from controlplane.billing.errors import RateCardError
+from controlplane.billing.money import decimal_places
 from controlplane.billing.period import epoch_seconds
 
 
@@ -42,7 +43,7 @@ def _price(value: Decimal | str, where: str) -> Decimal:
     price = Decimal(value)
     if not price.is_finite() or price < 0:
         raise RateCardError(f"{where}: price {value} must be a finite amount ≥ 0")
-    if price.as_tuple().exponent < -4:  # type: ignore[operator]
+    if decimal_places(price) > 4:
         raise RateCardError(f"{where}: price {value} has more than 4 decimal places")
     return price
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from controlplane.billing.money import decimal_places
 from controlplane.estate.governance import (
     ApprovalStepSpec,
     PrincipalSpec,
@@ -61,24 +62,19 @@ def _dns_label(value: str) -> str:
     return value
 
 
-def _places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite decimal amount")
     if value < 0:
         raise ValueError("must not be negative")
-    if _places(value) > 4:
+    if decimal_places(value) > 4:
         raise ValueError("has more than 4 decimal places")
     return value
 
 
 def _fen(value: Decimal) -> Decimal:
     value = _money(value)
-    if _places(value) > 2:
+    if decimal_places(value) > 2:
         raise ValueError("a budget is exact to the fen: at most 2 decimal places")
     return value
 

@@ -148,6 +148,87 @@ def _rate_rows(c: RateCardSpec) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
+@dataclass(frozen=True)
+class _Section:
+    """One kind of keyed estate row: its table, key columns and desired rows from a spec."""
+
+    model: type[SQLModel]
+    entity: str
+    key: str | tuple[str, ...]
+    rows: Callable[[EstateSpec], Mapping[Any, Mapping[str, Any]]]
+    timestamps: bool = False
+
+
+_ENTITIES: tuple[_Section, ...] = (
+    _Section(
+        Provider,
+        "provider",
+        "name",
+        lambda spec: {p.name: _provider_values(p) for p in spec.providers},
+        timestamps=True,
+    ),
+    _Section(
+        Tenant,
+        "tenant",
+        "code",
+        lambda spec: {t.code: _tenant_values(t) for t in spec.tenants},
+        timestamps=True,
+    ),
+    _Section(
+        Flavor,
+        "flavor",
+        "name",
+        lambda spec: {f.name: _flavor_values(f) for f in spec.catalog.flavors},
+    ),
+    _Section(
+        Image,
+        "image",
+        "name",
+        lambda spec: {i.name: _image_values(i) for i in spec.catalog.images},
+    ),
+)
+
+# principals, quotas and the approval chain (controlplane.estate.governance), discounts
+_GOVERNANCE: tuple[_Section, ...] = (
+    _Section(
+        Principal,
+        "principal",
+        "name",
+        lambda spec: {
+            p.name: {"roles": list(p.roles), "tenant": p.tenant} for p in spec.principals
+        },
+    ),
+    _Section(
+        Quota,
+        "quota",
+        ("tenant", "provider"),
+        lambda spec: {(q.tenant, q.provider): q.limits() for q in spec.quotas},
+    ),
+    _Section(
+        ApprovalStep,
+        "approval_step",
+        "name",
+        lambda spec: {
+            s.name: {"position": i, "role": s.role, "condition": s.when.stored()}
+            for i, s in enumerate(spec.approvals)
+        },
+    ),
+    _Section(
+        TenantDiscount,
+        "discount",
+        ("tenant", "effective_from"),
+        lambda spec: {
+            (d.tenant, d.effective_from): {
+                "percent": d.percent,
+                "effective_to": d.effective_to,
+                "reference": d.reference,
+            }
+            for d in spec.discounts
+        },
+    ),
+)
+
+
 def _differs(row: SQLModel, values: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(k for k, v in values.items() if getattr(row, k) != v)
 
@@ -177,58 +258,12 @@ class EstateService:
         estate = document.estate
         with transaction(self._sessions) as session:
             plan = _Plan()
-            self._plan_keyed(
-                session,
-                plan,
-                Provider,
-                "provider",
-                "name",
-                {p.name: _provider_values(p) for p in estate.spec.providers},
-                timestamps=True,
-            )
-            self._plan_keyed(
-                session,
-                plan,
-                Tenant,
-                "tenant",
-                "code",
-                {t.code: _tenant_values(t) for t in estate.spec.tenants},
-                timestamps=True,
-            )
-            self._plan_keyed(
-                session,
-                plan,
-                Flavor,
-                "flavor",
-                "name",
-                {f.name: _flavor_values(f) for f in estate.spec.catalog.flavors},
-            )
-            self._plan_keyed(
-                session,
-                plan,
-                Image,
-                "image",
-                "name",
-                {i.name: _image_values(i) for i in estate.spec.catalog.images},
-            )
+            for section in _ENTITIES:
+                self._plan_section(session, plan, section, estate.spec)
             self._plan_rate_cards(session, plan, estate.spec.all_rate_cards())
             self._plan_policy(session, plan, estate.spec.policies)
-            self._plan_governance(session, plan, estate.spec)
-            self._plan_keyed(
-                session,
-                plan,
-                TenantDiscount,
-                "discount",
-                ("tenant", "effective_from"),
-                {
-                    (d.tenant, d.effective_from): {
-                        "percent": d.percent,
-                        "effective_to": d.effective_to,
-                        "reference": d.reference,
-                    }
-                    for d in estate.spec.discounts
-                },
-            )
+            for section in _GOVERNANCE:
+                self._plan_section(session, plan, section, estate.spec)
             self._check_removals(session, plan, document)
             if plan.problems:
                 raise ManifestError(plan.problems)
@@ -308,34 +343,17 @@ class EstateService:
             plan.changes.append(Change(entity, label(name), "delete"))
             plan.writes.append(_deleter(existing[name]))
 
-    def _plan_governance(self, session: Session, plan: _Plan, spec: EstateSpec) -> None:
-        """Principals, quotas and the approval chain: declared rows like the rest."""
+    def _plan_section(
+        self, session: Session, plan: _Plan, section: _Section, spec: EstateSpec
+    ) -> None:
         self._plan_keyed(
             session,
             plan,
-            Principal,
-            "principal",
-            "name",
-            {p.name: {"roles": list(p.roles), "tenant": p.tenant} for p in spec.principals},
-        )
-        self._plan_keyed(
-            session,
-            plan,
-            Quota,
-            "quota",
-            ("tenant", "provider"),
-            {(q.tenant, q.provider): q.limits() for q in spec.quotas},
-        )
-        self._plan_keyed(
-            session,
-            plan,
-            ApprovalStep,
-            "approval_step",
-            "name",
-            {
-                s.name: {"position": i, "role": s.role, "condition": s.when.stored()}
-                for i, s in enumerate(spec.approvals)
-            },
+            section.model,
+            section.entity,
+            section.key,
+            section.rows(spec),
+            timestamps=section.timestamps,
         )
 
     def _plan_rate_cards(

@@ -87,7 +87,7 @@ class EstatePrincipals:
 
 
 class WaiverNotFound(LookupError):
-    pass
+    """No waiver has that id."""
 
 
 def waiver_code(row: PolicyWaiver) -> str:

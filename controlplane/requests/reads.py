@@ -16,7 +16,7 @@ __all__ = ["GovernedReads", "TenantNotFound"]
 
 
 class TenantNotFound(LookupError):
-    pass
+    """No tenant has that code."""
 
 
 class GovernedReads:

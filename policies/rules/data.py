@@ -291,7 +291,7 @@ class CustomerKeys(Rule[NoParams]):
     ),
 )
 class ResidualInformation(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 @rule(
@@ -315,4 +315,4 @@ class ResidualInformation(Rule[NoParams]):
     ),
 )
 class Migration(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""

@@ -97,7 +97,7 @@ class CompliantProvider(Rule[ProviderSelectionParams]):
     ),
 )
 class DomesticOperations(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 @rule(
@@ -119,7 +119,7 @@ class DomesticOperations(Rule[NoParams]):
     ),
 )
 class SupplyChain(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 class XinchuangParams(Params):

@@ -75,7 +75,7 @@ class MultiFactor(Rule[MfaParams]):
     ),
 )
 class LoginFailure(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 @rule(
@@ -93,7 +93,7 @@ class LoginFailure(Rule[NoParams]):
     ),
 )
 class PasswordPolicy(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 class InactiveParams(Params):

@@ -78,7 +78,7 @@ class PatchAge(Rule[PatchParams]):
     ),
 )
 class AntiMalware(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 @rule(

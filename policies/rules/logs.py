@@ -125,7 +125,7 @@ class AuditEnabled(Rule[NoParams]):
     ),
 )
 class PrivilegedCommands(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""
 
 
 @rule(
@@ -185,4 +185,4 @@ class AuditProtection(Rule[NoParams]):
     ),
 )
 class CentralAudit(Rule[NoParams]):
-    pass
+    """Declared only: reported not evaluable, naming its ``pending_inputs``."""

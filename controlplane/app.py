@@ -1,7 +1,9 @@
-"""The service container: one database, one clock, the services built on them.
+"""The service container: one database, one clock, every service built on them, once.
 
-Services receive their session factory and clock here (one I/O seam); the CLI, the TUI
-and tests build an :class:`App` and call services, never SQL.
+Services receive their session factory, clock and provider drivers here (one I/O seam).
+This is the only module that assembles services: callers (the CLI, the HTTP API, the
+TUI, scheduled jobs) go through :class:`controlplane.facade.Govcloud`, which holds an
+``App`` and checks the role table before using any of them.
 """
 
 from __future__ import annotations
@@ -13,17 +15,34 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from controlplane.bills.service import BillsService
+from controlplane.compliance.audit import ComplianceService
+from controlplane.compliance.waivers import EstatePrincipals, WaiverService
 from controlplane.config import Settings
 from controlplane.db import load_tables, migrate
 from controlplane.db.engine import make_engine, session_factory
+from controlplane.db.models import Provider
+from controlplane.drivers import driver_for
+from controlplane.errors import GovcloudError
 from controlplane.estate.service import EstateService
+from controlplane.inventory.sync import SyncService
+from controlplane.metering.service import MeteringService
+from controlplane.planning.service import PlanService
+from controlplane.requests.from_plan import PlanServicePlanner
+from controlplane.requests.provisioning import Provisioner
+from controlplane.requests.reads import GovernedReads
+from controlplane.requests.service import RequestService
 from controlplane.timeutil import Clock, system_clock
+from providers import Driver
 
 __all__ = ["App", "SchemaNotCurrent"]
 
 
-class SchemaNotCurrent(RuntimeError):
+class SchemaNotCurrent(GovcloudError):
     """The database is not at the schema this govcloud needs; ``govcloud init`` fixes it."""
+
+    code = "schema_not_current"
+    http_status = 503
 
 
 @dataclass
@@ -42,9 +61,49 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    def driver(self, provider: Provider) -> Driver:
+        """A driver for one stored provider (credentials stay references)."""
+        return driver_for(provider, self.settings.simulator_dir, self.clock)
+
     @cached_property
     def estate(self) -> EstateService:
         return EstateService(self.sessions, self.clock)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        return PlanService(self.sessions, self.clock, self.settings)
+
+    @cached_property
+    def requests(self) -> RequestService:
+        return RequestService(self.sessions, self.clock, PlanServicePlanner(self.plans))
+
+    @cached_property
+    def reads(self) -> GovernedReads:
+        return GovernedReads(self.sessions)
+
+    @cached_property
+    def provisioner(self) -> Provisioner:
+        return Provisioner(self.sessions, self.clock, self.driver)
+
+    @cached_property
+    def sync(self) -> SyncService:
+        return SyncService(self.sessions, self.clock, self.driver)
+
+    @cached_property
+    def compliance(self) -> ComplianceService:
+        return ComplianceService(self.sessions, self.clock, self.estate.policy_document)
+
+    @cached_property
+    def waivers(self) -> WaiverService:
+        return WaiverService(self.sessions, self.clock, EstatePrincipals(self.sessions))
+
+    @cached_property
+    def bills(self) -> BillsService:
+        return BillsService(self.sessions, self.clock)
+
+    @cached_property
+    def metering(self) -> MeteringService:
+        return MeteringService(self.sessions, self.clock, self.driver)
 
     def init(self) -> tuple[str | None, str | None]:
         """Create or migrate the schema; returns (revision before, revision after)."""
@@ -65,8 +124,9 @@ class App:
             migrate.upgrade(self.engine)
             return
         raise SchemaNotCurrent(
+            f"数据库结构版本为 {current or '空'}，本 govcloud 需要 {head}：请运行 `govcloud init`",
             f"database schema is at {current or 'nothing'}, this govcloud needs {head}: "
-            "run `govcloud init`"
+            "run `govcloud init`",
         )
 
     def close(self) -> None:

@@ -24,21 +24,34 @@ from typing import Literal, cast, get_args
 from sqlmodel import Session, select
 
 from controlplane.db.tables_requests import Principal
+from controlplane.errors import GovcloudError
 from controlplane.estate.governance import Role
-from controlplane.i18n import Lang
 
 __all__ = [
     "BOOTSTRAP_OPERATOR",
     "GRANTS",
+    "READS",
+    "RULES",
+    "SYSTEM_PRINCIPAL",
     "Action",
     "Identity",
     "PermissionDenied",
+    "Rule",
     "authorize",
     "can",
     "resolve",
+    "scope_of",
 ]
 
 Action = Literal[
+    "estate.show",
+    "estate.apply",
+    "provider.list",
+    "provider.show",
+    "provider.sync",
+    "tenant.list",
+    "tenant.show",
+    "request.plan",
     "request.list",
     "request.show",
     "request.apply",
@@ -46,29 +59,133 @@ Action = Literal[
     "request.approve",
     "request.reject",
     "request.provision",
-    "tenant.list",
-    "tenant.show",
     "resource.list",
+    "drift.list",
+    "policy.list",
+    "policy.audit",
+    "policy.violations",
+    "policy.report",
+    "waiver.list",
+    "waiver.request",
+    "waiver.approve",
+    "meter.collect",
+    "meter.import",
+    "meter.gaps",
+    "meter.acknowledge",
+    "meter.availability",
+    "bill.run",
+    "bill.show",
+    "bill.confirm",
+    "bill.finalize",
+    "bill.adjust",
+    "bill.export",
     "audit.verify",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
+#: The principal scheduled jobs act as (reconcile, sync, audit, meter collect, month
+#: close). Declared here, not in the estate: its name cannot be an estate principal's
+#: (those never contain ``:``), so nobody can declare or impersonate it through YAML.
+SYSTEM_PRINCIPAL = "system:scheduler"
+SYSTEM_ROLES: frozenset[Role] = frozenset({"operator"})
 
-_READ: frozenset[Action] = frozenset(
-    {"request.list", "request.show", "tenant.list", "tenant.show", "resource.list"}
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may do one action: the roles, and whether a department is held to its tenant."""
+
+    roles: frozenset[Role]
+    tenant_scoped: bool
+
+
+_ALL: frozenset[Role] = frozenset(get_args(Role))
+_WIDE: frozenset[Role] = _ALL - {"department"}
+
+
+def _rule(*roles: Role, scoped: bool = True) -> Rule:
+    return Rule(frozenset(roles), scoped)
+
+
+#: The role table: every action the facade offers, who may do it, and whether it is
+#: limited to the actor's own tenant for department principals. 管运分离: the operator
+#: runs the platform but decides no approval; finance owns bills; the auditor reads.
+RULES: dict[Action, Rule] = {
+    "estate.show": Rule(_WIDE, tenant_scoped=False),
+    "estate.apply": _rule("operator", scoped=False),
+    "provider.list": Rule(_ALL, tenant_scoped=False),
+    "provider.show": Rule(_ALL, tenant_scoped=False),
+    "provider.sync": _rule("operator", scoped=False),
+    "tenant.list": Rule(_ALL, tenant_scoped=True),
+    "tenant.show": Rule(_ALL, tenant_scoped=True),
+    "request.plan": Rule(_ALL, tenant_scoped=True),
+    "request.list": Rule(_ALL, tenant_scoped=True),
+    "request.show": Rule(_ALL, tenant_scoped=True),
+    "request.apply": _rule("operator", "department"),
+    "request.delete": _rule("operator", "department"),
+    "request.approve": _rule("approver", "finance"),
+    "request.reject": _rule("approver", "finance"),
+    "request.provision": _rule("operator"),
+    "resource.list": Rule(_ALL, tenant_scoped=True),
+    "drift.list": Rule(_ALL, tenant_scoped=True),
+    "policy.list": Rule(_ALL, tenant_scoped=False),
+    "policy.audit": _rule("operator", scoped=False),
+    "policy.violations": Rule(_ALL, tenant_scoped=True),
+    "policy.report": Rule(_ALL, tenant_scoped=True),
+    "waiver.list": Rule(_ALL, tenant_scoped=True),
+    "waiver.request": _rule("operator", "department"),
+    "waiver.approve": _rule("approver"),
+    "meter.collect": _rule("operator", scoped=False),
+    "meter.import": _rule("operator", scoped=False),
+    "meter.gaps": _rule("operator", "finance", "auditor", scoped=False),
+    "meter.acknowledge": _rule("operator", "finance", scoped=False),
+    "meter.availability": _rule("operator", scoped=False),
+    "bill.run": _rule("operator", "finance", scoped=False),
+    "bill.show": Rule(_ALL, tenant_scoped=True),
+    "bill.confirm": _rule("finance", "department"),
+    "bill.finalize": _rule("finance", scoped=False),
+    "bill.adjust": _rule("finance", scoped=False),
+    "bill.export": Rule(_ALL, tenant_scoped=True),
+    "audit.verify": _rule("operator", "auditor", scoped=False),
+}
+
+#: Actions that change nothing; every other action is a mutation (refusals are audited).
+READS: frozenset[Action] = frozenset(
+    {
+        "estate.show",
+        "provider.list",
+        "provider.show",
+        "tenant.list",
+        "tenant.show",
+        "request.plan",
+        "request.list",
+        "request.show",
+        "resource.list",
+        "drift.list",
+        "policy.list",
+        "policy.violations",
+        "policy.report",
+        "waiver.list",
+        "meter.gaps",
+        "bill.show",
+        "bill.export",
+        "audit.verify",
+    }
 )
-_DECIDE: frozenset[Action] = frozenset({"request.approve", "request.reject"})
 
-#: What each role may do. ``department`` grants are further limited to its own tenant.
+#: What each role may do, derived from :data:`RULES` (kept for readers by role).
 GRANTS: dict[Role, frozenset[Action]] = {
-    "operator": _READ | {"request.apply", "request.delete", "request.provision", "audit.verify"},
-    "approver": _READ | _DECIDE,
-    "department": (_READ - {"tenant.list"}) | {"request.apply", "request.delete"},
-    "finance": _READ | _DECIDE,
-    "auditor": _READ | {"audit.verify"},
+    role: frozenset(a for a, rule in RULES.items() if role in rule.roles) for role in _ALL
 }
 
 _ACTION_WORDS: dict[Action, tuple[str, str]] = {
+    "estate.show": ("查看资源目录", "read the estate"),
+    "estate.apply": ("应用资源目录", "apply the estate"),
+    "provider.list": ("列出云平台", "list providers"),
+    "provider.show": ("查看云平台", "read providers"),
+    "provider.sync": ("同步云平台资源", "sync providers"),
+    "tenant.list": ("列出部门", "list tenants"),
+    "tenant.show": ("查看部门", "read tenants"),
+    "request.plan": ("预览申请", "plan requests"),
     "request.list": ("列出申请", "list requests"),
     "request.show": ("查看申请", "read requests"),
     "request.apply": ("提交申请", "apply requests"),
@@ -76,9 +193,26 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "request.approve": ("审批通过申请", "approve requests"),
     "request.reject": ("驳回申请", "reject requests"),
     "request.provision": ("执行开通", "provision requests"),
-    "tenant.list": ("列出部门", "list tenants"),
-    "tenant.show": ("查看部门", "read tenants"),
     "resource.list": ("查看资源", "read resources"),
+    "drift.list": ("查看资源漂移", "read drift"),
+    "policy.list": ("查看策略目录", "list policy rules"),
+    "policy.audit": ("执行合规审计", "run compliance audits"),
+    "policy.violations": ("查看违规", "read violations"),
+    "policy.report": ("生成合规报告", "build compliance reports"),
+    "waiver.list": ("查看豁免", "read waivers"),
+    "waiver.request": ("申请豁免", "request waivers"),
+    "waiver.approve": ("批准豁免", "approve waivers"),
+    "meter.collect": ("采集用量", "collect usage"),
+    "meter.import": ("导入用量", "import usage"),
+    "meter.gaps": ("查看计量缺口", "read metering gaps"),
+    "meter.acknowledge": ("确认计量缺口", "acknowledge metering gaps"),
+    "meter.availability": ("记录可用性", "record availability"),
+    "bill.run": ("计算账单", "run bills"),
+    "bill.show": ("查看账单", "read bills"),
+    "bill.confirm": ("确认账单", "confirm bills"),
+    "bill.finalize": ("账单定稿", "finalize bills"),
+    "bill.adjust": ("调整账单", "adjust bills"),
+    "bill.export": ("导出账单", "export bills"),
     "audit.verify": ("校验审计日志", "verify the audit log"),
 }
 
@@ -100,18 +234,16 @@ class Identity:
         return f"{self.name} ({', '.join(sorted(self.roles))}{scope})"
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(GovcloudError):
     """The principal may not do this; the message says who, what and (if any) which tenant."""
+
+    code = "forbidden"
+    http_status = 403
 
     def __init__(self, principal: str, action: Action | str, message_zh: str, message_en: str):
         self.principal = principal
         self.action = action
-        self.message_zh = message_zh
-        self.message_en = message_en
-        super().__init__(message_en)
-
-    def describe(self, lang: Lang = "en") -> str:
-        return self.message_zh if lang == "zh" else self.message_en
+        super().__init__(message_zh, message_en)
 
 
 def _unknown(name: str) -> PermissionDenied:
@@ -125,6 +257,8 @@ def _unknown(name: str) -> PermissionDenied:
 
 def resolve(session: Session, name: str) -> Identity:
     """The declared principal ``name`` (see the module docstring for the bootstrap rule)."""
+    if name == SYSTEM_PRINCIPAL:
+        return Identity(name, SYSTEM_ROLES)
     row = session.get(Principal, name)
     if row is not None:
         return Identity(row.name, frozenset(_roles(row.roles)), row.tenant)
@@ -139,15 +273,32 @@ def _roles(names: Iterable[str]) -> Iterable[Role]:
 
 
 def can(identity: Identity, action: Action, tenant: str | None = None) -> bool:
-    """Whether ``identity`` may do ``action`` (on ``tenant``'s objects, when given)."""
-    for role in identity.roles:
-        if action not in GRANTS[role]:
-            continue
-        if role != "department":
+    """Whether ``identity`` may do ``action`` (on ``tenant``'s objects, when given).
+
+    A department holding a tenant-scoped action may do it only on its own tenant;
+    ``tenant=None`` asks whether the role may do it at all (lists are then narrowed
+    to the actor's tenant by the caller, see :func:`scope_of`).
+    """
+    rule = RULES[action]
+    for role in identity.roles & rule.roles:
+        if role != "department" or not rule.tenant_scoped:
             return True
         if tenant is None or tenant == identity.tenant:
             return True
     return False
+
+
+def scope_of(identity: Identity, action: Action, tenant: str | None = None) -> str | None:
+    """The tenant a list for ``action`` must be narrowed to (``None``: no narrowing).
+
+    Raises :class:`PermissionDenied` when ``identity`` may not do ``action`` on
+    ``tenant``. A principal whose only grant of ``action`` is a department's, on a
+    tenant-scoped action, sees its own tenant whatever it asked for.
+    """
+    authorize(identity, action, tenant)
+    rule = RULES[action]
+    wide = any(r != "department" or not rule.tenant_scoped for r in identity.roles & rule.roles)
+    return tenant if wide else identity.tenant
 
 
 def authorize(identity: Identity, action: Action, tenant: str | None = None) -> None:

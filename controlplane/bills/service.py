@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from controlplane import audit
-from controlplane.app import App
 from controlplane.billing import (
     Adjustment,
     AdjustmentKind,
@@ -52,6 +51,9 @@ from controlplane.db.tables_billing import (
 from controlplane.metering import load_usage, month_coverage
 from controlplane.metering.store import insert_ignore
 from controlplane.timeutil import Clock
+
+if TYPE_CHECKING:
+    from controlplane.app import App
 
 __all__ = ["BillsService", "RunResult", "StatementView", "bills_service"]
 
@@ -369,5 +371,5 @@ class BillsService:
 
 
 def bills_service(app: App) -> BillsService:
-    """The bills service over ``app``'s database and clock."""
-    return BillsService(app.sessions, app.clock)
+    """The bills service ``app`` built."""
+    return app.bills

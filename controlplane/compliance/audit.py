@@ -142,7 +142,7 @@ class ComplianceService:
             return list(stored_results(session, chosen, system=system, tenant=tenant))
 
     def violations(
-        self, *, state: str | None = None, system: str | None = None
+        self, *, state: str | None = None, system: str | None = None, tenant: str | None = None
     ) -> list[PolicyViolation]:
         with self._sessions() as session:
             query = select(PolicyViolation).order_by(col(PolicyViolation.id))
@@ -150,6 +150,8 @@ class ComplianceService:
                 query = query.where(col(PolicyViolation.state) == state)
             if system is not None:
                 query = query.where(col(PolicyViolation.system) == system)
+            if tenant is not None:
+                query = query.where(col(PolicyViolation.tenant) == tenant)
             return list(session.exec(query))
 
     def report(

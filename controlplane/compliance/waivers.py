@@ -12,16 +12,14 @@ Every request and approval appends one event to the audit log in its transaction
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import inspect, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from controlplane import audit
+from controlplane import audit, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Resource, System, Tenant
 from controlplane.db.tables_compliance import PolicyWaiver
@@ -64,10 +62,9 @@ class StaticRoles:
 
 
 class EstatePrincipals:
-    """Roles from the estate's ``principals`` section, as stored in the ``principal`` table.
-
-    Read by table name because the governance tables belong to another area of the
-    control plane; an estate without that table or without the principal gives ``None``.
+    """Roles of the estate's declared principals, resolved by :func:`controlplane.rbac.resolve`
+    (the one rule for who is declared, the bootstrap operator and the system principal);
+    a principal the estate does not declare gives ``None``.
     """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
@@ -75,15 +72,11 @@ class EstatePrincipals:
 
     def roles_of(self, principal: str) -> frozenset[str] | None:
         with self._sessions() as session:
-            if not inspect(session.get_bind()).has_table("principal"):
+            try:
+                identity = rbac.resolve(session, principal)
+            except rbac.PermissionDenied:
                 return None
-            row = session.execute(
-                text("SELECT roles FROM principal WHERE name = :name"), {"name": principal}
-            ).first()
-        if row is None:
-            return None
-        roles = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-        return frozenset(str(r) for r in roles or ())
+        return frozenset(identity.roles)
 
 
 class WaiverNotFound(LookupError):
@@ -232,16 +225,60 @@ class WaiverService:
             )
             return row
 
-    def list(self, *, state: str | None = None) -> list[PolicyWaiver]:
+    def list(self, *, state: str | None = None, tenant: str | None = None) -> list[PolicyWaiver]:
+        """Waivers, optionally in one state and of one tenant's systems/resources/itself."""
         with self._sessions() as session:
             query = select(PolicyWaiver).order_by(col(PolicyWaiver.id))
             if state is not None:
                 query = query.where(col(PolicyWaiver.state) == state)
-            return list(session.exec(query))
+            rows = list(session.exec(query))
+            if tenant is None:
+                return rows
+            owners = _Owners(session)
+            return [r for r in rows if owners.of(WaiverScope(r.scope), r.target) == tenant]
+
+    def owner(self, scope: WaiverScope, target: str) -> str | None:
+        """The tenant a waiver's target belongs to (``None``: no such target, or unowned)."""
+        with self._sessions() as session:
+            return _Owners(session).of(scope, target)
 
     def book(self) -> WaiverBook:
         with self._sessions() as session:
             return WaiverBook(approved_waivers(session))
+
+
+class _Owners:
+    """Tenant codes of waiver targets, each looked up once per session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._seen: dict[tuple[WaiverScope, str], str | None] = {}
+
+    def of(self, scope: WaiverScope, target: str) -> str | None:
+        key = (scope, target)
+        if key not in self._seen:
+            self._seen[key] = self._lookup(scope, target)
+        return self._seen[key]
+
+    def _lookup(self, scope: WaiverScope, target: str) -> str | None:
+        if scope is WaiverScope.TENANT:
+            query = select(Tenant.code).where(col(Tenant.code) == target)
+        elif scope is WaiverScope.SYSTEM:
+            # System names are unique per tenant, not estate-wide: a name two tenants
+            # share has no single owner, so nobody narrowed to one tenant gets it.
+            codes = self._session.exec(
+                select(Tenant.code)
+                .join(System, col(System.tenant_id) == col(Tenant.id))
+                .where(col(System.name) == target)
+            ).all()
+            return codes[0] if len(set(codes)) == 1 else None
+        else:
+            query = (
+                select(Tenant.code)
+                .join(Resource, col(Resource.tenant_id) == col(Tenant.id))
+                .where(col(Resource.resource_id) == target)
+            )
+        return self._session.exec(query.limit(1)).first()
 
 
 def _explain_unknown_roles(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, literal, tuple_
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 
@@ -21,7 +21,14 @@ from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import Drift
 from providers import ObservedResource
 
-__all__ = ["DriftView", "ResourceFilter", "ResourceView", "list_drift", "list_resources"]
+__all__ = [
+    "DriftView",
+    "ResourceFilter",
+    "ResourceView",
+    "list_drift",
+    "list_resources",
+    "resource_key",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class ResourceFilter:
     managed: bool | None = None
     include_deleted: bool = False
     limit: int | None = None
+    #: Keyset paging: only resources whose :func:`resource_key` sorts after this one.
+    after: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,31 @@ class ResourceView:
             created_at=self.created_at,
             managed=self.managed,
         )
+
+
+def resource_key(view: ResourceView) -> tuple[str, ...]:
+    """The list order: provider, tenant, system, kind, name, id (no owner sorts first)."""
+    return (
+        view.provider,
+        view.tenant or "",
+        view.system or "",
+        view.kind,
+        view.name,
+        view.resource_id,
+    )
+
+
+def _order_columns() -> tuple[Any, ...]:
+    # Coalesced so that both databases sort unowned resources first (SQLite puts NULLs
+    # first, PostgreSQL last) and the keyset comparison below sees the same order.
+    return (
+        col(Provider.name),
+        func.coalesce(col(Tenant.code), ""),
+        func.coalesce(col(System.name), ""),
+        col(Resource.kind),
+        col(Resource.name),
+        col(Resource.resource_id),
+    )
 
 
 def _resource_query(flt: ResourceFilter) -> Select[Any]:
@@ -106,15 +140,16 @@ def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, 
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
 ) -> tuple[list[ResourceView], int]:
-    """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
+    """Resources matching ``flt`` in :func:`resource_key` order (after ``flt.after``); and
     how many matched in all (the list stops at ``flt.limit``)."""
     query = _resource_query(flt)
     with sessions() as session:
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        ordered = query.order_by(
-            col(Provider.name), col(Tenant.code), col(System.name), col(Resource.kind),
-            col(Resource.name), col(Resource.resource_id),
-        )  # fmt: skip
+        ordered = query.order_by(*_order_columns())
+        if flt.after is not None:
+            ordered = ordered.where(
+                tuple_(*_order_columns()) > tuple_(*(literal(v) for v in flt.after))
+            )
         if flt.limit is not None:
             ordered = ordered.limit(flt.limit)
         rows = session.execute(ordered).all()
@@ -161,18 +196,21 @@ def list_drift(
     sessions: sessionmaker[Session],
     *,
     provider: str | None = None,
+    tenant: str | None = None,
     include_resolved: bool = False,
 ) -> list[DriftView]:
     """Drift rows (open ones unless ``include_resolved``), oldest first."""
-    tenant, system = aliased(Tenant), aliased(System)
+    owner, system = aliased(Tenant), aliased(System)
     query = (
-        select(Drift, Provider.name, tenant.code, system.name)
+        select(Drift, Provider.name, owner.code, system.name)
         .join(Provider, col(Provider.id) == col(Drift.provider_id))
-        .outerjoin(tenant, col(tenant.id) == col(Drift.tenant_id))
+        .outerjoin(owner, col(owner.id) == col(Drift.tenant_id))
         .outerjoin(system, col(system.id) == col(Drift.system_id))
     )
     if provider is not None:
         query = query.where(col(Provider.name) == provider)
+    if tenant is not None:
+        query = query.where(col(owner.code) == tenant)
     if not include_resolved:
         query = query.where(col(Drift.resolved_at).is_(None))
     query = query.order_by(col(Drift.first_seen), col(Drift.id))

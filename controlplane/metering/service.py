@@ -15,24 +15,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import audit
-from controlplane.app import App
 from controlplane.billing import CollectionWindow, Month
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Tenant
 from controlplane.db.tables_billing import AvailabilityRow, CollectionWindowRow, CoverageGapAck
-from controlplane.drivers import driver_for
 from controlplane.metering.collect import COLLECT_SOURCE, collect_window, whole_second
 from controlplane.metering.coverage import MonthCoverage, month_coverage
 from controlplane.metering.importing import parse_import
 from controlplane.metering.records import RawUsage
 from controlplane.metering.store import IngestConflict, IngestOutcome, ingest, load_usage
 from controlplane.timeutil import Clock, as_utc
+
+if TYPE_CHECKING:
+    from controlplane.app import App
 from providers import Driver, ProviderError
 from tenants import ManifestError, Problem
 
@@ -252,9 +254,5 @@ class MeteringService:
 
 
 def metering_service(app: App) -> MeteringService:
-    """The metering service over ``app``'s database, clock and provider drivers."""
-    return MeteringService(
-        app.sessions,
-        app.clock,
-        lambda provider: driver_for(provider, app.settings.simulator_dir, app.clock),
-    )
+    """The metering service ``app`` built."""
+    return app.metering

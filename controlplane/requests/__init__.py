@@ -12,9 +12,8 @@ these services. Must not import the CLI, the TUI or any cloud SDK.
 
 from __future__ import annotations
 
-from controlplane.app import App
-from controlplane.db.models import Provider
-from controlplane.drivers import driver_for
+from typing import TYPE_CHECKING
+
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
 from controlplane.requests.planned import (
     Planner,
@@ -32,7 +31,9 @@ from controlplane.requests.service import (
     SelfApproval,
 )
 from controlplane.requests.states import FINAL, TRANSITIONS, IllegalTransition, State, state_word
-from providers import Driver
+
+if TYPE_CHECKING:
+    from controlplane.app import App
 
 __all__ = [
     "AUTO_APPROVER",
@@ -69,13 +70,9 @@ def request_service(app: App, planner: Planner) -> RequestService:
 
 def governed_reads(app: App) -> GovernedReads:
     """Tenant and resource reads scoped by the acting principal's roles."""
-    return GovernedReads(app.sessions)
+    return app.reads
 
 
 def provisioner(app: App) -> Provisioner:
-    """A ``Provisioner`` whose drivers are built from the estate's provider rows."""
-
-    def drivers(provider: Provider) -> Driver:
-        return driver_for(provider, app.settings.simulator_dir, app.clock)
-
-    return Provisioner(app.sessions, app.clock, drivers)
+    """``app``'s provisioner (drivers built from the estate's provider rows)."""
+    return app.provisioner

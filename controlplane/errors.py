@@ -1,0 +1,49 @@
+"""The root of govcloud's error tree: one exception type every caller can render.
+
+A :class:`GovcloudError` carries what each door needs to answer: the CLI's exit code,
+the HTTP status, a stable machine-readable ``code`` and the message in Simplified
+Chinese and English. Errors raised deeper (a manifest problem from ``tenants``, a
+driver's ``ProviderError``, a quota refusal) are translated into this tree in one
+place, :func:`controlplane.facade.errors.translate`. Imports nothing internal but i18n.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from controlplane.i18n import Lang
+
+__all__ = ["GovcloudError"]
+
+
+class GovcloudError(Exception):
+    """Something govcloud refuses or cannot do, said in both languages.
+
+    Subclasses fix ``code``, ``exit_code`` and ``http_status``; an instance may
+    override them (a translated error keeps the status of what it translates).
+    """
+
+    code: ClassVar[str] = "error"
+    exit_code: int = 1
+    http_status: int = 500
+
+    def __init__(
+        self,
+        message_zh: str,
+        message_en: str,
+        *,
+        details: tuple[str, ...] = (),
+        exit_code: int | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.details = details
+        if exit_code is not None:
+            self.exit_code = exit_code
+        if http_status is not None:
+            self.http_status = http_status
+        super().__init__(message_en)
+
+    def describe(self, lang: Lang = "en") -> str:
+        return self.message_zh if lang == "zh" else self.message_en

@@ -1,0 +1,143 @@
+"""The facade's error tree and the one place deeper errors are translated into it.
+
+Every error leaving :class:`~controlplane.facade.Govcloud` is a
+:class:`~controlplane.errors.GovcloudError`: the CLI prints ``describe(lang)`` and exits
+with ``exit_code``; the HTTP API answers ``http_status`` with a problem document naming
+``code``. :func:`translate` maps the areas' own exceptions (kept as ``__cause__``);
+an exception it does not know is a bug and propagates unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from controlplane.app import SchemaNotCurrent
+from controlplane.billing.errors import BillingError
+from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
+from controlplane.compliance import NoAuditRun, NoPolicyBound, SystemNotFound, WaiverNotFound
+from controlplane.errors import GovcloudError
+from controlplane.inventory.sync import UnknownProvider
+from controlplane.metering.service import MeteringError
+from controlplane.metering.store import IngestConflict
+from controlplane.quotas import QuotaExceeded
+from controlplane.rbac import PermissionDenied
+from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
+from policies import WaiverRefused
+from providers import ProviderError
+from providers.errors import ProviderUnavailable
+from tenants import ManifestError
+
+__all__ = [
+    "Conflict",
+    "GovcloudError",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "ProviderFailure",
+    "SchemaNotCurrent",
+    "Unauthenticated",
+    "translate",
+]
+
+
+class InvalidInput(GovcloudError):
+    """Bad input, nothing changed; ``details`` locates every problem (file:line:col, path)."""
+
+    code = "invalid"
+    exit_code = 2
+    http_status = 422
+
+    def __init__(
+        self, message_zh: str, message_en: str, *, details: Sequence[str] = (), **kw: int
+    ) -> None:
+        super().__init__(message_zh, message_en, details=tuple(details), **kw)
+
+
+class NotFound(GovcloudError):
+    """What the call names does not exist (or the actor may not know that it does)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(GovcloudError):
+    """Refused in the current state: an illegal transition, a finalized month, a quota."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class ProviderFailure(GovcloudError):
+    """A cloud said no or could not be reached; ``retryable``: the error is temporary."""
+
+    code = "provider_error"
+    http_status = 502
+
+    def __init__(self, message_zh: str, message_en: str, *, retryable: bool, status: int) -> None:
+        super().__init__(message_zh, message_en, http_status=status)
+        self.retryable = retryable
+
+
+class Unauthenticated(GovcloudError):
+    """No credential, or one govcloud does not accept (unknown, expired, revoked)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+def _both(exc: Exception) -> tuple[str, str]:
+    describe = getattr(exc, "describe", None)
+    if callable(describe):
+        return str(describe("zh")), str(describe("en"))
+    return str(exc), str(exc)
+
+
+_INVALID_ZH = "输入无效，未做任何修改"
+_INVALID_EN = "invalid input; nothing was changed"
+
+_NOT_FOUND = (
+    RequestNotFound,
+    TenantNotFound,
+    SystemNotFound,
+    WaiverNotFound,
+    UnknownProvider,
+    NoAuditRun,
+)
+_CONFLICT = (
+    IllegalTransition,
+    QuotaExceeded,
+    StatementFinalized,
+    FinalizeRefused,
+    BillError,
+    MeteringError,
+    IngestConflict,
+    NoPolicyBound,
+)
+
+
+def _provider_status(exc: ProviderError) -> int:
+    """503 while a cloud cannot be reached; 502 when it answered with a refusal."""
+    return 503 if isinstance(exc, ProviderUnavailable) else 502
+
+
+def translate(exc: Exception) -> GovcloudError | None:
+    """``exc`` as a :class:`GovcloudError`, or ``None`` when it is not a known refusal."""
+    if isinstance(exc, GovcloudError):
+        return exc
+    if isinstance(exc, ManifestError):
+        return InvalidInput(_INVALID_ZH, _INVALID_EN, details=[str(p) for p in exc.problems])
+    if isinstance(exc, WaiverRefused):
+        return Conflict(
+            "豁免被拒绝：\n" + "\n".join(f"  - {zh}" for zh, _ in exc.reasons),
+            "waiver refused:\n" + "\n".join(f"  - {en}" for _, en in exc.reasons),
+        )
+    if isinstance(exc, ProviderError):
+        zh, en = _both(exc)
+        return ProviderFailure(zh, en, retryable=exc.temporary, status=_provider_status(exc))
+    if isinstance(exc, _NOT_FOUND):
+        return NotFound(*_both(exc))
+    if isinstance(exc, _CONFLICT):
+        return Conflict(*_both(exc))
+    if isinstance(exc, BillingError | ValueError):
+        return InvalidInput(*_both(exc))
+    return None

@@ -1,0 +1,676 @@
+"""``Govcloud``: the one door every caller goes through, with the role table as its lock.
+
+Each public method names its action (:data:`controlplane.rbac.RULES`). Before the method
+body runs, the action is checked against the actor's roles without reading anything;
+where the action is tenant-scoped, the body then holds a department to its own tenant —
+lists, counts, reports and exports are narrowed to it, and naming another tenant is
+refused. Errors leave as :class:`~controlplane.errors.GovcloudError`
+(:func:`~controlplane.facade.errors.translate`), and a refused mutation is written to
+the audit log.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
+
+from controlplane import audit, rbac
+from controlplane.app import App
+from controlplane.billing import Month
+from controlplane.billing.statements import Statement
+from controlplane.bills.service import RunResult, StatementView
+from controlplane.compliance import run_summary
+from controlplane.db.models import Tenant
+from controlplane.errors import GovcloudError
+from controlplane.estate.schema import EstateDocument
+from controlplane.estate.service import EstateApplyResult
+from controlplane.facade.errors import NotFound, translate
+from controlplane.facade.models import (
+    AdjustmentInfo,
+    ApplyInfo,
+    ApprovalInfo,
+    AuditRunInfo,
+    AuditVerifyInfo,
+    AvailabilityInfo,
+    BreakInfo,
+    EstateInfo,
+    EventInfo,
+    FlavorInfo,
+    GapAckInfo,
+    ImageInfo,
+    OutcomeInfo,
+    ProviderInfo,
+    RateCardInfo,
+    RateInfo,
+    RequestDetailInfo,
+    RequestInfo,
+    RevisionInfo,
+    TenantInfo,
+    ViolationInfo,
+    WaiverInfo,
+)
+from controlplane.facade.paging import (
+    DEFAULT_LIMIT,
+    Page,
+    check_limit,
+    decode_token,
+    encode_token,
+    keyset,
+)
+from controlplane.inventory import DriftView, ResourceFilter, ResourceView, list_drift
+from controlplane.inventory.query import list_resources, resource_key
+from controlplane.inventory.sync import SyncReport
+from controlplane.metering.coverage import MonthCoverage
+from controlplane.metering.service import CollectResult, ImportResult
+from controlplane.planning import Plan
+from controlplane.rbac import Action, Identity
+from controlplane.requests import ApplyResult, ProvisionResult
+from policies import Severity, WaiverScope, list_rules
+from policies.reports import ComplianceReport
+from tenants import ParsedRequest
+
+__all__ = ["Govcloud", "action_of", "public_actions"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_ACTION_ATTR = "__govcloud_action__"
+
+
+def action(
+    name: Action,
+) -> Callable[[Callable[Concatenate[Govcloud, P], R]], Callable[Concatenate[Govcloud, P], R]]:
+    """Mark a facade method as doing ``name``: role check first, one error tree out."""
+
+    def decorate(
+        method: Callable[Concatenate[Govcloud, P], R],
+    ) -> Callable[Concatenate[Govcloud, P], R]:
+        @functools.wraps(method)
+        def guarded(self: Govcloud, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                rbac.authorize(self.identity, name)
+                return method(self, *args, **kwargs)
+            except rbac.PermissionDenied as exc:
+                self._record_denial(name, exc)
+                raise
+            except GovcloudError:
+                raise
+            except Exception as exc:
+                translated = translate(exc)
+                if translated is None:
+                    raise
+                raise translated from exc
+
+        setattr(guarded, _ACTION_ATTR, name)
+        return guarded
+
+    return decorate
+
+
+def action_of(method: object) -> Action | None:
+    """The action a facade method was declared with (``None``: not an action)."""
+    found = getattr(method, _ACTION_ATTR, None)
+    return found if isinstance(found, str) and found in rbac.RULES else None
+
+
+def public_actions() -> dict[str, Action | None]:
+    """Every public method of :class:`Govcloud` and the action it declares."""
+    return {
+        name: action_of(getattr(Govcloud, name))
+        for name in dir(Govcloud)
+        if not name.startswith("_")
+        and callable(getattr(Govcloud, name))
+        and not isinstance(getattr(Govcloud, name), type)
+        and name not in _NOT_ACTIONS
+    }
+
+
+#: Constructors, not operations: they read nothing but the actor's own declaration.
+_NOT_ACTIONS = frozenset({"acting_as", "system"})
+
+
+def _request_info(row: Any, tenant: str) -> RequestInfo:
+    return RequestInfo.of(row, tenant=tenant)
+
+
+def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
+    return ApplyInfo(
+        request=_request_info(result.request, tenant) if result.request is not None else None,
+        noop=result.noop,
+        message_zh=result.message_zh,
+        message_en=result.message_en,
+    )
+
+
+class Govcloud:
+    """Everything govcloud does, for one authenticated principal.
+
+    Build it with :meth:`acting_as` (a principal the estate declares) or :meth:`system`
+    (scheduled jobs); the HTTP API and the CLI build one per request/command.
+    """
+
+    def __init__(self, app: App, identity: Identity) -> None:
+        self._app = app
+        self.identity = identity
+
+    @classmethod
+    def acting_as(cls, app: App, principal: str) -> Govcloud:
+        """The facade for the declared principal ``principal`` (PermissionDenied if not)."""
+        with app.sessions() as session:
+            return cls(app, rbac.resolve(session, principal))
+
+    @classmethod
+    def system(cls, app: App) -> Govcloud:
+        """The facade for scheduled jobs, acting as :data:`rbac.SYSTEM_PRINCIPAL`."""
+        return cls.acting_as(app, rbac.SYSTEM_PRINCIPAL)
+
+    # ---- the lock ---------------------------------------------------------------------
+
+    @property
+    def _actor(self) -> str:
+        return self.identity.name
+
+    def _scope(self, name: Action, tenant: str | None) -> str | None:
+        """The tenant a read for ``name`` is narrowed to (see :func:`rbac.scope_of`)."""
+        return rbac.scope_of(self.identity, name, tenant)
+
+    def _record_denial(self, name: Action, exc: rbac.PermissionDenied) -> None:
+        """A refused mutation leaves a trace in the hash-chained audit log."""
+        if name in rbac.READS:
+            return
+        with self._app.sessions() as session, session.begin():
+            audit.append(
+                session,
+                at=self._app.clock(),
+                actor=self._actor,
+                action="authz.denied",
+                subject=f"action/{name}",
+                payload={"action": name, "reason": exc.message_en},
+            )
+
+    # ---- estate, providers, tenants ---------------------------------------------------
+
+    @action("estate.show")
+    def estate(self) -> EstateInfo:
+        """The estate as stored: revision, providers, tenants, catalogue, rate cards."""
+        service = self._app.estate
+        revision = service.latest_revision()
+        return EstateInfo(
+            revision=RevisionInfo.of(revision) if revision else None,
+            providers=tuple(ProviderInfo.of(p) for p in service.providers()),
+            tenants=tuple(TenantInfo.of(t) for t in service.tenants()),
+            flavors=tuple(FlavorInfo.of(f) for f in service.flavors()),
+            images=tuple(ImageInfo.of(i, arches=tuple(i.arches)) for i in service.images()),
+            rate_cards=tuple(
+                RateCardInfo.of(card, rates=tuple(RateInfo.of(r) for r in rates))
+                for card, rates in service.rate_cards()
+            ),
+        )
+
+    @action("estate.apply")
+    def apply_estate(self, document: EstateDocument, *, dry_run: bool = False) -> EstateApplyResult:
+        """Make the database hold exactly ``document``; nobody grants roles to themselves."""
+        self._refuse_self_grant(document)
+        return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)
+
+    def _refuse_self_grant(self, document: EstateDocument) -> None:
+        me = self.identity
+        for declared in document.estate.spec.principals:
+            if declared.name != me.name:
+                continue
+            gained: list[str] = sorted(set(declared.roles) - me.roles)
+            moved = declared.tenant != me.tenant and "department" in declared.roles
+            if moved:
+                gained.append(f"department@{declared.tenant}")
+            if gained:
+                raise rbac.PermissionDenied(
+                    me.name,
+                    "estate.apply",
+                    f"主体 {me.describe()} 不能给自己授予角色（{', '.join(gained)}）；"
+                    "须由另一位运维人员应用",
+                    f"principal {me.describe()} may not grant itself roles "
+                    f"({', '.join(gained)}); another operator must apply this estate",
+                )
+
+    @action("provider.list")
+    def providers(
+        self,
+        *,
+        tier: str | None = None,
+        sort: str = "name",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[ProviderInfo]:
+        rows = [ProviderInfo.of(p) for p in self._app.estate.providers()]
+        return keyset(
+            (p for p in rows if tier is None or p.tier == tier),
+            {"name": lambda p: (p.name,), "tier": lambda p: (p.tier, p.name)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("provider.show")
+    def provider(self, name: str) -> ProviderInfo:
+        found = self._app.estate.provider(name)
+        if found is None:
+            raise NotFound(f"云平台 {name!r} 未找到", f"provider {name!r} not found")
+        return ProviderInfo.of(found)
+
+    @action("provider.sync")
+    def sync_provider(self, name: str) -> SyncReport:
+        """Observe one provider's inventory and record drift (re-runnable)."""
+        return self._app.sync.sync(name, actor=self._actor)
+
+    @action("tenant.list")
+    def tenants(
+        self,
+        *,
+        city: str | None = None,
+        sort: str = "code",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[TenantInfo]:
+        rows = [TenantInfo.of(t) for t in self._app.reads.tenants(actor=self._actor)]
+        return keyset(
+            (t for t in rows if city is None or t.city == city),
+            {"code": lambda t: (t.code,), "name": lambda t: (t.name, t.code)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("tenant.show")
+    def tenant(self, code: str) -> TenantInfo:
+        self._scope("tenant.show", code)
+        return TenantInfo.of(self._app.reads.tenant(code, actor=self._actor))
+
+    # ---- requests ---------------------------------------------------------------------
+
+    def _own(self, name: Action, requests: Sequence[ParsedRequest]) -> None:
+        for parsed in requests:
+            rbac.authorize(self.identity, name, parsed.tenant)
+
+    @action("request.plan")
+    def plan(self, requests: Sequence[ParsedRequest]) -> list[Plan]:
+        """What the requests would do: placement, resources, policy, price — nothing changes."""
+        self._own("request.plan", requests)
+        return self._app.plans.plan_all(requests, principal=self._actor)
+
+    @action("request.apply")
+    def apply(self, requests: Sequence[ParsedRequest]) -> list[ApplyInfo]:
+        """Record a request per document (an identical spec is a no-op)."""
+        self._own("request.apply", requests)
+        return [
+            _apply_info(self._app.requests.apply(p, actor=self._actor), p.tenant) for p in requests
+        ]
+
+    @action("request.delete")
+    def delete(self, requests: Sequence[ParsedRequest]) -> list[ApplyInfo]:
+        """Record a deletion of every system the documents name."""
+        self._own("request.delete", requests)
+        return [
+            _apply_info(self._app.requests.delete(p, actor=self._actor), p.tenant) for p in requests
+        ]
+
+    @action("request.list")
+    def requests(
+        self,
+        *,
+        tenant: str | None = None,
+        state: str | None = None,
+        sort: str = "id",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[RequestInfo]:
+        scope = self._scope("request.list", tenant)
+        rows = self._app.requests.list(actor=self._actor, tenant=scope, state=state)
+        return keyset(
+            (_request_info(r, code) for r, code in rows),
+            {
+                "id": lambda r: (r.id,),
+                "updated": lambda r: (r.updated_at, r.id),
+                "tenant": lambda r: (r.tenant, r.system_name, r.id),
+            },
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("request.show")
+    def request(self, request_id: int) -> RequestDetailInfo:
+        """One request with its history, approvals and provisioning outcomes."""
+        detail = self._app.requests.show(request_id, actor=self._actor)
+        self._scope("request.show", detail.tenant)
+        return RequestDetailInfo(
+            request=_request_info(detail.request, detail.tenant),
+            tenant=detail.tenant,
+            spec=dict(detail.request.spec),
+            plan=dict(detail.request.plan),
+            events=tuple(EventInfo.of(e) for e in detail.events),
+            approvals=tuple(ApprovalInfo.of(a) for a in detail.approvals),
+            outcomes=tuple(OutcomeInfo.of(o) for o in detail.outcomes),
+        )
+
+    @action("request.approve")
+    def approve(self, request_id: int, *, reason: str | None = None) -> RequestInfo:
+        """Approve the request's next pending step (never one's own request)."""
+        row = self._app.requests.approve(request_id, actor=self._actor, reason=reason)
+        return _request_info(row, self._tenant_of_request(row.tenant_id))
+
+    @action("request.reject")
+    def reject(self, request_id: int, *, reason: str) -> RequestInfo:
+        row = self._app.requests.reject(request_id, actor=self._actor, reason=reason)
+        return _request_info(row, self._tenant_of_request(row.tenant_id))
+
+    def _tenant_of_request(self, tenant_id: int) -> str:
+        with self._app.sessions() as session:
+            found = session.get(Tenant, tenant_id)
+            return found.code if found is not None else ""
+
+    @action("request.provision")
+    def provision(self, request_id: int) -> ProvisionResult:
+        """Hand an approved request to its provider's driver (re-run to retry or resume)."""
+        return self._app.provisioner.provision(request_id, actor=self._actor)
+
+    # ---- inventory --------------------------------------------------------------------
+
+    @action("resource.list")
+    def resources(
+        self,
+        *,
+        tenant: str | None = None,
+        provider: str | None = None,
+        kind: str | None = None,
+        managed: bool | None = None,
+        include_deleted: bool = False,
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[ResourceView]:
+        """Resources as last observed by sync, ordered by provider, tenant, system, kind,
+        name (paged in the database: the list grows to hundreds of thousands)."""
+        scope = self._scope("resource.list", tenant)
+        after = None
+        if continue_token is not None:
+            after = tuple(str(part) for part in decode_token(continue_token, "name"))
+        flt = ResourceFilter(
+            scope,
+            provider,
+            kind,
+            managed,
+            include_deleted=include_deleted,
+            limit=check_limit(limit) + 1,  # one more tells whether another page follows
+            after=after,
+        )
+        views, total = list_resources(self._app.sessions, flt)
+        shown = tuple(views[:limit])
+        more = len(views) > limit
+        return Page(
+            items=shown,
+            continue_token=encode_token("name", resource_key(shown[-1])) if more else None,
+            total=total,
+        )
+
+    @action("drift.list")
+    def drift(
+        self,
+        *,
+        provider: str | None = None,
+        tenant: str | None = None,
+        include_resolved: bool = False,
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[DriftView]:
+        """Drift found by sync (open unless ``include_resolved``), oldest first."""
+        scope = self._scope("drift.list", tenant)
+        rows = list_drift(
+            self._app.sessions,
+            provider=provider,
+            tenant=scope,
+            include_resolved=include_resolved,
+        )
+        return keyset(
+            rows,
+            {
+                "first_seen": lambda d: (
+                    d.first_seen,
+                    d.provider,
+                    d.kind,
+                    d.resource_id,
+                    d.drift,
+                )
+            },
+            sort="first_seen",
+            limit=limit,
+            token=continue_token,
+        )
+
+    # ---- policy -----------------------------------------------------------------------
+
+    @action("policy.list")
+    def policy_rules(
+        self, *, level: int | None = None, pack: str | None = None, severity: Severity | None = None
+    ) -> list[dict[str, Any]]:
+        """The built-in rule catalogue (code, not tenant data)."""
+        try:
+            return list_rules(level=level, pack=pack, severity=severity)
+        except KeyError:
+            raise NotFound(f"内置策略包 {pack!r} 未找到", f"unknown pack {pack!r}") from None
+
+    @action("policy.audit")
+    def audit_policies(self) -> AuditRunInfo:
+        """Audit the whole inventory now and store every result (passes included)."""
+        run = self._app.compliance.audit(actor=self._actor)
+        return AuditRunInfo.model_validate(run_summary(run))
+
+    @action("policy.violations")
+    def violations(
+        self,
+        *,
+        state: str | None = None,
+        system: str | None = None,
+        tenant: str | None = None,
+        sort: str = "id",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[ViolationInfo]:
+        scope = self._scope("policy.violations", tenant)
+        rows = self._app.compliance.violations(state=state, system=system, tenant=scope)
+        return keyset(
+            (ViolationInfo.of(v) for v in rows),
+            {"id": lambda v: (v.id,), "opened": lambda v: (v.opened_at, v.id)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("policy.report")
+    def policy_report(self, system: str, *, tenant: str | None = None) -> ComplianceReport:
+        """The per-测评单元 report of one system (a department: only its own systems)."""
+        scope = self._scope("policy.report", tenant)
+        return self._app.compliance.report(system, tenant=scope)
+
+    @action("waiver.list")
+    def waivers(
+        self,
+        *,
+        state: str | None = None,
+        tenant: str | None = None,
+        sort: str = "id",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[WaiverInfo]:
+        scope = self._scope("waiver.list", tenant)
+        rows = self._app.waivers.list(state=state, tenant=scope)
+        return keyset(
+            (WaiverInfo.of(w) for w in rows),
+            {"id": lambda w: (w.id,), "expires": lambda w: (w.expires_at, w.id)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("waiver.request")
+    def request_waiver(
+        self,
+        *,
+        rule_id: str,
+        scope: WaiverScope,
+        target: str,
+        reason: str,
+        expires_at: datetime | None,
+    ) -> WaiverInfo:
+        """Ask to waive a rule for a system, resource or tenant (another principal approves)."""
+        owner = self._app.waivers.owner(scope, target)
+        if owner is not None:
+            rbac.authorize(self.identity, "waiver.request", owner)
+        elif self._scope("waiver.request", None) is not None:
+            # A department may only waive what it owns; an unknown target is not its own.
+            raise NotFound(
+                f"{scope.value}:{target} 不存在或不属于部门 {self.identity.tenant}",
+                f"{scope.value}:{target} does not exist or is not of tenant {self.identity.tenant}",
+            )
+        row = self._app.waivers.request(
+            rule_id=rule_id,
+            scope=scope,
+            target=target,
+            reason=reason,
+            expires_at=expires_at,
+            requester=self._actor,
+        )
+        return WaiverInfo.of(row)
+
+    @action("waiver.approve")
+    def approve_waiver(self, waiver_id: int) -> WaiverInfo:
+        return WaiverInfo.of(self._app.waivers.approve(waiver_id, approver=self._actor))
+
+    # ---- metering ---------------------------------------------------------------------
+
+    @action("meter.collect")
+    def collect_usage(
+        self, *, until: datetime | None = None, providers: Sequence[str] = ()
+    ) -> list[CollectResult]:
+        return self._app.metering.collect(actor=self._actor, until=until, providers=providers)
+
+    @action("meter.import")
+    def import_usage(self, text: str, *, source: str) -> ImportResult:
+        """Import usage CSV text (``source`` names it in errors); a replay changes nothing."""
+        return self._app.metering.import_file(source, actor=self._actor, text=text)
+
+    @action("meter.gaps")
+    def coverage(self, month: Month) -> MonthCoverage:
+        return self._app.metering.coverage(month)
+
+    @action("meter.acknowledge")
+    def acknowledge_gap(
+        self, provider: str, start: datetime, end: datetime, *, reason: str
+    ) -> GapAckInfo:
+        row = self._app.metering.acknowledge_gap(
+            provider, start, end, reason=reason, actor=self._actor
+        )
+        return GapAckInfo.of(row)
+
+    @action("meter.acknowledge")
+    def acknowledge_month(self, month: Month, provider: str, *, reason: str) -> list[GapAckInfo]:
+        rows = self._app.metering.acknowledge_month(
+            month, provider, reason=reason, actor=self._actor
+        )
+        return [GapAckInfo.of(r) for r in rows]
+
+    @action("meter.availability")
+    def record_availability(
+        self, provider: str, month: Month, percent: Decimal, *, evidence: str
+    ) -> AvailabilityInfo:
+        row = self._app.metering.record_availability(
+            provider, month, percent, evidence=evidence, actor=self._actor
+        )
+        return AvailabilityInfo.of(row)
+
+    # ---- bills ------------------------------------------------------------------------
+
+    @action("bill.run")
+    def run_bills(self, month: Month) -> RunResult:
+        return self._app.bills.run(month, actor=self._actor)
+
+    @action("bill.show")
+    def bills(
+        self,
+        month: Month,
+        *,
+        tenant: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+    ) -> Page[StatementView]:
+        """The month's statements with budget position (a department: its own only)."""
+        scope = self._scope("bill.show", tenant)
+        views = self._app.bills.show(month, scope)
+        return keyset(
+            views,
+            {"tenant": lambda v: (v.statement.tenant,)},
+            sort="tenant",
+            limit=limit,
+            token=continue_token,
+        )
+
+    @action("bill.confirm")
+    def confirm_bills(self, month: Month, *, tenant: str | None = None) -> list[str]:
+        """Mark draft statements confirmed (a department confirms its own)."""
+        scope = self._scope("bill.confirm", tenant)
+        return self._app.bills.confirm(month, actor=self._actor, tenant=scope)
+
+    @action("bill.finalize")
+    def finalize_bills(self, month: Month) -> list[str]:
+        return self._app.bills.finalize(month, actor=self._actor)
+
+    @action("bill.adjust")
+    def adjust_bill(
+        self,
+        tenant: str,
+        amount: Decimal,
+        *,
+        reason: str,
+        approver: str,
+        relates_to: Month,
+        provider: str = "",
+        evidence: str = "",
+    ) -> AdjustmentInfo:
+        row = self._app.bills.adjust(
+            tenant,
+            amount,
+            reason=reason,
+            approver=approver,
+            relates_to=relates_to,
+            actor=self._actor,
+            provider=provider,
+            evidence=evidence,
+        )
+        return AdjustmentInfo.of(row)
+
+    @action("bill.export")
+    def export_bills(
+        self,
+        month: Month,
+        fmt: str,
+        out: BinaryIO | Path | str,
+        *,
+        tenant: str | None = None,
+        lang: str = "zh",
+    ) -> list[Statement]:
+        """Write the month's statements (a department: its own) as csv/xlsx/pdf/json."""
+        scope = self._scope("bill.export", tenant)
+        return self._app.bills.export(month, fmt, out, tenant=scope, lang=lang)
+
+    # ---- audit ------------------------------------------------------------------------
+
+    @action("audit.verify")
+    def verify_audit(self) -> AuditVerifyInfo:
+        """Check the audit log's hash chain: any altered, removed or reordered event."""
+        with self._app.sessions() as session:
+            breaks = audit.verify(session)
+        return AuditVerifyInfo(
+            intact=not breaks, breaks=tuple(BreakInfo(seq=b.seq, reason=b.reason) for b in breaks)
+        )

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from controlplane.auth import TokenService
 from controlplane.bills.service import BillsService
 from controlplane.compliance.audit import ComplianceService
 from controlplane.compliance.waivers import EstatePrincipals, WaiverService
@@ -100,6 +101,10 @@ class App:
     @cached_property
     def bills(self) -> BillsService:
         return BillsService(self.sessions, self.clock)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        return TokenService(self.sessions, self.clock)
 
     @cached_property
     def metering(self) -> MeteringService:

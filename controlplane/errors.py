@@ -9,11 +9,19 @@ place, :func:`controlplane.facade.errors.translate`. Imports nothing internal bu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from controlplane.i18n import Lang
 
-__all__ = ["GovcloudError"]
+__all__ = [
+    "Conflict",
+    "GovcloudError",
+    "InvalidInput",
+    "NotFound",
+    "ProviderFailure",
+    "Unauthenticated",
+]
 
 
 class GovcloudError(Exception):
@@ -47,3 +55,48 @@ class GovcloudError(Exception):
 
     def describe(self, lang: Lang = "en") -> str:
         return self.message_zh if lang == "zh" else self.message_en
+
+
+class InvalidInput(GovcloudError):
+    """Bad input, nothing changed; ``details`` locates every problem (file:line:col, path)."""
+
+    code = "invalid"
+    exit_code = 2
+    http_status = 422
+
+    def __init__(
+        self, message_zh: str, message_en: str, *, details: Sequence[str] = (), **kw: int
+    ) -> None:
+        super().__init__(message_zh, message_en, details=tuple(details), **kw)
+
+
+class NotFound(GovcloudError):
+    """What the call names does not exist (or the actor may not know that it does)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(GovcloudError):
+    """Refused in the current state: an illegal transition, a finalized month, a quota."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class ProviderFailure(GovcloudError):
+    """A cloud said no or could not be reached; ``retryable``: the error is temporary."""
+
+    code = "provider_error"
+    http_status = 502
+
+    def __init__(self, message_zh: str, message_en: str, *, retryable: bool, status: int) -> None:
+        super().__init__(message_zh, message_en, http_status=status)
+        self.retryable = retryable
+
+
+class Unauthenticated(GovcloudError):
+    """No credential, or one govcloud does not accept (unknown, expired, revoked)."""
+
+    code = "unauthenticated"
+    http_status = 401

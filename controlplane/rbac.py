@@ -36,6 +36,7 @@ __all__ = [
     "Action",
     "Identity",
     "PermissionDenied",
+    "Role",
     "Rule",
     "authorize",
     "can",
@@ -80,6 +81,10 @@ Action = Literal[
     "bill.adjust",
     "bill.export",
     "audit.verify",
+    "token.create",
+    "token.list",
+    "token.revoke",
+    "principal.impersonate",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
@@ -146,6 +151,12 @@ RULES: dict[Action, Rule] = {
     "bill.adjust": _rule("finance", scoped=False),
     "bill.export": Rule(_ALL, tenant_scoped=True),
     "audit.verify": _rule("operator", "auditor", scoped=False),
+    "token.create": _rule("operator", scoped=False),
+    "token.list": _rule("operator", "auditor", scoped=False),
+    "token.revoke": _rule("operator", scoped=False),
+    # Acting as another principal (``--as`` over the API); see Govcloud.impersonate for
+    # the roles an impersonator may never borrow.
+    "principal.impersonate": _rule("operator", scoped=False),
 }
 
 #: Actions that change nothing; every other action is a mutation (refusals are audited).
@@ -169,6 +180,7 @@ READS: frozenset[Action] = frozenset(
         "bill.show",
         "bill.export",
         "audit.verify",
+        "token.list",
     }
 )
 
@@ -214,6 +226,10 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "bill.adjust": ("调整账单", "adjust bills"),
     "bill.export": ("导出账单", "export bills"),
     "audit.verify": ("校验审计日志", "verify the audit log"),
+    "token.create": ("签发访问令牌", "create API tokens"),
+    "token.list": ("查看访问令牌", "list API tokens"),
+    "token.revoke": ("吊销访问令牌", "revoke API tokens"),
+    "principal.impersonate": ("以其他主体身份操作", "act as another principal"),
 }
 
 
@@ -224,6 +240,8 @@ class Identity:
     name: str
     roles: frozenset[Role]
     tenant: str | None = None
+    #: Who is acting as this principal (``--as`` over the API), recorded in the audit log.
+    impersonator: str | None = None
 
     def scoped(self) -> bool:
         """Whether this principal sees only its own tenant (department and nothing wider)."""

@@ -9,13 +9,18 @@ an exception it does not know is a bug and propagates unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from controlplane.app import SchemaNotCurrent
 from controlplane.billing.errors import BillingError
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
 from controlplane.compliance import NoAuditRun, NoPolicyBound, SystemNotFound, WaiverNotFound
-from controlplane.errors import GovcloudError
+from controlplane.errors import (
+    Conflict,
+    GovcloudError,
+    InvalidInput,
+    NotFound,
+    ProviderFailure,
+    Unauthenticated,
+)
 from controlplane.inventory.sync import UnknownProvider
 from controlplane.metering.service import MeteringError
 from controlplane.metering.store import IngestConflict
@@ -38,51 +43,6 @@ __all__ = [
     "Unauthenticated",
     "translate",
 ]
-
-
-class InvalidInput(GovcloudError):
-    """Bad input, nothing changed; ``details`` locates every problem (file:line:col, path)."""
-
-    code = "invalid"
-    exit_code = 2
-    http_status = 422
-
-    def __init__(
-        self, message_zh: str, message_en: str, *, details: Sequence[str] = (), **kw: int
-    ) -> None:
-        super().__init__(message_zh, message_en, details=tuple(details), **kw)
-
-
-class NotFound(GovcloudError):
-    """What the call names does not exist (or the actor may not know that it does)."""
-
-    code = "not_found"
-    http_status = 404
-
-
-class Conflict(GovcloudError):
-    """Refused in the current state: an illegal transition, a finalized month, a quota."""
-
-    code = "conflict"
-    http_status = 409
-
-
-class ProviderFailure(GovcloudError):
-    """A cloud said no or could not be reached; ``retryable``: the error is temporary."""
-
-    code = "provider_error"
-    http_status = 502
-
-    def __init__(self, message_zh: str, message_en: str, *, retryable: bool, status: int) -> None:
-        super().__init__(message_zh, message_en, http_status=status)
-        self.retryable = retryable
-
-
-class Unauthenticated(GovcloudError):
-    """No credential, or one govcloud does not accept (unknown, expired, revoked)."""
-
-    code = "unauthenticated"
-    http_status = 401
 
 
 def _both(exc: Exception) -> tuple[str, str]:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
 from controlplane import audit, rbac
 from controlplane.app import App
+from controlplane.auth import IssuedToken, TokenInfo
 from controlplane.billing import Month
 from controlplane.billing.statements import Statement
 from controlplane.bills.service import RunResult, StatementView
@@ -93,6 +95,7 @@ def action(
         def guarded(self: Govcloud, /, *args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 rbac.authorize(self.identity, name)
+                self._record_impersonation(name)
                 return method(self, *args, **kwargs)
             except rbac.PermissionDenied as exc:
                 self._record_denial(name, exc)
@@ -128,6 +131,9 @@ def public_actions() -> dict[str, Action | None]:
         and name not in _NOT_ACTIONS
     }
 
+
+#: Roles that decide (approvals, budgets): never borrowed through impersonation.
+_DECIDING: frozenset[rbac.Role] = frozenset({"approver", "finance"})
 
 #: Constructors, not operations: they read nothing but the actor's own declaration.
 _NOT_ACTIONS = frozenset({"acting_as", "system"})
@@ -178,6 +184,21 @@ class Govcloud:
         """The tenant a read for ``name`` is narrowed to (see :func:`rbac.scope_of`)."""
         return rbac.scope_of(self.identity, name, tenant)
 
+    def _record_impersonation(self, name: Action) -> None:
+        """A mutation done by one principal acting as another is recorded with both names."""
+        by = self.identity.impersonator
+        if by is None or name in rbac.READS:
+            return
+        with self._app.sessions() as session, session.begin():
+            audit.append(
+                session,
+                at=self._app.clock(),
+                actor=by,
+                action="principal.impersonate",
+                subject=f"principal/{self._actor}",
+                payload={"impersonator": by, "as": self._actor, "action": name},
+            )
+
     def _record_denial(self, name: Action, exc: rbac.PermissionDenied) -> None:
         """A refused mutation leaves a trace in the hash-chained audit log."""
         if name in rbac.READS:
@@ -189,7 +210,11 @@ class Govcloud:
                 actor=self._actor,
                 action="authz.denied",
                 subject=f"action/{name}",
-                payload={"action": name, "reason": exc.message_en},
+                payload={
+                    "action": name,
+                    "reason": exc.message_en,
+                    "impersonator": self.identity.impersonator,
+                },
             )
 
     # ---- estate, providers, tenants ---------------------------------------------------
@@ -674,3 +699,53 @@ class Govcloud:
         return AuditVerifyInfo(
             intact=not breaks, breaks=tuple(BreakInfo(seq=b.seq, reason=b.reason) for b in breaks)
         )
+
+    # ---- credentials and impersonation --------------------------------------------------
+
+    @action("token.create")
+    def create_token(self, principal: str, *, expires_in: timedelta | None) -> IssuedToken:
+        """Issue a bearer token for a declared principal; its secret is shown only here."""
+        with self._app.sessions() as session:
+            rbac.resolve(session, principal)  # only declared principals get credentials
+        if principal == rbac.SYSTEM_PRINCIPAL:
+            raise rbac.PermissionDenied(
+                self._actor,
+                "token.create",
+                "系统主体只在服务进程内使用，不签发令牌",
+                "the system principal acts only inside the server; it gets no token",
+            )
+        return self._app.tokens.create(principal, expires_in=expires_in, actor=self._actor)
+
+    @action("token.list")
+    def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
+        """Tokens (never their secrets) with their expiry and revocation."""
+        return self._app.tokens.list(principal)
+
+    @action("token.revoke")
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        found = self._app.tokens.revoke(token_id, actor=self._actor)
+        if found is None:
+            raise NotFound(f"令牌 {token_id!r} 未找到", f"token {token_id!r} not found")
+        return found
+
+    @action("principal.impersonate")
+    def impersonate(self, principal: str) -> Govcloud:
+        """This caller acting as ``principal``: every mutation is audited with both names.
+
+        An impersonator never borrows a deciding role it does not hold (approver,
+        finance: 管运分离), so an operator may act as a department or an auditor but not
+        approve its own work through someone else's name.
+        """
+        with self._app.sessions() as session:
+            target = rbac.resolve(session, principal)
+        borrowed = sorted((target.roles - self.identity.roles) & _DECIDING)
+        if borrowed:
+            raise rbac.PermissionDenied(
+                self._actor,
+                "principal.impersonate",
+                f"主体 {self.identity.describe()} 不能以 {target.describe()} 身份操作："
+                f"将借用审批角色 {', '.join(borrowed)}",
+                f"principal {self.identity.describe()} may not act as {target.describe()}: "
+                f"it would borrow the deciding role(s) {', '.join(borrowed)}",
+            )
+        return Govcloud(self._app, replace(target, impersonator=self._actor))

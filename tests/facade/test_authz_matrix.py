@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -123,6 +123,13 @@ CALLS: dict[str, tuple[Call, bool]] = {
     ),
     "bill.export": (lambda g, t, f: g.export_bills(MONTH, "json", io.BytesIO(), tenant=t), True),
     "audit.verify": (lambda g, t, f: g.verify_audit(), False),
+    "token.create": (
+        lambda g, t, f: g.create_token("hrss-wang", expires_in=timedelta(days=1)),
+        False,
+    ),
+    "token.list": (lambda g, t, f: g.tokens(), False),
+    "token.revoke": (lambda g, t, f: g.revoke_token("000000000000"), False),
+    "principal.impersonate": (lambda g, t, f: g.impersonate("audit-zhou"), False),
 }
 
 

@@ -162,7 +162,8 @@ def test_wide_role_sees_every_tenant(populated: App) -> None:
 
 def test_keyset_pages_walk_without_gaps_and_refuse_foreign_tokens(populated: App) -> None:
     auditor = Govcloud.acting_as(populated, "audit-zhou")
-    seen, token = [], None
+    seen: list[str] = []
+    token: str | None = None
     while True:
         page = auditor.resources(limit=4, continue_token=token)
         assert page.total == 6

@@ -50,6 +50,8 @@ def test_real_tree_keeps_every_contract() -> None:
         ("policies/_bad.py", "import openstack\n", "Only providers imports the cloud SDKs"),
         ("controlplane/_bad.py", "import pulumi\n", "Only infra imports pulumi"),
         ("policies/_bad.py", "import providers.base\n", "policies imports only tenants"),
+        ("controlplane/facade/_bad.py", "import controlplane.api.server\n", "One door"),
+        ("controlplane/bills/_bad.py", "import controlplane.facade\n", "Services never import"),
     ],
 )
 def test_forbidden_import_breaks_a_contract(

@@ -22,7 +22,7 @@ from controlplane.facade.errors import (
     Unauthenticated,
     translate,
 )
-from controlplane.facade.govcloud import Govcloud, action_of, public_actions
+from controlplane.facade.govcloud import Govcloud, Manifest, action_of, public_actions
 from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 from controlplane.rbac import RULES, SYSTEM_PRINCIPAL, Identity
 
@@ -36,6 +36,7 @@ __all__ = [
     "GovcloudError",
     "Identity",
     "InvalidInput",
+    "Manifest",
     "NotFound",
     "Page",
     "PermissionDenied",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +28,7 @@ from controlplane.bills.service import RunResult, StatementView
 from controlplane.compliance import run_summary
 from controlplane.db.models import Tenant
 from controlplane.errors import GovcloudError
-from controlplane.estate.schema import EstateDocument
+from controlplane.estate.schema import EstateDocument, parse_estate
 from controlplane.estate.service import EstateApplyResult
 from controlplane.facade.errors import NotFound, translate
 from controlplane.facade.models import (
@@ -73,9 +73,9 @@ from controlplane.rbac import Action, Identity
 from controlplane.requests import ApplyResult, ProvisionResult
 from policies import Severity, WaiverScope, list_rules
 from policies.reports import ComplianceReport
-from tenants import ParsedRequest
+from tenants import ParsedRequest, load_requests, load_yaml_documents
 
-__all__ = ["Govcloud", "action_of", "public_actions"]
+__all__ = ["Govcloud", "Manifest", "action_of", "public_actions"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -137,6 +137,24 @@ _DECIDING: frozenset[rbac.Role] = frozenset({"approver", "finance"})
 
 #: Constructors, not operations: they read nothing but the actor's own declaration.
 _NOT_ACTIONS = frozenset({"acting_as", "system"})
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """YAML text as received, parsed by the facade only after the role check; located
+    errors name ``source`` (the client's file name)."""
+
+    text: str
+    source: str = "<input>"
+
+
+Requests = Sequence[ParsedRequest] | Manifest
+
+
+def _parsed_requests(requests: Requests) -> Sequence[ParsedRequest]:
+    if isinstance(requests, Manifest):
+        return load_requests(requests.text, name=requests.source)
+    return requests
 
 
 def _request_info(row: Any, tenant: str) -> RequestInfo:
@@ -237,8 +255,13 @@ class Govcloud:
         )
 
     @action("estate.apply")
-    def apply_estate(self, document: EstateDocument, *, dry_run: bool = False) -> EstateApplyResult:
+    def apply_estate(
+        self, document: EstateDocument | Manifest, *, dry_run: bool = False
+    ) -> EstateApplyResult:
         """Make the database hold exactly ``document``; nobody grants roles to themselves."""
+        if isinstance(document, Manifest):
+            docs = load_yaml_documents(document.text, document.source)
+            document = parse_estate(docs, document.source)
         self._refuse_self_grant(document)
         return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)
 
@@ -316,30 +339,32 @@ class Govcloud:
 
     # ---- requests ---------------------------------------------------------------------
 
-    def _own(self, name: Action, requests: Sequence[ParsedRequest]) -> None:
-        for parsed in requests:
-            rbac.authorize(self.identity, name, parsed.tenant)
+    def _own(self, name: Action, requests: Requests) -> Sequence[ParsedRequest]:
+        parsed = _parsed_requests(requests)
+        for document in parsed:
+            rbac.authorize(self.identity, name, document.tenant)
+        return parsed
 
     @action("request.plan")
-    def plan(self, requests: Sequence[ParsedRequest]) -> list[Plan]:
+    def plan(self, requests: Requests) -> list[Plan]:
         """What the requests would do: placement, resources, policy, price — nothing changes."""
-        self._own("request.plan", requests)
-        return self._app.plans.plan_all(requests, principal=self._actor)
+        parsed = self._own("request.plan", requests)
+        return self._app.plans.plan_all(parsed, principal=self._actor)
 
     @action("request.apply")
-    def apply(self, requests: Sequence[ParsedRequest]) -> list[ApplyInfo]:
+    def apply(self, requests: Requests) -> list[ApplyInfo]:
         """Record a request per document (an identical spec is a no-op)."""
-        self._own("request.apply", requests)
+        parsed = self._own("request.apply", requests)
         return [
-            _apply_info(self._app.requests.apply(p, actor=self._actor), p.tenant) for p in requests
+            _apply_info(self._app.requests.apply(p, actor=self._actor), p.tenant) for p in parsed
         ]
 
     @action("request.delete")
-    def delete(self, requests: Sequence[ParsedRequest]) -> list[ApplyInfo]:
+    def delete(self, requests: Requests) -> list[ApplyInfo]:
         """Record a deletion of every system the documents name."""
-        self._own("request.delete", requests)
+        parsed = self._own("request.delete", requests)
         return [
-            _apply_info(self._app.requests.delete(p, actor=self._actor), p.tenant) for p in requests
+            _apply_info(self._app.requests.delete(p, actor=self._actor), p.tenant) for p in parsed
         ]
 
     @action("request.list")

@@ -1,0 +1,61 @@
+"""``govcloud serve [--listen HOST:PORT]``: the HTTP API over this home's database.
+
+TLS is on when a certificate and key are given (``--cert``/``--key`` or
+``GOVCLOUD_TLS_CERT``/``GOVCLOUD_TLS_KEY``); without them the server listens in plain
+HTTP, which is only for 127.0.0.1 behind a TLS-terminating proxy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from controlplane.cli.context import cli_context
+
+__all__ = ["parse_listen", "register"]
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(f"expected HOST:PORT, got {value!r}", param_hint="--listen")
+    return host.strip("[]"), int(port)
+
+
+def serve(
+    ctx: typer.Context,
+    listen: str = typer.Option("127.0.0.1:8443", "--listen", help="HOST:PORT to listen on."),
+    cert: Path | None = typer.Option(
+        None, "--cert", envvar="GOVCLOUD_TLS_CERT", exists=True, dir_okay=False,
+        help="TLS certificate (PEM).",
+    ),
+    key: Path | None = typer.Option(
+        None, "--key", envvar="GOVCLOUD_TLS_KEY", exists=True, dir_okay=False,
+        help="TLS private key (PEM).",
+    ),
+    max_body: int = typer.Option(4 * 1024 * 1024, "--max-body", min=1024,
+                                 help="Largest request body in bytes."),
+) -> None:  # fmt: skip
+    """Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`)."""
+    import uvicorn
+
+    from controlplane.api import asgi, create_api
+
+    host, port = parse_listen(listen)
+    if (cert is None) != (key is None):
+        raise typer.BadParameter("give both --cert and --key, or neither", param_hint="--cert")
+    obj = cli_context(ctx)
+    api = create_api(obj.app, max_body=max_body)
+    uvicorn.run(
+        asgi(api),
+        host=host,
+        port=port,
+        ssl_certfile=str(cert) if cert else None,
+        ssl_keyfile=str(key) if key else None,
+        log_level="info",
+    )
+
+
+def register(root: typer.Typer) -> None:
+    root.command("serve")(serve)

@@ -36,17 +36,26 @@ def serve(
     ),
     max_body: int = typer.Option(4 * 1024 * 1024, "--max-body", min=1024,
                                  help="Largest request body in bytes."),
+    keystone_map: Path | None = typer.Option(
+        None, "--keystone-map", envvar="GOVCLOUD_KEYSTONE_MAP", exists=True, dir_okay=False,
+        help="Accept Keystone tokens, mapped to principals by this KeystoneMapping file.",
+    ),
 ) -> None:  # fmt: skip
     """Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`)."""
     import uvicorn
 
-    from controlplane.api import asgi, create_api
+    from controlplane.api import IdentityProvider, asgi, create_api
 
     host, port = parse_listen(listen)
     if (cert is None) != (key is None):
         raise typer.BadParameter("give both --cert and --key, or neither", param_hint="--cert")
     obj = cli_context(ctx)
-    api = create_api(obj.app, max_body=max_body)
+    providers: tuple[IdentityProvider, ...] = ()
+    if keystone_map is not None:
+        from controlplane.keystone import KeystoneIdentity
+
+        providers = (KeystoneIdentity.from_file(keystone_map),)
+    api = create_api(obj.app, identity_providers=providers, max_body=max_body)
     uvicorn.run(
         asgi(api),
         host=host,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from controlplane.api import asgi, create_api
+from controlplane.api import IdentityProvider, asgi, create_api
 from controlplane.app import App
 
 
@@ -32,11 +32,15 @@ class Server:
         return self.app.tokens.create(principal, expires_in=ttl, actor="test-setup").token
 
 
-def run_server(app: App, max_body: int = 64 * 1024) -> Iterator[Server]:
+def run_server(
+    app: App, max_body: int = 64 * 1024, providers: tuple[IdentityProvider, ...] = ()
+) -> Iterator[Server]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(asgi(create_api(app, max_body=max_body)), log_level="warning")
+    config = uvicorn.Config(
+        asgi(create_api(app, max_body=max_body, identity_providers=providers)), log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

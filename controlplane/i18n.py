@@ -41,6 +41,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "system": ("系统", "SYSTEM"),
     "state": ("状态", "STATE"),
     "updated": ("更新时间", "UPDATED"),
+    "principal": ("主体", "PRINCIPAL"),
+    "expires": ("到期时间", "EXPIRES"),
     "city": ("城市", "CITY"),
     "field": ("字段", "FIELD"),
     "value": ("值", "VALUE"),

@@ -1,0 +1,97 @@
+"""``govcloud token create | list | revoke``: bearer tokens for the HTTP API.
+
+``create`` prints the new token alone on stdout, once (pipe it where it belongs: it
+cannot be shown again); only its hash is stored. Acting as ``--as`` through the facade,
+so only the roles of the table may issue, list or revoke tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from controlplane.auth import TokenInfo, parse_duration
+from controlplane.cli.context import cli_context
+from controlplane.cli.output import Column, Format, emit
+from controlplane.errors import GovcloudError
+from controlplane.facade import Govcloud
+
+__all__ = ["register"]
+
+app = typer.Typer(help="Bearer tokens for the HTTP API (govcloud serve).", no_args_is_help=True)
+
+
+def _facade(ctx: typer.Context) -> Govcloud:
+    obj = cli_context(ctx)
+    return Govcloud.acting_as(obj.app, obj.actor)
+
+
+def _refuse(exc: GovcloudError, ctx: typer.Context) -> typer.Exit:
+    typer.echo(f"error: {exc.describe(cli_context(ctx).lang)}", err=True)
+    for detail in exc.details:
+        typer.echo(f"  {detail}", err=True)
+    return typer.Exit(exc.exit_code)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    principal: str = typer.Option(..., "--principal", help="Declared principal it acts for."),
+    expires: str = typer.Option("30d", "--expires", help="Lifetime: 90m, 12h, 30d, 2w."),
+    never: bool = typer.Option(False, "--no-expiry", help="A token that never expires."),
+) -> None:
+    """Issue a token and print it (alone, once)."""
+    try:
+        ttl = None if never else parse_duration(expires)
+        issued = _facade(ctx).create_token(principal, expires_in=ttl)
+    except GovcloudError as exc:
+        raise _refuse(exc, ctx) from None
+    typer.echo(issued.token)
+
+
+def _record(info: TokenInfo, now: Any) -> dict[str, Any]:
+    return {
+        "id": info.token_id,
+        "principal": info.principal,
+        "state": info.state(now),
+        "created_by": info.created_by,
+        "created_at": info.created_at,
+        "expires_at": info.expires_at,
+        "revoked_at": info.revoked_at,
+    }
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    principal: str | None = typer.Option(None, "--principal"),
+    output: Format = typer.Option(Format.table, "-o", "--output"),
+) -> None:
+    """Tokens with their state (active, expired, revoked) — never their secrets."""
+    obj = cli_context(ctx)
+    try:
+        found = _facade(ctx).tokens(principal=principal)
+    except GovcloudError as exc:
+        raise _refuse(exc, ctx) from None
+    now = obj.app.clock()
+    emit([_record(t, now) for t in found], output, lang=obj.lang, columns=(
+        Column("id", lambda r: r["id"]),
+        Column("principal", lambda r: r["principal"]),
+        Column("state", lambda r: r["state"]),
+        Column("expires", lambda r: r["expires_at"]),
+    ))  # fmt: skip
+
+
+@app.command("revoke")
+def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Revoke a token by its id (the part after ``gct_``); it is refused from now on."""
+    try:
+        info = _facade(ctx).revoke_token(token_id)
+    except GovcloudError as exc:
+        raise _refuse(exc, ctx) from None
+    typer.echo(f"revoked {info.token_id} ({info.principal})")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="token")

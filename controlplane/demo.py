@@ -21,15 +21,10 @@ from pathlib import Path
 from bench.generate import PRESETS, generate, write
 from controlplane.app import App
 from controlplane.billing import Month
-from controlplane.bills import bills_service
 from controlplane.config import Settings
 from controlplane.estate.schema import parse_estate
 from controlplane.estate.service import EstateApplyResult
-from controlplane.inventory import sync_service
-from controlplane.metering import metering_service
-from controlplane.planning import PlanService
-from controlplane.requests import provisioner, request_service
-from controlplane.requests.from_plan import PlanServicePlanner
+from controlplane.facade import MAX_LIMIT, Govcloud
 from controlplane.timeutil import SHANGHAI
 from providers.sim.clock import ManualClock
 from tenants import load_requests, load_yaml_file
@@ -97,10 +92,11 @@ def run_demo(
         estate_file = home / "input" / "estate.yaml"
         document = parse_estate(load_yaml_file(str(estate_file)), str(estate_file))
         started = time.perf_counter()
-        applied = app.estate.apply(document, actor=ACTOR)
+        door = Govcloud.acting_as(app, ACTOR)
+        applied = door.apply_estate(document)
         apply_seconds = time.perf_counter() - started
-        reapplied = app.estate.apply(document, actor=ACTOR)
-        providers = app.estate.providers()
+        reapplied = door.apply_estate(document)
+        providers = door.providers(limit=MAX_LIMIT).items
         report = DemoReport(
             home=home,
             scale=scale,
@@ -110,22 +106,22 @@ def run_demo(
             reapply=reapplied,
             apply_seconds=apply_seconds,
             providers_by_tier=Counter(p.tier for p in providers),
-            tenants=len(app.estate.tenants()),
+            tenants=door.tenants(limit=MAX_LIMIT).total or 0,
             systems=len(province.requests),
             resources=sum(province.resource_counts().values()),
         )
         timings["estate"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        _requests(app, home, report, tenants_sampled)
+        _requests(door, home, report, tenants_sampled)
         timings["requests"] = time.perf_counter() - mark
 
         clock.now = month.end  # the month has run
         mark = time.perf_counter()
-        syncer = sync_service(app)
-        for name in syncer.provider_names():
+        for provider in providers:
+            name = provider.name
             try:
-                synced = syncer.sync(name, actor=ACTOR)
+                synced = door.sync_provider(name)
             except Exception as exc:  # a demo shows every cloud's outcome, whatever it is
                 report.sync_errors[name] = str(exc)
                 continue
@@ -134,13 +130,13 @@ def run_demo(
         timings["sync"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        collected = metering_service(app).collect(actor=ACTOR, until=month.end)
+        collected = door.collect_usage(until=month.end)
         report.usage_records = sum(c.new_records for c in collected)
-        bills = bills_service(app)
-        run = bills.run(month, actor=ACTOR)
+        run = door.run_bills(month)
         report.statements = run.statements
         report.bill_total = run.total
-        views = sorted(bills.show(month), key=lambda v: v.statement.total, reverse=True)
+        statements = door.bills(month, limit=MAX_LIMIT).items
+        views = sorted(statements, key=lambda v: v.statement.total, reverse=True)
         report.top_bills = [
             (v.statement.tenant, v.statement.tenant_name, v.statement.total) for v in views[:5]
         ]
@@ -151,21 +147,17 @@ def run_demo(
         app.close()
 
 
-def _requests(app: App, home: Path, report: DemoReport, tenants_sampled: int) -> None:
+def _requests(door: Govcloud, home: Path, report: DemoReport, tenants_sampled: int) -> None:
     """Plan, record, approve and provision the requests of the first departments."""
     files = sorted((home / "input" / "requests").glob("*.yaml"))[:tenants_sampled]
-    planner = PlanServicePlanner(PlanService(app.sessions, app.clock, app.settings))
-    service = request_service(app, planner)
-    builder = provisioner(app)
     for path in files:
-        for parsed in load_requests(path):
-            result = service.apply(parsed, actor=ACTOR)
+        for result in door.apply(load_requests(path)):
             request = result.request
-            if request is None or request.id is None:
+            if request is None:
                 report.requests["unchanged"] += 1
                 continue
             if request.state == "Approved":
-                outcome = builder.provision(request.id, actor=ACTOR)
+                outcome = door.provision(request.id)
                 report.requests[outcome.state] += 1
                 report.provisioned_resources += sum(o.ok for o in outcome.outcomes)
             else:

@@ -1,18 +1,22 @@
-"""Who may do what: roles bound to principals in the estate, checked in the services.
+"""Who may do what: the role table (:data:`RULES`), checked by the facade on every action.
 
 Roles: ``operator`` (runs the platform: applies, deletes and provisions for any
 department, but does not approve — 管运分离), ``approver`` (the big-data bureau: reads
 and decides approval steps), ``department`` (one tenant's own requests, systems and
-resources, nothing else), ``finance`` (reads, decides budget steps) and ``auditor``
-(reads everything, changes nothing).
+resources, nothing else), ``finance`` (bills, budget steps) and ``auditor`` (reads
+everything, changes nothing). :data:`RULES` declares, for every action the facade
+offers, the roles that may do it and whether a department is held to its own tenant;
+``GRANTS`` (by role) is derived from it.
 
 A principal is whoever the estate declares under ``spec.principals``. One exception
 keeps a fresh installation usable: while the estate declares no principals at all, the
 name ``local-operator`` (the CLI's default ``--as``) acts with the operator role. As soon
 as any principal is declared, every actor must be declared, ``local-operator`` included.
+Scheduled jobs act as :data:`SYSTEM_PRINCIPAL`, declared here.
 
-Services call :func:`authorize` before reading or writing; the CLI only picks the name.
-Imports the database models, never the CLI.
+:class:`controlplane.facade.Govcloud` checks :func:`authorize` / :func:`scope_of`
+before reading or writing; some services check again (defence in depth).
+Imports the database models, never the facade, the API or the CLI.
 """
 
 from __future__ import annotations

@@ -37,8 +37,24 @@ def _caller(request: Request) -> Govcloud:
 
 
 Caller = Annotated[Govcloud, Depends(_caller)]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Continue = Annotated[str | None, Query(alias="continue")]
+
+
+class PageQuery:
+    """``limit`` and ``continue`` of a list request, as the facade's keyword arguments."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        continue_: Annotated[str | None, Query(alias="continue")] = None,
+    ) -> None:
+        self.limit = limit
+        self.continue_token = continue_
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"limit": self.limit, "continue_token": self.continue_token}
+
+
+Paging = Annotated[PageQuery, Depends()]
 
 
 def _ok(value: Any, status: int = 200) -> JSONResponse:
@@ -103,12 +119,11 @@ def apply_estate(g: Caller, body: ManifestBody, dry_run: bool = False) -> JSONRe
 @router.get("/providers", tags=["estate"])
 def providers(
     g: Caller,
+    page: Paging,
     tier: str | None = None,
     sort: str = "name",
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
-    return _ok(g.providers(tier=tier, sort=sort, limit=limit, continue_token=continue_))
+    return _ok(g.providers(tier=tier, sort=sort, **page.kwargs()))
 
 
 @router.get("/providers/{name}", tags=["estate"])
@@ -124,12 +139,11 @@ def sync_provider(g: Caller, name: str) -> JSONResponse:
 @router.get("/tenants", tags=["estate"])
 def tenants(
     g: Caller,
+    page: Paging,
     city: str | None = None,
     sort: str = "code",
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
-    return _ok(g.tenants(city=city, sort=sort, limit=limit, continue_token=continue_))
+    return _ok(g.tenants(city=city, sort=sort, **page.kwargs()))
 
 
 @router.get("/tenants/{code}", tags=["estate"])
@@ -160,15 +174,12 @@ def delete(g: Caller, body: ManifestBody) -> JSONResponse:
 @router.get("/requests", tags=["requests"])
 def requests(
     g: Caller,
+    page: Paging,
     tenant: str | None = None,
     state: str | None = None,
     sort: str = "id",
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
-    return _ok(
-        g.requests(tenant=tenant, state=state, sort=sort, limit=limit, continue_token=continue_)
-    )
+    return _ok(g.requests(tenant=tenant, state=state, sort=sort, **page.kwargs()))
 
 
 @router.get("/requests/{request_id}", tags=["requests"])
@@ -207,43 +218,39 @@ def provision(g: Caller, request_id: int) -> JSONResponse:
 @router.get("/resources", tags=["inventory"])
 def resources(
     g: Caller,
+    page: Paging,
     tenant: str | None = None,
     provider: str | None = None,
     kind: str | None = None,
     managed: bool | None = None,
     include_deleted: bool = False,
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
     """Resources as last observed, in pages (``continue`` from the previous page)."""
-    page = g.resources(
+    found = g.resources(
         tenant=tenant,
         provider=provider,
         kind=kind,
         managed=managed,
         include_deleted=include_deleted,
-        limit=limit,
-        continue_token=continue_,
+        **page.kwargs(),
     )
-    return _ok(page)
+    return _ok(found)
 
 
 @router.get("/drift", tags=["inventory"])
 def drift(
     g: Caller,
+    page: Paging,
     provider: str | None = None,
     tenant: str | None = None,
     include_resolved: bool = False,
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
     return _ok(
         g.drift(
             provider=provider,
             tenant=tenant,
             include_resolved=include_resolved,
-            limit=limit,
-            continue_token=continue_,
+            **page.kwargs(),
         )
     )
 
@@ -269,12 +276,11 @@ def audit_policies(g: Caller) -> JSONResponse:
 @router.get("/policy/violations", tags=["policy"])
 def violations(
     g: Caller,
+    page: Paging,
     state: str | None = None,
     system: str | None = None,
     tenant: str | None = None,
     sort: str = "id",
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
     return _ok(
         g.violations(
@@ -282,8 +288,7 @@ def violations(
             system=system,
             tenant=tenant,
             sort=sort,
-            limit=limit,
-            continue_token=continue_,
+            **page.kwargs(),
         )
     )
 
@@ -306,15 +311,12 @@ def policy_report(
 @router.get("/waivers", tags=["policy"])
 def waivers(
     g: Caller,
+    page: Paging,
     state: str | None = None,
     tenant: str | None = None,
     sort: str = "id",
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
-    return _ok(
-        g.waivers(state=state, tenant=tenant, sort=sort, limit=limit, continue_token=continue_)
-    )
+    return _ok(g.waivers(state=state, tenant=tenant, sort=sort, **page.kwargs()))
 
 
 class WaiverAsk(BaseModel):
@@ -423,12 +425,11 @@ def run_bills(g: Caller, month: str) -> JSONResponse:
 @router.get("/bills/{month}", tags=["bills"])
 def bills(
     g: Caller,
+    page: Paging,
     month: str,
     tenant: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    continue_: Continue = None,
 ) -> JSONResponse:
-    return _ok(g.bills(_month(month), tenant=tenant, limit=limit, continue_token=continue_))
+    return _ok(g.bills(_month(month), tenant=tenant, **page.kwargs()))
 
 
 class Confirm(BaseModel):

@@ -13,6 +13,7 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.cli.provider_cmd import app as provider_app
 from controlplane.i18n import Lang
 from controlplane.inventory import SyncReport, UnknownProvider, sync_service
@@ -81,7 +82,7 @@ def sync(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="Provider to sync."),
     all_: bool = typer.Option(False, "--all", help="Sync every provider of the estate."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Refresh a provider's inventory, health and drift from the cloud itself."""
     obj = cli_context(ctx)
@@ -105,9 +106,9 @@ def sync(
             failed = True
             continue
         records.append(report_record(report))
-        if output is Format.table:
+        if output.for_people:
             typer.echo(summary_line(report, obj.lang))
-    if output is not Format.table:
+    if not output.for_people:
         emit(records if all_ else (records[0] if records else {}), output, lang=obj.lang)
     if failed:
         raise typer.Exit(1)

@@ -43,7 +43,9 @@ def test_apply_list_show_provision_delete(home: Path, capsys: pytest.CaptureFixt
     assert "may not read requests" in capsys.readouterr().err
     assert main(["--as", "ops-li", "request", "provision", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Ready" in out and "server/web-1: created" in out and "network/net: created" in out
+    rows = [line.split() for line in out.splitlines()]
+    assert "#1: Ready" in out and ["server", "web-1", "created", "-"] in rows
+    assert ["network", "net", "created", "-"] in rows
     assert main(["--as", "hrss-wang", "delete", "-f", str(path)]) == 0
     assert "request #2" in capsys.readouterr().out
     assert main(["--as", "hrss-wang", "request", "list", "-o", "json"]) == 0

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 
 from controlplane.cli.get_cmd import resource_columns
 from controlplane.cli.main import main
+from controlplane.cli.output import heading as rendered_heading
 from providers import DesiredResource
 
 from .conftest import World, server
@@ -78,14 +79,15 @@ def test_sync_then_get_resources(
 
     assert main([*cli, "get", "resources"]) == 0
     table = capsys.readouterr().out
-    for heading in ("PROVIDER", "TENANT", "SYSTEM", "KIND", "NAME", "STATUS", "MANAGED", "AGE"):
+    for heading in ("PROVIDER", "TENANT", "SYSTEM", "KIND", "NAME", "STATE", "MANAGED", "AGE"):
         assert heading in table
     assert "FLAVOR" not in table
-    server_columns = [c.heading for c in resource_columns("server", "en", fixed=FIXED)]
-    assert server_columns == [
-        "SYSTEM", "NAME", "STATUS", "MANAGED", "DRIFT",
-        "FLAVOR", "VCPU", "MEMORY (MIB)", "IMAGE", "AGE",
+    columns = resource_columns("server", "en", fixed=FIXED)
+    assert [rendered_heading(c.heading, "en") for c in columns if not c.wide] == [
+        "SYSTEM", "NAME", "STATE", "MANAGED", "DRIFT", "FLAVOR", "VCPU", "MEMORY (MIB)",
+        "IMAGE", "AGE",
     ]  # fmt: skip
+    assert [c.heading for c in columns if c.wide] == ["RAW STATUS", "RESOURCE ID"]
     filters = ["--kind", "server", "--provider", "sim-health", "--tenant", "hrss"]
     assert main([*cli, "get", "resources", *filters]) == 0
     table = capsys.readouterr().out
@@ -94,7 +96,7 @@ def test_sync_then_get_resources(
     assert main([*cli, "--lang", "zh", "get", "resources", "--limit", "1"]) == 0
     captured = capsys.readouterr()
     assert "云平台" in captured.out and "纳管" in captured.out
-    assert "显示 1 / 共 3 条" in captured.err
+    assert "显示 1 / 共 3 条" in captured.out and "--continue" in captured.out
 
     assert main([*cli, "provider", "sync", "sim-health", "-o", "json"]) == 0
     report = json.loads(capsys.readouterr().out)

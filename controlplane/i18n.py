@@ -141,6 +141,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "资源目录无变化（重复应用不做任何修改）",
         "estate unchanged (re-apply is a no-op)",
     ),
+    "init.done": (
+        "数据库 {where}：结构版本 {before} → {after}",
+        "database {where}: schema {before} -> {after}",
+    ),
     "estate.applied": ("资源目录已应用", "estate applied"),
     "estate.dry_run": ("仅预览，未做任何修改", "dry run: nothing was changed"),
     "invalid": ("输入无效，未做任何修改", "invalid input; nothing was changed"),

@@ -40,7 +40,7 @@ HELP_ZH: Mapping[str, str] = {
         "状态目录（默认 ~/.local/share/govcloud）。",
     "Principal the command acts as.": "以哪个用户的身份执行命令。",
     "zh or en (default: from LANG).": "zh 或 en（默认取自 LANG）。",
-    "Output format: table, wide, json or yaml.": "输出格式：table、wide、json 或 yaml。",
+    "Output format: table, wide, json or yaml.": "输出格式。",
     "At most this many rows per page.": "每页最多显示的行数。",
     "Token printed at the end of the previous page.": "上一页末尾给出的续页令牌。",
     "File to write.": "写入的文件。",

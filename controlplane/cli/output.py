@@ -211,10 +211,11 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str,
             yield name, value
 
 
-def pair_lines(pairs: Sequence[tuple[str, Any]], lang: Lang) -> list[str]:
-    """Aligned ``label: value`` lines; labels are translated, values are not."""
+def pair_lines(pairs: Sequence[tuple[str, Any]], lang: Lang, width: int | None = None) -> list[str]:
+    """Aligned ``label: value`` lines; labels are translated, values are not. With a
+    ``width`` a long value is cut short with ``…`` (``-o wide``/json show it whole)."""
     labels = [label_text(label, lang) + ":" for label, _ in pairs]
-    width = max((cell_len(label) for label in labels), default=0)
+    column = max((cell_len(label) for label in labels), default=0)
     lines = []
     for label, (_, value) in zip(labels, pairs, strict=True):
         if isinstance(value, list | tuple) and value and isinstance(value[0], Mapping):
@@ -223,7 +224,9 @@ def pair_lines(pairs: Sequence[tuple[str, Any]], lang: Lang) -> list[str]:
             text = ", ".join(cell_text(v, lang) for v in value) or "-"
         else:
             text = cell_text(value, lang)
-        lines.append(f"{_pad(label, width, 'left')} {text}")
+        if width is not None:
+            text = fit(text, max(_MIN_CELL, width - column - 1))
+        lines.append(f"{_pad(label, column, 'left')} {text}")
     return lines
 
 
@@ -234,7 +237,7 @@ def emit_pairs(
     records as its own table under its translated label."""
     out = stream or sys.stdout
     flat = list(_flatten(record))
-    for line in pair_lines(flat, lang):
+    for line in pair_lines(flat, lang, None if wide else _width_of(out)):
         out.write(line + "\n")
     for label, value in flat:
         if isinstance(value, list | tuple) and value and isinstance(value[0], Mapping):

@@ -54,4 +54,12 @@ def test_apply_list_show_provision_delete(home: Path, capsys: pytest.CaptureFixt
         ("apply", "Ready"),
         ("delete", "Approved"),
     ]
+    # one a page: the token after #1 leads to #2, and the last page prints none
+    assert main(["--as", "hrss-wang", "request", "list", "--limit", "1"]) == 0
+    first = capsys.readouterr().out
+    token = first.rsplit("--continue ", 1)[1].strip()
+    assert [line.split()[0] for line in first.splitlines()[1:2]] == ["1"]
+    assert main(["--as", "hrss-wang", "request", "list", "--limit", "1", "--continue", token]) == 0
+    second = capsys.readouterr().out
+    assert second.splitlines()[1].split()[0] == "2" and "--continue" not in second
     assert main(["--as", "mallory", "request", "approve", "2"]) == 1

@@ -29,6 +29,7 @@ __all__ = [
     "localized",
     "problem_text",
     "problem_zh",
+    "refusal_text",
     "translate_usage_error",
 ]
 
@@ -381,4 +382,50 @@ def problem_text(problem: Problem, lang: Lang) -> str:
     if problem.expected is not None:
         text += f"（应为 {problem_zh(problem.expected)}"
         text += f"，实际为 {problem.found}）" if problem.found is not None else "）"
+    return text
+
+
+#: Refusals of the bills, metering and compliance services, which say them in English.
+_REFUSALS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        (r"(?P<m>\d{4}-\d{2}) cannot be finalized: ", r"\g<m> 无法定稿："),
+        (r"it is already finalized", "已经定稿"),
+        (r"the month has not ended \(it ends (?P<t>[^)]+)\)", r"该月尚未结束（结束于 \g<t>）"),
+        (r"unacknowledged coverage gap (?P<g>.+?)(?=;|$)", r"未确认的覆盖缺口 \g<g>"),
+        (r"(?P<p>\S+): no usage data for (?P<s>\[[^)]+\))", r"\g<p> 在 \g<s> 没有用量数据"),
+        (r"it has no statements: run `govcloud bill run` first",
+         "还没有结算单：请先运行 `govcloud bill run`"),
+        (r"the stored data has changed since the last run for (?P<t>.+?): "
+         r"run `govcloud bill run` again",
+         r"自上次计价以来 \g<t> 的数据有变化：请重新运行 `govcloud bill run`"),
+        (r"no statement for (?P<m>[^:]+): run `govcloud bill run` first",
+         r"\g<m> 没有结算单：请先运行 `govcloud bill run`"),
+        (r"statement (?P<s>\S+) is finalized", r"结算单 \g<s> 已定稿"),
+        (r"unknown department '(?P<t>[^']+)'", r"没有部门 '\g<t>'"),
+        (r"unknown provider\(s\): (?P<p>.+)", r"没有这些云平台：\g<p>"),
+        (r"unknown provider '(?P<p>[^']+)'", r"没有云平台 '\g<p>'"),
+        (r"(?P<p>\S+) has no open coverage gap in (?P<m>\S+)", r"\g<p> 在 \g<m> 没有未确认的覆盖缺口"),
+        (r"acknowledging a coverage gap needs a reason", "确认覆盖缺口需要说明原因"),
+        (r"an availability figure needs its evidence reference", "可用性数字需要注明依据"),
+        (r"availability (?P<v>\S+) is not a percentage", r"可用性 \g<v> 不是百分数"),
+        (r"gap start (?P<s>\S+) is not before end", r"缺口开始时间 \g<s> 不早于结束时间"),
+    )
+)  # fmt: skip
+
+
+def refusal_text(exc: Exception, lang: Lang) -> str:
+    """Why a service refused, in ``lang``: its own ``describe`` when it has one; a
+    bilingual message's half; else the known sentences translated (others as they are)."""
+    describe = getattr(exc, "describe", None)
+    if callable(describe):
+        return str(describe(lang))
+    text = str(exc)
+    english, sep, chinese = text.partition(" / ")
+    if sep and re.search(r"[\u4e00-\u9fff]", chinese):
+        return chinese if lang == "zh" else english
+    if lang != "zh":
+        return text
+    for pattern, zh in _REFUSALS_ZH:
+        text = pattern.sub(zh, text)
     return text

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 
 from controlplane.billing import Month
+from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Format
 from controlplane.i18n import Lang, tr
 
@@ -67,9 +68,7 @@ def current_month(now: datetime) -> Month:
 
 def refuse(exc: Exception, lang: Lang = "en") -> NoReturn:
     """A refusal at run time: the reason on stderr, exit 1."""
-    describe = getattr(exc, "describe", None)
-    text = describe(lang) if callable(describe) else str(exc)
-    typer.echo(f"{tr('error', lang)}: {text}", err=True)
+    typer.echo(f"{tr('error', lang)}: {refusal_text(exc, lang)}", err=True)
     raise typer.Exit(1)
 
 

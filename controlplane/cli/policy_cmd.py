@@ -19,6 +19,7 @@ from typing import Any
 import typer
 
 from controlplane.cli.context import CliContext, cli_context
+from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import (
     CONTINUE,
@@ -68,9 +69,7 @@ def _refusals(lang: str) -> Iterator[None]:
     try:
         yield
     except (NoPolicyBound, NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
-        describe = getattr(exc, "describe", None)
-        text = describe(lang) if callable(describe) else str(exc)
-        typer.echo(f"{tr('error', _lang(lang))}: {text}", err=True)
+        typer.echo(f"{tr('error', _lang(lang))}: {refusal_text(exc, _lang(lang))}", err=True)
         raise typer.Exit(1) from None
     except WaiverRefused as exc:
         typer.echo(f"{tr('error', _lang(lang))}: {word('refused', lang)}:", err=True)

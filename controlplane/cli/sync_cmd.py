@@ -15,7 +15,7 @@ from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.provider_cmd import app as provider_app
-from controlplane.i18n import Lang
+from controlplane.i18n import Lang, tr
 from controlplane.inventory import SyncReport, UnknownProvider, sync_service
 from controlplane.inventory.words import say
 from providers import ProviderError
@@ -87,7 +87,7 @@ def sync(
     """Refresh a provider's inventory, health and drift from the cloud itself."""
     obj = cli_context(ctx)
     if (name is None) == (not all_):
-        typer.echo(f"error: {say('name_or_all', obj.lang)}", err=True)
+        typer.echo(f"{tr('error', obj.lang)}: {say('name_or_all', obj.lang)}", err=True)
         raise typer.Exit(2)
     service = sync_service(obj.app)
     names = service.provider_names() if all_ else [name or ""]
@@ -97,11 +97,14 @@ def sync(
         try:
             report = service.sync(provider, actor=obj.actor)
         except UnknownProvider:
-            typer.echo(f"error: {provider}: {say('unknown_provider', obj.lang)}", err=True)
+            typer.echo(
+                f"{tr('error', obj.lang)}: {provider}: {say('unknown_provider', obj.lang)}",
+                err=True,
+            )
             failed = True
             continue
         except ProviderError as exc:
-            typer.echo(f"error: {exc.describe(obj.lang)}", err=True)
+            typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
             records.append({"provider": provider, "error": exc.code, "detail": exc.detail})
             failed = True
             continue

@@ -146,7 +146,7 @@ def test_provider_errors_are_clear_govcloud_errors(
 
     assert main([*cli, "--lang", "zh", "provider", "sync", "water-k8s"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: 云平台 water-k8s")
+    assert err.startswith("错误: 云平台 water-k8s")
 
     assert main([*cli, "provider", "sync", "nowhere"]) == 1
     assert "no such provider" in capsys.readouterr().err

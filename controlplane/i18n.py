@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-__all__ = ["Lang", "detect_lang", "tr", "words"]
+__all__ = ["Lang", "detect_lang", "tr"]
 
 Lang = Literal["zh", "en"]
 
@@ -172,8 +172,3 @@ def tr(key: str, lang: Lang) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
-
-
-def words() -> Mapping[str, tuple[str, str]]:
-    """Every key with its (Chinese, English) text (for the translation checks)."""
-    return dict(_WORDS)

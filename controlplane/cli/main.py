@@ -19,6 +19,8 @@ import controlplane.cli
 from controlplane.app import SchemaNotCurrent
 from controlplane.cli.context import CliContext
 from controlplane.cli.localize import localized, problem_text
+from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.config import Settings
 from controlplane.i18n import Lang, detect_lang, tr
 from controlplane.rbac import PermissionDenied
@@ -74,7 +76,7 @@ def _root(
 
 
 @app.command("init")
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Create or migrate the database (idempotent)."""
     obj: CliContext = ctx.find_root().obj
     from controlplane.app import App
@@ -85,6 +87,10 @@ def init(ctx: typer.Context) -> None:
     finally:
         app_.close()
     where = obj.settings.database_url.split("@")[-1]
+    if not output.for_people:
+        emit({"database": where, "schema_before": before, "schema_after": after}, output,
+             lang=obj.lang)  # fmt: skip
+        return
     typer.echo(tr("init.done", obj.lang).format(where=where, before=before or "-", after=after))
 
 

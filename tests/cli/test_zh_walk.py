@@ -45,7 +45,7 @@ def _identifiers(command: Any) -> set[str]:
             names.update(str(getattr(param, "metavar", None) or "").split())
             names.update(str(getattr(param, "envvar", "") or "").split())
             names.update(str(param.default).split())
-            names.update(str(getattr(param, "display_type", "") or "").replace("|", " ").split())
+            names.update(param.display_type(None).strip("<>").replace("|", " ").split())
         stack.extend((getattr(each, "commands", None) or {}).values())
     return {w for name in names for w in english_words(name)}
 

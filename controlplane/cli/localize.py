@@ -204,57 +204,69 @@ _RICH_ZH: Mapping[str, str] = {
 
 _HELP_OPTION_ZH = "显示本帮助并退出。"
 
+Table = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _table(*pairs: tuple[str, str]) -> Table:
+    """(English pattern, Chinese replacement) pairs, compiled."""
+    return tuple((re.compile(pattern), zh) for pattern, zh in pairs)
+
+
+def _replace_all(text: str, table: Table) -> str:
+    """Every known phrase inside ``text`` said in Chinese."""
+    for pattern, zh in table:
+        text = pattern.sub(zh, text)
+    return text
+
+
+def _replace_whole(text: str, table: Table) -> str:
+    """``text`` in Chinese when it is one of the known sentences, else as it is."""
+    for pattern, zh in table:
+        if pattern.match(text):
+            return pattern.sub(zh, text)
+    return text
+
+
 #: The vendored click's usage-error sentences (English, fixed) and their Chinese.
-_USAGE_ERRORS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), zh)
-    for pattern, zh in (
-        (r"^Missing option (?P<a>.+)\.$", r"缺少选项 \g<a>。"),
-        (r"^Missing argument (?P<a>.+)\.$", r"缺少参数 \g<a>。"),
-        (r"^Missing parameter: (?P<a>.+)$", r"缺少参数：\g<a>"),
-        (r"^No such command (?P<a>.+)\.$", r"没有这个命令：\g<a>。"),
-        (r"^No such option: (?P<a>\S+)(?: \(Possible options: (?P<b>.+)\))?$",
-         r"没有这个选项：\g<a>"),
-        (r"^Got unexpected extra arguments? \((?P<a>.+)\)$", r"多余的参数（\g<a>）"),
-        (r"^Option (?P<a>.+) requires an argument\.$", r"选项 \g<a> 需要一个值。"),
-        (r"^Option (?P<a>.+) requires (?P<n>\d+) arguments\.$", r"选项 \g<a> 需要 \g<n> 个值。"),
-        (r"^Invalid value for (?P<a>[^:]+): (?P<b>.+)$", r"\g<a> 的值无效：\g<b>"),
-        (r"^Invalid value: (?P<b>.+)$", r"值无效：\g<b>"),
-    )
+_USAGE_ERRORS_ZH = _table(
+    (r"^Missing option (?P<a>.+)\.$", r"缺少选项 \g<a>。"),
+    (r"^Missing argument (?P<a>.+)\.$", r"缺少参数 \g<a>。"),
+    (r"^Missing parameter: (?P<a>.+)$", r"缺少参数：\g<a>"),
+    (r"^No such command (?P<a>.+)\.$", r"没有这个命令：\g<a>。"),
+    (r"^No such option: (?P<a>\S+)(?: \(Possible options: (?P<b>.+)\))?$",
+     r"没有这个选项：\g<a>"),
+    (r"^Got unexpected extra arguments? \((?P<a>.+)\)$", r"多余的参数（\g<a>）"),
+    (r"^Option (?P<a>.+) requires an argument\.$", r"选项 \g<a> 需要一个值。"),
+    (r"^Option (?P<a>.+) requires (?P<n>\d+) arguments\.$", r"选项 \g<a> 需要 \g<n> 个值。"),
+    (r"^Invalid value for (?P<a>[^:]+): (?P<b>.+)$", r"\g<a> 的值无效：\g<b>"),
+    (r"^Invalid value: (?P<b>.+)$", r"值无效：\g<b>"),
 )  # fmt: skip
 
 #: Sentences inside those errors (click's type checks and govcloud's option checks).
-_DETAILS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), zh)
-    for pattern, zh in (
-        (r"Value error, ", ""),
-        (r"Input should be a valid integer, unable to parse string as an integer",
-         "应为整数"),
-        (r"Input should be greater than or equal to (?P<n>\S+)", r"应大于或等于 \g<n>"),
-        (r"Input should be less than or equal to (?P<n>\S+)", r"应小于或等于 \g<n>"),
-        (r"'(?P<v>[^']*)' is not one of (?P<c>.+)\.", r"'\g<v>' 不在可选值 \g<c> 之中。"),
-        (r"'(?P<v>[^']*)' is not (?P<c>'[^']*')\.", r"'\g<v>' 不是 \g<c>。"),
-        (r"'(?P<v>[^']*)' is not a valid integer\.", r"'\g<v>' 不是整数。"),
-        (r"(?P<v>\S+) is not in the range (?P<r>.+)\.", r"\g<v> 不在范围 \g<r> 之内。"),
-        (r"(?P<k>File|Path|Directory) '(?P<f>[^']*)' does not exist\.", r"文件 '\g<f>' 不存在。"),
-        (r"not a continue token of `(?P<l>[^`]+)`", r"不是 `\g<l>` 的续页令牌"),
-        (r"'(?P<v>[^']*)' is not an ISO-8601 time", r"'\g<v>' 不是 ISO-8601 时间"),
-        (r"'(?P<v>[^']*)' has no UTC offset \(e\.g\. \+08:00\)",
-         r"'\g<v>' 没有时区偏移（例如 +08:00）"),
-        (r"'(?P<v>[^']*)' is not a number", r"'\g<v>' 不是数字"),
-        (r"'(?P<v>[^']*)' is not an amount", r"'\g<v>' 不是金额"),
-        (r"expected YYYY-MM, got (?P<v>.+)", r"应为 YYYY-MM，实际为 \g<v>"),
-    )
+_DETAILS_ZH = _table(
+    (r"Value error, ", ""),
+    (r"Input should be a valid integer, unable to parse string as an integer",
+     "应为整数"),
+    (r"Input should be greater than or equal to (?P<n>\S+)", r"应大于或等于 \g<n>"),
+    (r"Input should be less than or equal to (?P<n>\S+)", r"应小于或等于 \g<n>"),
+    (r"'(?P<v>[^']*)' is not one of (?P<c>.+)\.", r"'\g<v>' 不在可选值 \g<c> 之中。"),
+    (r"'(?P<v>[^']*)' is not (?P<c>'[^']*')\.", r"'\g<v>' 不是 \g<c>。"),
+    (r"'(?P<v>[^']*)' is not a valid integer\.", r"'\g<v>' 不是整数。"),
+    (r"(?P<v>\S+) is not in the range (?P<r>.+)\.", r"\g<v> 不在范围 \g<r> 之内。"),
+    (r"(?P<k>File|Path|Directory) '(?P<f>[^']*)' does not exist\.", r"文件 '\g<f>' 不存在。"),
+    (r"not a continue token of `(?P<l>[^`]+)`", r"不是 `\g<l>` 的续页令牌"),
+    (r"'(?P<v>[^']*)' is not an ISO-8601 time", r"'\g<v>' 不是 ISO-8601 时间"),
+    (r"'(?P<v>[^']*)' has no UTC offset \(e\.g\. \+08:00\)",
+     r"'\g<v>' 没有时区偏移（例如 +08:00）"),
+    (r"'(?P<v>[^']*)' is not a number", r"'\g<v>' 不是数字"),
+    (r"'(?P<v>[^']*)' is not an amount", r"'\g<v>' 不是金额"),
+    (r"expected YYYY-MM, got (?P<v>.+)", r"应为 YYYY-MM，实际为 \g<v>"),
 )  # fmt: skip
 
 
 def translate_usage_error(message: str) -> str:
     """A usage error's sentence in Chinese (left as it is when it is not one we know)."""
-    for pattern, zh in _DETAILS_ZH:
-        message = pattern.sub(zh, message)
-    for pattern, zh in _USAGE_ERRORS_ZH:
-        if pattern.match(message):
-            return pattern.sub(zh, message)
-    return message
+    return _replace_whole(_replace_all(message, _DETAILS_ZH), _USAGE_ERRORS_ZH)
 
 
 def help_texts(command: Any) -> Iterator[tuple[Any, str]]:
@@ -326,51 +338,43 @@ def localized(command: Any, lang: Lang) -> Iterator[None]:
 
 #: The fixed sentences of located input problems (``tenants.validation``) in Chinese;
 #: a problem whose sentence carries data (a name, a number) keeps that data as it is.
-_PROBLEMS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), zh)
-    for pattern, zh in (
-        (r"^required field is missing$", "缺少必填字段"),
-        (r"^unknown field \(check the spelling\)$", "未知字段（请检查拼写）"),
-        (r"^not an allowed value$", "不是允许的值"),
-        (r"^wrong type$", "类型错误"),
-        (r"^too small$", "太小"),
-        (r"^too large$", "太大"),
-        (r"^not a whole number$", "不是整数"),
-        (r"^an integer$", "整数"),
-        (r"^true or false$", "true 或 false"),
-        (r"^a string$", "字符串"),
-        (r"^a date YYYY-MM-DD$", "日期 YYYY-MM-DD"),
-        (r"^an ISO-8601 time with an offset$", "带时区的 ISO-8601 时间"),
-        (r'^a decimal number written as a quoted string, e\.g\. "45\.00"$',
-         '用引号括起的十进制数，例如 "45.00"'),
-        (r'^a decimal number, e\.g\. "45\.00"$', '十进制数，例如 "45.00"'),
-        (r"^a mapping$", "映射"),
-        (r"^a list$", "列表"),
-        (r"^one of (?P<a>.+)$", r"以下之一：\g<a>"),
-        (r"^at least (?P<a>.+)$", r"至少 \g<a>"),
-        (r"^at most (?P<a>.+)$", r"至多 \g<a>"),
-        (r"^more than (?P<a>.+)$", r"大于 \g<a>"),
-        (r"^less than (?P<a>.+)$", r"小于 \g<a>"),
-        (r"^text matching (?P<a>.+)$", r"匹配 \g<a> 的文本"),
-        (r"^YAML syntax error: (?P<a>.+)$", r"YAML 语法错误：\g<a>"),
-        (r"^YAML error: (?P<a>.+)$", r"YAML 错误：\g<a>"),
-        (r"^file is not UTF-8 text$", "文件不是 UTF-8 文本"),
-        (r"^an estate file holds exactly one document$", "资源目录文件只能包含一个文档"),
-        (r"^no SystemRequest in the file$", "文件中没有 SystemRequest"),
-        (r"^contains no usage records$", "没有任何用量记录"),
-        (r"^cannot read (?P<a>.+)$", r"无法读取 \g<a>"),
-    )
+_PROBLEMS_ZH = _table(
+    (r"^required field is missing$", "缺少必填字段"),
+    (r"^unknown field \(check the spelling\)$", "未知字段（请检查拼写）"),
+    (r"^not an allowed value$", "不是允许的值"),
+    (r"^wrong type$", "类型错误"),
+    (r"^too small$", "太小"),
+    (r"^too large$", "太大"),
+    (r"^not a whole number$", "不是整数"),
+    (r"^an integer$", "整数"),
+    (r"^true or false$", "true 或 false"),
+    (r"^a string$", "字符串"),
+    (r"^a date YYYY-MM-DD$", "日期 YYYY-MM-DD"),
+    (r"^an ISO-8601 time with an offset$", "带时区的 ISO-8601 时间"),
+    (r'^a decimal number written as a quoted string, e\.g\. "45\.00"$',
+     '用引号括起的十进制数，例如 "45.00"'),
+    (r'^a decimal number, e\.g\. "45\.00"$', '十进制数，例如 "45.00"'),
+    (r"^a mapping$", "映射"),
+    (r"^a list$", "列表"),
+    (r"^one of (?P<a>.+)$", r"以下之一：\g<a>"),
+    (r"^at least (?P<a>.+)$", r"至少 \g<a>"),
+    (r"^at most (?P<a>.+)$", r"至多 \g<a>"),
+    (r"^more than (?P<a>.+)$", r"大于 \g<a>"),
+    (r"^less than (?P<a>.+)$", r"小于 \g<a>"),
+    (r"^text matching (?P<a>.+)$", r"匹配 \g<a> 的文本"),
+    (r"^YAML syntax error: (?P<a>.+)$", r"YAML 语法错误：\g<a>"),
+    (r"^YAML error: (?P<a>.+)$", r"YAML 错误：\g<a>"),
+    (r"^file is not UTF-8 text$", "文件不是 UTF-8 文本"),
+    (r"^an estate file holds exactly one document$", "资源目录文件只能包含一个文档"),
+    (r"^no SystemRequest in the file$", "文件中没有 SystemRequest"),
+    (r"^contains no usage records$", "没有任何用量记录"),
+    (r"^cannot read (?P<a>.+)$", r"无法读取 \g<a>"),
 )  # fmt: skip
 
 
 def problem_zh(text: str | None) -> str | None:
     """One sentence of a located problem in Chinese (as it is when it is not known)."""
-    if text is None:
-        return None
-    for pattern, zh in _PROBLEMS_ZH:
-        if pattern.match(text):
-            return pattern.sub(zh, text)
-    return text
+    return None if text is None else _replace_whole(text, _PROBLEMS_ZH)
 
 
 def problem_text(problem: Problem, lang: Lang) -> str:
@@ -386,31 +390,28 @@ def problem_text(problem: Problem, lang: Lang) -> str:
 
 
 #: Refusals of the bills, metering and compliance services, which say them in English.
-_REFUSALS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), zh)
-    for pattern, zh in (
-        (r"(?P<m>\d{4}-\d{2}) cannot be finalized: ", r"\g<m> 无法定稿："),
-        (r"it is already finalized", "已经定稿"),
-        (r"the month has not ended \(it ends (?P<t>[^)]+)\)", r"该月尚未结束（结束于 \g<t>）"),
-        (r"unacknowledged coverage gap (?P<g>.+?)(?=;|$)", r"未确认的覆盖缺口 \g<g>"),
-        (r"(?P<p>\S+): no usage data for (?P<s>\[[^)]+\))", r"\g<p> 在 \g<s> 没有用量数据"),
-        (r"it has no statements: run `govcloud bill run` first",
-         "还没有结算单：请先运行 `govcloud bill run`"),
-        (r"the stored data has changed since the last run for (?P<t>.+?): "
-         r"run `govcloud bill run` again",
-         r"自上次计价以来 \g<t> 的数据有变化：请重新运行 `govcloud bill run`"),
-        (r"no statement for (?P<m>[^:]+): run `govcloud bill run` first",
-         r"\g<m> 没有结算单：请先运行 `govcloud bill run`"),
-        (r"statement (?P<s>\S+) is finalized", r"结算单 \g<s> 已定稿"),
-        (r"unknown department '(?P<t>[^']+)'", r"没有部门 '\g<t>'"),
-        (r"unknown provider\(s\): (?P<p>.+)", r"没有这些云平台：\g<p>"),
-        (r"unknown provider '(?P<p>[^']+)'", r"没有云平台 '\g<p>'"),
-        (r"(?P<p>\S+) has no open coverage gap in (?P<m>\S+)", r"\g<p> 在 \g<m> 没有未确认的覆盖缺口"),
-        (r"acknowledging a coverage gap needs a reason", "确认覆盖缺口需要说明原因"),
-        (r"an availability figure needs its evidence reference", "可用性数字需要注明依据"),
-        (r"availability (?P<v>\S+) is not a percentage", r"可用性 \g<v> 不是百分数"),
-        (r"gap start (?P<s>\S+) is not before end", r"缺口开始时间 \g<s> 不早于结束时间"),
-    )
+_REFUSALS_ZH = _table(
+    (r"(?P<m>\d{4}-\d{2}) cannot be finalized: ", r"\g<m> 无法定稿："),
+    (r"it is already finalized", "已经定稿"),
+    (r"the month has not ended \(it ends (?P<t>[^)]+)\)", r"该月尚未结束（结束于 \g<t>）"),
+    (r"unacknowledged coverage gap (?P<g>.+?)(?=;|$)", r"未确认的覆盖缺口 \g<g>"),
+    (r"(?P<p>\S+): no usage data for (?P<s>\[[^)]+\))", r"\g<p> 在 \g<s> 没有用量数据"),
+    (r"it has no statements: run `govcloud bill run` first",
+     "还没有结算单：请先运行 `govcloud bill run`"),
+    (r"the stored data has changed since the last run for (?P<t>.+?): "
+     r"run `govcloud bill run` again",
+     r"自上次计价以来 \g<t> 的数据有变化：请重新运行 `govcloud bill run`"),
+    (r"no statement for (?P<m>[^:]+): run `govcloud bill run` first",
+     r"\g<m> 没有结算单：请先运行 `govcloud bill run`"),
+    (r"statement (?P<s>\S+) is finalized", r"结算单 \g<s> 已定稿"),
+    (r"unknown department '(?P<t>[^']+)'", r"没有部门 '\g<t>'"),
+    (r"unknown provider\(s\): (?P<p>.+)", r"没有这些云平台：\g<p>"),
+    (r"unknown provider '(?P<p>[^']+)'", r"没有云平台 '\g<p>'"),
+    (r"(?P<p>\S+) has no open coverage gap in (?P<m>\S+)", r"\g<p> 在 \g<m> 没有未确认的覆盖缺口"),
+    (r"acknowledging a coverage gap needs a reason", "确认覆盖缺口需要说明原因"),
+    (r"an availability figure needs its evidence reference", "可用性数字需要注明依据"),
+    (r"availability (?P<v>\S+) is not a percentage", r"可用性 \g<v> 不是百分数"),
+    (r"gap start (?P<s>\S+) is not before end", r"缺口开始时间 \g<s> 不早于结束时间"),
 )  # fmt: skip
 
 
@@ -424,8 +425,4 @@ def refusal_text(exc: Exception, lang: Lang) -> str:
     english, sep, chinese = text.partition(" / ")
     if sep and re.search(r"[\u4e00-\u9fff]", chinese):
         return chinese if lang == "zh" else english
-    if lang != "zh":
-        return text
-    for pattern, zh in _REFUSALS_ZH:
-        text = pattern.sub(zh, text)
-    return text
+    return _replace_all(text, _REFUSALS_ZH) if lang == "zh" else text

@@ -38,11 +38,16 @@ def home(
     return args
 
 
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "pinned.yaml"
+    path.write_text(PINNED)
+    return path
+
+
 def test_plan_names_each_filter_once(
-    home: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    home: list[str], manifest: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    manifest = tmp_path / "pinned.yaml"
-    manifest.write_text(PINNED)
     assert main([*home, "--lang", "en", "plan", "-f", str(manifest)]) == 1
     out = " ".join(capsys.readouterr().out.split())  # the console may wrap long lines
     assert out.count("the request pins provider city-b") == 1
@@ -55,10 +60,8 @@ def test_plan_names_each_filter_once(
 
 
 def test_apply_leads_with_the_reason(
-    home: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    home: list[str], manifest: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    manifest = tmp_path / "pinned.yaml"
-    manifest.write_text(PINNED)
     assert main([*home, "--lang", "en", "apply", "-f", str(manifest)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "request #1 (pinned): Denied"

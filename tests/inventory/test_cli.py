@@ -19,7 +19,6 @@ Cases:
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
@@ -32,16 +31,6 @@ from providers import DesiredResource
 from .conftest import World, server
 
 FIXED = frozenset({"provider", "tenant", "kind"})
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", world.app.settings.database_url)
-    # no clouds.yaml or kubeconfig of the developer's machine may leak in
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return ["--home", str(world.app.settings.home)]
 
 
 def _seed(world: World) -> tuple[list[str], str]:

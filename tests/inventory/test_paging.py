@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -18,15 +17,6 @@ from controlplane.cli.main import main
 from providers import DesiredResource
 
 from .conftest import World, server
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", world.app.settings.database_url)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return ["--home", str(world.app.settings.home)]
 
 
 def _page(
@@ -63,7 +53,7 @@ def test_pages_visit_every_resource_once_in_order(
     for limit in (1, 3, 8, 50):
         assert _all_pages(cli, capsys, limit) == everything, limit
 
-    first, token = _page(cli, capsys, 3, None)
+    _, token = _page(cli, capsys, 3, None)
     world.apply([server("aaa-added-later")])  # sorts before every web-N
     assert main([*cli, "provider", "sync", "sim-health"]) == 0
     following, _ = _page(cli, capsys, 3, token)

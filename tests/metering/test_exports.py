@@ -37,7 +37,16 @@ def test_exports_in_four_formats(
 
     def export(fmt: str, *extra: str) -> Path:
         target = tmp_path / f"bill-{fmt}-{len(extra)}.{fmt}"
-        args = ["bill", "export", "--month", "2026-03", "--format", fmt, "--output-file", str(target)]
+        args = [
+            "bill",
+            "export",
+            "--month",
+            "2026-03",
+            "--format",
+            fmt,
+            "--output-file",
+            str(target),
+        ]
         assert cli(billing_app, *args, *extra) == 0
         return target
 

@@ -106,6 +106,9 @@ OUTPUTS: list[list[str]] = [
     ["bill", "show", "--month", MONTH],
     ["bill", "show", "--month", MONTH, "--tenant", "police"],
     ["meter", "gaps", "--month", MONTH],
+    ["meter", "gaps"],
+    ["bill", "run", "--month", MONTH],
+    ["provider", "sync", "--all"],
     ["audit", "verify"],
 ]
 

@@ -41,9 +41,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tenant": ("部门", "department"),
     "name": ("名称", "name"),
     "state": ("状态", "state"),
-    "draft": ("草稿", "draft"),
-    "confirmed": ("已确认", "confirmed"),
-    "finalized": ("已定稿", "finalized"),
     "lines_total": ("用量费用", "usage"),
     "adjustments_total": ("调整", "adjustments"),
     "total": ("应付", "total"),
@@ -64,7 +61,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "adjusted": ("调整已记入 {month}（{tenant} {amount} 元）",
                  "adjustment recorded on {month} ({tenant} {amount} CNY)"),
     "exported": ("已导出 {n} 份结算单到 {file}", "exported {n} statements to {file}"),
-    "refused": ("无法定稿", "cannot finalize"),
     "in_progress": ("{month} 尚未结束：本次生成的是草稿结算单，用量数据截至 {cutoff}（北京时间）",
                     "{month} is still in progress: this makes draft statements, with usage "
                     "data up to {cutoff} (Asia/Shanghai)"),

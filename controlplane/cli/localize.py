@@ -43,7 +43,7 @@ HELP_ZH: Mapping[str, str] = {
     "zh or en (default: from LANG).": "zh 或 en（默认取自 LANG）。",
     "Output format: table, wide, json or yaml.": "输出格式。",
     "At most this many rows per page.": "每页最多显示的行数。",
-    "Token printed at the end of the previous page.": "上一页末尾给出的续页令牌。",
+    "Token printed at the end of the previous page.": "上页末尾给出的续页令牌",
     "File to write.": "写入的文件。",
     "YYYY-MM": "月份，格式 YYYY-MM。",
     "Department code.": "部门编码。",
@@ -52,9 +52,9 @@ HELP_ZH: Mapping[str, str] = {
     "Generate a province (SQLite + simulator clouds) and run govcloud's flow on it.":
         "生成一个演示省份（SQLite + 模拟云），并在其上运行 govcloud 的完整流程。",
     "Where to build the demo (default: a new temporary directory).":
-        "演示数据的存放目录（默认新建临时目录）。",
+        "演示数据目录 （默认新建临时目录）",
     "tiny | demo | province": "规模：tiny、demo 或 province。",
-    "Generator seed (same seed, same province).": "生成器种子（种子相同，省份相同）。",
+    "Generator seed (same seed, same province).": "生成器种子 （种子相同， 省份相同）",
     "Departments whose requests are applied.": "提交申请的部门数。",
     "Show what a SystemRequest would do: placement, resources, policy, price — change nothing.":
         "预览 SystemRequest 的效果：放置、资源、策略、价格——不做任何修改。",
@@ -80,8 +80,8 @@ HELP_ZH: Mapping[str, str] = {
         "冻结该月结算单；存在未确认的覆盖缺口时拒绝。",
     "Record an approved correction; it lands on the next month that is not finalized.":
         "记录一笔已批准的更正，计入下一个未定稿的月份。",
-    "Signed CNY; negative is a credit.": "金额（元，可为负数，负数为退款）。",
-    "YYYY-MM the correction is about.": "更正所涉及的月份（YYYY-MM）。",
+    "Signed CNY; negative is a credit.": "金额（元）， 负数为退款",
+    "YYYY-MM the correction is about.": "更正所涉及的月份 YYYY-MM",
     "Write statements for finance as CSV, XLSX, PDF or JSON (Chinese by default).":
         "为财政导出结算单：CSV、XLSX、PDF 或 JSON（默认中文）。",
     "zh (default) or en.": "zh（默认）或 en。",
@@ -91,7 +91,7 @@ HELP_ZH: Mapping[str, str] = {
     "Make the database hold exactly this estate (declarative, idempotent).":
         "使数据库与该资源目录完全一致（声明式，可重复执行）。",
     "estate.yaml": "资源目录文件（estate.yaml）。",
-    "Show what would change; change nothing.": "只显示将要发生的变更，不做任何修改。",
+    "Show what would change; change nothing.": "只显示变更， 不做任何修改",
     "The estate as stored: providers by tier, tenants, catalogue, rate cards.":
         "已保存的资源目录：各层级云平台、部门、服务目录、价目表。",
     # get
@@ -100,10 +100,10 @@ HELP_ZH: Mapping[str, str] = {
     "Resources as last observed by `provider sync`.": "`provider sync` 最近一次观测到的资源。",
     "One of: server, volume, network, security_group, security_rule, floating_ip, namespace, "
     "namespace_quota, network_policy.":
-        "资源类型之一：server、volume、network、security_group、security_rule、floating_ip、"
-        "namespace、namespace_quota、network_policy。",
-    "Only govcloud-managed, or only unmanaged.": "只看 govcloud 纳管的，或只看未纳管的。",
-    "Include resources gone from the cloud.": "包括已从云上消失的资源。",
+        "资源类型之一： server、 volume、 network、 security_group、 security_rule、 "
+        "floating_ip、 namespace、 namespace_quota、 network_policy",
+    "Only govcloud-managed, or only unmanaged.": "只看纳管的， 或只看未纳管的",
+    "Include resources gone from the cloud.": "含已从云上消失的资源",
     "Drift found by `provider sync`: missing, changed and unmanaged resources.":
         "`provider sync` 发现的漂移：缺失、被改动和未纳管的资源。",
     "Include resolved drift.": "包括已消除的漂移。",
@@ -152,7 +152,7 @@ HELP_ZH: Mapping[str, str] = {
     "Ask for a time-limited exception to one rule (critical rules are never waived).":
         "为一条规则申请限时豁免（严重级规则不可豁免）。",
     "rule id, e.g. MLPS-L1-NET-04": "规则编号，例如 MLPS-L1-NET-04",
-    "system:NAME | resource:ID | tenant:CODE": "范围：system:名称、resource:ID 或 tenant:编码",
+    "system:NAME | resource:ID | tenant:CODE": "范围： system:名称、 resource:ID 或 tenant:编码",
     "YYYY-MM-DD or ISO-8601 with offset": "YYYY-MM-DD，或带时区的 ISO-8601 时间",
     "Approve a request (not your own; needs the approver role in the estate).":
         "批准一项申请（不能是自己的；需要资源目录中的审批角色）。",

@@ -60,7 +60,7 @@ _ZH: dict[str, str] = {
     "Draft": "草稿",
     "Confirmed": "已确认",
     "Finalized": "已定稿",
-    "Open": "未解决",
+    "Open": "未处理",
     "Waived": "已豁免",
     "Resolved": "已解决",
     "Requested": "待批准",

@@ -6,10 +6,22 @@ a sentence not known is left as it is rather than guessed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from controlplane.bills.errors import FinalizeRefused
-from controlplane.cli.localize import problem_text, refusal_text, translate_usage_error
+from controlplane.cli.localize import (
+    problem_text,
+    problem_zh,
+    refusal_text,
+    translate_usage_error,
+)
 from controlplane.compliance.binding import NoPolicyBound
-from tenants import Location, Problem
+from controlplane.estate.schema import parse_estate
+from tenants import Location, ManifestError, Problem, load_yaml_file
+
+from .checks import has_cjk
 
 
 def test_problems_keep_location_path_and_data() -> None:
@@ -46,3 +58,21 @@ def test_usage_errors_in_chinese() -> None:
         "Invalid value for '--limit': Value error, 'x' is not a number"
     ) == ("'--limit' 的值无效：'x' 不是数字")
     assert translate_usage_error("Something new.") == "Something new."
+
+
+INVALID = Path(__file__).parents[1] / "controlplane" / "estates" / "invalid"
+
+
+@pytest.mark.parametrize("path", sorted(INVALID.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_estate_problem_has_its_chinese(path: Path) -> None:
+    """Each invalid estate of the corpus: every problem's sentence is said in Chinese
+    (a new check without its translation fails here)."""
+    with pytest.raises(ManifestError) as refused:
+        parse_estate(load_yaml_file(str(path)), str(path))
+    untranslated = [
+        text
+        for problem in refused.value.problems
+        for text in (problem.message, problem.expected)
+        if text is not None and not has_cjk(problem_zh(text) or "")
+    ]
+    assert untranslated == []

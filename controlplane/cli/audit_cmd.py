@@ -7,20 +7,19 @@ import typer
 from controlplane import audit
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.i18n import tr
 
 app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify(
-    ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "--output")
-) -> None:
+def verify(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Detect any altered, removed or reordered audit event; exit 1 if there is one."""
     obj = cli_context(ctx)
     with obj.app.sessions() as session:
         breaks = audit.verify(session)
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             {"intact": not breaks, "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks]},
             output,

@@ -454,7 +454,7 @@ class Govcloud:
             managed,
             include_deleted=include_deleted,
             limit=check_limit(limit) + 1,  # one more tells whether another page follows
-            after=after,
+            after_key=after,
         )
         views, total = list_resources(self._app.sessions, flt)
         shown = tuple(views[:limit])

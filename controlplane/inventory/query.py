@@ -39,8 +39,11 @@ class ResourceFilter:
     managed: bool | None = None
     include_deleted: bool = False
     limit: int | None = None
-    #: Keyset paging: only resources whose :func:`resource_key` sorts after this one.
-    after: tuple[str, ...] | None = None
+    #: keyset paging: only resources after this one (a ``ResourceView.row_id``) in the
+    #: list's order
+    after: int | None = None
+    #: keyset paging by key: only resources whose :func:`resource_key` sorts after this
+    after_key: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class ResourceView:
     observed_at: datetime
     deleted_at: datetime | None
     drift: tuple[str, ...]
+    row_id: int = 0
 
     def as_observed(self) -> ObservedResource:
         """This row in the drivers' terms, so ``providers.kinds`` columns can render it."""
@@ -77,7 +81,7 @@ class ResourceView:
 
 
 def resource_key(view: ResourceView) -> tuple[str, ...]:
-    """The list order: provider, tenant, system, kind, name, id (no owner sorts first)."""
+    """The list order as a key: provider, tenant, system, kind, name, id (no owner: '')."""
     return (
         view.provider,
         view.tenant or "",
@@ -88,17 +92,13 @@ def resource_key(view: ResourceView) -> tuple[str, ...]:
     )
 
 
-def _order_columns() -> tuple[Any, ...]:
-    # Coalesced so that both databases sort unowned resources first (SQLite puts NULLs
-    # first, PostgreSQL last) and the keyset comparison below sees the same order.
+def _sort_columns() -> tuple[Any, ...]:
+    # unowned resources have no tenant/system: '' keeps the key total for keyset paging
     return (
-        col(Provider.name),
-        func.coalesce(col(Tenant.code), ""),
-        func.coalesce(col(System.name), ""),
-        col(Resource.kind),
-        col(Resource.name),
+        col(Provider.name), func.coalesce(col(Tenant.code), ""),
+        func.coalesce(col(System.name), ""), col(Resource.kind), col(Resource.name),
         col(Resource.resource_id),
-    )
+    )  # fmt: skip
 
 
 def _resource_query(flt: ResourceFilter) -> Select[Any]:
@@ -140,16 +140,30 @@ def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, 
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
 ) -> tuple[list[ResourceView], int]:
-    """Resources matching ``flt`` in :func:`resource_key` order (after ``flt.after``); and
-    how many matched in all (the list stops at ``flt.limit``)."""
+    """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
+    how many matched in all (the list starts after ``flt.after`` and stops at
+    ``flt.limit``)."""
     query = _resource_query(flt)
     with sessions() as session:
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        ordered = query.order_by(*_order_columns())
+        ordered = query.order_by(*_sort_columns())
         if flt.after is not None:
-            ordered = ordered.where(
-                tuple_(*_order_columns()) > tuple_(*(literal(v) for v in flt.after))
-            )
+            # the key of the last row shown; a row deleted since then keeps its place
+            anchor = session.execute(
+                select(*_sort_columns())
+                .select_from(Resource)
+                .join(Provider, col(Provider.id) == col(Resource.provider_id))
+                .outerjoin(Tenant, col(Tenant.id) == col(Resource.tenant_id))
+                .outerjoin(System, col(System.id) == col(Resource.system_id))
+                .where(col(Resource.id) == flt.after)
+            ).one_or_none()
+            if anchor is not None:
+                after = tuple_(*(literal(part) for part in anchor))
+                ordered = ordered.where(tuple_(*_sort_columns()) > after)
+        if flt.after_key is not None:
+            # the key itself (the facade's continue token): no anchor row to look up
+            key = tuple_(*(literal(part) for part in flt.after_key))
+            ordered = ordered.where(tuple_(*_sort_columns()) > key)
         if flt.limit is not None:
             ordered = ordered.limit(flt.limit)
         rows = session.execute(ordered).all()
@@ -171,6 +185,7 @@ def list_resources(
             drift=tuple(
                 sorted(drift.get((resource.provider_id, resource.kind, resource.resource_id), []))
             ),
+            row_id=resource.id or 0,
         )
         for resource, provider, tenant, system in rows
     ]

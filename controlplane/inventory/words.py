@@ -12,7 +12,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "system": ("信息系统", "SYSTEM"),
     "kind": ("类型", "KIND"),
     "name": ("名称", "NAME"),
-    "status": ("状态", "STATUS"),
+    "state": ("状态", "STATE"),
+    "status": ("平台原始状态", "RAW STATUS"),
     "managed": ("纳管", "MANAGED"),
     "drift": ("漂移", "DRIFT"),
     "age": ("存在时长", "AGE"),
@@ -40,8 +41,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unknown_provider": ("资源目录中没有该云平台", "no such provider in the estate"),
     "name_or_all": ("请给出云平台名称，或使用 --all", "give a provider NAME or --all"),
     "shown_of": (
-        "显示 {shown} / 共 {total} 条（用 --limit 调整）",
-        "showing {shown} of {total} (see --limit)",
+        "显示 {shown} / 共 {total} 条",
+        "showing {shown} of {total}",
     ),
 }
 

@@ -186,6 +186,25 @@ HELP_ZH: Mapping[str, str] = {
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",
     "Only this city's departments.": "只看该城市的部门。",
     "One department in full.": "一个部门的全部信息。",
+    # serve and token (the HTTP API)
+    "Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`).":
+        "在 /api/v1 提供 govcloud API（持有者令牌：`govcloud token create`）。",
+    "HOST:PORT to listen on.": "监听的 HOST:PORT。",
+    "TLS certificate (PEM).": "TLS 证书（PEM）。",
+    "TLS private key (PEM).": "TLS 私钥（PEM）。",
+    "Largest request body in bytes.": "请求体上限（字节）。",
+    "Accept Keystone tokens, mapped to principals by this KeystoneMapping file.":
+        "接受 Keystone 令牌，按此 KeystoneMapping 文件映射到主体。",
+    "Bearer tokens for the HTTP API (govcloud serve).": "HTTP API（govcloud serve）的持有者令牌。",
+    "Issue a token and print it (alone, once; -o json|yaml: with its record).":
+        "签发令牌并打印（仅此一次，单独一行；-o json|yaml 时附带其记录）。",
+    "Declared principal it acts for.": "令牌代表的已声明主体。",
+    "Lifetime: 90m, 12h, 30d, 2w.": "有效期：90m、12h、30d、2w。",
+    "A token that never expires.": "永不过期的令牌。",
+    "Tokens with their state (active, expired, revoked) — never their secrets.":
+        "令牌及其状态（有效、过期、吊销）——从不显示密钥。",
+    "Revoke a token by its id (the part after ``gct_``); it is refused from now on.":
+        "按编号（``gct_`` 之后的部分）吊销令牌；此后该令牌被拒绝。",
 }  # fmt: skip
 
 #: typer's fixed help/error words (module-level strings in ``typer.rich_utils``).

@@ -14,6 +14,7 @@ import typer
 from controlplane.auth import TokenInfo, parse_duration
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.errors import GovcloudError
 from controlplane.facade import Govcloud
 
@@ -40,14 +41,21 @@ def create(
     principal: str = typer.Option(..., "--principal", help="Declared principal it acts for."),
     expires: str = typer.Option("30d", "--expires", help="Lifetime: 90m, 12h, 30d, 2w."),
     never: bool = typer.Option(False, "--no-expiry", help="A token that never expires."),
+    output: Format = OUTPUT,
 ) -> None:
-    """Issue a token and print it (alone, once)."""
+    """Issue a token and print it (alone, once; -o json|yaml: with its record)."""
+    obj = cli_context(ctx)
     try:
         ttl = None if never else parse_duration(expires)
         issued = _facade(ctx).create_token(principal, expires_in=ttl)
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
-    typer.echo(issued.token)
+    if output.for_people:
+        typer.echo(issued.token)
+    else:
+        emit(
+            {"token": issued.token, **_record(issued.info, obj.app.clock())}, output, lang=obj.lang
+        )
 
 
 def _record(info: TokenInfo, now: Any) -> dict[str, Any]:
@@ -66,7 +74,7 @@ def _record(info: TokenInfo, now: Any) -> dict[str, Any]:
 def list_(
     ctx: typer.Context,
     principal: str | None = typer.Option(None, "--principal"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Tokens with their state (active, expired, revoked) — never their secrets."""
     obj = cli_context(ctx)
@@ -84,13 +92,21 @@ def list_(
 
 
 @app.command("revoke")
-def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., metavar="ID")) -> None:
+def revoke(
+    ctx: typer.Context,
+    token_id: str = typer.Argument(..., metavar="ID"),
+    output: Format = OUTPUT,
+) -> None:
     """Revoke a token by its id (the part after ``gct_``); it is refused from now on."""
+    obj = cli_context(ctx)
     try:
         info = _facade(ctx).revoke_token(token_id)
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
-    typer.echo(f"revoked {info.token_id} ({info.principal})")
+    if output.for_people:
+        typer.echo(f"revoked {info.token_id} ({info.principal})")
+    else:
+        emit(_record(info, obj.app.clock()), output, lang=obj.lang)
 
 
 def register(root: typer.Typer) -> None:

@@ -12,7 +12,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from controlplane.api.server import API_PREFIX, IdentityProvider, Problem, asgi, create_api
+from controlplane.api.server import (
+    API_PREFIX,
+    IdentityProvider,
+    Problem,
+    asgi,
+    create_api,
+    server_config,
+)
 
 __all__ = [
     "API_PREFIX",
@@ -22,6 +29,7 @@ __all__ = [
     "asgi",
     "create_api",
     "openapi_document",
+    "server_config",
 ]
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")

@@ -26,7 +26,7 @@ from controlplane.errors import GovcloudError, InvalidInput, Unauthenticated
 from controlplane.facade import Govcloud
 from controlplane.i18n import Lang
 
-__all__ = ["API_PREFIX", "IdentityProvider", "Problem", "create_api"]
+__all__ = ["API_PREFIX", "IdentityProvider", "Problem", "asgi", "create_api", "server_config"]
 
 API_PREFIX = "/api/v1"
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
@@ -208,6 +208,20 @@ def create_api(
     outer = BodyLimit(wrapped, max_body)
     api.state.asgi = outer
     return api
+
+
+def server_config(
+    api: FastAPI, host: str, port: int, *, cert: str | None = None, key: str | None = None
+) -> Any:
+    """The uvicorn configuration ``govcloud serve`` runs: TLS when ``cert`` and ``key``."""
+    import uvicorn
+
+    if (cert is None) != (key is None):
+        raise ValueError("TLS needs both a certificate and its key")
+    return uvicorn.Config(
+        asgi(api), host=host, port=port, ssl_certfile=cert, ssl_keyfile=key,
+        log_level="info", server_header=False,
+    )  # fmt: skip
 
 
 def asgi(api: FastAPI) -> ASGIApp:

@@ -57,7 +57,7 @@ def serve(
     """Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`)."""
     import uvicorn
 
-    from controlplane.api import IdentityProvider, asgi, create_api
+    from controlplane.api import IdentityProvider, create_api, server_config
 
     host, port = parse_listen(listen)
     cert = cert or _env_file("GOVCLOUD_TLS_CERT", "--cert")
@@ -79,14 +79,10 @@ def serve(
         typer.echo(f"govcloud API at {where['url']}", err=True)
     else:
         emit(where, output, lang=obj.lang)
-    uvicorn.run(
-        asgi(api),
-        host=host,
-        port=port,
-        ssl_certfile=str(cert) if cert else None,
-        ssl_keyfile=str(key) if key else None,
-        log_level="info",
+    config = server_config(
+        api, host, port, cert=str(cert) if cert else None, key=str(key) if key else None
     )
+    uvicorn.Server(config).run()
 
 
 def register(root: typer.Typer) -> None:

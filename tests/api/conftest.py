@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from controlplane.api import IdentityProvider, asgi, create_api
+from controlplane.api import IdentityProvider, create_api, server_config
 from controlplane.app import App
 
 
@@ -33,14 +33,18 @@ class Server:
 
 
 def run_server(
-    app: App, max_body: int = 64 * 1024, providers: tuple[IdentityProvider, ...] = ()
+    app: App,
+    max_body: int = 64 * 1024,
+    providers: tuple[IdentityProvider, ...] = (),
+    tls: tuple[str, str] | None = None,
 ) -> Iterator[Server]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        asgi(create_api(app, max_body=max_body, identity_providers=providers)), log_level="warning"
-    )
+    api = create_api(app, max_body=max_body, identity_providers=providers)
+    cert, key = tls if tls else (None, None)
+    config = server_config(api, "127.0.0.1", port, cert=cert, key=key)
+    config.log_level = "warning"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -50,7 +54,7 @@ def run_server(
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", app)
+        yield Server(f"{'https' if tls else 'http'}://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,0 +1,164 @@
+"""What the docs must mention, enumerated from the code, and what they leave out.
+
+The command tree is walked from the real click command that ``govcloud`` runs, and the
+estate / ``SystemRequest`` fields from their pydantic models, so a command, option or
+field added anywhere shows up here without anyone remembering to list it.
+
+Conventions the docs follow (and the checks read):
+
+- ``docs/cli.md`` has a Markdown heading per command path, e.g. ``### govcloud bill run``
+  (the root is ``## govcloud``); each option's long name (its short name when it has no
+  long one) appears in the text between that heading and the next command heading.
+- ``docs/estate.md`` and ``docs/request.md`` name every field by its YAML path in
+  backticks: ``spec.providers[].capacity.memoryGiB``; a list item is ``[]``, a key the
+  user chooses (a rule id) is ``<key>``.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+__all__ = [
+    "CommandDoc",
+    "Missing",
+    "command_docs",
+    "missing_commands",
+    "missing_fields",
+    "model_field_paths",
+]
+
+
+@dataclass(frozen=True)
+class CommandDoc:
+    """One command path (``govcloud bill run``) and the option names it must document."""
+
+    path: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something the code has that a doc file does not mention."""
+
+    doc: str
+    name: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.doc}: document {self.what} {self.name}"
+
+
+class Param(Protocol):
+    """The part of a click parameter read here (typer vendors its own click)."""
+
+    param_type_name: str
+    opts: list[str]
+    secondary_opts: list[str]
+    hidden: bool
+
+
+class Command(Protocol):
+    """The part of a click command read here; a group also has ``commands``."""
+
+    params: list[Any]
+    hidden: bool
+
+
+def _option_name(param: Param) -> str | None:
+    if param.param_type_name != "option" or param.hidden:
+        return None
+    names = [*param.opts, *param.secondary_opts]
+    long = [n for n in names if n.startswith("--")]
+    return long[0] if long else names[0]
+
+
+def command_docs(command: Command, prefix: str = "govcloud") -> list[CommandDoc]:
+    """Every command path under ``command`` (itself included), with its options."""
+    options = tuple(
+        name for param in command.params if (name := _option_name(param)) and name != "--help"
+    )
+    found = [CommandDoc(prefix, options)]
+    subcommands: Mapping[str, Command] = getattr(command, "commands", {})
+    for name, sub in sorted(subcommands.items()):
+        if not sub.hidden:
+            found.extend(command_docs(sub, f"{prefix} {name}"))
+    return found
+
+
+_HEADING = re.compile(r"^#{1,6}\s+`?(govcloud(?: [a-z0-9][a-z0-9-]*)*)`?\s*$", re.MULTILINE)
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The text under each ``# govcloud …`` heading, up to the next such heading."""
+    marks = list(_HEADING.finditer(text))
+    return {
+        mark.group(1): text[mark.end() : marks[i + 1].start() if i + 1 < len(marks) else None]
+        for i, mark in enumerate(marks)
+    }
+
+
+def missing_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list[Missing]:
+    """Command paths without a heading in ``text``, and options their section leaves out."""
+    sections = _sections(text)
+    missing: list[Missing] = []
+    for command in command_docs(root):
+        section = sections.get(command.path)
+        if section is None:
+            missing.append(Missing(doc, command.path, "the command (a heading line)"))
+            continue
+        for option in command.options:
+            if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", section):
+                missing.append(Missing(doc, f"{command.path} {option}", "the option"))
+    return missing
+
+
+def _unwrap(annotation: Any) -> Iterator[tuple[str, Any]]:
+    """The models inside ``annotation``, each with the path suffix that reaches it."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _unwrap(typing.get_args(annotation)[0])
+    elif origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            yield from _unwrap(arg)
+    elif origin in (list, tuple, Sequence):
+        yield from (("[]" + s, m) for s, m in _unwrap(typing.get_args(annotation)[0]))
+    elif origin in (dict, Mapping):
+        yield from ((".<key>" + s, m) for s, m in _unwrap(typing.get_args(annotation)[1]))
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield "", annotation
+
+
+def model_field_paths(
+    model: type[BaseModel],
+    prefix: str = "",
+    substitutes: Mapping[str, type[BaseModel]] | None = None,
+) -> list[str]:
+    """Every field's YAML path under ``model`` (aliases, camelCase), depth first.
+
+    ``substitutes`` maps a path whose type is free-form in this model (``spec.policies``
+    is a ``dict`` validated by another module) to the model that really validates it.
+    """
+    substitutes = substitutes or {}
+    paths: list[str] = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}.{info.alias or name}" if prefix else info.alias or name
+        paths.append(path)
+        if path in substitutes:
+            paths.extend(model_field_paths(substitutes[path], path, substitutes))
+            continue
+        for suffix, inner in _unwrap(info.annotation):
+            paths.extend(model_field_paths(inner, path + suffix, substitutes))
+    return list(dict.fromkeys(paths))
+
+
+def missing_fields(paths: Sequence[str], text: str, doc: str) -> list[Missing]:
+    """Field paths that ``text`` does not name in backticks."""
+    named = set(re.findall(r"`([^`\n]+)`", text))
+    return [Missing(doc, path, "the field") for path in paths if path not in named]

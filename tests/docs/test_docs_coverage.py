@@ -4,8 +4,8 @@ Cases: every command path and option of the real ``govcloud`` command tree has i
 section in docs/cli.md; every estate field (policies binding included) is named in
 docs/estate.md and every SystemRequest field in docs/request.md; the checker reports
 exactly a command, an option or a field added without docs (its own negative cases);
-the YAML examples of estate.md and request.md validate, and the estate example applies
-on both databases; the README and docs/ link only to files inside the repository.
+the YAML examples of estate.md and request.md validate, the estate example applies on
+both databases, and the usage-import examples parse; the README and docs/ link only to files inside the repository.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from controlplane.app import App
 from controlplane.cli.main import app as cli_app
 from controlplane.config import Settings
 from controlplane.estate.schema import Estate, parse_estate
+from controlplane.metering.importing import parse_import
 from policies.overlays import PolicyBinding
 from tenants import load_yaml_documents, parse_requests
 from tenants.request import SystemRequest, SystemRequestSpec
@@ -166,6 +167,17 @@ def test_the_request_examples_validate() -> None:
         assert parsed.request.metadata.tenant in {"hrss", "city-a-edu", "water-dept"}
 
 
+def test_the_usage_import_examples_parse() -> None:
+    text = _read("usage-import.md")
+    (csv_block,) = re.findall(r"```csv\n(.*?)```", text, flags=re.DOTALL)
+    (json_block,) = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    known = ({"tax-cloud"}, {"linjiang-justice"})
+    parsed_csv = parse_import("usage.csv", *known, text=csv_block)
+    parsed_json = parse_import("usage.json", *known, text=json_block)
+    assert (parsed_csv.problems, len(parsed_csv.records)) == ((), 3)
+    assert (parsed_json.problems, len(parsed_json.records), len(parsed_json.windows)) == ((), 1, 1)
+
+
 # --- links stay inside the repository ------------------------------------------------
 
 
@@ -179,3 +191,14 @@ def test_links_point_inside_the_repository(page: str) -> None:
         path = (ROOT / page).parent / target.split("#")[0]
         assert path.resolve().is_relative_to(ROOT), f"{page}: {target} leaves the repository"
         assert path.exists(), f"{page}: {target} does not exist"
+        if "#" in target:
+            anchor = target.split("#", 1)[1]
+            assert anchor in _anchors(path.read_text(encoding="utf-8")), (
+                f"{page}: {target}: no heading with that anchor"
+            )
+
+
+def _anchors(text: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+\s+(.+?)\s*$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}

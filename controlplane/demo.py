@@ -57,6 +57,7 @@ class DemoReport:
     providers_by_tier: Counter[str]
     tenants: int
     systems: int
+    departments_applied: int = 0
     requests: Counter[str] = field(default_factory=Counter)
     approved_by_bureau: int = 0
     approved_automatically: int = 0
@@ -186,6 +187,7 @@ def _requests(app: App, home: Path, report: DemoReport, tenants_sampled: int) ->
     ``PendingApproval`` for the reader (the CLI prints the commands to approve it).
     """
     files = sorted((home / "input" / "requests").glob("*.yaml"))[:tenants_sampled]
+    report.departments_applied = len(files)
     planner = PlanServicePlanner(PlanService(app.sessions, app.clock, app.settings))
     service = request_service(app, planner)
     builder = provisioner(app)

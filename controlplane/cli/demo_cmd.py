@@ -29,9 +29,8 @@ _STEPS: dict[str, tuple[str, str]] = {
 
 _WORDS: dict[str, tuple[str, str]] = {
     "province": (
-        "省域：1+M+N = {tiers} 朵云，{tenants} 个部门，生成 {systems} 个信息系统的申请",
-        "province: 1+M+N = {tiers} clouds, {tenants} departments, {systems} systems' "
-        "requests generated",
+        "省域：1+M+N = {tiers} 朵云，{tenants} 个部门，生成 {systems} 份申请",
+        "province: 1+M+N = {tiers} clouds, {tenants} departments, {systems} requests generated",
     ),
     "estate": (
         "资源目录：新建 {created} 项（apply 用时 {seconds:.2f}s）；再次 apply：{reapply}",
@@ -39,7 +38,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "unchanged": ("无变化", "nothing changed"),
     "changed": ("有变化（缺陷）", "CHANGED (a bug)"),
-    "requests": ("申请：{applied} 个 → {states}", "requests: {applied} applied → {states}"),
+    "requests": (
+        "申请：{departments} 个部门的 {applied} 份 → {states}",
+        "requests: {applied} applied ({departments} departments) → {states}",
+    ),
     "approvals": (
         "审批：{manual} 个由 {approver}（大数据局）审批，{auto} 个自动通过（等保三级以下）",
         "approvals: {manual} by {approver} (big-data bureau), {auto} automatic (below 等保 3)",
@@ -88,6 +90,7 @@ def _summary(report: DemoReport) -> dict[str, Any]:
         "providers": dict(report.providers_by_tier),
         "tenants": report.tenants,
         "systems_generated": report.systems,
+        "departments_applied": report.departments_applied,
         "estate_apply": {
             "changes": report.apply.counts(),
             "seconds": round(report.apply_seconds, 3),
@@ -168,7 +171,8 @@ def _print(report: DemoReport, lang: Lang) -> None:
         _w("province", lang, tiers="+".join(str(tiers[t]) for t in ("provincial", "municipal", "sector")),
            tenants=report.tenants, systems=report.systems),
         _w("estate", lang, created=created, seconds=report.apply_seconds, reapply=reapply),
-        _w("requests", lang, applied=sum(report.requests.values()), states=states),
+        _w("requests", lang, applied=sum(report.requests.values()),
+           departments=report.departments_applied, states=states),
         _w("approvals", lang, manual=report.approved_by_bureau, approver=APPROVER,
            auto=report.approved_automatically),
         _w("provisioned", lang, resources=report.provisioned_resources),

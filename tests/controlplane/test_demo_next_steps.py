@@ -90,7 +90,8 @@ def test_the_figures_agree_and_chinese_suggests_the_same_commands(
     assert summary["approved_automatically"] > 0
     # every applied request is Ready or waiting, and every approval is counted once
     assert requests["Ready"] == summary["approved_by_bureau"] + summary["approved_automatically"]
-    assert sum(requests.values()) == summary["systems_generated"]
+    assert sum(requests.values()) == summary["systems_generated"]  # tiny: every department
+    assert summary["departments_applied"] == summary["tenants"]
     assert summary["synced_resources"] == summary["provisioned_resources"] > 0
 
     english = _demo(tmp_path / "same", capsys)
@@ -98,4 +99,5 @@ def test_the_figures_agree_and_chinese_suggests_the_same_commands(
     (tmp_path / "same").rename(tmp_path / "kept")
     chinese = _demo(tmp_path / "same", capsys, "--lang", "zh")
     assert _suggested(chinese, "下一步") == commands
-    assert "province: 1+M+N = 1+2+2 clouds, 12 departments, 30 systems" in english
+    assert "province: 1+M+N = 1+2+2 clouds, 12 departments, 30 requests generated" in english
+    assert "requests: 30 applied (12 departments) → PendingApproval 1, Ready 29" in english

@@ -45,14 +45,14 @@ class CommandDoc:
 
 @dataclass(frozen=True)
 class Missing:
-    """Something the code has that a doc file does not mention."""
+    """Something the code has that a doc file does not mention, and how to fix that."""
 
     doc: str
     name: str
-    what: str
+    how: str
 
     def __str__(self) -> str:
-        return f"{self.doc}: document {self.what} {self.name}"
+        return f"{self.doc}: {self.how}"
 
 
 class Param(Protocol):
@@ -111,11 +111,13 @@ def missing_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list
     for command in command_docs(root):
         section = sections.get(command.path)
         if section is None:
-            missing.append(Missing(doc, command.path, "the command (a heading line)"))
+            how = f"add a heading `### {command.path}` with the command's options"
+            missing.append(Missing(doc, command.path, how))
             continue
         for option in command.options:
             if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", section):
-                missing.append(Missing(doc, f"{command.path} {option}", "the option"))
+                how = f"describe {option} under the heading of `{command.path}`"
+                missing.append(Missing(doc, f"{command.path} {option}", how))
     return missing
 
 
@@ -161,4 +163,8 @@ def model_field_paths(
 def missing_fields(paths: Sequence[str], text: str, doc: str) -> list[Missing]:
     """Field paths that ``text`` does not name in backticks."""
     named = set(re.findall(r"`([^`\n]+)`", text))
-    return [Missing(doc, path, "the field") for path in paths if path not in named]
+    return [
+        Missing(doc, path, f"add a table row for the field `{path}` (the path in backticks)")
+        for path in paths
+        if path not in named
+    ]

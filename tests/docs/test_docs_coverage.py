@@ -45,7 +45,9 @@ def _read(name: str) -> str:
 
 
 def _report(missing: list[Missing]) -> str:
-    return "the docs are missing:\n" + "\n".join(f"  {m}" for m in missing)
+    return "the docs do not cover everything the code has; edit:\n" + "\n".join(
+        f"  {m}" for m in missing
+    )
 
 
 def _yaml_blocks(text: str, kind: str) -> list[str]:
@@ -102,7 +104,7 @@ def _with_extra_command(name: str) -> Any:
 def test_a_command_added_without_docs_is_reported_by_name() -> None:
     missing = missing_commands(_with_extra_command("frobnicate"), _read("cli.md"))
     assert [str(m) for m in missing] == [
-        "docs/cli.md: document the command (a heading line) govcloud frobnicate"
+        "docs/cli.md: add a heading `### govcloud frobnicate` with the command's options"
     ]
 
 
@@ -119,6 +121,9 @@ def test_an_option_added_without_docs_is_reported_by_name() -> None:
     patched.commands = {**root.commands, "bill": patched_bill}  # type: ignore[attr-defined]
     missing = missing_commands(patched, _read("cli.md"))
     assert [m.name for m in missing] == ["govcloud bill run --frobnicate"]
+    assert str(missing[0]) == (
+        "docs/cli.md: describe --frobnicate under the heading of `govcloud bill run`"
+    )
 
 
 def test_a_documented_command_passes_the_checker() -> None:
@@ -141,7 +146,9 @@ def test_a_field_added_without_docs_is_reported_by_path() -> None:
     missing = missing_fields(
         model_field_paths(ExtendedRequest), _read("request.md"), "docs/request.md"
     )
-    assert [str(m) for m in missing] == ["docs/request.md: document the field spec.failoverRegion"]
+    assert [str(m) for m in missing] == [
+        "docs/request.md: add a table row for the field `spec.failoverRegion` (the path in backticks)"
+    ]
 
 
 # --- the examples are real -----------------------------------------------------------

@@ -5,7 +5,8 @@ section in docs/cli.md; every estate field (policies binding included) is named 
 docs/estate.md and every SystemRequest field in docs/request.md; the checker reports
 exactly a command, an option or a field added without docs (its own negative cases);
 the YAML examples of estate.md and request.md validate, the estate example applies on
-both databases, and the usage-import examples parse; the README and docs/ link only to files inside the repository.
+both databases and request.md's examples plan against it with the verdicts it states,
+and the usage-import examples parse; the README and docs/ link only to files inside the repository.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import pytest
 import typer
 from pydantic import Field
 
-from controlplane.app import App
 from controlplane.cli.main import app as cli_app
-from controlplane.config import Settings
+from controlplane.cli.main import main
 from controlplane.estate.schema import Estate, parse_estate
 from controlplane.metering.importing import parse_import
 from policies.overlays import PolicyBinding
@@ -154,16 +154,23 @@ def test_a_field_added_without_docs_is_reported_by_path() -> None:
 # --- the examples are real -----------------------------------------------------------
 
 
-def test_the_estate_example_validates_and_applies(database_url: str, tmp_path: Path) -> None:
-    (block,) = _yaml_blocks(_read("estate.md"), "Estate")
-    document = parse_estate(load_yaml_documents(block, "docs/estate.md"), "docs/estate.md")
+def test_the_examples_apply_and_plan_as_the_docs_say(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (estate,) = _yaml_blocks(_read("estate.md"), "Estate")
+    document = parse_estate(load_yaml_documents(estate, "estate.yaml"), "estate.yaml")
     assert len(document.estate.spec.principals) == 5
-    app = App(Settings(home=tmp_path, database_url=database_url))
-    try:
-        app.init()
-        assert app.estate.apply(document, actor="local-operator").changed
-    finally:
-        app.close()
+    (tmp_path / "estate.yaml").write_text(estate, encoding="utf-8")
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", database_url)
+    home = ["--home", str(tmp_path / "home")]
+    assert main([*home, "init"]) == 0
+    assert main([*home, "estate", "apply", "-f", str(tmp_path / "estate.yaml")]) == 0
+    codes = []
+    for index, block in enumerate(_yaml_blocks(_read("request.md"), "SystemRequest")):
+        request = tmp_path / f"request-{index}.yaml"
+        request.write_text(block, encoding="utf-8")
+        codes.append(main([*home, "plan", "-f", str(request), "-o", "json"]))
+    assert codes == [1, 1, 0]  # denied, denied, admitted: what request.md says
 
 
 def test_the_request_examples_validate() -> None:

@@ -12,6 +12,10 @@ Conventions the docs follow (and the checks read):
 - ``docs/estate.md`` and ``docs/request.md`` name every field by its YAML path in
   backticks: ``spec.providers[].capacity.memoryGiB``; a list item is ``[]``, a key the
   user chooses (a rule id) is ``<key>``.
+
+The checks also run the other way: a command heading, an option row of cli.md or a
+field row (first table cell) of estate.md / request.md that the code no longer has is
+reported as stale, so renaming an option or a field fails until the docs follow.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from pydantic import BaseModel
 
 __all__ = [
     "CommandDoc",
-    "Missing",
+    "DocProblem",
     "command_docs",
     "missing_commands",
     "missing_fields",
     "model_field_paths",
+    "stale_commands",
+    "stale_fields",
 ]
 
 
@@ -41,11 +47,12 @@ class CommandDoc:
 
     path: str
     options: tuple[str, ...]
+    spellings: frozenset[str] = frozenset()  # every option name, short ones included
 
 
 @dataclass(frozen=True)
-class Missing:
-    """Something the code has that a doc file does not mention, and how to fix that."""
+class DocProblem:
+    """A doc out of step with the code (something missing, or gone), and how to fix it."""
 
     doc: str
     name: str
@@ -84,7 +91,13 @@ def command_docs(command: Command, prefix: str = "govcloud") -> list[CommandDoc]
     options = tuple(
         name for param in command.params if (name := _option_name(param)) and name != "--help"
     )
-    found = [CommandDoc(prefix, options)]
+    spellings = frozenset(
+        name
+        for param in command.params
+        if param.param_type_name == "option"
+        for name in (*param.opts, *param.secondary_opts)
+    )
+    found = [CommandDoc(prefix, options, spellings)]
     subcommands: Mapping[str, Command] = getattr(command, "commands", {})
     for name, sub in sorted(subcommands.items()):
         if not sub.hidden:
@@ -104,21 +117,38 @@ def _sections(text: str) -> dict[str, str]:
     }
 
 
-def missing_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list[Missing]:
+def missing_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list[DocProblem]:
     """Command paths without a heading in ``text``, and options their section leaves out."""
     sections = _sections(text)
-    missing: list[Missing] = []
+    missing: list[DocProblem] = []
     for command in command_docs(root):
         section = sections.get(command.path)
         if section is None:
             how = f"add a heading `### {command.path}` with the command's options"
-            missing.append(Missing(doc, command.path, how))
+            missing.append(DocProblem(doc, command.path, how))
             continue
         for option in command.options:
             if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", section):
                 how = f"describe {option} under the heading of `{command.path}`"
-                missing.append(Missing(doc, f"{command.path} {option}", how))
+                missing.append(DocProblem(doc, f"{command.path} {option}", how))
     return missing
+
+
+def stale_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list[DocProblem]:
+    """Headings for commands that no longer exist, and option rows for options gone."""
+    commands = {c.path: c for c in command_docs(root)}
+    stale: list[DocProblem] = []
+    for path, section in _sections(text).items():
+        command = commands.get(path)
+        if command is None:
+            stale.append(DocProblem(doc, path, f"remove the heading `{path}`: no such command"))
+            continue
+        for row in re.findall(r"^\|([^|\n]*)\|", section, flags=re.MULTILINE):
+            for name in re.findall(r"`(-[^`]+)`", row):
+                if name not in command.spellings:
+                    how = f"remove {name} from `{path}`: the command has no such option"
+                    stale.append(DocProblem(doc, f"{path} {name}", how))
+    return stale
 
 
 def _unwrap(annotation: Any) -> Iterator[tuple[str, Any]]:
@@ -160,11 +190,27 @@ def model_field_paths(
     return list(dict.fromkeys(paths))
 
 
-def missing_fields(paths: Sequence[str], text: str, doc: str) -> list[Missing]:
+def missing_fields(paths: Sequence[str], text: str, doc: str) -> list[DocProblem]:
     """Field paths that ``text`` does not name in backticks."""
     named = set(re.findall(r"`([^`\n]+)`", text))
     return [
-        Missing(doc, path, f"add a table row for the field `{path}` (the path in backticks)")
+        DocProblem(doc, path, f"add a table row for the field `{path}` (the path in backticks)")
         for path in paths
         if path not in named
+    ]
+
+
+def stale_fields(paths: Sequence[str], text: str, doc: str) -> list[DocProblem]:
+    """Table rows whose first cell names a field the model no longer has.
+
+    Only rows under the model's top-level names (``spec…``, ``metadata…``) count: other
+    tables of the page (roles, meters) are not field tables.
+    """
+    known = set(paths)
+    roots = {re.split(r"[.\[]", path)[0] for path in paths}
+    rows = re.findall(r"^\| `([^`\n]+)` \|", text, flags=re.MULTILINE)
+    return [
+        DocProblem(doc, row, f"remove the row for `{row}`: no such field")
+        for row in dict.fromkeys(rows)
+        if re.split(r"[.\[]", row)[0] in roots and row not in known
     ]

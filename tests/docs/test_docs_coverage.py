@@ -2,8 +2,9 @@
 
 Cases: every command path and option of the real ``govcloud`` command tree has its
 section in docs/cli.md; every estate field (policies binding included) is named in
-docs/estate.md and every SystemRequest field in docs/request.md; the checker reports
-exactly a command, an option or a field added without docs (its own negative cases);
+docs/estate.md and every SystemRequest field in docs/request.md; no doc names a
+command, option or field the code no longer has; the checker reports exactly a command,
+an option or a field added without docs, or gone from the code (its negative cases);
 the YAML examples of estate.md and request.md validate, the estate example applies on
 both databases and request.md's examples plan against it with the verdicts it states,
 and the usage-import examples parse; the README and docs/ link only to files inside the repository.
@@ -28,11 +29,13 @@ from policies.overlays import PolicyBinding
 from tenants import load_yaml_documents, parse_requests
 from tenants.request import SystemRequest, SystemRequestSpec
 from tests.docs.coverage import (
-    Missing,
+    DocProblem,
     command_docs,
     missing_commands,
     missing_fields,
     model_field_paths,
+    stale_commands,
+    stale_fields,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +47,8 @@ def _read(name: str) -> str:
     return (DOCS / name).read_text(encoding="utf-8")
 
 
-def _report(missing: list[Missing]) -> str:
-    return "the docs do not cover everything the code has; edit:\n" + "\n".join(
-        f"  {m}" for m in missing
-    )
+def _report(problems: list[DocProblem]) -> str:
+    return "the docs are out of step with the code; edit:\n" + "\n".join(f"  {p}" for p in problems)
 
 
 def _yaml_blocks(text: str, kind: str) -> list[str]:
@@ -74,6 +75,19 @@ def test_every_request_field_is_in_request_md() -> None:
         model_field_paths(SystemRequest), _read("request.md"), "docs/request.md"
     )
     assert not missing, _report(missing)
+
+
+def test_the_docs_name_no_command_option_or_field_that_is_gone() -> None:
+    stale = [
+        *stale_commands(typer.main.get_command(cli_app), _read("cli.md")),
+        *stale_fields(
+            model_field_paths(Estate, substitutes=ESTATE_SUBSTITUTES),
+            _read("estate.md"),
+            "docs/estate.md",
+        ),
+        *stale_fields(model_field_paths(SystemRequest), _read("request.md"), "docs/request.md"),
+    ]
+    assert not stale, _report(stale)
 
 
 def test_the_walk_finds_nested_commands_options_and_fields() -> None:
@@ -133,6 +147,28 @@ def test_a_documented_command_passes_the_checker() -> None:
     text = _read("cli.md") + "\n### govcloud frobnicate\n\nNo options.\n"
     assert [m.name for m in missing_commands(_with_extra_command("frobnicate"), text)] == [
         "govcloud frobnicate --force"
+    ]
+
+
+def test_a_command_or_option_that_is_gone_is_reported_as_stale() -> None:
+    root = typer.main.get_command(cli_app)
+    without_demo = copy.copy(root)
+    without_demo.commands = {  # type: ignore[attr-defined]
+        name: c
+        for name, c in root.commands.items()  # type: ignore[attr-defined]
+        if name != "demo"
+    }
+    assert [str(p) for p in stale_commands(without_demo, _read("cli.md"))] == [
+        "docs/cli.md: remove the heading `govcloud demo`: no such command"
+    ]
+    text = _read("cli.md").replace("| `--dry-run` |", "| `--dry-run`, `-n` |")
+    assert [p.name for p in stale_commands(root, text)] == ["govcloud estate apply -n"]
+
+
+def test_a_field_that_is_gone_is_reported_as_stale() -> None:
+    paths = [p for p in model_field_paths(SystemRequest) if p != "spec.backup.offsite"]
+    assert [str(p) for p in stale_fields(paths, _read("request.md"), "docs/request.md")] == [
+        "docs/request.md: remove the row for `spec.backup.offsite`: no such field"
     ]
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "CommandDoc",
     "DocProblem",
     "command_docs",
+    "draft_section",
     "missing_commands",
     "missing_fields",
     "model_field_paths",
@@ -124,7 +125,10 @@ def missing_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list
     for command in command_docs(root):
         section = sections.get(command.path)
         if section is None:
-            how = f"add a heading `### {command.path}` with the command's options"
+            how = (
+                f"add a heading `### {command.path}` with the command's options "
+                f"(a draft: .venv/bin/python -m tests.docs.coverage '{command.path}')"
+            )
             missing.append(DocProblem(doc, command.path, how))
             continue
         for option in command.options:
@@ -149,6 +153,43 @@ def stale_commands(root: Command, text: str, doc: str = "docs/cli.md") -> list[D
                     how = f"remove {name} from `{path}`: the command has no such option"
                     stale.append(DocProblem(doc, f"{path} {name}", how))
     return stale
+
+
+def _find(root: Command, path: str) -> Command:
+    command = root
+    for word in path.split()[1:]:
+        command = getattr(command, "commands", {})[word]
+    return command
+
+
+def draft_section(root: Command, path: str) -> str:
+    """A docs/cli.md section for ``path`` from the code, to paste and complete by hand."""
+    command = _find(root, path)
+    help_text = str(getattr(command, "help", None) or "").strip().split("\n\n")[0]
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
+    usage = " ".join([path, "[OPTIONS]", *(str(p.name).upper() for p in arguments)])
+    lines = [f"{'#' * min(2 + len(path.split()) - 1, 4)} {path}", "", " ".join(help_text.split())]
+    subcommands = sorted(getattr(command, "commands", {}))
+    if subcommands:
+        lines += ["", "Sub-commands: " + ", ".join(f"`{n}`" for n in subcommands)]
+    else:
+        lines += ["", "```", usage, "```"]
+    rows = [p for p in command.params if _option_name(p) not in (None, "--help")]
+    if rows:
+        lines += ["", "| option | value | meaning | default |", "|---|---|---|---|"]
+    for param in rows:
+        names = ", ".join(f"`{n}`" for n in (*param.opts, *param.secondary_opts))
+        value = "flag" if getattr(param, "is_flag", False) else "VALUE"
+        default = getattr(param, "default", None)
+        shown = (
+            "required"
+            if param.required
+            else "—"
+            if default in (None, False, ())
+            else (f"default `{getattr(default, 'value', default)}`")
+        )
+        lines.append(f"| {names} | {value} | {param.help or ''} | {shown} |")
+    return "\n".join(lines) + "\n"
 
 
 def _unwrap(annotation: Any) -> Iterator[tuple[str, Any]]:
@@ -214,3 +255,25 @@ def stale_fields(paths: Sequence[str], text: str, doc: str) -> list[DocProblem]:
         for row in dict.fromkeys(rows)
         if re.split(r"[.\[]", row)[0] in roots and row not in known
     ]
+
+
+def _main(paths: Sequence[str]) -> None:
+    """Print drafts for ``paths``, or for every command docs/cli.md lacks."""
+    from pathlib import Path
+
+    import typer
+
+    from controlplane.cli.main import app
+
+    root = typer.main.get_command(app)
+    if not paths:
+        text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text("utf-8")
+        paths = [m.name for m in missing_commands(root, text) if " -" not in m.name]
+    for path in paths:
+        print(draft_section(root, path))
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])

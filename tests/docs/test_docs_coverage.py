@@ -31,6 +31,7 @@ from tenants.request import SystemRequest, SystemRequestSpec
 from tests.docs.coverage import (
     DocProblem,
     command_docs,
+    draft_section,
     missing_commands,
     missing_fields,
     model_field_paths,
@@ -148,6 +149,15 @@ def test_a_documented_command_passes_the_checker() -> None:
     assert [m.name for m in missing_commands(_with_extra_command("frobnicate"), text)] == [
         "govcloud frobnicate --force"
     ]
+
+
+def test_the_draft_for_a_missing_command_satisfies_the_checker() -> None:
+    root = _with_extra_command("frobnicate")
+    draft = draft_section(root, "govcloud frobnicate")
+    assert draft.startswith("### govcloud frobnicate\n\nA command nobody documented.")
+    text = _read("cli.md") + "\n" + draft
+    assert missing_commands(root, text) == []
+    assert stale_commands(root, text) == []
 
 
 def test_a_command_or_option_that_is_gone_is_reported_as_stale() -> None:

@@ -119,7 +119,8 @@ def _with_extra_command(name: str) -> Any:
 def test_a_command_added_without_docs_is_reported_by_name() -> None:
     missing = missing_commands(_with_extra_command("frobnicate"), _read("cli.md"))
     assert [str(m) for m in missing] == [
-        "docs/cli.md: add a heading `### govcloud frobnicate` with the command's options"
+        "docs/cli.md: add a heading `### govcloud frobnicate` with the command's options "
+        "(a draft: .venv/bin/python -m tests.docs.coverage 'govcloud frobnicate')"
     ]
 
 

@@ -220,7 +220,10 @@ def demo(
     lang = cli_context(ctx).lang
     target = (home or Path(tempfile.mkdtemp(prefix="govcloud-demo-"))).absolute()
     if output is Format.table:
-        console().print(f"[bold]govcloud demo[/] — {scale}, seed {seed}, home {target}")
+        # soft wrap: the home path is copied from here, so rich must not break it
+        console().print(
+            f"[bold]govcloud demo[/] — {scale}, seed {seed}, home {target}", soft_wrap=True
+        )
     report = run_demo(target, scale=scale, seed=seed, tenants_sampled=tenants)
     if output is Format.table:
         _print(report, lang)

@@ -1,4 +1,4 @@
-"""What every command gets: settings, language, the acting principal, the app."""
+"""What every command gets: settings, language, the acting principal and its facade."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 
 from controlplane.app import App
 from controlplane.config import Settings
+from controlplane.facade import Govcloud
 from controlplane.i18n import Lang, tr
 
 __all__ = ["CliContext", "cli_context", "require"]
@@ -29,6 +30,11 @@ class CliContext:
         app = App(self.settings)
         app.ready()
         return app
+
+    @cached_property
+    def facade(self) -> Govcloud:
+        """The one door, acting as ``--as`` (a principal the estate declares)."""
+        return Govcloud.acting_as(self.app, self.actor)
 
     def close(self) -> None:
         if "app" in self.__dict__:

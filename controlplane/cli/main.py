@@ -16,14 +16,15 @@ from pathlib import Path
 import typer
 
 import controlplane.cli
-from controlplane.app import SchemaNotCurrent
 from controlplane.cli.context import CliContext
-from controlplane.cli.localize import localized, problem_text
+from controlplane.cli.localize import localized, problem_text, refusal_text
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
+from controlplane.compliance.words import word
 from controlplane.config import Settings
+from controlplane.errors import GovcloudError
 from controlplane.i18n import Lang, detect_lang, tr
-from controlplane.rbac import PermissionDenied
+from policies import WaiverRefused
 from tenants import ManifestError
 
 __all__ = ["app", "main"]
@@ -135,13 +136,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         _report_invalid(exc, lang)
         return 2
-    except SchemaNotCurrent as exc:
-        typer.echo(f"{tr('error', lang)}: {exc}", err=True)
-        return 1
-    except PermissionDenied as exc:
-        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
-        return 1
+    except GovcloudError as exc:
+        return _report_refusal(exc, lang)
     return 0
+
+
+def _report_refusal(exc: GovcloudError, lang: Lang) -> int:
+    """A refusal from the facade, said as the command would have said its cause.
+
+    The facade translates the areas' errors into one tree (``__cause__`` keeps the
+    original): manifest problems are located as ever; a refused waiver lists its
+    reasons; the rest is one line, in the user's language.
+    """
+    cause = exc.__cause__
+    if isinstance(cause, ManifestError):
+        _report_invalid(cause, lang)
+        return exc.exit_code
+    if isinstance(cause, WaiverRefused):
+        typer.echo(f"{tr('error', lang)}: {word('refused', lang)}:", err=True)
+        for zh, en in cause.reasons:
+            typer.echo(f"  - {zh if lang == 'zh' else en}", err=True)
+        return exc.exit_code
+    said = cause if isinstance(cause, Exception) and not isinstance(cause, GovcloudError) else exc
+    typer.echo(f"{tr('error', lang)}: {refusal_text(said, lang)}", err=True)
+    for detail in exc.details if said is exc else ():
+        typer.echo(f"  {detail}", err=True)
+    return exc.exit_code
 
 
 if __name__ == "__main__":

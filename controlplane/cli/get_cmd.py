@@ -15,15 +15,12 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, after_id, page_of, print_continue
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.status import resource_state, state_text
 from controlplane.i18n import Lang
 from controlplane.inventory import (
     DriftView,
-    ResourceFilter,
     ResourceView,
-    list_drift,
-    list_resources,
 )
 from controlplane.inventory.words import say
 from providers import KINDS
@@ -124,23 +121,11 @@ def resources(
 ) -> None:
     """Resources as last observed by `provider sync`."""
     obj = cli_context(ctx)
-    after = after_id(token, "get resources")
-    views, total = list_resources(
-        obj.app.sessions,
-        ResourceFilter(
-            tenant, provider, kind, managed, include_deleted=deleted, limit=limit + 1,
-            after=after,
-        ),
+    found = obj.facade.resources(
+        tenant=tenant, provider=provider, kind=kind, managed=managed, include_deleted=deleted,
+        limit=limit, continue_token=token,
     )  # fmt: skip
-    # one row more than asked says whether another page follows
-    page = page_of(
-        views,
-        lambda v: (v.row_id,),
-        list_name="get resources",
-        limit=limit,
-        token=token,
-        presorted=True,
-    )
+    page, total = shown(found), found.total
     now = obj.app.clock()
     records = [resource_record(v, now) for v in page.rows]
     if not output.for_people:
@@ -172,14 +157,6 @@ def drift_record(view: DriftView) -> dict[str, Any]:
     }
 
 
-def _drift_key(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Oldest first, as ``list_drift`` returns them; the rest makes the key unique."""
-    return (
-        record["first_seen"].isoformat(), record["provider"], record["kind"],
-        record["resource_id"], record["drift"],
-    )  # fmt: skip
-
-
 def _detail(record: Mapping[str, Any]) -> str | None:
     keys = record["detail"].get("keys") or {}
     shown = [f"{key} {v['desired']}→{v['observed']}" for key, v in sorted(keys.items())]
@@ -197,11 +174,10 @@ def drift(
 ) -> None:
     """Drift found by `provider sync`: missing, changed and unmanaged resources."""
     obj = cli_context(ctx)
-    records = [
-        drift_record(v)
-        for v in list_drift(obj.app.sessions, provider=provider, include_resolved=history)
-    ]
-    page = page_of(records, _drift_key, list_name="get drift", limit=limit, token=token)
+    found = obj.facade.drift(
+        provider=provider, include_resolved=history, limit=limit, continue_token=token
+    )
+    page = shown(found, [drift_record(v) for v in found.items])
     lang = obj.lang
     columns = [
         Column(say("drift", lang), lambda r: say(r["drift"], lang)),

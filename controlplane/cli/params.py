@@ -21,6 +21,7 @@ import typer
 from controlplane.billing import Month
 from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Format
+from controlplane.facade import Page as FacadePage
 from controlplane.i18n import Lang, tr
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "parse_month",
     "print_continue",
     "refuse",
+    "shown",
 ]
 
 T = TypeVar("T")
@@ -146,3 +148,9 @@ def print_continue(page: Page, fmt: Format, lang: Lang) -> None:
     if page.next_token is None:
         return
     typer.echo(f"{tr('more_rows', lang)} --continue {page.next_token}", err=not fmt.for_people)
+
+
+def shown(found: FacadePage[T], rows: Sequence[Any] | None = None) -> Page:
+    """A facade page as the CLI pages it: its rows (or ``rows`` made from them) and the
+    facade's continue token, which ``--continue`` hands back to the facade unchanged."""
+    return Page(list(found.items if rows is None else rows), found.continue_token)

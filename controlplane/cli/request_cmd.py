@@ -2,54 +2,26 @@
 | provision``: department requests, acting as ``--as`` / ``GOVCLOUD_USER``.
 
 Exit codes: 0 done (or nothing to do); 1 denied, refused by RBAC, over quota or an
-illegal transition; 2 invalid input (located). Authorisation happens in the services.
+illegal transition; 2 invalid input (located). Authorisation happens in the facade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from controlplane import rbac
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, after_id, page_of, print_continue
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
+from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 from controlplane.i18n import Lang, tr
-from controlplane.planning import PlanService
-from controlplane.quotas import QuotaExceeded
-from controlplane.requests import (
-    IllegalTransition,
-    RequestDetail,
-    RequestNotFound,
-    provisioner,
-    request_service,
-)
-from controlplane.requests.from_plan import PlanServicePlanner
-from controlplane.requests.service import ApplyResult, RequestService
 from tenants import load_requests
 
 app = typer.Typer(help="Department requests: list, show, approve, reject, provision.")
-
-
-def _service(obj: CliContext) -> RequestService:
-    planner = PlanServicePlanner(PlanService(obj.app.sessions, obj.app.clock, obj.app.settings))
-    return request_service(obj.app, planner)
-
-
-@contextmanager
-def _refusals(obj: CliContext) -> Iterator[None]:
-    """Refusals become one line on stderr and exit 1 (invalid input stays exit 2)."""
-    try:
-        yield
-    except (rbac.PermissionDenied, IllegalTransition, RequestNotFound, QuotaExceeded) as exc:
-        typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _record(request: Any, tenant: str | None = None) -> dict[str, Any]:
@@ -65,7 +37,7 @@ def _record(request: Any, tenant: str | None = None) -> dict[str, Any]:
     }
 
 
-def _detail(detail: RequestDetail) -> dict[str, Any]:
+def _detail(detail: RequestDetailInfo) -> dict[str, Any]:
     return {
         **_record(detail.request, detail.tenant),
         "events": [
@@ -100,11 +72,11 @@ def _detail(detail: RequestDetail) -> dict[str, Any]:
             }
             for o in detail.outcomes
         ],
-        "plan": detail.request.plan,
+        "plan": detail.plan,
     }
 
 
-def _people_record(detail: RequestDetail, lang: Lang) -> dict[str, Any]:
+def _people_record(detail: RequestDetailInfo, lang: Lang) -> dict[str, Any]:
     """``request show`` for people: the request, what was planned, why it was denied,
     and its history as tables (the full plan is in ``-o json|yaml``)."""
     record = _detail(detail)
@@ -127,7 +99,7 @@ def _said(request: Any, lang: Lang) -> str:
     return f"{tr('request', lang)} #{request.id} ({request.system_name})"
 
 
-def _emit_results(obj: CliContext, results: list[ApplyResult], output: Format) -> None:
+def _emit_results(obj: CliContext, results: list[ApplyInfo], output: Format) -> None:
     if not output.for_people:
         emit(
             [
@@ -144,12 +116,12 @@ def _emit_results(obj: CliContext, results: list[ApplyResult], output: Format) -
     else:
         for result in results:
             request = result.request
-            if request is not None and request.state == "Denied" and result.quota_error is None:
+            if request is not None and request.state == "Denied" and not result.quota_refused:
                 # lead with the real reason: the placement filters and policy denials
                 typer.echo(f"{_said(request, obj.lang)}: {state_text('Denied', obj.lang)}")
-                for line in denial_lines(request.plan or {}, obj.lang):
+                for line in denial_lines(result.plan or {}, obj.lang):
                     typer.echo(f"  {line}")
-            elif request is not None and not result.noop and result.quota_error is None:
+            elif request is not None and not result.noop and not result.quota_refused:
                 typer.echo(f"{_said(request, obj.lang)}: {state_text(request.state, obj.lang)}")
             else:
                 typer.echo(result.describe(obj.lang))
@@ -160,12 +132,7 @@ def _emit_results(obj: CliContext, results: list[ApplyResult], output: Format) -
 def _apply_or_delete(ctx: typer.Context, file: Path, output: Format, *, delete: bool) -> None:
     obj = cli_context(ctx)
     parsed = load_requests(file)
-    service = _service(obj)
-    with _refusals(obj):
-        results = [
-            service.delete(p, actor=obj.actor) if delete else service.apply(p, actor=obj.actor)
-            for p in parsed
-        ]
+    results = obj.facade.delete(parsed) if delete else obj.facade.apply(parsed)
     _emit_results(obj, results, output)
 
 
@@ -180,17 +147,8 @@ def list_(
 ) -> None:
     """Requests you may see (a department sees its own)."""
     obj = cli_context(ctx)
-    after = after_id(token, "request list")
-    with _refusals(obj):
-        rows = _service(obj).list(
-            actor=obj.actor, tenant=tenant, state=state,
-            after_id=after, limit=limit + 1,
-        )  # fmt: skip
-    records = [_record(r, code) for r, code in rows]
-    page = page_of(
-        records, lambda r: (r["id"],), list_name="request list", limit=limit, token=token,
-        presorted=True,
-    )  # fmt: skip
+    found = obj.facade.requests(tenant=tenant, state=state, limit=limit, continue_token=token)
+    page = shown(found, [_record(r, r.tenant) for r in found.items])
     emit(page.rows, output, lang=obj.lang, columns=_list_columns(obj.lang))
     print_continue(page, output, obj.lang)
 
@@ -215,8 +173,7 @@ def show(
 ) -> None:
     """One request with its history, approvals and provisioning outcomes."""
     obj = cli_context(ctx)
-    with _refusals(obj):
-        detail = _service(obj).show(request_id, actor=obj.actor)
+    detail = obj.facade.request(request_id)
     if output.for_people:
         emit(_people_record(detail, obj.lang), output, lang=obj.lang)
     else:
@@ -239,8 +196,7 @@ def approve(
 ) -> None:
     """Approve the request's next pending step (never your own request)."""
     obj = cli_context(ctx)
-    with _refusals(obj):
-        request = _service(obj).approve(request_id, actor=obj.actor, reason=reason)
+    request = obj.facade.approve(request_id, reason=reason)
     _emit_decision(obj, request, output)
 
 
@@ -253,8 +209,7 @@ def reject(
 ) -> None:
     """Reject the request at its next pending step, saying why."""
     obj = cli_context(ctx)
-    with _refusals(obj):
-        request = _service(obj).reject(request_id, actor=obj.actor, reason=reason)
+    request = obj.facade.reject(request_id, reason=reason)
     _emit_decision(obj, request, output)
 
 
@@ -266,8 +221,7 @@ def provision(
 ) -> None:
     """Hand an approved request to its provider's driver (re-run to retry or resume)."""
     obj = cli_context(ctx)
-    with _refusals(obj):
-        result = provisioner(obj.app).provision(request_id, actor=obj.actor)
+    result = obj.facade.provision(request_id)
     outcomes = [
         {"kind": o.kind, "name": o.name, "action": o.action,
          "error": o.error.describe(obj.lang) if o.error else None}

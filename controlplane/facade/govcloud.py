@@ -167,6 +167,8 @@ def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
         noop=result.noop,
         message_zh=result.message_zh,
         message_en=result.message_en,
+        plan=dict(result.request.plan) if result.request is not None else None,
+        quota_refused=result.quota_error is not None,
     )
 
 

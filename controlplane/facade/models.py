@@ -191,6 +191,10 @@ class ApplyInfo(ReadModel):
     noop: bool
     message_zh: str
     message_en: str
+    #: the plan recorded with the new request (why it was denied, where it goes)
+    plan: dict[str, Any] | None = None
+    #: the request was denied because it would exceed the department's quota
+    quota_refused: bool = False
 
     def describe(self, lang: Lang = "en") -> str:
         return self.message_zh if lang == "zh" else self.message_en

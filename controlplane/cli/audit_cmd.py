@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from controlplane import audit
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
@@ -17,8 +16,7 @@ app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_he
 def verify(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Detect any altered, removed or reordered audit event; exit 1 if there is one."""
     obj = cli_context(ctx)
-    with obj.app.sessions() as session:
-        breaks = audit.verify(session)
+    breaks = obj.facade.verify_audit().breaks
     if not output.for_people:
         emit(
             {"intact": not breaks, "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks]},

@@ -55,7 +55,7 @@ def apply(
     """Make the database hold exactly this estate (declarative, idempotent)."""
     obj = cli_context(ctx)
     document = parse_estate(load_yaml_file(str(file)), str(file))
-    result = obj.app.estate.apply(document, actor=obj.actor, dry_run=dry_run)
+    result = obj.facade.apply_estate(document, dry_run=dry_run)
     changes = [
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}
         for c in result.changes
@@ -94,10 +94,10 @@ def apply(
 def show(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """The estate as stored: providers by tier, tenants, catalogue, rate cards."""
     obj = cli_context(ctx)
-    service = obj.app.estate
-    providers = [provider_record(p) for p in service.providers()]
-    tenants = service.tenants()
-    revision = service.latest_revision()
+    estate = obj.facade.estate()
+    providers = [provider_record(p) for p in estate.providers]
+    tenants = estate.tenants
+    revision = estate.revision
     data: dict[str, Any] = {
         "estate": revision.name if revision else None,
         "revision": revision.id if revision else None,
@@ -107,8 +107,7 @@ def show(ctx: typer.Context, output: Format = OUTPUT) -> None:
         "tenants": {"count": len(tenants), "by_level": dict(Counter(t.level for t in tenants))},
         "catalog": {
             "flavors": [
-                {"name": f.name, "vcpu": f.vcpu, "memory_gib": f.memory_gib}
-                for f in service.flavors()
+                {"name": f.name, "vcpu": f.vcpu, "memory_gib": f.memory_gib} for f in estate.flavors
             ],
             "images": [
                 {
@@ -118,10 +117,10 @@ def show(ctx: typer.Context, output: Format = OUTPUT) -> None:
                     "hardened": i.hardened,
                     "arch": i.arches,
                 }
-                for i in service.images()
+                for i in estate.images
             ],
         },
-        "rate_cards": [rate_card_record(c, r) for c, r in service.rate_cards()],
+        "rate_cards": [rate_card_record(c, c.rates) for c in estate.rate_cards],
     }
     if not output.for_people:
         emit(data, output, lang=obj.lang)

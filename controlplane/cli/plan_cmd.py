@@ -22,7 +22,7 @@ from controlplane.cli.output import Format, console, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import excluded_lines
 from controlplane.i18n import Lang
-from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan, PlanService
+from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan
 from controlplane.planning.model import amounts_record
 from policies import Outcome, Verdict
 from tenants import load_requests
@@ -194,9 +194,7 @@ def plan_command(
         if file == "-"
         else load_requests(Path(file))
     )
-    app = obj.app
-    service = PlanService(app.sessions, app.clock, app.settings)
-    plans = service.plan_all(parsed, principal=obj.actor)
+    plans = obj.facade.plan(parsed)
     code = max(plan.exit_code for plan in plans)
     if not output.for_people:
         emit(

@@ -6,8 +6,10 @@ import typer
 
 from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, page_of, print_continue
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record
+from controlplane.errors import NotFound
+from controlplane.facade.models import ProviderInfo
 
 app = typer.Typer(
     help="Clouds of the estate (1 provincial + M municipal + N sector).", no_args_is_help=True
@@ -24,12 +26,8 @@ def list_(
 ) -> None:
     """Providers, optionally of one tier."""
     obj = cli_context(ctx)
-    records = [
-        provider_record(p) for p in obj.app.estate.providers() if tier is None or p.tier == tier
-    ]
-    page = page_of(
-        records, lambda r: (r["name"],), list_name="provider list", limit=limit, token=token
-    )
+    found = obj.facade.providers(tier=tier, limit=limit, continue_token=token)
+    page = shown(found, [provider_record(p) for p in found.items])
     emit(page.rows, output, lang=obj.lang, columns=PROVIDER_COLUMNS)
     print_continue(page, output, obj.lang)
 
@@ -38,7 +36,11 @@ def list_(
 def show(ctx: typer.Context, name: str, output: Format = OUTPUT) -> None:
     """One provider in full."""
     obj = cli_context(ctx)
-    provider = require(obj.app.estate.provider(name), "provider", name, obj.lang)
+    try:
+        found: ProviderInfo | None = obj.facade.provider(name)
+    except NotFound:
+        found = None
+    provider = require(found, "provider", name, obj.lang)
     emit(provider_record(provider), output, lang=obj.lang)
 
 

@@ -6,9 +6,10 @@ import typer
 
 from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, page_of, print_continue
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.views import TENANT_COLUMNS, tenant_record
-from controlplane.requests.reads import GovernedReads, TenantNotFound
+from controlplane.errors import NotFound
+from controlplane.facade.models import TenantInfo
 
 app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help=True)
 
@@ -23,11 +24,8 @@ def list_(
 ) -> None:
     """Departments, optionally of one city."""
     obj = cli_context(ctx)
-    visible = GovernedReads(obj.app.sessions).tenants(actor=obj.actor)
-    records = [tenant_record(t) for t in visible if city is None or t.city == city]
-    page = page_of(
-        records, lambda r: (r["code"],), list_name="tenant list", limit=limit, token=token
-    )
+    found = obj.facade.tenants(city=city, limit=limit, continue_token=token)
+    page = shown(found, [tenant_record(t) for t in found.items])
     emit(page.rows, output, lang=obj.lang, columns=TENANT_COLUMNS)
     print_continue(page, output, obj.lang)
 
@@ -37,8 +35,8 @@ def show(ctx: typer.Context, code: str, output: Format = OUTPUT) -> None:
     """One department in full."""
     obj = cli_context(ctx)
     try:
-        found = GovernedReads(obj.app.sessions).tenant(code, actor=obj.actor)
-    except TenantNotFound:
+        found: TenantInfo | None = obj.facade.tenant(code)
+    except NotFound:
         found = None
     tenant = require(found, "tenant", code, obj.lang)
     emit(tenant_record(tenant), output, lang=obj.lang)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from controlplane.cli.output import Column
-from controlplane.db.models import Provider, Rate, RateCard, Tenant
+from controlplane.facade.models import ProviderInfo, RateCardInfo, RateInfo, TenantInfo
 from controlplane.i18n import Lang, tr
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 
-def provider_record(p: Provider) -> dict[str, Any]:
+def provider_record(p: ProviderInfo) -> dict[str, Any]:
     return {
         "name": p.name,
         "tier": p.tier,
@@ -67,7 +67,7 @@ PROVIDER_COLUMNS = (
 )
 
 
-def tenant_record(t: Tenant) -> dict[str, Any]:
+def tenant_record(t: TenantInfo) -> dict[str, Any]:
     return {
         "code": t.code,
         "name": t.name,
@@ -90,7 +90,7 @@ TENANT_COLUMNS = (
 )
 
 
-def rate_card_record(card: RateCard, rates: list[Rate]) -> dict[str, Any]:
+def rate_card_record(card: RateCardInfo, rates: Sequence[RateInfo]) -> dict[str, Any]:
     meters: dict[str, dict[str, Any]] = {}
     for rate in rates:
         entry = meters.setdefault(

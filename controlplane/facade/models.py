@@ -283,6 +283,9 @@ class BreakInfo(ReadModel):
     seq: int
     reason: str
 
+    def __str__(self) -> str:
+        return f"audit event #{self.seq}: {self.reason}"
+
 
 class AuditVerifyInfo(ReadModel):
     intact: bool

@@ -364,7 +364,7 @@ class UsageFile(BaseModel):
 
 @router.post("/meter/imports", tags=["metering"])
 def import_usage(g: Caller, body: UsageFile) -> JSONResponse:
-    return _ok(g.import_usage(body.csv, source=body.source))
+    return _ok(g.import_usage(body.source, text=body.csv))
 
 
 @router.get("/meter/coverage/{month}", tags=["metering"])

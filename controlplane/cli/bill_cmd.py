@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from controlplane.billing import Month
-from controlplane.bills import BillError, StatementView, bills_service
+from controlplane.bills import StatementView
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import (
@@ -25,14 +25,13 @@ from controlplane.cli.params import (
     OUTPUT,
     OUTPUT_FILE,
     OUTPUT_FILE_HELP,
-    page_of,
     parse_month,
     print_continue,
-    refuse,
+    shown,
 )
 from controlplane.cli.status import state_text
+from controlplane.facade import MAX_LIMIT
 from controlplane.i18n import Lang, tr
-from controlplane.metering import metering_service
 from controlplane.timeutil import SHANGHAI
 
 app = typer.Typer(help="Monthly bills: rate, review, finalize, export.", no_args_is_help=True)
@@ -88,10 +87,7 @@ def run(
     """Rate the month and write its statements (deterministic, one transaction)."""
     obj = cli_context(ctx)
     chosen = parse_month(month)
-    try:
-        result = bills_service(obj.app).run(chosen, actor=obj.actor)
-    except BillError as exc:
-        refuse(exc, obj.lang)
+    result = obj.facade.run_bills(chosen)
     now = obj.app.clock()
     # a month still in progress can only give drafts: say so, and up to when data goes
     cutoff = _cutoff(obj, chosen, now) if chosen.end > now else None
@@ -115,7 +111,7 @@ def run(
 def _cutoff(obj: CliContext, month: Month, now: datetime) -> datetime:
     """Until when usage of ``month`` is in: the earliest provider whose data stops short
     of now (a gap running up to now), else now."""
-    coverage = metering_service(obj.app).coverage(month)
+    coverage = obj.facade.coverage(month)
     # gaps are kept to the second
     trailing = [g.start for g in coverage.gaps if g.end >= coverage.until - timedelta(seconds=1)]
     return min(trailing, default=coverage.until)
@@ -146,16 +142,12 @@ def show(
     """Statements with budget month-to-date, linear projection and an overrun flag."""
     obj = cli_context(ctx)
     lang = obj.lang
-    try:
-        views = bills_service(obj.app).show(parse_month(month), tenant)
-    except BillError as exc:
-        refuse(exc, obj.lang)
-    records = [_view_record(v) for v in views]
     if tenant is not None:
-        _show_one(records, views, output, lang)
+        views = list(obj.facade.bills(parse_month(month), tenant=tenant, limit=MAX_LIMIT))
+        _show_one([_view_record(v) for v in views], views, output, lang)
         return
-    page = page_of(records, lambda r: (r["tenant"],), list_name="bill show", limit=limit,
-                   token=token)  # fmt: skip
+    found = obj.facade.bills(parse_month(month), limit=limit, continue_token=token)
+    page = shown(found, [_view_record(v) for v in found.items])
     emit(page.rows, output, lang=lang, columns=[
         Column(_w("tenant", lang), lambda r: r["tenant"]),
         Column(_w("state", lang), lambda r: state_text(r["state"], lang)),
@@ -206,10 +198,7 @@ def confirm(
 ) -> None:
     """Mark draft statements as confirmed (checked by the department or finance)."""
     obj = cli_context(ctx)
-    try:
-        done = bills_service(obj.app).confirm(parse_month(month), actor=obj.actor, tenant=tenant)
-    except BillError as exc:
-        refuse(exc, obj.lang)
+    done = obj.facade.confirm_bills(parse_month(month), tenant=tenant)
     if not output.for_people:
         emit({"month": month, "confirmed": list(done)}, output, lang=obj.lang)
         return
@@ -224,10 +213,7 @@ def finalize(
 ) -> None:
     """Freeze the month's statements; refused while any coverage gap is unacknowledged."""
     obj = cli_context(ctx)
-    try:
-        done = bills_service(obj.app).finalize(parse_month(month), actor=obj.actor)
-    except BillError as exc:
-        refuse(exc, obj.lang)
+    done = obj.facade.finalize_bills(parse_month(month))
     if not output.for_people:
         emit({"month": month, "finalized": list(done)}, output, lang=obj.lang)
         return
@@ -251,13 +237,10 @@ def adjust(
         value = Decimal(amount)
     except InvalidOperation as exc:
         raise typer.BadParameter(f"{amount!r} is not an amount", param_hint="--amount") from exc
-    try:
-        row = bills_service(obj.app).adjust(
-            tenant, value, reason=reason, approver=approver, relates_to=parse_month(relates_to),
-            actor=obj.actor, evidence=evidence,
-        )  # fmt: skip
-    except (BillError, ValueError) as exc:
-        refuse(exc, obj.lang)
+    row = obj.facade.adjust_bill(
+        tenant, value, reason=reason, approver=approver, relates_to=parse_month(relates_to),
+        evidence=evidence,
+    )  # fmt: skip
     if not output.for_people:
         emit({"month": row.month, "tenant": tenant, "amount": row.amount, "reason": reason,
               "approver": approver, "relates_to": relates_to}, output, lang=obj.lang)  # fmt: skip
@@ -280,12 +263,9 @@ def export(
     chosen = lang or "zh"
     if chosen not in ("zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--lang")
-    try:
-        statements = bills_service(obj.app).export(
-            parse_month(month), fmt.value, out, tenant=tenant, lang=chosen
-        )
-    except BillError as exc:
-        refuse(exc, obj.lang)
+    statements = obj.facade.export_bills(
+        parse_month(month), fmt.value, out, tenant=tenant, lang=chosen
+    )
     if not output.for_people:
         emit({"month": month, "format": fmt.value, "file": str(out),
               "statements": len(statements)}, output, lang=obj.lang)  # fmt: skip

@@ -17,10 +17,9 @@ import typer
 from controlplane.billing import Month
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
-from controlplane.cli.params import OUTPUT, current_month, parse_month, refuse
+from controlplane.cli.params import OUTPUT, current_month, parse_month
 from controlplane.cli.status import state_text
 from controlplane.i18n import Lang
-from controlplane.metering import MeteringError, metering_service
 
 app = typer.Typer(help="Usage metering: collect, import, coverage gaps.", no_args_is_help=True)
 gap_app = typer.Typer(help="Coverage gaps of a month and their acknowledgement.")
@@ -74,12 +73,7 @@ def collect(
 ) -> None:
     """Pull usage from every provider's driver since its last collection window."""
     obj = cli_context(ctx)
-    try:
-        results = metering_service(obj.app).collect(
-            actor=obj.actor, until=_time(until, "--until"), providers=provider
-        )
-    except MeteringError as exc:
-        refuse(exc, obj.lang)
+    results = obj.facade.collect_usage(until=_time(until, "--until"), providers=provider)
     records = [
         {"provider": r.provider, "since": r.since, "until": r.until, "records": r.records,
          "new_records": r.new_records, "status": r.status, "error": r.error}
@@ -106,7 +100,7 @@ def import_(
 ) -> None:
     """Import usage of a cloud govcloud cannot reach; any bad row refuses the whole file."""
     obj = cli_context(ctx)
-    result = metering_service(obj.app).import_file(file, actor=obj.actor)
+    result = obj.facade.import_usage(str(file))
     if not output.for_people:
         emit(result.__dict__, output, lang=obj.lang)
         return
@@ -116,7 +110,7 @@ def import_(
 
 def _gap_records(month: Month, ctx: typer.Context) -> list[dict[str, Any]]:
     obj = cli_context(ctx)
-    coverage = metering_service(obj.app).coverage(month)
+    coverage = obj.facade.coverage(month)
     records: list[dict[str, Any]] = [
         {"provider": g.provider, "start": g.start, "end": g.end, "status": "open", "reason": ""}
         for g in coverage.open_gaps
@@ -164,21 +158,13 @@ def gap_ack(
 ) -> None:
     """Acknowledge a coverage gap with a reason (recorded in the audit log)."""
     obj = cli_context(ctx)
-    service = metering_service(obj.app)
     begin, finish = _time(start, "--start"), _time(end, "--end")
-    try:
-        if month is not None and begin is None and finish is None:
-            acks = service.acknowledge_month(
-                parse_month(month), provider, reason=reason, actor=obj.actor
-            )
-        elif month is None and begin is not None and finish is not None:
-            acks = [
-                service.acknowledge_gap(provider, begin, finish, reason=reason, actor=obj.actor)
-            ]
-        else:
-            raise typer.BadParameter(_w("month_or_span", obj.lang))
-    except MeteringError as exc:
-        refuse(exc, obj.lang)
+    if month is not None and begin is None and finish is None:
+        acks = obj.facade.acknowledge_month(parse_month(month), provider, reason=reason)
+    elif month is None and begin is not None and finish is not None:
+        acks = [obj.facade.acknowledge_gap(provider, begin, finish, reason=reason)]
+    else:
+        raise typer.BadParameter(_w("month_or_span", obj.lang))
     records = [
         {"provider": a.provider, "start": a.start, "end": a.end, "reason": a.reason,
          "actor": a.actor}
@@ -210,12 +196,7 @@ def availability(
         value = Decimal(percent)
     except InvalidOperation as exc:
         raise typer.BadParameter(f"{percent!r} is not a number", param_hint="--percent") from exc
-    try:
-        row = metering_service(obj.app).record_availability(
-            provider, parse_month(month), value, evidence=evidence, actor=obj.actor
-        )
-    except MeteringError as exc:
-        refuse(exc, obj.lang)
+    row = obj.facade.record_availability(provider, parse_month(month), value, evidence=evidence)
     emit(
         {"provider": row.provider, "month": row.month, "availability": row.availability,
          "evidence": row.evidence},

@@ -9,8 +9,7 @@ granted) exit 1 with the reason; malformed options exit 2. Option errors are rai
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 import typer
 
 from controlplane.cli.context import CliContext, cli_context
-from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import (
     CONTINUE,
@@ -27,26 +25,17 @@ from controlplane.cli.params import (
     OUTPUT,
     OUTPUT_FILE,
     OUTPUT_FILE_HELP,
-    after_id,
-    page_of,
     print_continue,
+    shown,
 )
 from controlplane.cli.status import state_text
-from controlplane.compliance import (
-    NoAuditRun,
-    NoPolicyBound,
-    SystemNotFound,
-    WaiverNotFound,
-    compliance_service,
-    run_summary,
-    waiver_code,
-    waiver_service,
-)
+from controlplane.compliance import waiver_code
 from controlplane.compliance.words import word
-from controlplane.db.tables_compliance import PolicyViolation, PolicyWaiver
-from controlplane.i18n import Lang, tr
+from controlplane.errors import NotFound
+from controlplane.facade.models import ViolationInfo, WaiverInfo
+from controlplane.i18n import Lang
 from controlplane.timeutil import SHANGHAI
-from policies import Severity, WaiverRefused, WaiverScope, list_rules
+from policies import Severity, WaiverScope
 from policies.reports import render_json, render_markdown, render_xlsx
 
 app = typer.Typer(
@@ -61,21 +50,6 @@ class ReportFormat(StrEnum):
     md = "md"
     json = "json"
     xlsx = "xlsx"
-
-
-@contextmanager
-def _refusals(lang: str) -> Iterator[None]:
-    """Known refusals become one line on stderr and exit code 1."""
-    try:
-        yield
-    except (NoPolicyBound, NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
-        typer.echo(f"{tr('error', _lang(lang))}: {refusal_text(exc, _lang(lang))}", err=True)
-        raise typer.Exit(1) from None
-    except WaiverRefused as exc:
-        typer.echo(f"{tr('error', _lang(lang))}: {word('refused', lang)}:", err=True)
-        for zh, en in exc.reasons:
-            typer.echo(f"  - {zh if lang == 'zh' else en}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _lang(lang: str) -> Lang:
@@ -107,8 +81,8 @@ def list_(
     """The rule catalogue: implemented, or not evaluable with the missing input named."""
     obj = cli_context(ctx)
     try:
-        rows = list_rules(level=level, pack=pack, severity=severity)
-    except KeyError:
+        rows = obj.facade.policy_rules(level=level, pack=pack, severity=severity)
+    except NotFound:
         raise typer.BadParameter(f"unknown pack {pack!r}", param_hint="--pack") from None
     for row in rows:
         row["status"] = _rule_status(row, "en")
@@ -140,9 +114,7 @@ def _summary_record(summary: dict[str, Any], lang: str) -> dict[str, Any]:
 def audit(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Audit the whole inventory now and store every result (passes included)."""
     obj = cli_context(ctx)
-    with _refusals(obj.lang):
-        run = compliance_service(obj.app).audit(actor=obj.actor)
-    summary = run_summary(run)
+    summary = obj.facade.audit_policies().model_dump()
     emit(
         summary if not output.for_people else _summary_record(summary, obj.lang),
         output,
@@ -166,8 +138,7 @@ def report(
     obj = cli_context(ctx)
     if fmt is ReportFormat.xlsx and out_file is None:
         raise typer.BadParameter(word("xlsx_needs_file", obj.lang), param_hint=OUTPUT_FILE)
-    with _refusals(obj.lang):
-        built = compliance_service(obj.app).report(system, tenant=tenant)
+    built = obj.facade.policy_report(system, tenant=tenant)
     if not output.for_people and out_file is None:
         emit(json.loads(render_json(built, obj.lang)), output, lang=obj.lang)
         return
@@ -187,7 +158,7 @@ def report(
     typer.echo(f"{word('report_written', obj.lang)} {out_file}", err=True)
 
 
-def _violation_record(v: PolicyViolation) -> dict[str, Any]:
+def _violation_record(v: ViolationInfo) -> dict[str, Any]:
     return {
         "id": v.id,
         "rule": v.rule_id,
@@ -219,14 +190,8 @@ def violations(
 ) -> None:
     """Violations across audit runs: opened, still failing, waived, resolved."""
     obj = cli_context(ctx)
-    after = after_id(token, "policy violations")
-    found = compliance_service(obj.app).violations(
-        state=state, system=system, after_id=after, limit=limit + 1
-    )
-    page = page_of(
-        [_violation_record(v) for v in found], lambda r: (r["id"],),
-        list_name="policy violations", limit=limit, token=token, presorted=True,
-    )  # fmt: skip
+    found = obj.facade.violations(state=state, system=system, limit=limit, continue_token=token)
+    page = shown(found, [_violation_record(v) for v in found.items])
     columns = _columns(
         obj.lang,
         [
@@ -271,7 +236,7 @@ def _expiry(value: str) -> datetime:
     return at
 
 
-def _waiver_record(w: PolicyWaiver) -> dict[str, Any]:
+def _waiver_record(w: WaiverInfo) -> dict[str, Any]:
     return {
         "id": waiver_code(w),
         "rule": w.rule_id,
@@ -293,7 +258,7 @@ def _waiver_id(value: str) -> int:
     return int(digits)
 
 
-def _emit_waiver(obj: CliContext, row: PolicyWaiver, done: str, output: Format) -> None:
+def _emit_waiver(obj: CliContext, row: WaiverInfo, done: str, output: Format) -> None:
     if output.for_people:
         typer.echo(f"{word(done, obj.lang)}: {waiver_code(row)}")
         return
@@ -313,15 +278,9 @@ def waiver_request(
     obj = cli_context(ctx)
     kind, target = _scope(scope)
     at = _expiry(expires)
-    with _refusals(obj.lang):
-        row = waiver_service(obj.app).request(
-            rule_id=rule,
-            scope=kind,
-            target=target,
-            reason=reason,
-            expires_at=at,
-            requester=obj.actor,
-        )
+    row = obj.facade.request_waiver(
+        rule_id=rule, scope=kind, target=target, reason=reason, expires_at=at
+    )
     _emit_waiver(obj, row, "waiver_requested", output)
 
 
@@ -333,8 +292,7 @@ def waiver_approve(
 ) -> None:
     """Approve a request (not your own; needs the approver role in the estate)."""
     obj = cli_context(ctx)
-    with _refusals(obj.lang):
-        row = waiver_service(obj.app).approve(_waiver_id(waiver), approver=obj.actor)
+    row = obj.facade.approve_waiver(_waiver_id(waiver))
     _emit_waiver(obj, row, "waiver_approved", output)
 
 
@@ -348,11 +306,9 @@ def waiver_list(
 ) -> None:
     """Waivers, requested and approved (expired ones included, with their expiry)."""
     obj = cli_context(ctx)
-    rows = waiver_service(obj.app).list(state=state)
-    page = page_of(
-        rows, lambda w: (w.id or 0,), list_name="policy waiver list", limit=limit, token=token
-    )
-    records = [_waiver_record(w) for w in page.rows]
+    found = obj.facade.waivers(state=state, limit=limit, continue_token=token)
+    page = shown(found)
+    records = [_waiver_record(w) for w in found.items]
     columns = _columns(
         obj.lang,
         [

@@ -15,8 +15,10 @@ from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.provider_cmd import app as provider_app
+from controlplane.errors import GovcloudError
+from controlplane.facade import MAX_LIMIT, Govcloud
 from controlplane.i18n import Lang, tr
-from controlplane.inventory import SyncReport, UnknownProvider, sync_service
+from controlplane.inventory import SyncReport, UnknownProvider
 from controlplane.inventory.words import say
 from providers import ProviderError
 
@@ -78,6 +80,18 @@ def summary_line(report: SyncReport, lang: Lang) -> str:
     )
 
 
+def _every_provider(door: Govcloud) -> list[str]:
+    """Every provider's name, page by page."""
+    names: list[str] = []
+    token: str | None = None
+    while True:
+        page = door.providers(limit=MAX_LIMIT, continue_token=token)
+        names.extend(p.name for p in page.items)
+        token = page.continue_token
+        if token is None:
+            return names
+
+
 def sync(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="Provider to sync."),
@@ -89,23 +103,24 @@ def sync(
     if (name is None) == (not all_):
         typer.echo(f"{tr('error', obj.lang)}: {say('name_or_all', obj.lang)}", err=True)
         raise typer.Exit(2)
-    service = sync_service(obj.app)
-    names = service.provider_names() if all_ else [name or ""]
+    names = _every_provider(obj.facade) if all_ else [name or ""]
     records: list[dict[str, Any]] = []
     failed = False
     for provider in names:
         try:
-            report = service.sync(provider, actor=obj.actor)
-        except UnknownProvider:
-            typer.echo(
-                f"{tr('error', obj.lang)}: {provider}: {say('unknown_provider', obj.lang)}",
-                err=True,
-            )
-            failed = True
-            continue
-        except ProviderError as exc:
-            typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
-            records.append({"provider": provider, "error": exc.code, "detail": exc.detail})
+            report = obj.facade.sync_provider(provider)
+        except GovcloudError as refused:
+            exc = refused.__cause__
+            if isinstance(exc, UnknownProvider):
+                typer.echo(
+                    f"{tr('error', obj.lang)}: {provider}: {say('unknown_provider', obj.lang)}",
+                    err=True,
+                )
+            elif isinstance(exc, ProviderError):
+                typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
+                records.append({"provider": provider, "error": exc.code, "detail": exc.detail})
+            else:
+                raise
             failed = True
             continue
         records.append(report_record(report))

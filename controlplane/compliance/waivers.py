@@ -83,8 +83,13 @@ class WaiverNotFound(LookupError):
     """No waiver has that id."""
 
 
-def waiver_code(row: PolicyWaiver) -> str:
-    """The id results and reports show for a waiver row."""
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def waiver_code(row: _Numbered) -> str:
+    """The id results and reports show for a waiver (a row or the facade's read model)."""
     return f"W-{row.id}"
 
 

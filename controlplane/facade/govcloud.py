@@ -609,8 +609,10 @@ class Govcloud:
         return self._app.metering.collect(actor=self._actor, until=until, providers=providers)
 
     @action("meter.import")
-    def import_usage(self, text: str, *, source: str) -> ImportResult:
-        """Import usage CSV text (``source`` names it in errors); a replay changes nothing."""
+    def import_usage(self, source: str, *, text: str | None = None) -> ImportResult:
+        """Import a usage CSV/JSON file: ``text`` as received (``source`` names it in
+        located errors and by its suffix says the format), or else the file ``source``
+        on this host. A replay changes nothing."""
         return self._app.metering.import_file(source, actor=self._actor, text=text)
 
     @action("meter.gaps")

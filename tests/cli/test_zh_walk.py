@@ -155,9 +155,10 @@ def test_errors_are_chinese(run: Run, tmp_path: Path) -> None:
     unknown = run("request", "show", "9999", lang="zh")
     assert unknown.code == 1 and "申请 #9999 不存在" in unknown.err
 
+    # only finance finalizes bills (the facade's role table): refused, in Chinese
     refused = run("bill", "finalize", "--month", "2099-01", lang="zh")
-    assert refused.code == 1 and "2099-01 无法定稿：该月尚未结束" in refused.err
-    assert "还没有结算单" in refused.err and "cannot be finalized" not in refused.err
+    assert refused.code == 1 and "无权账单定稿" in refused.err
+    assert "may not" not in refused.err
 
     bad_month = run("bill", "show", "--month", "2026-13", lang="zh")
     assert bad_month.code == 2 and "的值无效" in bad_month.err

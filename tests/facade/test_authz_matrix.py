@@ -95,7 +95,7 @@ CALLS: dict[str, tuple[Call, bool]] = {
     ),
     "waiver.approve": (lambda g, t, f: g.approve_waiver(10_000), False),
     "meter.collect": (lambda g, t, f: g.collect_usage(providers=["no-such-provider"]), False),
-    "meter.import": (lambda g, t, f: g.import_usage("", source="usage.csv"), False),
+    "meter.import": (lambda g, t, f: g.import_usage("usage.csv", text=""), False),
     "meter.gaps": (lambda g, t, f: g.coverage(MONTH), False),
     "meter.acknowledge": (
         lambda g, t, f: g.acknowledge_month(MONTH, "no-such-provider", reason="matrix"),

@@ -98,7 +98,7 @@ def _usage(app: App) -> None:
     ]
     header = "provider,tenant,system,resource_id,meter,quantity,start,end"
     Govcloud.acting_as(app, "ops-li").import_usage(
-        "\n".join([header, *rows]) + "\n", source="usage.csv"
+        "usage.csv", text="\n".join([header, *rows]) + "\n"
     )
     Govcloud.acting_as(app, "fin-chen").run_bills(MARCH)
 

@@ -111,7 +111,7 @@ def test_finalize_refuses_open_gap_by_name_until_acknowledged(
     with pytest.raises(FinalizeRefused) as refused:
         bills.finalize(MARCH, actor="finance")
     assert refused.value.reasons == (f"unacknowledged coverage gap {GAP}",)
-    assert cli(billing_app, "bill", "finalize", "--month", "2026-03") == 1
+    assert cli(billing_app, "--as", "finance", "bill", "finalize", "--month", "2026-03") == 1
     assert GAP in capsys.readouterr().err
     ack = ["meter", "gap", "ack", "--month", "2026-03", "--provider", "water-cloud"]
     assert cli(billing_app, *ack, "--reason", "流域云 3 月停用 decommissioned") == 0

@@ -56,10 +56,12 @@ __all__ = [
 
 
 def compliance_service(app: App) -> ComplianceService:
-    """The audit/report service over ``app``'s database and the estate's stored policy."""
-    return ComplianceService(app.sessions, app.clock, app.estate.policy_document)
+    """``app``'s audit/report service (built once, by the App)."""
+    return app.compliance
 
 
 def waiver_service(app: App, roles: RoleDirectory | None = None) -> WaiverService:
-    """Waivers over ``app``'s database; roles from the estate's principals by default."""
-    return WaiverService(app.sessions, app.clock, roles or EstatePrincipals(app.sessions))
+    """``app``'s waiver service; tests hand in another role directory at this seam."""
+    if roles is None:
+        return app.waivers
+    return WaiverService(app.sessions, app.clock, roles)

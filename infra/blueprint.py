@@ -32,7 +32,14 @@ from providers.kubernetes_objects import (
     namespace_body,
     namespace_name,
 )
-from providers.openstack_tags import cloud_name, marker, project_name, project_tags, resource_tags
+from providers.openstack_tags import (
+    TAG_SPEC,
+    cloud_name,
+    marker,
+    project_name,
+    project_tags,
+    resource_tags,
+)
 from providers.types import DesiredResource, QuotaSet, SystemRef, spec_fingerprint
 
 __all__ = [
@@ -298,10 +305,13 @@ class _OpenStack:
         names = [groups] if isinstance(groups, str) else list(groups)  # type: ignore[call-overload]
         network = f"network/{spec['network']}"
         # An explicit port, so a floating IP can be associated with it; the SDK engine
-        # gets the same port implicitly from Nova.
+        # gets the same port implicitly from Nova. It carries the server's identity but
+        # not its spec fingerprint: a new flavour changes the server, not its port.
+        identity = [t for t in self.tags(item) if not t.startswith(f"{TAG_SPEC}=")]
         self.part(
             item, "port", "networking", "Port",
-            inputs={**self.marked(item, "port"), "network_id": Ref(f"{network}:network"),
+            inputs={**self.marked(item, "port"), "tags": identity,
+                    "network_id": Ref(f"{network}:network"),
                     "security_group_ids": [Ref(f"security_group/{g}:group") for g in names]},
             depends=(f"{network}:subnet",),
         )  # fmt: skip

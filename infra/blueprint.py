@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from providers.errors import ProviderInvalidRequest
-from providers.ordering import dependency_order
 from providers.kubernetes_objects import (
     DEFAULT_DENY,
     OBJECT_KINDS,
@@ -40,11 +39,12 @@ from providers.openstack_tags import (
     project_tags,
     resource_tags,
 )
+from providers.ordering import dependency_order
 from providers.types import DesiredResource, QuotaSet, SystemRef, spec_fingerprint
 
 __all__ = [
-    "OPENSTACK_KINDS",
     "KUBERNETES_KINDS",
+    "OPENSTACK_KINDS",
     "Blueprint",
     "Department",
     "Lookup",
@@ -430,12 +430,12 @@ def blueprint(
             builder.realise(item)
         planned = builder.out
     seen: set[str] = set()
-    for item in planned:
-        needed = (*item.refs(), *item.depends, *([item.provider] if item.provider else []))
+    for part in planned:
+        needed = (*part.refs(), *part.depends, *([part.provider] if part.provider else []))
         missing = [handle for handle in needed if handle not in seen]
         if missing:
             raise ProviderInvalidRequest(
-                provider, f"{item.realises or item.name} refers to undeclared {missing[0]}"
+                provider, f"{part.realises or part.name} refers to undeclared {missing[0]}"
             )
-        seen.add(item.handle)
+        seen.add(part.handle)
     return Blueprint(system, provider_kind, tuple(planned))

@@ -169,7 +169,9 @@ def test_component_registers_the_sdk_engines_desired_resources(path: Path) -> No
 
 def inputs_of(text: str, kind: str) -> dict[tuple[str, str], dict[str, Any]]:
     ((system, desired),) = planned(text)
-    return {(r.type, r.name): plain(r.inputs) for r in register(system, family(desired, kind), kind)}
+    return {
+        (r.type, r.name): plain(r.inputs) for r in register(system, family(desired, kind), kind)
+    }
 
 
 def test_changing_a_rule_or_a_flavour_changes_exactly_the_matching_input() -> None:

@@ -72,6 +72,10 @@ def run_mocked(
     """Every resource ``program`` registers (the root stack excluded), in order."""
     recorder = _Recorder()
 
+    def main() -> None:
+        # What the program returns is not awaited: a module's namespace is no output.
+        program()
+
     def run() -> None:
         loop = asyncio.new_event_loop()
         loop.set_default_executor(_LoopClosingExecutor(max_workers=4))
@@ -79,7 +83,7 @@ def run_mocked(
         try:
             pulumi.runtime.set_all_config(dict(config or {}))
             pulumi.runtime.set_mocks(recorder, project="govcloud", stack="test", preview=False)
-            pulumi.runtime.test(lambda: program())()
+            pulumi.runtime.test(main)()
         finally:
             loop.run_until_complete(loop.shutdown_default_executor())
             asyncio.set_event_loop(None)

@@ -427,7 +427,10 @@ def blueprint(
         builder = _OpenStack(system, department or Department(), external_network)
         builder.scope()
         for item in ordered:
-            builder.realise(item)
+            try:
+                builder.realise(item)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ProviderInvalidRequest(provider, f"{item.key}: bad spec: {exc!r}") from exc
         planned = builder.out
     seen: set[str] = set()
     for part in planned:

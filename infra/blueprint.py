@@ -52,6 +52,7 @@ __all__ = [
     "Ref",
     "Setting",
     "blueprint",
+    "realisable",
 ]
 
 OPENSTACK_KINDS = frozenset(
@@ -394,6 +395,12 @@ def _kubernetes(system: SystemRef, desired: Sequence[DesiredResource]) -> list[P
                     depends=(ns_handle,), provider="cluster:provider", realises=item.key)
         )  # fmt: skip
     return out
+
+
+def realisable(desired: Sequence[DesiredResource], provider_kind: str) -> list[DesiredResource]:
+    """The part of a system's desired resources a ``provider_kind`` provider holds."""
+    kinds = {"openstack": OPENSTACK_KINDS, "kubernetes": KUBERNETES_KINDS}.get(provider_kind)
+    return [item for item in desired if kinds is not None and item.kind in kinds]
 
 
 def blueprint(

@@ -51,6 +51,8 @@ def outcomes_of(
     wanted = {item.key for item in desired}
     # A failure of a part no desired resource owns (the provider, the project) fails all.
     shared = sorted({s.name for s in report.steps if s.failed and s.name not in wanted})
+    if report.error and not any(s.failed for s in report.steps):
+        shared.append(f"the run ({report.error})")
     outcomes: list[ApplyOutcome] = []
     for item in desired:
         mine = steps.get(item.key, [])

@@ -21,12 +21,14 @@ every workspace (tests hand in a fake; the default finds ``pulumi`` on PATH).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pulumi import automation as auto
 
@@ -108,6 +110,8 @@ class RunReport:
     steps: tuple[Step, ...] = ()
     changes: Mapping[str, int] = field(default_factory=dict)
     events: tuple[str, ...] = ()
+    #: The CLI's error when the run failed after resources were reached.
+    error: str | None = None
 
     def drifted(self) -> list[str]:
         """Logical names whose cloud state differed from the stack's (``refresh``)."""
@@ -315,32 +319,36 @@ class StackRunner:
             except auto.CommandError as exc:
                 if isinstance(exc, auto.ConcurrentUpdateError) or not recorder.steps:
                     raise
-                # Per-resource failures are in the report; the run itself still reports.
+                # The resources' own outcomes are in the report; the run's error too.
+                return dataclasses.replace(recorder.report("up", stack), error=_first_line(exc))
             return recorder.report("up", stack)
 
     def refresh(self, stack: StackId, kind: str, config: Mapping[str, str]) -> RunReport:
         """Read the cloud back into the stack; ``drifted()`` names what differed."""
-        cli = self._cli(stack, kind)
-        recorder = _Recorder()
-        with self._turn(stack):
-            opened = self._open(stack, cli, None, config, create=False)
-            if opened is None:
-                return RunReport("refresh", stack)
-            self._refuse_pending(stack, opened)
-            opened.refresh(on_event=recorder)
-            return recorder.report("refresh", stack)
+        return self._on_existing("refresh", stack, kind, config)
 
     def destroy(self, stack: StackId, kind: str, config: Mapping[str, str]) -> RunReport:
-        """Delete everything the stack holds; a stack that never existed is empty."""
+        """Delete everything the stack holds."""
+        return self._on_existing("destroy", stack, kind, config)
+
+    def _on_existing(
+        self,
+        operation: Literal["refresh", "destroy"],
+        stack: StackId,
+        kind: str,
+        config: Mapping[str, str],
+    ) -> RunReport:
+        """``refresh`` or ``destroy`` a stack; one that was never made is empty."""
         cli = self._cli(stack, kind)
         recorder = _Recorder()
         with self._turn(stack):
             opened = self._open(stack, cli, None, config, create=False)
             if opened is None:
-                return RunReport("destroy", stack)
+                return RunReport(operation, stack)
             self._refuse_pending(stack, opened)
-            opened.destroy(on_event=recorder)
-            return recorder.report("destroy", stack)
+            run = opened.refresh if operation == "refresh" else opened.destroy
+            run(on_event=recorder)
+            return recorder.report(operation, stack)
 
 
 @contextmanager

@@ -63,6 +63,7 @@ class FakePulumi(PulumiCommand):
         self.script: list[Scripted] = []
         self.busy_times = 0
         self.fail_with: dict[str, str] = {}  # operation -> the CLI's stderr
+        self.fail_after: str | None = None  # stderr of a run that fails after its steps
         self.delay = 0.0
         self.running = 0
         self.max_running = 0
@@ -128,7 +129,7 @@ class FakePulumi(PulumiCommand):
             return 0, "{}", ""
         if args[0] in ("up", "preview", "refresh", "destroy"):
             code, out, err = self._operation(args, stack, key)
-            if code and err != "error: update failed":
+            if code and err not in ("error: update failed", self.fail_after):
                 # The CLI closes its event log with a cancel event however it exits.
                 self._log(args, [{"cancelEvent": {}}])
             return code, out, err
@@ -185,6 +186,8 @@ class FakePulumi(PulumiCommand):
             events.append({"summaryEvent": {"resourceChanges": counts}})
             events.append({"cancelEvent": {}})
             self._log(args, events)
+            if self.fail_after and not failed:
+                return 255, "", self.fail_after
             return (255, "", "error: update failed") if failed else (0, "", "")
         finally:
             with self._lock:

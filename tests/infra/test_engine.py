@@ -3,7 +3,9 @@
 Cases:
 - ``apply`` runs ``up`` on the system's stack and gives one outcome per desired
   resource: created, then unchanged on a re-run; a failed part (a network's subnet)
-  fails exactly that resource, with the engine's diagnostic; the event lines are kept;
+  fails exactly that resource, with the engine's diagnostic; a run that fails after its
+  resources (the program crashed) fails them all with the CLI's error; the event lines
+  are kept;
 - ``delete`` runs ``destroy``: one ``deleted`` outcome per desired resource the stack
   held, nothing for a stack that never existed;
 - through the ``Provisioner`` (SQLite and PostgreSQL): a request on a provider whose
@@ -86,6 +88,15 @@ def test_apply_and_delete_give_one_outcome_per_desired_resource(
     assert not outcomes["net"].ok
     assert outcomes["net"].error is not None and "quota exceeded" in outcomes["net"].error.detail
     assert all(o.ok for name, o in outcomes.items() if name != "net")
+
+    fake.script = script_for(system, wanted, "same")
+    fake.fail_after = "error: an unhandled error occurred: program exited"
+    outcomes = {o.name: o for o in engine.apply(system, wanted)}
+    assert not any(o.ok for o in outcomes.values()), "a failed run fails every resource"
+    assert "an unhandled error occurred" in (
+        outcomes["net"].error.detail if outcomes["net"].error else ""
+    )
+    fake.fail_after = None
 
     deleted = engine.delete(system)
     assert sorted((o.kind, o.name) for o in deleted) == sorted((d.kind, d.name) for d in wanted)

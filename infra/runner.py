@@ -197,12 +197,14 @@ class StackRunner:
     def _cli(self, stack: StackId, kind: str) -> auto.PulumiCommand:
         if self._command is not None:
             return self._command()
+        # The detail is free text shown in either language: it says it in both.
+        hint = f"{install_hint(kind)} / {install_hint(kind, 'zh')}"
         if find_pulumi() is None:
-            raise PulumiMissing(stack.provider, install_hint(kind))
+            raise PulumiMissing(stack.provider, hint)
         try:
             return auto.PulumiCommand()
         except (OSError, auto.InvalidVersionError) as exc:
-            raise PulumiMissing(stack.provider, f"{exc}; {install_hint(kind)}") from exc
+            raise PulumiMissing(stack.provider, f"{exc}; {hint}") from exc
 
     # -- workspaces --------------------------------------------------------------
 

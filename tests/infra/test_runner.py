@@ -207,7 +207,7 @@ def test_without_a_pulumi_cli_every_operation_is_refused_early(
             operation()
         assert caught.value.provider == "prov-main" and not caught.value.temporary
         assert "pulumi plugin install resource openstack" in caught.value.detail
-        assert "请安装 Pulumi 命令行" not in caught.value.detail
+        assert "请安装 Pulumi 命令行" in caught.value.describe("zh")
     assert not (tmp_path / "pulumi").exists()
 
 

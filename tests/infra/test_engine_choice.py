@@ -5,7 +5,7 @@ Cases (each on SQLite and PostgreSQL):
   machine) exits 2 with the error located at the provider's ``engine`` (file:line:col
   and field path), saying what to install; nothing is written;
 - where a CLI is found, the same estate is accepted and the provider row holds the
-  engine; the default is ``sdk``; ``engine: pulumi`` on a simulator is a located error;
+  engine (``provider show`` says it); the default is ``sdk``; ``engine: pulumi`` on a simulator is a located error;
 - ``plan`` shows the engine of every provider, in the table and in ``-o json``.
 """
 
@@ -69,7 +69,7 @@ def test_engine_pulumi_without_a_cli_is_refused_located(
 
 
 def test_engine_is_stored_when_a_cli_is_found_and_defaults_to_sdk(
-    cli_env: App, tmp_path: Path
+    cli_env: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = pulumi_estate(tmp_path)
     document = parse_estate(load_yaml_file(str(path)), str(path))
@@ -78,6 +78,8 @@ def test_engine_is_stored_when_a_cli_is_found_and_defaults_to_sdk(
     engines = providers(cli_env)
     assert engines.pop("water-k8s") == "pulumi"
     assert set(engines.values()) == {"sdk"}
+    assert main(["provider", "show", "water-k8s", "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "pulumi"
 
     refusing = EstateService(cli_env.sessions, cli_env.clock, pulumi_cli=lambda: None)
     with pytest.raises(ManifestError) as caught:

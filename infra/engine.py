@@ -107,8 +107,8 @@ class PulumiEngine:
     def _stack(self, system: SystemRef) -> StackId:
         return StackId(system.tenant, system.system, self.name)
 
-    def apply(self, system: SystemRef, desired: Sequence[DesiredResource]) -> list[ApplyOutcome]:
-        plan = blueprint(
+    def _plan(self, system: SystemRef, desired: Sequence[DesiredResource]) -> Blueprint:
+        return blueprint(
             system,
             desired,
             self.kind,
@@ -116,6 +116,18 @@ class PulumiEngine:
             department=self._department,
             external_network=self._external_network,
         )
+
+    def preview(self, system: SystemRef, desired: Sequence[DesiredResource]) -> RunReport:
+        """What ``apply`` would change on the stack (Pulumi's plan diff); nothing changes."""
+        return self._runner.preview(self._plan(system, desired), self._stack(system), self._config)
+
+    def drift(self, system: SystemRef) -> list[str]:
+        """Desired keys (``kind/name``) whose cloud state left the stack's (``refresh``)."""
+        report = self._runner.refresh(self._stack(system), self.kind, self._config)
+        return [name for name in report.drifted() if "/" in name]
+
+    def apply(self, system: SystemRef, desired: Sequence[DesiredResource]) -> list[ApplyOutcome]:
+        plan = self._plan(system, desired)
         self.events = ()
         report = self._runner.up(plan, self._stack(system), self._config)
         self.events = report.events

@@ -5,7 +5,7 @@ Cases:
   resource: created, then unchanged on a re-run; a failed part (a network's subnet)
   fails exactly that resource, with the engine's diagnostic; a run that fails after its
   resources (the program crashed) fails them all with the CLI's error; the event lines
-  are kept;
+  are kept; ``preview`` is the plan diff and ``drift`` names what ``refresh`` found changed;
 - ``delete`` runs ``destroy``: one ``deleted`` outcome per desired resource the stack
   held, nothing for a stack that never existed;
 - through the ``Provisioner`` (SQLite and PostgreSQL): a request on a provider whose
@@ -97,6 +97,13 @@ def test_apply_and_delete_give_one_outcome_per_desired_resource(
         outcomes["net"].error.detail if outcomes["net"].error else ""
     )
     fake.fail_after = None
+
+    fake.script = [dataclasses.replace(s, op="update") if s.type.endswith("Instance") else s
+                   for s in script_for(system, wanted, "same")]  # fmt: skip
+    assert engine.preview(system, wanted).changes == {"same": len(fake.script) - 2, "update": 2}
+    fake.script = [dataclasses.replace(s, op="refresh", diffs=("tags",) if s.type.endswith("SecGroup") else ())
+                   for s in script_for(system, wanted)]  # fmt: skip
+    assert engine.drift(system) == ["security_group/sg"]
 
     deleted = engine.delete(system)
     assert sorted((o.kind, o.name) for o in deleted) == sorted((d.kind, d.name) for d in wanted)

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from pulumi import automation as auto
 
@@ -214,7 +215,7 @@ class StackRunner:
     def _options(self, stack: StackId, cli: auto.PulumiCommand) -> auto.LocalWorkspaceOptions:
         backend = self.settings.backend
         if backend.startswith("file://"):
-            Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            Path(unquote(backend.removeprefix("file://"))).mkdir(parents=True, exist_ok=True)
         return auto.LocalWorkspaceOptions(
             work_dir=str(self.work_dir(stack)),
             pulumi_command=cli,

@@ -27,19 +27,18 @@ from sqlmodel import Session, select
 from controlplane.app import App
 from controlplane.db.models import AuditEvent, Provider
 from controlplane.drivers import engine_for
-from controlplane.planning.desired import desired_resources
-from controlplane.requests import PlanSummary, Provisioner, RequestService, desired_from_json
+from controlplane.requests import Provisioner, RequestService, desired_from_json
 from infra.blueprint import blueprint
 from infra.component import SystemComponent
 from infra.engine import PulumiEngine
 from infra.runner import RunnerSettings, StackRunner
 from providers import ProviderInvalidRequest, Provisioning
 from providers.types import DesiredResource, SystemRef
-from tenants import ParsedRequest
-from tests.governance.support import CataloguePlanner, apply_estate, manifest
+from tests.governance.support import apply_estate, manifest
 from tests.infra.conftest import REQUESTS, family, planned
 from tests.infra.fake_pulumi import FakePulumi, Scripted
 from tests.infra.mock_runtime import run_mocked
+from tests.infra.support import RealDesired, make_pulumi_provider
 
 CONFIG = {"openstack:cloud": "prov-main"}
 
@@ -109,25 +108,6 @@ def test_apply_and_delete_give_one_outcome_per_desired_resource(
     assert sorted((o.kind, o.name) for o in deleted) == sorted((d.kind, d.name) for d in wanted)
     assert {o.action for o in deleted} == {"deleted"}
     assert engine.delete(SystemRef("hrss", "never-made", "1", 2)) == []
-
-
-class RealDesired(CataloguePlanner):
-    """The catalogue planner, but with the planner's real desired resources."""
-
-    def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
-        summary = super().plan(parsed, principal=principal)
-        flavors = {f.name: (f.vcpu, f.memory_gib) for f in self.app.estate.flavors()}
-        return dataclasses.replace(
-            summary, desired=list(desired_resources(parsed.request, flavors))
-        )
-
-
-def make_pulumi_provider(app: App) -> None:
-    with Session(app.engine) as session:
-        row = session.exec(select(Provider).where(Provider.name == "prov-sim")).one()
-        row.kind, row.cloud, row.engine = "openstack", "prov-sim", "pulumi"
-        session.add(row)
-        session.commit()
 
 
 def test_provisioning_through_pulumi_records_the_event_stream(

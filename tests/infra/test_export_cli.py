@@ -20,7 +20,7 @@ from controlplane.app import App
 from controlplane.cli.main import main
 from controlplane.requests import RequestService
 from tests.governance.support import apply_estate, manifest
-from tests.infra.test_engine import RealDesired, make_pulumi_provider
+from tests.infra.support import RealDesired, make_pulumi_provider
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ class RealDesired(CataloguePlanner):
 
 
 def make_pulumi_provider(app: App) -> None:
+    """The governed estate's ``prov-sim`` as an OpenStack provider with ``engine: pulumi``
+    (set on the row: the estate itself refuses pulumi on a simulator, and has no cloud)."""
     with Session(app.engine) as session:
         row = session.exec(select(Provider).where(Provider.name == "prov-sim")).one()
         row.kind, row.cloud, row.engine = "openstack", "prov-sim", "pulumi"

@@ -2,7 +2,9 @@
 
 ``GOVCLOUD_HOME`` (default ``~/.local/share/govcloud``) holds the embedded SQLite
 database and simulator state; ``GOVCLOUD_DATABASE_URL`` selects another database
-(``postgresql+psycopg://…`` in production).
+(``postgresql+psycopg://…`` in production). The audit log's key ring and checkpoint
+files live outside the database, by default under the home (``GOVCLOUD_AUDIT_*``, see
+:mod:`controlplane.audit_config`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from controlplane.audit_config import AuditConfig
 
 __all__ = ["Settings"]
 
@@ -21,6 +25,7 @@ class Settings:
 
     home: Path
     database_url: str
+    audit: AuditConfig | None = None  # None: the defaults under ``home``
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -28,7 +33,7 @@ class Settings:
         default_home = Path(env.get("HOME", "~")).expanduser() / ".local/share/govcloud"
         home = Path(env.get("GOVCLOUD_HOME", str(default_home))).expanduser()
         url = env.get("GOVCLOUD_DATABASE_URL") or f"sqlite:///{home / 'govcloud.db'}"
-        return cls(home=home, database_url=url)
+        return cls(home=home, database_url=url, audit=AuditConfig.from_env(home, env))
 
     @classmethod
     def for_home(cls, home: Path) -> Settings:
@@ -37,6 +42,10 @@ class Settings:
 
     def ensure_home(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def audit_config(self) -> AuditConfig:
+        return self.audit if self.audit is not None else AuditConfig.for_home(self.home)
 
     @property
     def simulator_dir(self) -> Path:

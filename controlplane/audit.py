@@ -66,6 +66,10 @@ def _keyring(session: Session, config: AuditConfig, now: datetime) -> Keyring:
     return ring
 
 
+def _head(session: Session) -> AuditEvent | None:
+    return session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+
+
 def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
@@ -88,37 +92,23 @@ def append(
     at = as_utc(at)
     ring = _keyring(session, config, at)
     _lock(session)
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    seq = (last.seq or 0) + 1 if last else 1
-    prev = last.hash if last else GENESIS
-    body = json.loads(json.dumps(payload or {}, default=str, ensure_ascii=False))
+    last = _head(session)
     key = ring.active
-    sealed = event_body(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        payload=body,
-        prev_hash=prev,
-        algorithm=chosen,
-        key_id=key.id,
-    )
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        payload=body,
-        algorithm=chosen,
-        prev_hash=prev,
-        key_id=key.id,
-        hash=event_hash(sealed, chosen, key.secret),
-    )
+    fields: dict[str, Any] = {
+        "seq": (last.seq or 0) + 1 if last else 1,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "payload": json.loads(json.dumps(payload or {}, default=str, ensure_ascii=False)),
+        "prev_hash": last.hash if last else GENESIS,
+        "algorithm": chosen,
+        "key_id": key.id,
+    }
+    event = AuditEvent(**fields, hash=event_hash(event_body(**fields), chosen, key.secret))
     session.add(event)
     session.flush()
-    _note_pending(session, config, seq, event.hash, at)
+    _note_pending(session, config, fields["seq"], event.hash, at)
     return event
 
 
@@ -197,7 +187,7 @@ def checkpoint(session: Session, now: datetime) -> Checkpoint | None:
     """
     config = config_of(session)
     ring = _keyring(session, config, as_utc(now))
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    last = _head(session)
     if last is None or last.seq is None:
         return None
     signed = sign(

@@ -43,12 +43,12 @@ _COLUMNS = (
 )
 
 
-def _result_values(run_id: int, v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``_COLUMNS``, in order."""
+def _result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``_COLUMNS``, in order (``at``: the stored timestamp)."""
     passed = v.outcome is Outcome.PASS
     return (
         run_id,
-        v.evaluated_at,
+        at,
         v.rule_id,
         v.subject_kind,
         v.subject_id,
@@ -66,25 +66,16 @@ def _result_values(run_id: int, v: Verdict) -> tuple[Any, ...]:
     )
 
 
-def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``process`` remembering its last argument: a run's verdicts share one timestamp."""
-    last: list[Any] = [object(), None]
-
-    def convert(value: Any) -> Any:
-        if value is not last[0]:
-            last[0], last[1] = value, process(value)
-        return last[1]
-
-    return convert
-
-
 class ResultWriter:
     """Buffers verdicts of one run and writes them ``BATCH`` rows at a time.
 
     Half a million results per province run: rows go to the driver in bulk — ``COPY`` on
-    PostgreSQL, one ``executemany`` on SQLite — inside the session's transaction, each
-    value converted once by its column type's own bind processing (so stored values are
-    exactly what an ORM insert would store), not row by row through statement compilation.
+    PostgreSQL, one ``executemany`` on SQLite — inside the session's transaction, not row
+    by row through statement compilation. The timestamp goes through its column type's
+    own bind processing (so it is stored exactly as an ORM insert stores it), once per
+    distinct value: a run's verdicts share it. The other values the drivers take as they
+    are (a bool is 0/1 in SQLite, as SQLAlchemy stores it); a column added later that
+    needs conversion is refused here rather than stored differently.
     """
 
     def __init__(self, session: Session, run_id: int) -> None:
@@ -92,12 +83,19 @@ class ResultWriter:
         self._run_id = run_id
         self._rows: list[tuple[Any, ...]] = []
         self.written = 0
-        connection = session.connection()
-        dialect = connection.dialect
+        dialect = session.connection().dialect
         table = table_of(PolicyResult)
+        processors = {
+            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in _COLUMNS
+        }
+        converted = {name for name, p in processors.items() if p is not None}
+        if not converted <= {"evaluated_at", "high_risk"}:
+            raise TypeError(f"policy_result columns need conversion: {sorted(converted)}")
+        stamp = processors["evaluated_at"]
+        self._stamp: Callable[[Any], Any] = stamp if stamp is not None else (lambda v: v)
+        self._last: tuple[Any, Any] = (None, None)
         self._postgresql = dialect.name == "postgresql"
-        processors = [table.c[name].type.bind_processor(dialect) for name in _COLUMNS]
-        self._converters = [(i, _memo(p)) for i, p in enumerate(processors) if p is not None]
         names = ", ".join(_COLUMNS)
         if self._postgresql:
             self._statement = f"COPY {table.name} ({names}) FROM STDIN"
@@ -106,36 +104,30 @@ class ResultWriter:
             self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
 
     def add(self, verdict: Verdict) -> None:
-        self._rows.append(_result_values(self._run_id, verdict))
+        at = verdict.evaluated_at
+        if at is not self._last[0]:
+            self._last = (at, self._stamp(at))
+        self._rows.append(_result_values(self._run_id, self._last[1], verdict))
         if len(self._rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self._rows:
             return
-        rows = self._rows
-        if self._converters:
-            rows = [self._convert(row) for row in rows]
         driver = self._session.connection().connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()
         try:
             if self._postgresql:
                 with cursor.copy(self._statement) as copy:
-                    for row in rows:
+                    for row in self._rows:
                         copy.write_row(row)
             else:
-                cursor.executemany(self._statement, rows)
+                cursor.executemany(self._statement, self._rows)
         finally:
             cursor.close()
-        self.written += len(rows)
+        self.written += len(self._rows)
         self._rows = []
-
-    def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        values = list(row)
-        for index, convert in self._converters:
-            values[index] = convert(values[index])
-        return tuple(values)
 
 
 @cache

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from controlplane.audit_checkpoints import Checkpoint, read_checkpoints
@@ -106,12 +106,23 @@ class _Row:
 
 T = TypeVar("T")
 _ANCHOR_KINDS = frozenset({"rewritten", "truncated", "emptied"})
-# timestamp and payload as text: a driver must not get to parse a tampered value (psycopg
-# refuses PostgreSQL's 'infinity', SQLite hands back whatever text was stored)
-_QUERY = text(
-    "SELECT seq, CAST(at AS TEXT), actor, action, subject, CAST(payload AS TEXT), algorithm, "
-    "prev_hash, hash, key_id FROM audit_event ORDER BY seq"
-)
+_NAMES = (
+    "seq", "at", "actor", "action", "subject", "payload", "algorithm", "prev_hash", "hash", "key_id",
+)  # fmt: skip
+
+
+def _query(dialect: str) -> TextClause:
+    """Every column raw: no driver may parse (and choke on) a tampered value first.
+
+    SQLite hands back whatever was stored, bytes that are not UTF-8 included: read as
+    BLOB, decoded here. psycopg refuses PostgreSQL's 'infinity' timestamp: read as text.
+    """
+    if dialect == "sqlite":
+        columns = ["seq", *(f"CAST({name} AS BLOB)" for name in _NAMES[1:])]
+    else:
+        cast = {"at", "payload"}
+        columns = [f"CAST({n} AS TEXT)" if n in cast else n for n in _NAMES]
+    return text(f"SELECT {', '.join(columns)} FROM audit_event ORDER BY seq")
 
 
 def _at(value: Any) -> datetime:
@@ -155,13 +166,25 @@ class _Malformed(Exception):
 def _field(name: str, parse: Callable[[Any], T], value: Any) -> T:
     try:
         return parse(value)
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise _Malformed(name, str(exc) or type(exc).__name__) from exc
+
+
+def _utf8(value: Any) -> Any:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def _decode(values: Sequence[Any]) -> tuple[_Row, tuple[str, str] | None]:
     """The row, and (field, problem) when a stored value is not what append writes."""
-    seq, at, actor, action, subject, payload, algorithm, prev_hash, stored, key_id = values
+    decoded: list[Any] = []
+    undecodable: tuple[str, str] | None = None
+    for name, value in zip(_NAMES, values, strict=True):
+        try:
+            decoded.append(_field(name, _utf8, value))
+        except _Malformed as exc:
+            decoded.append(None)
+            undecodable = undecodable or (exc.name, exc.problem)
+    seq, at, actor, action, subject, payload, algorithm, prev_hash, stored, key_id = decoded
     row = _Row(
         seq,
         stored if isinstance(stored, str) else "",
@@ -170,19 +193,23 @@ def _decode(values: Sequence[Any]) -> tuple[_Row, tuple[str, str] | None]:
         None,
         str(algorithm),
     )
+    if undecodable is not None:
+        return row, undecodable
     try:
-        body = event_body(
-            seq=seq,
-            at=_field("at", _at, at),
-            actor=_field("actor", _text, actor),
-            action=_field("action", _text, action),
-            subject=_field("subject", _text, subject),
-            payload=_field("payload", _payload, payload),
-            prev_hash=_field("prev_hash", _text, prev_hash),
-            algorithm=_field("algorithm", _algorithm, algorithm),
-            key_id=_field("key_id", _key_id, key_id),
-        )
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": _field("at", _at, at),
+            "actor": _field("actor", _text, actor),
+            "action": _field("action", _text, action),
+            "subject": _field("subject", _text, subject),
+            "payload": _field("payload", _payload, payload),
+            "prev_hash": _field("prev_hash", _text, prev_hash),
+            "algorithm": _field("algorithm", _algorithm, algorithm),
+            "key_id": _field("key_id", _key_id, key_id),
+        }
         _field("hash", _text, stored)
+        # a JSON escape of a lone surrogate parses, then cannot be encoded
+        body = _field("payload", lambda f: event_body(**f), fields)
     except _Malformed as exc:
         return row, (exc.name, exc.problem)
     return replace(row, body=body), None
@@ -289,7 +316,7 @@ def inspect(session: Session) -> AuditReport:
     config: AuditConfig = config_of(session)
     keyring = Keyring.load(config.keyring)
     walk = _Walk(keyring, str(config.keyring))
-    for values in session.execute(_QUERY):
+    for values in session.execute(_query(session.get_bind().dialect.name)):
         walk.add(tuple(values))
     checkpoints, problems = read_checkpoints(config.checkpoint_files, keyring)
     latest = walk.anchor(checkpoints)

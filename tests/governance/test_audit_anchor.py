@@ -3,7 +3,8 @@
 Cases: an intact log verifies against its latest checkpoint; deleting the last event,
 the last five or all events is named as truncation; an edit re-chained without the key
 is named as re-chaining; a correctly chained append forged without the key (or with no
-key) is named as a forgery; malformed rows (bad timestamp, payload, algorithm) are
+key) is named as a forgery; malformed rows (bad timestamp, payload — not JSON, not an
+object, nested too deep, a lone surrogate —, algorithm, bytes that are not UTF-8) are
 tampering, never a crash; a forged checkpoint line is named with its file:line; a
 rolled-back append leaves no checkpoint behind; with N > 1 a checkpoint follows every
 N events and one can be written on demand; key rotation keeps the past verifiable and
@@ -208,6 +209,7 @@ def test_forged_append_is_named(
     assert f"#{EVENTS + 1}" in capsys.readouterr().err
 
 
+_DEEP = "[" * 3000 + "]" * 3000
 MALFORMED = {  # field: (on SQLite, on PostgreSQL, whose column types refuse plain garbage)
     "algorithm": ("UPDATE audit_event SET algorithm = 'md5' WHERE seq = 5",) * 2,
     "payload-not-object": ("UPDATE audit_event SET payload = '[1, 2]' WHERE seq = 5",) * 2,
@@ -215,6 +217,11 @@ MALFORMED = {  # field: (on SQLite, on PostgreSQL, whose column types refuse pla
         "UPDATE audit_event SET payload = '{not json' WHERE seq = 5",
         """UPDATE audit_event SET payload = '"text"' WHERE seq = 5""",
     ),
+    "payload-too-deep": (f"UPDATE audit_event SET payload = '{_DEEP}' WHERE seq = 5",) * 2,
+    "payload-lone-surrogate": (
+        """UPDATE audit_event SET payload = '{"a": "\\ud800"}' WHERE seq = 5""",
+    )
+    * 2,
     "timestamp": (
         "UPDATE audit_event SET at = 'yesterday-ish' WHERE seq = 5",
         "UPDATE audit_event SET at = 'infinity' WHERE seq = 5",
@@ -233,6 +240,20 @@ def test_malformed_rows_are_tampering_not_crashes(
     assert _cli_verify(app, monkeypatch, "verify") == 1
     err = capsys.readouterr().err
     assert "#5" in err and "Traceback" not in err
+
+
+def test_bytes_that_are_not_utf8_are_tampering(tmp_path: Path, clock: FakeClock) -> None:
+    # only SQLite stores such bytes in a text column (PostgreSQL refuses them)
+    app = App(Settings.for_home(tmp_path / "utf8"), clock=clock)
+    app.init()
+    try:
+        _history(app, 6)
+        _sql(app, "UPDATE audit_event SET actor = CAST(X'FF' AS TEXT) WHERE seq = 5")
+        with app.sessions() as session:
+            breaks = audit.verify(session)
+        assert [(b.seq, b.kind, b.detail["field"]) for b in breaks] == [(5, "malformed", "actor")]
+    finally:
+        app.close()
 
 
 def test_forged_checkpoint_line_is_named(app: App) -> None:

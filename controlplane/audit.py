@@ -145,12 +145,16 @@ def _due(pending: _Pending, every: int) -> bool:
 def _open_checkpoint(session: Session) -> None:
     pending = session.info.get(_PENDING)
     config = session.info.get(SESSION_KEY)
-    if (
-        isinstance(pending, _Pending)
-        and isinstance(config, AuditConfig)
-        and _due(pending, config.checkpoint_every)
-        and pending.writer is None
-    ):
+    if not isinstance(pending, _Pending) or not isinstance(config, AuditConfig):
+        return
+    # the head as it will be committed: an append inside a savepoint that rolled back
+    # must not be anchored (a checkpoint of a phantom event would read as truncation)
+    head = _head(session)
+    if head is None or head.seq is None or head.seq < pending.first:
+        session.info.pop(_PENDING, None)
+        return
+    pending.last, pending.head_hash = head.seq, head.hash
+    if _due(pending, config.checkpoint_every) and pending.writer is None:
         pending.writer = CheckpointWriter(config.checkpoint_files)
 
 
@@ -174,6 +178,8 @@ def _write_checkpoint(session: Session) -> None:
 
 
 def _forget_pending(session: Session) -> None:
+    if session.in_transaction():
+        return  # a savepoint rolled back: the outer transaction may still commit appends
     pending = session.info.pop(_PENDING, None)
     if isinstance(pending, _Pending) and pending.writer is not None:
         pending.writer.close()

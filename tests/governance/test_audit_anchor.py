@@ -286,6 +286,20 @@ def test_rolled_back_append_leaves_no_checkpoint(app: App) -> None:
         assert audit.inspect(session).checkpoint.seq == 3  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("before", [0, 1])
+def test_append_rolled_back_in_a_savepoint_is_not_anchored(app: App, before: int) -> None:
+    _history(app, 3)
+    with transaction(app.sessions) as session:
+        for _ in range(before):  # an append of the outer transaction, which commits
+            audit.append(session, at=app.clock(), actor="a", action="kept", subject="y")
+        savepoint = session.begin_nested()
+        audit.append(session, at=app.clock(), actor="a", action="undone", subject="y")
+        savepoint.rollback()
+    assert _kinds(app) == []
+    with app.sessions() as session:
+        assert audit.inspect(session).checkpoint.seq == 3 + before  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def every_five(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
     home = tmp_path / "home5"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 
 from controlplane.audit_config import AuditConfig
@@ -28,6 +28,9 @@ class Settings:
 
     home: Path
     database_url: str
+    # The optional settings are keyword-only: areas keep adding them, and a positional
+    # argument silently landing in another area's field is a bug no type check catches.
+    _: KW_ONLY
     pulumi_passphrase: str | None = None
     pulumi_backend: str | None = None
     audit: AuditConfig | None = None  # None: the defaults under ``home``

@@ -305,7 +305,9 @@ def every_five(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[
     home = tmp_path / "home5"
     config = AuditConfig.for_home(home)
     settings = Settings(
-        home, database_url, AuditConfig(config.keyring, config.checkpoints, checkpoint_every=5)
+        home,
+        database_url,
+        audit=AuditConfig(config.keyring, config.checkpoints, checkpoint_every=5),
     )
     instance = App(settings, clock=clock)
     instance.init()
@@ -406,7 +408,7 @@ def test_events_before_the_key_ring_are_sealed_by_the_first_keyed_event(
 def test_sm3_events_use_hmac_sm3(database_url: str, tmp_path: Path, clock: FakeClock) -> None:
     home = tmp_path / "sm3"
     config = AuditConfig.from_env(home, {"GOVCLOUD_AUDIT_ALGORITHM": "sm3"})
-    app = App(Settings(home, database_url, config), clock=clock)
+    app = App(Settings(home, database_url, audit=config), clock=clock)
     app.init()
     try:
         _history(app, 3)
@@ -450,7 +452,7 @@ def test_mirror_keeps_the_anchor_when_the_primary_file_is_lost(
     home = tmp_path / "mirrored"
     mirror = tmp_path / "other-system" / "checkpoints.jsonl"
     config = AuditConfig.from_env(home, {"GOVCLOUD_AUDIT_CHECKPOINT_MIRROR": str(mirror)})
-    app = App(Settings(home, database_url, config), clock=clock)
+    app = App(Settings(home, database_url, audit=config), clock=clock)
     app.init()
     try:
         _history(app, 6)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from controlplane.audit_config import SESSION_KEY
+from controlplane.audit_service import AuditService
 from controlplane.auth import TokenService
 from controlplane.bills.service import BillsService
 from controlplane.compliance.audit import ComplianceService
@@ -23,7 +25,7 @@ from controlplane.config import Settings
 from controlplane.db import load_tables, migrate
 from controlplane.db.engine import make_engine, session_factory
 from controlplane.db.models import Provider
-from controlplane.drivers import driver_for
+from controlplane.drivers import driver_for, engine_for
 from controlplane.errors import GovcloudError
 from controlplane.estate.service import EstateService
 from controlplane.inventory.sync import SyncService
@@ -34,7 +36,7 @@ from controlplane.requests.provisioning import Provisioner
 from controlplane.requests.reads import GovernedReads
 from controlplane.requests.service import RequestService
 from controlplane.timeutil import Clock, system_clock
-from providers import Driver
+from providers import Driver, Provisioning
 
 __all__ = ["App", "SchemaNotCurrent"]
 
@@ -60,7 +62,8 @@ class App:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        # the audit log's key ring and checkpoint files ride on every session (audit.append)
+        return session_factory(self.engine, info={SESSION_KEY: self.settings.audit_config})
 
     def driver(self, provider: Provider) -> Driver:
         """A driver for one stored provider (credentials stay references)."""
@@ -82,9 +85,13 @@ class App:
     def reads(self) -> GovernedReads:
         return GovernedReads(self.sessions)
 
+    def provisioning(self, provider: Provider) -> Provisioning:
+        """How one provider's resources are provisioned: its SDK driver or Pulumi."""
+        return engine_for(provider, self.settings, self.clock)
+
     @cached_property
     def provisioner(self) -> Provisioner:
-        return Provisioner(self.sessions, self.clock, self.driver)
+        return Provisioner(self.sessions, self.clock, self.provisioning)
 
     @cached_property
     def sync(self) -> SyncService:
@@ -101,6 +108,10 @@ class App:
     @cached_property
     def bills(self) -> BillsService:
         return BillsService(self.sessions, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.sessions, self.clock)
 
     @cached_property
     def tokens(self) -> TokenService:

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 import controlplane.cli
+from controlplane.audit_config import AuditSetupError
 from controlplane.cli.context import CliContext
 from controlplane.cli.localize import localized, problem_text, refusal_text
 from controlplane.cli.output import Format, emit
@@ -138,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GovcloudError as exc:
         return _report_refusal(exc, lang)
+    except AuditSetupError as exc:
+        typer.echo(f"{tr('error', lang)}: {exc}", err=True)
+        return 1
     return 0
 
 

@@ -21,6 +21,8 @@ from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
 from controlplane import audit, rbac
 from controlplane.app import App
+from controlplane.audit_checkpoints import Checkpoint
+from controlplane.audit_verify import AuditReport
 from controlplane.auth import IssuedToken, TokenInfo
 from controlplane.billing import Month
 from controlplane.billing.statements import Statement
@@ -36,9 +38,7 @@ from controlplane.facade.models import (
     ApplyInfo,
     ApprovalInfo,
     AuditRunInfo,
-    AuditVerifyInfo,
     AvailabilityInfo,
-    BreakInfo,
     EstateInfo,
     EventInfo,
     FlavorInfo,
@@ -721,13 +721,20 @@ class Govcloud:
     # ---- audit ------------------------------------------------------------------------
 
     @action("audit.verify")
-    def verify_audit(self) -> AuditVerifyInfo:
-        """Check the audit log's hash chain: any altered, removed or reordered event."""
-        with self._app.sessions() as session:
-            breaks = audit.verify(session)
-        return AuditVerifyInfo(
-            intact=not breaks, breaks=tuple(BreakInfo(seq=b.seq, reason=b.reason) for b in breaks)
-        )
+    def verify_audit(self) -> AuditReport:
+        """Check the keyed audit chain against its latest signed checkpoint: altered,
+        removed, reordered, re-chained or forged events and truncation."""
+        return self._app.audit.verify(actor=self._actor)
+
+    @action("audit.checkpoint")
+    def checkpoint_audit(self) -> Checkpoint | None:
+        """Sign the current head into the checkpoint file(s); ``None`` for an empty log."""
+        return self._app.audit.checkpoint(actor=self._actor)
+
+    @action("audit.rotate")
+    def rotate_audit_key(self) -> tuple[str, str]:
+        """Seal with a new key from now on: (previous key id, new key id)."""
+        return self._app.audit.rotate_key(actor=self._actor)
 
     # ---- credentials and impersonation --------------------------------------------------
 

@@ -22,9 +22,7 @@ __all__ = [
     "ApplyInfo",
     "ApprovalInfo",
     "AuditRunInfo",
-    "AuditVerifyInfo",
     "AvailabilityInfo",
-    "BreakInfo",
     "EstateInfo",
     "EventInfo",
     "FlavorInfo",
@@ -58,6 +56,7 @@ class ProviderInfo(ReadModel):
     name: str
     tier: str
     kind: str
+    engine: str
     cloud: str | None
     context: str | None
     region: str
@@ -277,16 +276,3 @@ class AvailabilityInfo(ReadModel):
     evidence: str
     actor: str
     at: datetime
-
-
-class BreakInfo(ReadModel):
-    seq: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"audit event #{self.seq}: {self.reason}"
-
-
-class AuditVerifyInfo(ReadModel):
-    intact: bool
-    breaks: tuple[BreakInfo, ...]

@@ -74,5 +74,6 @@ def governed_reads(app: App) -> GovernedReads:
 
 
 def provisioner(app: App) -> Provisioner:
-    """``app``'s provisioner (drivers built from the estate's provider rows)."""
+    """``app``'s provisioner (engines — SDK driver or Pulumi, per the provider's
+    ``engine`` — built from the estate's provider rows)."""
     return app.provisioner

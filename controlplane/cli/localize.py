@@ -181,6 +181,13 @@ HELP_ZH: Mapping[str, str] = {
         "在下一个待审批步骤驳回申请，并说明原因。",
     "Hand an approved request to its provider's driver (re-run to retry or resume).":
         "将已批准的申请交给云平台驱动开通（重复执行即重试或继续）。",
+    # infra
+    "Pulumi programs of department systems (基础设施即代码).":
+        "部门系统的 Pulumi 程序（基础设施即代码）。",
+    "Write a system's self-contained Pulumi project.": "导出一个系统自成一体的 Pulumi 项目。",
+    "The system (metadata.name) to export.": "要导出的系统 （metadata.name）",
+    "Provider of the stack (default: where it was placed).": "堆栈所在云平台 （默认为放置处）",
+    "Directory to write the project into.": "写入项目的目录。",
     # tenant
     "Departments (委办局) of the estate.": "资源目录中的部门（委办局）。",
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",

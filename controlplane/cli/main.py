@@ -17,6 +17,7 @@ import typer
 
 import controlplane.cli
 from controlplane.app import SchemaNotCurrent
+from controlplane.audit_config import AuditSetupError
 from controlplane.cli.context import CliContext
 from controlplane.cli.localize import localized, problem_text
 from controlplane.cli.output import Format, emit
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         _report_invalid(exc, lang)
         return 2
-    except SchemaNotCurrent as exc:
+    except (SchemaNotCurrent, AuditSetupError) as exc:
         typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1
     except PermissionDenied as exc:

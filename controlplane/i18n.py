@@ -47,6 +47,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "arch": ("架构", "arch"),
     "cpu_vendor": ("CPU 厂商", "CPU vendor"),
     "xinchuang": ("信创", "XC"),
+    "engine": ("开通引擎", "engine"),
     "in_province": ("省内", "in province"),
     "credentials": ("凭据", "credentials"),
     "cloud": ("clouds.yaml 名称", "cloud"),

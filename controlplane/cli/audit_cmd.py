@@ -6,21 +6,20 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.i18n import tr
 
 app = typer.Typer(help="The append-only, keyed and checkpointed audit log.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify(
-    ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "--output")
-) -> None:
+def verify(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Detect altered, removed, reordered, re-chained or forged events and truncation
     (against the latest signed checkpoint); exit 1 if there is any."""
     lang = cli_context(ctx).lang
     report = cli_context(ctx).facade.verify_audit()
     anchor = report.checkpoint
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             {
                 "intact": report.intact,
@@ -55,21 +54,27 @@ def verify(
 
 
 @app.command("checkpoint")
-def checkpoint(ctx: typer.Context) -> None:
+def checkpoint(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Sign the current head and append it to the checkpoint file(s) now (for schedulers)."""
     lang = cli_context(ctx).lang
     written = cli_context(ctx).facade.checkpoint_audit()
-    if written is None:
+    if not output.for_people:
+        record = None if written is None else {"seq": written.seq, "hash": written.hash}
+        emit({"checkpoint": record}, output, lang=lang)
+    elif written is None:
         typer.echo(tr("audit.empty", lang))
     else:
         typer.echo(tr("audit.checkpointed", lang).format(seq=written.seq, hash=written.hash))
 
 
 @app.command("rotate-key")
-def rotate_key(ctx: typer.Context) -> None:
+def rotate_key(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Start sealing with a new key; old keys stay in the ring so the past still verifies."""
     lang = cli_context(ctx).lang
     old, new = cli_context(ctx).facade.rotate_audit_key()
+    if not output.for_people:
+        emit({"old_key": old, "new_key": new}, output, lang=lang)
+        return
     typer.echo(tr("audit.rotated", lang).format(old=old, new=new))
 
 

@@ -64,9 +64,16 @@ HELP_ZH: Mapping[str, str] = {
     "Record a deletion of every system FILE names.": "为 FILE 中列出的每个系统记录删除申请。",
     "Create or migrate the database (idempotent).": "创建或升级数据库（可重复执行）。",
     # audit
-    "The append-only, hash-chained audit log.": "只追加、哈希链式的审计日志。",
-    "Detect any altered, removed or reordered audit event; exit 1 if there is one.":
-        "检查审计事件是否被改动、删除或调换顺序；发现则以状态 1 退出。",
+    "The append-only, keyed and checkpointed audit log.":
+        "只追加、带密钥链和签名检查点的审计日志。",
+    "Detect altered, removed, reordered, re-chained or forged events and truncation\n"
+    "(against the latest signed checkpoint); exit 1 if there is any.":
+        "检查审计日志是否被篡改或截断；发现则以状态 1 退出。\n\n"
+        "篡改指事件被改动、删除、调换顺序、重新链接或伪造；截断对照最近的签名检查点判断。",
+    "Sign the current head and append it to the checkpoint file(s) now (for schedulers).":
+        "立即签名当前链头并追加到检查点文件（供定时任务使用）。",
+    "Start sealing with a new key; old keys stay in the ring so the past still verifies.":
+        "开始使用新密钥封存；旧密钥留在密钥环中，历史记录仍可校验。",
     # bill
     "Monthly bills: rate, review, finalize, export.": "月度账单：计价、核对、定稿、导出。",
     "Rate the month and write its statements (deterministic, one transaction).":
@@ -181,6 +188,13 @@ HELP_ZH: Mapping[str, str] = {
         "在下一个待审批步骤驳回申请，并说明原因。",
     "Hand an approved request to its provider's driver (re-run to retry or resume).":
         "将已批准的申请交给云平台驱动开通（重复执行即重试或继续）。",
+    # infra
+    "Pulumi programs of department systems (基础设施即代码).":
+        "部门系统的 Pulumi 程序（基础设施即代码）。",
+    "Write a system's self-contained Pulumi project.": "导出一个系统自成一体的 Pulumi 项目。",
+    "The system (metadata.name) to export.": "要导出的系统 （metadata.name）",
+    "Provider of the stack (default: where it was placed).": "堆栈所在云平台 （默认为放置处）",
+    "Directory to write the project into.": "写入项目的目录。",
     # tenant
     "Departments (委办局) of the estate.": "资源目录中的部门（委办局）。",
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",

@@ -31,6 +31,7 @@ from controlplane.estate.service import EstateService
 from controlplane.inventory.sync import SyncService
 from controlplane.metering.service import MeteringService
 from controlplane.planning.service import PlanService
+from controlplane.requests.exported import SystemExporter
 from controlplane.requests.from_plan import PlanServicePlanner
 from controlplane.requests.provisioning import Provisioner
 from controlplane.requests.reads import GovernedReads
@@ -108,6 +109,10 @@ class App:
     @cached_property
     def bills(self) -> BillsService:
         return BillsService(self.sessions, self.clock)
+
+    @cached_property
+    def exporter(self) -> SystemExporter:
+        return SystemExporter(self.sessions)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -87,6 +87,7 @@ Action = Literal[
     "audit.verify",
     "audit.checkpoint",
     "audit.rotate",
+    "infra.export",
     "token.create",
     "token.list",
     "token.revoke",
@@ -159,6 +160,9 @@ RULES: dict[Action, Rule] = {
     "audit.verify": _rule("operator", "auditor", scoped=False),
     "audit.checkpoint": _rule("operator", scoped=False),
     "audit.rotate": _rule("operator", scoped=False),
+    # a system's Pulumi project: whoever may read its requests (the exporter checks
+    # request.show on the system's tenant, so a department gets only its own)
+    "infra.export": Rule(_ALL, tenant_scoped=True),
     "token.create": _rule("operator", scoped=False),
     "token.list": _rule("operator", "auditor", scoped=False),
     "token.revoke": _rule("operator", scoped=False),
@@ -188,6 +192,7 @@ READS: frozenset[Action] = frozenset(
         "bill.show",
         "bill.export",
         "audit.verify",
+        "infra.export",
         "token.list",
     }
 )
@@ -236,6 +241,7 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "audit.verify": ("校验审计日志", "verify the audit log"),
     "audit.checkpoint": ("写入审计检查点", "checkpoint the audit log"),
     "audit.rotate": ("轮换审计密钥", "rotate the audit key"),
+    "infra.export": ("导出基础设施代码", "export Pulumi projects"),
     "token.create": ("签发访问令牌", "create API tokens"),
     "token.list": ("查看访问令牌", "list API tokens"),
     "token.revoke": ("吊销访问令牌", "revoke API tokens"),

@@ -10,8 +10,10 @@ Authorisation is the facade's: no route decides who may do what.
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -503,12 +505,36 @@ def export_bills(
     )
 
 
+# ---- infrastructure as code ---------------------------------------------------------
+
+
+@router.get("/infra/{system}/export", tags=["infra"])
+def export_infra(g: Caller, system: str, provider: str | None = None) -> JSONResponse:
+    """A system's standalone Pulumi project: its stack and every file's text."""
+    with tempfile.TemporaryDirectory(prefix="govcloud-export-") as scratch:
+        project = g.export_infra(system, directory=Path(scratch), provider=provider)
+        files = {p.name: p.read_text(encoding="utf-8") for p in project.files}
+    return _ok({"project": project.project, "stack": project.stack, "files": files})
+
+
 # ---- audit and tokens ---------------------------------------------------------------
 
 
 @router.get("/audit/verify", tags=["audit"])
 def verify_audit(g: Caller) -> JSONResponse:
     return _ok(g.verify_audit())
+
+
+@router.post("/audit/checkpoints", tags=["audit"])
+def checkpoint_audit(g: Caller) -> JSONResponse:
+    """Sign the current head into the checkpoint file(s) now."""
+    return _ok({"checkpoint": g.checkpoint_audit()})
+
+
+@router.post("/audit/keys/rotate", tags=["audit"])
+def rotate_audit_key(g: Caller) -> JSONResponse:
+    old, new = g.rotate_audit_key()
+    return _ok({"old_key": old, "new_key": new})
 
 
 class TokenAsk(BaseModel):

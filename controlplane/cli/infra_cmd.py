@@ -12,13 +12,9 @@ from pathlib import Path
 
 import typer
 
-from controlplane import rbac
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
-from controlplane.i18n import tr
-from controlplane.requests.exported import ExportRefused, SystemExporter
-from providers import ProviderError
 
 __all__ = ["register"]
 
@@ -37,13 +33,7 @@ def export(
 ) -> None:
     """Write a system's self-contained Pulumi project."""
     obj = cli_context(ctx)
-    try:
-        project = SystemExporter(obj.app.sessions).export(
-            system, directory=directory, actor=obj.actor, provider=provider
-        )
-    except (ExportRefused, rbac.PermissionDenied, ProviderError) as exc:
-        typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
-        raise typer.Exit(1) from exc
+    project = obj.facade.export_infra(system, directory=directory, provider=provider)
     record = {
         "project": project.project,
         "stack": project.stack,

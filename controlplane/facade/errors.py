@@ -27,6 +27,7 @@ from controlplane.metering.store import IngestConflict
 from controlplane.quotas import QuotaExceeded
 from controlplane.rbac import PermissionDenied
 from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
+from controlplane.requests.exported import ExportRefused
 from policies import WaiverRefused
 from providers import ProviderError
 from providers.errors import ProviderUnavailable
@@ -64,6 +65,7 @@ _NOT_FOUND = (
     NoAuditRun,
 )
 _CONFLICT = (
+    ExportRefused,
     IllegalTransition,
     QuotaExceeded,
     StatementFinalized,

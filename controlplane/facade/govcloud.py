@@ -71,6 +71,7 @@ from controlplane.metering.service import CollectResult, ImportResult
 from controlplane.planning import Plan
 from controlplane.rbac import Action, Identity
 from controlplane.requests import ApplyResult, ProvisionResult
+from infra.export import ExportedProject
 from policies import Severity, WaiverScope, list_rules
 from policies.reports import ComplianceReport
 from tenants import ParsedRequest, load_requests, load_yaml_documents
@@ -725,6 +726,15 @@ class Govcloud:
         """Check the keyed audit chain against its latest signed checkpoint: altered,
         removed, reordered, re-chained or forged events and truncation."""
         return self._app.audit.verify(actor=self._actor)
+
+    @action("infra.export")
+    def export_infra(
+        self, system: str, *, directory: Path, provider: str | None = None
+    ) -> ExportedProject:
+        """Write a system's standalone Pulumi project into ``directory`` (on this host)."""
+        return self._app.exporter.export(
+            system, directory=directory, actor=self._actor, provider=provider
+        )
 
     @action("audit.checkpoint")
     def checkpoint_audit(self) -> Checkpoint | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,6 +54,7 @@ class Fixture:
     """Requests of each tenant the calls name (submitted by the operator)."""
 
     requests: dict[str, int]
+    scratch: Path
 
 
 Call = Callable[[Govcloud, str, Fixture], object]
@@ -123,6 +125,12 @@ CALLS: dict[str, tuple[Call, bool]] = {
     ),
     "bill.export": (lambda g, t, f: g.export_bills(MONTH, "json", io.BytesIO(), tenant=t), True),
     "audit.verify": (lambda g, t, f: g.verify_audit(), False),
+    "audit.checkpoint": (lambda g, t, f: g.checkpoint_audit(), False),
+    "audit.rotate": (lambda g, t, f: g.rotate_audit_key(), False),
+    "infra.export": (
+        lambda g, t, f: g.export_infra("portal", directory=f.scratch / t / g.identity.name),
+        False,  # a system name, not a tenant: the exporter shows a department its own
+    ),
     "token.create": (
         lambda g, t, f: g.create_token("hrss-wang", expires_in=timedelta(days=1)),
         False,
@@ -158,7 +166,7 @@ def _fixture(app: App) -> Fixture:
         made = service.apply(manifest("portal", tenant, level=4, provider=provider), actor="ops-li")
         assert made.request is not None and made.request.id is not None
         ids[tenant] = made.request.id
-    return Fixture(ids)
+    return Fixture(ids, app.settings.home / "exports")
 
 
 def _outcome(call: Call, facade: Govcloud, tenant: str, fixture: Fixture) -> bool:

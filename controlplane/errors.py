@@ -34,6 +34,9 @@ class GovcloudError(Exception):
     code: ClassVar[str] = "error"
     exit_code: int = 1
     http_status: int = 500
+    #: The area's own exception this one translates (set only by ``translate``), so a
+    #: door that words errors itself (the CLI, in Chinese too) can word the original.
+    source: Exception | None = None
 
     def __init__(
         self,

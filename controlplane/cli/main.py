@@ -145,14 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+#: The facade names the field at fault as the API does; the CLI says which option it is.
+_AS_OPTION = {"continue": "--continue", "limit": "--limit", "sort": "--sort"}
+
+
 def _report_refusal(exc: GovcloudError, lang: Lang) -> int:
     """A refusal from the facade, said as the command would have said its cause.
 
-    The facade translates the areas' errors into one tree (``__cause__`` keeps the
+    The facade translates the areas' errors into one tree (``source`` keeps the
     original): manifest problems are located as ever; a refused waiver lists its
     reasons; the rest is one line, in the user's language.
     """
-    cause = exc.__cause__
+    cause = exc.source
     if isinstance(cause, ManifestError):
         _report_invalid(cause, lang)
         return exc.exit_code
@@ -161,10 +165,10 @@ def _report_refusal(exc: GovcloudError, lang: Lang) -> int:
         for zh, en in cause.reasons:
             typer.echo(f"  - {zh if lang == 'zh' else en}", err=True)
         return exc.exit_code
-    said = cause if isinstance(cause, Exception) and not isinstance(cause, GovcloudError) else exc
+    said = cause if cause is not None else exc
     typer.echo(f"{tr('error', lang)}: {refusal_text(said, lang)}", err=True)
     for detail in exc.details if said is exc else ():
-        typer.echo(f"  {detail}", err=True)
+        typer.echo(f"  {_AS_OPTION.get(detail, detail)}", err=True)
     return exc.exit_code
 
 

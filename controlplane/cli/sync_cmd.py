@@ -110,7 +110,7 @@ def sync(
         try:
             report = obj.facade.sync_provider(provider)
         except GovcloudError as refused:
-            exc = refused.__cause__
+            exc = refused.source
             if isinstance(exc, UnknownProvider):
                 typer.echo(
                     f"{tr('error', obj.lang)}: {provider}: {say('unknown_provider', obj.lang)}",

@@ -83,9 +83,17 @@ def _provider_status(exc: ProviderError) -> int:
 
 
 def translate(exc: Exception) -> GovcloudError | None:
-    """``exc`` as a :class:`GovcloudError`, or ``None`` when it is not a known refusal."""
+    """``exc`` as a :class:`GovcloudError` (``source`` is ``exc``), or ``None`` when it is
+    not a known refusal."""
     if isinstance(exc, GovcloudError):
         return exc
+    translated = _translated(exc)
+    if translated is not None:
+        translated.source = exc
+    return translated
+
+
+def _translated(exc: Exception) -> GovcloudError | None:
     if isinstance(exc, ManifestError):
         return InvalidInput(_INVALID_ZH, _INVALID_EN, details=[str(p) for p in exc.problems])
     if isinstance(exc, WaiverRefused):

@@ -24,15 +24,15 @@ from sqlmodel import Session, select
 from controlplane import quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
-from controlplane.db.tables_requests import RequestOutcome
-from controlplane.inventory.applied import record_applied
+from controlplane.db.tables_requests import Quota, RequestOutcome
+from controlplane.inventory.applied import forget_system, record_applied
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
-from providers import ApplyOutcome, Driver, ProviderError, SystemRef
+from providers import ApplyOutcome, Driver, ProviderError, QuotaSet, SystemRef
 
-__all__ = ["ProvisionResult", "Provisioner"]
+__all__ = ["ProvisionResult", "Provisioner", "quota_set"]
 
 _STARTABLE = frozenset({"Approved", "Failed", "Provisioning", "Deleting"})
 
@@ -57,6 +57,7 @@ class _Order:
     provider: Provider
     ref: SystemRef
     desired_json: list[dict[str, object]]
+    quota: QuotaSet
 
 
 class Provisioner:
@@ -79,6 +80,8 @@ class Provisioner:
             if order.action == "delete":
                 outcomes = driver.delete(order.ref)
             else:
+                # onboarding, and every apply after it: the estate's quota is the cloud's
+                driver.set_quotas(order.ref.tenant, order.quota)
                 outcomes = driver.apply(order.ref, desired_from_json(order.desired_json))
         except ProviderError as exc:
             outcomes = [
@@ -122,6 +125,7 @@ class Provisioner:
                     level=int(request.spec.get("classifiedProtection", 1)),
                 ),
                 list(facts.get("desired", [])),
+                quota_set(session, tenant.code, provider.name),
             )
 
     def _hold_system(
@@ -180,6 +184,14 @@ class Provisioner:
             to: State = "Failed" if failed else done
             if to == "Deleted":
                 quotas.release_system(session, order.ref.tenant, order.ref.system, now)
+                if order.provider.id is not None and request.system_id is not None:
+                    forget_system(
+                        session,
+                        provider_id=order.provider.id,
+                        system_id=request.system_id,
+                        at=now,
+                        actor=actor,
+                    )
             system = session.get(System, request.system_id)
             if system is not None:
                 system.status = to.lower()
@@ -203,6 +215,22 @@ class Provisioner:
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))
+
+
+def quota_set(session: Session, tenant: str, provider: str) -> QuotaSet:
+    """The estate's limits for ``tenant`` on ``provider`` (none declared: unlimited)."""
+    row = session.exec(
+        select(Quota).where(Quota.tenant == tenant, Quota.provider == provider)
+    ).first()
+    if row is None:
+        return QuotaSet()
+    return QuotaSet(
+        vcpu=row.vcpu,
+        memory_gib=row.memory_gib,
+        storage_gib=row.storage_gib,
+        public_ips=row.public_ips,
+        namespaces=row.namespaces,
+    )
 
 
 def _record_outcome(

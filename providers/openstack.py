@@ -797,6 +797,43 @@ class OpenStackDriver:
                     outcomes[(kind, name)] = outcome
         return list(outcomes.values())
 
+    def remove_unmanaged(self, kind: str, resource_id: str) -> ApplyOutcome:
+        """Delete one resource govcloud did not create (the operator asked to prune it).
+
+        Only kinds govcloud itself manages can be removed; a resource already gone is
+        ``absent``. Waits for a server to disappear so a re-sync no longer lists it.
+        """
+        conn = self.conn
+        removers: dict[str, Callable[[], object]] = {
+            "server": lambda: self._remove_server(resource_id),
+            "security_rule": lambda: conn.network.delete_security_group_rule(
+                resource_id, ignore_missing=False
+            ),
+            "security_group": lambda: conn.network.delete_security_group(
+                resource_id, ignore_missing=False
+            ),
+            "network": lambda: conn.network.delete_network(resource_id, ignore_missing=False),
+            "floating_ip": lambda: conn.network.delete_ip(resource_id, ignore_missing=False),
+            "volume": lambda: conn.block_storage.delete_volume(resource_id, ignore_missing=False),
+        }
+        remove = removers.get(kind)
+        if remove is None:
+            raise ProviderInvalidRequest(self.name, f"cannot remove a {kind} ({resource_id})")
+        try:
+            with translated(self.name):
+                remove()
+        except ProviderNotFound:
+            return ApplyOutcome(kind, resource_id, "absent", resource_id)
+        except ProviderError as exc:
+            return ApplyOutcome(kind, resource_id, "failed", resource_id, exc)
+        return ApplyOutcome(kind, resource_id, "deleted", resource_id)
+
+    def _remove_server(self, server_id: str) -> None:
+        compute = self.conn.compute
+        server = compute.get_server(server_id)
+        compute.delete_server(server, ignore_missing=False)
+        compute.wait_for_delete(server, wait=self._wait_timeout)
+
     @staticmethod
     def _delete_router(net: Any, router: Any) -> None:
         net.update_router(router, external_gateway_info={})

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -137,9 +137,18 @@ class _Owners:
         return tenant_id, self.systems.get((tenant_id, observed.system))
 
 
+@dataclass(frozen=True)
+class _Held:
+    """What govcloud recorded applying to one resource id: spec, owner, desired name."""
+
+    spec: Mapping[str, Any]
+    owner: tuple[int | None, int | None]
+    name: str
+
+
 def _finding(
     observed: ObservedResource,
-    held: tuple[Mapping[str, Any], tuple[int | None, int | None]] | None,
+    held: _Held | None,
     quotas: Mapping[str, Mapping[str, Any]],
     owner: tuple[int | None, int | None],
 ) -> Finding | None:
@@ -147,7 +156,7 @@ def _finding(
     if held is not None and not observed.managed:
         # known by id but no longer marked: changed on the resource, never a newcomer
         changes = {TAGS_KEY: {"desired": "govcloud", "observed": None}}
-        changes.update(spec_changes(held[0], observed.spec))
+        changes.update(spec_changes(held.spec, observed.spec))
         return Finding(
             observed.kind, observed.resource_id, observed.name, "changed", *owner,
             detail={"keys": changes},
@@ -157,7 +166,7 @@ def _finding(
     if observed.kind == QUOTA_KIND:
         declared = quotas.get(observed.tenant or "", declared_quota(None))
         return _changed_finding(observed, declared, owner)
-    return _changed_finding(observed, held[0] if held else None, owner)
+    return _changed_finding(observed, held.spec if held else None, owner)
 
 
 def _changed_finding(
@@ -346,8 +355,8 @@ class SyncService:
                 )
             ).mappings()
         }
-        applied: dict[Key, tuple[dict[str, Any], tuple[int | None, int | None]]] = {
-            (row.kind, row.resource_id): (row.spec, (tenant_id, row.system_id))
+        applied: dict[Key, _Held] = {
+            (row.kind, row.resource_id): _Held(row.spec, (tenant_id, row.system_id), row.name)
             for row, tenant_id in session.exec(
                 select(AppliedResource, System.tenant_id)
                 .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
@@ -367,8 +376,10 @@ class SyncService:
             held = applied.get(key)
             owner = owners.ids(observed)
             if held is not None and not observed.managed:
-                # govcloud's own resource by the id it recorded, its tags gone or altered
-                owner = held[1]
+                # govcloud's own resource by the id it recorded, its tags gone or altered:
+                # it stays under its system and desired name
+                owner = held.owner
+                observed = replace(observed, name=held.name)
             values = resource_values(
                 observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
                 stamp=stamp,

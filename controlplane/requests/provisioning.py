@@ -16,23 +16,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from controlplane import quotas, rbac
+from controlplane import audit, quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import Quota, RequestOutcome
 from controlplane.inventory.applied import forget_system, record_applied
+from controlplane.inventory.repair import RepairPlan, repair_plan
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
 from providers import ApplyOutcome, Driver, ProviderError, QuotaSet, SystemRef
 
-__all__ = ["ProvisionResult", "Provisioner", "quota_set"]
+__all__ = [
+    "NothingToRepair",
+    "ProvisionResult",
+    "Provisioner",
+    "RepairResult",
+    "quota_set",
+]
 
 _STARTABLE = frozenset({"Approved", "Failed", "Provisioning", "Deleting"})
 
@@ -46,6 +53,39 @@ class ProvisionResult:
     @property
     def failed(self) -> list[ApplyOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """A repair's plan and, unless it was a dry run, what the driver did."""
+
+    plan: RepairPlan
+    outcomes: Sequence[ApplyOutcome] = ()
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> list[ApplyOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+class NothingToRepair(LookupError):
+    """No such system, or it is not in a state a repair applies to."""
+
+    def __init__(self, tenant: str, system: str, why_en: str, why_zh: str) -> None:
+        self.tenant, self.system = tenant, system
+        self.why_en, self.why_zh = why_en, why_zh
+        super().__init__(f"{tenant}/{system}: {why_en}")
+
+    def describe(self, lang: str = "en") -> str:
+        why = self.why_zh if lang == "zh" else self.why_en
+        return f"{self.tenant}/{self.system}：{why}" if lang == "zh" else str(self)
+
+
+@runtime_checkable
+class Pruning(Protocol):
+    """A driver that can remove a resource govcloud did not create, by id."""
+
+    def remove_unmanaged(self, kind: str, resource_id: str) -> ApplyOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +130,110 @@ class Provisioner:
             ] or [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
         return self._finish(order, outcomes, actor)
 
+    def repair(
+        self,
+        tenant: str,
+        system: str,
+        *,
+        actor: str,
+        prune: bool = False,
+        dry_run: bool = False,
+    ) -> RepairResult:
+        """Re-apply a Ready system's declared state (and its department's quota).
+
+        The plan comes from the open drift of the last sync; the driver's apply does the
+        undoing (recreate, restore, re-tag, drop undeclared rules). Unmanaged resources in
+        the department's project are removed only with ``prune``. Same role as
+        provisioning: the request that declared the state was approved already.
+        """
+        order, plan = self._repair_plan(tenant, system, actor, prune)
+        if dry_run or plan.empty:
+            return RepairResult(plan, (), dry_run)
+        driver = self._drivers(order.provider)
+        try:
+            driver.set_quotas(order.ref.tenant, order.quota)
+            outcomes = list(driver.apply(order.ref, desired_from_json(order.desired_json)))
+        except ProviderError as exc:
+            outcomes = [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
+        for step in plan.to_remove:
+            if not isinstance(driver, Pruning):
+                raise NothingToRepair(
+                    tenant,
+                    system,
+                    f"provider {order.provider.name} cannot remove unmanaged resources",
+                    f"云平台 {order.provider.name} 不支持删除未纳管资源",
+                )
+            outcomes.append(driver.remove_unmanaged(step.kind, step.resource_id))
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            request = session.get(Request, order.request_id)
+            assert request is not None and order.provider.id is not None
+            record_applied(
+                session,
+                provider_id=order.provider.id,
+                system_id=request.system_id,
+                system=order.ref,
+                desired=desired_from_json(order.desired_json),
+                outcomes=outcomes,
+                at=now,
+                actor=actor,
+            )
+            audit.append(
+                session,
+                at=now,
+                actor=actor,
+                action="system.repair",
+                subject=f"{tenant}/{system}",
+                payload={
+                    "request": order.request_id,
+                    "plan": plan.as_json(),
+                    "prune": prune,
+                    "outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes],
+                },
+            )
+        return RepairResult(plan, tuple(outcomes))
+
+    def _repair_plan(
+        self, tenant_code: str, system_name: str, actor: str, prune: bool
+    ) -> tuple[_Order, RepairPlan]:
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            rbac.authorize(identity, "request.provision", tenant_code)
+            found = session.exec(
+                select(System, Tenant, Provider)
+                .join(Tenant, col(Tenant.id) == col(System.tenant_id))
+                .join(Provider, col(Provider.id) == col(System.provider_id))
+                .where(Tenant.code == tenant_code, System.name == system_name)
+            ).first()
+            if found is None:
+                raise NothingToRepair(
+                    tenant_code, system_name, "no such provisioned system", "没有该已开通的系统"
+                )
+            system, tenant, provider = found
+            request = session.exec(
+                select(Request)
+                .where(Request.system_id == system.id, Request.state == "Ready")
+                .order_by(col(Request.id).desc())
+            ).first()
+            if system.status != "ready" or request is None or request.action != "apply":
+                raise NothingToRepair(
+                    tenant_code,
+                    system_name,
+                    f"the system is {system.status}; only a ready system is repaired",
+                    f"系统状态为 {system.status}，只有已就绪的系统可以修复",
+                )
+            plan = repair_plan(
+                session,
+                provider_id=provider.id or 0,
+                provider=provider.name,
+                tenant_id=tenant.id or 0,
+                tenant=tenant.code,
+                system_id=system.id or 0,
+                system=system.name,
+                prune=prune,
+            )
+            return _order(session, request, tenant, provider), plan
+
     def _start(self, request_id: int, actor: str) -> _Order:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -114,19 +258,7 @@ class Provisioner:
             if request.state != working:
                 transition(session, request, working, actor=identity.name, at=now)
             self._hold_system(session, request, tenant, provider, now)
-            return _Order(
-                request_id,
-                request.action,
-                provider,
-                SystemRef(
-                    tenant=tenant.code,
-                    system=request.system_name,
-                    request_id=str(request_id),
-                    level=int(request.spec.get("classifiedProtection", 1)),
-                ),
-                list(facts.get("desired", [])),
-                quota_set(session, tenant.code, provider.name),
-            )
+            return _order(session, request, tenant, provider)
 
     def _hold_system(
         self, session: Session, request: Request, tenant: Tenant, provider: Provider, now: datetime
@@ -215,6 +347,23 @@ class Provisioner:
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))
+
+
+def _order(session: Session, request: Request, tenant: Tenant, provider: Provider) -> _Order:
+    facts = dict(request.plan.get("govcloud", {}))
+    return _Order(
+        request.id or 0,
+        request.action,
+        provider,
+        SystemRef(
+            tenant=tenant.code,
+            system=request.system_name,
+            request_id=str(request.id),
+            level=int(request.spec.get("classifiedProtection", 1)),
+        ),
+        list(facts.get("desired", [])),
+        quota_set(session, tenant.code, provider.name),
+    )
 
 
 def quota_set(session: Session, tenant: str, provider: str) -> QuotaSet:

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from controlplane.db.tables_inventory import Drift
 from controlplane.inventory.compare import QUOTA_KIND, TAGS_KEY
 
-__all__ = ["RepairAction", "RepairPlan", "RepairStep", "repair_plan"]
+__all__ = ["RepairAction", "RepairPlan", "RepairStep", "repair_plan", "system_steps"]
 
 RepairAction = Literal["recreate", "restore", "retag", "remove", "report"]
 
@@ -40,6 +40,15 @@ class RepairStep:
     name: str
     resource_id: str
     keys: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "kind": self.kind,
+            "name": self.name,
+            "resourceId": self.resource_id,
+            "keys": list(self.keys),
+        }
 
     def describe(self) -> str:
         keys = f" ({', '.join(self.keys)})" if self.keys else ""
@@ -65,16 +74,7 @@ class RepairPlan:
         return tuple(s for s in self.steps if s.action == "remove" and s.kind != "security_rule")
 
     def as_json(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "action": s.action,
-                "kind": s.kind,
-                "name": s.name,
-                "resourceId": s.resource_id,
-                "keys": list(s.keys),
-            }
-            for s in self.steps
-        ]
+        return [step.as_json() for step in self.steps]
 
 
 def _step(row: Drift, *, prune: bool) -> RepairStep:
@@ -89,6 +89,29 @@ def _step(row: Drift, *, prune: bool) -> RepairStep:
     return RepairStep("remove" if prune else "report", row.kind, row.name, row.resource_id)
 
 
+def system_steps(
+    session: Session, *, provider_id: int, tenant_id: int, system_id: int, prune: bool = False
+) -> tuple[RepairStep, ...]:
+    """The steps for one system: its open drift, its department's quota and strays."""
+    rows = session.exec(
+        select(Drift)
+        .where(
+            col(Drift.provider_id) == provider_id,
+            col(Drift.resolved_at).is_(None),
+            (col(Drift.system_id) == system_id)
+            | ((col(Drift.tenant_id) == tenant_id) & col(Drift.system_id).is_(None)),
+        )
+        .order_by(col(Drift.kind), col(Drift.name), col(Drift.id))
+    ).all()
+    return tuple(
+        _step(row, prune=prune)
+        for row in rows
+        # a department's quota and strays concern every system of it; other drift only
+        # this system's
+        if row.system_id == system_id or row.kind == QUOTA_KIND or row.drift == "unmanaged"
+    )
+
+
 def repair_plan(
     session: Session,
     *,
@@ -100,22 +123,8 @@ def repair_plan(
     system: str,
     prune: bool = False,
 ) -> RepairPlan:
-    """The plan for ``system``: its open drift, its department's quota and strays."""
-    rows = session.exec(
-        select(Drift)
-        .where(
-            col(Drift.provider_id) == provider_id,
-            col(Drift.resolved_at).is_(None),
-            (col(Drift.system_id) == system_id)
-            | ((col(Drift.tenant_id) == tenant_id) & col(Drift.system_id).is_(None)),
-        )
-        .order_by(col(Drift.kind), col(Drift.name), col(Drift.id))
-    ).all()
-    steps = [
-        _step(row, prune=prune)
-        for row in rows
-        # a department's quota and strays concern every system of it; other drift only
-        # this system's
-        if row.system_id == system_id or row.kind == QUOTA_KIND or row.drift == "unmanaged"
-    ]
-    return RepairPlan(tenant, system, provider, tuple(steps))
+    """The plan for ``system`` (see ``system_steps``)."""
+    steps = system_steps(
+        session, provider_id=provider_id, tenant_id=tenant_id, system_id=system_id, prune=prune
+    )
+    return RepairPlan(tenant, system, provider, steps)

@@ -27,6 +27,7 @@ from controlplane.db.engine import transaction
 from controlplane.db.models import Request, RequestEvent, System, Tenant
 from controlplane.db.tables_requests import ApprovalStep, RequestApproval, RequestOutcome
 from controlplane.i18n import Lang
+from controlplane.inventory.repair import RepairStep, system_steps
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
 from controlplane.requests.planned import Planner, PlanSummary
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
@@ -145,10 +146,12 @@ class RequestService:
             tenant = _tenant(session, parsed)
             rbac.authorize(identity, "request.apply", tenant.code)
             current = _current_request(session, tenant, parsed.name)
+        repairs = self._repairs(current) if current is not None else ()
         if (
             current is not None
             and current.action == "apply"
             and (current.spec_hash == parsed.spec_hash())
+            and not repairs
         ):
             return ApplyResult(
                 None,
@@ -159,7 +162,26 @@ class RequestService:
                 f"{current.state}); nothing changed",
             )
         plan = self._planner.plan(parsed, principal=actor)
-        return self._record(parsed, tenant, plan, identity, "apply", plan.stored())
+        document = plan.stored()
+        if repairs:
+            # the same spec on a drifted system: an update whose plan is the undoing
+            document = {**document, "repair": [step.as_json() for step in repairs]}
+        return self._record(parsed, tenant, plan, identity, "apply", document)
+
+    def _repairs(self, current: Request) -> tuple[RepairStep, ...]:
+        """Open drift of a Ready system, as repair steps (nothing for other states)."""
+        if current.state != "Ready" or current.system_id is None:
+            return ()
+        with self._sessions() as session:
+            system = session.get(System, current.system_id)
+            if system is None or system.provider_id is None:
+                return ()
+            return system_steps(
+                session,
+                provider_id=system.provider_id,
+                tenant_id=current.tenant_id,
+                system_id=current.system_id,
+            )
 
     def delete(self, parsed: ParsedRequest, *, actor: str) -> ApplyResult:
         """Record a deletion of the system ``parsed`` names (a no-op when it is gone)."""

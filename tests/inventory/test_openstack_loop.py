@@ -39,9 +39,9 @@ from controlplane.requests import provisioner, request_service
 from controlplane.requests.from_plan import PlanServicePlanner
 from providers.openstack_tags import project_name
 from tenants import load_requests, load_yaml_documents
+from tests.inventory.test_openstack_sync import openstack_peer
 
 from .conftest import EXAMPLE
-from .test_openstack_sync import openstack_peer
 
 pytestmark = [
     pytest.mark.openstack,

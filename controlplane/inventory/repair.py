@@ -40,6 +40,8 @@ class RepairStep:
     name: str
     resource_id: str
     keys: tuple[str, ...] = ()
+    #: Part of the system (re-applying undoes it) rather than a stray in its department.
+    attached: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +73,7 @@ class RepairPlan:
     @property
     def to_remove(self) -> tuple[RepairStep, ...]:
         """Unmanaged resources the operator chose to prune (``remove`` outside the system)."""
-        return tuple(s for s in self.steps if s.action == "remove" and s.kind != "security_rule")
+        return tuple(s for s in self.steps if s.action == "remove" and not s.attached)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [step.as_json() for step in self.steps]
@@ -86,7 +88,8 @@ def _step(row: Drift, *, prune: bool) -> RepairStep:
         return RepairStep(action, row.kind, row.name, row.resource_id, keys)
     if row.system_id is not None:
         return RepairStep("remove", row.kind, row.name, row.resource_id)
-    return RepairStep("remove" if prune else "report", row.kind, row.name, row.resource_id)
+    action = "remove" if prune else "report"
+    return RepairStep(action, row.kind, row.name, row.resource_id, attached=False)
 
 
 def system_steps(

@@ -151,9 +151,20 @@ def observe_security_group(
 ) -> ObservedResource:
     """A group with its rules (what exposure rules judge); no description (see above)."""
     rules = [normal_rule(r) for r in group.security_group_rules or []]
+    # the inbound flows in the shape compliance reads (source, ports, protocol)
+    ingress = [
+        {
+            "source": r["remote_cidr"] or ("::/0" if r["ethertype"] == "IPv6" else "0.0.0.0/0"),
+            "port_min": r["port_min"],
+            "port_max": r["port_max"],
+            "protocol": r["protocol"],
+        }
+        for r in rules
+        if r["direction"] == "ingress"
+    ]
     spec = {
         "cloud_name": group.name,
-        "rules": sorted(rules, key=lambda r: sorted((k, str(v)) for k, v in r.items())),
+        "ingress": sorted(ingress, key=lambda r: sorted((k, str(v)) for k, v in r.items())),
     }
     return _observed(
         provider, "security_group", group, list(group.tags or []), "ACTIVE", spec, projects

@@ -7,10 +7,13 @@ Then, one out-of-band change at a time, made with openstacksdk as an operator wo
 - a clean provision leaves no drift, and the project's Nova/Neutron quotas equal the
   estate's (read back through openstacksdk);
 - a rule opening 22/tcp to 0.0.0.0/0 added to govcloud's group → ``unmanaged``
-  security_rule of the department *and* system; the repair plan is exactly "remove" it;
+  security_rule of the department *and* system, and the audit fails MLPS-L1-NET-02 on
+  the rule and on the group (whose observed ingress now holds it); the repair plan is
+  exactly "remove" it;
 - a server made by hand in the department's project → ``unmanaged`` server of the
-  department (no system); the plan only reports it, and removes it when the operator
-  prunes;
+  department (no system), failing MLPS-L3-IDS-01 while govcloud's own server (known by
+  the id provisioning recorded) does not; the plan only reports it, and removes it
+  when the operator prunes;
 - the system's server deleted → ``missing``; the plan is "recreate";
 - the project's cores quota changed → ``changed`` project_quota (``vcpu``); "restore";
 - govcloud's tags removed from the server → ``changed`` on the same id (not an
@@ -32,6 +35,7 @@ import openstack.config
 import pytest
 
 from controlplane.app import App
+from controlplane.compliance import compliance_service
 from controlplane.estate.schema import parse_estate
 from controlplane.inventory import list_drift, sync_service
 from controlplane.planning.service import PlanService
@@ -155,6 +159,12 @@ class Loop:
         assert not result.failed, [(o.kind, o.name, o.error) for o in result.failed]
         assert self.sync() == [], "drift left after the repair"
 
+    def failing(self) -> set[tuple[str, str]]:
+        """``(rule, resource id)`` of every failed verdict of a fresh audit."""
+        service = compliance_service(self.app)
+        service.audit(actor="ops")
+        return {(v.rule_id, v.subject_id) for v in service.results() if v.outcome == "fail"}
+
     def quota(self) -> tuple[int, int, int]:
         compute = self.raw.compute.get_quota_set(self.project.id)
         network = self.raw.network.get_quota(self.project.id)
@@ -203,6 +213,9 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     )  # fmt: skip
     found = loop.sync()
     assert _drift(found) == [("unmanaged", "security_rule", loop.tenant, loop.system)]
+    # 等保: high-risk port open to the internet, judged on the rule and on its group
+    failing = loop.failing()
+    assert {("MLPS-L1-NET-02", rule.id), ("MLPS-L1-NET-02", loop.group().id)} <= failing
     assert loop.repair_plan() == [("remove", "security_rule", rule.id)]
     loop.repair()
     rules = {r.id for r in loop.raw.network.security_group_rules(security_group_id=loop.group().id)}
@@ -216,6 +229,10 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     )  # fmt: skip
     loop.scoped.compute.wait_for_server(stray, wait=120)
     assert _drift(loop.sync()) == [("unmanaged", "server", loop.tenant, None)]
+    # 等保: a VM no approved request created; govcloud's own server is known by its id
+    failing = loop.failing()
+    assert ("MLPS-L3-IDS-01", stray.id) in failing
+    assert ("MLPS-L3-IDS-01", server.id) not in failing
     assert loop.repair_plan() == [("report", "server", stray.id)]
     assert loop.repair_plan(prune=True) == [("remove", "server", stray.id)]
     loop.repair(prune=True)

@@ -26,8 +26,12 @@ and a fresh sync shows no drift. A clean delete leaves no drift either.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openstack
@@ -56,6 +60,15 @@ pytestmark = [
 ]
 
 OPERATOR = "local-operator"
+
+_spec = importlib.util.spec_from_file_location(
+    "custodian_peer", Path(__file__).resolve().parents[1] / "peers" / "custodian_peer.py"
+)
+assert _spec is not None and _spec.loader is not None
+custodian_peer = sys.modules.setdefault("custodian_peer", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(custodian_peer)
+#: (scenario, tool) → seconds, printed at the end of the walk (run with -s to see them)
+TIMES: dict[tuple[str, str], float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +120,11 @@ spec:
 class Loop:
     """The app, the raw SDK connection and the system under test."""
 
-    def __init__(self, app: App, peer: Any, tenant: str, system: str) -> None:
+    def __init__(
+        self, app: App, peer: Any, tenant: str, system: str, workdir: Path, executable: str
+    ) -> None:
         self.app, self.peer, self.tenant, self.system = app, peer, tenant, system
+        self.workdir, self.executable = workdir, executable
         config = openstack.config.OpenStackConfig(config_files=[peer.clouds_yaml])
         self.raw: Any = openstack.connection.Connection(config=config.get_one(cloud=peer.cloud))
         self.requests = request_service(
@@ -165,18 +181,49 @@ class Loop:
         service.audit(actor="ops")
         return {(v.rule_id, v.subject_id) for v in service.results() if v.outcome == "fail"}
 
+    def judged(self, scenario: str) -> tuple[set[str], set[tuple[str, str]]]:
+        """govcloud's sync + audit, timed: drifted resource ids and failed verdicts."""
+        started = time.perf_counter()
+        drifted = {d.resource_id for d in self.sync()}
+        failing = self.failing()
+        TIMES[scenario, "govcloud sync+audit"] = time.perf_counter() - started
+        return drifted, failing
+
+    def custodian(self, scenario: str, policy: dict[str, Any], *, scoped: bool) -> set[str]:
+        """What Cloud Custodian flags (servers: listed in the department's project only)."""
+        project = project_name(self.tenant)
+        clouds = custodian_peer.project_clouds(
+            self.peer.clouds_yaml, self.peer.cloud, [project], self.workdir
+        )
+        run = custodian_peer.run_policy(
+            self.executable,
+            clouds,
+            project if scoped else self.peer.cloud,
+            {"name": scenario, **policy},
+            self.workdir / scenario,
+        )
+        TIMES[scenario, "custodian"] = run.seconds
+        return set(run.flagged)
+
     def quota(self) -> tuple[int, int, int]:
         compute = self.raw.compute.get_quota_set(self.project.id)
         network = self.raw.network.get_quota(self.project.id)
         return int(compute.cores), int(compute.ram), int(network.floating_ips)
 
 
+@pytest.fixture(scope="module")
+def custodian() -> str:
+    return str(custodian_peer.custodian_executable())
+
+
 @pytest.fixture
-def loop(app: App, peer: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loop]:
+def loop(
+    app: App, peer: Any, custodian: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Loop]:
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", peer.clouds_yaml)
     tenant = f"loop{uuid.uuid4().hex[:6]}"
     _apply_estate(app, _estate_text(peer, tenant, vcpu=12))
-    walk = Loop(app, peer, tenant, "portal")
+    walk = Loop(app, peer, tenant, "portal", tmp_path, custodian)
     try:
         yield walk
     finally:
@@ -214,8 +261,12 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     found = loop.sync()
     assert _drift(found) == [("unmanaged", "security_rule", loop.tenant, loop.system)]
     # 等保: high-risk port open to the internet, judged on the rule and on its group
-    failing = loop.failing()
+    drifted, failing = loop.judged("ssh-to-world")
     assert {("MLPS-L1-NET-02", rule.id), ("MLPS-L1-NET-02", loop.group().id)} <= failing
+    # Custodian flags the group; govcloud reports at least that
+    flagged = loop.custodian("ssh-to-world", _ssh_to_world(loop.project.id), scoped=False)
+    assert flagged == {loop.group().id}
+    assert flagged <= {subject for _, subject in failing}
     assert loop.repair_plan() == [("remove", "security_rule", rule.id)]
     loop.repair()
     rules = {r.id for r in loop.raw.network.security_group_rules(security_group_id=loop.group().id)}
@@ -230,7 +281,9 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     loop.scoped.compute.wait_for_server(stray, wait=120)
     assert _drift(loop.sync()) == [("unmanaged", "server", loop.tenant, None)]
     # 等保: a VM no approved request created; govcloud's own server is known by its id
-    failing = loop.failing()
+    drifted, failing = loop.judged("hand-made-server")
+    flagged = loop.custodian("hand-made-server", _UNMARKED_SERVERS, scoped=True)
+    assert flagged == {stray.id} and flagged <= drifted
     assert ("MLPS-L3-IDS-01", stray.id) in failing
     assert ("MLPS-L3-IDS-01", server.id) not in failing
     assert loop.repair_plan() == [("report", "server", stray.id)]
@@ -261,6 +314,9 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     found = loop.sync()
     assert _drift(found) == [("changed", "server", loop.tenant, loop.system)]
     assert found[0].resource_id == server.id and "govcloud_tags" in found[0].detail["keys"]
+    drifted, _ = loop.judged("removed-tag")
+    flagged = loop.custodian("removed-tag", _UNMARKED_SERVERS, scoped=True)
+    assert flagged == {server.id} and flagged <= drifted
     assert loop.repair_plan() == [("retag", "server", server.id)]
     loop.repair()
     (again,) = loop.servers()
@@ -289,3 +345,38 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     loop.submit(delete=True)
     assert loop.servers() == []
     assert loop.sync() == []
+    for (scenario, tool), seconds in sorted(TIMES.items()):
+        print(f"{scenario:18} {tool:20} {seconds:6.2f} s")
+
+
+def _ssh_to_world(project_id: str) -> dict[str, Any]:
+    """Groups of the department's project with an ingress rule letting 22/tcp from anywhere."""
+    return {
+        "resource": "openstack.security-group",
+        "filters": [
+            {"type": "value", "key": "project_id", "value": project_id},
+            {
+                "type": "list-item",
+                "key": "security_group_rules",
+                "attrs": [
+                    {"type": "value", "key": "direction", "value": "ingress"},
+                    {"type": "value", "key": "remote_ip_prefix", "value": "0.0.0.0/0"},
+                    {"type": "value", "key": "port_range_min", "value": 22, "op": "lte"},
+                    {"type": "value", "key": "port_range_max", "value": 22, "op": "gte"},
+                ],
+            },
+        ],
+    }
+
+
+#: Servers without govcloud's managed tag (made by hand, or stripped of it).
+_UNMARKED_SERVERS: dict[str, Any] = {
+    "resource": "openstack.server",
+    "filters": [
+        {
+            "not": [
+                {"type": "value", "key": "tags", "op": "contains", "value": "govcloud:managed=true"}
+            ]
+        }
+    ],
+}

@@ -360,6 +360,15 @@ class KubernetesDriver:
     def _tenant_limits_name(self, tenant: str) -> str:
         return f"tenant-{tenant}"
 
+    def offboard(self, tenant: str) -> list[ApplyOutcome]:
+        """Remove the department's limits (its namespaces went with its systems)."""
+        name = self._tenant_limits_name(tenant)
+        try:
+            self._call("CoreV1Api", "delete_namespaced_config_map", name, self._system_namespace)
+        except ProviderNotFound:
+            return [ApplyOutcome("tenant_limits", name, "absent", None)]
+        return [ApplyOutcome("tenant_limits", name, "deleted", f"{self._system_namespace}/{name}")]
+
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         """Record ``tenant``'s limits; ``apply`` refuses namespaces and namespace quotas
         beyond them (Kubernetes itself has no cross-namespace quota)."""

@@ -298,6 +298,48 @@ class OpenStackDriver:
         if not ident.validate_group_has_project_role(project, group, member):
             ident.assign_project_role_to_group(project, group, member)
 
+    def offboard(self, tenant: str) -> list[ApplyOutcome]:
+        """Remove what onboarding created for ``tenant``: its project (and with it the
+        project's quotas and role assignments) and its Keystone group.
+
+        Refused while the project still holds servers, networks or security groups other
+        than Neutron's own ``default``: offboarding never deletes a department's data.
+        """
+        conn = self.conn
+        with translated(self.name):
+            domain_id = conn.current_project.get("domain_id") or "default"
+            project = conn.identity.find_project(project_name(tenant), domain_id=domain_id)
+            group = conn.identity.find_group(project_name(tenant), domain_id=domain_id)
+        outcomes: list[ApplyOutcome] = []
+        if project is not None:
+            with translated(self.name):
+                left = [
+                    *conn.compute.servers(all_projects=True, project_id=project.id),
+                    *conn.network.networks(project_id=project.id),
+                    *(
+                        g
+                        for g in conn.network.security_groups(project_id=project.id)
+                        if g.name != "default"
+                    ),
+                ]
+                if left:
+                    raise ProviderConflict(
+                        self.name,
+                        f"project {project.name} still holds {len(left)} resources; "
+                        "not offboarding",
+                        temporary=False,
+                    )
+                for group_ in conn.network.security_groups(project_id=project.id):
+                    conn.network.delete_security_group(group_, ignore_missing=True)
+                conn.identity.delete_project(project, ignore_missing=True)
+            self._project_conns.pop(str(project.id), None)
+            outcomes.append(ApplyOutcome("project", project.name, "deleted", str(project.id)))
+        if group is not None:
+            with translated(self.name):
+                conn.identity.delete_group(group, ignore_missing=True)
+            outcomes.append(ApplyOutcome("group", group.name, "deleted", str(group.id)))
+        return outcomes
+
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         def limit(value: int | None, scale: int = 1) -> int:
             return -1 if value is None else value * scale

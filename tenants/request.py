@@ -288,9 +288,14 @@ class IngressRule(StrictModel):
 
 
 class NetworkSpec(StrictModel):
-    """Inbound rules; nothing is reachable unless a rule allows it (default: no rules)."""
+    """Inbound rules; nothing is reachable unless a rule allows it (default: no rules).
+
+    ``subnetPrefix`` asks for the size of the system's own subnet (``/26`` = 64
+    addresses), allocated from its cloud's address pool; absent: a ``/24``.
+    """
 
     ingress: list[IngressRule] = Field(default_factory=list)
+    subnet_prefix: int | None = Field(default=None, ge=16, le=28)
 
 
 class BackupSpec(StrictModel):
@@ -373,6 +378,9 @@ class SystemRequestSpec(StrictModel):
         data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
         data["compute"] = sorted(data["compute"], key=lambda group: group["name"])
         data["network"]["ingress"] = sorted(data["network"]["ingress"], key=_canonical_json)
+        if data["network"].get("subnetPrefix") is None:
+            # not asked for: the same spelling (and hash) as before the field existed
+            data["network"].pop("subnetPrefix", None)
         return data
 
 

@@ -104,6 +104,7 @@ class Provider(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     seed: int | None = None  # simulator only
+    address_pool: str | None = Field(default=None, max_length=43)  # systems' subnets
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

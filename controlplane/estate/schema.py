@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -118,6 +119,8 @@ class ProviderSpec(StrictModel):
     availability_target: Decimal | None = Field(default=None, ge=0, le=100)
     sla_deductions: list[SlaDeduction] = Field(default_factory=list)
     seed: int | None = None
+    #: Where systems' subnets are allocated from (``10.64.0.0/16``); absent: none.
+    address_pool: IPv4Network | None = None
 
 
 class TenantSpec(StrictModel):

@@ -108,6 +108,7 @@ def _provider_values(p: ProviderSpec) -> dict[str, Any]:
             {"below": str(d.below), "deduct": str(d.deduct)} for d in p.sla_deductions
         ],
         "seed": p.seed,
+        "address_pool": str(p.address_pool) if p.address_pool is not None else None,
     }
 
 

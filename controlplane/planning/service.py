@@ -22,9 +22,16 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane.db.models import PolicyBindingDoc, Provider, Resource, System
+from controlplane.inventory.addresses import PoolExhausted, subnet_for
 from controlplane.placement import Scheduler, SystemNeeds
 from controlplane.planning.admission import judge, plan_view
-from controlplane.planning.desired import amounts_of, desired_resources, for_platform, meters_of
+from controlplane.planning.desired import (
+    amounts_of,
+    desired_resources,
+    for_platform,
+    meters_of,
+    with_subnet,
+)
 from controlplane.planning.diff import ExistingResource, diff
 from controlplane.planning.model import BudgetImpact, CapacityImpact, Plan, SystemAction
 from controlplane.planning.pricing import estimate
@@ -88,6 +95,8 @@ class Planner:
         self._sessions = sessions
         self.snapshot = snapshot
         self.scheduler = Scheduler(snapshot.providers.values())
+        # subnets earlier plans of this batch took: provider → (tenant id, system) → cidr
+        self._planned: dict[str, dict[tuple[int, str], str]] = {}
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
         """Located estate-dependent errors of one request (empty when it can be planned)."""
@@ -162,6 +171,8 @@ class Planner:
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
             )
         self.scheduler.commit(decision, needs)
+        if chosen is not None and chosen.kind != "kubernetes":
+            desired_all = with_subnet(desired_all, self._subnet(parsed, tenant.id, chosen.name))
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
         changes = diff(desired, decision.chosen, current.resources)
         price = estimate(meters, chosen.tier if chosen else None, snap.rates)
@@ -196,6 +207,38 @@ class Planner:
             policy=outcome,
             source=str(parsed.location),
         )
+
+    def _subnet(self, parsed: ParsedRequest, tenant_id: int, provider: str) -> str | None:
+        """The system's subnet from the provider's address pool (``None``: no pool)."""
+        with self._sessions() as session:
+            row = session.exec(select(Provider).where(Provider.name == provider)).one()
+            if row.address_pool is None or row.id is None:
+                return None
+            planned = self._planned.setdefault(provider, {})
+            try:
+                cidr = subnet_for(
+                    session,
+                    provider_id=row.id,
+                    provider=provider,
+                    pool=row.address_pool,
+                    tenant_id=tenant_id,
+                    system=parsed.name,
+                    prefix=parsed.request.spec.network.subnet_prefix,
+                    planned=[c for key, c in planned.items() if key != (tenant_id, parsed.name)],
+                )
+            except PoolExhausted as exc:
+                raise ManifestError(
+                    [
+                        parsed.document.problem(
+                            ("spec", "network"),
+                            f"{exc}; ask for a smaller subnetPrefix or another provider / "
+                            f"{exc.describe('zh')}",
+                            expected=f"a free /{exc.prefix} in {exc.pool}",
+                        )
+                    ]
+                ) from exc
+        planned[tenant_id, parsed.name] = cidr
+        return cidr
 
     def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:
         """What placement sees of one request (valid against the estate)."""

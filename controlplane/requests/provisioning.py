@@ -25,6 +25,7 @@ from controlplane import audit, quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import Quota, RequestOutcome
+from controlplane.inventory import addresses
 from controlplane.inventory.applied import forget_system, record_applied
 from controlplane.inventory.repair import RepairPlan, repair_plan
 from controlplane.requests.planned import desired_from_json
@@ -82,6 +83,13 @@ class NothingToRepair(LookupError):
 
 
 @runtime_checkable
+class Offboarding(Protocol):
+    """A driver that can remove what onboarding a department created."""
+
+    def offboard(self, tenant: str) -> list[ApplyOutcome]: ...
+
+
+@runtime_checkable
 class Pruning(Protocol):
     """A driver that can remove a resource govcloud did not create, by id."""
 
@@ -128,7 +136,49 @@ class Provisioner:
                 ApplyOutcome(str(d["kind"]), str(d["name"]), "failed", None, exc)
                 for d in order.desired_json
             ] or [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
-        return self._finish(order, outcomes, actor)
+            return self._finish(order, outcomes, actor)
+        result = self._finish(order, outcomes, actor)
+        if result.state == "Deleted":
+            gone = self._offboard(order, driver, actor)
+            result = ProvisionResult(result.request_id, result.state, (*result.outcomes, *gone))
+        return result
+
+    def _offboard(self, order: _Order, driver: Driver, actor: str) -> list[ApplyOutcome]:
+        """After a department's last system on a provider is deleted, undo onboarding.
+
+        The department stays onboarded (project, group, quotas kept) while it has other
+        systems there or while the estate declares its quota on that provider.
+        """
+        tenant = order.ref.tenant
+        with self._sessions() as session:
+            declared = session.exec(
+                select(Quota).where(Quota.tenant == tenant, Quota.provider == order.provider.name)
+            ).first()
+            others = session.exec(
+                select(System)
+                .join(Tenant, col(Tenant.id) == col(System.tenant_id))
+                .where(
+                    Tenant.code == tenant,
+                    System.provider_id == order.provider.id,
+                    col(System.status).not_in(("deleted",)),
+                )
+            ).first()
+        if declared is not None or others is not None or not isinstance(driver, Offboarding):
+            return []
+        try:
+            outcomes = driver.offboard(tenant)
+        except ProviderError as exc:
+            outcomes = [ApplyOutcome("tenant", tenant, "failed", None, exc)]
+        with transaction(self._sessions) as session:
+            audit.append(
+                session,
+                at=self._clock(),
+                actor=actor,
+                action="tenant.offboard",
+                subject=f"{tenant}@{order.provider.name}",
+                payload={"outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes]},
+            )
+        return outcomes
 
     def repair(
         self,
@@ -287,6 +337,18 @@ class Provisioner:
         session.flush()
         request.system_id = system.id
         session.add(request)
+        if request.action == "apply" and provider.address_pool and provider.id is not None:
+            # the subnet the plan allocated becomes the system's until it is deleted
+            for item in request.plan.get("govcloud", {}).get("desired", []):
+                if item.get("kind") == "network" and item.get("spec", {}).get("cidr"):
+                    addresses.hold(
+                        session,
+                        provider_id=provider.id,
+                        tenant_id=tenant.id or 0,
+                        system=request.system_name,
+                        cidr=str(item["spec"]["cidr"]),
+                        at=now,
+                    )
 
     def _finish(
         self, order: _Order, outcomes: Sequence[ApplyOutcome], actor: str
@@ -316,6 +378,13 @@ class Provisioner:
             to: State = "Failed" if failed else done
             if to == "Deleted":
                 quotas.release_system(session, order.ref.tenant, order.ref.system, now)
+                if order.provider.id is not None:
+                    addresses.release(
+                        session,
+                        provider_id=order.provider.id,
+                        tenant_id=request.tenant_id,
+                        system=order.ref.system,
+                    )
                 if order.provider.id is not None and request.system_id is not None:
                     forget_system(
                         session,

@@ -18,7 +18,11 @@ Then, one out-of-band change at a time, made with openstacksdk as an operator wo
 - the project's cores quota changed → ``changed`` project_quota (``vcpu``); "restore";
 - govcloud's tags removed from the server → ``changed`` on the same id (not an
   unmanaged newcomer); "retag", and the repair never boots a second server;
-- the server renamed → ``changed`` (``cloud_name``); "restore".
+- the server renamed → ``changed`` (``cloud_name``); "restore";
+- the estate's quota changed → ``changed`` project_quota until the repair pushes it;
+- a clean delete leaves no drift, and the department stays onboarded (project and
+  quota kept) because the estate declares its quota there; without a declared quota,
+  deleting its last system offboards it (project and group gone, read with the SDK).
 
 After each repair the cloud is checked through openstacksdk (not govcloud's records),
 and a fresh sync shows no drift. A clean delete leaves no drift either.
@@ -78,13 +82,15 @@ def peer() -> Iterator[Any]:
     openstack_peer.stop_openstack_peer(started)
 
 
-def _estate_text(peer: Any, tenant: str, vcpu: int) -> str:
+def _estate_text(peer: Any, tenant: str, vcpu: int | None) -> str:
     text = EXAMPLE.read_text().replace("cloud: prov-main,", f"cloud: {peer.cloud},")
     text = text.replace(
         "  tenants:\n",
         f"  tenants:\n    - {{code: {tenant}, name: 回路测试厅, level: provincial, "
         'budget: "900000.00"}\n',
     )
+    if vcpu is None:
+        return text
     quota = (
         f"  quotas:\n    - {{tenant: {tenant}, provider: prov-main, vcpu: {vcpu}, "
         "memoryGiB: 24, publicIPs: 2}\n"
@@ -216,13 +222,18 @@ def custodian() -> str:
     return str(custodian_peer.custodian_executable())
 
 
-@pytest.fixture
+@pytest.fixture(params=[12], ids=["quota"])
 def loop(
-    app: App, peer: Any, custodian: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    peer: Any,
+    custodian: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Loop]:
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", peer.clouds_yaml)
     tenant = f"loop{uuid.uuid4().hex[:6]}"
-    _apply_estate(app, _estate_text(peer, tenant, vcpu=12))
+    _apply_estate(app, _estate_text(peer, tenant, vcpu=request.param))
     walk = Loop(app, peer, tenant, "portal", tmp_path, custodian)
     try:
         yield walk
@@ -341,12 +352,25 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     loop.repair()
     assert loop.quota() == (16, 24 * 1024, 2)
 
-    # a clean delete leaves no drift
+    # a clean delete leaves no drift; the estate's quota keeps the department onboarded
     loop.submit(delete=True)
     assert loop.servers() == []
     assert loop.sync() == []
+    assert loop.quota() == (16, 24 * 1024, 2)
     for (scenario, tool), seconds in sorted(TIMES.items()):
         print(f"{scenario:18} {tool:20} {seconds:6.2f} s")
+
+
+@pytest.mark.parametrize("loop", [None], ids=["no-quota"], indirect=True)
+def test_last_system_deleted_offboards_the_department(loop: Loop) -> None:
+    """No quota declared on the provider: the department leaves with its last system."""
+    loop.submit()
+    project = loop.project
+    assert loop.quota() == (-1, -1, -1)
+    loop.submit(delete=True)
+    assert loop.raw.identity.find_project(project.id) is None
+    assert loop.raw.identity.find_group(project_name(loop.tenant)) is None
+    assert loop.sync() == []
 
 
 def _ssh_to_world(project_id: str) -> dict[str, Any]:

@@ -144,11 +144,54 @@ Source = Annotated[IngressSource, PlainValidator(_source), PlainSerializer(str, 
 # --- the spec's parts --------------------------------------------------------------------
 
 
+_META_KEY = re.compile(
+    r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+_META_KEY_EXPECTED = (
+    "a key like Kubernetes': an optional DNS-subdomain prefix and '/', then up to 63 "
+    "letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+)
+
+
+def _meta_key(value: str) -> str:
+    if _META_KEY.fullmatch(value):
+        return value
+    raise schema_error("not a metadata key", expected=_META_KEY_EXPECTED, found=repr(value))
+
+
+def _label_value(value: str) -> str:
+    if _LABEL_VALUE.fullmatch(value):
+        return value
+    raise schema_error(
+        "not a label value",
+        expected="at most 63 letters, digits, '-', '_' or '.', starting and ending with "
+        "a letter or digit",
+        found=repr(value[:60]),
+    )
+
+
+MetaKey = Annotated[str, Strict(), PlainValidator(lambda v: _meta_key(_text(v)))]
+LabelValue = Annotated[str, Strict(), PlainValidator(lambda v: _label_value(_text(v)))]
+AnnotationValue = Annotated[str, Strict(), Field(max_length=4096)]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise schema_error("must be text", expected="a string", found=repr(value))
+
+
 class RequestMetadata(StrictModel):
-    """Which system this is (``name``) and which department asks (``tenant``, its code)."""
+    """Which system this is (``name``), which department asks (``tenant``, its code), and
+    free-form ``labels`` / ``annotations`` as Kubernetes spells them. Level-3+ updates
+    carry their change ticket as ``annotations.changeTicket`` (MLPS-L3-CHG-01). Neither
+    is part of the spec: a new ticket alone changes nothing."""
 
     name: DnsLabel
     tenant: DnsLabel
+    labels: dict[MetaKey, LabelValue] = Field(default_factory=dict)
+    annotations: dict[MetaKey, AnnotationValue] = Field(default_factory=dict)
 
 
 class Placement(StrictModel):

@@ -186,6 +186,7 @@ def plan_view(
             }
         ),
         ingress=ingress,
+        change_ticket=meta.annotations.get("changeTicket"),
         backup=BackupView(spec.backup.enabled, spec.backup.offsite, spec.backup.retention_days),
         logging=LoggingView(spec.logging.retention_days),
         encryption=EncryptionView(spec.encryption.at_rest, spec.encryption.in_transit),

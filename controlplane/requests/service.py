@@ -162,7 +162,11 @@ class RequestService:
                 f"{current.state}); nothing changed",
             )
         plan = self._planner.plan(parsed, principal=actor)
-        document = plan.stored()
+        meta = parsed.request.metadata
+        document = {
+            **plan.stored(),
+            "metadata": {"labels": dict(meta.labels), "annotations": dict(meta.annotations)},
+        }
         if repairs:
             # the same spec on a drifted system: an update whose plan is the undoing
             document = {**document, "repair": [step.as_json() for step in repairs]}

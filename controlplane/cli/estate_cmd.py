@@ -13,6 +13,7 @@ from controlplane.cli.output import Column, Format, console, emit
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record, rate_card_record
 from controlplane.estate.schema import parse_estate
 from controlplane.i18n import tr
+from controlplane.requests import provisioner
 from tenants import load_yaml_file
 
 app = typer.Typer(
@@ -45,6 +46,12 @@ def apply(
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}
         for c in result.changes
     ]
+    pushed = (
+        # declared quotas reach the clouds where departments already run systems
+        provisioner(obj.app).push_quotas(actor=obj.actor)
+        if not dry_run and any(c["entity"] == "quota" for c in changes)
+        else []
+    )
     if output is not Format.table:
         emit(
             {
@@ -54,6 +61,10 @@ def apply(
                 "changed": result.changed,
                 "counts": result.counts(),
                 "changes": changes,
+                "quota_push": [
+                    {"tenant": t, "provider": p, "error": e.code if e else None}
+                    for t, p, e in pushed
+                ],
             },
             output,
             lang=obj.lang,
@@ -73,6 +84,9 @@ def apply(
     )
     verdict = tr("estate.dry_run" if dry_run else "estate.applied", obj.lang)
     out.print(f"{verdict} ({summary})")
+    for tenant, provider, error in pushed:
+        state = error.describe(obj.lang) if error else "ok"
+        out.print(f"quota {tenant}@{provider}: {state}")
 
 
 @app.command("show")

@@ -143,6 +143,45 @@ class Provisioner:
             result = ProvisionResult(result.request_id, result.state, (*result.outcomes, *gone))
         return result
 
+    def push_quotas(self, *, actor: str) -> list[tuple[str, str, ProviderError | None]]:
+        """Set the estate's quota on every provider where a department has live systems.
+
+        Called when the estate changes; ``(tenant, provider, error)`` per pair, the error
+        ``None`` when the cloud took it. A pair without a declared quota gets unlimited.
+        """
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            pairs = session.exec(
+                select(Tenant.code, Provider)
+                .join(System, col(System.tenant_id) == col(Tenant.id))
+                .join(Provider, col(Provider.id) == col(System.provider_id))
+                .where(col(System.status).not_in(("deleted",)))
+                .distinct()
+            ).all()
+            wanted = []
+            for tenant, provider in pairs:
+                rbac.authorize(identity, "request.provision", tenant)
+                wanted.append((tenant, provider, quota_set(session, tenant, provider.name)))
+        done: list[tuple[str, str, ProviderError | None]] = []
+        for tenant, provider, limits in sorted(wanted, key=lambda w: (w[1].name, w[0])):
+            try:
+                self._drivers(provider).set_quotas(tenant, limits)
+            except ProviderError as exc:
+                done.append((tenant, provider.name, exc))
+                continue
+            done.append((tenant, provider.name, None))
+        if done:
+            with transaction(self._sessions) as session:
+                audit.append(
+                    session,
+                    at=self._clock(),
+                    actor=actor,
+                    action="quota.push",
+                    subject="estate",
+                    payload={"pairs": [[t, p, e.code if e else None] for t, p, e in done]},
+                )
+        return done
+
     def _offboard(self, order: _Order, driver: Driver, actor: str) -> list[ApplyOutcome]:
         """After a department's last system on a provider is deleted, undo onboarding.
 

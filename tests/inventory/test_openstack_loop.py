@@ -19,7 +19,8 @@ Then, one out-of-band change at a time, made with openstacksdk as an operator wo
 - govcloud's tags removed from the server → ``changed`` on the same id (not an
   unmanaged newcomer); "retag", and the repair never boots a second server;
 - the server renamed → ``changed`` (``cloud_name``); "restore";
-- the estate's quota changed → ``changed`` project_quota until the repair pushes it;
+- the estate's quota changed → ``changed`` project_quota until the estate's quotas are
+  pushed (what ``estate apply`` does), then the SDK reads the new quota;
 - a clean delete leaves no drift, and the department stays onboarded (project and
   quota kept) because the estate declares its quota there; without a declared quota,
   deleting its last system offboards it (project and group gone, read with the SDK).
@@ -349,8 +350,10 @@ def test_drift_and_repair_walk(loop: Loop) -> None:
     assert [(d.kind, d.detail["keys"]) for d in found] == [
         ("project_quota", {"vcpu": {"desired": 16, "observed": 12}})
     ]
-    loop.repair()
+    pushed = provisioner(loop.app).push_quotas(actor=OPERATOR)
+    assert (loop.tenant, "prov-main", None) in pushed
     assert loop.quota() == (16, 24 * 1024, 2)
+    assert loop.sync() == []
 
     # a clean delete leaves no drift; the estate's quota keeps the department onboarded
     loop.submit(delete=True)

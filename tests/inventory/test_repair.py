@@ -10,12 +10,15 @@ Cases:
 - ``apply`` of the unchanged manifest on a drifted Ready system is not a no-op: it
   records an update request whose plan lists the undoing, approved like any update,
   and provisioning it removes the drift; on a clean system it stays a no-op;
-- a clean delete leaves no drift (the system's applied rows are forgotten).
+- a clean delete leaves no drift (the system's applied rows are forgotten);
+- ``estate apply`` of a changed quota pushes it to every provider where the department
+  has systems, and says so per department and provider.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -27,7 +30,7 @@ from controlplane.drivers import driver_for
 from controlplane.inventory import list_drift, sync_service
 from controlplane.requests import provisioner, request_service
 from providers import SimulatorDriver
-from tests.governance.support import CataloguePlanner, apply_estate, manifest
+from tests.governance.support import GOVERNED, CataloguePlanner, apply_estate, manifest
 
 
 def _provision(app: App, *, delete: bool = False) -> int:
@@ -126,3 +129,18 @@ def test_clean_delete_leaves_no_drift(app: App) -> None:
     _provision(app)
     _provision(app, delete=True)
     assert _drifted(app) == []
+
+
+def test_estate_apply_pushes_changed_quotas(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apply_estate(app)
+    _provision(app)
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
+    changed = tmp_path / "estate.yaml"
+    changed.write_text(
+        GOVERNED.read_text().replace("{tenant: hrss, provider: prov-sim, vcpu: 100,",
+                                     "{tenant: hrss, provider: prov-sim, vcpu: 90,")
+    )  # fmt: skip
+    assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(changed)]) == 0
+    assert "quota hrss@prov-sim: ok" in capsys.readouterr().out

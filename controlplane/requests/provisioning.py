@@ -151,15 +151,18 @@ class Provisioner:
         """
         with self._sessions() as session:
             identity = rbac.resolve(session, actor)
+            providers = {p.id: p for p in session.exec(select(Provider))}
             pairs = session.exec(
-                select(Tenant.code, Provider)
+                select(Tenant.code, System.provider_id)
                 .join(System, col(System.tenant_id) == col(Tenant.id))
-                .join(Provider, col(Provider.id) == col(System.provider_id))
-                .where(col(System.status).not_in(("deleted",)))
+                .where(
+                    col(System.status).not_in(("deleted",)), col(System.provider_id).is_not(None)
+                )
                 .distinct()
             ).all()
             wanted = []
-            for tenant, provider in pairs:
+            for tenant, provider_id in pairs:
+                provider = providers[provider_id]
                 rbac.authorize(identity, "request.provision", tenant)
                 wanted.append((tenant, provider, quota_set(session, tenant, provider.name)))
         done: list[tuple[str, str, ProviderError | None]] = []
@@ -171,16 +174,20 @@ class Provisioner:
                 continue
             done.append((tenant, provider.name, None))
         if done:
-            with transaction(self._sessions) as session:
-                audit.append(
-                    session,
-                    at=self._clock(),
-                    actor=actor,
-                    action="quota.push",
-                    subject="estate",
-                    payload={"pairs": [[t, p, e.code if e else None] for t, p, e in done]},
-                )
+            summary = [[t, p, e.code if e else None] for t, p, e in done]
+            self._audit(actor, "quota.push", "estate", {"pairs": summary})
         return done
+
+    def _audit(self, actor: str, action: str, subject: str, payload: dict[str, Any]) -> None:
+        with transaction(self._sessions) as session:
+            audit.append(
+                session,
+                at=self._clock(),
+                actor=actor,
+                action=action,
+                subject=subject,
+                payload=payload,
+            )
 
     def _offboard(self, order: _Order, driver: Driver, actor: str) -> list[ApplyOutcome]:
         """After a department's last system on a provider is deleted, undo onboarding.
@@ -208,15 +215,12 @@ class Provisioner:
             outcomes = driver.offboard(tenant)
         except ProviderError as exc:
             outcomes = [ApplyOutcome("tenant", tenant, "failed", None, exc)]
-        with transaction(self._sessions) as session:
-            audit.append(
-                session,
-                at=self._clock(),
-                actor=actor,
-                action="tenant.offboard",
-                subject=f"{tenant}@{order.provider.name}",
-                payload={"outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes]},
-            )
+        self._audit(
+            actor,
+            "tenant.offboard",
+            f"{tenant}@{order.provider.name}",
+            {"outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes]},
+        )
         return outcomes
 
     def repair(
@@ -256,17 +260,8 @@ class Provisioner:
         now = self._clock()
         with transaction(self._sessions) as session:
             request = session.get(Request, order.request_id)
-            assert request is not None and order.provider.id is not None
-            record_applied(
-                session,
-                provider_id=order.provider.id,
-                system_id=request.system_id,
-                system=order.ref,
-                desired=desired_from_json(order.desired_json),
-                outcomes=outcomes,
-                at=now,
-                actor=actor,
-            )
+            assert request is not None
+            _remember(session, order, request, outcomes, now, actor)
             audit.append(
                 session,
                 at=now,
@@ -401,18 +396,7 @@ class Provisioner:
                 _record_outcome(session, order.request_id, outcome, now)
             failed = [o for o in outcomes if not o.ok]
             deleting = order.action == "delete"
-            if order.provider.id is not None:
-                # what the cloud now holds as applied: the baseline drift is judged against
-                record_applied(
-                    session,
-                    provider_id=order.provider.id,
-                    system_id=request.system_id,
-                    system=order.ref,
-                    desired=desired_from_json(order.desired_json),
-                    outcomes=outcomes,
-                    at=now,
-                    actor=actor,
-                )
+            _remember(session, order, request, outcomes, now, actor)
             done: State = "Deleted" if deleting else "Ready"
             to: State = "Failed" if failed else done
             if to == "Deleted":
@@ -455,6 +439,29 @@ class Provisioner:
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))
+
+
+def _remember(
+    session: Session,
+    order: _Order,
+    request: Request,
+    outcomes: Sequence[ApplyOutcome],
+    now: datetime,
+    actor: str,
+) -> None:
+    """Record what the cloud now holds as applied: the baseline drift is judged against."""
+    if order.provider.id is None:
+        return
+    record_applied(
+        session,
+        provider_id=order.provider.id,
+        system_id=request.system_id,
+        system=order.ref,
+        desired=desired_from_json(order.desired_json),
+        outcomes=outcomes,
+        at=now,
+        actor=actor,
+    )
 
 
 def _order(session: Session, request: Request, tenant: Tenant, provider: Provider) -> _Order:

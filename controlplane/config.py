@@ -2,7 +2,10 @@
 
 ``GOVCLOUD_HOME`` (default ``~/.local/share/govcloud``) holds the embedded SQLite
 database and simulator state; ``GOVCLOUD_DATABASE_URL`` selects another database
-(``postgresql+psycopg://…`` in production).
+(``postgresql+psycopg://…`` in production). Providers with ``engine: pulumi`` keep
+their stacks under ``<home>/pulumi`` (state in a ``file://`` backend there unless
+``GOVCLOUD_PULUMI_BACKEND`` names another), their secrets sealed with
+``GOVCLOUD_PULUMI_PASSPHRASE``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ class Settings:
 
     home: Path
     database_url: str
+    pulumi_passphrase: str | None = None
+    pulumi_backend: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -28,7 +33,12 @@ class Settings:
         default_home = Path(env.get("HOME", "~")).expanduser() / ".local/share/govcloud"
         home = Path(env.get("GOVCLOUD_HOME", str(default_home))).expanduser()
         url = env.get("GOVCLOUD_DATABASE_URL") or f"sqlite:///{home / 'govcloud.db'}"
-        return cls(home=home, database_url=url)
+        return cls(
+            home=home,
+            database_url=url,
+            pulumi_passphrase=env.get("GOVCLOUD_PULUMI_PASSPHRASE") or None,
+            pulumi_backend=env.get("GOVCLOUD_PULUMI_BACKEND") or None,
+        )
 
     @classmethod
     def for_home(cls, home: Path) -> Settings:
@@ -41,3 +51,7 @@ class Settings:
     @property
     def simulator_dir(self) -> Path:
         return self.home / "simulator"
+
+    @property
+    def pulumi_dir(self) -> Path:
+        return self.home / "pulumi"

@@ -84,6 +84,8 @@ class Provider(SQLModel, table=True):
     name: str = Field(unique=True, max_length=63)
     tier: str = Field(max_length=16)  # provincial | municipal | sector
     kind: str = Field(max_length=16)  # openstack | kubernetes | simulator
+    # sdk | pulumi: which engine provisions on this provider
+    engine: str = Field(default="sdk", max_length=8, sa_column_kwargs={"server_default": "sdk"})
     cloud: str | None = Field(default=None, max_length=128)  # clouds.yaml cloud name
     context: str | None = Field(default=None, max_length=128)  # kubeconfig context
     region: str = Field(max_length=63)

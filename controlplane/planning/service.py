@@ -206,6 +206,7 @@ class Planner:
             budget=budget,
             policy=outcome,
             source=str(parsed.location),
+            engines={name: facts.engine for name, facts in snap.providers.items()},
         )
 
     def _subnet(self, parsed: ParsedRequest, tenant_id: int, provider: str) -> str | None:

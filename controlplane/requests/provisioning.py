@@ -32,7 +32,7 @@ from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
-from providers import ApplyOutcome, Driver, ProviderError, QuotaSet, SystemRef
+from providers import ApplyOutcome, ProviderError, Provisioning, QuotaSet, SystemRef
 
 __all__ = [
     "NothingToRepair",
@@ -83,6 +83,19 @@ class NothingToRepair(LookupError):
 
 
 @runtime_checkable
+class QuotaSetting(Protocol):
+    """An engine that sets a department's quotas (the SDK drivers; not Pulumi)."""
+
+    def set_quotas(self, tenant: str, quotas: QuotaSet) -> None: ...
+
+
+def _set_quotas(engine: Provisioning | None, tenant: str, quotas: QuotaSet) -> None:
+    """Push ``quotas`` where the engine can; an engine that cannot is left alone."""
+    if isinstance(engine, QuotaSetting):
+        engine.set_quotas(tenant, quotas)
+
+
+@runtime_checkable
 class Offboarding(Protocol):
     """A driver that can remove what onboarding a department created."""
 
@@ -108,14 +121,22 @@ class _Order:
     quota: QuotaSet
 
 
+@runtime_checkable
+class Journaled(Protocol):
+    """An engine that keeps its last run's event lines (the Pulumi engine)."""
+
+    events: tuple[str, ...]
+
+
 class Provisioner:
-    """Runs provisioning orders through the drivers; ``drivers`` is the one I/O seam."""
+    """Runs provisioning orders through each provider's engine (SDK driver or Pulumi);
+    ``drivers`` is the one I/O seam."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         clock: Clock,
-        drivers: Callable[[Provider], Driver],
+        drivers: Callable[[Provider], Provisioning],
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -123,23 +144,24 @@ class Provisioner:
 
     def provision(self, request_id: int, *, actor: str) -> ProvisionResult:
         order = self._start(request_id, actor)
+        engine: Provisioning | None = None
         try:
-            driver = self._drivers(order.provider)
+            engine = self._drivers(order.provider)
             if order.action == "delete":
-                outcomes = driver.delete(order.ref)
+                outcomes = engine.delete(order.ref)
             else:
                 # onboarding, and every apply after it: the estate's quota is the cloud's
-                driver.set_quotas(order.ref.tenant, order.quota)
-                outcomes = driver.apply(order.ref, desired_from_json(order.desired_json))
+                _set_quotas(engine, order.ref.tenant, order.quota)
+                outcomes = engine.apply(order.ref, desired_from_json(order.desired_json))
         except ProviderError as exc:
             outcomes = [
                 ApplyOutcome(str(d["kind"]), str(d["name"]), "failed", None, exc)
                 for d in order.desired_json
             ] or [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
-            return self._finish(order, outcomes, actor)
-        result = self._finish(order, outcomes, actor)
+        events = engine.events if isinstance(engine, Journaled) else ()
+        result = self._finish(order, outcomes, actor, events)
         if result.state == "Deleted":
-            gone = self._offboard(order, driver, actor)
+            gone = self._offboard(order, engine, actor)
             result = ProvisionResult(result.request_id, result.state, (*result.outcomes, *gone))
         return result
 
@@ -168,7 +190,7 @@ class Provisioner:
         done: list[tuple[str, str, ProviderError | None]] = []
         for tenant, provider, limits in sorted(wanted, key=lambda w: (w[1].name, w[0])):
             try:
-                self._drivers(provider).set_quotas(tenant, limits)
+                _set_quotas(self._drivers(provider), tenant, limits)
             except ProviderError as exc:
                 done.append((tenant, provider.name, exc))
                 continue
@@ -189,7 +211,9 @@ class Provisioner:
                 payload=payload,
             )
 
-    def _offboard(self, order: _Order, driver: Driver, actor: str) -> list[ApplyOutcome]:
+    def _offboard(
+        self, order: _Order, driver: Provisioning | None, actor: str
+    ) -> list[ApplyOutcome]:
         """After a department's last system on a provider is deleted, undo onboarding.
 
         The department stays onboarded (project, group, quotas kept) while it has other
@@ -244,7 +268,7 @@ class Provisioner:
             return RepairResult(plan, (), dry_run)
         driver = self._drivers(order.provider)
         try:
-            driver.set_quotas(order.ref.tenant, order.quota)
+            _set_quotas(driver, order.ref.tenant, order.quota)
             outcomes = list(driver.apply(order.ref, desired_from_json(order.desired_json)))
         except ProviderError as exc:
             outcomes = [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
@@ -385,7 +409,11 @@ class Provisioner:
                     )
 
     def _finish(
-        self, order: _Order, outcomes: Sequence[ApplyOutcome], actor: str
+        self,
+        order: _Order,
+        outcomes: Sequence[ApplyOutcome],
+        actor: str,
+        events: Sequence[str] = (),
     ) -> ProvisionResult:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -435,7 +463,10 @@ class Provisioner:
                 at=now,
                 reason=reason or None,
                 payload={
-                    "outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes[:500]]
+                    "outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes[:500]],
+                    "engine": order.provider.engine,
+                    # the engine's event stream (Pulumi), kept on the request's history
+                    **({"engine_events": list(events[:2000])} if events else {}),
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))

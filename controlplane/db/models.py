@@ -270,7 +270,7 @@ class Resource(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One mutation, appended to a hash chain (each hash covers the previous one)."""
+    """One mutation, appended to a keyed hash chain (each hash covers the previous one)."""
 
     __tablename__ = "audit_event"
 
@@ -283,3 +283,6 @@ class AuditEvent(SQLModel, table=True):
     algorithm: str = Field(default="sha256", max_length=8)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    # the key ring entry that sealed the event (HMAC); NULL for events chained before
+    # the key ring existed, which only a plain digest covers (see controlplane.audit)
+    key_id: str | None = Field(default=None, max_length=32)

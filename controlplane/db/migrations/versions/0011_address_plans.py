@@ -1,7 +1,7 @@
 """address plans: provider address pools and per-system subnet allocations
 
 Revision ID: address_plans
-Revises: provider_engine
+Revises: audit_key
 Create Date: 2026-12-05 18:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import controlplane.db.types
 
 revision: str = "address_plans"
-down_revision: str | None = "provider_engine"
+down_revision: str | None = "audit_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ import typer
 from controlplane.audit_service import AuditService
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.i18n import tr
 
 app = typer.Typer(help="The append-only, keyed and checkpointed audit log.", no_args_is_help=True)
@@ -18,16 +19,14 @@ def _service(ctx: typer.Context) -> tuple[AuditService, str]:
 
 
 @app.command("verify")
-def verify(
-    ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "--output")
-) -> None:
+def verify(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Detect altered, removed, reordered, re-chained or forged events and truncation
     (against the latest signed checkpoint); exit 1 if there is any."""
     lang = cli_context(ctx).lang
     service, actor = _service(ctx)
     report = service.verify(actor=actor)
     anchor = report.checkpoint
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             {
                 "intact": report.intact,
@@ -62,23 +61,29 @@ def verify(
 
 
 @app.command("checkpoint")
-def checkpoint(ctx: typer.Context) -> None:
+def checkpoint(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Sign the current head and append it to the checkpoint file(s) now (for schedulers)."""
     lang = cli_context(ctx).lang
     service, actor = _service(ctx)
     written = service.checkpoint(actor=actor)
-    if written is None:
+    if not output.for_people:
+        record = None if written is None else {"seq": written.seq, "hash": written.hash}
+        emit({"checkpoint": record}, output, lang=lang)
+    elif written is None:
         typer.echo(tr("audit.empty", lang))
     else:
         typer.echo(tr("audit.checkpointed", lang).format(seq=written.seq, hash=written.hash))
 
 
 @app.command("rotate-key")
-def rotate_key(ctx: typer.Context) -> None:
+def rotate_key(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Start sealing with a new key; old keys stay in the ring so the past still verifies."""
     lang = cli_context(ctx).lang
     service, actor = _service(ctx)
     old, new = service.rotate_key(actor=actor)
+    if not output.for_people:
+        emit({"old_key": old, "new_key": new}, output, lang=lang)
+        return
     typer.echo(tr("audit.rotated", lang).format(old=old, new=new))
 
 

@@ -7,6 +7,7 @@ never rewritten), 2 invalid input.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -14,11 +15,25 @@ from typing import Any
 
 import typer
 
+from controlplane.billing import Month
 from controlplane.bills import BillError, StatementView, bills_service
-from controlplane.cli.context import cli_context
-from controlplane.cli.output import Column, Format, console, emit
-from controlplane.cli.params import parse_month, refuse
-from controlplane.i18n import Lang
+from controlplane.cli.context import CliContext, cli_context
+from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import (
+    CONTINUE,
+    LIMIT,
+    OUTPUT,
+    OUTPUT_FILE,
+    OUTPUT_FILE_HELP,
+    page_of,
+    parse_month,
+    print_continue,
+    refuse,
+)
+from controlplane.cli.status import state_text
+from controlplane.i18n import Lang, tr
+from controlplane.metering import metering_service
+from controlplane.timeutil import SHANGHAI
 
 app = typer.Typer(help="Monthly bills: rate, review, finalize, export.", no_args_is_help=True)
 
@@ -26,9 +41,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tenant": ("部门", "department"),
     "name": ("名称", "name"),
     "state": ("状态", "state"),
-    "draft": ("草稿", "draft"),
-    "confirmed": ("已确认", "confirmed"),
-    "finalized": ("已定稿", "finalized"),
     "lines_total": ("用量费用", "usage"),
     "adjustments_total": ("调整", "adjustments"),
     "total": ("应付", "total"),
@@ -49,7 +61,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "adjusted": ("调整已记入 {month}（{tenant} {amount} 元）",
                  "adjustment recorded on {month} ({tenant} {amount} CNY)"),
     "exported": ("已导出 {n} 份结算单到 {file}", "exported {n} statements to {file}"),
-    "refused": ("无法定稿", "cannot finalize"),
+    "in_progress": ("{month} 尚未结束：本次生成的是草稿结算单，用量数据截至 {cutoff}（北京时间）",
+                    "{month} is still in progress: this makes draft statements, with usage "
+                    "data up to {cutoff} (Asia/Shanghai)"),
 }  # fmt: skip
 
 
@@ -69,26 +83,42 @@ def _w(key: str, lang: Lang, **values: Any) -> str:
 def run(
     ctx: typer.Context,
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Rate the month and write its statements (deterministic, one transaction)."""
     obj = cli_context(ctx)
+    chosen = parse_month(month)
     try:
-        result = bills_service(obj.app).run(parse_month(month), actor=obj.actor)
+        result = bills_service(obj.app).run(chosen, actor=obj.actor)
     except BillError as exc:
-        refuse(exc)
-    if output is not Format.table:
-        emit(result.__dict__, output, lang=obj.lang)
+        refuse(exc, obj.lang)
+    now = obj.app.clock()
+    # a month still in progress can only give drafts: say so, and up to when data goes
+    cutoff = _cutoff(obj, chosen, now) if chosen.end > now else None
+    if not output.for_people:
+        emit(result.__dict__ | {"in_progress": cutoff is not None, "data_until": cutoff},
+             output, lang=obj.lang)  # fmt: skip
         return
-    out = console()
     if result.finalized:
-        out.print(_w("frozen", obj.lang, month=month))
-        for tenant, (billed, now) in sorted(result.drift.items()):
-            out.print(f"  {tenant}: {billed} → {now}")
+        typer.echo(_w("frozen", obj.lang, month=month))
+        for tenant, (billed, fresh) in sorted(result.drift.items()):
+            typer.echo(f"  {tenant}: {billed} → {fresh}")
         return
-    out.print(_w("ran", obj.lang, month=month, n=result.statements, changed=len(result.changed),
-                 total=result.total, unrated=result.unrated,
-                 unattributed=result.unattributed))  # fmt: skip
+    if cutoff is not None:
+        typer.echo(_w("in_progress", obj.lang, month=month,
+                      cutoff=cutoff.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")))  # fmt: skip
+    typer.echo(_w("ran", obj.lang, month=month, n=result.statements, changed=len(result.changed),
+                  total=result.total, unrated=result.unrated,
+                  unattributed=result.unattributed))  # fmt: skip
+
+
+def _cutoff(obj: CliContext, month: Month, now: datetime) -> datetime:
+    """Until when usage of ``month`` is in: the earliest provider whose data stops short
+    of now (a gap running up to now), else now."""
+    coverage = metering_service(obj.app).coverage(month)
+    # gaps are kept to the second
+    trailing = [g.start for g in coverage.gaps if g.end >= coverage.until - timedelta(seconds=1)]
+    return min(trailing, default=coverage.until)
 
 
 def _view_record(view: StatementView) -> dict[str, Any]:
@@ -109,7 +139,9 @@ def show(
     ctx: typer.Context,
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     tenant: str | None = typer.Option(None, "--tenant", help="One department's statement."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Statements with budget month-to-date, linear projection and an overrun flag."""
     obj = cli_context(ctx)
@@ -117,33 +149,52 @@ def show(
     try:
         views = bills_service(obj.app).show(parse_month(month), tenant)
     except BillError as exc:
-        refuse(exc)
+        refuse(exc, obj.lang)
     records = [_view_record(v) for v in views]
-    if tenant is not None and output is not Format.table:
-        records = [
-            r | {"lines": [line.__dict__ for line in v.statement.lines],
-                 "adjustments": [a.__dict__ for a in v.statement.adjustments]}
-            for r, v in zip(records, views, strict=True)
-        ]  # fmt: skip
-    emit(records, output, lang=lang, columns=[
+    if tenant is not None:
+        _show_one(records, views, output, lang)
+        return
+    page = page_of(records, lambda r: (r["tenant"],), list_name="bill show", limit=limit,
+                   token=token)  # fmt: skip
+    emit(page.rows, output, lang=lang, columns=[
         Column(_w("tenant", lang), lambda r: r["tenant"]),
-        Column(_w("state", lang), lambda r: _w(r["state"], lang)),
+        Column(_w("state", lang), lambda r: state_text(r["state"], lang)),
         Column(_w("total", lang), lambda r: r["total"], "right"),
         Column(_w("budget", lang), lambda r: r["annual_budget"], "right"),
         Column(_w("projected", lang), lambda r: r["projected_year"], "right"),
         Column(_w("overrun", lang), lambda r: _w("OVERRUN" if r["projected_overrun"] else "ok", lang)),
+        Column(_w("name", lang), lambda r: r["tenant_name"], wide=True),
     ])  # fmt: skip
-    if tenant is not None and output is Format.table:
-        for view in views:
-            emit([line.__dict__ for line in view.statement.lines], output, lang=lang, columns=[
-                Column("system", lambda r: r["system"]),
-                Column("provider", lambda r: r["provider"]),
-                Column("meter", lambda r: r["meter"]),
-                Column("version", lambda r: r["rate_version"]),
-                Column("amount", lambda r: r["amount"], "right"),
-            ])  # fmt: skip
-            for adj in view.statement.adjustments:
-                console().print(f"{adj.kind.value} {adj.amount}: {adj.reason} ({adj.approver})")
+    print_continue(page, output, lang)
+
+
+def _show_one(
+    records: list[dict[str, Any]], views: list[StatementView], output: Format, lang: Lang
+) -> None:
+    """One department's statement: its figures, then its lines and adjustments."""
+    full = [
+        r | {"lines": [line.__dict__ for line in v.statement.lines],
+             "adjustments": [a.__dict__ for a in v.statement.adjustments]}
+        for r, v in zip(records, views, strict=True)
+    ]  # fmt: skip
+    if not output.for_people:
+        emit(full, output, lang=lang)
+        return
+    for record in full:
+        people = {k: v for k, v in record.items() if k not in ("lines", "adjustments")}
+        people["state"] = state_text(people["state"], lang)
+        emit(people, output, lang=lang)
+        typer.echo()
+        emit(record["lines"], output, lang=lang, columns=[
+            Column("system", lambda r: r["system"]),
+            Column("provider", lambda r: r["provider"]),
+            Column("meter", lambda r: r["meter"]),
+            Column("version", lambda r: r["rate_version"], wide=True),
+            Column("amount", lambda r: r["amount"], "right"),
+        ])  # fmt: skip
+        for adj in record["adjustments"]:
+            typer.echo(f"{tr('adjustment', lang)} {adj['kind'].value} {adj['amount']}: "
+                       f"{adj['reason']} ({adj['approver']})")  # fmt: skip
 
 
 @app.command("confirm")
@@ -151,25 +202,36 @@ def confirm(
     ctx: typer.Context,
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     tenant: str | None = typer.Option(None, "--tenant"),
+    output: Format = OUTPUT,
 ) -> None:
     """Mark draft statements as confirmed (checked by the department or finance)."""
     obj = cli_context(ctx)
     try:
         done = bills_service(obj.app).confirm(parse_month(month), actor=obj.actor, tenant=tenant)
     except BillError as exc:
-        refuse(exc)
-    console().print(_w("confirmed_ok", obj.lang, tenants=", ".join(done) or "-"))
+        refuse(exc, obj.lang)
+    if not output.for_people:
+        emit({"month": month, "confirmed": list(done)}, output, lang=obj.lang)
+        return
+    typer.echo(_w("confirmed_ok", obj.lang, tenants=", ".join(done) or "-"))
 
 
 @app.command("finalize")
-def finalize(ctx: typer.Context, month: str = typer.Option(..., "--month", help="YYYY-MM")) -> None:
+def finalize(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    output: Format = OUTPUT,
+) -> None:
     """Freeze the month's statements; refused while any coverage gap is unacknowledged."""
     obj = cli_context(ctx)
     try:
         done = bills_service(obj.app).finalize(parse_month(month), actor=obj.actor)
     except BillError as exc:
-        refuse(exc)
-    console().print(_w("finalized_ok", obj.lang, month=month, n=len(done)))
+        refuse(exc, obj.lang)
+    if not output.for_people:
+        emit({"month": month, "finalized": list(done)}, output, lang=obj.lang)
+        return
+    typer.echo(_w("finalized_ok", obj.lang, month=month, n=len(done)))
 
 
 @app.command("adjust")
@@ -181,6 +243,7 @@ def adjust(
     approver: str = typer.Option(..., "--approver"),
     relates_to: str = typer.Option(..., "--relates-to", help="YYYY-MM the correction is about."),
     evidence: str = typer.Option("", "--evidence"),
+    output: Format = OUTPUT,
 ) -> None:
     """Record an approved correction; it lands on the next month that is not finalized."""
     obj = cli_context(ctx)
@@ -194,8 +257,12 @@ def adjust(
             actor=obj.actor, evidence=evidence,
         )  # fmt: skip
     except (BillError, ValueError) as exc:
-        refuse(exc)
-    console().print(_w("adjusted", obj.lang, month=row.month, tenant=tenant, amount=row.amount))
+        refuse(exc, obj.lang)
+    if not output.for_people:
+        emit({"month": row.month, "tenant": tenant, "amount": row.amount, "reason": reason,
+              "approver": approver, "relates_to": relates_to}, output, lang=obj.lang)  # fmt: skip
+        return
+    typer.echo(_w("adjusted", obj.lang, month=row.month, tenant=tenant, amount=row.amount))
 
 
 @app.command("export")
@@ -203,9 +270,10 @@ def export(
     ctx: typer.Context,
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     fmt: ExportFormat = typer.Option(..., "--format"),
-    out: Path = typer.Option(..., "-o", "--out", help="File to write."),
+    out: Path = typer.Option(..., OUTPUT_FILE, help=OUTPUT_FILE_HELP),
     tenant: str | None = typer.Option(None, "--tenant"),
     lang: str | None = typer.Option(None, "--lang", help="zh (default) or en."),
+    output: Format = OUTPUT,
 ) -> None:
     """Write statements for finance as CSV, XLSX, PDF or JSON (Chinese by default)."""
     obj = cli_context(ctx)
@@ -217,8 +285,12 @@ def export(
             parse_month(month), fmt.value, out, tenant=tenant, lang=chosen
         )
     except BillError as exc:
-        refuse(exc)
-    console().print(_w("exported", obj.lang, n=len(statements), file=out))
+        refuse(exc, obj.lang)
+    if not output.for_people:
+        emit({"month": month, "format": fmt.value, "file": str(out),
+              "statements": len(statements)}, output, lang=obj.lang)  # fmt: skip
+        return
+    typer.echo(_w("exported", obj.lang, n=len(statements), file=out))
 
 
 def register(root: typer.Typer) -> None:

@@ -38,7 +38,9 @@ class CliContext:
 def require(found: T | None, what: str, key: str, lang: Lang) -> T:
     """``found``, or exit 1 with "<what> '<key>' not found" in the user's language."""
     if found is None:
-        typer.echo(f"error: {what} {key!r} {tr('not_found', lang)}", err=True)
+        typer.echo(
+            f"{tr('error', lang)}: {tr(what, lang)} {key!r} {tr('not_found', lang)}", err=True
+        )
         raise typer.Exit(1)
     return found
 

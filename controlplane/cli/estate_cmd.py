@@ -9,10 +9,11 @@ from typing import Any
 import typer
 
 from controlplane.cli.context import cli_context
-from controlplane.cli.output import Column, Format, console, emit
+from controlplane.cli.output import Column, Format, emit, emit_pairs
+from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record, rate_card_record
 from controlplane.estate.schema import parse_estate
-from controlplane.i18n import tr
+from controlplane.i18n import Lang, tr
 from controlplane.requests import provisioner
 from tenants import load_yaml_file
 
@@ -21,11 +22,25 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_CHANGE_COLUMNS = (
-    Column("action", lambda r: r["action"]),
-    Column("entity", lambda r: r["entity"]),
-    Column("name", lambda r: r["key"], max_width=28),
-    Column("changed", lambda r: ", ".join(r["fields"]), max_width=36),
+
+def _change_columns(lang: Lang) -> tuple[Column, ...]:
+    # the action and entity are govcloud's words (said in the user's language); the key
+    # and field names are data
+    return (
+        Column("action", lambda r: tr(r["action"], lang)),
+        Column("entity", lambda r: tr(r["entity"], lang)),
+        Column("name", lambda r: r["key"]),
+        Column("changed", lambda r: ", ".join(r["fields"])),
+    )
+
+
+_TIERS = ("provincial", "municipal", "sector")
+
+_RATE_COLUMNS = (
+    Column("meter", lambda r: r["meter"]),
+    Column("unit", lambda r: r["unit"]),
+    Column("proration", lambda r: r["proration"]),
+    *(Column(t, (lambda k: lambda r: r["prices"].get(k))(t), justify="right") for t in _TIERS),
 )
 
 
@@ -36,11 +51,12 @@ def apply(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would change; change nothing."
     ),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Make the database hold exactly this estate (declarative, idempotent)."""
     obj = cli_context(ctx)
-    document = parse_estate(load_yaml_file(str(file)), str(file))
+    # one document is all an estate may hold: later ones are counted, not built
+    document = parse_estate(load_yaml_file(str(file), keep=1), str(file))
     result = obj.app.estate.apply(document, actor=obj.actor, dry_run=dry_run)
     changes = [
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}
@@ -52,7 +68,7 @@ def apply(
         if not dry_run and any(c["entity"] == "quota" for c in changes)
         else []
     )
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             {
                 "estate": result.name,
@@ -70,27 +86,27 @@ def apply(
             lang=obj.lang,
         )
         return
-    out = console()
     if not result.changed:
-        out.print(tr("estate.unchanged", obj.lang))
+        typer.echo(tr("estate.unchanged", obj.lang))
         return
-    shown = changes if len(changes) <= 40 else changes[:40]
-    emit(shown, output, lang=obj.lang, columns=_CHANGE_COLUMNS)
+    shown = changes if output is Format.wide or len(changes) <= 40 else changes[:40]
+    emit(shown, output, lang=obj.lang, columns=_change_columns(obj.lang))
     if len(changes) > len(shown):
-        out.print(f"… +{len(changes) - len(shown)}")
+        typer.echo(f"… +{len(changes) - len(shown)} (-o wide)")
     summary = ", ".join(
-        f"{entity}: " + " ".join(f"{tr(a, obj.lang)} {n}" for a, n in counts.items() if n)
+        f"{tr(entity, obj.lang)}: "
+        + " ".join(f"{tr(a, obj.lang)} {n}" for a, n in counts.items() if n)
         for entity, counts in result.counts().items()
     )
     verdict = tr("estate.dry_run" if dry_run else "estate.applied", obj.lang)
-    out.print(f"{verdict} ({summary})")
+    typer.echo(f"{verdict} ({summary})")
     for tenant, provider, error in pushed:
-        state = error.describe(obj.lang) if error else "ok"
-        out.print(f"quota {tenant}@{provider}: {state}")
+        state = error.describe(obj.lang) if error else tr("quota.pushed", obj.lang)
+        typer.echo(f"{tr('quota', obj.lang)} {tenant}@{provider}: {state}")
 
 
 @app.command("show")
-def show(ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "--output")) -> None:
+def show(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """The estate as stored: providers by tier, tenants, catalogue, rate cards."""
     obj = cli_context(ctx)
     service = obj.app.estate
@@ -122,47 +138,38 @@ def show(ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "
         },
         "rate_cards": [rate_card_record(c, r) for c, r in service.rate_cards()],
     }
-    if output is not Format.table:
+    if not output.for_people:
         emit(data, output, lang=obj.lang)
         return
-    out = console()
     tiers = Counter(p["tier"] for p in providers)
-    head = " ".join(
-        f"{tr(t, obj.lang)} {tiers.get(t, 0)}" for t in ("provincial", "municipal", "sector")
+    emit_pairs(
+        {
+            "estate": data["estate"],
+            "revision": data["revision"],
+            "applied_at": data["applied_at"],
+            "applied_by": data["applied_by"],
+            "providers": ", ".join(f"{t} {tiers.get(t, 0)}" for t in _TIERS),
+            "tenants": len(tenants),
+            "flavors": len(data["catalog"]["flavors"]),
+            "images": len(data["catalog"]["images"]),
+        },
+        obj.lang,
     )
-    out.print(
-        f"[bold]{data['estate'] or '-'}[/] rev {data['revision'] or '-'}  ·  {head}  ·  "
-        f"{len(tenants)} tenants"
-    )
+    typer.echo()
     emit(providers, output, lang=obj.lang, columns=PROVIDER_COLUMNS)
     for card in data["rate_cards"]:
-        out.print(
-            f"\nrate card {card['version']} ({card['effective_from']} → "
-            f"{card['effective_to'] or '…'}) {card['approval_ref'] or ''}"
-        )
-        rows = [
+        typer.echo()
+        emit_pairs(
             {
-                "meter": r["meter"],
-                "unit": r["unit"],
-                "proration": r["proration"],
-                **{t: r["prices"].get(t) for t in ("provincial", "municipal", "sector")},
-            }
-            for r in card["rates"]
-        ]
-        emit(
-            rows,
-            output,
-            lang=obj.lang,
-            columns=(
-                Column("meter", lambda r: r["meter"]),
-                Column("unit", lambda r: r["unit"]),
-                Column("proration", lambda r: r["proration"]),
-                *(
-                    Column(t, (lambda k: lambda r: r[k])(t), justify="right")
-                    for t in ("provincial", "municipal", "sector")
-                ),
-            ),
+                "rate_card": card["version"],
+                "effective_from": card["effective_from"],
+                "effective_to": card["effective_to"],
+                "currency": card["currency"],
+                "approval_ref": card["approval_ref"],
+            },
+            obj.lang,
         )
+        emit(card["rates"], output, lang=obj.lang, columns=_RATE_COLUMNS)
 
 
 def register(root: typer.Typer) -> None:

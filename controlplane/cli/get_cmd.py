@@ -15,6 +15,8 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, after_id, page_of, print_continue
+from controlplane.cli.status import resource_state, state_text
 from controlplane.i18n import Lang
 from controlplane.inventory import (
     DriftView,
@@ -52,6 +54,7 @@ def resource_record(view: ResourceView, now: datetime) -> dict[str, Any]:
         "kind": view.kind,
         "name": view.name,
         "resource_id": view.resource_id,
+        "state": resource_state(view.status, deleted=view.deleted_at is not None),
         "status": view.status,
         "managed": view.managed,
         "drift": list(view.drift),
@@ -81,19 +84,23 @@ def resource_columns(
     """
     columns = [
         Column(say(key, lang), _field(key))
-        for key in ("provider", "tenant", "system", "kind", "name", "status", "managed")
+        for key in ("provider", "tenant", "system", "kind", "name")
         if key not in fixed
     ]
-    columns.append(
-        Column(say("drift", lang), lambda r: ",".join(say(d, lang) for d in r["drift"]) or None)
-    )
+    columns += [
+        Column(say("state", lang), lambda r: state_text(r["state"], lang)),
+        Column(say("status", lang), _field("status"), wide=True),
+        Column(say("managed", lang), _field("managed")),
+        Column(say("drift", lang), lambda r: ",".join(say(d, lang) for d in r["drift"]) or None),
+    ]
     declared = KINDS.get(kind) if kind else None
     if declared is not None:
         for column in declared.columns:
             if column.key not in _COMMON_KEYS:
-                title = column.title_zh if lang == "zh" else column.title_en.upper()
+                title = column.title_zh if lang == "zh" else column.title_en
                 columns.append(Column(title, _kind_cell(column)))
     columns.append(Column(say("age", lang), lambda r: r["age"], justify="right"))
+    columns.append(Column(say("resource_id", lang), _field("resource_id"), wide=True))
     return columns
 
 
@@ -111,26 +118,42 @@ def resources(
         None, "--managed/--unmanaged", help="Only govcloud-managed, or only unmanaged."
     ),
     deleted: bool = typer.Option(False, "--deleted", help="Include resources gone from the cloud."),
-    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many rows."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Resources as last observed by `provider sync`."""
     obj = cli_context(ctx)
+    after = after_id(token, "get resources")
     views, total = list_resources(
         obj.app.sessions,
-        ResourceFilter(tenant, provider, kind, managed, include_deleted=deleted, limit=limit),
+        ResourceFilter(
+            tenant, provider, kind, managed, include_deleted=deleted, limit=limit + 1,
+            after=after,
+        ),
+    )  # fmt: skip
+    # one row more than asked says whether another page follows
+    page = page_of(
+        views,
+        lambda v: (v.row_id,),
+        list_name="get resources",
+        limit=limit,
+        token=token,
+        presorted=True,
     )
     now = obj.app.clock()
-    records = [resource_record(v, now) for v in views]
-    if output is not Format.table:
+    records = [resource_record(v, now) for v in page.rows]
+    if not output.for_people:
         emit(_scripted(records), output, lang=obj.lang)
+        print_continue(page, output, obj.lang)
         return
     fixed = frozenset(
         key for key, value in (("tenant", tenant), ("provider", provider), ("kind", kind)) if value
     )
     emit(records, output, lang=obj.lang, columns=resource_columns(kind, obj.lang, fixed=fixed))
-    if total > len(records):
-        typer.echo(say("shown_of", obj.lang, shown=len(records), total=total), err=True)
+    if page.next_token is not None:
+        typer.echo(say("shown_of", obj.lang, shown=len(records), total=total))
+    print_continue(page, output, obj.lang)
 
 
 def drift_record(view: DriftView) -> dict[str, Any]:
@@ -149,6 +172,14 @@ def drift_record(view: DriftView) -> dict[str, Any]:
     }
 
 
+def _drift_key(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Oldest first, as ``list_drift`` returns them; the rest makes the key unique."""
+    return (
+        record["first_seen"].isoformat(), record["provider"], record["kind"],
+        record["resource_id"], record["drift"],
+    )  # fmt: skip
+
+
 def _detail(record: Mapping[str, Any]) -> str | None:
     keys = record["detail"].get("keys") or {}
     shown = [f"{key} {v['desired']}→{v['observed']}" for key, v in sorted(keys.items())]
@@ -160,7 +191,9 @@ def drift(
     ctx: typer.Context,
     provider: str | None = typer.Option(None, "--provider", help="Provider name."),
     history: bool = typer.Option(False, "--history", help="Include resolved drift."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Drift found by `provider sync`: missing, changed and unmanaged resources."""
     obj = cli_context(ctx)
@@ -168,6 +201,7 @@ def drift(
         drift_record(v)
         for v in list_drift(obj.app.sessions, provider=provider, include_resolved=history)
     ]
+    page = page_of(records, _drift_key, list_name="get drift", limit=limit, token=token)
     lang = obj.lang
     columns = [
         Column(say("drift", lang), lambda r: say(r["drift"], lang)),
@@ -180,9 +214,11 @@ def drift(
     ]
     if provider is None:
         columns.insert(0, Column(say("provider", lang), _field("provider")))
+    columns.append(Column(say("resource_id", lang), _field("resource_id"), wide=True))
     if history:
         columns.append(Column(say("resolved", lang), _field("resolved_at")))
-    emit(records, output, lang=lang, columns=columns)
+    emit(page.rows, output, lang=lang, columns=columns)
+    print_continue(page, output, lang)
 
 
 def register(root: typer.Typer) -> None:

@@ -15,6 +15,8 @@ import typer
 from controlplane import rbac
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
+from controlplane.i18n import tr
 from controlplane.requests.exported import ExportRefused, SystemExporter
 from providers import ProviderError
 
@@ -31,7 +33,7 @@ def export(
         None, "--provider", help="Provider of the stack (default: where it was placed)."
     ),
     directory: Path = typer.Option(..., "--dir", help="Directory to write the project into."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Write a system's self-contained Pulumi project."""
     obj = cli_context(ctx)
@@ -40,7 +42,7 @@ def export(
             system, directory=directory, actor=obj.actor, provider=provider
         )
     except (ExportRefused, rbac.PermissionDenied, ProviderError) as exc:
-        typer.echo(f"error: {exc.describe(obj.lang)}", err=True)
+        typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
         raise typer.Exit(1) from exc
     record = {
         "project": project.project,

@@ -19,8 +19,11 @@ import controlplane.cli
 from controlplane.app import SchemaNotCurrent
 from controlplane.audit_config import AuditSetupError
 from controlplane.cli.context import CliContext
+from controlplane.cli.localize import localized, problem_text
+from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.config import Settings
-from controlplane.i18n import detect_lang, tr
+from controlplane.i18n import Lang, detect_lang, tr
 from controlplane.rbac import PermissionDenied
 from tenants import ManifestError
 
@@ -74,7 +77,7 @@ def _root(
 
 
 @app.command("init")
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Create or migrate the database (idempotent)."""
     obj: CliContext = ctx.find_root().obj
     from controlplane.app import App
@@ -85,13 +88,31 @@ def init(ctx: typer.Context) -> None:
     finally:
         app_.close()
     where = obj.settings.database_url.split("@")[-1]
-    typer.echo(f"database {where}: schema {before or 'empty'} -> {after}")
+    if not output.for_people:
+        emit({"database": where, "schema_before": before, "schema_after": after}, output,
+             lang=obj.lang)  # fmt: skip
+        return
+    typer.echo(tr("init.done", obj.lang).format(where=where, before=before or "-", after=after))
 
 
-def _report_invalid(exc: ManifestError, lang: str) -> None:
-    typer.echo(f"error: {tr('invalid', 'zh' if lang == 'zh' else 'en')}", err=True)
+def _report_invalid(exc: ManifestError, lang: Lang) -> None:
+    typer.echo(f"{tr('error', lang)}: {tr('invalid', lang)}", err=True)
     for problem in exc.problems:
-        typer.echo(f"  {problem}", err=True)
+        typer.echo(f"  {problem_text(problem, lang)}", err=True)
+
+
+def _lang_of(argv: Sequence[str]) -> Lang:
+    """The language of this command line: ``--lang`` if given, else from the locale.
+
+    Known before the command runs, so that help and usage errors speak it too.
+    """
+    chosen: str | None = None
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.split("=", 1)[1]
+    return detect_lang({"GOVCLOUD_LANG": chosen} if chosen else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,26 +122,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     command framework itself in standalone mode, with exit code 2; govcloud's own
     errors are translated here.
     """
+    args = list(argv) if argv is not None else sys.argv[1:]
+    lang = _lang_of(args)
     command = typer.main.get_command(app)
     try:
-        command.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="govcloud",
-            standalone_mode=True,
-        )
+        with localized(command, lang):
+            command.main(args=args, prog_name="govcloud", standalone_mode=True)
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
         typer.echo(str(exc.code), err=True)
         return 1
     except ManifestError as exc:
-        _report_invalid(exc, detect_lang())
+        _report_invalid(exc, lang)
         return 2
     except (SchemaNotCurrent, AuditSetupError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1
     except PermissionDenied as exc:
-        typer.echo(f"error: {exc.describe(detect_lang())}", err=True)
+        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
         return 1
     return 0
 

@@ -16,8 +16,9 @@ import typer
 
 from controlplane.billing import Month
 from controlplane.cli.context import cli_context
-from controlplane.cli.output import Column, Format, console, emit
-from controlplane.cli.params import parse_month, refuse
+from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import OUTPUT, current_month, parse_month, refuse
+from controlplane.cli.status import state_text
 from controlplane.i18n import Lang
 from controlplane.metering import MeteringError, metering_service
 
@@ -32,14 +33,15 @@ _WORDS: dict[str, tuple[str, str]] = {
     "records": ("记录数", "records"),
     "new": ("新增", "new"),
     "status": ("状态", "status"),
-    "collected": ("已采集", "collected"),
-    "up-to-date": ("无需采集", "up to date"),
-    "failed": ("失败", "failed"),
     "start": ("开始", "start"),
     "end": ("结束", "end"),
-    "acknowledged": ("已确认", "acknowledged"),
-    "open": ("未确认", "open"),
     "reason": ("原因", "reason"),
+    "error": ("错误", "error"),
+    "acknowledged_n": ("已确认 {n} 段覆盖缺口", "acknowledged {n} coverage gaps"),
+    "month_or_span": (
+        "请给出 --month，或同时给出 --start 和 --end",
+        "give either --month or both --start and --end",
+    ),
     "imported": ("已导入 {new} 条新记录（共 {records} 条）", "imported {new} new of {records}"),
     "replayed": ("该文件已导入过，未作任何更改", "this file was imported before: nothing changed"),
     "no_gaps": ("{month} 无覆盖缺口", "{month}: no coverage gaps"),
@@ -68,7 +70,7 @@ def collect(
     ctx: typer.Context,
     until: str | None = typer.Option(None, "--until", help="ISO-8601 time (default: now)."),
     provider: list[str] = typer.Option([], "--provider", help="Only these providers."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Pull usage from every provider's driver since its last collection window."""
     obj = cli_context(ctx)
@@ -77,7 +79,7 @@ def collect(
             actor=obj.actor, until=_time(until, "--until"), providers=provider
         )
     except MeteringError as exc:
-        refuse(exc)
+        refuse(exc, obj.lang)
     records = [
         {"provider": r.provider, "since": r.since, "until": r.until, "records": r.records,
          "new_records": r.new_records, "status": r.status, "error": r.error}
@@ -89,7 +91,8 @@ def collect(
         Column(_w("since", lang), lambda r: r["since"]),
         Column(_w("until", lang), lambda r: r["until"]),
         Column(_w("new", lang), lambda r: r["new_records"], "right"),
-        Column(_w("status", lang), lambda r: _w(r["status"], lang) + (f": {r['error']}" if r["error"] else ""), max_width=30),
+        Column(_w("status", lang), lambda r: state_text(r["status"], lang)),
+        Column(_w("error", lang), lambda r: r["error"]),
     ])  # fmt: skip
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
@@ -99,16 +102,16 @@ def collect(
 def import_(
     ctx: typer.Context,
     file: Path = typer.Option(..., "-f", "--file", help="usage.csv or usage.json"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Import usage of a cloud govcloud cannot reach; any bad row refuses the whole file."""
     obj = cli_context(ctx)
     result = metering_service(obj.app).import_file(file, actor=obj.actor)
-    if output is not Format.table:
+    if not output.for_people:
         emit(result.__dict__, output, lang=obj.lang)
         return
     key = "replayed" if result.replayed else "imported"
-    console().print(_w(key, obj.lang, new=result.new_records, records=result.records))
+    typer.echo(_w(key, obj.lang, new=result.new_records, records=result.records))
 
 
 def _gap_records(month: Month, ctx: typer.Context) -> list[dict[str, Any]]:
@@ -129,21 +132,23 @@ def _gap_records(month: Month, ctx: typer.Context) -> list[dict[str, Any]]:
 @app.command("gaps")
 def gaps(
     ctx: typer.Context,
-    month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: this month)."),
+    output: Format = OUTPUT,
 ) -> None:
     """Spans of the month no source vouches for (open ones block `bill finalize`)."""
-    lang = cli_context(ctx).lang
-    records = _gap_records(parse_month(month), ctx)
-    if not records and output is Format.table:
-        console().print(_w("no_gaps", lang, month=month))
+    obj = cli_context(ctx)
+    lang = obj.lang
+    chosen = parse_month(month) if month else current_month(obj.app.clock())
+    records = _gap_records(chosen, ctx)
+    if not records and output.for_people:
+        typer.echo(_w("no_gaps", lang, month=chosen))
         return
     emit(records, output, lang=lang, columns=[
         Column(_w("provider", lang), lambda r: r["provider"]),
         Column(_w("start", lang), lambda r: r["start"]),
         Column(_w("end", lang), lambda r: r["end"]),
-        Column(_w("status", lang), lambda r: _w(r["status"], lang)),
-        Column(_w("reason", lang), lambda r: r["reason"], max_width=30),
+        Column(_w("status", lang), lambda r: state_text(r["status"], lang)),
+        Column(_w("reason", lang), lambda r: r["reason"]),
     ])  # fmt: skip
 
 
@@ -155,6 +160,7 @@ def gap_ack(
     month: str | None = typer.Option(None, "--month", help="Every open gap of the month."),
     start: str | None = typer.Option(None, "--start", help="ISO-8601 (with --end)."),
     end: str | None = typer.Option(None, "--end", help="ISO-8601 (with --start)."),
+    output: Format = OUTPUT,
 ) -> None:
     """Acknowledge a coverage gap with a reason (recorded in the audit log)."""
     obj = cli_context(ctx)
@@ -170,13 +176,23 @@ def gap_ack(
                 service.acknowledge_gap(provider, begin, finish, reason=reason, actor=obj.actor)
             ]
         else:
-            raise typer.BadParameter("give either --month or both --start and --end")
+            raise typer.BadParameter(_w("month_or_span", obj.lang))
     except MeteringError as exc:
-        refuse(exc)
-    for ack in acks:
-        console().print(
-            f"{_w('acknowledged', obj.lang)}: {ack.provider} [{ack.start.isoformat()}, {ack.end.isoformat()})"
-        )
+        refuse(exc, obj.lang)
+    records = [
+        {"provider": a.provider, "start": a.start, "end": a.end, "reason": a.reason,
+         "actor": a.actor}
+        for a in acks
+    ]  # fmt: skip
+    if not output.for_people:
+        emit(records, output, lang=obj.lang)
+        return
+    typer.echo(_w("acknowledged_n", obj.lang, n=len(records)))
+    emit(records, output, lang=obj.lang, columns=[
+        Column(_w("provider", obj.lang), lambda r: r["provider"]),
+        Column(_w("start", obj.lang), lambda r: r["start"]),
+        Column(_w("end", obj.lang), lambda r: r["end"]),
+    ])  # fmt: skip
 
 
 @app.command("availability")
@@ -186,6 +202,7 @@ def availability(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     percent: str = typer.Option(..., "--percent", help="Measured availability, e.g. 99.87"),
     evidence: str = typer.Option(..., "--evidence", help="Where the figure comes from."),
+    output: Format = OUTPUT,
 ) -> None:
     """Record a provider's measured monthly availability (SLA evidence)."""
     obj = cli_context(ctx)
@@ -198,8 +215,13 @@ def availability(
             provider, parse_month(month), value, evidence=evidence, actor=obj.actor
         )
     except MeteringError as exc:
-        refuse(exc)
-    console().print(f"{row.provider} {row.month}: {row.availability}% ({row.evidence})")
+        refuse(exc, obj.lang)
+    emit(
+        {"provider": row.provider, "month": row.month, "availability": row.availability,
+         "evidence": row.evidence},
+        output,
+        lang=obj.lang,
+    )  # fmt: skip
 
 
 def register(root: typer.Typer) -> None:

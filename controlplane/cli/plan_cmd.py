@@ -19,8 +19,9 @@ from rich.console import Console
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, console, emit
+from controlplane.cli.params import OUTPUT
+from controlplane.cli.views import excluded_lines
 from controlplane.i18n import Lang
-from controlplane.placement import FILTERS_BY_NAME
 from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan, PlanService
 from controlplane.planning.model import amounts_record
 from policies import Outcome, Verdict
@@ -69,6 +70,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "title": ("{tenant}/{system}（{action}）", "{tenant}/{system} ({action})"),
     "nothing": ("无变更。", "No changes."),
+    "free_after": ("之后剩余 {free} / {total}", "free after {free} / {total}"),
 }
 
 
@@ -136,14 +138,9 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
         )
     if decision.exclusions:
         out.print("  " + _t("excluded", lang))
-        for e in decision.exclusions:
-            title = FILTERS_BY_NAME[e.filter]
-            out.print(
-                f"    - {e.provider}: [{e.filter}] {e.reason(lang)}"
-                if lang == "en"
-                else f"    - {e.provider}：［{title.title_zh}］{e.reason(lang)}",
-                markup=False,
-            )
+        excluded = plan.to_record()["placement"]["excluded"]
+        for reason in excluded_lines(excluded, lang):
+            out.print(f"    - {reason}", markup=False)
     policy = plan.policy
     if not policy.loaded:
         out.print(NO_PACKS_ZH if lang == "zh" else NO_PACKS_EN)
@@ -178,7 +175,8 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
             if key in ("namespaces",):
                 continue
             out.print(
-                f"  {key:<12} +{value:<10} free after {free[key]} / {getattr(cap.capacity, key)}",
+                f"  {key:<12} +{value:<10} "
+                + _t("free_after", lang, free=free[key], total=getattr(cap.capacity, key)),
                 markup=False,
             )
     budget = plan.budget
@@ -202,7 +200,7 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
 def plan_command(
     ctx: typer.Context,
     file: str = typer.Option(..., "-f", "--file", help="SystemRequest manifest ('-' for stdin)."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> int:
     """Show what a SystemRequest would do: placement, resources, policy, price — change nothing."""
     obj = cli_context(ctx)
@@ -215,7 +213,7 @@ def plan_command(
     service = PlanService(app.sessions, app.clock, app.settings)
     plans = service.plan_all(parsed, principal=obj.actor)
     code = max(plan.exit_code for plan in plans)
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             {"exit_code": code, "plans": [plan.to_record() for plan in plans]},
             output,

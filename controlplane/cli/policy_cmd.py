@@ -8,6 +8,7 @@ granted) exit 1 with the reason; malformed options exit 2. Option errors are rai
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
@@ -18,7 +19,19 @@ from typing import Any
 import typer
 
 from controlplane.cli.context import CliContext, cli_context
+from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import (
+    CONTINUE,
+    LIMIT,
+    OUTPUT,
+    OUTPUT_FILE,
+    OUTPUT_FILE_HELP,
+    after_id,
+    page_of,
+    print_continue,
+)
+from controlplane.cli.status import state_text
 from controlplane.compliance import (
     NoAuditRun,
     NoPolicyBound,
@@ -31,6 +44,7 @@ from controlplane.compliance import (
 )
 from controlplane.compliance.words import word
 from controlplane.db.tables_compliance import PolicyViolation, PolicyWaiver
+from controlplane.i18n import Lang, tr
 from controlplane.timeutil import SHANGHAI
 from policies import Severity, WaiverRefused, WaiverScope, list_rules
 from policies.reports import render_json, render_markdown, render_xlsx
@@ -55,17 +69,21 @@ def _refusals(lang: str) -> Iterator[None]:
     try:
         yield
     except (NoPolicyBound, NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"{tr('error', _lang(lang))}: {refusal_text(exc, _lang(lang))}", err=True)
         raise typer.Exit(1) from None
     except WaiverRefused as exc:
-        typer.echo(f"error: {word('refused', lang)}:", err=True)
+        typer.echo(f"{tr('error', _lang(lang))}: {word('refused', lang)}:", err=True)
         for zh, en in exc.reasons:
             typer.echo(f"  - {zh if lang == 'zh' else en}", err=True)
         raise typer.Exit(1) from None
 
 
+def _lang(lang: str) -> Lang:
+    return "zh" if lang == "zh" else "en"
+
+
 def _columns(lang: str, spec: list[tuple[str, Callable[[Mapping[str, Any]], Any]]]) -> list[Column]:
-    return [Column(word(key, lang), cell, max_width=40) for key, cell in spec]
+    return [Column(word(key, lang), cell) for key, cell in spec]
 
 
 def _severity(value: str, lang: str) -> str:
@@ -84,7 +102,7 @@ def list_(
     level: int | None = typer.Option(None, "--level", min=1, max=4, help="等保 level 1-4"),
     pack: str | None = typer.Option(None, "--pack", help="a built-in pack, e.g. mlps-l3"),
     severity: Severity | None = typer.Option(None, "--severity"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """The rule catalogue: implemented, or not evaluable with the missing input named."""
     obj = cli_context(ctx)
@@ -94,7 +112,7 @@ def list_(
         raise typer.BadParameter(f"unknown pack {pack!r}", param_hint="--pack") from None
     for row in rows:
         row["status"] = _rule_status(row, "en")
-    if output is not Format.table:
+    if not output.for_people:
         emit(rows, output, lang=obj.lang)
         return
     title = "title_zh" if obj.lang == "zh" else "title_en"
@@ -119,16 +137,14 @@ def _summary_record(summary: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 @app.command("audit")
-def audit(
-    ctx: typer.Context, output: Format = typer.Option(Format.table, "-o", "--output")
-) -> None:
+def audit(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Audit the whole inventory now and store every result (passes included)."""
     obj = cli_context(ctx)
     with _refusals(obj.lang):
         run = compliance_service(obj.app).audit(actor=obj.actor)
     summary = run_summary(run)
     emit(
-        summary if output is not Format.table else _summary_record(summary, obj.lang),
+        summary if not output.for_people else _summary_record(summary, obj.lang),
         output,
         lang=obj.lang,
     )
@@ -140,14 +156,21 @@ def report(
     system: str = typer.Option(..., "--system", help="information system name"),
     tenant: str | None = typer.Option(None, "--tenant", help="when the name is not unique"),
     fmt: ReportFormat = typer.Option(ReportFormat.md, "--format"),
-    out_file: Path | None = typer.Option(None, "-o", "--output", help="write to FILE"),
+    out_file: Path | None = typer.Option(None, OUTPUT_FILE, help=OUTPUT_FILE_HELP),
+    output: Format = OUTPUT,
 ) -> None:
-    """Per-测评单元 conclusions, rules, evidence and open waivers of one system."""
+    """Per-测评单元 conclusions, rules, evidence and open waivers of one system.
+
+    ``-o json|yaml`` prints the report's JSON form (``--format json``) on stdout.
+    """
     obj = cli_context(ctx)
     if fmt is ReportFormat.xlsx and out_file is None:
-        raise typer.BadParameter(word("xlsx_needs_file", obj.lang), param_hint="-o")
+        raise typer.BadParameter(word("xlsx_needs_file", obj.lang), param_hint=OUTPUT_FILE)
     with _refusals(obj.lang):
         built = compliance_service(obj.app).report(system, tenant=tenant)
+    if not output.for_people and out_file is None:
+        emit(json.loads(render_json(built, obj.lang)), output, lang=obj.lang)
+        return
     if fmt is ReportFormat.xlsx:
         assert out_file is not None
         out_file.write_bytes(render_xlsx(built, obj.lang))
@@ -190,25 +213,33 @@ def violations(
     ctx: typer.Context,
     state: str | None = typer.Option(None, "--state", help="open | waived | resolved"),
     system: str | None = typer.Option(None, "--system"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Violations across audit runs: opened, still failing, waived, resolved."""
     obj = cli_context(ctx)
-    records = [
-        _violation_record(v)
-        for v in compliance_service(obj.app).violations(state=state, system=system)
-    ]
+    after = after_id(token, "policy violations")
+    found = compliance_service(obj.app).violations(
+        state=state, system=system, after_id=after, limit=limit + 1
+    )
+    page = page_of(
+        [_violation_record(v) for v in found], lambda r: (r["id"],),
+        list_name="policy violations", limit=limit, token=token, presorted=True,
+    )  # fmt: skip
     columns = _columns(
         obj.lang,
         [
             ("rule", lambda r: r["rule"]),
             ("subject", lambda r: r["subject"]),
-            ("state", lambda r: word(r["state"], obj.lang)),
+            ("state", lambda r: state_text(r["state"], _lang(obj.lang))),
             ("opened_at", lambda r: r["opened_at"]),
             ("last_seen_at", lambda r: r["last_seen_at"]),
         ],
     )
-    emit(records, output, lang=obj.lang, columns=columns)
+    columns.append(Column(word("id", obj.lang), lambda r: r["id"], wide=True))
+    emit(page.rows, output, lang=obj.lang, columns=columns)
+    print_continue(page, output, obj.lang)
 
 
 def _scope(value: str) -> tuple[WaiverScope, str]:
@@ -263,7 +294,7 @@ def _waiver_id(value: str) -> int:
 
 
 def _emit_waiver(obj: CliContext, row: PolicyWaiver, done: str, output: Format) -> None:
-    if output is Format.table:
+    if output.for_people:
         typer.echo(f"{word(done, obj.lang)}: {waiver_code(row)}")
         return
     emit(_waiver_record(row), output, lang=obj.lang)
@@ -276,7 +307,7 @@ def waiver_request(
     scope: str = typer.Option(..., "--scope", help="system:NAME | resource:ID | tenant:CODE"),
     reason: str = typer.Option(..., "--reason"),
     expires: str = typer.Option(..., "--expires", help="YYYY-MM-DD or ISO-8601 with offset"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Ask for a time-limited exception to one rule (critical rules are never waived)."""
     obj = cli_context(ctx)
@@ -298,7 +329,7 @@ def waiver_request(
 def waiver_approve(
     ctx: typer.Context,
     waiver: str = typer.Argument(..., metavar="ID"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Approve a request (not your own; needs the approver role in the estate)."""
     obj = cli_context(ctx)
@@ -311,22 +342,29 @@ def waiver_approve(
 def waiver_list(
     ctx: typer.Context,
     state: str | None = typer.Option(None, "--state", help="requested | approved"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Waivers, requested and approved (expired ones included, with their expiry)."""
     obj = cli_context(ctx)
-    records = [_waiver_record(w) for w in waiver_service(obj.app).list(state=state)]
+    rows = waiver_service(obj.app).list(state=state)
+    page = page_of(
+        rows, lambda w: (w.id or 0,), list_name="policy waiver list", limit=limit, token=token
+    )
+    records = [_waiver_record(w) for w in page.rows]
     columns = _columns(
         obj.lang,
         [
             ("id", lambda r: r["id"]),
             ("rule", lambda r: r["rule"]),
             ("scope", lambda r: r["scope"]),
-            ("state", lambda r: word(r["state"], obj.lang)),
+            ("state", lambda r: state_text(r["state"], _lang(obj.lang))),
             ("expires_at", lambda r: r["expires_at"]),
         ],
     )
     emit(records, output, lang=obj.lang, columns=columns)
+    print_continue(page, output, obj.lang)
 
 
 def register(root: typer.Typer) -> None:

@@ -6,6 +6,7 @@ import typer
 
 from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, page_of, print_continue
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record
 
 app = typer.Typer(
@@ -17,31 +18,28 @@ app = typer.Typer(
 def list_(
     ctx: typer.Context,
     tier: str | None = typer.Option(None, "--tier", help="provincial | municipal | sector"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Providers, optionally of one tier."""
     obj = cli_context(ctx)
     records = [
         provider_record(p) for p in obj.app.estate.providers() if tier is None or p.tier == tier
     ]
-    emit(records, output, lang=obj.lang, columns=PROVIDER_COLUMNS)
+    page = page_of(
+        records, lambda r: (r["name"],), list_name="provider list", limit=limit, token=token
+    )
+    emit(page.rows, output, lang=obj.lang, columns=PROVIDER_COLUMNS)
+    print_continue(page, output, obj.lang)
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    name: str,
-    output: Format = typer.Option(Format.table, "-o", "--output"),
-) -> None:
+def show(ctx: typer.Context, name: str, output: Format = OUTPUT) -> None:
     """One provider in full."""
     obj = cli_context(ctx)
     provider = require(obj.app.estate.provider(name), "provider", name, obj.lang)
-    record = provider_record(provider)
-    if output is Format.table:
-        capacity = record.pop("capacity")
-        record.update({f"capacity.{k}": v for k, v in capacity.items()})
-        record["credentials"] = ", ".join(f"{k}={v}" for k, v in record["credentials"].items())
-    emit(record, output, lang=obj.lang)
+    emit(provider_record(provider), output, lang=obj.lang)
 
 
 def register(root: typer.Typer) -> None:

@@ -17,6 +17,10 @@ import typer
 from controlplane import rbac
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, after_id, page_of, print_continue
+from controlplane.cli.status import state_text
+from controlplane.cli.views import denial_lines
+from controlplane.i18n import Lang, tr
 from controlplane.planning import PlanService
 from controlplane.quotas import QuotaExceeded
 from controlplane.requests import (
@@ -25,7 +29,6 @@ from controlplane.requests import (
     RequestNotFound,
     provisioner,
     request_service,
-    state_word,
 )
 from controlplane.requests.from_plan import PlanServicePlanner
 from controlplane.requests.service import ApplyResult, RequestService
@@ -45,7 +48,7 @@ def _refusals(obj: CliContext) -> Iterator[None]:
     try:
         yield
     except (rbac.PermissionDenied, IllegalTransition, RequestNotFound, QuotaExceeded) as exc:
-        typer.echo(f"error: {exc.describe(obj.lang)}", err=True)
+        typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
         raise typer.Exit(1) from exc
 
 
@@ -101,8 +104,31 @@ def _detail(detail: RequestDetail) -> dict[str, Any]:
     }
 
 
+def _people_record(detail: RequestDetail, lang: Lang) -> dict[str, Any]:
+    """``request show`` for people: the request, what was planned, why it was denied,
+    and its history as tables (the full plan is in ``-o json|yaml``)."""
+    record = _detail(detail)
+    plan = record.pop("plan") or {}
+    record["state"] = state_text(record["state"], lang)
+    record["provider"] = (plan.get("placement") or {}).get("provider")
+    record["monthly_price"] = (plan.get("price") or {}).get("monthly")
+    reasons = denial_lines(plan, lang) if detail.request.state == "Denied" else []
+    if reasons:
+        record["reasons"] = [{"reason": line.strip()} for line in reasons]
+    for event in record["events"]:
+        event["from"] = state_text(event["from"], lang) if event["from"] else None
+        event["to"] = state_text(event["to"], lang)
+    for approval in record["approvals"]:
+        approval["status"] = state_text(approval["status"], lang)
+    return record
+
+
+def _said(request: Any, lang: Lang) -> str:
+    return f"{tr('request', lang)} #{request.id} ({request.system_name})"
+
+
 def _emit_results(obj: CliContext, results: list[ApplyResult], output: Format) -> None:
-    if output is not Format.table:
+    if not output.for_people:
         emit(
             [
                 {
@@ -117,7 +143,16 @@ def _emit_results(obj: CliContext, results: list[ApplyResult], output: Format) -
         )
     else:
         for result in results:
-            typer.echo(result.describe(obj.lang))
+            request = result.request
+            if request is not None and request.state == "Denied" and result.quota_error is None:
+                # lead with the real reason: the placement filters and policy denials
+                typer.echo(f"{_said(request, obj.lang)}: {state_text('Denied', obj.lang)}")
+                for line in denial_lines(request.plan or {}, obj.lang):
+                    typer.echo(f"  {line}")
+            elif request is not None and not result.noop and result.quota_error is None:
+                typer.echo(f"{_said(request, obj.lang)}: {state_text(request.state, obj.lang)}")
+            else:
+                typer.echo(result.describe(obj.lang))
     if any(r.request is not None and r.request.state == "Denied" for r in results):
         raise typer.Exit(1)
 
@@ -139,40 +174,60 @@ def list_(
     ctx: typer.Context,
     tenant: str | None = typer.Option(None, "--tenant"),
     state: str | None = typer.Option(None, "--state"),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Requests you may see (a department sees its own)."""
     obj = cli_context(ctx)
+    after = after_id(token, "request list")
     with _refusals(obj):
-        rows = _service(obj).list(actor=obj.actor, tenant=tenant, state=state)
+        rows = _service(obj).list(
+            actor=obj.actor, tenant=tenant, state=state,
+            after_id=after, limit=limit + 1,
+        )  # fmt: skip
     records = [_record(r, code) for r, code in rows]
-    if output is Format.table:
-        for rec in records:
-            rec["state"] = state_word(rec["state"], obj.lang)
-    emit(records, output, lang=obj.lang, columns=_LIST_COLUMNS)
+    page = page_of(
+        records, lambda r: (r["id"],), list_name="request list", limit=limit, token=token,
+        presorted=True,
+    )  # fmt: skip
+    emit(page.rows, output, lang=obj.lang, columns=_list_columns(obj.lang))
+    print_continue(page, output, obj.lang)
 
 
-_LIST_COLUMNS = (
-    Column("id", lambda r: r["id"], justify="right"),
-    Column("tenant", lambda r: r["tenant"], max_width=18),
-    Column("system", lambda r: r["system"], max_width=24),
-    Column("action", lambda r: r["action"]),
-    Column("state", lambda r: r["state"]),
-    Column("updated", lambda r: r["updated_at"]),
-)
+def _list_columns(lang: Lang) -> tuple[Column, ...]:
+    return (
+        Column("id", lambda r: r["id"], justify="right"),
+        Column("tenant", lambda r: r["tenant"]),
+        Column("system", lambda r: r["system"]),
+        Column("action", lambda r: tr(r["action"], lang)),
+        Column("state", lambda r: state_text(r["state"], lang)),
+        Column("requester", lambda r: r["requester"], wide=True),
+        Column("updated", lambda r: r["updated_at"]),
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., metavar="ID"),
-    output: Format = typer.Option(Format.yaml, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """One request with its history, approvals and provisioning outcomes."""
     obj = cli_context(ctx)
     with _refusals(obj):
         detail = _service(obj).show(request_id, actor=obj.actor)
-    emit(_detail(detail), output, lang=obj.lang)
+    if output.for_people:
+        emit(_people_record(detail, obj.lang), output, lang=obj.lang)
+    else:
+        emit(_detail(detail), output, lang=obj.lang)
+
+
+def _emit_decision(obj: CliContext, request: Any, output: Format) -> None:
+    if output.for_people:
+        typer.echo(f"#{request.id}: {state_text(request.state, obj.lang)}")
+    else:
+        emit(_record(request), output, lang=obj.lang)
 
 
 @app.command("approve")
@@ -180,12 +235,13 @@ def approve(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., metavar="ID"),
     reason: str | None = typer.Option(None, "--reason"),
+    output: Format = OUTPUT,
 ) -> None:
     """Approve the request's next pending step (never your own request)."""
     obj = cli_context(ctx)
     with _refusals(obj):
         request = _service(obj).approve(request_id, actor=obj.actor, reason=reason)
-    typer.echo(f"#{request.id}: {state_word(request.state, obj.lang)}")
+    _emit_decision(obj, request, output)
 
 
 @app.command("reject")
@@ -193,26 +249,50 @@ def reject(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., metavar="ID"),
     reason: str = typer.Option(..., "--reason"),
+    output: Format = OUTPUT,
 ) -> None:
     """Reject the request at its next pending step, saying why."""
     obj = cli_context(ctx)
     with _refusals(obj):
         request = _service(obj).reject(request_id, actor=obj.actor, reason=reason)
-    typer.echo(f"#{request.id}: {state_word(request.state, obj.lang)}")
+    _emit_decision(obj, request, output)
 
 
 @app.command("provision")
-def provision(ctx: typer.Context, request_id: int = typer.Argument(..., metavar="ID")) -> None:
+def provision(
+    ctx: typer.Context,
+    request_id: int = typer.Argument(..., metavar="ID"),
+    output: Format = OUTPUT,
+) -> None:
     """Hand an approved request to its provider's driver (re-run to retry or resume)."""
     obj = cli_context(ctx)
     with _refusals(obj):
         result = provisioner(obj.app).provision(request_id, actor=obj.actor)
-    typer.echo(f"#{result.request_id}: {state_word(result.state, obj.lang)}")
-    for outcome in result.outcomes:
-        error = f"  {outcome.error.describe(obj.lang)}" if outcome.error else ""
-        typer.echo(f"  {outcome.kind}/{outcome.name}: {outcome.action}{error}")
+    outcomes = [
+        {"kind": o.kind, "name": o.name, "action": o.action,
+         "error": o.error.describe(obj.lang) if o.error else None}
+        for o in result.outcomes
+    ]  # fmt: skip
+    if output.for_people:
+        typer.echo(f"#{result.request_id}: {state_text(result.state, obj.lang)}")
+        emit(outcomes, output, lang=obj.lang, columns=_OUTCOME_COLUMNS)
+    else:
+        emit(
+            {"request": result.request_id, "state": result.state, "failed": result.failed,
+             "outcomes": outcomes},
+            output,
+            lang=obj.lang,
+        )  # fmt: skip
     if result.failed:
         raise typer.Exit(1)
+
+
+_OUTCOME_COLUMNS = (
+    Column("kind", lambda r: r["kind"]),
+    Column("name", lambda r: r["name"]),
+    Column("action", lambda r: r["action"]),
+    Column("error", lambda r: r["error"]),
+)
 
 
 def register(root: typer.Typer) -> None:
@@ -222,7 +302,7 @@ def register(root: typer.Typer) -> None:
     def apply_(
         ctx: typer.Context,
         file: Path = typer.Option(..., "-f", "--file", exists=True, dir_okay=False),
-        output: Format = typer.Option(Format.table, "-o", "--output"),
+        output: Format = OUTPUT,
     ) -> None:
         """Record a request for every SystemRequest in FILE (identical specs: no-op)."""
         _apply_or_delete(ctx, file, output, delete=False)
@@ -231,7 +311,7 @@ def register(root: typer.Typer) -> None:
     def delete_(
         ctx: typer.Context,
         file: Path = typer.Option(..., "-f", "--file", exists=True, dir_okay=False),
-        output: Format = typer.Option(Format.table, "-o", "--output"),
+        output: Format = OUTPUT,
     ) -> None:
         """Record a deletion of every system FILE names."""
         _apply_or_delete(ctx, file, output, delete=True)

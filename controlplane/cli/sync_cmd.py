@@ -13,8 +13,9 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import OUTPUT
 from controlplane.cli.provider_cmd import app as provider_app
-from controlplane.i18n import Lang
+from controlplane.i18n import Lang, tr
 from controlplane.inventory import SyncReport, UnknownProvider, sync_service
 from controlplane.inventory.words import say
 from providers import ProviderError
@@ -81,12 +82,12 @@ def sync(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="Provider to sync."),
     all_: bool = typer.Option(False, "--all", help="Sync every provider of the estate."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Refresh a provider's inventory, health and drift from the cloud itself."""
     obj = cli_context(ctx)
     if (name is None) == (not all_):
-        typer.echo(f"error: {say('name_or_all', obj.lang)}", err=True)
+        typer.echo(f"{tr('error', obj.lang)}: {say('name_or_all', obj.lang)}", err=True)
         raise typer.Exit(2)
     service = sync_service(obj.app)
     names = service.provider_names() if all_ else [name or ""]
@@ -96,18 +97,21 @@ def sync(
         try:
             report = service.sync(provider, actor=obj.actor)
         except UnknownProvider:
-            typer.echo(f"error: {provider}: {say('unknown_provider', obj.lang)}", err=True)
+            typer.echo(
+                f"{tr('error', obj.lang)}: {provider}: {say('unknown_provider', obj.lang)}",
+                err=True,
+            )
             failed = True
             continue
         except ProviderError as exc:
-            typer.echo(f"error: {exc.describe(obj.lang)}", err=True)
+            typer.echo(f"{tr('error', obj.lang)}: {exc.describe(obj.lang)}", err=True)
             records.append({"provider": provider, "error": exc.code, "detail": exc.detail})
             failed = True
             continue
         records.append(report_record(report))
-        if output is Format.table:
+        if output.for_people:
             typer.echo(summary_line(report, obj.lang))
-    if output is not Format.table:
+    if not output.for_people:
         emit(records if all_ else (records[0] if records else {}), output, lang=obj.lang)
     if failed:
         raise typer.Exit(1)

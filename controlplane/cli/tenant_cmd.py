@@ -6,6 +6,7 @@ import typer
 
 from controlplane.cli.context import cli_context, require
 from controlplane.cli.output import Format, emit
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, page_of, print_continue
 from controlplane.cli.views import TENANT_COLUMNS, tenant_record
 from controlplane.requests.reads import GovernedReads, TenantNotFound
 
@@ -16,21 +17,23 @@ app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help
 def list_(
     ctx: typer.Context,
     city: str | None = typer.Option(None, "--city", help="Only this city's departments."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    limit: int = LIMIT,
+    token: str | None = CONTINUE,
+    output: Format = OUTPUT,
 ) -> None:
     """Departments, optionally of one city."""
     obj = cli_context(ctx)
     visible = GovernedReads(obj.app.sessions).tenants(actor=obj.actor)
     records = [tenant_record(t) for t in visible if city is None or t.city == city]
-    emit(records, output, lang=obj.lang, columns=TENANT_COLUMNS)
+    page = page_of(
+        records, lambda r: (r["code"],), list_name="tenant list", limit=limit, token=token
+    )
+    emit(page.rows, output, lang=obj.lang, columns=TENANT_COLUMNS)
+    print_continue(page, output, obj.lang)
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    code: str,
-    output: Format = typer.Option(Format.table, "-o", "--output"),
-) -> None:
+def show(ctx: typer.Context, code: str, output: Format = OUTPUT) -> None:
     """One department in full."""
     obj = cli_context(ctx)
     try:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from controlplane.cli.output import Column
 from controlplane.db.models import Provider, Rate, RateCard, Tenant
+from controlplane.i18n import Lang, tr
 
 __all__ = [
     "PROVIDER_COLUMNS",
     "TENANT_COLUMNS",
+    "denial_lines",
+    "excluded_lines",
     "provider_record",
     "rate_card_record",
     "tenant_record",
@@ -52,14 +55,16 @@ def _serves(r: Mapping[str, Any]) -> str:
 
 
 PROVIDER_COLUMNS = (
-    Column("name", lambda r: r["name"], max_width=18),
+    Column("name", lambda r: r["name"]),
     Column("tier", lambda r: r["tier"]),
     Column("kind", lambda r: r["kind"]),
-    Column("serves", _serves, max_width=12),
-    Column("level", lambda r: r["certified_level"], justify="right"),
+    Column("serves", _serves),
+    Column("cert_level", lambda r: r["certified_level"], justify="right"),
     Column("xinchuang", lambda r: r["xinchuang"]),
+    Column("arch", lambda r: r["arch"], wide=True),
     Column("vcpu", lambda r: r["capacity"]["vcpu"], justify="right"),
     Column("memory", lambda r: r["capacity"]["memory_gib"], justify="right"),
+    Column("storage", lambda r: r["capacity"]["storage_gib"], justify="right", wide=True),
 )
 
 
@@ -77,11 +82,12 @@ def tenant_record(t: Tenant) -> dict[str, Any]:
 
 
 TENANT_COLUMNS = (
-    Column("code", lambda r: r["code"], max_width=20),
-    Column("name", lambda r: r["name"], max_width=24),
+    Column("code", lambda r: r["code"]),
+    Column("name", lambda r: r["name"]),
     Column("tier", lambda r: r["level"]),
-    Column("city", lambda r: r["city"] or r["sector"]),
+    Column("serves", lambda r: r["city"] or r["sector"]),
     Column("budget", lambda r: r["budget"], justify="right"),
+    Column("name_en", lambda r: r["name_en"], wide=True),
 )
 
 
@@ -102,3 +108,35 @@ def rate_card_record(card: RateCard, rates: list[Rate]) -> dict[str, Any]:
         "approved_by": card.approved_by,
         "rates": list(meters.values()),
     }
+
+
+def excluded_lines(excluded: Sequence[Mapping[str, Any]], lang: Lang) -> list[str]:
+    """Why providers were excluded, each filter and reason said once with the providers
+    it excluded (a pinned request excludes every other cloud for the same reason).
+
+    ``excluded`` holds a plan record's ``placement.excluded`` entries.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    titles: dict[str, str] = {}
+    for entry in excluded:
+        reason = entry["reason"]["zh" if lang == "zh" else "en"]
+        groups.setdefault((entry["filter"], reason), []).append(entry["provider"])
+        titles[entry["filter"]] = entry["filter_title"]["zh" if lang == "zh" else "en"]
+    return [
+        f"{titles[name]}: {reason} — {', '.join(sorted(providers))}"
+        for (name, reason), providers in groups.items()
+    ]
+
+
+def denial_lines(plan: Mapping[str, Any], lang: Lang) -> list[str]:
+    """The real reasons a stored plan denied its request: placement, then policy."""
+    lines: list[str] = []
+    placement = plan.get("placement") or {}
+    if placement.get("provider") is None and placement.get("excluded"):
+        lines.append(tr("no_eligible_provider", lang))
+        lines += ["  " + line for line in excluded_lines(placement["excluded"], lang)]
+    message = "message_zh" if lang == "zh" else "message_en"
+    for verdict in (plan.get("policy") or {}).get("verdicts", []):
+        if verdict.get("outcome") == "fail" and verdict.get("enforcement") == "enforce":
+            lines.append(f"{verdict['rule_id']}: {verdict[message]}")
+    return lines

@@ -142,10 +142,18 @@ class ComplianceService:
             return list(stored_results(session, chosen, system=system, tenant=tenant))
 
     def violations(
-        self, *, state: str | None = None, system: str | None = None
+        self,
+        *,
+        state: str | None = None,
+        system: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
     ) -> list[PolicyViolation]:
+        """Violations by id; a page starts after ``after_id`` and holds at most ``limit``."""
         with self._sessions() as session:
-            query = select(PolicyViolation).order_by(col(PolicyViolation.id))
+            query = select(PolicyViolation).order_by(col(PolicyViolation.id)).limit(limit)
+            if after_id is not None:
+                query = query.where(col(PolicyViolation.id) > after_id)
             if state is not None:
                 query = query.where(col(PolicyViolation.state) == state)
             if system is not None:

@@ -49,7 +49,10 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "waiver_requested": ("已提交豁免申请", "waiver requested"),
     "waiver_approved": ("已批准豁免", "waiver approved"),
     "report_written": ("报告已写入", "report written to"),
-    "xlsx_needs_file": ("xlsx 格式须用 -o 指定输出文件", "xlsx needs an output file (-o FILE)"),
+    "xlsx_needs_file": (
+        "xlsx 格式须用 --output-file 指定输出文件",
+        "xlsx needs an output file (--output-file FILE)",
+    ),
     "refused": ("拒绝", "refused"),
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, literal, tuple_
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 
@@ -21,7 +21,13 @@ from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import Drift
 from providers import ObservedResource
 
-__all__ = ["DriftView", "ResourceFilter", "ResourceView", "list_drift", "list_resources"]
+__all__ = [
+    "DriftView",
+    "ResourceFilter",
+    "ResourceView",
+    "list_drift",
+    "list_resources",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ class ResourceFilter:
     managed: bool | None = None
     include_deleted: bool = False
     limit: int | None = None
+    #: keyset paging: only resources after this one (a ``ResourceView.row_id``) in the
+    #: list's order
+    after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class ResourceView:
     observed_at: datetime
     deleted_at: datetime | None
     drift: tuple[str, ...]
+    row_id: int = 0
 
     def as_observed(self) -> ObservedResource:
         """This row in the drivers' terms, so ``providers.kinds`` columns can render it."""
@@ -65,6 +75,15 @@ class ResourceView:
             created_at=self.created_at,
             managed=self.managed,
         )
+
+
+def _sort_columns() -> tuple[Any, ...]:
+    # unowned resources have no tenant/system: '' keeps the key total for keyset paging
+    return (
+        col(Provider.name), func.coalesce(col(Tenant.code), ""),
+        func.coalesce(col(System.name), ""), col(Resource.kind), col(Resource.name),
+        col(Resource.resource_id),
+    )  # fmt: skip
 
 
 def _resource_query(flt: ResourceFilter) -> Select[Any]:
@@ -107,14 +126,25 @@ def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
 ) -> tuple[list[ResourceView], int]:
     """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
-    how many matched in all (the list stops at ``flt.limit``)."""
+    how many matched in all (the list starts after ``flt.after`` and stops at
+    ``flt.limit``)."""
     query = _resource_query(flt)
     with sessions() as session:
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        ordered = query.order_by(
-            col(Provider.name), col(Tenant.code), col(System.name), col(Resource.kind),
-            col(Resource.name), col(Resource.resource_id),
-        )  # fmt: skip
+        ordered = query.order_by(*_sort_columns())
+        if flt.after is not None:
+            # the key of the last row shown; a row deleted since then keeps its place
+            anchor = session.execute(
+                select(*_sort_columns())
+                .select_from(Resource)
+                .join(Provider, col(Provider.id) == col(Resource.provider_id))
+                .outerjoin(Tenant, col(Tenant.id) == col(Resource.tenant_id))
+                .outerjoin(System, col(System.id) == col(Resource.system_id))
+                .where(col(Resource.id) == flt.after)
+            ).one_or_none()
+            if anchor is not None:
+                after = tuple_(*(literal(part) for part in anchor))
+                ordered = ordered.where(tuple_(*_sort_columns()) > after)
         if flt.limit is not None:
             ordered = ordered.limit(flt.limit)
         rows = session.execute(ordered).all()
@@ -136,6 +166,7 @@ def list_resources(
             drift=tuple(
                 sorted(drift.get((resource.provider_id, resource.kind, resource.resource_id), []))
             ),
+            row_id=resource.id or 0,
         )
         for resource, provider, tenant, system in rows
     ]

@@ -12,7 +12,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "system": ("信息系统", "SYSTEM"),
     "kind": ("类型", "KIND"),
     "name": ("名称", "NAME"),
-    "status": ("状态", "STATUS"),
+    "state": ("状态", "STATE"),
+    "status": ("平台原始状态", "RAW STATUS"),
     "managed": ("纳管", "MANAGED"),
     "drift": ("漂移", "DRIFT"),
     "age": ("存在时长", "AGE"),
@@ -54,8 +55,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "system_ref": ("请以 部门/系统 给出系统", "give the system as TENANT/SYSTEM"),
     "shown_of": (
-        "显示 {shown} / 共 {total} 条（用 --limit 调整）",
-        "showing {shown} of {total} (see --limit)",
+        "显示 {shown} / 共 {total} 条",
+        "showing {shown} of {total}",
     ),
 }
 

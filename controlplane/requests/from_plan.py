@@ -20,7 +20,15 @@ __all__ = ["PlanServicePlanner", "summarize"]
 def summarize(plan: Plan) -> PlanSummary:
     reasons: list[str] = []
     if plan.placement.chosen is None:
-        reasons += [f"{e.provider}: {e.reason_en}" for e in plan.placement.exclusions]
+        # each filter's reason once, with the providers it excluded (a pin excludes
+        # every other cloud for the same reason)
+        excluded: dict[tuple[str, str], list[str]] = {}
+        for e in plan.placement.exclusions:
+            excluded.setdefault((e.filter, e.reason_en), []).append(e.provider)
+        reasons += [
+            f"{name}: {reason} ({', '.join(providers)})"
+            for (name, reason), providers in excluded.items()
+        ]
     reasons += [f"{v.rule_id}: {v.message_en}" for v in plan.policy.denials]
     namespaces = sum(1 for d in plan.desired if d.kind == "namespace")
     return PlanSummary(

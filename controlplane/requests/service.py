@@ -409,9 +409,16 @@ class RequestService:
     # ---- reads --------------------------------------------------------------------
 
     def list(
-        self, *, actor: str, tenant: str | None = None, state: str | None = None
+        self,
+        *,
+        actor: str,
+        tenant: str | None = None,
+        state: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
     ) -> list[tuple[Request, str]]:
-        """Requests the principal may see (a department: only its own tenant's)."""
+        """Requests the principal may see (a department: only its own tenant's), by id;
+        a page starts after ``after_id`` and holds at most ``limit``."""
         with self._sessions() as session:
             identity = rbac.resolve(session, actor)
             rbac.authorize(identity, "request.list", tenant)
@@ -424,7 +431,9 @@ class RequestService:
                 query = query.where(Tenant.code == tenant)
             if state is not None:
                 query = query.where(Request.state == state)
-            rows = session.exec(query.order_by(col(Request.id))).all()
+            if after_id is not None:
+                query = query.where(col(Request.id) > after_id)
+            rows = session.exec(query.order_by(col(Request.id)).limit(limit)).all()
             return [(r, code) for r, code in rows]
 
     def show(self, request_id: int, *, actor: str) -> RequestDetail:

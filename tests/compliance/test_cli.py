@@ -73,7 +73,7 @@ def test_audit_report_and_waivers(
     target = tmp_path / "sso.xlsx"
     args = ["policy", "report", "--system", "sso-portal", "--format", "xlsx"]
     assert main([*cli, *args]) == 2
-    assert main([*cli, "--lang", "zh", *args, "-o", str(target)]) == 0
+    assert main([*cli, "--lang", "zh", *args, "--output-file", str(target)]) == 0
     assert load_workbook(target).sheetnames[0] == "结果汇总"
 
     request = [

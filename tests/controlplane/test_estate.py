@@ -213,7 +213,8 @@ def test_cli_apply_show_and_json(
 
     assert main([*home, "--lang", "zh", "provider", "list"]) == 0
     table = capsys.readouterr().out
-    assert "层级" in table and "省级" in table
+    assert "层级" in table and "provincial" in table  # headings translated, data not
+    assert "health" in table and "健康" not in table  # the sector named health stays health
     assert max(len(line) for line in table.splitlines()) <= 80
 
     assert main([*home, "tenant", "show", "hrss", "-o", "yaml"]) == 0

@@ -43,7 +43,9 @@ def test_apply_list_show_provision_delete(home: Path, capsys: pytest.CaptureFixt
     assert "may not read requests" in capsys.readouterr().err
     assert main(["--as", "ops-li", "request", "provision", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Ready" in out and "server/web-1: created" in out and "network/net: created" in out
+    rows = [line.split() for line in out.splitlines()]
+    assert "#1: Ready" in out and ["server", "web-1", "created", "-"] in rows
+    assert ["network", "net", "created", "-"] in rows
     assert main(["--as", "hrss-wang", "delete", "-f", str(path)]) == 0
     assert "request #2" in capsys.readouterr().out
     assert main(["--as", "hrss-wang", "request", "list", "-o", "json"]) == 0
@@ -52,4 +54,12 @@ def test_apply_list_show_provision_delete(home: Path, capsys: pytest.CaptureFixt
         ("apply", "Ready"),
         ("delete", "Approved"),
     ]
+    # one a page: the token after #1 leads to #2, and the last page prints none
+    assert main(["--as", "hrss-wang", "request", "list", "--limit", "1"]) == 0
+    first = capsys.readouterr().out
+    token = first.rsplit("--continue ", 1)[1].strip()
+    assert [line.split()[0] for line in first.splitlines()[1:2]] == ["1"]
+    assert main(["--as", "hrss-wang", "request", "list", "--limit", "1", "--continue", token]) == 0
+    second = capsys.readouterr().out
+    assert second.splitlines()[1].split()[0] == "2" and "--continue" not in second
     assert main(["--as", "mallory", "request", "approve", "2"]) == 1

@@ -82,3 +82,14 @@ def world(app: App) -> World:
     sim = driver_for(provider, app.settings.simulator_dir, app.clock)
     assert isinstance(sim, SimulatorDriver)
     return World(app, sim, *ids)
+
+
+@pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """``govcloud`` arguments for the world's home and database."""
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", world.app.settings.database_url)
+    # no clouds.yaml or kubeconfig of the developer's machine may leak in
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return ["--home", str(world.app.settings.home)]

@@ -19,28 +19,18 @@ Cases:
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from controlplane.cli.get_cmd import resource_columns
 from controlplane.cli.main import main
+from controlplane.cli.output import heading as rendered_heading
 from providers import DesiredResource
 
 from .conftest import World, server
 
 FIXED = frozenset({"provider", "tenant", "kind"})
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", world.app.settings.database_url)
-    # no clouds.yaml or kubeconfig of the developer's machine may leak in
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return ["--home", str(world.app.settings.home)]
 
 
 def _seed(world: World) -> tuple[list[str], str]:
@@ -78,14 +68,15 @@ def test_sync_then_get_resources(
 
     assert main([*cli, "get", "resources"]) == 0
     table = capsys.readouterr().out
-    for heading in ("PROVIDER", "TENANT", "SYSTEM", "KIND", "NAME", "STATUS", "MANAGED", "AGE"):
+    for heading in ("PROVIDER", "TENANT", "SYSTEM", "KIND", "NAME", "STATE", "MANAGED", "AGE"):
         assert heading in table
     assert "FLAVOR" not in table
-    server_columns = [c.heading for c in resource_columns("server", "en", fixed=FIXED)]
-    assert server_columns == [
-        "SYSTEM", "NAME", "STATUS", "MANAGED", "DRIFT",
-        "FLAVOR", "VCPU", "MEMORY (MIB)", "IMAGE", "AGE",
+    columns = resource_columns("server", "en", fixed=FIXED)
+    assert [rendered_heading(c.heading, "en") for c in columns if not c.wide] == [
+        "SYSTEM", "NAME", "STATE", "MANAGED", "DRIFT", "FLAVOR", "VCPU", "MEMORY (MIB)",
+        "IMAGE", "AGE",
     ]  # fmt: skip
+    assert [c.heading for c in columns if c.wide] == ["RAW STATUS", "RESOURCE ID"]
     filters = ["--kind", "server", "--provider", "sim-health", "--tenant", "hrss"]
     assert main([*cli, "get", "resources", *filters]) == 0
     table = capsys.readouterr().out
@@ -94,7 +85,7 @@ def test_sync_then_get_resources(
     assert main([*cli, "--lang", "zh", "get", "resources", "--limit", "1"]) == 0
     captured = capsys.readouterr()
     assert "云平台" in captured.out and "纳管" in captured.out
-    assert "显示 1 / 共 3 条" in captured.err
+    assert "显示 1 / 共 3 条" in captured.out and "--continue" in captured.out
 
     assert main([*cli, "provider", "sync", "sim-health", "-o", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -144,7 +135,7 @@ def test_provider_errors_are_clear_govcloud_errors(
 
     assert main([*cli, "--lang", "zh", "provider", "sync", "water-k8s"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: 云平台 water-k8s")
+    assert err.startswith("错误: 云平台 water-k8s")
 
     assert main([*cli, "provider", "sync", "nowhere"]) == 1
     assert "no such provider" in capsys.readouterr().err

@@ -115,8 +115,9 @@ def test_finalize_refuses_open_gap_by_name_until_acknowledged(
     assert GAP in capsys.readouterr().err
     ack = ["meter", "gap", "ack", "--month", "2026-03", "--provider", "water-cloud"]
     assert cli(billing_app, *ack, "--reason", "流域云 3 月停用 decommissioned") == 0
+    assert "acknowledged 1 coverage gaps" in capsys.readouterr().out
     assert cli(billing_app, "meter", "gaps", "--month", "2026-03", "-o", "json") == 0
-    (shown,) = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    (shown,) = json.loads(capsys.readouterr().out)
     assert shown["status"] == "acknowledged" and "decommissioned" in shown["reason"]
     assert bills.finalize(MARCH, actor="finance") == ["hrss", "water-dept"]
     with pytest.raises(FinalizeRefused, match="already finalized"):

@@ -37,7 +37,16 @@ def test_exports_in_four_formats(
 
     def export(fmt: str, *extra: str) -> Path:
         target = tmp_path / f"bill-{fmt}-{len(extra)}.{fmt}"
-        args = ["bill", "export", "--month", "2026-03", "--format", fmt, "-o", str(target)]
+        args = [
+            "bill",
+            "export",
+            "--month",
+            "2026-03",
+            "--format",
+            fmt,
+            "--output-file",
+            str(target),
+        ]
         assert cli(billing_app, *args, *extra) == 0
         return target
 
@@ -72,6 +81,6 @@ def test_exports_in_four_formats(
 
 def test_export_of_a_month_never_run_is_refused(billing_app: App, tmp_path: Path) -> None:
     target = tmp_path / "none.csv"
-    args = ["bill", "export", "--month", "2026-05", "--format", "csv", "-o", str(target)]
+    args = ["bill", "export", "--month", "2026-05", "--format", "csv", "--output-file", str(target)]
     assert cli(billing_app, *args) == 1
     assert not target.exists()

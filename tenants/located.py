@@ -1,70 +1,117 @@
-"""YAML documents that remember where every value came from.
+"""YAML documents that remember where every value came from, read under limits.
 
-ruamel.yaml's round-trip loader keeps line/column marks; this module turns a stream
-into plain Python data (dicts, lists, str, int, bool, ``Decimal`` for every YAML float so
-no price or version is ever rounded through binary floating point, ``date``/``datetime``)
-plus a map from field path to source location, so later validation can point at
-``file:line:col`` for any path. Imports no other govcloud package.
+The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and by
+PyYAML's pure-Python parser where it is not; both give the same events, and one composer
+here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
+``Decimal`` for every YAML float so no price or version is ever rounded through binary
+floating point, ``date``/``datetime``) plus a map from field path to source location, so
+later validation can point at ``file:line:col`` for any path.
+
+Scalars are resolved by the YAML 1.2 core schema (``yes`` is a string, ``010`` is ten),
+plus timestamps and ``<<`` merge keys, exactly as govcloud read them before. Every
+scalar is checked by its type, never by luck: an explicit ``!!int abc`` or an impossible
+date ``2026-02-30`` is a located error, as are integers beyond 64 bits, control
+characters, unknown tags and aliases that refer to the collection containing them.
+
+Composition is iterative and bounded by :class:`tenants.limits.InputLimits`: nesting
+depth, document count, scalar length and alias expansion are counted as the events
+arrive, and an alias is shared (the same Python object), never copied, so a
+"billion laughs" file is refused at its first excessive alias. Imports no other govcloud
+package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.reader import ReaderError
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
 
-from tenants.errors import Location, ManifestError, Problem
+from tenants.errors import Location, ManifestError, Problem, format_path
+from tenants.limits import InputLimits, limit_message
 
-__all__ = ["LocatedDocument", "Path", "load_yaml_documents", "load_yaml_file"]
+__all__ = [
+    "C_PARSER",
+    "LocatedDocument",
+    "Path",
+    "load_yaml_documents",
+    "load_yaml_file",
+]
 
 Path = tuple[str | int, ...]
 
+_CParser: Any
+try:  # libyaml is optional in PyYAML; its parser is some 10x faster than the pure one
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
 
-class _DecimalConstructor(RoundTripConstructor):
-    """Round-trip constructor that builds YAML floats as exact Decimals."""
-
-
-def _construct_decimal(constructor: RoundTripConstructor, node: ScalarNode) -> Any:
-    text = str(node.value).replace("_", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        # .inf / .nan: keep YAML's meaning; validation will refuse them where money is expected
-        return constructor.construct_yaml_float(node)
-
-
-_DecimalConstructor.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+C_PARSER: bool = _CParser is not None
+"""Whether documents are parsed by libyaml (else by PyYAML's pure-Python parser)."""
 
 
 @dataclass
 class LocatedDocument:
-    """One YAML document as plain data plus the source position of every path."""
+    """One YAML document as plain data plus the source position of every path.
+
+    ``aliases`` maps the path of an alias (or of a key brought in by a ``<<`` merge) to
+    the path of the node it stands for; positions below it are that node's, which is
+    where the user must edit.
+    """
 
     data: Any
     file: str
     start: Location
     values: dict[Path, Location] = field(default_factory=dict)
     keys: dict[Path, Location] = field(default_factory=dict)
+    aliases: dict[Path, Path] = field(default_factory=dict)
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path``; falls back to the nearest located ancestor."""
         table = self.keys if key else self.values
         probe = tuple(path)
         while probe:
-            if probe in table:
-                return table[probe]
-            if key and probe in self.values:
-                return self.values[probe]
+            real = self._through_aliases(probe)
+            if real in table:
+                return table[real]
+            if key and real in self.values:
+                return self.values[real]
             probe = probe[:-1]
         return self.values.get((), self.start)
+
+    def _through_aliases(self, path: Path) -> Path:
+        """``path`` with every alias strictly above it replaced by the node it names."""
+        if not self.aliases:
+            return path
+        for _ in range(len(self.aliases) + 1):  # chains are finite: each step goes backwards
+            for cut in range(1, len(path)):
+                target = self.aliases.get(path[:cut])
+                if target is not None:
+                    path = target + path[cut:]
+                    break
+            else:
+                return path
+        return path
 
     def problem(
         self,
@@ -76,131 +123,602 @@ class LocatedDocument:
         key: bool = False,
     ) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
-        from tenants.errors import format_path
-
         return Problem(self.locate(path, key=key), format_path(path), message, expected, found)
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _DecimalConstructor
-    yaml.allow_duplicate_keys = False
-    return yaml
+# --- scalars: YAML 1.2 core schema plus timestamps and merge keys -------------------------
+
+_CORE = "tag:yaml.org,2002:"
+_INT = re.compile(r"[-+]?(?:0b[0-1_]+|0o?[0-7_]+|[0-9_]+|0x[0-9a-fA-F_]+)")
+_FLOAT = re.compile(
+    r"""(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))""",
+    re.X,
+)
+_TIMESTAMP = re.compile(
+    r"""(?P<year>[0-9][0-9][0-9][0-9])-(?P<month>[0-9][0-9]?)-(?P<day>[0-9][0-9]?)
+        (?:(?:(?P<t>[Tt])|[ \t]+)
+        (?P<hour>[0-9][0-9]?):(?P<minute>[0-9][0-9]):(?P<second>[0-9][0-9])
+        (?:\.(?P<fraction>[0-9]*))?
+        (?:[ \t]*(?P<tz>Z|(?P<tz_sign>[-+])(?P<tz_hour>[0-9][0-9]?)(?::(?P<tz_minute>[0-9][0-9]))?))?)?""",
+    re.X,
+)
+# the implicit resolver only considers the short form or a full time (ruamel's rule)
+_TIMESTAMP_IMPLICIT = re.compile(
+    r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?""",
+    re.X,
+)
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+# what an explicit !!bool may say (YAML 1.1 words are still understood when tagged)
+_TAGGED_BOOL = {"yes": True, "no": False, "y": True, "n": False, "true": True, "false": False,
+                "on": True, "off": False}  # fmt: skip
+# C0 (but tab, LF, CR), DEL and C1: never meaningful in a name, a price or a note
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# what YAML text may contain at all (the YAML 1.1 printable set)
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_INT64 = 2**63 - 1
+_MAX_EXPONENT = 1000  # as for quantities: larger exponents only make Decimal arithmetic crawl
+MERGE = object()
+"""The resolved value of a plain ``<<`` key."""
 
 
-def _loc(file: str, line: int, col: int) -> Location:
-    return Location(file, line + 1, col + 1)
+class _ScalarError(ValueError):
+    """A scalar that cannot be what its tag (explicit or resolved) says."""
+
+    def __init__(self, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.expected = expected
 
 
-_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+def _int(text: str) -> int:
+    match = _INT.fullmatch(text)
+    digits = text.replace("_", "").lstrip("+-")
+    if match is None or not digits or digits in ("0b", "0x", "0o"):
+        raise _ScalarError("not an integer", "an integer such as 42")
+    sign = -1 if text.lstrip("_")[:1] == "-" else 1
+    base = {"0b": 2, "0x": 16, "0o": 8}.get(digits[:2], 10)
+    body = digits[2:] if base != 10 else digits
+    if len(body.lstrip("0")) > 64:  # beyond 64 bits in any base; int() would be slow or refuse
+        raise _ScalarError("integer out of range", f"a whole number of at most {_INT64}")
+    value = sign * int(body, base)
+    if abs(value) > _INT64 and not (sign < 0 and -value == _INT64 + 1):
+        raise _ScalarError("integer out of range", f"a whole number of at most {_INT64}")
+    return value
 
 
-def _refuse_tag(node: Any, path: Path, doc: LocatedDocument) -> None:
-    """Application tags (``!foo``) mean nothing to govcloud; dropping them would hide a typo."""
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if tag is not None and not str(tag).startswith(_CORE_TAG_PREFIX):
-        problem = doc.problem(path, f"unsupported YAML tag {tag}", expected="a plain value")
-        raise ManifestError([problem])
+def _float(text: str) -> Decimal | float:
+    if _FLOAT.fullmatch(text) is None and _INT.fullmatch(text) is None:
+        raise _ScalarError("not a number", "a decimal number such as 2.5")
+    plain = text.replace("_", "")
+    lowered = plain.lower().lstrip("+-")
+    if lowered in (".inf", ".nan"):
+        # keep YAML's meaning; validation refuses them wherever a number is expected
+        sign = -1.0 if plain.startswith("-") else 1.0
+        return float("nan") if lowered == ".nan" else sign * float("inf")
+    try:
+        number = Decimal(plain)
+    except InvalidOperation as exc:
+        raise _ScalarError("not a number", "a decimal number such as 2.5") from exc
+    if number and abs(number.adjusted()) > _MAX_EXPONENT:
+        raise _ScalarError("number out of range", f"an exponent within ±{_MAX_EXPONENT}")
+    return number
 
 
-def _plain(node: Any, path: Path, doc: LocatedDocument) -> Any:
-    """Convert ruamel containers to plain ones, recording positions on the way."""
-    if isinstance(node, TaggedScalar):
-        if node.tag.value == _CORE_TAG_PREFIX + "str":
-            return str(node.value)  # ``!!str 5`` is the string "5"
-        problem = doc.problem(
-            path, f"unsupported YAML tag {node.tag.value}", expected="a plain value"
-        )
-        raise ManifestError([problem])
-    if isinstance(node, CommentedMap | CommentedSeq):
-        _refuse_tag(node, path, doc)
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            child = (*path, key if isinstance(key, str | int) else str(key))
+def _timestamp(text: str) -> dt.date | dt.datetime:
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise _ScalarError("not a date or time", "a date YYYY-MM-DD or an ISO-8601 time")
+    v = match.groupdict()
+    try:
+        if v["hour"] is None:
+            return dt.date(int(v["year"]), int(v["month"]), int(v["day"]))
+        fraction = (v["fraction"] or "")[:6].ljust(6, "0")
+        micro = int(fraction)
+        # ruamel's rounding of a seventh fractional digit, kept so values stay identical
+        if len(v["fraction"] or "") > 6 and int(v["fraction"][6]) > 4:
+            micro += 1
+        carry = micro > 999_999
+        tzinfo: dt.tzinfo | None = None
+        if v["tz_sign"]:
+            offset = dt.timedelta(hours=int(v["tz_hour"]), minutes=int(v["tz_minute"] or 0))
+            tzinfo = dt.timezone(-offset if v["tz_sign"] == "-" else offset, name=v["tz"])
+        elif v["tz"] == "Z":
+            tzinfo = dt.timezone(dt.timedelta(0), name="Z")
+        value = dt.datetime(
+            int(v["year"]), int(v["month"]), int(v["day"]), int(v["hour"]),
+            int(v["minute"]), int(v["second"]), 0 if carry else micro, tzinfo,
+        )  # fmt: skip
+        return value + dt.timedelta(seconds=1) if carry else value
+    except (ValueError, OverflowError) as exc:
+        raise _ScalarError(
+            f"not a valid date or time: {exc}", "a real calendar date and time of day"
+        ) from exc
+
+
+def _plain_scalar(text: str) -> Any:
+    """An untagged plain scalar by the YAML 1.2 core schema (with timestamps and ``<<``)."""
+    if not text:
+        return None
+    first = text[0]
+    if first in "0123456789-+.":
+        if _INT.fullmatch(text) and text.replace("_", "").lstrip("+-"):
+            return _int(text)
+        if _FLOAT.fullmatch(text):
+            return _float(text)
+        if first.isdigit() and _TIMESTAMP_IMPLICIT.fullmatch(text):
+            return _timestamp(text)
+        return text
+    if first in "tTfF" and text in _BOOL:
+        return _BOOL[text]
+    if first in "~nN" and text in _NULL:
+        return None
+    if text == "<<":
+        return MERGE
+    return text
+
+
+def _tagged_scalar(tag: str, text: str) -> Any:
+    """A scalar with an explicit core tag, checked against that tag."""
+    kind = tag[len(_CORE) :] if tag.startswith(_CORE) else None
+    if kind == "str":
+        return text
+    if kind == "int":
+        return _int(text)
+    if kind == "float":
+        return _float(text)
+    if kind == "bool":
+        if text.lower() in _TAGGED_BOOL:
+            return _TAGGED_BOOL[text.lower()]
+        raise _ScalarError("not a boolean", "true or false")
+    if kind == "null":
+        return None
+    if kind == "timestamp":
+        return _timestamp(text)
+    raise _ScalarError(f"unsupported YAML tag {tag}", "a plain value")
+
+
+# --- composition ----------------------------------------------------------------------------
+
+
+class _EventSource(Protocol):
+    def get_event(self) -> Event | None: ...
+
+
+class _PureParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python reader, scanner and parser: the same events as libyaml's."""
+
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+def _parser(text: str, pure: bool) -> _EventSource:
+    if _CParser is not None and not pure:
+        source: _EventSource = _CParser(text)
+        return source
+    return _PureParser(text)
+
+
+@dataclass
+class _Anchor:
+    value: Any
+    path: Path
+    location: Location
+    size: int
+    open: bool
+
+
+class _Frame:
+    """An open mapping or sequence and where its next child goes."""
+
+    __slots__ = (
+        "anchor", "data", "has_key", "is_list", "key", "key_location", "key_text",
+        "location", "merge_location", "merges", "nodes_before", "path", "seen",
+    )  # fmt: skip
+
+    def __init__(
+        self, is_list: bool, path: Path, location: Location, nodes_before: int, anchor: str | None
+    ) -> None:
+        self.is_list = is_list
+        self.data: Any = [] if is_list else {}
+        self.path = path
+        self.location = location
+        self.nodes_before = nodes_before
+        self.anchor = anchor
+        self.has_key = False
+        self.key: Any = None
+        self.key_text: str | int = ""
+        self.key_location = location
+        self.seen: dict[Any, Any] = {}
+        self.merges: list[tuple[dict[Any, Any], Path]] = []
+        self.merge_location: Location | None = None
+
+    def child(self) -> Path | None:
+        """The path of the next child, or None when the next node is a mapping key."""
+        if self.is_list:
+            return (*self.path, len(self.data))
+        if not self.has_key:
+            return None
+        return (*self.path, "<<" if self.key is MERGE else self.key_text)
+
+
+class _Refusal(Exception):
+    """A problem found while composing; ``stop``: a limit, so no further event is read."""
+
+    def __init__(self, problem: Problem, *, stop: bool = False) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+        self.stop = stop
+
+
+def _syntax(location: Location, message: str) -> _Refusal:
+    return _Refusal(Problem(location, "", f"YAML syntax error: {message}"))
+
+
+def _where(frame: _Frame | None, path: Path | None) -> str:
+    """The field path shown for a problem at the next child of ``frame``."""
+    if path is not None:
+        return format_path(path)
+    return format_path(frame.path) if frame is not None else ""
+
+
+_COMPLEX_KEY = "a mapping key must be a plain value, not a mapping or a list"
+
+
+class _Composer:
+    """Builds plain data and positions from parser events, counting what the limits bound."""
+
+    def __init__(self, file: str, limits: InputLimits) -> None:
+        self.file = file
+        self.limits = limits
+        self.nodes = 0
+        self.alias_nodes = 0
+        self.documents: list[LocatedDocument] = []
+
+    def run(self, parser: _EventSource) -> list[LocatedDocument]:
+        get = parser.get_event
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is DocumentStartEvent:
+                if len(self.documents) >= self.limits.documents:
+                    raise _Refusal(self.documents_breach(self._at(event).line), stop=True)
+                self._document(get)
+            elif kind is StreamEndEvent:
+                return self.documents
+
+    def documents_breach(self, line: int) -> Problem:
+        limit = self.limits.documents
+        return Problem(Location(self.file, line, 1), "",
+                       limit_message("the number of YAML documents", limit, "documents"),
+                       expected=f"at most {limit:,} documents")  # fmt: skip
+
+    def _at(self, event: Any) -> Location:
+        mark = event.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def _document(self, get: Callable[[], Event | None]) -> None:
+        doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
+        anchors: dict[str, _Anchor] = {}
+        stack: list[_Frame] = []
+        pending: _Refusal | None = None
+        while True:
+            event = get()
+            kind = type(event)
+            if pending is not None:
+                # a syntax error later in the same document is reported first, as the
+                # parser would have stopped there before any value was built
+                if kind is DocumentEndEvent:
+                    raise pending
+                continue
             try:
-                kl, kc = node.lc.key(key)
-                vl, vc = node.lc.value(key)
-            except (KeyError, TypeError):
-                pass  # merged (<<) keys carry no mark of their own; the ancestor's is used
+                if kind is ScalarEvent:
+                    self._scalar(event, doc, stack, anchors)
+                elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                    self._open(event, doc, stack, anchors, kind is SequenceStartEvent)
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    self._close(doc, stack, anchors)
+                elif kind is AliasEvent:
+                    self._alias(event, doc, stack, anchors)
+                elif kind is DocumentEndEvent:
+                    doc.start = doc.values.get((), doc.start)
+                    self.documents.append(doc)
+                    return
+            except _Refusal as refusal:
+                if refusal.stop:
+                    raise  # limits stop the work at once
+                pending = refusal
+
+    def _count(self, at: Location, added: int, *, alias: bool) -> None:
+        self.nodes += added
+        if self.nodes > self.limits.nodes:
+            raise _Refusal(Problem(at, "", limit_message(
+                "the number of YAML nodes", self.limits.nodes, "nodes"),
+                expected=f"at most {self.limits.nodes:,} nodes, aliases counted expanded"),
+                stop=True)  # fmt: skip
+        if alias:
+            self.alias_nodes += added
+            if self.alias_nodes > self.limits.alias_nodes:
+                raise _Refusal(Problem(at, "", limit_message(
+                    "the expansion of aliases", self.limits.alias_nodes, "alias_nodes"),
+                    expected=f"aliases that expand to at most {self.limits.alias_nodes:,} nodes",
+                    found=f"{self.alias_nodes:,} nodes"), stop=True)  # fmt: skip
+
+    def _scalar(
+        self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        mark = event.start_mark
+        at = Location(self.file, mark.line + 1, mark.column + 1)
+        text: str = event.value
+        tag = event.tag
+        if len(text) > self.limits.scalar_chars or _CONTROL.search(text) is not None:
+            self._refuse_text(text, at, stack)
+        try:
+            if tag is None and event.implicit[0]:
+                value = _plain_scalar(text)
+            elif tag is None or tag == "!":
+                value = text
             else:
-                doc.keys[child] = _loc(doc.file, kl, kc)
-                doc.values[child] = _loc(doc.file, vl, vc)
-            out[key if isinstance(key, str | int) else str(key)] = _plain(value, child, doc)
-        return out
-    if isinstance(node, CommentedSeq):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            try:
-                line, col = node.lc.item(index)
-            except (KeyError, TypeError):
-                pass
-            else:
-                doc.values[child] = _loc(doc.file, line, col)
-            items.append(_plain(value, child, doc))
-        return items
-    if isinstance(node, str):
-        return str(node)  # drop ruamel's scalar string subclasses
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    return node
+                value = _tagged_scalar(tag, text)
+        except _ScalarError as exc:
+            top = stack[-1] if stack else None
+            shown = _where(top, top.child() if top else ())
+            if str(exc).startswith("unsupported YAML tag"):
+                raise _Refusal(Problem(at, shown, str(exc), expected=exc.expected)) from exc
+            named = "" if tag is None else f" (tag {tag.replace(_CORE, '!!')})"
+            raise _Refusal(Problem(at, shown, f"{exc}{named}", expected=exc.expected,
+                                   found=repr(text[:40]))) from exc  # fmt: skip
+        self.nodes += 1
+        if self.nodes > self.limits.nodes:
+            self._count(at, 0, alias=False)
+        if event.anchor is not None:
+            path = stack[-1].child() if stack else ()
+            anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)
+        self._place(value, at, doc, stack, recorded=False)
+
+    def _refuse_text(self, text: str, at: Location, stack: list[_Frame]) -> None:
+        top = stack[-1] if stack else None
+        shown = _where(top, top.child() if top else ())
+        limit = self.limits.scalar_chars
+        if len(text) > limit:
+            raise _Refusal(Problem(at, shown, limit_message(
+                f"a value of {len(text):,} characters", limit, "scalar_chars"),
+                expected=f"at most {limit:,} characters"), stop=True)  # fmt: skip
+        control = _CONTROL.search(text)
+        assert control is not None
+        raise _Refusal(Problem(at, shown,
+            f"control character U+{ord(control[0]):04X} is not allowed in a value",
+            expected="printable text", found=repr(text[:40])))  # fmt: skip
+
+    def _open(
+        self,
+        event: Any,
+        doc: LocatedDocument,
+        stack: list[_Frame],
+        anchors: dict[str, _Anchor],
+        is_list: bool,
+    ) -> None:
+        at = self._at(event)
+        top = stack[-1] if stack else None
+        if len(stack) >= self.limits.depth:
+            raise _Refusal(Problem(at, _where(top, None), limit_message(
+                "the nesting of mappings and lists", self.limits.depth, "depth"),
+                expected=f"at most {self.limits.depth} levels"), stop=True)  # fmt: skip
+        path = top.child() if top is not None else ()
+        if path is None:
+            raise _Refusal(Problem(at, _where(top, None), _COMPLEX_KEY,
+                                   expected="a key such as name"))  # fmt: skip
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != _CORE + ("seq" if is_list else "map"):
+            raise _Refusal(Problem(at, format_path(path), f"unsupported YAML tag {tag}",
+                                   expected="a plain value"))  # fmt: skip
+        doc.values[path] = at
+        if top is not None and not top.is_list and top.key is not MERGE:
+            doc.keys[path] = top.key_location
+        self._count(at, 1, alias=False)
+        frame = _Frame(is_list, path, at, self.nodes, event.anchor)
+        if event.anchor is not None:
+            anchors[event.anchor] = _Anchor(frame.data, path, at, 0, open=True)
+        stack.append(frame)
+
+    def _close(
+        self, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        frame = stack.pop()
+        for source, source_path in frame.merges:
+            # own keys win, then earlier sources over later ones (the merge-key spec)
+            for key, value in source.items():
+                if key not in frame.data:
+                    frame.data[key] = value
+                    doc.aliases[(*frame.path, key)] = (*source_path, key)
+        if frame.anchor is not None:
+            anchor = anchors.get(frame.anchor)
+            if anchor is not None and anchor.value is frame.data:
+                anchor.size, anchor.open = self.nodes - frame.nodes_before + 1, False
+        self._place(frame.data, frame.location, doc, stack, recorded=True)
+
+    def _alias(
+        self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        at = self._at(event)
+        anchor = anchors.get(event.anchor)
+        if anchor is None:
+            raise _syntax(at, f"found undefined alias {event.anchor!r}")
+        top = stack[-1] if stack else None
+        path = top.child() if top is not None else ()
+        if anchor.open:
+            raise _Refusal(Problem(at, _where(top, path),
+                f"alias *{event.anchor} refers to a collection that contains it",
+                expected="an alias to a node completed before it"))  # fmt: skip
+        self._count(at, anchor.size, alias=True)
+        if path and path != anchor.path:
+            doc.aliases[path] = anchor.path
+        self._place(anchor.value, anchor.location, doc, stack, recorded=False)
+
+    def _place(
+        self, value: Any, at: Location, doc: LocatedDocument, stack: list[_Frame], *, recorded: bool
+    ) -> None:
+        """Put a finished node into its parent (or make it the document's root)."""
+        if not stack:
+            doc.data = value
+            doc.values[()] = at
+            return
+        top = stack[-1]
+        data = top.data
+        if top.is_list:
+            if not recorded:
+                doc.values[(*top.path, len(data))] = at
+            data.append(value)
+        elif not top.has_key:
+            if isinstance(value, dict | list):
+                raise _Refusal(Problem(at, format_path(top.path), _COMPLEX_KEY,
+                                       expected="a key such as name"))  # fmt: skip
+            self._key(top, value, at)
+        elif top.key is MERGE:
+            top.has_key = False
+            self._merge_source(top, value, at)
+        else:
+            top.has_key = False
+            key = top.key
+            if key in top.seen:
+                raise _Refusal(Problem(top.key_location, "",
+                    "YAML syntax error: while constructing a mapping found duplicate key "
+                    f'"{key}" with value "{value}" (original value: "{top.seen[key]}")'))  # fmt: skip
+            top.seen[key] = value
+            if not recorded:
+                path = (*top.path, top.key_text)
+                doc.values[path] = at
+                doc.keys[path] = top.key_location
+            data[top.key_text] = value
+
+    @staticmethod
+    def _key(top: _Frame, key: Any, at: Location) -> None:
+        top.has_key = True
+        top.key_location = at
+        top.key = key
+        if key is MERGE:
+            if top.merge_location is not None:
+                raise _Refusal(Problem(at, "", "YAML syntax error: while constructing a "
+                                       'mapping found duplicate merge key "<<"'))  # fmt: skip
+            top.merge_location = at
+        else:
+            top.key_text = key if isinstance(key, str | int) else str(key)
+
+    @staticmethod
+    def _merge_source(top: _Frame, value: Any, at: Location) -> None:
+        path = (*top.path, "<<")
+        if isinstance(value, dict):
+            top.merges.append((value, path))
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise _syntax(at, "while constructing a mapping expected a mapping for "
+                                  f"merging, but found {_node_kind(item)}")  # fmt: skip
+                top.merges.append((item, (*path, index)))
+            return
+        raise _syntax(at, "while constructing a mapping expected a mapping or list of "
+                      f"mappings for merging, but found {_node_kind(value)}")  # fmt: skip
 
 
-def _mark_problem(file: str, exc: MarkedYAMLError) -> Problem:
+def _node_kind(value: Any) -> str:
+    return "sequence" if isinstance(value, list) else "scalar"
+
+
+def _mark_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    location = _loc(file, mark.line, mark.column) if mark is not None else None
+    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
     message = " ".join(part for part in (exc.context, exc.problem) if part)
     return Problem(location, "", f"YAML syntax error: {message or exc}")
 
 
-def _reader_problem(file: str, text: str, exc: ReaderError) -> Problem:
-    """ReaderError (a control character in the text) carries an offset, not a mark."""
-    before = text[: exc.position]
-    line = before.count("\n") + 1
-    col = exc.position - (before.rfind("\n") + 1) + 1
+# Past this size a syntax error keeps libyaml's wording rather than re-parsing the text
+# with the pure-Python parser (whose wording the messages have always had) — a
+# megabyte of hostile text must not take seconds to refuse.
+_REWORD_CHARS = 256 * 1024
+
+
+def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[LocatedDocument]:
+    try:
+        return _Composer(file, limits).run(_parser(text, pure))
+    except _Refusal as refusal:
+        raise ManifestError([refusal.problem]) from None
+    except yaml.MarkedYAMLError as exc:
+        problem = _mark_problem(file, exc)
+        if not pure and len(text) <= _REWORD_CHARS:
+            try:
+                _compose(text, file, limits, pure=True)
+            except ManifestError as reworded:
+                raise reworded from None
+        raise ManifestError([problem]) from None
+    except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
+        raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
+
+
+def _check_text(text: str, file: str, limits: InputLimits) -> None:
+    if len(text) > limits.file_bytes:
+        raise ManifestError([_too_big(file, len(text), limits)])
+    # a document marker at column 0 always starts a document, so counting them refuses
+    # a 100,000-document stream before any is parsed
+    if text.count("---") > limits.documents:
+        for index, marker in enumerate(_DOCUMENT_MARKER.finditer(text)):
+            if index == limits.documents:
+                line = text.count("\n", 0, marker.start()) + 1
+                raise ManifestError([_Composer(file, limits).documents_breach(line)])
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        before = text[: bad.start()]
+        line = before.count("\n") + 1
+        col = bad.start() - (before.rfind("\n") + 1) + 1
+        raise ManifestError([Problem(Location(file, line, col), "",
+            f"YAML syntax error: control character U+{ord(bad[0]):04X} is not allowed in YAML text")])  # fmt: skip
+
+
+def _too_big(file: str, size: int, limits: InputLimits) -> Problem:
     return Problem(
-        Location(file, line, col),
+        Location(file, 1, 1),
         "",
-        f"YAML syntax error: control character U+{exc.character:04X} is not allowed in YAML text",
+        limit_message(f"a file of {size:,} bytes", limits.file_bytes, "file_bytes"),
+        expected=f"at most {limits.file_bytes:,} bytes",
     )
 
 
-def _iter_documents(text: str, file: str) -> Iterator[LocatedDocument]:
-    yaml = _yaml()
-    # compose first so every document's start mark is known, even an empty one
-    for node in yaml.compose_all(text):
-        if node is None:
-            continue
-        start = _loc(file, node.start_mark.line, node.start_mark.column)
-        data = yaml.constructor.construct_document(node)
-        doc = LocatedDocument(data=None, file=file, start=start)
-        doc.values[()] = start
-        doc.data = _plain(data, (), doc)
-        yield doc
+def load_yaml_documents(
+    text: str, file: str, *, limits: InputLimits | None = None, pure: bool = False
+) -> list[LocatedDocument]:
+    """Parse every document in ``text``; any problem raises a located ManifestError.
+
+    ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
+    give identical data and positions; tests compare them).
+    """
+    limits = limits or InputLimits.from_env()
+    _check_text(text, file, limits)
+    return _compose(text, file, limits, pure)
 
 
-def load_yaml_documents(text: str, file: str) -> list[LocatedDocument]:
-    """Parse every document in ``text``; syntax errors raise a located ManifestError."""
-    try:
-        return list(_iter_documents(text, file))
-    except MarkedYAMLError as exc:
-        raise ManifestError([_mark_problem(file, exc)]) from exc
-    except ReaderError as exc:
-        raise ManifestError([_reader_problem(file, text, exc)]) from exc
-    except YAMLError as exc:  # any other parser failure still refuses the input cleanly
-        raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from exc
-
-
-def load_yaml_file(path: str) -> list[LocatedDocument]:
-    """Read and parse a YAML file; unreadable or non-UTF-8 files give a ManifestError."""
+def load_yaml_file(path: str, *, limits: InputLimits | None = None) -> list[LocatedDocument]:
+    """Read and parse a YAML file; unreadable, oversized or non-UTF-8 files are refused."""
+    limits = limits or InputLimits.from_env()
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(limits.file_bytes + 1)  # bounded even for /dev/zero or a pipe
     except OSError as exc:
-        raise ManifestError([Problem(None, "", f"cannot read {path}: {exc.strerror}")]) from exc
+        raise ManifestError(
+            [Problem(Location(path, 1, 1), "", f"cannot read {path}: {exc.strerror}")]
+        ) from exc
+    if len(raw) > limits.file_bytes:
+        raise ManifestError([_too_big(path, _size_of(path, len(raw)), limits)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -212,4 +730,11 @@ def load_yaml_file(path: str) -> list[LocatedDocument]:
         raise ManifestError(
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
-    return load_yaml_documents(text, path)
+    return load_yaml_documents(text, path, limits=limits)
+
+
+def _size_of(path: str, at_least: int) -> int:
+    try:
+        return max(os.stat(path).st_size, at_least)
+    except OSError:
+        return at_least

@@ -249,6 +249,8 @@ def _plain_scalar(text: str) -> Any:
     """An untagged plain scalar by the YAML 1.2 core schema (with timestamps and ``<<``)."""
     if not text:
         return None
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)  # the common case, and below 2**63 (leading zeros are decimal)
     first = text[0]
     if first in "0123456789-+.":
         if _INT.fullmatch(text) and text.replace("_", "").lstrip("+-"):
@@ -413,13 +415,19 @@ class _Composer:
         anchors: dict[str, _Anchor] = {}
         stack: list[_Frame] = []
         pending: _Refusal | None = None
+        skipped_depth = 0
         while True:
             event = get()
             kind = type(event)
             if pending is not None:
                 # a syntax error later in the same document is reported first, as the
-                # parser would have stopped there before any value was built
-                if kind is DocumentEndEvent:
+                # parser would have stopped there before any value was built; but the
+                # rest of the document is read only as deep as the limit allows
+                if kind is MappingStartEvent or kind is SequenceStartEvent:
+                    skipped_depth += 1
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    skipped_depth -= 1
+                if kind is DocumentEndEvent or len(stack) + skipped_depth > self.limits.depth:
                     raise pending
                 continue
             try:
@@ -462,7 +470,9 @@ class _Composer:
         at = Location(self.file, mark.line + 1, mark.column + 1)
         text: str = event.value
         tag = event.tag
-        if len(text) > self.limits.scalar_chars or _CONTROL.search(text) is not None:
+        if len(text) > self.limits.scalar_chars or (
+            not text.isprintable() and _CONTROL.search(text) is not None
+        ):
             self._refuse_text(text, at, stack)
         try:
             if tag is None and event.implicit[0]:
@@ -645,8 +655,8 @@ def _mark_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
 
 # Past this size a syntax error keeps libyaml's wording rather than re-parsing the text
 # with the pure-Python parser (whose wording the messages have always had) — a
-# megabyte of hostile text must not take seconds to refuse.
-_REWORD_CHARS = 256 * 1024
+# large hostile text must not take seconds to refuse.
+_REWORD_CHARS = 64 * 1024
 
 
 def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[LocatedDocument]:
@@ -656,6 +666,12 @@ def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[Loca
         raise ManifestError([refusal.problem]) from None
     except yaml.MarkedYAMLError as exc:
         problem = _mark_problem(file, exc)
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml's own ceiling (1,000 flow levels) met while it looked ahead of ours
+            where = problem.location or Location(file, 1, 1)
+            raise ManifestError([Problem(where, "", limit_message(
+                "the nesting of mappings and lists", limits.depth, "depth"),
+                expected=f"at most {limits.depth} levels")]) from None  # fmt: skip
         if not pure and len(text) <= _REWORD_CHARS:
             try:
                 _compose(text, file, limits, pure=True)

@@ -183,7 +183,9 @@ def csv_big_field(text: str, rng: random.Random) -> str:
 
 
 def csv_far_date(text: str, rng: random.Random) -> str:
-    date = rng.choice(("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2026-02-30T00:00:00Z"))
+    date = rng.choice(
+        ("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2026-02-30T00:00:00Z")
+    )
     return _csv_field(text, rng, date, rng.choice((6, 7)))
 
 

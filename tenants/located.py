@@ -22,13 +22,14 @@ package.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import yaml
 from yaml.events import (
@@ -56,6 +57,7 @@ __all__ = [
     "Path",
     "load_yaml_documents",
     "load_yaml_file",
+    "read_bounded",
 ]
 
 Path = tuple[str | int, ...]
@@ -165,6 +167,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 _INT64 = 2**63 - 1
 _MAX_EXPONENT = 1000  # as for quantities: larger exponents only make Decimal arithmetic crawl
@@ -325,8 +328,8 @@ class _Frame:
     """An open mapping or sequence and where its next child goes."""
 
     __slots__ = (
-        "anchor", "data", "has_key", "is_list", "key", "key_location", "key_text",
-        "location", "merge_location", "merges", "nodes_before", "path", "seen",
+        "anchor", "data", "flow", "has_key", "is_list", "key", "key_end", "key_location",
+        "key_text", "location", "merge_location", "merges", "nodes_before", "path", "seen",
     )  # fmt: skip
 
     def __init__(
@@ -338,7 +341,9 @@ class _Frame:
         self.location = location
         self.nodes_before = nodes_before
         self.anchor = anchor
+        self.flow = False
         self.has_key = False
+        self.key_end: tuple[int, int] | None = None
         self.key: Any = None
         self.key_text: str | int = ""
         self.key_location = location
@@ -381,9 +386,19 @@ _COMPLEX_KEY = "a mapping key must be a plain value, not a mapping or a list"
 class _Composer:
     """Builds plain data and positions from parser events, counting what the limits bound."""
 
-    def __init__(self, file: str, limits: InputLimits) -> None:
+    def __init__(
+        self, file: str, limits: InputLimits, text: str = "", c_marks: bool = False
+    ) -> None:
         self.file = file
         self.limits = limits
+        self.text = text
+        self.c_marks = c_marks
+        self._line_starts: list[int] | None = None
+        # libyaml takes a tab for a space where PyYAML refuses it; where tabs are, note the
+        # quoted and block scalars (in which tabs are content) to check them afterwards
+        self.spans: list[tuple[tuple[int, int], tuple[int, int]]] | None = (
+            [] if c_marks and "\t" in text else None
+        )
         self.nodes = 0
         self.alias_nodes = 0
         self.documents: list[LocatedDocument] = []
@@ -427,7 +442,9 @@ class _Composer:
                     skipped_depth += 1
                 elif kind is MappingEndEvent or kind is SequenceEndEvent:
                     skipped_depth -= 1
-                if kind is DocumentEndEvent or len(stack) + skipped_depth > self.limits.depth:
+                if len(stack) + skipped_depth > self.limits.depth:
+                    raise self._too_deep(self._at(event), stack[-1] if stack else None)
+                if kind is DocumentEndEvent:
                     raise pending
                 continue
             try:
@@ -447,6 +464,66 @@ class _Composer:
                 if refusal.stop:
                     raise  # limits stop the work at once
                 pending = refusal
+
+    def _position(self, index: int) -> tuple[int, int]:
+        """0-based line and column of a character index (line breaks as YAML counts them)."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line, index - self._line_starts[line]
+
+    def misplaced_tab(self) -> Problem | None:
+        """The first tab PyYAML would refuse: one outside quoted or block scalars and comments."""
+        if self.spans is None:
+            return None
+        spans = sorted(self.spans)
+        starts = [span[0] for span in spans]
+
+        def in_scalar(at: tuple[int, int]) -> bool:
+            i = bisect.bisect_right(starts, at) - 1
+            return i >= 0 and spans[i][0] <= at < spans[i][1]
+
+        for tab in re.finditer("\t", self.text):
+            at = self._position(tab.start())
+            if in_scalar(at):
+                continue
+            line_start = tab.start() - at[1]
+            comment = False
+            for hash_ in re.finditer("#", self.text[line_start : tab.start()]):
+                index = line_start + hash_.start()
+                before = self.text[index - 1] if index > line_start else " "
+                if before in " \t" and not in_scalar(self._position(index)):
+                    comment = True
+                    break
+            if not comment:
+                return Problem(Location(self.file, at[0] + 1, at[1] + 1), "",
+                               "YAML syntax error: while scanning for the next token found "
+                               f"character {chr(9)!r} that cannot start any token")  # fmt: skip
+        return None
+
+    def _after_colon(self, top: _Frame, at: Location) -> Location:
+        """Where PyYAML places an empty value in a flow mapping: just after the ``:``.
+
+        libyaml places it at the next token instead; this keeps the two parsers (and every
+        message ever printed) on the same position.
+        """
+        if top.key_end is None:
+            return at
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        line, column = top.key_end
+        index = self._line_starts[line] + column
+        while index < len(self.text) and self.text[index] in " \t\r\n":
+            index += 1
+        if index >= len(self.text) or self.text[index] != ":":
+            return at
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return Location(self.file, line + 1, index - self._line_starts[line] + 2)
+
+    def _too_deep(self, at: Location, top: _Frame | None) -> _Refusal:
+        return _Refusal(Problem(at, _where(top, None), limit_message(
+            "the nesting of mappings and lists", self.limits.depth, "depth"),
+            expected=f"at most {self.limits.depth} levels"), stop=True)  # fmt: skip
 
     def _count(self, at: Location, added: int, *, alias: bool) -> None:
         self.nodes += added
@@ -492,6 +569,16 @@ class _Composer:
         self.nodes += 1
         if self.nodes > self.limits.nodes:
             self._count(at, 0, alias=False)
+        if self.spans is not None and event.style:  # plain: None (pure) or "" (libyaml)
+            end = event.end_mark
+            self.spans.append(((mark.line, mark.column), (end.line, end.column)))
+        if stack:
+            top = stack[-1]
+            if not top.has_key and not top.is_list:
+                top.key_end = (event.end_mark.line, event.end_mark.column)
+            elif not text and not event.style and self.c_marks and top.flow:
+                if tag is None and event.anchor is None:
+                    at = self._after_colon(top, at)
         if event.anchor is not None:
             path = stack[-1].child() if stack else ()
             anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)
@@ -522,9 +609,7 @@ class _Composer:
         at = self._at(event)
         top = stack[-1] if stack else None
         if len(stack) >= self.limits.depth:
-            raise _Refusal(Problem(at, _where(top, None), limit_message(
-                "the nesting of mappings and lists", self.limits.depth, "depth"),
-                expected=f"at most {self.limits.depth} levels"), stop=True)  # fmt: skip
+            raise self._too_deep(at, top)
         path = top.child() if top is not None else ()
         if path is None:
             raise _Refusal(Problem(at, _where(top, None), _COMPLEX_KEY,
@@ -538,6 +623,7 @@ class _Composer:
             doc.keys[path] = top.key_location
         self._count(at, 1, alias=False)
         frame = _Frame(is_list, path, at, self.nodes, event.anchor)
+        frame.flow = bool(event.flow_style)
         if event.anchor is not None:
             anchors[event.anchor] = _Anchor(frame.data, path, at, 0, open=True)
         stack.append(frame)
@@ -572,6 +658,8 @@ class _Composer:
                 f"alias *{event.anchor} refers to a collection that contains it",
                 expected="an alias to a node completed before it"))  # fmt: skip
         self._count(at, anchor.size, alias=True)
+        if top is not None and path is None:
+            top.key_end = (event.end_mark.line, event.end_mark.column)
         if path and path != anchor.path:
             doc.aliases[path] = anchor.path
         self._place(anchor.value, anchor.location, doc, stack, recorded=False)
@@ -661,7 +749,15 @@ _REWORD_CHARS = 64 * 1024
 
 def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[LocatedDocument]:
     try:
-        return _Composer(file, limits).run(_parser(text, pure))
+        c_marks = _CParser is not None and not pure
+        composer = _Composer(file, limits, text, c_marks)
+        documents = composer.run(_parser(text, pure))
+        tab = composer.misplaced_tab()
+        if tab is None:
+            return documents
+        if len(text) <= _REWORD_CHARS:
+            return _compose(text, file, limits, pure=True)
+        raise ManifestError([tab])
     except _Refusal as refusal:
         raise ManifestError([refusal.problem]) from None
     except yaml.MarkedYAMLError as exc:
@@ -673,18 +769,20 @@ def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[Loca
                 "the nesting of mappings and lists", limits.depth, "depth"),
                 expected=f"at most {limits.depth} levels")]) from None  # fmt: skip
         if not pure and len(text) <= _REWORD_CHARS:
-            try:
-                _compose(text, file, limits, pure=True)
-            except ManifestError as reworded:
-                raise reworded from None
+            # the two parsers disagree on a few corners (libyaml is the stricter there):
+            # on text this small the pure parser's verdict is the one always given
+            return _compose(text, file, limits, pure=True)
         raise ManifestError([problem]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
 
 
 def _check_text(text: str, file: str, limits: InputLimits) -> None:
-    if len(text) > limits.file_bytes:
-        raise ManifestError([_too_big(file, len(text), limits)])
+    # characters are at most 4 bytes: encode (to count bytes) only when that could matter
+    if len(text) * 4 > limits.file_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.file_bytes:
+            raise ManifestError([_too_big(file, size, limits)])
     # a document marker at column 0 always starts a document, so counting them refuses
     # a 100,000-document stream before any is parsed
     if text.count("---") > limits.documents:
@@ -692,6 +790,12 @@ def _check_text(text: str, file: str, limits: InputLimits) -> None:
             if index == limits.documents:
                 line = text.count("\n", 0, marker.start()) + 1
                 raise ManifestError([_Composer(file, limits).documents_breach(line)])
+    bom = text.find("\ufeff", 1)
+    if bom > 0:
+        before = text[:bom]
+        line, col = before.count("\n") + 1, bom - (before.rfind("\n") + 1) + 1
+        raise ManifestError([Problem(Location(file, line, col), "",
+            "YAML syntax error: a byte-order mark (U+FEFF) is allowed only at the start of the text")])  # fmt: skip
     bad = _NON_PRINTABLE.search(text)
     if bad is not None:
         before = text[: bad.start()]
@@ -728,7 +832,7 @@ def load_yaml_file(path: str, *, limits: InputLimits | None = None) -> list[Loca
     limits = limits or InputLimits.from_env()
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(limits.file_bytes + 1)  # bounded even for /dev/zero or a pipe
+            raw = read_bounded(handle, limits.file_bytes)
     except OSError as exc:
         raise ManifestError(
             [Problem(Location(path, 1, 1), "", f"cannot read {path}: {exc.strerror}")]
@@ -747,6 +851,20 @@ def load_yaml_file(path: str, *, limits: InputLimits | None = None) -> list[Loca
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
     return load_yaml_documents(text, path, limits=limits)
+
+
+def read_bounded(handle: BinaryIO, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``handle`` (one more tells the caller it is too big),
+    read in chunks so a small file costs little and ``/dev/zero`` or a pipe stays bounded."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = handle.read(min(2**20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _size_of(path: str, at_least: int) -> int:

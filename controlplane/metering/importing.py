@@ -33,6 +33,7 @@ from controlplane.billing import BillingError, CollectionWindow, meter
 from controlplane.metering.records import RawUsage
 from tenants import Location, Problem, load_yaml_documents
 from tenants.limits import InputLimits, limit_message
+from tenants.located import read_bounded
 
 __all__ = ["COLUMNS", "IMPORT_SOURCE", "ImportFile", "parse_import"]
 
@@ -337,7 +338,7 @@ def _read(name: str, ceiling: int, check: _Checker) -> str | None:
     """The file's text, or None with the problem recorded (unreadable, too big, not UTF-8)."""
     try:
         with open(name, "rb") as handle:
-            raw = handle.read(ceiling + 1)  # bounded even for a pipe or /dev/zero
+            raw = read_bounded(handle, ceiling)
     except OSError as exc:
         check.fail(Location(name, 1, 1), "file", f"cannot be read: {exc.strerror}",
                    "a UTF-8 CSV or JSON file", name)  # fmt: skip

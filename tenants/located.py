@@ -576,9 +576,8 @@ class _Composer:
             top = stack[-1]
             if not top.has_key and not top.is_list:
                 top.key_end = (event.end_mark.line, event.end_mark.column)
-            elif not text and not event.style and self.c_marks and top.flow:
-                if tag is None and event.anchor is None:
-                    at = self._after_colon(top, at)
+            elif self.c_marks and top.flow and not (text or event.style or tag or event.anchor):
+                at = self._after_colon(top, at)
         if event.anchor is not None:
             path = stack[-1].child() if stack else ()
             anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)
@@ -734,10 +733,18 @@ def _node_kind(value: Any) -> str:
     return "sequence" if isinstance(value, list) else "scalar"
 
 
-def _mark_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
+def _mark_problem(file: str, exc: yaml.MarkedYAMLError, text: str = "") -> Problem:
     mark = exc.problem_mark or exc.context_mark
     location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
-    message = " ".join(part for part in (exc.context, exc.problem) if part)
+    problem = exc.problem
+    if problem == "found character that cannot start any token" and mark is not None:
+        # libyaml leaves the character out; PyYAML's wording names it, as always shown
+        lines = text.splitlines(keepends=True)
+        if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            problem = (
+                f"found character {lines[mark.line][mark.column]!r} that cannot start any token"
+            )
+    message = " ".join(part for part in (exc.context, problem) if part)
     return Problem(location, "", f"YAML syntax error: {message or exc}")
 
 
@@ -748,6 +755,8 @@ _REWORD_CHARS = 64 * 1024
 
 
 def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[LocatedDocument]:
+    if not pure and len(text) <= _REWORD_CHARS and "\t" in text:
+        pure = True  # tabs are where the parsers differ most; small text: PyYAML's verdict
     try:
         c_marks = _CParser is not None and not pure
         composer = _Composer(file, limits, text, c_marks)
@@ -761,7 +770,7 @@ def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[Loca
     except _Refusal as refusal:
         raise ManifestError([refusal.problem]) from None
     except yaml.MarkedYAMLError as exc:
-        problem = _mark_problem(file, exc)
+        problem = _mark_problem(file, exc, text)
         if "maximum nesting depth" in str(exc.problem):
             # libyaml's own ceiling (1,000 flow levels) met while it looked ahead of ours
             where = problem.location or Location(file, 1, 1)

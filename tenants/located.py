@@ -578,6 +578,12 @@ class _Composer:
                 top.key_end = (event.end_mark.line, event.end_mark.column)
             elif self.c_marks and top.flow and not (text or event.style or tag or event.anchor):
                 at = self._after_colon(top, at)
+        elif self.c_marks and not text:
+            # an empty document at the end of a text without a final line break: libyaml
+            # counts a line that is not there; PyYAML stops at the last character
+            end = self._position(len(self.text))
+            if (mark.line, mark.column) > end:
+                at = Location(self.file, end[0] + 1, end[1] + 1)
         if event.anchor is not None:
             path = stack[-1].child() if stack else ()
             anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)

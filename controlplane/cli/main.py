@@ -22,6 +22,7 @@ from controlplane.config import Settings
 from controlplane.i18n import detect_lang, tr
 from controlplane.rbac import PermissionDenied
 from tenants import ManifestError
+from tenants.limits import LimitSettingError
 
 __all__ = ["app", "main"]
 
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         _report_invalid(exc, detect_lang())
         return 2
-    except SchemaNotCurrent as exc:
+    except (SchemaNotCurrent, LimitSettingError) as exc:
         typer.echo(f"error: {exc}", err=True)
         return 1
     except PermissionDenied as exc:

@@ -78,3 +78,16 @@ def test_hostile_estate_is_refused_located_and_changes_nothing(
     problems = [line for line in err.splitlines()[1:] if line.startswith("  ")]
     assert problems and all(line.startswith(f"  {path}:") for line in problems), err
     assert snapshot(app.engine) == before
+
+
+def test_a_bad_limit_setting_stops_the_command(
+    app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
+    monkeypatch.setenv("GOVCLOUD_LIMIT_FILE_BYTES", "lots")
+    before = snapshot(app.engine)
+    assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(SMALL)]) == 1
+    assert (
+        "GOVCLOUD_LIMIT_FILE_BYTES='lots' is not a positive whole number" in capsys.readouterr().err
+    )
+    assert snapshot(app.engine) == before

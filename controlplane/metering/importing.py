@@ -35,11 +35,12 @@ from tenants import Location, Problem, load_yaml_documents
 from tenants.limits import InputLimits, limit_message
 from tenants.located import read_bounded
 
-__all__ = ["COLUMNS", "IMPORT_SOURCE", "ImportFile", "parse_import"]
+__all__ = ["COLUMNS", "IMPORT_SOURCE", "MAX_PROBLEMS", "ImportFile", "parse_import"]
 
 COLUMNS = ("provider", "tenant", "system", "resource_id", "meter", "quantity", "start", "end")
 OPTIONAL = ("source_key",)
 IMPORT_SOURCE = "import"
+MAX_PROBLEMS = 100
 _TIME = "an ISO-8601 time with offset and whole seconds, e.g. 2026-03-01T08:00:00+08:00"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # no meter measures more than 10^15 units in one interval (a petabyte of GiB-hours is
@@ -70,6 +71,15 @@ class _Checker:
 
     def fail(self, where: Location, field: str, message: str, expected: str, found: Any) -> None:
         self.problems.append(Problem(where, field, message, expected, repr(found)))
+
+    def enough(self, name: str, line: int) -> bool:
+        """Whether to stop reading: a file this wrong is fixed at its source, not row by
+        row, and checking a million bad rows would only delay the answer."""
+        if len(self.problems) < MAX_PROBLEMS:
+            return False
+        self.problems.append(Problem(Location(name, line, 1), "file",
+            f"stopped reading after {MAX_PROBLEMS} problems", "a file with fewer problems"))  # fmt: skip
+        return True
 
     def text(self, values: Mapping[str, Any], field: str, locate: Locate, *, empty: bool) -> str:
         value = values.get(field)
@@ -217,6 +227,8 @@ def _parse_csv(
         if cells is None:
             break
         row_line, line = line + 1, reader.line_num
+        if check.enough(name, row_line):
+            break
         if not any(cell.strip() for cell in cells):
             continue
         rows += 1
@@ -281,6 +293,8 @@ def _parse_json(
             continue
         for index, item in enumerate(items):
             here = (*path, index)
+            if check.enough(name, doc.locate(here).line):
+                break
             if not isinstance(item, dict):
                 check.fail(doc.locate(here), f"[{index}]", "is not an object",
                            "an object with the import columns", item)  # fmt: skip

@@ -102,8 +102,10 @@ def long_comment(text: str, rng: random.Random) -> str:
 
 
 def many_documents(text: str, rng: random.Random) -> str:
-    # 25,000 is past the document limit; 300 is a large but valid batch
-    return ("---\n" + text.strip("\n") + "\n") * rng.choice((100, 300, 25_000))
+    # 25,000 is past the document limit; 300 is a large but valid batch. The result stays
+    # under 20 MB (past the size limit) so chained mutations never exhaust memory
+    piece = "---\n" + text.strip("\n") + "\n"
+    return piece * min(rng.choice((100, 300, 25_000)), max(1, 20_000_000 // len(piece)))
 
 
 def many_groups(text: str, rng: random.Random) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_NAMESPACE_MEMORY",
     "MAX_NAMESPACE_PODS",
     "MAX_VOLUMES_PER_INSTANCE",
+    "REQUEST_LIST_CAPS",
     "at_most_items",
     "not_bool",
 ]
@@ -63,3 +64,10 @@ MAX_INGRESS_RULES = 256
 MAX_NAMESPACE_CPU = 100_000  # cores
 MAX_NAMESPACE_MEMORY = 2**50  # bytes: 1 PiB
 MAX_NAMESPACE_PODS = 1_000_000
+
+REQUEST_LIST_CAPS: dict[tuple[str | int, ...], tuple[int, str]] = {
+    ("spec", "compute"): (MAX_COMPUTE_GROUPS, "compute groups"),
+    ("spec", "compute", -1, "volumes"): (MAX_VOLUMES_PER_INSTANCE, "volumes"),
+    ("spec", "network", "ingress"): (MAX_INGRESS_RULES, "ingress rules"),
+}
+"""The same ceilings for the YAML reader, so a list too long is refused as it is read."""

@@ -26,7 +26,7 @@ import bisect
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO, Protocol
@@ -53,6 +53,7 @@ from tenants.limits import InputLimits, limit_message
 
 __all__ = [
     "C_PARSER",
+    "ListCaps",
     "LocatedDocument",
     "Path",
     "load_yaml_documents",
@@ -61,6 +62,8 @@ __all__ = [
 ]
 
 Path = tuple[str | int, ...]
+ListCaps = Mapping[Path, tuple[int, str]]
+"""Most items of the lists at these paths (``-1`` matches any list index), and their name."""
 
 _CParser: Any
 try:  # libyaml is optional in PyYAML; its parser is some 10x faster than the pure one
@@ -328,7 +331,7 @@ class _Frame:
     """An open mapping or sequence and where its next child goes."""
 
     __slots__ = (
-        "anchor", "data", "flow", "has_key", "is_list", "key", "key_end", "key_location",
+        "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_location",
         "key_text", "location", "merge_location", "merges", "nodes_before", "path", "seen",
     )  # fmt: skip
 
@@ -342,6 +345,7 @@ class _Frame:
         self.nodes_before = nodes_before
         self.anchor = anchor
         self.flow = False
+        self.cap: tuple[int, str] | None = None
         self.has_key = False
         self.key_end: tuple[int, int] | None = None
         self.key: Any = None
@@ -387,10 +391,16 @@ class _Composer:
     """Builds plain data and positions from parser events, counting what the limits bound."""
 
     def __init__(
-        self, file: str, limits: InputLimits, text: str = "", c_marks: bool = False
+        self,
+        file: str,
+        limits: InputLimits,
+        text: str = "",
+        c_marks: bool = False,
+        caps: ListCaps | None = None,
     ) -> None:
         self.file = file
         self.limits = limits
+        self.caps = caps or {}
         self.text = text
         self.c_marks = c_marks
         self._line_starts: list[int] | None = None
@@ -629,6 +639,8 @@ class _Composer:
         self._count(at, 1, alias=False)
         frame = _Frame(is_list, path, at, self.nodes, event.anchor)
         frame.flow = bool(event.flow_style)
+        if is_list and self.caps:
+            frame.cap = self.caps.get(tuple(-1 if isinstance(p, int) else p for p in path))
         if event.anchor is not None:
             anchors[event.anchor] = _Anchor(frame.data, path, at, 0, open=True)
         stack.append(frame)
@@ -680,6 +692,11 @@ class _Composer:
         top = stack[-1]
         data = top.data
         if top.is_list:
+            if top.cap is not None and len(data) >= top.cap[0]:
+                limit, what = top.cap
+                raise _Refusal(Problem(doc.values.get(top.path, at), format_path(top.path),
+                    f"too many {what}: the limit is {limit:,}", expected=f"at most {limit:,} {what}",
+                    found=f"more than {limit:,}"), stop=True)  # fmt: skip
             if not recorded:
                 doc.values[(*top.path, len(data))] = at
             data.append(value)
@@ -760,18 +777,20 @@ def _mark_problem(file: str, exc: yaml.MarkedYAMLError, text: str = "") -> Probl
 _REWORD_CHARS = 64 * 1024
 
 
-def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[LocatedDocument]:
+def _compose(
+    text: str, file: str, limits: InputLimits, pure: bool, caps: ListCaps | None = None
+) -> list[LocatedDocument]:
     if not pure and len(text) <= _REWORD_CHARS and "\t" in text:
         pure = True  # tabs are where the parsers differ most; small text: PyYAML's verdict
     try:
         c_marks = _CParser is not None and not pure
-        composer = _Composer(file, limits, text, c_marks)
+        composer = _Composer(file, limits, text, c_marks, caps)
         documents = composer.run(_parser(text, pure))
         tab = composer.misplaced_tab()
         if tab is None:
             return documents
         if len(text) <= _REWORD_CHARS:
-            return _compose(text, file, limits, pure=True)
+            return _compose(text, file, limits, pure=True, caps=caps)
         raise ManifestError([tab])
     except _Refusal as refusal:
         raise ManifestError([refusal.problem]) from None
@@ -786,7 +805,7 @@ def _compose(text: str, file: str, limits: InputLimits, pure: bool) -> list[Loca
         if not pure and len(text) <= _REWORD_CHARS:
             # the two parsers disagree on a few corners (libyaml is the stricter there):
             # on text this small the pure parser's verdict is the one always given
-            return _compose(text, file, limits, pure=True)
+            return _compose(text, file, limits, pure=True, caps=caps)
         raise ManifestError([problem]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
@@ -830,19 +849,27 @@ def _too_big(file: str, size: int, limits: InputLimits) -> Problem:
 
 
 def load_yaml_documents(
-    text: str, file: str, *, limits: InputLimits | None = None, pure: bool = False
+    text: str,
+    file: str,
+    *,
+    limits: InputLimits | None = None,
+    pure: bool = False,
+    caps: ListCaps | None = None,
 ) -> list[LocatedDocument]:
     """Parse every document in ``text``; any problem raises a located ManifestError.
 
     ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
-    give identical data and positions; tests compare them).
+    give identical data and positions; tests compare them). ``caps`` bounds the lists a
+    schema bounds, while they are read (10,000 compute groups are refused at the 101st).
     """
     limits = limits or InputLimits.from_env()
     _check_text(text, file, limits)
-    return _compose(text, file, limits, pure)
+    return _compose(text, file, limits, pure, caps)
 
 
-def load_yaml_file(path: str, *, limits: InputLimits | None = None) -> list[LocatedDocument]:
+def load_yaml_file(
+    path: str, *, limits: InputLimits | None = None, caps: ListCaps | None = None
+) -> list[LocatedDocument]:
     """Read and parse a YAML file; unreadable, oversized or non-UTF-8 files are refused."""
     limits = limits or InputLimits.from_env()
     try:
@@ -865,7 +892,7 @@ def load_yaml_file(path: str, *, limits: InputLimits | None = None) -> list[Loca
         raise ManifestError(
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
-    return load_yaml_documents(text, path, limits=limits)
+    return load_yaml_documents(text, path, limits=limits, caps=caps)
 
 
 def read_bounded(handle: BinaryIO, limit: int) -> bytes:

@@ -27,7 +27,9 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -39,11 +41,26 @@ from tenants.errors import ManifestError
 from tenants.limits import InputLimits, LimitSettingError
 from tenants.located import C_PARSER, LocatedDocument, load_yaml_documents
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = (ROOT / "tests/tenants/manifests/valid/design-example.yaml").read_text()
 LAUGHS = "\n".join(
     ['l0: &l0 "lol"'] + [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 10)]
 )
+
+
+def within_a_second(work: Callable[[], T]) -> T:
+    """``work()``'s result, asserting it takes under a second — the best of three tries,
+    since this 2-core machine is shared and one try may wait for the CPU."""
+    best, result = float("inf"), None
+    for _ in range(3):
+        began = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - began)
+        if best < 1:
+            break
+    assert best < 1, f"took {best:.2f} s"
+    return cast(T, result)
 
 
 def refusal(text: str, **limits: int) -> str:
@@ -61,10 +78,8 @@ def refusal(text: str, **limits: int) -> str:
     ids=["flow-1000", "flow-100000", "flow-mappings-70", "block-500"],
 )  # fmt: skip
 def test_deep_nesting_is_refused_at_the_depth_limit(text: str) -> None:
-    began = time.perf_counter()
-    message = refusal(text)
+    message = within_a_second(lambda: refusal(text))
     assert "the nesting of mappings and lists exceeds the limit of 64" in message
-    assert time.perf_counter() - began < 1
 
 
 @pytest.mark.parametrize(
@@ -125,10 +140,8 @@ def test_control_characters_in_values_are_refused(escape: str, code: str) -> Non
 
 
 def test_billion_laughs_is_refused_at_the_alias_limit() -> None:
-    began = time.perf_counter()
-    message = refusal(LAUGHS + "\nuse: *l9\n")
+    message = within_a_second(lambda: refusal(LAUGHS + "\nuse: *l9\n"))
     assert "the expansion of aliases exceeds the limit of 100,000" in message
-    assert time.perf_counter() - began < 1
     (doc,) = load_yaml_documents(LAUGHS.replace("&l9", "&l9x").split("\nl5")[0], "f")
     assert doc.data["l4"][0] is doc.data["l4"][1]  # small expansions load, shared
 
@@ -143,11 +156,11 @@ def test_scalar_and_node_limits() -> None:
 
 
 def test_document_limits() -> None:
-    began = time.perf_counter()
-    assert "30001:1: <document>: the number of YAML documents exceeds the limit of 30,000" in (
-        refusal("---\na: 1\n" * 40_000, documents=30_000).replace("60001", "30001")
-    ) or "exceeds the limit of 30,000" in refusal("---\na: 1\n" * 40_000, documents=30_000)
-    assert time.perf_counter() - began < 1
+    message = within_a_second(lambda: refusal("---\na: 1\n" * 40_000, documents=30_000))
+    # counted from the markers before parsing: the 30,001st starts line 60,001
+    assert (
+        "60001:1: <document>: the number of YAML documents exceeds the limit of 30,000" in message
+    )
     many = "".join(
         "---\n" + REQUEST.replace("social-security-portal", f"system-{i}") for i in range(1000)
     )
@@ -157,19 +170,29 @@ def test_document_limits() -> None:
 
 
 def test_long_comment_loads_quickly() -> None:
-    began = time.perf_counter()
-    (doc,) = load_yaml_documents("# " + "x" * 5_000_000 + "\na: 1\n", "f")
+    text = "# " + "x" * 5_000_000 + "\na: 1\n"
+    (doc,) = within_a_second(lambda: load_yaml_documents(text, "f"))
     assert doc.data == {"a": 1}
-    assert time.perf_counter() - began < 1
 
 
 def test_request_list_and_count_limits() -> None:
     groups = "".join(
         f"    - {{name: g{i}, flavor: c4m8, image: kylin-v10-sp3}}\n" for i in range(10_000)
     )
-    with pytest.raises(ManifestError) as caught:
-        load_requests(REQUEST.replace("  compute:\n", "  compute:\n" + groups, 1))
-    assert "spec.compute: too many compute groups: the limit is 100" in str(caught.value)
+    text = REQUEST.replace("  compute:\n", "  compute:\n" + groups, 1)
+
+    def refused() -> str:
+        with pytest.raises(ManifestError) as caught:
+            load_requests(text)
+        return str(caught.value)
+
+    # refused while read, at the 101st group: the other 9,899 are never composed
+    assert "15:5: spec.compute: too many compute groups: the limit is 100" in within_a_second(
+        refused
+    )
+    some = "".join(groups.splitlines(keepends=True)[:99])
+    at_limit = REQUEST.replace("  compute:\n", "  compute:\n" + some, 1)
+    assert len(load_requests(at_limit)[0].request.spec.compute) == 100
     with pytest.raises(ManifestError) as caught:
         load_requests(REQUEST.replace("count: 2", "count: 2147483648"))
     assert "17:14: spec.compute[0].count: too large (expected at most 1000" in str(caught.value)

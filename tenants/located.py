@@ -247,10 +247,12 @@ class _Composer:
         text: str = "",
         c_marks: bool = False,
         caps: ListCaps | None = None,
+        keep: int | None = None,
     ) -> None:
         self.file = file
         self.limits = limits
         self.caps = caps or {}
+        self.keep = keep
         self.text = text
         self.c_marks = c_marks
         self._line_starts: list[int] | None = None
@@ -271,9 +273,39 @@ class _Composer:
             if kind is DocumentStartEvent:
                 if len(self.documents) >= self.limits.documents:
                     raise _Refusal(self.documents_breach(self._at(event).line), stop=True)
-                self._document(get)
+                if self.keep is not None and len(self.documents) >= self.keep:
+                    self._skip_document(get)
+                else:
+                    self._document(get)
             elif kind is StreamEndEvent:
                 return self.documents
+
+    def _skip_document(self, get: Callable[[], Event | None]) -> None:
+        """A document past ``keep``: parsed (so syntax errors still count) and counted, its
+        start kept, nothing built — a caller that wants one document needs no more."""
+        doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
+        depth = 0
+        started = False
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is DocumentEndEvent:
+                self.documents.append(doc)
+                return
+            if not started and kind in (
+                ScalarEvent,
+                MappingStartEvent,
+                SequenceStartEvent,
+                AliasEvent,
+            ):
+                started = True
+                doc.start = self._at(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                depth += 1
+                if depth > self.limits.depth:
+                    raise self._too_deep(self._at(event), None)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                depth -= 1
 
     def documents_breach(self, line: int) -> Problem:
         limit = self.limits.documents
@@ -628,19 +660,24 @@ _REWORD_CHARS = 64 * 1024
 
 
 def _compose(
-    text: str, file: str, limits: InputLimits, pure: bool, caps: ListCaps | None = None
+    text: str,
+    file: str,
+    limits: InputLimits,
+    pure: bool,
+    caps: ListCaps | None = None,
+    keep: int | None = None,
 ) -> list[LocatedDocument]:
     if not pure and len(text) <= _REWORD_CHARS and "\t" in text:
         pure = True  # tabs are where the parsers differ most; small text: PyYAML's verdict
     try:
         c_marks = _CParser is not None and not pure
-        composer = _Composer(file, limits, text, c_marks, caps)
+        composer = _Composer(file, limits, text, c_marks, caps, keep)
         documents = composer.run(_parser(text, pure))
         tab = composer.misplaced_tab()
         if tab is None:
             return documents
         if len(text) <= _REWORD_CHARS:
-            return _compose(text, file, limits, pure=True, caps=caps)
+            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
         raise ManifestError([tab])
     except _Refusal as refusal:
         raise ManifestError([refusal.problem]) from None
@@ -655,7 +692,7 @@ def _compose(
         if not pure and len(text) <= _REWORD_CHARS:
             # the two parsers disagree on a few corners (libyaml is the stricter there):
             # on text this small the pure parser's verdict is the one always given
-            return _compose(text, file, limits, pure=True, caps=caps)
+            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
         raise ManifestError([problem]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
@@ -705,20 +742,27 @@ def load_yaml_documents(
     limits: InputLimits | None = None,
     pure: bool = False,
     caps: ListCaps | None = None,
+    keep: int | None = None,
 ) -> list[LocatedDocument]:
     """Parse every document in ``text``; any problem raises a located ManifestError.
 
     ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
     give identical data and positions; tests compare them). ``caps`` bounds the lists a
     schema bounds, while they are read (10,000 compute groups are refused at the 101st).
+    With ``keep``, documents after the first ``keep`` are only parsed and counted: they
+    come back with ``data=None`` and their start (an estate file wants exactly one).
     """
     limits = limits or InputLimits.from_env()
     _check_text(text, file, limits)
-    return _compose(text, file, limits, pure, caps)
+    return _compose(text, file, limits, pure, caps, keep)
 
 
 def load_yaml_file(
-    path: str, *, limits: InputLimits | None = None, caps: ListCaps | None = None
+    path: str,
+    *,
+    limits: InputLimits | None = None,
+    caps: ListCaps | None = None,
+    keep: int | None = None,
 ) -> list[LocatedDocument]:
     """Read and parse a YAML file; unreadable, oversized or non-UTF-8 files are refused."""
     limits = limits or InputLimits.from_env()
@@ -742,7 +786,7 @@ def load_yaml_file(
         raise ManifestError(
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
-    return load_yaml_documents(text, path, limits=limits, caps=caps)
+    return load_yaml_documents(text, path, limits=limits, caps=caps, keep=keep)
 
 
 def read_bounded(handle: BinaryIO, limit: int) -> bytes:

@@ -39,7 +39,8 @@ def apply(
 ) -> None:
     """Make the database hold exactly this estate (declarative, idempotent)."""
     obj = cli_context(ctx)
-    document = parse_estate(load_yaml_file(str(file)), str(file))
+    # one document is all an estate may hold: later ones are counted, not built
+    document = parse_estate(load_yaml_file(str(file), keep=1), str(file))
     result = obj.app.estate.apply(document, actor=obj.actor, dry_run=dry_run)
     changes = [
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}

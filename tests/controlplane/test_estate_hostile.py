@@ -11,6 +11,7 @@ database is unchanged row for row.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,17 @@ def test_a_bad_limit_setting_stops_the_command(
         "GOVCLOUD_LIMIT_FILE_BYTES='lots' is not a positive whole number" in capsys.readouterr().err
     )
     assert snapshot(app.engine) == before
+
+
+def test_many_documents_are_counted_not_built(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text(("---\n" + TEXT) * 2_000)
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
+    began = time.perf_counter()
+    assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(path)]) == 2
+    assert time.perf_counter() - began < 5  # ~0.2 s idle; building all 2,000 took ~20 s
+    err = capsys.readouterr().err
+    assert f"{path}:21:1: <document>: an estate file holds exactly one document" in err
+    assert "found 2000" in err

@@ -7,7 +7,8 @@ helpers, :mod:`controlplane.placement`, :mod:`providers.types` and :mod:`tenants
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -122,6 +123,8 @@ class Plan:
     policy: PolicyOutcome
     source: str | None = None
     """``file:line:col`` where the document starts."""
+    engines: Mapping[str, str] = field(default_factory=dict)
+    """Provider name → the engine that provisions there (``sdk`` | ``pulumi``), every provider."""
 
     @property
     def tenant(self) -> str:
@@ -165,6 +168,8 @@ class Plan:
             "spec": self.request.spec.canonical(),
             "placement": {
                 "provider": decision.chosen,
+                "engine": self.engines.get(decision.chosen) if decision.chosen else None,
+                "engines": dict(sorted(self.engines.items())),
                 "ranking": [
                     {"provider": w.provider, "weight": w.weight, "parts": dict(w.parts)}
                     for w in decision.ranking

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainSerializer, PlainValidator, Strict, model_validator
 
+from tenants import bounds
 from tenants.fields import CatalogName, Days, DnsLabel, PositiveInt, StrictBool
 from tenants.quantity import ByteQuantity, CountQuantity, CpuQuantity, format_quantity
 from tenants.validation import StrictModel, schema_error
@@ -223,16 +224,18 @@ class ComputeSpec(StrictModel):
 
     name: DnsLabel
     flavor: CatalogName
-    count: PositiveInt = 1
+    count: Annotated[PositiveInt, Field(le=bounds.MAX_INSTANCES_PER_GROUP)] = 1
     image: CatalogName
-    volumes: list[Volume] = Field(default_factory=list)
+    volumes: Annotated[
+        list[Volume], bounds.at_most_items(bounds.MAX_VOLUMES_PER_INSTANCE, "volumes")
+    ] = Field(default_factory=list)
 
 
 class ResourceList(StrictModel):
     """CPU (cores, e.g. ``500m``) and memory (bytes, e.g. ``512Mi``); either may be left out."""
 
-    cpu: CpuQuantity | None = None
-    memory: ByteQuantity | None = None
+    cpu: Annotated[CpuQuantity, Field(le=bounds.MAX_NAMESPACE_CPU)] | None = None
+    memory: Annotated[ByteQuantity, Field(le=bounds.MAX_NAMESPACE_MEMORY)] | None = None
 
 
 _RESOURCE_NAMES = ("cpu", "memory")
@@ -280,9 +283,9 @@ class LimitRange(StrictModel):
 class KubernetesQuota(StrictModel):
     """The namespace's ResourceQuota: total cpu (cores), memory (bytes) and pods."""
 
-    cpu: Annotated[CpuQuantity, Field(gt=0)]
-    memory: Annotated[ByteQuantity, Field(gt=0)]
-    pods: Annotated[CountQuantity, Field(gt=0)]
+    cpu: Annotated[CpuQuantity, Field(gt=0, le=bounds.MAX_NAMESPACE_CPU)]
+    memory: Annotated[ByteQuantity, Field(gt=0, le=bounds.MAX_NAMESPACE_MEMORY)]
+    pods: Annotated[CountQuantity, Field(gt=0, le=bounds.MAX_NAMESPACE_PODS)]
 
 
 class KubernetesSpec(StrictModel):
@@ -337,7 +340,9 @@ class NetworkSpec(StrictModel):
     addresses), allocated from its cloud's address pool; absent: a ``/24``.
     """
 
-    ingress: list[IngressRule] = Field(default_factory=list)
+    ingress: Annotated[
+        list[IngressRule], bounds.at_most_items(bounds.MAX_INGRESS_RULES, "ingress rules")
+    ] = Field(default_factory=list)
     subnet_prefix: int | None = Field(default=None, ge=16, le=28)
 
 
@@ -384,7 +389,9 @@ class SystemRequestSpec(StrictModel):
     data_classification: DataClassification
     xinchuang: StrictBool = False
     placement: Placement = Field(default_factory=Placement)
-    compute: list[ComputeSpec] = Field(default_factory=list)
+    compute: Annotated[
+        list[ComputeSpec], bounds.at_most_items(bounds.MAX_COMPUTE_GROUPS, "compute groups")
+    ] = Field(default_factory=list)
     kubernetes: KubernetesSpec | None = None
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     backup: BackupSpec = Field(default_factory=BackupSpec)

@@ -26,6 +26,7 @@ from controlplane.config import Settings
 from controlplane.i18n import Lang, detect_lang, tr
 from controlplane.rbac import PermissionDenied
 from tenants import ManifestError
+from tenants.limits import LimitSettingError
 
 __all__ = ["app", "main"]
 
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         _report_invalid(exc, lang)
         return 2
-    except (SchemaNotCurrent, AuditSetupError) as exc:
+    except (SchemaNotCurrent, AuditSetupError, LimitSettingError) as exc:
         typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1
     except PermissionDenied as exc:

@@ -27,7 +27,9 @@ class AdmissionResult:
     """The policy answer for one plan.
 
     Denied when an enforced rule fails, or when an enforced *critical* rule cannot be
-    evaluated (fail closed: a legal red line is never assumed to hold).
+    evaluated (fail closed: a legal red line is never assumed to hold). Paperwork rules
+    never deny here: their findings are ``deferred`` warnings until the continuous audit
+    holds the system to them after go-live.
     """
 
     admitted: bool
@@ -50,7 +52,8 @@ def _denies(v: Verdict) -> bool:
     if v.blocking:
         return True
     return (
-        v.outcome is Outcome.NOT_EVALUABLE
+        not v.deferred
+        and v.outcome is Outcome.NOT_EVALUABLE
         and v.severity is Severity.CRITICAL
         and v.enforcement.rank > 0
     )
@@ -87,6 +90,7 @@ def _verdicts(
     system: str | None,
     tenant: str | None,
     at: datetime | None,
+    deferred: bool = False,
 ) -> list[Verdict]:
     spec = bound.spec
     if not findings:
@@ -130,6 +134,7 @@ def _verdicts(
                 missing=finding.missing,
                 high_risk=failed and spec.high_risk,
                 evaluated_at=at,
+                deferred=deferred and finding.outcome is not Outcome.NOT_APPLICABLE,
             )
         )
     return out
@@ -149,7 +154,14 @@ def evaluate_plan(bound: BoundRule, plan: PlanView) -> list[Verdict]:
     else:
         findings = _collect(lambda: bound.rule.plan(plan, bound.params))
     return _verdicts(
-        bound, findings, "request", plan.request, plan.system.name, plan.tenant, plan.as_of
+        bound,
+        findings,
+        "request",
+        plan.request,
+        plan.system.name,
+        plan.tenant,
+        plan.as_of,
+        deferred=bound.spec.paperwork,
     )
 
 

@@ -16,6 +16,7 @@ _STEPS: dict[str, tuple[str, str]] = {
     "estate": ("资源目录", "estate"),
     "requests": ("申请→规划→审批→开通", "requests → plan → approve → provision"),
     "sync": ("纳管同步", "inventory sync"),
+    "audit": ("等保审计", "等保 audit"),
     "meter_and_bill": ("计量→计费→账单", "meter → rate → bills"),
 }
 
@@ -40,6 +41,7 @@ def _summary(report: DemoReport) -> dict[str, Any]:
         "synced_resources": report.synced_resources,
         "healthy_providers": report.healthy_providers,
         "sync_errors": report.sync_errors,
+        "policy_audit": report.audit,
         "usage_records": report.usage_records,
         "statements": report.statements,
         "bill_total": report.bill_total,
@@ -73,6 +75,14 @@ def _print(report: DemoReport, lang: Lang) -> None:
     )
     for name, error in report.sync_errors.items():
         out.print(f"  {name}: {error}")
+    checked = report.audit
+    out.print(
+        f"{'等保审计' if zh else '等保 audit'}: {checked['resources']} "
+        f"{'个对象' if zh else 'subjects'}, {checked['passed']} {'通过' if zh else 'passed'}, "
+        f"{checked['failed']} {'不通过' if zh else 'failed'}, {checked['not_evaluable']} "
+        f"{'无法评估' if zh else 'not evaluable'}; {checked['violations_opened']} "
+        f"{'项违规待处理' if zh else 'violations opened'}"
+    )
     out.print(
         f"{report.month} {'账单' if zh else 'bills'}: {report.usage_records} "
         f"{'条用量' if zh else 'usage records'}, {report.statements} "
@@ -100,6 +110,7 @@ def _print(report: DemoReport, lang: Lang) -> None:
         "get resources --provider "
         + (report.top_bills[0][0].split("-")[0] + "-cloud" if report.top_bills else ""),
         f"bill show --month {report.month}",
+        "policy violations",
         "audit verify",
     ):
         out.print(f"  {env} govcloud {cmd.strip()}")

@@ -21,7 +21,7 @@ from controlplane.cli.context import cli_context
 from controlplane.cli.output import Format, console, emit
 from controlplane.i18n import Lang
 from controlplane.placement import FILTERS_BY_NAME
-from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan, PlanService
+from controlplane.planning import Plan, PlanService
 from controlplane.planning.model import amounts_record
 from policies import Outcome, Verdict
 from tenants import load_requests
@@ -130,14 +130,16 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
                 markup=False,
             )
     policy = plan.policy
-    if not policy.loaded:
-        out.print(NO_PACKS_ZH if lang == "zh" else NO_PACKS_EN)
-    else:
-        out.print(_t("policy", lang, packs=", ".join(policy.packs)))
-        for v in (*policy.denials, *policy.warnings):
-            out.print(_verdict_line(v, lang), markup=False)
-        passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
-        out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
+    out.print(_t("policy", lang, packs=", ".join(policy.packs)))
+    if policy.opt_out is not None:
+        opt_out = policy.opt_out
+        out.print(
+            "  ⚠ " + (opt_out.warning_en if lang == "en" else opt_out.warning_zh), markup=False
+        )
+    for v in (*policy.denials, *policy.warnings):
+        out.print(_verdict_line(v, lang), markup=False)
+    passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
+    out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
     price = plan.price
     if price.monthly is None:
         out.print(_t("no_price", lang))

@@ -21,7 +21,6 @@ from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.compliance import (
     NoAuditRun,
-    NoPolicyBound,
     SystemNotFound,
     WaiverNotFound,
     compliance_service,
@@ -54,7 +53,7 @@ def _refusals(lang: str) -> Iterator[None]:
     """Known refusals become one line on stderr and exit code 1."""
     try:
         yield
-    except (NoPolicyBound, NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
+    except (NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     except WaiverRefused as exc:
@@ -125,8 +124,15 @@ def audit(
     """Audit the whole inventory now and store every result (passes included)."""
     obj = cli_context(ctx)
     with _refusals(obj.lang):
-        run = compliance_service(obj.app).audit(actor=obj.actor)
+        service = compliance_service(obj.app)
+        run = service.audit(actor=obj.actor)
+        opt_out = service.policy().opt_out
     summary = run_summary(run)
+    if opt_out is not None:
+        summary["baselineOptOut"] = opt_out.to_record()
+        typer.echo(
+            "⚠ " + (opt_out.warning_zh if obj.lang == "zh" else opt_out.warning_en), err=True
+        )
     emit(
         summary if output is not Format.table else _summary_record(summary, obj.lang),
         output,

@@ -299,6 +299,17 @@ class EstateService:
                     ],
                 },
             )
+            opt_out = document.policy.opt_out if document.policy is not None else None
+            if opt_out is not None:
+                # relaxing the 等保 floor is a decision of record: its own audit event
+                audit.append(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="policy.baseline.advisory",
+                    subject=f"estate/{estate.metadata.name}",
+                    payload={"revision": revision.id, **opt_out.to_record()},
+                )
             return EstateApplyResult(
                 estate.metadata.name, tuple(plan.changes), dry_run, revision.id
             )

@@ -8,8 +8,9 @@ here: every provider of a 政务云 estate is in China (``country="CN"``), and a
 in-province provider's province code is the estate's name, an out-of-province one's
 its declared region. ``SystemFacts.classified`` means 涉密 (state-secret, graded under
 分级保护, never on a 政务云): a manifest grades its system under 等保
-(``classifiedProtection``), which only non-涉密 systems are, so it is ``False``. When the estate binds no packs the outcome says "no policy pack
-is loaded" and admits nothing by policy (``admitted is None``) — never "passed".
+(``classifiedProtection``), which only non-涉密 systems are, so it is ``False``. Every
+plan is judged at least against the 等保 floor of its level, even when the estate binds
+no packs; an estate's advisory opt-out travels with the outcome so the plan repeats it.
 
 Imports :mod:`policies`, :mod:`tenants` and :mod:`controlplane.placement` facts.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from policies import (
     AdmissionResult,
     BackupView,
+    BaselineOptOut,
     ComputeItem,
     EncryptionView,
     EstatePolicy,
@@ -41,8 +43,6 @@ from policies import ProviderFacts as PolicyProvider
 from tenants import SystemRequest, format_quantity
 
 __all__ = [
-    "NO_PACKS_EN",
-    "NO_PACKS_ZH",
     "CatalogImage",
     "PolicyOutcome",
     "SiteFacts",
@@ -50,10 +50,6 @@ __all__ = [
     "plan_view",
 ]
 
-NO_PACKS_ZH = "未加载任何策略包：本计划未经策略检查（不是“通过”）"
-NO_PACKS_EN = (
-    "no policy pack is loaded: this plan was not checked against any policy (not 'passed')"
-)
 COUNTRY = "CN"
 
 
@@ -84,15 +80,12 @@ class SiteFacts:
 
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
-    """``admitted`` is None when no pack is loaded (nothing was checked)."""
+    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any."""
 
     packs: tuple[str, ...]
-    admitted: bool | None
+    admitted: bool
     verdicts: tuple[Verdict, ...] = ()
-
-    @property
-    def loaded(self) -> bool:
-        return self.admitted is not None
+    opt_out: BaselineOptOut | None = None
 
     @property
     def denials(self) -> tuple[Verdict, ...]:
@@ -104,10 +97,9 @@ class PolicyOutcome:
 
     def to_record(self) -> dict[str, Any]:
         return {
-            "loaded": self.loaded,
             "packs": list(self.packs),
             "admitted": self.admitted,
-            "message": None if self.loaded else {"zh": NO_PACKS_ZH, "en": NO_PACKS_EN},
+            "baselineOptOut": None if self.opt_out is None else self.opt_out.to_record(),
             "denials": len(self.denials),
             "warnings": len(self.warnings),
             "verdicts": [v.to_record() for v in self.verdicts],
@@ -206,11 +198,9 @@ def _image(image: CatalogImage | None, name: str) -> ImageFacts:
 
 
 def judge(
-    view: PlanView, policy: EstatePolicy | None, *, city: str | None, sector: str | None
+    view: PlanView, policy: EstatePolicy, *, city: str | None, sector: str | None
 ) -> PolicyOutcome:
-    """Admit ``view`` under the binding for its department's scope."""
-    if policy is None:
-        return PolicyOutcome((), None)
-    bound = policy.for_scope(tenant=view.tenant, city=city, sector=sector)
+    """Admit ``view`` under its level's floor and the binding for its department's scope."""
+    bound = policy.for_scope(level=view.system.level, tenant=view.tenant, city=city, sector=sector)
     result = admit(view, bound)
-    return PolicyOutcome(bound.packs, result.admitted, result.verdicts)
+    return PolicyOutcome(bound.packs, result.admitted, result.verdicts, policy.opt_out)

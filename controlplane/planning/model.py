@@ -137,8 +137,8 @@ class Plan:
 
     @property
     def admitted(self) -> bool:
-        """Placed, and no enforced policy denies it (no pack loaded does not deny)."""
-        return self.placement.placed and self.policy.admitted is not False
+        """Placed, and no enforced policy denies it."""
+        return self.placement.placed and self.policy.admitted
 
     @property
     def exit_code(self) -> int:

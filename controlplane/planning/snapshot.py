@@ -64,7 +64,7 @@ class EstateSnapshot:
     flavors: Mapping[str, FlavorSize]
     images: Mapping[str, CatalogImage]
     rates: RateTable | None
-    policy: EstatePolicy | None
+    policy: EstatePolicy
     tenant_usage: Mapping[tuple[int, str], ResourceAmounts]
     """(tenant id, provider) → what the department already holds there."""
     system_cost: Mapping[tuple[int, int | None], Decimal]
@@ -81,10 +81,13 @@ class EstateSnapshot:
         )
 
 
-def policy_from_document(document: Mapping[str, Any] | None) -> EstatePolicy | None:
-    """Resolve the stored policy section (validated when the estate was applied)."""
+def policy_from_document(document: Mapping[str, Any] | None) -> EstatePolicy:
+    """Resolve the stored policy section (validated when the estate was applied).
+
+    Without a section every system still gets the 等保 floor of its level.
+    """
     if document is None:
-        return None
+        return EstatePolicy()
     located = LocatedDocument(dict(document), POLICY_FILE, Location(POLICY_FILE, 1, 1))
     return load_policy_binding(located, ())
 

@@ -212,6 +212,7 @@ class RiskAssessmentParams(Params):
         "登记数据安全负责人，每年开展风险评估并上传报告编号。",
         "Name a data-security officer and record a yearly risk assessment.",
     ),
+    paperwork=True,
 )
 class DataSecurityOfficer(Rule[RiskAssessmentParams]):
     def resource(

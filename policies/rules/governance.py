@@ -43,6 +43,7 @@ class ProviderSelectionParams(Params):
         "Choose a cloud with a sufficient filing level, a 符合/基本符合 assessment and a "
         "valid cloud security assessment.",
     ),
+    paperwork=True,
 )
 class CompliantProvider(Rule[ProviderSelectionParams]):
     def plan(self, view: PlanView, params: ProviderSelectionParams) -> Iterator[Finding]:
@@ -194,6 +195,7 @@ class Xinchuang(Rule[XinchuangParams]):
         "每个资源都须绑定已定级的信息系统；二级及以上须登记公安机关备案号。",
         "Bind every resource to a graded system; level 2+ needs the police filing number.",
     ),
+    paperwork=True,
 )
 class GradingAndFiling(Rule[NoParams]):
     def plan(self, view: PlanView, params: NoParams) -> Iterator[Finding]:
@@ -241,6 +243,7 @@ class AssessmentParams(Params):
         "三级系统每年、四级系统每半年测评一次；重大变更后重新测评。",
         "Assess level-3 systems yearly and level-4 half-yearly, and after major changes.",
     ),
+    paperwork=True,
 )
 class RegularAssessment(Rule[AssessmentParams]):
     def resource(

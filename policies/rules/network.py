@@ -240,6 +240,7 @@ class RuleHygiene(Rule[RuleHygieneParams]):
         "Internet exposure needs the system registered as internet-facing with a WAF/boundary "
         "approval id.",
     ),
+    paperwork=True,
 )
 class ControlledInterfaces(Rule[NoParams]):
     def plan(self, view: PlanView, params: NoParams) -> Iterator[Finding]:

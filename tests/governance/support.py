@@ -48,6 +48,7 @@ spec:
   placement: {{provider: {provider}}}
   compute:
     - {{name: web, flavor: {flavor}, count: {count}, image: kylin-v10-sp3}}
+  backup: {{enabled: true, retentionDays: 30}}
 """
 
 

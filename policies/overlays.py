@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from policies.binding import BoundPacks, BoundRule, PackConflict
+from policies.engine import PAPERWORK_GRACE
 from policies.level_baseline import (
     BaselineOptOut,
     LevelBaselineSpec,
@@ -81,6 +83,8 @@ class PolicyBinding(StrictModel):
     level_baseline: LevelBaselineSpec = Field(
         default_factory=LevelBaselineSpec, alias="levelBaseline"
     )
+    # days after go-live before missing paperwork (filing, assessment...) is a violation
+    paperwork_grace_days: int = Field(default=30, ge=0, le=366, alias="paperworkGraceDays")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class EstatePolicy:
     baseline: BoundPacks = field(default_factory=lambda: BoundPacks.of((), ()))
     overlays: tuple[tuple[str, Scope, BoundPacks], ...] = ()
     opt_out: BaselineOptOut | None = None
+    paperwork_grace: timedelta = PAPERWORK_GRACE
     # (scope binding id, level) -> floor + scope; each pair is merged once per policy
     _merged: dict[tuple[int, int | None], BoundPacks] = field(
         default_factory=dict, compare=False, repr=False
@@ -302,4 +307,5 @@ def load_policy_binding(
         raise ManifestError(problems or [doc.problem(path, "no usable baseline binding")])
     spec = binding.level_baseline
     opt_out = BaselineOptOut(spec.reason or "", spec.reference or "") if advisory else None
-    return EstatePolicy(baseline, tuple(overlays), opt_out)
+    grace = timedelta(days=binding.paperwork_grace_days)
+    return EstatePolicy(baseline, tuple(overlays), opt_out, grace)

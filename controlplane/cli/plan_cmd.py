@@ -40,6 +40,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "excluded": ("排除的云平台：", "Excluded providers:"),
     "ranking": ("候选排序：", "Ranking:"),
     "policy": ("策略（{packs}）：", "Policy ({packs}):"),
+    "records": ("等保记录（spec.records）：", "等保 records (spec.records):"),
+    "no_records": (
+        "等保记录：无（备案号、测评等待补齐，上线后宽限期满即计为违规）",
+        "等保 records: none (filing, assessment… are due within the grace period after go-live)",
+    ),
     "admitted": ("准入：通过", "Admission: admitted"),
     "denied": ("准入：拒绝", "Admission: DENIED"),
     "fix": ("整改", "fix"),
@@ -130,6 +135,13 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
                 markup=False,
             )
     policy = plan.policy
+    records = plan.request.spec.records.stored()
+    out.print(_t("records" if records else "no_records", lang))
+    for key, value in records.items():
+        shown = (
+            ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+        out.print(f"  {key}: {shown}", markup=False)
     out.print(_t("policy", lang, packs=", ".join(policy.packs)))
     if policy.opt_out is not None:
         opt_out = policy.opt_out

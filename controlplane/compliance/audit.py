@@ -102,7 +102,8 @@ class ComplianceService:
             for view, scope in Inventory(session).views():
                 resources += 1
                 bound = bindings.for_scope(scope, view.system.level if view.system else None)
-                for verdict in run_rules((view,), bound, at, book):
+                grace = bindings.policy.paperwork_grace
+                for verdict in run_rules((view,), bound, at, book, grace):
                     counts[verdict.outcome] += 1
                     writer.add(verdict)
                     tracker.observe(verdict)

@@ -43,6 +43,7 @@ def _result_row(run_id: int, v: Verdict) -> dict[str, Any]:
         "missing": v.missing[:_FIELD_MAX] if v.missing else None,
         "high_risk": v.high_risk,
         "waiver_id": v.waiver_id,
+        "deferred": v.deferred,
     }
 
 
@@ -107,6 +108,7 @@ def verdict_of(row: PolicyResult) -> Verdict:
         high_risk=row.high_risk,
         evaluated_at=row.evaluated_at,
         waiver_id=row.waiver_id,
+        deferred=row.deferred,
     )
 
 

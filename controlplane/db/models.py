@@ -104,6 +104,8 @@ class Provider(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     seed: int | None = None  # simulator only
+    # {"date", "agency", "conclusion", "certificate", "validUntil"} as the estate wrote it
+    assessment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -145,6 +147,9 @@ class Image(SQLModel, table=True):
     xinchuang: bool = False
     hardened: bool = False
     arches: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    checksum: str | None = Field(default=None, max_length=140)
+    signature: str | None = Field(default=None, max_length=256)
+    patched_on: date | None = None
 
 
 class RateCard(SQLModel, table=True):
@@ -205,6 +210,10 @@ class System(SQLModel, table=True):
     xinchuang: bool = False
     spec_hash: str | None = Field(default=None, max_length=64)
     status: str = Field(default="requested", max_length=24)
+    # spec.records of the manifest (filing, assessment, approvals) plus internetFacing
+    records: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -32,6 +32,7 @@ from controlplane.estate.governance import (
 from policies.overlays import EstatePolicy, load_policy_binding
 from tenants import LocatedDocument, ManifestError, Problem, StrictModel, parse_model
 from tenants.located import Path
+from tenants.records import ProviderAssessment
 
 __all__ = [
     "Capacity",
@@ -118,6 +119,8 @@ class ProviderSpec(StrictModel):
     availability_target: Decimal | None = Field(default=None, ge=0, le=100)
     sla_deductions: list[SlaDeduction] = Field(default_factory=list)
     seed: int | None = None
+    # the cloud's own 等保 assessment and 云计算服务安全评估 (MLPS-L2-CSP-01 reads them)
+    assessment: ProviderAssessment | None = None
 
 
 class TenantSpec(StrictModel):
@@ -144,6 +147,10 @@ class ImageSpec(StrictModel):
     xinchuang: bool = False
     hardened: bool = False
     arch: list[Arch] = Field(min_length=1)
+    # provenance (MLPS-L2-IMG-02): the published digest and the signature's reference
+    checksum: str | None = Field(default=None, pattern=r"^(sha256|sha512|sm3):[0-9a-f]{64,128}$")
+    signature: str | None = Field(default=None, min_length=2, max_length=256)
+    patched_on: date | None = None  # last security patch level (MLPS-L2-VUL-01)
 
 
 class Catalog(StrictModel):

@@ -108,6 +108,7 @@ def _provider_values(p: ProviderSpec) -> dict[str, Any]:
             {"below": str(d.below), "deduct": str(d.deduct)} for d in p.sla_deductions
         ],
         "seed": p.seed,
+        "assessment": p.assessment.model_dump(mode="json", by_alias=True) if p.assessment else None,
     }
 
 
@@ -127,7 +128,15 @@ def _flavor_values(f: FlavorSpec) -> dict[str, Any]:
 
 
 def _image_values(i: ImageSpec) -> dict[str, Any]:
-    return {"os": i.os, "xinchuang": i.xinchuang, "hardened": i.hardened, "arches": list(i.arch)}
+    return {
+        "os": i.os,
+        "xinchuang": i.xinchuang,
+        "hardened": i.hardened,
+        "arches": list(i.arch),
+        "checksum": i.checksum,
+        "signature": i.signature,
+        "patched_on": i.patched_on,
+    }
 
 
 def _card_values(c: RateCardSpec) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from controlplane.records import stored_records, system_record_facts
 from policies import (
     AdmissionResult,
     BackupView,
@@ -60,6 +61,9 @@ class CatalogImage:
     xinchuang: bool
     hardened: bool
     arches: tuple[str, ...]
+    checksum: str | None = None
+    signature: str | None = None
+    patched_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,10 @@ class SiteFacts:
     cpu_vendor: str | None
     in_province: bool
     region: str
+    assessment_conclusion: str | None = None
+    assessment_date: date | None = None
+    csa_valid_until: date | None = None
+    kms_gm_certified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +126,9 @@ def _provider(site: SiteFacts, province: str) -> PolicyProvider:
         xinchuang=site.xinchuang,
         arch=site.arch,
         cpu_vendor=site.cpu_vendor,
+        assessment_conclusion=site.assessment_conclusion,
+        assessment_date=site.assessment_date,
+        csa_valid_until=site.csa_valid_until,
     )
 
 
@@ -162,8 +173,8 @@ def plan_view(
             data_grade=spec.data_classification,
             xinchuang_required=spec.xinchuang,
             classified=False,
-            internet_facing=any(rule.from_internet for rule in ingress),
             owner_province=province,
+            **system_record_facts(stored_records(spec)),
         ),
         as_of=as_of,
         provider=None if site is None else _provider(site, province),
@@ -180,7 +191,12 @@ def plan_view(
         ingress=ingress,
         backup=BackupView(spec.backup.enabled, spec.backup.offsite, spec.backup.retention_days),
         logging=LoggingView(spec.logging.retention_days),
-        encryption=EncryptionView(spec.encryption.at_rest, spec.encryption.in_transit),
+        encryption=EncryptionView(
+            spec.encryption.at_rest,
+            spec.encryption.in_transit,
+            spec.encryption.customer_managed_key,
+            None if site is None else site.kms_gm_certified,
+        ),
         is_update=is_update,
     )
 
@@ -194,6 +210,9 @@ def _image(image: CatalogImage | None, name: str) -> ImageFacts:
         xinchuang=image.xinchuang,
         os_family=image.os,
         arch=image.arches,
+        checksum=image.checksum,
+        signed=image.signature is not None,
+        patched_on=image.patched_on,
     )
 
 

@@ -32,6 +32,7 @@ from controlplane.placement import ProviderFacts
 from controlplane.planning.admission import CatalogImage, SiteFacts
 from controlplane.planning.desired import FlavorSize, amounts_of
 from controlplane.planning.pricing import RateTable
+from controlplane.records import kms_certified, provider_assessment_facts
 from controlplane.timeutil import SHANGHAI
 from policies import EstatePolicy, load_policy_binding
 from providers.kinds import KINDS
@@ -117,6 +118,8 @@ def _site(p: Provider) -> SiteFacts:
         p.cpu_vendor,
         p.in_province,
         p.region,
+        **provider_assessment_facts(p.assessment),
+        kms_gm_certified=kms_certified(p.assessment),
     )
 
 
@@ -187,7 +190,16 @@ def load_snapshot(
         tenants=tenants,
         flavors={f.name: (f.vcpu, f.memory_gib) for f in session.exec(select(Flavor)).all()},
         images={
-            i.name: CatalogImage(i.name, i.os, i.xinchuang, i.hardened, tuple(i.arches))
+            i.name: CatalogImage(
+                i.name,
+                i.os,
+                i.xinchuang,
+                i.hardened,
+                tuple(i.arches),
+                i.checksum,
+                i.signature,
+                i.patched_on,
+            )
             for i in session.exec(select(Image)).all()
         },
         rates=rates,

@@ -26,11 +26,13 @@ from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import RequestOutcome
 from controlplane.inventory.applied import record_applied
+from controlplane.records import stored_records
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
 from providers import ApplyOutcome, Driver, ProviderError, SystemRef
+from tenants import SystemRequestSpec
 
 __all__ = ["ProvisionResult", "Provisioner"]
 
@@ -141,6 +143,7 @@ class Provisioner:
         }
         if request.action == "apply":
             values["spec_hash"] = request.spec_hash
+            values["records"] = stored_records(SystemRequestSpec.model_validate(spec))
         if system is None:
             assert tenant.id is not None
             system = System(tenant_id=tenant.id, name=request.system_name, created_at=now, **values)

@@ -110,7 +110,7 @@ def test_paperwork_rules_only_warn_at_admission(level: int) -> None:
     result = admit(plan, bound)
     assert result.admitted
     [warning] = [v for v in result.warnings if v.rule_id == "MLPS-L2-GOV-01"]
-    assert warning.deferred and warning.field == "system.filingNumber"
+    assert warning.deferred and warning.field == "spec.records.filingNumber"
 
 
 def test_floor_grows_with_the_level() -> None:

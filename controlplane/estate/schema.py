@@ -308,14 +308,6 @@ def _provider_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Probl
                 )
         if p.kind != "simulator" and p.seed is not None:
             yield doc.problem((*at, "seed"), f"seed is for simulator providers (kind is {p.kind})")
-    provincial = [i for i, p in enumerate(spec.providers) if p.tier == "provincial"]
-    if len(provincial) > 1:
-        yield doc.problem(
-            (*base, provincial[1], "tier"),
-            "an estate has exactly one provincial cloud (the 1 of 1+M+N)",
-            expected="one provider with tier provincial",
-            found=f"{len(provincial)}",
-        )
 
 
 def _tenant_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Problem]:

@@ -62,6 +62,8 @@ _WORDS: dict[str, tuple[str, str]] = {
         "total {monthly} CNY/month, {annual} CNY/year",
     ),
     "capacity": ("容量（{provider}）：", "Capacity ({provider}):"),
+    "free_after": ("之后剩余 {free} / {capacity}", "free after {free} / {capacity}"),
+    "not_tracked": ("未登记容量（不跟踪、不限制）", "not tracked (no capacity declared)"),
     "budget": (
         "预算（{tenant}）：年度 {budget}，已承诺 {committed}，剩余 {remaining}，本计划每年 {plan}",
         "Budget ({tenant}): annual {budget}, committed {committed}, remaining {remaining}, "
@@ -176,10 +178,12 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
         for key, value in amounts_record(cap.requested).items():
             if key in ("namespaces",):
                 continue
-            out.print(
-                f"  {key:<12} +{value:<10} free after {free[key]} / {getattr(cap.capacity, key)}",
-                markup=False,
+            left = (
+                _t("free_after", lang, free=free[key], capacity=getattr(cap.capacity, key))
+                if key in cap.tracked
+                else _t("not_tracked", lang)
             )
+            out.print(f"  {key:<12} +{value:<10} {left}", markup=False)
     budget = plan.budget
     shown = "-" if budget.plan_annual is None else f"{budget.plan_annual:,}"
     out.print(

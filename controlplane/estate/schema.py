@@ -86,10 +86,12 @@ Amount = Annotated[Decimal, AfterValidator(_fen)]
 
 
 class Capacity(StrictModel):
-    vcpu: int = Field(ge=0)
-    memory_gib: int = Field(alias="memoryGiB", ge=0)
-    storage_gib: int = Field(alias="storageGiB", ge=0)
-    public_ips: int = Field(default=0, alias="publicIPs", ge=0)
+    """What the estate tracks of a provider; a dimension left out is not tracked."""
+
+    vcpu: int | None = Field(default=None, ge=0)
+    memory_gib: int | None = Field(default=None, alias="memoryGiB", ge=0)
+    storage_gib: int | None = Field(default=None, alias="storageGiB", ge=0)
+    public_ips: int | None = Field(default=None, alias="publicIPs", ge=0)
 
 
 class SlaDeduction(StrictModel):

@@ -71,16 +71,6 @@ class EstateSnapshot:
     system_cost: Mapping[tuple[int, int | None], Decimal]
     """(tenant id, system id) → monthly cost of what it holds now, at its tiers' prices."""
 
-    def committed_monthly(self, tenant_id: int, except_system: int | None) -> Decimal:
-        return sum(
-            (
-                cost
-                for (tenant, system), cost in self.system_cost.items()
-                if tenant == tenant_id and (system is None or system != except_system)
-            ),
-            Decimal(0),
-        )
-
 
 def policy_from_document(document: Mapping[str, Any] | None) -> EstatePolicy:
     """Resolve the stored policy section (validated when the estate was applied).
@@ -167,10 +157,20 @@ def load_snapshot(
             arch=p.arch,
             in_province=p.in_province,
             capacity=ResourceAmounts(
-                Decimal(p.capacity_vcpu),
-                Decimal(p.capacity_memory_gib),
-                Decimal(p.capacity_storage_gib),
-                p.capacity_public_ips,
+                Decimal(p.capacity_vcpu or 0),
+                Decimal(p.capacity_memory_gib or 0),
+                Decimal(p.capacity_storage_gib or 0),
+                p.capacity_public_ips or 0,
+            ),
+            tracked=frozenset(
+                key
+                for key, declared in (
+                    ("vcpu", p.capacity_vcpu),
+                    ("memory_gib", p.capacity_memory_gib),
+                    ("storage_gib", p.capacity_storage_gib),
+                    ("public_ips", p.capacity_public_ips),
+                )
+                if declared is not None
             ),
             used=usage.get(p.name, _ZERO),
             prices=rates.tier_prices(p.tier) if rates else {},

@@ -1,4 +1,5 @@
-"""等保 records: a system's paperwork, a provider's assessment, image provenance
+"""等保 records (a system's paperwork, a provider's assessment, image provenance);
+capacities that may be left untracked
 
 Revision ID: system_records
 Revises: discounts
@@ -15,12 +16,23 @@ down_revision: str | None = "discounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_CAPACITIES = (
+    "capacity_vcpu",
+    "capacity_memory_gib",
+    "capacity_storage_gib",
+    "capacity_public_ips",
+)
+
 
 def upgrade() -> None:
     with op.batch_alter_table("system", schema=None) as batch_op:
         batch_op.add_column(sa.Column("records", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("provider", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assessment", sa.JSON(), nullable=True))
+        for column in _CAPACITIES:
+            batch_op.alter_column(column, existing_type=sa.Integer(), nullable=True)
+    # 0 public IPs used to mean "not declared": say so explicitly now
+    op.execute("UPDATE provider SET capacity_public_ips = NULL WHERE capacity_public_ips = 0")
     with op.batch_alter_table("image", schema=None) as batch_op:
         batch_op.add_column(sa.Column("checksum", sa.String(length=140), nullable=True))
         batch_op.add_column(sa.Column("signature", sa.String(length=256), nullable=True))
@@ -38,7 +50,12 @@ def downgrade() -> None:
         batch_op.drop_column("patched_on")
         batch_op.drop_column("signature")
         batch_op.drop_column("checksum")
+    op.execute("UPDATE provider SET capacity_public_ips = 0 WHERE capacity_public_ips IS NULL")
+    for column in _CAPACITIES[:3]:
+        op.execute(f"UPDATE provider SET {column} = 0 WHERE {column} IS NULL")
     with op.batch_alter_table("provider", schema=None) as batch_op:
         batch_op.drop_column("assessment")
+        for column in _CAPACITIES:
+            batch_op.alter_column(column, existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("system", schema=None) as batch_op:
         batch_op.drop_column("records")

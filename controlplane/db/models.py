@@ -94,10 +94,11 @@ class Provider(SQLModel, table=True):
     arch: str = Field(max_length=16)
     cpu_vendor: str | None = Field(default=None, max_length=32)
     in_province: bool = True
-    capacity_vcpu: int
-    capacity_memory_gib: int
-    capacity_storage_gib: int
-    capacity_public_ips: int = 0
+    # None: the estate does not track that dimension (shown, never enforced)
+    capacity_vcpu: int | None = None
+    capacity_memory_gib: int | None = None
+    capacity_storage_gib: int | None = None
+    capacity_public_ips: int | None = None
     availability_target: Decimal | None = _money(nullable=True)
     # [{"below": "99.9", "deduct": "5"}]: percent thresholds and deductions (服务水平考核)
     sla_deductions: list[dict[str, str]] = Field(

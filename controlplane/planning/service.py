@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from controlplane import budgets
 from controlplane.db.models import PolicyBindingDoc, Provider, Resource, System
 from controlplane.placement import Scheduler, SystemNeeds
 from controlplane.planning.admission import judge, plan_view
@@ -160,17 +161,21 @@ class Planner:
                 chosen.used + self.scheduler.consumed(chosen.name) - held,
                 needs.amounts,
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
+                chosen.tracked,
             )
         self.scheduler.commit(decision, needs)
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
         changes = diff(desired, decision.chosen, current.resources)
         price = estimate(meters, chosen.tier if chosen else None, snap.rates)
+        synced, reserved = self._spend(tenant.id, tenant.code, parsed.name)
+        others = {**synced, **reserved}  # an approved system counts by its reservation
         budget = BudgetImpact(
             tenant.code,
             tenant.budget,
-            snap.committed_monthly(tenant.id, current.system_id) * 12,
+            sum(others.values(), Decimal(0)),
             price.annual,
             current.monthly * 12,
+            synced,
         )
         view = plan_view(
             request,
@@ -231,6 +236,23 @@ class Planner:
             current_provider=current.provider,
             current_amounts=current.amounts,
         )
+
+    def _spend(
+        self, tenant_id: int, tenant: str, system: str
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """The department's other systems: 12 × synced monthly cost, and reservations."""
+        with self._sessions() as session:
+            names = dict(
+                session.exec(select(System.id, System.name).where(System.tenant_id == tenant_id))
+            )
+            reserved = budgets.reserved_annual(session, tenant)
+        synced: dict[str, Decimal] = {}
+        for (owner, system_id), monthly in self.snapshot.system_cost.items():
+            name = names.get(system_id, "") if system_id is not None else ""
+            if owner == tenant_id and name != system:
+                synced[name] = synced.get(name, Decimal(0)) + monthly * 12
+        reserved.pop(system, None)
+        return synced, reserved
 
     def _current(self, tenant_id: int, name: str) -> _Current:
         with self._sessions() as session:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from controlplane import quotas, rbac
+from controlplane import budgets, quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import RequestOutcome
@@ -183,6 +183,7 @@ class Provisioner:
             to: State = "Failed" if failed else done
             if to == "Deleted":
                 quotas.release_system(session, order.ref.tenant, order.ref.system, now)
+                budgets.release_system(session, order.ref.tenant, order.ref.system, now)
             system = session.get(System, request.system_id)
             if system is not None:
                 system.status = to.lower()

@@ -1,26 +1,30 @@
 """The demo: a generated province run through govcloud's whole flow on a simulated month.
 
 Builds a fresh home (never the user's database) and a clock that starts at the first
-instant of the previous calendar month (Asia/Shanghai). It generates a small province,
-applies its estate twice (the second time must change nothing), then for a sample of
-the departments' system requests: plan, record, approve (by the estate's chain, here
-automatic), provision on the simulator clouds; moves the clock to the end of the month;
-syncs every cloud's inventory; audits it against the 等保 floor of each system's level
-(the generated estate has no ``policies:`` section, as a first estate often has none);
-collects the month's usage and rates the bill. The figures come back as a
-:class:`DemoReport` for the CLI to show.
+instant of the previous calendar month (Asia/Shanghai). It generates a small province
+and gives its estate who may act: the demo's operator (``local-operator``, the CLI's
+default ``--as``) and the big-data bureau's approver (``bdb-approver``), whose approval
+step applies from 等保 level 3. It applies the estate twice (the second time must change
+nothing), then for a sample of the departments' system requests: plan and record (as
+the operator); the bureau approves those that wait for it — all but the last, left
+waiting so the reader can approve it by hand; provision on the simulator clouds. It
+then moves the clock to the end of the month, syncs every cloud's inventory, audits it
+against the 等保 floor of each system's level (the generated estate has no ``policies:``
+section, as a first estate often has none), collects the month's usage and rates the
+bill. The figures come back as a :class:`DemoReport`
+for the CLI to show.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.generate import PRESETS, generate, write
+from bench.generate import PRESETS, Province, generate, write
 from controlplane.app import App
 from controlplane.billing import Month
 from controlplane.bills import bills_service
@@ -37,9 +41,11 @@ from controlplane.timeutil import SHANGHAI
 from providers.sim.clock import ManualClock
 from tenants import load_requests, load_yaml_file
 
-__all__ = ["DemoReport", "demo_month", "run_demo"]
+__all__ = ["ACTOR", "APPROVER", "DemoReport", "demo_month", "run_demo"]
 
 ACTOR = "local-operator"
+APPROVER = "bdb-approver"
+_APPROVAL_STEP = {"name": "big-data-bureau", "role": "approver", "when": {"minLevel": 3}}
 
 
 @dataclass
@@ -54,10 +60,14 @@ class DemoReport:
     providers_by_tier: Counter[str]
     tenants: int
     systems: int
-    resources: int
+    departments_applied: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    approved_by_bureau: int = 0
+    approved_automatically: int = 0
+    waiting_request: int | None = None  # left for the reader to approve by hand
     provisioned_resources: int = 0
     synced_resources: int = 0
+    busiest_provider: str | None = None
     healthy_providers: int = 0
     sync_errors: dict[str, str] = field(default_factory=dict)
     audit: dict[str, int] = field(default_factory=dict)
@@ -93,7 +103,7 @@ def run_demo(
     timings: dict[str, float] = {}
     mark = time.perf_counter()
 
-    province = generate(PRESETS[scale], seed)
+    province = _governed(generate(PRESETS[scale], seed))
     write(province, home / "input")
     app = App(Settings.for_home(home), clock=clock)
     try:
@@ -116,7 +126,6 @@ def run_demo(
             providers_by_tier=Counter(p.tier for p in providers),
             tenants=len(app.estate.tenants()),
             systems=len(province.requests),
-            resources=sum(province.resource_counts().values()),
         )
         timings["estate"] = time.perf_counter() - mark
 
@@ -127,14 +136,17 @@ def run_demo(
         clock.now = month.end  # the month has run
         mark = time.perf_counter()
         syncer = sync_service(app)
+        observed: Counter[str] = Counter()
         for name in syncer.provider_names():
             try:
                 synced = syncer.sync(name, actor=ACTOR)
             except Exception as exc:  # a demo shows every cloud's outcome, whatever it is
                 report.sync_errors[name] = str(exc)
                 continue
+            observed[name] = synced.observed
             report.synced_resources += synced.observed
             report.healthy_providers += synced.health.reachable and synced.health.auth_ok
+        report.busiest_provider = observed.most_common(1)[0][0] if observed else None
         timings["sync"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -166,22 +178,56 @@ def run_demo(
         app.close()
 
 
+def _governed(province: Province) -> Province:
+    """The generated estate with the demo's principals and the bureau's approval step.
+
+    Declaring any principal means every actor must be declared, so the operator the
+    demo (and the CLI's default ``--as``) acts as is declared with the approver.
+    """
+    spec = {
+        **province.estate["spec"],
+        "principals": [
+            {"name": ACTOR, "roles": ["operator"]},
+            {"name": APPROVER, "roles": ["approver"]},
+        ],
+        "approvals": [_APPROVAL_STEP],
+    }
+    return replace(province, estate={**province.estate, "spec": spec})
+
+
 def _requests(app: App, home: Path, report: DemoReport, tenants_sampled: int) -> None:
-    """Plan, record, approve and provision the requests of the first departments."""
+    """Plan, record, approve and provision the requests of the first departments.
+
+    The bureau approves every request waiting for it but the last one, which stays
+    ``PendingApproval`` for the reader (the CLI prints the commands to approve it).
+    """
     files = sorted((home / "input" / "requests").glob("*.yaml"))[:tenants_sampled]
+    report.departments_applied = len(files)
     planner = PlanServicePlanner(PlanService(app.sessions, app.clock, app.settings))
     service = request_service(app, planner)
     builder = provisioner(app)
+    approved: list[int] = []
+    waiting: list[int] = []
     for path in files:
         for parsed in load_requests(path):
             result = service.apply(parsed, actor=ACTOR)
             request = result.request
             if request is None or request.id is None:
                 report.requests["unchanged"] += 1
-                continue
-            if request.state == "Approved":
-                outcome = builder.provision(request.id, actor=ACTOR)
-                report.requests[outcome.state] += 1
-                report.provisioned_resources += sum(o.ok for o in outcome.outcomes)
+            elif request.state == "Approved":
+                approved.append(request.id)
+            elif request.state == "PendingApproval":
+                waiting.append(request.id)
             else:
                 report.requests[request.state] += 1
+    report.approved_automatically = len(approved)
+    if waiting:
+        report.waiting_request = waiting.pop()
+        report.requests["PendingApproval"] += 1
+    for request_id in waiting:
+        service.approve(request_id, actor=APPROVER)
+        report.approved_by_bureau += 1
+    for request_id in sorted([*approved, *waiting]):
+        outcome = builder.provision(request_id, actor=ACTOR)
+        report.requests[outcome.state] += 1
+        report.provisioned_resources += sum(o.ok for o in outcome.outcomes)

@@ -242,9 +242,9 @@ class Planner:
     ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
         """The department's other systems: 12 × synced monthly cost, and reservations."""
         with self._sessions() as session:
-            names = dict(
-                session.exec(select(System.id, System.name).where(System.tenant_id == tenant_id))
-            )
+            query = select(System.id, System.name).where(System.tenant_id == tenant_id)
+            # a Result has .keys(), so dict(result) would read it as a mapping: take the rows
+            names = dict(session.exec(query).all())
             reserved = budgets.reserved_annual(session, tenant)
         synced: dict[str, Decimal] = {}
         for (owner, system_id), monthly in self.snapshot.system_cost.items():

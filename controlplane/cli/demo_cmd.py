@@ -58,7 +58,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "等保 audit: {resources} subjects, {passed} passed, {failed} failed, {not_evaluable} "
         "not evaluable; {violations_opened} violations opened",
     ),
-    "see_violations": ("等保审计发现的违规：", "What the 等保 audit found:"),
+    "see_violations": ("# 等保审计发现的违规", "# what the 等保 audit found (open violations)"),
     "bills": (
         "{month} 账单：{records} 条用量，{statements} 份对账单，合计 ¥{total:,}",
         "{month} bills: {records} usage records, {statements} statements, total ¥{total:,}",

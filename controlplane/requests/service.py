@@ -283,7 +283,9 @@ class RequestService:
                         "budget": check.to_record() if check else None,
                     },
                 )
-                over_budget = check.over_budget if check is not None else plan.over_budget
+                # the plan's view can only be lower than the locked one (same synced cost,
+                # fewer reservations), so either saying "over" sends the request to finance
+                over_budget = plan.over_budget or (check is not None and check.over_budget)
                 self._open_approvals(session, request, parsed, over_budget, now)
         return _outcome(request, quota_error)
 

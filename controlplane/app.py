@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from controlplane.audit_config import SESSION_KEY
 from controlplane.config import Settings
 from controlplane.db import load_tables, migrate
 from controlplane.db.engine import make_engine, session_factory
@@ -40,7 +41,8 @@ class App:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        # the audit log's key ring and checkpoint files ride on every session (audit.append)
+        return session_factory(self.engine, info={SESSION_KEY: self.settings.audit_config})
 
     @cached_property
     def estate(self) -> EstateService:

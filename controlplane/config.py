@@ -2,15 +2,22 @@
 
 ``GOVCLOUD_HOME`` (default ``~/.local/share/govcloud``) holds the embedded SQLite
 database and simulator state; ``GOVCLOUD_DATABASE_URL`` selects another database
-(``postgresql+psycopg://…`` in production).
+(``postgresql+psycopg://…`` in production). Providers with ``engine: pulumi`` keep
+their stacks under ``<home>/pulumi`` (state in a ``file://`` backend there unless
+``GOVCLOUD_PULUMI_BACKEND`` names another), their secrets sealed with
+``GOVCLOUD_PULUMI_PASSPHRASE``. The audit log's key ring and checkpoint files live
+outside the database, by default under the home (``GOVCLOUD_AUDIT_*``, see
+:mod:`controlplane.audit_config`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
+
+from controlplane.audit_config import AuditConfig
 
 __all__ = ["Settings"]
 
@@ -21,6 +28,12 @@ class Settings:
 
     home: Path
     database_url: str
+    # The optional settings are keyword-only: areas keep adding them, and a positional
+    # argument silently landing in another area's field is a bug no type check catches.
+    _: KW_ONLY
+    pulumi_passphrase: str | None = None
+    pulumi_backend: str | None = None
+    audit: AuditConfig | None = None  # None: the defaults under ``home``
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -28,7 +41,13 @@ class Settings:
         default_home = Path(env.get("HOME", "~")).expanduser() / ".local/share/govcloud"
         home = Path(env.get("GOVCLOUD_HOME", str(default_home))).expanduser()
         url = env.get("GOVCLOUD_DATABASE_URL") or f"sqlite:///{home / 'govcloud.db'}"
-        return cls(home=home, database_url=url)
+        return cls(
+            home=home,
+            database_url=url,
+            pulumi_passphrase=env.get("GOVCLOUD_PULUMI_PASSPHRASE") or None,
+            pulumi_backend=env.get("GOVCLOUD_PULUMI_BACKEND") or None,
+            audit=AuditConfig.from_env(home, env),
+        )
 
     @classmethod
     def for_home(cls, home: Path) -> Settings:
@@ -39,5 +58,13 @@ class Settings:
         self.home.mkdir(parents=True, exist_ok=True)
 
     @property
+    def audit_config(self) -> AuditConfig:
+        return self.audit if self.audit is not None else AuditConfig.for_home(self.home)
+
+    @property
     def simulator_dir(self) -> Path:
         return self.home / "simulator"
+
+    @property
+    def pulumi_dir(self) -> Path:
+        return self.home / "pulumi"

@@ -50,6 +50,8 @@ Action = Literal[
     "tenant.show",
     "resource.list",
     "audit.verify",
+    "audit.checkpoint",
+    "audit.rotate",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
@@ -61,7 +63,15 @@ _DECIDE: frozenset[Action] = frozenset({"request.approve", "request.reject"})
 
 #: What each role may do. ``department`` grants are further limited to its own tenant.
 GRANTS: dict[Role, frozenset[Action]] = {
-    "operator": _READ | {"request.apply", "request.delete", "request.provision", "audit.verify"},
+    "operator": _READ
+    | {
+        "request.apply",
+        "request.delete",
+        "request.provision",
+        "audit.verify",
+        "audit.checkpoint",
+        "audit.rotate",
+    },
     "approver": _READ | _DECIDE,
     "department": (_READ - {"tenant.list"}) | {"request.apply", "request.delete"},
     "finance": _READ | _DECIDE,
@@ -80,6 +90,8 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "tenant.show": ("查看部门", "read tenants"),
     "resource.list": ("查看资源", "read resources"),
     "audit.verify": ("校验审计日志", "verify the audit log"),
+    "audit.checkpoint": ("写入审计检查点", "checkpoint the audit log"),
+    "audit.rotate": ("轮换审计密钥", "rotate the audit key"),
 }
 
 

@@ -13,7 +13,7 @@ package allowed to import ``openstack``, ``keystoneauth1`` or ``kubernetes``; SD
 exceptions never cross it (they become ``ProviderError`` with the cause kept).
 """
 
-from providers.base import Clock, Driver
+from providers.base import Clock, Driver, Observation, Provisioning
 from providers.errors import (
     ProviderAuthError,
     ProviderConflict,
@@ -77,6 +77,7 @@ __all__ = [
     "HealthReport",
     "ManualClock",
     "Meter",
+    "Observation",
     "ObservedResource",
     "ProviderAuthError",
     "ProviderConfig",
@@ -86,6 +87,7 @@ __all__ = [
     "ProviderNotFound",
     "ProviderQuotaExceeded",
     "ProviderUnavailable",
+    "Provisioning",
     "QuotaSet",
     "ResourceKind",
     "SimulatedCrash",

@@ -1,7 +1,9 @@
 """The driver protocol every provider kind implements.
 
-Owns ``Driver`` (the structural interface the control plane calls) and the ``Clock``
-type drivers receive instead of reading the system time. Implementations live in
+Owns ``Driver`` (the structural interface the control plane calls), split into
+``Provisioning`` (apply/delete: what an engine does — the SDK driver or Pulumi) and
+``Observation`` (health, inventory, usage, quotas: always the SDK driver), and the
+``Clock`` type drivers receive instead of reading the system time. Implementations live in
 ``providers.simulator``, ``providers.openstack`` and ``providers.kubernetes``.
 
 Must not import anything internal except ``providers.types``, nor any cloud SDK.
@@ -23,16 +25,17 @@ from providers.types import (
     UsageObservation,
 )
 
-__all__ = ["Clock", "Driver"]
+__all__ = ["Clock", "Driver", "Observation", "Provisioning"]
 
 #: Returns the current time, timezone-aware. Injected so tests control time.
 Clock = Callable[[], datetime]
 
 
 @runtime_checkable
-class Driver(Protocol):
-    """One configured provider (a cloud, a cluster or the simulator).
+class Provisioning(Protocol):
+    """What a provisioning engine does on one provider: make a system exist, or not.
 
+    The SDK drivers implement it, and so does the Pulumi engine (``infra.engine``).
     Every method may raise a ``providers.errors.ProviderError``; nothing else escapes
     except programming errors.
     """
@@ -41,10 +44,6 @@ class Driver(Protocol):
     name: str
     #: ``"openstack"``, ``"kubernetes"`` or ``"simulator"``.
     kind: str
-
-    def health(self) -> HealthReport:
-        """Probe reachability and credentials; reports failure instead of raising."""
-        ...
 
     def apply(self, system: SystemRef, desired: Sequence[DesiredResource]) -> list[ApplyOutcome]:
         """Make the cloud hold ``desired`` for ``system``, idempotently and resumably.
@@ -59,6 +58,19 @@ class Driver(Protocol):
         """Delete everything tagged as ``system``'s; already-gone is ``"absent"``."""
         ...
 
+
+@runtime_checkable
+class Observation(Protocol):
+    """What only the SDK driver does, whichever engine provisions: health, inventory,
+    usage and tenant quotas (onboarding)."""
+
+    name: str
+    kind: str
+
+    def health(self) -> HealthReport:
+        """Probe reachability and credentials; reports failure instead of raising."""
+        ...
+
     def list_inventory(self) -> Iterator[ObservedResource]:
         """Every resource visible to govcloud, managed or not (unmanaged is drift)."""
         ...
@@ -70,3 +82,9 @@ class Driver(Protocol):
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         """Set ``tenant``'s limits on this provider (``None`` fields mean unlimited)."""
         ...
+
+
+@runtime_checkable
+class Driver(Provisioning, Observation, Protocol):
+    """One configured provider (a cloud, a cluster or the simulator) through its SDK:
+    provisioning and observation both."""

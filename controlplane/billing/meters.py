@@ -31,13 +31,15 @@ class Meter:
         """``quantity`` (in ``unit``) as an exact integer number of base units."""
         if not quantity.is_finite() or quantity < 0:
             raise ObservationError(f"{self.name}: quantity must be a finite number ≥ 0")
-        base = Fraction(quantity) * self.scale
-        if base.denominator != 1:
+        # exact, as Fraction(quantity) * scale, without building a Fraction per record
+        numerator, denominator = quantity.as_integer_ratio()
+        base, remainder = divmod(numerator * self.scale, denominator)
+        if remainder:
             raise ObservationError(
                 f"{self.name}: quantity {quantity} {self.unit} is not a whole number of "
                 f"{self.base_unit} (1 {self.unit} = {self.scale} {self.base_unit})"
             )
-        return base.numerator
+        return base
 
     def to_units(self, base: int) -> Fraction:
         """``base`` base units expressed exactly in ``unit``."""

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 from controlplane.billing.errors import ObservationError
 from controlplane.billing.meters import meter
@@ -91,7 +92,7 @@ class UsageInterval:
     end: datetime
     observations: tuple[NaturalKey, ...] = field(default=(), compare=False)
 
-    @property
+    @cached_property  # asked for several times per interval by rating and the writers
     def interval_id(self) -> str:
         text = "\x1f".join(
             (

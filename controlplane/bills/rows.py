@@ -34,11 +34,14 @@ __all__ = [
     "month_rows",
     "read_statements",
     "replace_content",
+    "replace_contents",
     "statement_values",
 ]
 
 LINES: Table = table_of(BillLineRow)
 ADJUSTMENTS: Table = table_of(BillAdjustmentRow)
+_CHUNK = 500  # statement ids per IN (…) list
+_ROWS = 5000  # rows per multi-row INSERT
 
 
 def statement_values(statement: Statement) -> dict[str, Any]:
@@ -96,17 +99,34 @@ def _adjustment_row(statement_id: int, position: int, adj: Adjustment) -> dict[s
 def replace_content(session: Session, row: BillStatement, statement: Statement) -> None:
     """Make ``row``'s lines and adjustments exactly ``statement``'s (never for finalized)."""
     assert row.id is not None and row.state != "finalized"
-    session.execute(delete(LINES).where(LINES.c.statement_id == row.id))
-    session.execute(delete(ADJUSTMENTS).where(ADJUSTMENTS.c.statement_id == row.id))
-    if statement.lines:
-        session.execute(
-            insert(LINES), [_line_row(row.id, i, line) for i, line in enumerate(statement.lines)]
-        )
-    if statement.adjustments:
-        session.execute(
-            insert(ADJUSTMENTS),
-            [_adjustment_row(row.id, i, adj) for i, adj in enumerate(statement.adjustments)],
-        )
+    replace_contents(session, [(row.id, statement)])
+
+
+def replace_contents(session: Session, contents: Sequence[tuple[int, Statement]]) -> None:
+    """Make each statement row's lines and adjustments exactly its statement's, in bulk.
+
+    A month close rewrites up to every department's statement: one DELETE per
+    ``_CHUNK`` statements and multi-row INSERTs, not four statements per department.
+    The caller has checked that none of the rows is finalized.
+    """
+    ids = [statement_id for statement_id, _ in contents]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute(delete(LINES).where(LINES.c.statement_id.in_(chunk)))
+        session.execute(delete(ADJUSTMENTS).where(ADJUSTMENTS.c.statement_id.in_(chunk)))
+    lines = [
+        _line_row(statement_id, i, line)
+        for statement_id, statement in contents
+        for i, line in enumerate(statement.lines)
+    ]
+    adjustments = [
+        _adjustment_row(statement_id, i, adj)
+        for statement_id, statement in contents
+        for i, adj in enumerate(statement.adjustments)
+    ]
+    for table, rows in ((LINES, lines), (ADJUSTMENTS, adjustments)):
+        for start in range(0, len(rows), _ROWS):
+            session.execute(insert(table), rows[start : start + _ROWS])
 
 
 def _line(month: str, tenant: str, r: Any) -> BillLine:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -38,7 +38,7 @@ from controlplane.bills.compute import MonthResult, compute_month
 from controlplane.bills.corrections import RERATE_EVIDENCE
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
 from controlplane.bills.inputs import load_inputs
-from controlplane.bills.rows import month_rows, read_statements, replace_content, statement_values
+from controlplane.bills.rows import month_rows, read_statements, replace_contents, statement_values
 from controlplane.db import table_of
 from controlplane.db.engine import transaction
 from controlplane.db.tables_billing import (
@@ -162,21 +162,38 @@ class BillsService:
         )  # fmt: skip
         by_tenant = {row.tenant: row for row in stored}
         changed: list[str] = []
+        rewritten: list[Statement] = []
+        ids: dict[str, int] = {}
+        new_rows: list[dict[str, object]] = []
+        updates: list[dict[str, object]] = []
         for statement in result.statements:
             row = by_tenant.pop(statement.tenant, None)
             if row is not None and row.content_hash == statement.content_hash:
                 continue
             values = statement_values(statement)
             if row is None:
-                row = BillStatement(month=str(month), tenant=statement.tenant, state=DRAFT,
-                                    run_id=run.id, created_at=now, updated_at=now, **values)  # fmt: skip
+                new_rows.append({**values, "month": str(month), "tenant": statement.tenant,
+                                 "state": DRAFT, "run_id": run.id, "created_at": now,
+                                 "updated_at": now})  # fmt: skip
             else:
-                row.sqlmodel_update({**values, "state": DRAFT, "run_id": run.id, "updated_at": now,
-                                     "confirmed_at": None, "confirmed_by": None})  # fmt: skip
-            session.add(row)
-            session.flush()
-            replace_content(session, row, statement)
+                if row.state == FINALIZED or row.id is None:
+                    raise StatementFinalized(f"statement {row.month}/{row.tenant} is finalized")
+                ids[row.tenant] = row.id
+                updates.append({**values, "id": row.id, "state": DRAFT, "run_id": run.id,
+                                "updated_at": now, "confirmed_at": None,
+                                "confirmed_by": None})  # fmt: skip
+            rewritten.append(statement)
             changed.append(statement.tenant)
+        if updates:  # bulk UPDATE by primary key
+            session.execute(update(BillStatement), updates)
+        for start in range(0, len(new_rows), 1000):
+            inserted = session.execute(
+                insert(STATEMENTS).returning(STATEMENTS.c.tenant, STATEMENTS.c.id),
+                new_rows[start : start + 1000],
+            )
+            for tenant, statement_id in inserted:
+                ids[tenant] = statement_id
+        replace_contents(session, [(ids[s.tenant], s) for s in rewritten])
         for gone in by_tenant.values():  # departments no longer in the estate
             self._delete(session, gone)
             changed.append(gone.tenant)

@@ -17,6 +17,7 @@ import typer
 
 import controlplane.cli
 from controlplane.app import SchemaNotCurrent
+from controlplane.audit_config import AuditSetupError
 from controlplane.cli.context import CliContext
 from controlplane.config import Settings
 from controlplane.i18n import detect_lang, tr
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         _report_invalid(exc, detect_lang())
         return 2
-    except SchemaNotCurrent as exc:
+    except (SchemaNotCurrent, AuditSetupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         return 1
     except PermissionDenied as exc:

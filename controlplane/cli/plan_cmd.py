@@ -35,7 +35,8 @@ _WORDS: dict[str, tuple[str, str]] = {
         "计划：新建 {create} 项，变更 {update} 项，删除 {delete} 项（{unchanged} 项不变）。",
         "Plan: {create} to add, {update} to change, {delete} to destroy ({unchanged} unchanged).",
     ),
-    "placed": ("放置：{provider}", "Placement: {provider}"),
+    "placed": ("放置：{provider}（开通引擎 {engine}）", "Placement: {provider} (engine {engine})"),
+    "engines": ("各云平台的开通引擎：", "Provisioning engine per provider:"),
     "unplaced": ("放置：没有符合条件的云平台", "Placement: no eligible provider"),
     "excluded": ("排除的云平台：", "Excluded providers:"),
     "ranking": ("候选排序：", "Ranking:"),
@@ -117,8 +118,22 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
     )
     decision = plan.placement
     out.print(
-        _t("placed", lang, provider=decision.chosen) if decision.chosen else _t("unplaced", lang)
+        _t(
+            "placed",
+            lang,
+            provider=decision.chosen,
+            engine=plan.engines.get(decision.chosen, "sdk"),
+        )
+        if decision.chosen
+        else _t("unplaced", lang)
     )
+    if plan.engines:
+        out.print(
+            "  "
+            + _t("engines", lang)
+            + " "
+            + ", ".join(f"{name} {engine}" for name, engine in sorted(plan.engines.items()))
+        )
     if decision.ranking:
         out.print(
             "  "

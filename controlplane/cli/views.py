@@ -22,6 +22,7 @@ def provider_record(p: Provider) -> dict[str, Any]:
         "name": p.name,
         "tier": p.tier,
         "kind": p.kind,
+        "engine": p.engine,
         "credentials": {"cloud": p.cloud}
         if p.cloud
         else {"context": p.context}

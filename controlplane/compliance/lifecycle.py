@@ -46,6 +46,7 @@ class _Active:
     prefix: Prefix
     state: str
     waiver_id: str | None
+    message: tuple[str | None, str | None]
     seen: bool = False
 
 
@@ -62,6 +63,7 @@ class ViolationTracker:
     _prefixes: dict[Prefix, set[Outcome]] = field(default_factory=dict)
     _new: dict[str, dict[str, Any]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
+    _still: list[int] = field(default_factory=list)  # still failing alike: only "seen" moves
 
     def __post_init__(self) -> None:
         v = PolicyViolation
@@ -73,10 +75,12 @@ class ViolationTracker:
             col(v.subject_id),
             col(v.state),
             col(v.waiver_id),
+            col(v.message_zh),
+            col(v.message_en),
         ).where(col(v.state).in_(_ACTIVE))
-        for vid, key, rule, kind, subject, state, waiver in self.session.execute(query):
+        for vid, key, rule, kind, subject, state, waiver, zh, en in self.session.execute(query):
             prefix = (rule, kind, subject)
-            self._active[key] = _Active(vid, prefix, state, waiver)
+            self._active[key] = _Active(vid, prefix, state, waiver, (zh, en))
             self._prefixes[prefix] = set()
 
     def observe(self, v: Verdict) -> None:
@@ -91,6 +95,14 @@ class ViolationTracker:
         active = self._active.get(key)
         if active is not None:
             active.seen = True
+            if (active.state, active.waiver_id, active.message) == (
+                state,
+                v.waiver_id,
+                (v.message_zh, v.message_en),
+            ):
+                # most of a province's violations persist unchanged from run to run
+                self._still.append(active.id)
+                return
             self._updates.append(
                 {
                     "id": active.id,
@@ -147,6 +159,7 @@ class ViolationTracker:
             if len(self._updates) >= BATCH:
                 self._flush_updates()
         self._flush_updates()
+        self._flush_still()
         rows = list(self._new.values())
         for start in range(0, len(rows), BATCH):
             self.session.execute(insert(table_of(PolicyViolation)), rows[start : start + BATCH])
@@ -154,6 +167,18 @@ class ViolationTracker:
 
     def _unseen(self) -> Iterable[_Active]:
         return (a for a in self._active.values() if not a.seen)
+
+    def _flush_still(self) -> None:
+        """One set-based UPDATE per batch for violations that only were seen again."""
+        v = table_of(PolicyViolation)
+        for start in range(0, len(self._still), BATCH):
+            ids = self._still[start : start + BATCH]
+            self.session.execute(
+                update(v)
+                .where(v.c.id.in_(ids))
+                .values(last_seen_at=self.now, last_run_id=self.run_id)
+            )
+        self._still = []
 
     def _flush_updates(self) -> None:
         if not self._updates:

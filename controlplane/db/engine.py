@@ -35,9 +35,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (services return them)."""
-    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+def session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (services return them);
+    ``info`` is copied into each session's ``Session.info``."""
+    return sessionmaker(engine, class_=Session, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -84,6 +84,8 @@ class Provider(SQLModel, table=True):
     name: str = Field(unique=True, max_length=63)
     tier: str = Field(max_length=16)  # provincial | municipal | sector
     kind: str = Field(max_length=16)  # openstack | kubernetes | simulator
+    # sdk | pulumi: which engine provisions on this provider
+    engine: str = Field(default="sdk", max_length=8, sa_column_kwargs={"server_default": "sdk"})
     cloud: str | None = Field(default=None, max_length=128)  # clouds.yaml cloud name
     context: str | None = Field(default=None, max_length=128)  # kubeconfig context
     region: str = Field(max_length=63)
@@ -277,7 +279,7 @@ class Resource(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One mutation, appended to a hash chain (each hash covers the previous one)."""
+    """One mutation, appended to a keyed hash chain (each hash covers the previous one)."""
 
     __tablename__ = "audit_event"
 
@@ -290,3 +292,6 @@ class AuditEvent(SQLModel, table=True):
     algorithm: str = Field(default="sha256", max_length=8)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    # the key ring entry that sealed the event (HMAC); NULL for events chained before
+    # the key ring existed, which only a plain digest covers (see controlplane.audit)
+    key_id: str | None = Field(default=None, max_length=32)

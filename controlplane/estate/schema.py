@@ -107,6 +107,8 @@ class ProviderSpec(StrictModel):
     name: DnsLabel
     tier: Tier
     kind: Literal["openstack", "kubernetes", "simulator"]
+    #: Who provisions on this provider: the SDK driver, or Pulumi stacks (``infra``).
+    engine: Literal["sdk", "pulumi"] = "sdk"
     cloud: str | None = None
     context: str | None = None
     region: str = "province"
@@ -308,6 +310,13 @@ def _provider_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Probl
                     expected=f"at most {target}",
                     found=str(tier.below),
                 )
+        if p.engine == "pulumi" and p.kind == "simulator":
+            yield doc.problem(
+                (*at, "engine"),
+                "the pulumi engine provisions openstack and kubernetes providers only",
+                expected="engine: sdk for a simulator",
+                found="pulumi",
+            )
         if p.kind != "simulator" and p.seed is not None:
             yield doc.problem((*at, "seed"), f"seed is for simulator providers (kind is {p.kind})")
 

@@ -48,6 +48,7 @@ from controlplane.estate.schema import (
     TenantSpec,
 )
 from controlplane.timeutil import Clock
+from infra.cli import find_pulumi, install_hint
 from tenants import ManifestError, Problem
 
 __all__ = ["Change", "EstateApplyResult", "EstateService"]
@@ -89,6 +90,7 @@ def _provider_values(p: ProviderSpec) -> dict[str, Any]:
     return {
         "tier": p.tier,
         "kind": p.kind,
+        "engine": p.engine,
         "cloud": p.cloud,
         "context": p.context,
         "region": p.region,
@@ -254,9 +256,17 @@ class _Plan:
 class EstateService:
     """Estate apply and read operations over one database."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        pulumi_cli: Callable[[], str | None] = find_pulumi,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        # Where this process finds the ``pulumi`` CLI (injected so tests choose).
+        self._pulumi_cli = pulumi_cli
 
     # ---- apply -------------------------------------------------------------------
 
@@ -274,6 +284,7 @@ class EstateService:
             for section in _GOVERNANCE:
                 self._plan_section(session, plan, section, estate.spec)
             self._check_removals(session, plan, document)
+            plan.problems.extend(self._engine_problems(document))
             if plan.problems:
                 raise ManifestError(plan.problems)
             result = EstateApplyResult(estate.metadata.name, tuple(plan.changes), dry_run)
@@ -431,6 +442,25 @@ class EstateService:
                 session.add(stored)
 
         plan.writes.append(write)
+
+    def _engine_problems(self, document: EstateDocument) -> list[Problem]:
+        """``engine: pulumi`` where this process has no ``pulumi`` CLI: refused, never
+        silently provisioned with the SDK instead."""
+        wanted = [
+            (i, p) for i, p in enumerate(document.estate.spec.providers) if p.engine == "pulumi"
+        ]
+        if not wanted or self._pulumi_cli() is not None:
+            return []
+        return [
+            document.doc.problem(
+                ("spec", "providers", i, "engine"),
+                f"provider {p.name} declares engine: pulumi, but no `pulumi` CLI is on PATH "
+                f"here; {install_hint(p.kind)}",
+                expected="a pulumi CLI on PATH, or engine: sdk",
+                found="pulumi",
+            )
+            for i, p in wanted
+        ]
 
     def _check_removals(self, session: Session, plan: _Plan, document: EstateDocument) -> None:
         doc = document.doc

@@ -36,6 +36,7 @@ class ProviderFacts:
     name: str
     tier: str  # provincial | municipal | sector
     kind: str = "simulator"  # openstack | kubernetes | simulator
+    engine: str = "sdk"  # sdk | pulumi: shown by plans, not a placement criterion
     city: str | None = None
     sector: str | None = None
     certified_level: int = 4

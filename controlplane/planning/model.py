@@ -136,6 +136,8 @@ class Plan:
     policy: PolicyOutcome
     source: str | None = None
     """``file:line:col`` where the document starts."""
+    engines: Mapping[str, str] = field(default_factory=dict)
+    """Provider name → the engine that provisions there (``sdk`` | ``pulumi``), every provider."""
 
     @property
     def tenant(self) -> str:
@@ -179,6 +181,8 @@ class Plan:
             "spec": self.request.spec.canonical(),
             "placement": {
                 "provider": decision.chosen,
+                "engine": self.engines.get(decision.chosen) if decision.chosen else None,
+                "engines": dict(sorted(self.engines.items())),
                 "ranking": [
                     {"provider": w.provider, "weight": w.weight, "parts": dict(w.parts)}
                     for w in decision.ranking

@@ -200,6 +200,7 @@ class Planner:
             budget=budget,
             policy=outcome,
             source=str(parsed.location),
+            engines={name: facts.engine for name, facts in snap.providers.items()},
         )
 
     def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:

@@ -150,6 +150,7 @@ def load_snapshot(
             name=p.name,
             tier=p.tier,
             kind=p.kind,
+            engine=p.engine,
             city=p.city,
             sector=p.sector,
             certified_level=p.certified_level,

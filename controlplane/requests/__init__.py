@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from controlplane.app import App
 from controlplane.db.models import Provider
-from controlplane.drivers import driver_for
+from controlplane.drivers import engine_for
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
 from controlplane.requests.planned import (
     Planner,
@@ -32,7 +32,7 @@ from controlplane.requests.service import (
     SelfApproval,
 )
 from controlplane.requests.states import FINAL, TRANSITIONS, IllegalTransition, State, state_word
-from providers import Driver
+from providers import Provisioning
 
 __all__ = [
     "AUTO_APPROVER",
@@ -73,9 +73,10 @@ def governed_reads(app: App) -> GovernedReads:
 
 
 def provisioner(app: App) -> Provisioner:
-    """A ``Provisioner`` whose drivers are built from the estate's provider rows."""
+    """A ``Provisioner`` whose engines (SDK driver or Pulumi, per the provider's
+    ``engine``) are built from the estate's provider rows."""
 
-    def drivers(provider: Provider) -> Driver:
-        return driver_for(provider, app.settings.simulator_dir, app.clock)
+    def engines(provider: Provider) -> Provisioning:
+        return engine_for(provider, app.settings, app.clock)
 
-    return Provisioner(app.sessions, app.clock, drivers)
+    return Provisioner(app.sessions, app.clock, engines)

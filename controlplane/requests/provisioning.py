@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -31,7 +31,7 @@ from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
-from providers import ApplyOutcome, Driver, ProviderError, SystemRef
+from providers import ApplyOutcome, ProviderError, Provisioning, SystemRef
 from tenants import SystemRequestSpec
 
 __all__ = ["ProvisionResult", "Provisioner"]
@@ -61,14 +61,22 @@ class _Order:
     desired_json: list[dict[str, object]]
 
 
+@runtime_checkable
+class Journaled(Protocol):
+    """An engine that keeps its last run's event lines (the Pulumi engine)."""
+
+    events: tuple[str, ...]
+
+
 class Provisioner:
-    """Runs provisioning orders through the drivers; ``drivers`` is the one I/O seam."""
+    """Runs provisioning orders through each provider's engine (SDK driver or Pulumi);
+    ``drivers`` is the one I/O seam."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         clock: Clock,
-        drivers: Callable[[Provider], Driver],
+        drivers: Callable[[Provider], Provisioning],
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -76,18 +84,20 @@ class Provisioner:
 
     def provision(self, request_id: int, *, actor: str) -> ProvisionResult:
         order = self._start(request_id, actor)
+        engine: Provisioning | None = None
         try:
-            driver = self._drivers(order.provider)
+            engine = self._drivers(order.provider)
             if order.action == "delete":
-                outcomes = driver.delete(order.ref)
+                outcomes = engine.delete(order.ref)
             else:
-                outcomes = driver.apply(order.ref, desired_from_json(order.desired_json))
+                outcomes = engine.apply(order.ref, desired_from_json(order.desired_json))
         except ProviderError as exc:
             outcomes = [
                 ApplyOutcome(str(d["kind"]), str(d["name"]), "failed", None, exc)
                 for d in order.desired_json
             ] or [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
-        return self._finish(order, outcomes, actor)
+        events = engine.events if isinstance(engine, Journaled) else ()
+        return self._finish(order, outcomes, actor, events)
 
     def _start(self, request_id: int, actor: str) -> _Order:
         now = self._clock()
@@ -156,7 +166,11 @@ class Provisioner:
         session.add(request)
 
     def _finish(
-        self, order: _Order, outcomes: Sequence[ApplyOutcome], actor: str
+        self,
+        order: _Order,
+        outcomes: Sequence[ApplyOutcome],
+        actor: str,
+        events: Sequence[str] = (),
     ) -> ProvisionResult:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -203,7 +217,10 @@ class Provisioner:
                 at=now,
                 reason=reason or None,
                 payload={
-                    "outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes[:500]]
+                    "outcomes": [[o.kind, o.name, o.action, o.resource_id] for o in outcomes[:500]],
+                    "engine": order.provider.engine,
+                    # the engine's event stream (Pulumi), kept on the request's history
+                    **({"engine_events": list(events[:2000])} if events else {}),
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))

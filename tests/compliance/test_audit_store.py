@@ -5,14 +5,17 @@ count of the stored rows; a city overlay's tighter parameter applies to that cit
 department only; the run is in the audit log; a second run resolves fixed findings
 (``passed``) and vanished subjects (``absent``), keeps still-failing ones open on the
 same row with ``last_seen`` moved on, and a finding that fails again opens a new
-episode; a finding that can no longer be evaluated stays open. (An estate without
-policies audits against the level floor: test_level_floor.py.)
+episode; a finding that can no longer be evaluated stays open; results written in bulk
+(COPY / executemany) are stored exactly as an ORM insert stores them (a typed equality
+query on the timestamp finds every one). (An estate without policies audits against
+the level floor: test_level_floor.py.)
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from controlplane.app import App
@@ -83,6 +86,18 @@ def test_run_stores_every_result_with_totals(app: App, sample: Inventory) -> Non
         ).one()
     assert event.subject == f"policy-audit-run/{run.id}"
     assert event.payload["outcomes"]["fail"] == run.failed
+
+
+def test_bulk_results_store_values_as_the_orm_does(app: App, sample: Inventory) -> None:
+    run = compliance_service(app).audit(actor="ops")
+    with app.sessions() as session:
+        query = (
+            select(func.count())
+            .select_from(PolicyResult)
+            .where(col(PolicyResult.evaluated_at) == app.clock())
+            .where(col(PolicyResult.high_risk).is_(False) | col(PolicyResult.high_risk))
+        )
+        assert session.exec(query).one() == run.results > 0
 
 
 def test_city_overlay_tightens_only_its_city(app: App, sample: Inventory) -> None:

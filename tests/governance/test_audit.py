@@ -4,6 +4,7 @@ Cases: every mutation — estate apply (quotas and principals included), each re
 transition, each approval decision, provisioning — appends exactly its events, and the
 chain verifies; ``govcloud audit verify`` exits 0 on the intact log and 1 naming the
 event when a stored event is edited, deleted, or two events are swapped (reordered).
+Truncation, re-chaining, forgery and malformed rows: tests/governance/test_audit_anchor.py.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def test_every_mutation_appends(app: App) -> None:
 
 
 def _verify(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    # the CLI must see the app's home: the key ring and checkpoints live there
     monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
-    monkeypatch.setenv("GOVCLOUD_HOME", str(tmp_path / "cli-home"))
+    monkeypatch.setenv("GOVCLOUD_HOME", str(app.settings.home))
     return main(["audit", "verify"])
 
 

@@ -2,7 +2,7 @@
 capacities that may be left untracked
 
 Revision ID: system_records
-Revises: discounts
+Revises: audit_key
 Create Date: 2026-12-05 18:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "system_records"
-down_revision: str | None = "discounts"
+down_revision: str | None = "audit_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,6 +30,7 @@ from pydantic import Field, PlainSerializer, PlainValidator, Strict, model_valid
 from tenants import bounds
 from tenants.fields import CatalogName, Days, DnsLabel, PositiveInt, StrictBool
 from tenants.quantity import ByteQuantity, CountQuantity, CpuQuantity, format_quantity
+from tenants.records import SystemRecords
 from tenants.validation import StrictModel, schema_error
 
 __all__ = [
@@ -377,6 +378,8 @@ class EncryptionSpec(StrictModel):
 
     at_rest: Literal["sm4", "aes256", "none"] = "sm4"
     in_transit: Literal["tls", "tlcp", "none"] = "tls"
+    # keys held in the department's own KMS project (等保 8.2.4.5 e); unsaid is unknown
+    customer_managed_key: StrictBool | None = None
 
 
 class SystemRequestSpec(StrictModel):
@@ -397,6 +400,7 @@ class SystemRequestSpec(StrictModel):
     backup: BackupSpec = Field(default_factory=BackupSpec)
     logging: LoggingSpec = Field(default_factory=LoggingSpec)
     encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
+    records: SystemRecords = Field(default_factory=SystemRecords)  # 等保 paperwork
 
     @model_validator(mode="after")
     def _asks_for_something(self) -> SystemRequestSpec:
@@ -431,6 +435,12 @@ class SystemRequestSpec(StrictModel):
         if data["network"].get("subnetPrefix") is None:
             # not asked for: the same spelling (and hash) as before the field existed
             data["network"].pop("subnetPrefix", None)
+        # facts added later count only when written, so older specs hash as before
+        data["records"] = self.records.stored()
+        if not data["records"]:
+            del data["records"]
+        if data["encryption"]["customerManagedKey"] is None:
+            del data["encryption"]["customerManagedKey"]
         return data
 
 

@@ -34,7 +34,6 @@ from controlplane.cli.params import (
 from controlplane.cli.status import state_text
 from controlplane.compliance import (
     NoAuditRun,
-    NoPolicyBound,
     SystemNotFound,
     WaiverNotFound,
     compliance_service,
@@ -68,7 +67,7 @@ def _refusals(lang: str) -> Iterator[None]:
     """Known refusals become one line on stderr and exit code 1."""
     try:
         yield
-    except (NoPolicyBound, NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
+    except (NoAuditRun, SystemNotFound, WaiverNotFound) as exc:
         typer.echo(f"{tr('error', _lang(lang))}: {refusal_text(exc, _lang(lang))}", err=True)
         raise typer.Exit(1) from None
     except WaiverRefused as exc:
@@ -141,8 +140,15 @@ def audit(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Audit the whole inventory now and store every result (passes included)."""
     obj = cli_context(ctx)
     with _refusals(obj.lang):
-        run = compliance_service(obj.app).audit(actor=obj.actor)
+        service = compliance_service(obj.app)
+        run = service.audit(actor=obj.actor)
+        opt_out = service.policy().opt_out
     summary = run_summary(run)
+    if opt_out is not None:
+        summary["baselineOptOut"] = opt_out.to_record()
+        typer.echo(
+            "⚠ " + (opt_out.warning_zh if obj.lang == "zh" else opt_out.warning_en), err=True
+        )
     emit(
         summary if not output.for_people else _summary_record(summary, obj.lang),
         output,

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import AppliedResource
+from controlplane.records import provider_assessment_facts, system_record_facts
 from controlplane.timeutil import as_utc
 from policies import IngressRule, ProviderFacts, ResourceView, SiteFacts, SystemFacts
 
@@ -77,16 +78,20 @@ def provider_facts(provider: Provider) -> ProviderFacts:
         xinchuang=provider.xinchuang,
         arch=provider.arch,
         cpu_vendor=provider.cpu_vendor,
+        **provider_assessment_facts(provider.assessment),
     )
 
 
 def system_facts(system: System, tenant: str) -> SystemFacts:
+    """The stored system with its records; it went live when it was first provisioned."""
     return SystemFacts(
         name=system.name,
         tenant=tenant,
         level=system.level,
         data_grade=system.data_classification,
         xinchuang_required=system.xinchuang,
+        live_since=system.created_at,
+        **system_record_facts(system.records or {}),
     )
 
 

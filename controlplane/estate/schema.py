@@ -35,6 +35,7 @@ from tenants import LocatedDocument, Location, ManifestError, Problem, StrictMod
 from tenants.bounds import not_bool
 from tenants.fields import StrictBool
 from tenants.located import Path
+from tenants.records import ProviderAssessment
 
 __all__ = [
     "Capacity",
@@ -119,10 +120,12 @@ Count = Annotated[int, not_bool]
 
 
 class Capacity(StrictModel):
-    vcpu: Count = Field(ge=0, le=10**7)
-    memory_gib: Count = Field(alias="memoryGiB", ge=0, le=10**9)
-    storage_gib: Count = Field(alias="storageGiB", ge=0, le=10**11)
-    public_ips: Count = Field(default=0, alias="publicIPs", ge=0, le=10**7)
+    """What the estate tracks of a provider; a dimension left out is not tracked."""
+
+    vcpu: Count | None = Field(default=None, ge=0, le=10**7)
+    memory_gib: Count | None = Field(default=None, alias="memoryGiB", ge=0, le=10**9)
+    storage_gib: Count | None = Field(default=None, alias="storageGiB", ge=0, le=10**11)
+    public_ips: Count | None = Field(default=None, alias="publicIPs", ge=0, le=10**7)
 
 
 class SlaDeduction(StrictModel):
@@ -156,6 +159,8 @@ class ProviderSpec(StrictModel):
     seed: Count | None = Field(default=None, ge=0, le=2**63 - 1)
     #: Where systems' subnets are allocated from (``10.64.0.0/16``); absent: none.
     address_pool: IPv4Network | None = None
+    # the cloud's own 等保 assessment and 云计算服务安全评估 (MLPS-L2-CSP-01 reads them)
+    assessment: ProviderAssessment | None = None
 
 
 class TenantSpec(StrictModel):
@@ -182,6 +187,10 @@ class ImageSpec(StrictModel):
     xinchuang: StrictBool = False
     hardened: StrictBool = False
     arch: list[Arch] = Field(min_length=1)
+    # provenance (MLPS-L2-IMG-02): the published digest and the signature's reference
+    checksum: str | None = Field(default=None, pattern=r"^(sha256|sha512|sm3):[0-9a-f]{64,128}$")
+    signature: str | None = Field(default=None, min_length=2, max_length=256)
+    patched_on: date | None = None  # last security patch level (MLPS-L2-VUL-01)
 
 
 class Catalog(StrictModel):
@@ -346,14 +355,6 @@ def _provider_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Probl
             )
         if p.kind != "simulator" and p.seed is not None:
             yield doc.problem((*at, "seed"), f"seed is for simulator providers (kind is {p.kind})")
-    provincial = [i for i, p in enumerate(spec.providers) if p.tier == "provincial"]
-    if len(provincial) > 1:
-        yield doc.problem(
-            (*base, provincial[1], "tier"),
-            "an estate has exactly one provincial cloud (the 1 of 1+M+N)",
-            expected="one provider with tier provincial",
-            found=f"{len(provincial)}",
-        )
 
 
 def _tenant_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Problem]:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from controlplane import budgets
 from controlplane.db.models import PolicyBindingDoc, Provider, Resource, System
 from controlplane.inventory.addresses import PoolExhausted, subnet_for
 from controlplane.placement import Scheduler, SystemNeeds
@@ -169,6 +170,7 @@ class Planner:
                 chosen.used + self.scheduler.consumed(chosen.name) - held,
                 needs.amounts,
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
+                chosen.tracked,
             )
         self.scheduler.commit(decision, needs)
         if chosen is not None and chosen.kind != "kubernetes":
@@ -176,12 +178,15 @@ class Planner:
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
         changes = diff(desired, decision.chosen, current.resources)
         price = estimate(meters, chosen.tier if chosen else None, snap.rates)
+        synced, reserved = self._spend(tenant.id, tenant.code, parsed.name)
+        others = {**synced, **reserved}  # an approved system counts by its reservation
         budget = BudgetImpact(
             tenant.code,
             tenant.budget,
-            snap.committed_monthly(tenant.id, current.system_id) * 12,
+            sum(others.values(), Decimal(0)),
             price.annual,
             current.monthly * 12,
+            synced,
         )
         view = plan_view(
             request,
@@ -275,6 +280,23 @@ class Planner:
             current_provider=current.provider,
             current_amounts=current.amounts,
         )
+
+    def _spend(
+        self, tenant_id: int, tenant: str, system: str
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """The department's other systems: 12 × synced monthly cost, and reservations."""
+        with self._sessions() as session:
+            query = select(System.id, System.name).where(System.tenant_id == tenant_id)
+            # a Result has .keys(), so dict(result) would read it as a mapping: take the rows
+            names = dict(session.exec(query).all())
+            reserved = budgets.reserved_annual(session, tenant)
+        synced: dict[str, Decimal] = {}
+        for (owner, system_id), monthly in self.snapshot.system_cost.items():
+            name = names.get(system_id, "") if system_id is not None else ""
+            if owner == tenant_id and name != system:
+                synced[name] = synced.get(name, Decimal(0)) + monthly * 12
+        reserved.pop(system, None)
+        return synced, reserved
 
     def _current(self, tenant_id: int, name: str) -> _Current:
         with self._sessions() as session:

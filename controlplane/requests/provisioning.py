@@ -21,18 +21,20 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from controlplane import audit, quotas, rbac
+from controlplane import audit, budgets, quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Request, System, Tenant
 from controlplane.db.tables_requests import Quota, RequestOutcome
 from controlplane.inventory import addresses
 from controlplane.inventory.applied import forget_system, record_applied
 from controlplane.inventory.repair import RepairPlan, repair_plan
+from controlplane.records import stored_records
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
 from controlplane.timeutil import Clock
 from providers import ApplyOutcome, ProviderError, Provisioning, QuotaSet, SystemRef
+from tenants import SystemRequestSpec
 
 __all__ = [
     "NothingToRepair",
@@ -385,6 +387,7 @@ class Provisioner:
         }
         if request.action == "apply":
             values["spec_hash"] = request.spec_hash
+            values["records"] = stored_records(SystemRequestSpec.model_validate(spec))
         if system is None:
             assert tenant.id is not None
             system = System(tenant_id=tenant.id, name=request.system_name, created_at=now, **values)
@@ -444,6 +447,7 @@ class Provisioner:
                         at=now,
                         actor=actor,
                     )
+                budgets.release_system(session, order.ref.tenant, order.ref.system, now)
             system = session.get(System, request.system_id)
             if system is not None:
                 system.status = to.lower()

@@ -32,6 +32,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "image": ("镜像", "image"),
     "principal": ("用户", "principal"),
     "quota": ("配额", "quota"),
+    "quota.pushed": ("已下发到云平台", "pushed to the cloud"),
     "approval_step": ("审批步骤", "approval step"),
     "discount": ("折扣", "discount"),
     "policy_binding": ("策略绑定", "policy binding"),

@@ -13,6 +13,7 @@ or a cloud SDK.
 
 from policies.binding import BoundPacks, BoundRule
 from policies.engine import AdmissionResult, admit, audit, evaluate_plan, evaluate_resource
+from policies.level_baseline import LEVEL_PACKS, BaselineOptOut
 from policies.listing import list_rules
 from policies.overlays import EstatePolicy, PolicyBinding, load_policy_binding, loosenings
 from policies.packs import BUILTIN_PACKS, Pack, bind_packs, builtin_packs, load_pack
@@ -38,8 +39,10 @@ from policies.waivers import Waiver, WaiverBook, WaiverRefused, WaiverScope, gra
 
 __all__ = [
     "BUILTIN_PACKS",
+    "LEVEL_PACKS",
     "AdmissionResult",
     "BackupView",
+    "BaselineOptOut",
     "BoundPacks",
     "BoundRule",
     "ComputeItem",

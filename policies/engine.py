@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from policies.binding import BoundPacks, BoundRule
 from policies.registry import ALL_LEVELS, Finding, MissingInput, not_applicable, not_evaluable
@@ -19,7 +19,17 @@ from policies.verdicts import Outcome, Severity, Verdict
 from policies.views import PlanView, ResourceView
 from policies.waivers import WaiverBook
 
-__all__ = ["AdmissionResult", "admit", "audit", "evaluate_plan", "evaluate_resource"]
+__all__ = [
+    "PAPERWORK_GRACE",
+    "AdmissionResult",
+    "admit",
+    "audit",
+    "evaluate_plan",
+    "evaluate_resource",
+]
+
+# how long after go-live a system may still lack its paperwork before the audit counts it
+PAPERWORK_GRACE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,9 @@ class AdmissionResult:
     """The policy answer for one plan.
 
     Denied when an enforced rule fails, or when an enforced *critical* rule cannot be
-    evaluated (fail closed: a legal red line is never assumed to hold).
+    evaluated (fail closed: a legal red line is never assumed to hold). Paperwork rules
+    never deny here: their findings are ``deferred`` warnings until the continuous audit
+    holds the system to them after go-live.
     """
 
     admitted: bool
@@ -50,7 +62,8 @@ def _denies(v: Verdict) -> bool:
     if v.blocking:
         return True
     return (
-        v.outcome is Outcome.NOT_EVALUABLE
+        not v.deferred
+        and v.outcome is Outcome.NOT_EVALUABLE
         and v.severity is Severity.CRITICAL
         and v.enforcement.rank > 0
     )
@@ -87,6 +100,7 @@ def _verdicts(
     system: str | None,
     tenant: str | None,
     at: datetime | None,
+    deferred: bool = False,
 ) -> list[Verdict]:
     spec = bound.spec
     if not findings:
@@ -130,6 +144,7 @@ def _verdicts(
                 missing=finding.missing,
                 high_risk=failed and spec.high_risk,
                 evaluated_at=at,
+                deferred=deferred and finding.outcome is not Outcome.NOT_APPLICABLE,
             )
         )
     return out
@@ -149,12 +164,25 @@ def evaluate_plan(bound: BoundRule, plan: PlanView) -> list[Verdict]:
     else:
         findings = _collect(lambda: bound.rule.plan(plan, bound.params))
     return _verdicts(
-        bound, findings, "request", plan.request, plan.system.name, plan.tenant, plan.as_of
+        bound,
+        findings,
+        "request",
+        plan.request,
+        plan.system.name,
+        plan.tenant,
+        plan.as_of,
+        deferred=bound.spec.paperwork,
     )
 
 
-def evaluate_resource(bound: BoundRule, resource: ResourceView, now: datetime) -> list[Verdict]:
-    """One bound rule on one inventory resource."""
+def evaluate_resource(
+    bound: BoundRule, resource: ResourceView, now: datetime, grace: timedelta = PAPERWORK_GRACE
+) -> list[Verdict]:
+    """One bound rule on one inventory resource.
+
+    A paperwork rule's findings are ``deferred`` while the system is within ``grace`` of
+    going live: reported, but not yet a violation.
+    """
     system = resource.system
     if system is None and bound.spec.needs_system:
         findings = [not_evaluable("system binding of the resource")]
@@ -172,7 +200,13 @@ def evaluate_resource(bound: BoundRule, resource: ResourceView, now: datetime) -
         system.name if system is not None else None,
         resource.tenant,
         now,
+        deferred=bound.spec.paperwork and _within_grace(resource, now, grace),
     )
+
+
+def _within_grace(resource: ResourceView, now: datetime, grace: timedelta) -> bool:
+    live = resource.system.live_since if resource.system is not None else None
+    return live is not None and now < live + grace
 
 
 def admit(plan: PlanView, bound: BoundPacks) -> AdmissionResult:
@@ -189,6 +223,7 @@ def audit(
     bound: BoundPacks,
     now: datetime,
     waivers: WaiverBook | None = None,
+    grace: timedelta = PAPERWORK_GRACE,
 ) -> Iterator[Verdict]:
     """Every applicable bound audit rule on every resource, passes included.
 
@@ -201,7 +236,7 @@ def audit(
         system = resource.system
         rules = index.get((resource.kind, system.level if system is not None else None), ())
         for rule in rules:
-            for verdict in evaluate_resource(rule, resource, now):
+            for verdict in evaluate_resource(rule, resource, now, grace):
                 if waivers is not None and verdict.outcome is Outcome.FAIL:
                     verdict = waivers.apply(verdict, now)
                 yield verdict

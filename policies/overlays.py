@@ -6,18 +6,29 @@ packs and rules or tighten settings but never loosen the baseline: dropping a ru
 turning enforce into warn, or moving a parameter against its declared direction
 (retention 180 → 90 days, removing a risky port) is refused with a located problem.
 The comparison is generic over every rule through the parameters' ``Tighten``
-directions. Imports :mod:`tenants` for located documents, nothing else internal.
+directions. Every scope also carries the 等保 floor of the system's level
+(:mod:`policies.level_baseline`): the estate may add to it, and weakening or dropping
+one of its enforced rules is refused unless ``levelBaseline`` opts out, visibly, with a
+reason and a 文号. Imports :mod:`tenants` for located documents, nothing else internal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from policies.binding import BoundPacks, BoundRule, PackConflict
+from policies.engine import PAPERWORK_GRACE
+from policies.level_baseline import (
+    BaselineOptOut,
+    LevelBaselineSpec,
+    floor_for,
+    floor_rule_ids,
+)
 from policies.packs import Pack, bind_packs, builtin_packs, validate_params
 from policies.params import Tighten
 from policies.registry import get_rule
@@ -66,21 +77,49 @@ class Overlay(Layer):
 
 
 class PolicyBinding(StrictModel):
-    baseline: Layer
+    # an estate that only opts out of the level floor binds no packs of its own
+    baseline: Layer = Field(default_factory=lambda: Layer(packs=[]))
     overlays: list[Overlay] = Field(default_factory=list)
+    level_baseline: LevelBaselineSpec = Field(
+        default_factory=LevelBaselineSpec, alias="levelBaseline"
+    )
+    # days after go-live before missing paperwork (filing, assessment...) is a violation
+    paperwork_grace_days: int = Field(default=30, ge=0, le=366, alias="paperworkGraceDays")
 
 
 @dataclass(frozen=True)
 class EstatePolicy:
-    """The resolved bindings: the baseline and each overlay's effective rules."""
+    """The resolved bindings: the baseline, each overlay's rules and the level floor."""
 
-    baseline: BoundPacks
+    baseline: BoundPacks = field(default_factory=lambda: BoundPacks.of((), ()))
     overlays: tuple[tuple[str, Scope, BoundPacks], ...] = ()
+    opt_out: BaselineOptOut | None = None
+    paperwork_grace: timedelta = PAPERWORK_GRACE
+    # (scope binding id, level) -> floor + scope; each pair is merged once per policy
+    _merged: dict[tuple[int, int | None], BoundPacks] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def for_scope(
-        self, *, tenant: str | None = None, city: str | None = None, sector: str | None = None
+        self,
+        *,
+        level: int | None,
+        tenant: str | None = None,
+        city: str | None = None,
+        sector: str | None = None,
     ) -> BoundPacks:
-        """The most specific binding: tenant, then sector, then city, then the baseline."""
+        """The level floor plus the most specific binding (tenant, sector, city, baseline)."""
+        scoped = self._scoped(tenant, city, sector)
+        key = (id(scoped), level)
+        merged = self._merged.get(key)
+        if merged is None:
+            floor = floor_for(level, self.opt_out is not None)
+            names = tuple(dict.fromkeys((*floor.packs, *scoped.packs)))
+            merged = BoundPacks.of(names, (*floor.rules.values(), *scoped.rules.values()))
+            self._merged[key] = merged
+        return merged
+
+    def _scoped(self, tenant: str | None, city: str | None, sector: str | None) -> BoundPacks:
         for key, value in (("tenant", tenant), ("sector", sector), ("city", city)):
             if value is None:
                 continue
@@ -98,8 +137,6 @@ def _resolve(
     path: Path,
 ) -> tuple[BoundPacks | None, list[Problem]]:
     problems: list[Problem] = []
-    if parent is None and layer.packs is None:
-        problems.append(doc.problem(path, "the baseline must list its packs"))
     added = list(layer.packs or ())
     for i, name in enumerate(added):
         if name not in packs:
@@ -202,6 +239,42 @@ def loosenings(
     return problems
 
 
+def floor_weakenings(layer: Layer, doc: LocatedDocument, path: Path) -> list[Problem]:
+    """Located problems for every enforced rule of the 等保 floor ``layer`` weakens."""
+    floor = floor_rule_ids()
+    problems: list[Problem] = []
+    for rule_id, override in layer.rules.items():
+        if rule_id not in floor:
+            continue
+        if override.disabled or override.mode is Enforcement.WARN:
+            where = (*path, "rules", rule_id, "disabled" if override.disabled else "mode")
+            problems.append(
+                doc.problem(
+                    where,
+                    f"{rule_id} is enforced by the 等保 baseline of the systems' level; relaxing "
+                    "it needs spec.policies.levelBaseline: {mode: advisory, reason, reference} "
+                    "（放宽等保基线须显式声明 levelBaseline 并给出理由和文号）",
+                    expected="enforce",
+                    found="disabled" if override.disabled else str(override.mode),
+                )
+            )
+    return problems
+
+
+def _opt_out(binding: PolicyBinding, doc: LocatedDocument, path: Path) -> list[Problem]:
+    spec = binding.level_baseline
+    if spec.mode != "advisory":
+        return []
+    return [
+        doc.problem((*path, "levelBaseline", key), f"an advisory level baseline needs its {what}")
+        for key, what, value in (
+            ("reason", "reason（理由）", spec.reason),
+            ("reference", "approving document number（文号）", spec.reference),
+        )
+        if not value
+    ]
+
+
 def _show(value: Any) -> str:
     if isinstance(value, frozenset | set):
         return "[" + ", ".join(str(v) for v in sorted(value, key=str)) + "]"
@@ -215,6 +288,10 @@ def load_policy_binding(
     table = builtin_packs() if packs is None else packs
     binding = parse_model(PolicyBinding, doc, path)
     baseline, problems = _resolve(binding.baseline, None, table, doc, (*path, "baseline"))
+    problems.extend(_opt_out(binding, doc, path))
+    advisory = binding.level_baseline.mode == "advisory"
+    if not advisory:
+        problems.extend(floor_weakenings(binding.baseline, doc, (*path, "baseline")))
     overlays: list[tuple[str, Scope, BoundPacks]] = []
     for i, overlay in enumerate(binding.overlays):
         where = (*path, "overlays", i)
@@ -223,7 +300,12 @@ def load_policy_binding(
         if bound is None or baseline is None:
             continue
         problems.extend(loosenings(baseline, bound, overlay, doc, where))
+        if not advisory:
+            problems.extend(floor_weakenings(overlay, doc, where))
         overlays.append((overlay.name, overlay.scope, bound))
     if problems or baseline is None:
         raise ManifestError(problems or [doc.problem(path, "no usable baseline binding")])
-    return EstatePolicy(baseline, tuple(overlays))
+    spec = binding.level_baseline
+    opt_out = BaselineOptOut(spec.reason or "", spec.reference or "") if advisory else None
+    grace = timedelta(days=binding.paperwork_grace_days)
+    return EstatePolicy(baseline, tuple(overlays), opt_out, grace)

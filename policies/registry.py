@@ -110,6 +110,9 @@ class RuleSpec:
 
     ``pending_inputs`` names inputs govcloud does not hold yet; such a rule is
     registered and bindable but always reports not_evaluable naming them.
+    ``paperwork`` marks a rule about records (filing, assessment, approvals, image
+    provenance) rather than a technical control: a system under construction may not
+    have them yet, so at admission such a rule only warns (see :mod:`policies.engine`).
     """
 
     id: str
@@ -132,6 +135,7 @@ class RuleSpec:
     pending_inputs: tuple[str, ...] = ()
     needs_system: bool = True
     directions: Mapping[str, Tighten] = field(default_factory=dict)
+    paperwork: bool = False
 
     @property
     def implemented(self) -> bool:
@@ -166,6 +170,7 @@ class RuleSpec:
             "kinds": sorted(self.kinds),
             "implemented": self.implemented,
             "pending_inputs": list(self.pending_inputs),
+            "paperwork": self.paperwork,
         }
 
 
@@ -190,6 +195,7 @@ def rule(
     waivable: bool | None = None,
     pending_inputs: tuple[str, ...] = (),
     needs_system: bool = True,
+    paperwork: bool = False,
 ) -> Callable[[type[Rule[Any]]], type[Rule[Any]]]:
     """Register a rule class under ``rule_id`` (the catalogue's id)."""
 
@@ -221,6 +227,7 @@ def rule(
             pending_inputs=pending_inputs,
             needs_system=needs_system,
             directions=MappingProxyType(tightening(params)),
+            paperwork=paperwork,
         )
         _REGISTRY[rule_id] = cls()
         return cls

@@ -99,7 +99,8 @@ class Verdict:
     or in the resource's recorded attributes; ``missing`` names the input that was
     absent when the outcome is ``not_evaluable``. ``high_risk`` marks a failure that
     the 测评 guidance treats as 高风险. ``waiver_id`` is set when ``outcome`` is
-    ``waived``.
+    ``waived``. ``deferred`` marks a paperwork finding that is not yet due (at
+    admission, or within the grace period after go-live): reported, never blocking.
     """
 
     rule_id: str
@@ -119,11 +120,16 @@ class Verdict:
     high_risk: bool = False
     evaluated_at: datetime | None = None
     waiver_id: str | None = None
+    deferred: bool = False
 
     @property
     def blocking(self) -> bool:
-        """A failure that denies admission (enforced, not waived)."""
-        return self.outcome is Outcome.FAIL and self.enforcement is Enforcement.ENFORCE
+        """A failure that denies admission (enforced, not waived, not deferred)."""
+        return (
+            self.outcome is Outcome.FAIL
+            and self.enforcement is Enforcement.ENFORCE
+            and not self.deferred
+        )
 
     def waived(self, waiver_id: str) -> Verdict:
         return replace(self, outcome=Outcome.WAIVED, waiver_id=waiver_id)

@@ -90,6 +90,11 @@ class SystemFacts:
     assessed_on: date | None = None
     major_change_pending: bool = False
     local_export_on: date | None = None
+    grading_evidence: str | None = None
+    assessment_agency: str | None = None
+    assessment_conclusion: str | None = None
+    # when the system went live: paperwork findings are deferred for a grace period after
+    live_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

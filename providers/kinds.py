@@ -255,6 +255,20 @@ _KIND_LIST = (
         usage=(UsageRule("network.public_ip", _one),),
     ),
     ResourceKind(
+        name="project_quota",
+        title_zh="项目配额",
+        title_en="Project quota",
+        platform="openstack",
+        columns=(
+            *_COMMON,
+            Column("vcpu", "vCPU", "vCPU", "spec.vcpu"),
+            Column("memory_gib", "内存 GiB", "Memory GiB", "spec.memory_gib"),
+            Column("public_ips", "公网 IP", "Public IPs", "spec.public_ips"),
+        ),
+        meters=(),
+        actions=("create", "update"),
+    ),
+    ResourceKind(
         name="namespace",
         title_zh="命名空间",
         title_en="Namespace",

@@ -39,6 +39,7 @@ from providers.errors import (
 from providers.kubernetes_errors import map_kube_error
 from providers.kubernetes_objects import (
     ANNOTATION_HISTORY,
+    ANNOTATION_OWNER,
     ANNOTATION_STATE,
     DEFAULT_DENY,
     LABEL_LEVEL,
@@ -47,7 +48,9 @@ from providers.kubernetes_objects import (
     changed_keys,
     namespace_body,
     namespace_name,
+    object_name,
     object_state,
+    owner_mark,
     state_fingerprint,
 )
 from providers.kubernetes_usage import append_history, parse_history, quota_usage
@@ -81,6 +84,8 @@ _LABEL_REQUEST = LABEL_PREFIX + TAG_REQUEST.split(":", 1)[1]
 _LABEL_MANAGED = LABEL_PREFIX + TAG_MANAGED.split(":", 1)[1]
 #: Namespaces of the platform itself: never tenant drift.
 _PLATFORM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+#: Kinds a system namespace holds exactly as declared (see ``KubernetesDriver._prune``).
+_PRUNED_KINDS = ("network_policy", "role_binding")
 _APPLIED_KINDS = frozenset(k for k, v in OBJECT_KINDS.items() if v.body_spec is not None)
 _PAGE = 500
 
@@ -252,7 +257,32 @@ class KubernetesDriver:
                 return self._apply_namespace(system, ns_name, item)
             return self._apply_object(system, ns_name, OBJECT_KINDS[item.kind], item)
 
-        return run_in_order(plan, provider=self.name, step=step)
+        outcomes = run_in_order(plan, provider=self.name, step=step)
+        if all(o.ok for o in outcomes if o.kind == "namespace"):
+            outcomes.extend(self._prune(ns_name, plan))
+        return outcomes
+
+    def _prune(self, namespace: str, plan: Sequence[DesiredResource]) -> list[ApplyOutcome]:
+        """Delete network policies and role bindings in the namespace nobody declared.
+
+        Like a security group's rules on OpenStack, who may reach a system and who may
+        act in it is exactly what was declared: a policy or binding added by hand (or
+        left from an earlier spec) is removed on every apply.
+        """
+        outcomes: list[ApplyOutcome] = []
+        for kind_name in _PRUNED_KINDS:
+            kind = OBJECT_KINDS[kind_name]
+            declared = {object_name(item) for item in plan if item.kind == kind_name}
+            try:
+                for obj in self._list(kind.api, f"list_namespaced_{kind.wire}", namespace):
+                    name = obj["metadata"]["name"]
+                    if name in declared:
+                        continue
+                    self._call(kind.api, f"delete_namespaced_{kind.wire}", name, namespace)
+                    outcomes.append(ApplyOutcome(kind_name, name, "deleted", f"{namespace}/{name}"))
+            except ProviderError as exc:
+                outcomes.append(ApplyOutcome(kind_name, "*", "failed", None, exc))
+        return outcomes
 
     def _apply_namespace(self, system: SystemRef, name: str, item: DesiredResource) -> ApplyOutcome:
         declared = item.spec.get("labels")
@@ -264,10 +294,13 @@ class KubernetesDriver:
         if live is None:
             self._check_tenant_limits(system, new_namespace=True, quota=None)
             self._call("CoreV1Api", "create_namespace", body)
-            return ApplyOutcome("namespace", item.name, "created", name)
+            return ApplyOutcome(
+                "namespace", item.name, "created", name, facts={"level": system.level}
+            )
         labels = _labels(live)
         owner = managed_identity(labels)
-        if owner is None or not system.owns(owner[0], owner[1]):
+        marked = _annotations(live).get(ANNOTATION_OWNER) == owner_mark(system)
+        if (owner is None or not system.owns(owner[0], owner[1])) and not marked:
             raise ProviderConflict(
                 self.name,
                 f"namespace {name} exists and is not govcloud's for "
@@ -281,11 +314,13 @@ class KubernetesDriver:
         differing = tuple(
             sorted(k for k, v in wanted.items() if labels.get(k) != v and k != _LABEL_REQUEST)
         )
-        if not differing and labels.get(_LABEL_REQUEST) == system.request_id:
-            return ApplyOutcome("namespace", item.name, "unchanged", name)
-        self._call("CoreV1Api", "patch_namespace", name, {"metadata": {"labels": wanted}})
+        facts = {"level": system.level}
+        if not differing and labels.get(_LABEL_REQUEST) == system.request_id and marked:
+            return ApplyOutcome("namespace", item.name, "unchanged", name, facts=facts)
+        patch = {"metadata": {"labels": wanted, "annotations": body["metadata"]["annotations"]}}
+        self._call("CoreV1Api", "patch_namespace", name, patch)
         action: Literal["updated", "unchanged"] = "updated" if differing else "unchanged"
-        return ApplyOutcome("namespace", item.name, action, name, changes=differing)
+        return ApplyOutcome("namespace", item.name, action, name, changes=differing, facts=facts)
 
     def _apply_object(
         self, system: SystemRef, namespace: str, kind: ObjectKind, item: DesiredResource
@@ -324,6 +359,15 @@ class KubernetesDriver:
 
     def _tenant_limits_name(self, tenant: str) -> str:
         return f"tenant-{tenant}"
+
+    def offboard(self, tenant: str) -> list[ApplyOutcome]:
+        """Remove the department's limits (its namespaces went with its systems)."""
+        name = self._tenant_limits_name(tenant)
+        try:
+            self._call("CoreV1Api", "delete_namespaced_config_map", name, self._system_namespace)
+        except ProviderNotFound:
+            return [ApplyOutcome("tenant_limits", name, "absent", None)]
+        return [ApplyOutcome("tenant_limits", name, "deleted", f"{self._system_namespace}/{name}")]
 
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         """Record ``tenant``'s limits; ``apply`` refuses namespaces and namespace quotas

@@ -26,6 +26,7 @@ from providers.types import LABEL_PREFIX, DesiredResource, SystemRef, spec_finge
 
 __all__ = [
     "ANNOTATION_HISTORY",
+    "ANNOTATION_OWNER",
     "ANNOTATION_STATE",
     "DEFAULT_DENY",
     "INTERNET_CIDR",
@@ -41,6 +42,7 @@ __all__ = [
     "namespace_name",
     "object_name",
     "object_state",
+    "owner_mark",
     "state_fingerprint",
     "system_labels",
     "system_resources",
@@ -53,6 +55,8 @@ LABEL_NAME = LABEL_PREFIX + "name"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 #: Fingerprint of the state govcloud last applied; a different live state is drift.
 ANNOTATION_STATE = LABEL_PREFIX + "applied-state"
+#: Written once on a system namespace: whose it is, surviving removed labels.
+ANNOTATION_OWNER = LABEL_PREFIX + "owner"
 #: JSON list of ``[iso_time, cpu, memory]``: every quota govcloud set, for usage.
 ANNOTATION_HISTORY = LABEL_PREFIX + "allocation-history"
 DEFAULT_DENY = "default-deny"
@@ -105,15 +109,26 @@ def _metadata(system: SystemRef, resource: DesiredResource, state: Mapping[str, 
 
 
 def namespace_body(name: str, system: SystemRef, extra_labels: Mapping[str, str]) -> _JSON:
-    """The Namespace manifest; its labels are the whole state govcloud owns there."""
+    """The Namespace manifest; its labels are the whole state govcloud owns there.
+
+    The owner annotation is written with the namespace and never changed, so a namespace
+    whose govcloud labels were removed by hand is still recognised (and relabelled)
+    instead of refused as someone else's.
+    """
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {
             "name": name,
             "labels": {**extra_labels, **system_labels(system), LABEL_KIND: "namespace"},
+            "annotations": {ANNOTATION_OWNER: owner_mark(system)},
         },
     }
+
+
+def owner_mark(system: SystemRef) -> str:
+    """The owner annotation's value: ``<tenant>/<system>``."""
+    return f"{system.tenant}/{system.system}"
 
 
 # --- normalisation -------------------------------------------------------------------

@@ -56,6 +56,7 @@ from providers.openstack_errors import translated
 from providers.openstack_inventory import (
     observe_floating_ip,
     observe_network,
+    observe_quota,
     observe_security_group,
     observe_security_rule,
     observe_server,
@@ -66,6 +67,7 @@ from providers.openstack_tags import (
     identity_of,
     marker,
     parse_marker,
+    parse_tags,
     project_name,
     project_tags,
     resource_tags,
@@ -74,6 +76,8 @@ from providers.openstack_usage import Allocation, clip, parse_time, server_alloc
 from providers.ordering import run_in_order
 from providers.registry import ProviderConfig
 from providers.types import (
+    TAG_MANAGED,
+    TAG_TENANT,
     Action,
     ApplyOutcome,
     DesiredResource,
@@ -88,11 +92,29 @@ from providers.types import (
 __all__ = ["OpenStackDriver"]
 
 _END = object()
+#: Keystone's ``tags=`` filter selecting govcloud's department projects.
+_PROJECT_MARK = f"{TAG_MANAGED}=true"
 
 _NO_CINDER = (
     "this provider has no block-storage (cinder) service, so volumes cannot be provisioned "
     "here / 此云平台未提供块存储（cinder）服务，无法创建云硬盘"
 )
+
+
+#: Neutron kinds that carry a name, and the proxy method that renames them.
+_NAMED_NEUTRON = {
+    "network": "update_network",
+    "subnet": "update_subnet",
+    "router": "update_router",
+    "security_group": "update_security_group",
+}
+#: Nova metadata key holding a server's marker (see ``providers.openstack_tags``).
+_SERVER_MARK = "govcloud"
+
+
+def _named(system: SystemRef, name: str) -> dict[str, object]:
+    """The fact drift watches besides the spec: the name govcloud gave the resource."""
+    return {"cloud_name": cloud_name(system, name)}
 
 
 def _text(spec: Mapping[str, object], key: str, default: str | None = None) -> str:
@@ -276,6 +298,48 @@ class OpenStackDriver:
         if not ident.validate_group_has_project_role(project, group, member):
             ident.assign_project_role_to_group(project, group, member)
 
+    def offboard(self, tenant: str) -> list[ApplyOutcome]:
+        """Remove what onboarding created for ``tenant``: its project (and with it the
+        project's quotas and role assignments) and its Keystone group.
+
+        Refused while the project still holds servers, networks or security groups other
+        than Neutron's own ``default``: offboarding never deletes a department's data.
+        """
+        conn = self.conn
+        with translated(self.name):
+            domain_id = conn.current_project.get("domain_id") or "default"
+            project = conn.identity.find_project(project_name(tenant), domain_id=domain_id)
+            group = conn.identity.find_group(project_name(tenant), domain_id=domain_id)
+        outcomes: list[ApplyOutcome] = []
+        if project is not None:
+            with translated(self.name):
+                left = [
+                    *conn.compute.servers(all_projects=True, project_id=project.id),
+                    *conn.network.networks(project_id=project.id),
+                    *(
+                        g
+                        for g in conn.network.security_groups(project_id=project.id)
+                        if g.name != "default"
+                    ),
+                ]
+                if left:
+                    raise ProviderConflict(
+                        self.name,
+                        f"project {project.name} still holds {len(left)} resources; "
+                        "not offboarding",
+                        temporary=False,
+                    )
+                for group_ in conn.network.security_groups(project_id=project.id):
+                    conn.network.delete_security_group(group_, ignore_missing=True)
+                conn.identity.delete_project(project, ignore_missing=True)
+            self._project_conns.pop(str(project.id), None)
+            outcomes.append(ApplyOutcome("project", project.name, "deleted", str(project.id)))
+        if group is not None:
+            with translated(self.name):
+                conn.identity.delete_group(group, ignore_missing=True)
+            outcomes.append(ApplyOutcome("group", group.name, "deleted", str(group.id)))
+        return outcomes
+
     def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
         def limit(value: int | None, scale: int = 1) -> int:
             return -1 if value is None else value * scale
@@ -351,9 +415,9 @@ class OpenStackDriver:
                     if name is not None:
                         getattr(found, attr)[name] = item
             for server in conn.compute.servers():
-                ident = identity_of(list(server.tags or []))
-                if ident and system.owns(ident[0], ident[1]) and ident[3]:
-                    found.servers[ident[3]] = server
+                name = self._server_name(system, server)
+                if name is not None:
+                    found.servers[name] = server
             if self._has_block_storage():
                 for volume in conn.block_storage.volumes():
                     ident = identity_of(dict(volume.metadata or {}))
@@ -362,10 +426,26 @@ class OpenStackDriver:
         return found
 
     @staticmethod
+    def _server_name(system: SystemRef, server: Any) -> str | None:
+        """The desired name of ``system``'s server, by tags, else by its marker metadata.
+
+        Nova keeps metadata apart from tags, so a server whose govcloud tags were removed
+        by hand is still found (and re-tagged) instead of booted a second time.
+        """
+        ident = identity_of(list(server.tags or []))
+        if ident is not None and system.owns(ident[0], ident[1]) and ident[3]:
+            return ident[3]
+        marked = parse_marker(dict(server.metadata or {}).get(_SERVER_MARK))
+        if marked and system.owns(marked[0], marked[1]) and marked[2] == "server":
+            return marked[3]
+        return None
+
+    @staticmethod
     def _owned_name(system: SystemRef, kind: str, item: Any) -> str | None:
         ident = identity_of(list(item.tags or []))
-        if ident is not None:
-            return ident[3] if system.owns(ident[0], ident[1]) else None
+        if ident is not None and system.owns(ident[0], ident[1]) and ident[3]:
+            return ident[3]
+        # removed or altered tags: the marker written with the resource still says whose
         marked = parse_marker(getattr(item, "description", None))
         if marked and system.owns(marked[0], marked[1]) and marked[2] == kind:
             return marked[3]
@@ -402,6 +482,11 @@ class OpenStackDriver:
                 **attrs,
             )
         retagged = self._tag(run, item, existing, fingerprint)
+        wanted = cloud_name(run.system, item.name)
+        if kind in _NAMED_NEUTRON and existing.name != wanted:
+            # renamed by hand: the name is how operators find it in Horizon, put it back
+            existing = getattr(run.conn.network, _NAMED_NEUTRON[kind])(existing, name=wanted)
+            retagged = True
         return existing, created, retagged
 
     def _ensure_network(self, run: _Run, item: DesiredResource) -> ApplyOutcome:
@@ -453,7 +538,9 @@ class OpenStackDriver:
                 net_api.add_interface_to_router(router, subnet=subnet.id)
                 changed = True
         action: Action = "created" if created else ("updated" if changed else "unchanged")
-        return ApplyOutcome(item.kind, item.name, action, network.id)
+        return ApplyOutcome(
+            item.kind, item.name, action, network.id, facts=_named(run.system, item.name)
+        )
 
     def _ensure_group(self, run: _Run, item: DesiredResource) -> ApplyOutcome:
         # The description holds the crash-safety marker, so a declared description is
@@ -467,7 +554,9 @@ class OpenStackDriver:
         )
         run.found.groups[item.name] = group
         action: Action = "created" if created else ("updated" if retagged else "unchanged")
-        return ApplyOutcome(item.kind, item.name, action, group.id)
+        return ApplyOutcome(
+            item.kind, item.name, action, group.id, facts=_named(run.system, item.name)
+        )
 
     def _rule_group(self, run: _Run, item: DesiredResource) -> Any:
         group_name = _text(item.spec, "security_group")
@@ -559,10 +648,17 @@ class OpenStackDriver:
             existing = None
         if existing is not None:
             tags = sorted(existing.tags or [])
-            if tags == resource_tags(run.system, item.name, fingerprint):
+            named = existing.name == cloud_name(run.system, item.name)
+            if tags == resource_tags(run.system, item.name, fingerprint) and named:
                 if str(existing.status).upper() not in ("ACTIVE",):
                     run.pending_servers[item.name] = existing.id
-                return ApplyOutcome(item.kind, item.name, "unchanged", existing.id)
+                return ApplyOutcome(
+                    item.kind,
+                    item.name,
+                    "unchanged",
+                    existing.id,
+                    facts=_named(run.system, item.name),
+                )
             return self._update_server(run, item, existing, fingerprint)
         network = run.found.networks.get(_text(spec, "network"))
         if network is None:
@@ -584,11 +680,13 @@ class OpenStackDriver:
             networks=[{"uuid": network.id}],
             security_groups=groups,
             tags=resource_tags(run.system, item.name, fingerprint),
-            metadata={"govcloud": "managed"},
+            metadata={_SERVER_MARK: marker(run.system, "server", item.name)},
         )
         run.found.servers[item.name] = server
         run.pending_servers[item.name] = server.id
-        return ApplyOutcome(item.kind, item.name, "created", server.id)
+        return ApplyOutcome(
+            item.kind, item.name, "created", server.id, facts=_named(run.system, item.name)
+        )
 
     def _update_server(
         self, run: _Run, item: DesiredResource, server: Any, fingerprint: str
@@ -600,8 +698,22 @@ class OpenStackDriver:
                 f"{item.key}: changing the flavour of a running server ({flavor} → "
                 f"{item.spec['flavor']}) is not supported by apply; resize it explicitly",
             )
-        server.set_tags(run.conn.compute, resource_tags(run.system, item.name, fingerprint))
-        return ApplyOutcome(item.kind, item.name, "updated", server.id, changes=("tags",))
+        changes: list[str] = []
+        tags = resource_tags(run.system, item.name, fingerprint)
+        if sorted(server.tags or []) != tags:
+            server.set_tags(run.conn.compute, tags)
+            changes.append("tags")
+        if server.name != cloud_name(run.system, item.name):
+            run.conn.compute.update_server(server, name=cloud_name(run.system, item.name))
+            changes.append("cloud_name")
+        return ApplyOutcome(
+            item.kind,
+            item.name,
+            "updated",
+            server.id,
+            changes=tuple(changes),
+            facts=_named(run.system, item.name),
+        )
 
     def _ensure_fip(self, run: _Run, item: DesiredResource) -> ApplyOutcome:
         server_name = _text(item.spec, "server")
@@ -727,6 +839,43 @@ class OpenStackDriver:
                     outcomes[(kind, name)] = outcome
         return list(outcomes.values())
 
+    def remove_unmanaged(self, kind: str, resource_id: str) -> ApplyOutcome:
+        """Delete one resource govcloud did not create (the operator asked to prune it).
+
+        Only kinds govcloud itself manages can be removed; a resource already gone is
+        ``absent``. Waits for a server to disappear so a re-sync no longer lists it.
+        """
+        conn = self.conn
+        removers: dict[str, Callable[[], object]] = {
+            "server": lambda: self._remove_server(resource_id),
+            "security_rule": lambda: conn.network.delete_security_group_rule(
+                resource_id, ignore_missing=False
+            ),
+            "security_group": lambda: conn.network.delete_security_group(
+                resource_id, ignore_missing=False
+            ),
+            "network": lambda: conn.network.delete_network(resource_id, ignore_missing=False),
+            "floating_ip": lambda: conn.network.delete_ip(resource_id, ignore_missing=False),
+            "volume": lambda: conn.block_storage.delete_volume(resource_id, ignore_missing=False),
+        }
+        remove = removers.get(kind)
+        if remove is None:
+            raise ProviderInvalidRequest(self.name, f"cannot remove a {kind} ({resource_id})")
+        try:
+            with translated(self.name):
+                remove()
+        except ProviderNotFound:
+            return ApplyOutcome(kind, resource_id, "absent", resource_id)
+        except ProviderError as exc:
+            return ApplyOutcome(kind, resource_id, "failed", resource_id, exc)
+        return ApplyOutcome(kind, resource_id, "deleted", resource_id)
+
+    def _remove_server(self, server_id: str) -> None:
+        compute = self.conn.compute
+        server = compute.get_server(server_id)
+        compute.delete_server(server, ignore_missing=False)
+        compute.wait_for_delete(server, wait=self._wait_timeout)
+
     @staticmethod
     def _delete_router(net: Any, router: Any) -> None:
         net.update_router(router, external_gateway_info={})
@@ -757,35 +906,68 @@ class OpenStackDriver:
                 return
             yield item
 
+    def _department_projects(self) -> dict[str, str]:
+        """Project id → department code of every project govcloud onboarded."""
+        conn = self.conn
+        found: dict[str, str] = {}
+        for project in self._each(lambda: conn.identity.projects(tags=_PROJECT_MARK)):
+            tenant = parse_tags(list(project.tags or [])).get(TAG_TENANT)
+            if tenant:
+                found[str(project.id)] = tenant
+        return found
+
     def _inventory(self) -> Iterator[ObservedResource]:
         # Touching a proxy (``conn.network``) may authenticate: only inside ``_each``.
         conn, page = self.conn, self._page_size
+        projects = self._department_projects()
         images = {str(i.id): str(i.name) for i in self._each(lambda: conn.image.images(limit=page))}
         for server in self._each(
             lambda: conn.compute.servers(all_projects=True, details=True, limit=page)
         ):
-            yield observe_server(self.name, server, images)
+            yield observe_server(self.name, server, images, projects)
         cidrs = {
             str(s.network_id): str(s.cidr)
             for s in self._each(lambda: conn.network.subnets(limit=page))
         }
         for network in self._each(lambda: conn.network.networks(limit=page)):
             if not network.is_router_external:
-                yield observe_network(self.name, network, cidrs)
+                yield observe_network(self.name, network, cidrs, projects)
         for group in self._each(lambda: conn.network.security_groups(limit=page)):
-            observed = observe_security_group(self.name, group)
+            observed = observe_security_group(self.name, group, projects)
             if group.name == "default" and not observed.managed:
                 continue
             yield observed
             for rule in group.security_group_rules or []:
                 yield observe_security_rule(self.name, _Rule(rule), observed)
         for fip in self._each(lambda: conn.network.ips(limit=page)):
-            yield observe_floating_ip(self.name, fip)
+            yield observe_floating_ip(self.name, fip, projects)
         if self._has_block_storage():
             for volume in self._each(
                 lambda: conn.block_storage.volumes(all_projects=True, limit=page)
             ):
-                yield observe_volume(self.name, volume)
+                yield observe_volume(self.name, volume, projects)
+        for project_id, tenant in sorted(projects.items()):
+            yield observe_quota(self.name, project_id, tenant, self.get_quotas(project_id))
+
+    def get_quotas(self, project_id: str) -> dict[str, int | None]:
+        """A project's Nova, Neutron (and Cinder) limits in ``QuotaSet`` terms."""
+
+        def unlimited(value: object, scale: int = 1) -> int | None:
+            number = int(str(value))
+            return None if number < 0 else number // scale
+
+        with translated(self.name):
+            compute = self.conn.compute.get_quota_set(project_id)
+            network = self.conn.network.get_quota(project_id)
+            limits: dict[str, int | None] = {
+                "vcpu": unlimited(compute.cores),
+                "memory_gib": unlimited(compute.ram, 1024),
+                "public_ips": unlimited(network.floating_ips),
+            }
+            if self._has_block_storage():
+                volume = self.conn.block_storage.get_quota_set(project_id)
+                limits["storage_gib"] = unlimited(volume.gigabytes)
+        return limits
 
     def observe_usage(self, since: datetime, until: datetime) -> Iterator[UsageObservation]:
         """Server vCPU/memory intervals (live and deleted since ``since``) and floating IPs."""

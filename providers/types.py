@@ -154,7 +154,9 @@ class DesiredResource:
 class ApplyOutcome:
     """What ``apply`` or ``delete`` did to one resource.
 
-    ``changes`` names the spec keys that differed when ``action == "updated"``.
+    ``changes`` names the spec keys that differed when ``action == "updated"``;
+    ``facts`` are what the cloud holds beyond the desired spec and drift must watch
+    (``{"cloud_name": "portal-web-1"}``: the name the driver gave the resource).
     """
 
     kind: str
@@ -163,6 +165,7 @@ class ApplyOutcome:
     resource_id: str | None
     error: ProviderError | None = None
     changes: tuple[str, ...] = ()
+    facts: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if (self.action == "failed") != (self.error is not None):

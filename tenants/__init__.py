@@ -1,6 +1,8 @@
 """tenants — the department-facing YAML schema and located manifest parsing.
 
-Owns: loading YAML with source positions (:mod:`tenants.located`), located input errors
+Owns: loading YAML with source positions (:mod:`tenants.located`, scalars by
+:mod:`tenants.scalars`) under input limits (:mod:`tenants.limits`, schema bounds in
+:mod:`tenants.bounds`), located input errors
 (:mod:`tenants.errors`), validation of pydantic schemas with ``file:line:col`` errors
 (:mod:`tenants.validation`), Kubernetes-style quantities (:mod:`tenants.quantity`), the
 ``SystemRequest`` schema (:mod:`tenants.request`), manifest files

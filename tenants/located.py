@@ -1,70 +1,128 @@
-"""YAML documents that remember where every value came from.
+"""YAML documents that remember where every value came from, read under limits.
 
-ruamel.yaml's round-trip loader keeps line/column marks; this module turns a stream
-into plain Python data (dicts, lists, str, int, bool, ``Decimal`` for every YAML float so
-no price or version is ever rounded through binary floating point, ``date``/``datetime``)
-plus a map from field path to source location, so later validation can point at
-``file:line:col`` for any path. Imports no other govcloud package.
+The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and by
+PyYAML's pure-Python parser where it is not; both give the same events, and one composer
+here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
+``Decimal`` for every YAML float so no price or version is ever rounded through binary
+floating point, ``date``/``datetime``) plus a map from field path to source location, so
+later validation can point at ``file:line:col`` for any path.
+
+Scalars are resolved by :mod:`tenants.scalars` (the YAML 1.2 core schema, plus
+timestamps and ``<<`` merge keys), exactly as govcloud read them before. Every
+scalar is checked by its type, never by luck: an explicit ``!!int abc`` or an impossible
+date ``2026-02-30`` is a located error, as are integers beyond 64 bits, control
+characters, unknown tags and aliases that refer to the collection containing them.
+
+Composition is iterative and bounded by :class:`tenants.limits.InputLimits`: nesting
+depth, document count, scalar length and alias expansion are counted as the events
+arrive, and an alias is shared (the same Python object), never copied, so a
+"billion laughs" file is refused at its first excessive alias. Imports no other govcloud
+package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.reader import ReaderError
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
 
-from tenants.errors import Location, ManifestError, Problem
+from tenants.errors import Location, ManifestError, Problem, format_path
+from tenants.limits import InputLimits, limit_message
+from tenants.scalars import (
+    CONTROL_CHARACTERS,
+    CORE_TAG,
+    MERGE,
+    ScalarError,
+    plain_scalar,
+    tagged_scalar,
+)
 
-__all__ = ["LocatedDocument", "Path", "load_yaml_documents", "load_yaml_file"]
+__all__ = [
+    "C_PARSER",
+    "ListCaps",
+    "LocatedDocument",
+    "Path",
+    "load_yaml_documents",
+    "load_yaml_file",
+    "read_bounded",
+]
 
 Path = tuple[str | int, ...]
+ListCaps = Mapping[Path, tuple[int, str]]
+"""Most items of the lists at these paths (``-1`` matches any list index), and their name."""
 
+_CParser: Any
+try:  # libyaml is optional in PyYAML; its parser is some 10x faster than the pure one
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
 
-class _DecimalConstructor(RoundTripConstructor):
-    """Round-trip constructor that builds YAML floats as exact Decimals."""
-
-
-def _construct_decimal(constructor: RoundTripConstructor, node: ScalarNode) -> Any:
-    text = str(node.value).replace("_", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        # .inf / .nan: keep YAML's meaning; validation will refuse them where money is expected
-        return constructor.construct_yaml_float(node)
-
-
-_DecimalConstructor.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+C_PARSER: bool = _CParser is not None
+"""Whether documents are parsed by libyaml (else by PyYAML's pure-Python parser)."""
 
 
 @dataclass
 class LocatedDocument:
-    """One YAML document as plain data plus the source position of every path."""
+    """One YAML document as plain data plus the source position of every path.
+
+    ``aliases`` maps the path of an alias (or of a key brought in by a ``<<`` merge) to
+    the path of the node it stands for; positions below it are that node's, which is
+    where the user must edit.
+    """
 
     data: Any
     file: str
     start: Location
     values: dict[Path, Location] = field(default_factory=dict)
     keys: dict[Path, Location] = field(default_factory=dict)
+    aliases: dict[Path, Path] = field(default_factory=dict)
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path``; falls back to the nearest located ancestor."""
         table = self.keys if key else self.values
         probe = tuple(path)
         while probe:
-            if probe in table:
-                return table[probe]
-            if key and probe in self.values:
-                return self.values[probe]
+            real = self._through_aliases(probe)
+            if real in table:
+                return table[real]
+            if key and real in self.values:
+                return self.values[real]
             probe = probe[:-1]
         return self.values.get((), self.start)
+
+    def _through_aliases(self, path: Path) -> Path:
+        """``path`` with every alias strictly above it replaced by the node it names."""
+        if not self.aliases:
+            return path
+        for _ in range(len(self.aliases) + 1):  # chains are finite: each step goes backwards
+            for cut in range(1, len(path)):
+                target = self.aliases.get(path[:cut])
+                if target is not None:
+                    path = target + path[cut:]
+                    break
+            else:
+                return path
+        return path
 
     def problem(
         self,
@@ -76,131 +134,647 @@ class LocatedDocument:
         key: bool = False,
     ) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
-        from tenants.errors import format_path
-
         return Problem(self.locate(path, key=key), format_path(path), message, expected, found)
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _DecimalConstructor
-    yaml.allow_duplicate_keys = False
-    return yaml
+# what YAML text may contain at all (the YAML 1.1 printable set)
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 
 
-def _loc(file: str, line: int, col: int) -> Location:
-    return Location(file, line + 1, col + 1)
+# --- composition ----------------------------------------------------------------------------
 
 
-_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+class _EventSource(Protocol):
+    def get_event(self) -> Event | None: ...
 
 
-def _refuse_tag(node: Any, path: Path, doc: LocatedDocument) -> None:
-    """Application tags (``!foo``) mean nothing to govcloud; dropping them would hide a typo."""
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if tag is not None and not str(tag).startswith(_CORE_TAG_PREFIX):
-        problem = doc.problem(path, f"unsupported YAML tag {tag}", expected="a plain value")
-        raise ManifestError([problem])
+class _PureParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python reader, scanner and parser: the same events as libyaml's."""
+
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
 
 
-def _plain(node: Any, path: Path, doc: LocatedDocument) -> Any:
-    """Convert ruamel containers to plain ones, recording positions on the way."""
-    if isinstance(node, TaggedScalar):
-        if node.tag.value == _CORE_TAG_PREFIX + "str":
-            return str(node.value)  # ``!!str 5`` is the string "5"
-        problem = doc.problem(
-            path, f"unsupported YAML tag {node.tag.value}", expected="a plain value"
+def _parser(text: str, pure: bool) -> _EventSource:
+    if _CParser is not None and not pure:
+        source: _EventSource = _CParser(text)
+        return source
+    return _PureParser(text)
+
+
+@dataclass
+class _Anchor:
+    value: Any
+    path: Path
+    location: Location
+    size: int
+    open: bool
+
+
+class _Frame:
+    """An open mapping or sequence and where its next child goes."""
+
+    __slots__ = (
+        "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_location",
+        "key_text", "location", "merge_location", "merges", "nodes_before", "path", "seen",
+    )  # fmt: skip
+
+    def __init__(
+        self, is_list: bool, path: Path, location: Location, nodes_before: int, anchor: str | None
+    ) -> None:
+        self.is_list = is_list
+        self.data: Any = [] if is_list else {}
+        self.path = path
+        self.location = location
+        self.nodes_before = nodes_before
+        self.anchor = anchor
+        self.flow = False
+        self.cap: tuple[int, str] | None = None
+        self.has_key = False
+        self.key_end: tuple[int, int] | None = None
+        self.key: Any = None
+        self.key_text: str | int = ""
+        self.key_location = location
+        self.seen: dict[Any, Any] = {}
+        self.merges: list[tuple[dict[Any, Any], Path]] = []
+        self.merge_location: Location | None = None
+
+    def child(self) -> Path | None:
+        """The path of the next child, or None when the next node is a mapping key."""
+        if self.is_list:
+            return (*self.path, len(self.data))
+        if not self.has_key:
+            return None
+        return (*self.path, "<<" if self.key is MERGE else self.key_text)
+
+
+class _Refusal(Exception):
+    """A problem found while composing; ``stop``: a limit, so no further event is read."""
+
+    def __init__(self, problem: Problem, *, stop: bool = False) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+        self.stop = stop
+
+
+def _syntax(location: Location, message: str) -> _Refusal:
+    return _Refusal(Problem(location, "", f"YAML syntax error: {message}"))
+
+
+def _where(frame: _Frame | None, path: Path | None) -> str:
+    """The field path shown for a problem at the next child of ``frame``."""
+    if path is not None:
+        return format_path(path)
+    return format_path(frame.path) if frame is not None else ""
+
+
+_COMPLEX_KEY = "a mapping key must be a plain value, not a mapping or a list"
+
+
+class _Composer:
+    """Builds plain data and positions from parser events, counting what the limits bound."""
+
+    def __init__(
+        self,
+        file: str,
+        limits: InputLimits,
+        text: str = "",
+        c_marks: bool = False,
+        caps: ListCaps | None = None,
+        keep: int | None = None,
+    ) -> None:
+        self.file = file
+        self.limits = limits
+        self.caps = caps or {}
+        self.keep = keep
+        self.text = text
+        self.c_marks = c_marks
+        self._line_starts: list[int] | None = None
+        # libyaml takes a tab for a space where PyYAML refuses it; where tabs are, note the
+        # quoted and block scalars (in which tabs are content) to check them afterwards
+        self.spans: list[tuple[tuple[int, int], tuple[int, int]]] | None = (
+            [] if c_marks and "\t" in text else None
         )
-        raise ManifestError([problem])
-    if isinstance(node, CommentedMap | CommentedSeq):
-        _refuse_tag(node, path, doc)
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            child = (*path, key if isinstance(key, str | int) else str(key))
+        self.nodes = 0
+        self.alias_nodes = 0
+        self.documents: list[LocatedDocument] = []
+
+    def run(self, parser: _EventSource) -> list[LocatedDocument]:
+        get = parser.get_event
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is DocumentStartEvent:
+                if len(self.documents) >= self.limits.documents:
+                    raise _Refusal(self.documents_breach(self._at(event).line), stop=True)
+                if self.keep is not None and len(self.documents) >= self.keep:
+                    self._skip_document(get)
+                else:
+                    self._document(get)
+            elif kind is StreamEndEvent:
+                return self.documents
+
+    def _skip_document(self, get: Callable[[], Event | None]) -> None:
+        """A document past ``keep``: parsed (so syntax errors still count) and counted, its
+        start kept, nothing built — a caller that wants one document needs no more."""
+        doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
+        depth = 0
+        started = False
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is DocumentEndEvent:
+                self.documents.append(doc)
+                return
+            if not started and kind in (
+                ScalarEvent,
+                MappingStartEvent,
+                SequenceStartEvent,
+                AliasEvent,
+            ):
+                started = True
+                doc.start = self._at(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                depth += 1
+                if depth > self.limits.depth:
+                    raise self._too_deep(self._at(event), None)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                depth -= 1
+
+    def documents_breach(self, line: int) -> Problem:
+        limit = self.limits.documents
+        return Problem(Location(self.file, line, 1), "",
+                       limit_message("the number of YAML documents", limit, "documents"),
+                       expected=f"at most {limit:,} documents")  # fmt: skip
+
+    def _at(self, event: Any) -> Location:
+        mark = event.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def _document(self, get: Callable[[], Event | None]) -> None:
+        doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
+        anchors: dict[str, _Anchor] = {}
+        stack: list[_Frame] = []
+        pending: _Refusal | None = None
+        skipped_depth = 0
+        while True:
+            event = get()
+            kind = type(event)
+            if pending is not None:
+                # a syntax error later in the same document is reported first, as the
+                # parser would have stopped there before any value was built; but the
+                # rest of the document is read only as deep as the limit allows
+                if kind is MappingStartEvent or kind is SequenceStartEvent:
+                    skipped_depth += 1
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    skipped_depth -= 1
+                if len(stack) + skipped_depth > self.limits.depth:
+                    raise self._too_deep(self._at(event), stack[-1] if stack else None)
+                if kind is DocumentEndEvent:
+                    raise pending
+                continue
             try:
-                kl, kc = node.lc.key(key)
-                vl, vc = node.lc.value(key)
-            except (KeyError, TypeError):
-                pass  # merged (<<) keys carry no mark of their own; the ancestor's is used
+                if kind is ScalarEvent:
+                    self._scalar(event, doc, stack, anchors)
+                elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                    self._open(event, doc, stack, anchors, kind is SequenceStartEvent)
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    self._close(doc, stack, anchors)
+                elif kind is AliasEvent:
+                    self._alias(event, doc, stack, anchors)
+                elif kind is DocumentEndEvent:
+                    doc.start = doc.values.get((), doc.start)
+                    self.documents.append(doc)
+                    return
+            except _Refusal as refusal:
+                if refusal.stop:
+                    raise  # limits stop the work at once
+                pending = refusal
+
+    def _position(self, index: int) -> tuple[int, int]:
+        """0-based line and column of a character index (line breaks as YAML counts them)."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line, index - self._line_starts[line]
+
+    def misplaced_tab(self) -> Problem | None:
+        """The first tab PyYAML would refuse: one outside quoted or block scalars and comments."""
+        if self.spans is None:
+            return None
+        spans = sorted(self.spans)
+        starts = [span[0] for span in spans]
+
+        def in_scalar(at: tuple[int, int]) -> bool:
+            i = bisect.bisect_right(starts, at) - 1
+            return i >= 0 and spans[i][0] <= at < spans[i][1]
+
+        for tab in re.finditer("\t", self.text):
+            at = self._position(tab.start())
+            if in_scalar(at):
+                continue
+            line_start = tab.start() - at[1]
+            comment = False
+            for hash_ in re.finditer("#", self.text[line_start : tab.start()]):
+                index = line_start + hash_.start()
+                before = self.text[index - 1] if index > line_start else " "
+                if before in " \t" and not in_scalar(self._position(index)):
+                    comment = True
+                    break
+            if not comment:
+                return Problem(Location(self.file, at[0] + 1, at[1] + 1), "",
+                               "YAML syntax error: while scanning for the next token found "
+                               f"character {chr(9)!r} that cannot start any token")  # fmt: skip
+        return None
+
+    def _after_colon(self, top: _Frame, at: Location) -> Location:
+        """Where PyYAML places an empty value in a flow mapping: just after the ``:``.
+
+        libyaml places it at the next token instead; this keeps the two parsers (and every
+        message ever printed) on the same position.
+        """
+        if top.key_end is None:
+            return at
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        line, column = top.key_end
+        index = self._line_starts[line] + column
+        while index < len(self.text) and self.text[index] in " \t\r\n":
+            index += 1
+        if index >= len(self.text) or self.text[index] != ":":
+            return at
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return Location(self.file, line + 1, index - self._line_starts[line] + 2)
+
+    def _too_deep(self, at: Location, top: _Frame | None) -> _Refusal:
+        return _Refusal(Problem(at, _where(top, None), limit_message(
+            "the nesting of mappings and lists", self.limits.depth, "depth"),
+            expected=f"at most {self.limits.depth} levels"), stop=True)  # fmt: skip
+
+    def _count(self, at: Location, added: int, *, alias: bool) -> None:
+        self.nodes += added
+        if self.nodes > self.limits.nodes:
+            raise _Refusal(Problem(at, "", limit_message(
+                "the number of YAML nodes", self.limits.nodes, "nodes"),
+                expected=f"at most {self.limits.nodes:,} nodes, aliases counted expanded"),
+                stop=True)  # fmt: skip
+        if alias:
+            self.alias_nodes += added
+            if self.alias_nodes > self.limits.alias_nodes:
+                raise _Refusal(Problem(at, "", limit_message(
+                    "the expansion of aliases", self.limits.alias_nodes, "alias_nodes"),
+                    expected=f"aliases that expand to at most {self.limits.alias_nodes:,} nodes",
+                    found=f"{self.alias_nodes:,} nodes"), stop=True)  # fmt: skip
+
+    def _scalar(
+        self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        mark = event.start_mark
+        at = Location(self.file, mark.line + 1, mark.column + 1)
+        text: str = event.value
+        tag = event.tag
+        if len(text) > self.limits.scalar_chars or (
+            not text.isprintable() and CONTROL_CHARACTERS.search(text) is not None
+        ):
+            self._refuse_text(text, at, stack)
+        try:
+            if tag is None and event.implicit[0]:
+                value = plain_scalar(text)
+            elif tag is None or tag == "!":
+                value = text
             else:
-                doc.keys[child] = _loc(doc.file, kl, kc)
-                doc.values[child] = _loc(doc.file, vl, vc)
-            out[key if isinstance(key, str | int) else str(key)] = _plain(value, child, doc)
-        return out
-    if isinstance(node, CommentedSeq):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            try:
-                line, col = node.lc.item(index)
-            except (KeyError, TypeError):
-                pass
-            else:
-                doc.values[child] = _loc(doc.file, line, col)
-            items.append(_plain(value, child, doc))
-        return items
-    if isinstance(node, str):
-        return str(node)  # drop ruamel's scalar string subclasses
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    return node
+                value = tagged_scalar(tag, text)
+        except ScalarError as exc:
+            top = stack[-1] if stack else None
+            shown = _where(top, top.child() if top else ())
+            if str(exc).startswith("unsupported YAML tag"):
+                raise _Refusal(Problem(at, shown, str(exc), expected=exc.expected)) from exc
+            named = "" if tag is None else f" (tag {tag.replace(CORE_TAG, '!!')})"
+            raise _Refusal(Problem(at, shown, f"{exc}{named}", expected=exc.expected,
+                                   found=repr(text[:40]))) from exc  # fmt: skip
+        self.nodes += 1
+        if self.nodes > self.limits.nodes:
+            self._count(at, 0, alias=False)
+        if self.spans is not None and event.style:  # plain: None (pure) or "" (libyaml)
+            end = event.end_mark
+            self.spans.append(((mark.line, mark.column), (end.line, end.column)))
+        if stack:
+            top = stack[-1]
+            if not top.has_key and not top.is_list:
+                top.key_end = (event.end_mark.line, event.end_mark.column)
+            elif self.c_marks and top.flow and not (text or event.style or tag or event.anchor):
+                at = self._after_colon(top, at)
+        elif self.c_marks and not text:
+            # an empty document at the end of a text without a final line break: libyaml
+            # counts a line that is not there; PyYAML stops at the last character
+            end = self._position(len(self.text))
+            if (mark.line, mark.column) > end:
+                at = Location(self.file, end[0] + 1, end[1] + 1)
+        if event.anchor is not None:
+            path = stack[-1].child() if stack else ()
+            anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)
+        self._place(value, at, doc, stack, recorded=False)
+
+    def _refuse_text(self, text: str, at: Location, stack: list[_Frame]) -> None:
+        top = stack[-1] if stack else None
+        shown = _where(top, top.child() if top else ())
+        limit = self.limits.scalar_chars
+        if len(text) > limit:
+            raise _Refusal(Problem(at, shown, limit_message(
+                f"a value of {len(text):,} characters", limit, "scalar_chars"),
+                expected=f"at most {limit:,} characters"), stop=True)  # fmt: skip
+        control = CONTROL_CHARACTERS.search(text)
+        assert control is not None
+        raise _Refusal(Problem(at, shown,
+            f"control character U+{ord(control[0]):04X} is not allowed in a value",
+            expected="printable text", found=repr(text[:40])))  # fmt: skip
+
+    def _open(
+        self,
+        event: Any,
+        doc: LocatedDocument,
+        stack: list[_Frame],
+        anchors: dict[str, _Anchor],
+        is_list: bool,
+    ) -> None:
+        at = self._at(event)
+        top = stack[-1] if stack else None
+        if len(stack) >= self.limits.depth:
+            raise self._too_deep(at, top)
+        path = top.child() if top is not None else ()
+        if path is None:
+            raise _Refusal(Problem(at, _where(top, None), _COMPLEX_KEY,
+                                   expected="a key such as name"))  # fmt: skip
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != CORE_TAG + ("seq" if is_list else "map"):
+            raise _Refusal(Problem(at, format_path(path), f"unsupported YAML tag {tag}",
+                                   expected="a plain value"))  # fmt: skip
+        doc.values[path] = at
+        if top is not None and not top.is_list and top.key is not MERGE:
+            doc.keys[path] = top.key_location
+        self._count(at, 1, alias=False)
+        frame = _Frame(is_list, path, at, self.nodes, event.anchor)
+        frame.flow = bool(event.flow_style)
+        if is_list and self.caps:
+            frame.cap = self.caps.get(tuple(-1 if isinstance(p, int) else p for p in path))
+        if event.anchor is not None:
+            anchors[event.anchor] = _Anchor(frame.data, path, at, 0, open=True)
+        stack.append(frame)
+
+    def _close(
+        self, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        frame = stack.pop()
+        for source, source_path in frame.merges:
+            # own keys win, then earlier sources over later ones (the merge-key spec)
+            for key, value in source.items():
+                if key not in frame.data:
+                    frame.data[key] = value
+                    doc.aliases[(*frame.path, key)] = (*source_path, key)
+        if frame.anchor is not None:
+            anchor = anchors.get(frame.anchor)
+            if anchor is not None and anchor.value is frame.data:
+                anchor.size, anchor.open = self.nodes - frame.nodes_before + 1, False
+        self._place(frame.data, frame.location, doc, stack, recorded=True)
+
+    def _alias(
+        self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
+    ) -> None:
+        at = self._at(event)
+        anchor = anchors.get(event.anchor)
+        if anchor is None:
+            raise _syntax(at, f"found undefined alias {event.anchor!r}")
+        top = stack[-1] if stack else None
+        path = top.child() if top is not None else ()
+        if anchor.open:
+            raise _Refusal(Problem(at, _where(top, path),
+                f"alias *{event.anchor} refers to a collection that contains it",
+                expected="an alias to a node completed before it"))  # fmt: skip
+        self._count(at, anchor.size, alias=True)
+        if top is not None and path is None:
+            top.key_end = (event.end_mark.line, event.end_mark.column)
+        if path and path != anchor.path:
+            doc.aliases[path] = anchor.path
+        self._place(anchor.value, anchor.location, doc, stack, recorded=False)
+
+    def _place(
+        self, value: Any, at: Location, doc: LocatedDocument, stack: list[_Frame], *, recorded: bool
+    ) -> None:
+        """Put a finished node into its parent (or make it the document's root)."""
+        if not stack:
+            doc.data = value
+            doc.values[()] = at
+            return
+        top = stack[-1]
+        data = top.data
+        if top.is_list:
+            if top.cap is not None and len(data) >= top.cap[0]:
+                limit, what = top.cap
+                raise _Refusal(Problem(doc.values.get(top.path, at), format_path(top.path),
+                    f"too many {what}: the limit is {limit:,}", expected=f"at most {limit:,} {what}",
+                    found=f"more than {limit:,}"), stop=True)  # fmt: skip
+            if not recorded:
+                doc.values[(*top.path, len(data))] = at
+            data.append(value)
+        elif not top.has_key:
+            if isinstance(value, dict | list):
+                raise _Refusal(Problem(at, format_path(top.path), _COMPLEX_KEY,
+                                       expected="a key such as name"))  # fmt: skip
+            self._key(top, value, at)
+        elif top.key is MERGE:
+            top.has_key = False
+            self._merge_source(top, value, at)
+        else:
+            top.has_key = False
+            key = top.key
+            if key in top.seen:
+                raise _Refusal(Problem(top.key_location, "",
+                    "YAML syntax error: while constructing a mapping found duplicate key "
+                    f'"{key}" with value "{value}" (original value: "{top.seen[key]}")'))  # fmt: skip
+            top.seen[key] = value
+            if not recorded:
+                path = (*top.path, top.key_text)
+                doc.values[path] = at
+                doc.keys[path] = top.key_location
+            data[top.key_text] = value
+
+    @staticmethod
+    def _key(top: _Frame, key: Any, at: Location) -> None:
+        top.has_key = True
+        top.key_location = at
+        top.key = key
+        if key is MERGE:
+            if top.merge_location is not None:
+                raise _Refusal(Problem(at, "", "YAML syntax error: while constructing a "
+                                       'mapping found duplicate merge key "<<"'))  # fmt: skip
+            top.merge_location = at
+        else:
+            top.key_text = key if isinstance(key, str | int) else str(key)
+
+    @staticmethod
+    def _merge_source(top: _Frame, value: Any, at: Location) -> None:
+        path = (*top.path, "<<")
+        if isinstance(value, dict):
+            top.merges.append((value, path))
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise _syntax(at, "while constructing a mapping expected a mapping for "
+                                  f"merging, but found {_node_kind(item)}")  # fmt: skip
+                top.merges.append((item, (*path, index)))
+            return
+        raise _syntax(at, "while constructing a mapping expected a mapping or list of "
+                      f"mappings for merging, but found {_node_kind(value)}")  # fmt: skip
 
 
-def _mark_problem(file: str, exc: MarkedYAMLError) -> Problem:
+def _node_kind(value: Any) -> str:
+    return "sequence" if isinstance(value, list) else "scalar"
+
+
+def _mark_problem(file: str, exc: yaml.MarkedYAMLError, text: str = "") -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    location = _loc(file, mark.line, mark.column) if mark is not None else None
-    message = " ".join(part for part in (exc.context, exc.problem) if part)
+    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
+    problem = exc.problem
+    if problem == "found character that cannot start any token" and mark is not None:
+        # libyaml leaves the character out; PyYAML's wording names it, as always shown
+        lines = text.splitlines(keepends=True)
+        if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            problem = (
+                f"found character {lines[mark.line][mark.column]!r} that cannot start any token"
+            )
+    message = " ".join(part for part in (exc.context, problem) if part)
     return Problem(location, "", f"YAML syntax error: {message or exc}")
 
 
-def _reader_problem(file: str, text: str, exc: ReaderError) -> Problem:
-    """ReaderError (a control character in the text) carries an offset, not a mark."""
-    before = text[: exc.position]
-    line = before.count("\n") + 1
-    col = exc.position - (before.rfind("\n") + 1) + 1
+# Past this size a syntax error keeps libyaml's wording rather than re-parsing the text
+# with the pure-Python parser (whose wording the messages have always had) — a
+# large hostile text must not take seconds to refuse.
+_REWORD_CHARS = 64 * 1024
+
+
+def _compose(
+    text: str,
+    file: str,
+    limits: InputLimits,
+    pure: bool,
+    caps: ListCaps | None = None,
+    keep: int | None = None,
+) -> list[LocatedDocument]:
+    if not pure and len(text) <= _REWORD_CHARS and "\t" in text:
+        pure = True  # tabs are where the parsers differ most; small text: PyYAML's verdict
+    try:
+        c_marks = _CParser is not None and not pure
+        composer = _Composer(file, limits, text, c_marks, caps, keep)
+        documents = composer.run(_parser(text, pure))
+        tab = composer.misplaced_tab()
+        if tab is None:
+            return documents
+        if len(text) <= _REWORD_CHARS:
+            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
+        raise ManifestError([tab])
+    except _Refusal as refusal:
+        raise ManifestError([refusal.problem]) from None
+    except yaml.MarkedYAMLError as exc:
+        problem = _mark_problem(file, exc, text)
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml's own ceiling (1,000 flow levels) met while it looked ahead of ours
+            where = problem.location or Location(file, 1, 1)
+            raise ManifestError([Problem(where, "", limit_message(
+                "the nesting of mappings and lists", limits.depth, "depth"),
+                expected=f"at most {limits.depth} levels")]) from None  # fmt: skip
+        if not pure and len(text) <= _REWORD_CHARS:
+            # the two parsers disagree on a few corners (libyaml is the stricter there):
+            # on text this small the pure parser's verdict is the one always given
+            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
+        raise ManifestError([problem]) from None
+    except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
+        raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
+
+
+def _check_text(text: str, file: str, limits: InputLimits) -> None:
+    # characters are at most 4 bytes: encode (to count bytes) only when that could matter
+    if len(text) * 4 > limits.file_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.file_bytes:
+            raise ManifestError([_too_big(file, size, limits)])
+    # a document marker at column 0 always starts a document, so counting them refuses
+    # a 100,000-document stream before any is parsed
+    if text.count("---") > limits.documents:
+        for index, marker in enumerate(_DOCUMENT_MARKER.finditer(text)):
+            if index == limits.documents:
+                line = text.count("\n", 0, marker.start()) + 1
+                raise ManifestError([_Composer(file, limits).documents_breach(line)])
+    bom = text.find("\ufeff", 1)
+    if bom > 0:
+        before = text[:bom]
+        line, col = before.count("\n") + 1, bom - (before.rfind("\n") + 1) + 1
+        raise ManifestError([Problem(Location(file, line, col), "",
+            "YAML syntax error: a byte-order mark (U+FEFF) is allowed only at the start of the text")])  # fmt: skip
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        before = text[: bad.start()]
+        line = before.count("\n") + 1
+        col = bad.start() - (before.rfind("\n") + 1) + 1
+        raise ManifestError([Problem(Location(file, line, col), "",
+            f"YAML syntax error: control character U+{ord(bad[0]):04X} is not allowed in YAML text")])  # fmt: skip
+
+
+def _too_big(file: str, size: int, limits: InputLimits) -> Problem:
     return Problem(
-        Location(file, line, col),
+        Location(file, 1, 1),
         "",
-        f"YAML syntax error: control character U+{exc.character:04X} is not allowed in YAML text",
+        limit_message(f"a file of {size:,} bytes", limits.file_bytes, "file_bytes"),
+        expected=f"at most {limits.file_bytes:,} bytes",
     )
 
 
-def _iter_documents(text: str, file: str) -> Iterator[LocatedDocument]:
-    yaml = _yaml()
-    # compose first so every document's start mark is known, even an empty one
-    for node in yaml.compose_all(text):
-        if node is None:
-            continue
-        start = _loc(file, node.start_mark.line, node.start_mark.column)
-        data = yaml.constructor.construct_document(node)
-        doc = LocatedDocument(data=None, file=file, start=start)
-        doc.values[()] = start
-        doc.data = _plain(data, (), doc)
-        yield doc
+def load_yaml_documents(
+    text: str,
+    file: str,
+    *,
+    limits: InputLimits | None = None,
+    pure: bool = False,
+    caps: ListCaps | None = None,
+    keep: int | None = None,
+) -> list[LocatedDocument]:
+    """Parse every document in ``text``; any problem raises a located ManifestError.
+
+    ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
+    give identical data and positions; tests compare them). ``caps`` bounds the lists a
+    schema bounds, while they are read (10,000 compute groups are refused at the 101st).
+    With ``keep``, documents after the first ``keep`` are only parsed and counted: they
+    come back with ``data=None`` and their start (an estate file wants exactly one).
+    """
+    limits = limits or InputLimits.from_env()
+    _check_text(text, file, limits)
+    return _compose(text, file, limits, pure, caps, keep)
 
 
-def load_yaml_documents(text: str, file: str) -> list[LocatedDocument]:
-    """Parse every document in ``text``; syntax errors raise a located ManifestError."""
-    try:
-        return list(_iter_documents(text, file))
-    except MarkedYAMLError as exc:
-        raise ManifestError([_mark_problem(file, exc)]) from exc
-    except ReaderError as exc:
-        raise ManifestError([_reader_problem(file, text, exc)]) from exc
-    except YAMLError as exc:  # any other parser failure still refuses the input cleanly
-        raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from exc
-
-
-def load_yaml_file(path: str) -> list[LocatedDocument]:
-    """Read and parse a YAML file; unreadable or non-UTF-8 files give a ManifestError."""
+def load_yaml_file(
+    path: str,
+    *,
+    limits: InputLimits | None = None,
+    caps: ListCaps | None = None,
+    keep: int | None = None,
+) -> list[LocatedDocument]:
+    """Read and parse a YAML file; unreadable, oversized or non-UTF-8 files are refused."""
+    limits = limits or InputLimits.from_env()
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = read_bounded(handle, limits.file_bytes)
     except OSError as exc:
-        raise ManifestError([Problem(None, "", f"cannot read {path}: {exc.strerror}")]) from exc
+        raise ManifestError(
+            [Problem(Location(path, 1, 1), "", f"cannot read {path}: {exc.strerror}")]
+        ) from exc
+    if len(raw) > limits.file_bytes:
+        raise ManifestError([_too_big(path, _size_of(path, len(raw)), limits)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -212,4 +786,25 @@ def load_yaml_file(path: str) -> list[LocatedDocument]:
         raise ManifestError(
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
-    return load_yaml_documents(text, path)
+    return load_yaml_documents(text, path, limits=limits, caps=caps, keep=keep)
+
+
+def read_bounded(handle: BinaryIO, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``handle`` (one more tells the caller it is too big),
+    read in chunks so a small file costs little and ``/dev/zero`` or a pipe stays bounded."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = handle.read(min(2**20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _size_of(path: str, at_least: int) -> int:
+    try:
+        return max(os.stat(path).st_size, at_least)
+    except OSError:
+        return at_least

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenants.bounds import REQUEST_LIST_CAPS
 from tenants.errors import Location, ManifestError, Problem
 from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
 from tenants.request import SystemRequest
@@ -147,6 +148,6 @@ def load_requests(
     """
     if isinstance(source, str):
         file = name or "<input>"
-        return parse_requests(load_yaml_documents(source, file), file)
+        return parse_requests(load_yaml_documents(source, file, caps=REQUEST_LIST_CAPS), file)
     file = os.fspath(source)
-    return parse_requests(load_yaml_file(file), file)
+    return parse_requests(load_yaml_file(file, caps=REQUEST_LIST_CAPS), file)

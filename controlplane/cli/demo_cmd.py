@@ -24,6 +24,7 @@ _STEPS: dict[str, tuple[str, str]] = {
     "estate": ("生成+初始化+资源目录两次", "generate + init + estate apply twice"),
     "requests": ("申请→规划→审批→开通", "requests → plan → approve → provision"),
     "sync": ("纳管同步", "inventory sync"),
+    "audit": ("等保审计", "等保 audit"),
     "meter_and_bill": ("计量→计费→账单", "meter → rate → bills"),
 }
 
@@ -51,6 +52,13 @@ _WORDS: dict[str, tuple[str, str]] = {
         "同步：观测到 {resources} 项资源，{healthy}/{clouds} 朵云健康",
         "sync: {resources} resources observed, {healthy}/{clouds} clouds healthy",
     ),
+    "audit": (
+        "等保审计：{resources} 个对象，{passed} 通过，{failed} 不通过，{not_evaluable} 无法评估；"
+        "{violations_opened} 项违规待处理",
+        "等保 audit: {resources} subjects, {passed} passed, {failed} failed, {not_evaluable} "
+        "not evaluable; {violations_opened} violations opened",
+    ),
+    "see_violations": ("# 等保审计发现的违规", "# what the 等保 audit found (open violations)"),
     "bills": (
         "{month} 账单：{records} 条用量，{statements} 份对账单，合计 ¥{total:,}",
         "{month} bills: {records} usage records, {statements} statements, total ¥{total:,}",
@@ -105,6 +113,7 @@ def _summary(report: DemoReport) -> dict[str, Any]:
         "synced_resources": report.synced_resources,
         "healthy_providers": report.healthy_providers,
         "sync_errors": report.sync_errors,
+        "policy_audit": report.audit,
         "usage_records": report.usage_records,
         "statements": report.statements,
         "bill_total": report.bill_total,
@@ -155,6 +164,7 @@ def next_steps(report: DemoReport, lang: Lang) -> list[tuple[str, str]]:
             _w("see_bills", lang, month=report.month),
             command("bill", "show", "--month", report.month),
         ),
+        (_w("see_violations", lang), command("policy", "violations")),
         (_w("verify", lang), command("audit", "verify")),
     ]
     return steps
@@ -180,6 +190,7 @@ def _print(report: DemoReport, lang: Lang) -> None:
            clouds=clouds),
     ]  # fmt: skip
     lines += [f"  {name}: {error}" for name, error in report.sync_errors.items()]
+    lines.append(_w("audit", lang, **report.audit))
     lines.append(
         _w("bills", lang, month=report.month, records=report.usage_records,
            statements=report.statements, total=report.bill_total)

@@ -14,6 +14,7 @@ from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record, rate_card_record
 from controlplane.estate.schema import parse_estate
 from controlplane.i18n import Lang, tr
+from controlplane.requests import provisioner
 from tenants import load_yaml_file
 
 app = typer.Typer(
@@ -54,12 +55,19 @@ def apply(
 ) -> None:
     """Make the database hold exactly this estate (declarative, idempotent)."""
     obj = cli_context(ctx)
-    document = parse_estate(load_yaml_file(str(file)), str(file))
+    # one document is all an estate may hold: later ones are counted, not built
+    document = parse_estate(load_yaml_file(str(file), keep=1), str(file))
     result = obj.facade.apply_estate(document, dry_run=dry_run)
     changes = [
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}
         for c in result.changes
     ]
+    pushed = (
+        # declared quotas reach the clouds where departments already run systems
+        provisioner(obj.app).push_quotas(actor=obj.actor)
+        if not dry_run and any(c["entity"] == "quota" for c in changes)
+        else []
+    )
     if not output.for_people:
         emit(
             {
@@ -69,6 +77,10 @@ def apply(
                 "changed": result.changed,
                 "counts": result.counts(),
                 "changes": changes,
+                "quota_push": [
+                    {"tenant": t, "provider": p, "error": e.code if e else None}
+                    for t, p, e in pushed
+                ],
             },
             output,
             lang=obj.lang,
@@ -88,6 +100,9 @@ def apply(
     )
     verdict = tr("estate.dry_run" if dry_run else "estate.applied", obj.lang)
     typer.echo(f"{verdict} ({summary})")
+    for tenant, provider, error in pushed:
+        state = error.describe(obj.lang) if error else tr("quota.pushed", obj.lang)
+        typer.echo(f"{tr('quota', obj.lang)} {tenant}@{provider}: {state}")
 
 
 @app.command("show")

@@ -27,6 +27,7 @@ from controlplane.errors import GovcloudError
 from controlplane.i18n import Lang, detect_lang, tr
 from policies import WaiverRefused
 from tenants import ManifestError
+from tenants.limits import LimitSettingError
 
 __all__ = ["app", "main"]
 
@@ -139,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GovcloudError as exc:
         return _report_refusal(exc, lang)
-    except AuditSetupError as exc:
+    except (AuditSetupError, LimitSettingError) as exc:
         typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1
     return 0

@@ -22,7 +22,7 @@ from controlplane.cli.output import Format, console, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import excluded_lines
 from controlplane.i18n import Lang
-from controlplane.planning import NO_PACKS_EN, NO_PACKS_ZH, Plan
+from controlplane.planning import Plan
 from controlplane.planning.model import amounts_record
 from policies import Outcome, Verdict
 from tenants import load_requests
@@ -42,6 +42,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "excluded": ("排除的云平台：", "Excluded providers:"),
     "ranking": ("候选排序：", "Ranking:"),
     "policy": ("策略（{packs}）：", "Policy ({packs}):"),
+    "records": ("等保记录（spec.records）：", "等保 records (spec.records):"),
+    "no_records": (
+        "等保记录：无（备案号、测评等待补齐，上线后宽限期满即计为违规）",
+        "等保 records: none (filing, assessment… are due within the grace period after go-live)",
+    ),
     "admitted": ("准入：通过", "Admission: admitted"),
     "denied": ("准入：拒绝", "Admission: DENIED"),
     "fix": ("整改", "fix"),
@@ -59,6 +64,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "total {monthly} CNY/month, {annual} CNY/year",
     ),
     "capacity": ("容量（{provider}）：", "Capacity ({provider}):"),
+    "not_tracked": ("未登记容量（不跟踪、不限制）", "not tracked (no capacity declared)"),
     "budget": (
         "预算（{tenant}）：年度 {budget}，已承诺 {committed}，剩余 {remaining}，本计划每年 {plan}",
         "Budget ({tenant}): annual {budget}, committed {committed}, remaining {remaining}, "
@@ -142,14 +148,23 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
         for reason in excluded_lines(excluded, lang):
             out.print(f"    - {reason}", markup=False)
     policy = plan.policy
-    if not policy.loaded:
-        out.print(NO_PACKS_ZH if lang == "zh" else NO_PACKS_EN)
-    else:
-        out.print(_t("policy", lang, packs=", ".join(policy.packs)))
-        for v in (*policy.denials, *policy.warnings):
-            out.print(_verdict_line(v, lang), markup=False)
-        passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
-        out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
+    records = plan.request.spec.records.stored()
+    out.print(_t("records" if records else "no_records", lang))
+    for key, value in records.items():
+        shown = (
+            ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+        out.print(f"  {key}: {shown}", markup=False)
+    out.print(_t("policy", lang, packs=", ".join(policy.packs)))
+    if policy.opt_out is not None:
+        opt_out = policy.opt_out
+        out.print(
+            "  ⚠ " + (opt_out.warning_en if lang == "en" else opt_out.warning_zh), markup=False
+        )
+    for v in (*policy.denials, *policy.warnings):
+        out.print(_verdict_line(v, lang), markup=False)
+    passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
+    out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
     price = plan.price
     if price.monthly is None:
         out.print(_t("no_price", lang))
@@ -174,11 +189,12 @@ def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
         for key, value in amounts_record(cap.requested).items():
             if key in ("namespaces",):
                 continue
-            out.print(
-                f"  {key:<12} +{value:<10} "
-                + _t("free_after", lang, free=free[key], total=getattr(cap.capacity, key)),
-                markup=False,
+            left = (
+                _t("free_after", lang, free=free[key], total=getattr(cap.capacity, key))
+                if key in cap.tracked
+                else _t("not_tracked", lang)
             )
+            out.print(f"  {key:<12} +{value:<10} {left}", markup=False)
     budget = plan.budget
     shown = "-" if budget.plan_annual is None else f"{budget.plan_annual:,}"
     out.print(

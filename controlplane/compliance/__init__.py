@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from controlplane.compliance.audit import ComplianceService, NoAuditRun, SystemNotFound, run_summary
-from controlplane.compliance.binding import NoPolicyBound, resolve_policy
+from controlplane.compliance.binding import resolve_policy
 from controlplane.compliance.lifecycle import OPEN, RESOLVED, WAIVED, finding_key
 from controlplane.compliance.views import AuditScope, Inventory
 from controlplane.compliance.waivers import (
@@ -40,7 +40,6 @@ __all__ = [
     "EstatePrincipals",
     "Inventory",
     "NoAuditRun",
-    "NoPolicyBound",
     "RoleDirectory",
     "StaticRoles",
     "SystemNotFound",

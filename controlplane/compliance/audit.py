@@ -56,16 +56,18 @@ class SystemNotFound(LookupError):
 
 @dataclass
 class _Bindings:
-    """Per-scope bindings, resolved once per run."""
+    """Per-scope and per-level bindings (the level picks the 等保 floor), once per run."""
 
     policy: EstatePolicy
-    cache: dict[AuditScope, BoundPacks]
+    cache: dict[tuple[AuditScope, int | None], BoundPacks]
 
-    def for_scope(self, scope: AuditScope) -> BoundPacks:
-        bound = self.cache.get(scope)
+    def for_scope(self, scope: AuditScope, level: int | None) -> BoundPacks:
+        bound = self.cache.get((scope, level))
         if bound is None:
-            bound = self.policy.for_scope(tenant=scope.tenant, city=scope.city, sector=scope.sector)
-            self.cache[scope] = bound
+            bound = self.policy.for_scope(
+                level=level, tenant=scope.tenant, city=scope.city, sector=scope.sector
+            )
+            self.cache[(scope, level)] = bound
         return bound
 
 
@@ -80,7 +82,7 @@ class ComplianceService:
         self._policy_source = policy_source
 
     def policy(self) -> EstatePolicy:
-        """The estate's bindings as applied (``NoPolicyBound`` if it binds none)."""
+        """The estate's bindings as applied (the level floor alone if it binds none)."""
         return resolve_policy(self._policy_source())
 
     def audit(self, *, actor: str = "scheduler", now: datetime | None = None) -> AuditRun:
@@ -99,8 +101,9 @@ class ComplianceService:
             resources = 0
             for view, scope in Inventory(session).views():
                 resources += 1
-                bound = bindings.for_scope(scope)
-                for verdict in run_rules((view,), bound, at, book):
+                bound = bindings.for_scope(scope, view.system.level if view.system else None)
+                grace = bindings.policy.paperwork_grace
+                for verdict in run_rules((view,), bound, at, book, grace):
                     counts[verdict.outcome] += 1
                     writer.add(verdict)
                     tracker.observe(verdict)
@@ -114,13 +117,16 @@ class ComplianceService:
             run.opened, run.resolved = tracker.opened, tracker.resolved
             run.finished_at = max(self._clock(), at)
             session.add(run)
+            summary = run_summary(run)
+            if bindings.policy.opt_out is not None:
+                summary["baselineOptOut"] = bindings.policy.opt_out.to_record()
             audit_log.append(
                 session,
                 at=at,
                 actor=actor,
                 action="policy.audit",
                 subject=f"policy-audit-run/{run.id}",
-                payload=run_summary(run),
+                payload=summary,
             )
             return run
 
@@ -174,7 +180,9 @@ class ComplianceService:
             row, owner = self._system(session, system, tenant)
             host = session.get(Provider, row.provider_id) if row.provider_id else None
             scope = scope_for(owner, provider_facts(host) if host else None)
-            bound = policy.for_scope(tenant=scope.tenant, city=scope.city, sector=scope.sector)
+            bound = policy.for_scope(
+                level=row.level, tenant=scope.tenant, city=scope.city, sector=scope.sector
+            )
             results = list(stored_results(session, chosen, system=row.name, tenant=owner.code))
             resource_ids = set(
                 session.exec(select(Resource.resource_id).where(col(Resource.system_id) == row.id))
@@ -193,6 +201,7 @@ class ComplianceService:
             system=row.name,
             waivers=waivers,
             rules=audited,
+            opt_out=policy.opt_out,
         )
 
     def _latest_id(self) -> int:

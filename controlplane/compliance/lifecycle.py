@@ -88,7 +88,7 @@ class ViolationTracker:
         outcomes = self._prefixes.get(prefix)
         if outcomes is not None:
             outcomes.add(v.outcome)
-        if v.outcome not in (Outcome.FAIL, Outcome.WAIVED):
+        if v.outcome not in (Outcome.FAIL, Outcome.WAIVED) or v.deferred:
             return
         key = finding_key(v)
         state = WAIVED if v.outcome is Outcome.WAIVED else OPEN

@@ -40,6 +40,7 @@ _COLUMNS = (
     "missing",
     "high_risk",
     "waiver_id",
+    "deferred",
 )
 
 
@@ -63,6 +64,7 @@ def _result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
         v.missing[:_FIELD_MAX] if v.missing else None,
         v.high_risk,
         v.waiver_id,
+        v.deferred,
     )
 
 
@@ -90,7 +92,7 @@ class ResultWriter:
             for name in _COLUMNS
         }
         converted = {name for name, p in processors.items() if p is not None}
-        if not converted <= {"evaluated_at", "high_risk"}:
+        if not converted <= {"evaluated_at", "high_risk", "deferred"}:
             raise TypeError(f"policy_result columns need conversion: {sorted(converted)}")
         stamp = processors["evaluated_at"]
         self._stamp: Callable[[Any], Any] = stamp if stamp is not None else (lambda v: v)
@@ -170,6 +172,7 @@ def verdict_of(row: PolicyResult) -> Verdict:
         high_risk=row.high_risk,
         evaluated_at=row.evaluated_at,
         waiver_id=row.waiver_id,
+        deferred=row.deferred,
     )
 
 

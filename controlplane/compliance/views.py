@@ -27,6 +27,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.tables_inventory import AppliedResource
+from controlplane.records import provider_assessment_facts, system_record_facts
 from controlplane.timeutil import as_utc
 from policies import IngressRule, ProviderFacts, ResourceView, SiteFacts, SystemFacts
 
@@ -76,16 +78,20 @@ def provider_facts(provider: Provider) -> ProviderFacts:
         xinchuang=provider.xinchuang,
         arch=provider.arch,
         cpu_vendor=provider.cpu_vendor,
+        **provider_assessment_facts(provider.assessment),
     )
 
 
 def system_facts(system: System, tenant: str) -> SystemFacts:
+    """The stored system with its records; it went live when it was first provisioned."""
     return SystemFacts(
         name=system.name,
         tenant=tenant,
         level=system.level,
         data_grade=system.data_classification,
         xinchuang_required=system.xinchuang,
+        live_since=system.created_at,
+        **system_record_facts(system.records or {}),
     )
 
 
@@ -213,6 +219,14 @@ class Inventory:
                 col(r.name),
                 col(r.spec),
                 col(r.created_at),
+                col(AppliedResource.request_id),
+            )
+            # govcloud's own resources are known by the id provisioning recorded
+            .outerjoin(
+                AppliedResource,
+                (col(AppliedResource.provider_id) == col(r.provider_id))
+                & (col(AppliedResource.kind) == col(r.kind))
+                & (col(AppliedResource.resource_id) == col(r.resource_id)),
             )
             .where(col(r.deleted_at).is_(None))
             .order_by(col(r.id))
@@ -237,7 +251,10 @@ class Inventory:
                 site=_site(spec, provider) if provider is not None else SiteFacts(),
                 data_grade=_text(spec.get("data_grade")),
                 ingress=ingress_of(row.kind, spec),
-                attrs=resource_attrs(spec),
+                attrs={
+                    **resource_attrs(spec),
+                    "request_id": row.request_id or spec.get("request_id"),
+                },
                 created_at=row.created_at,
             )
             yield view, self.scope_of(tenant_id, provider)

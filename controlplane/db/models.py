@@ -96,16 +96,20 @@ class Provider(SQLModel, table=True):
     arch: str = Field(max_length=16)
     cpu_vendor: str | None = Field(default=None, max_length=32)
     in_province: bool = True
-    capacity_vcpu: int
-    capacity_memory_gib: int
-    capacity_storage_gib: int
-    capacity_public_ips: int = 0
+    # None: the estate does not track that dimension (shown, never enforced)
+    capacity_vcpu: int | None = None
+    capacity_memory_gib: int | None = None
+    capacity_storage_gib: int | None = None
+    capacity_public_ips: int | None = None
     availability_target: Decimal | None = _money(nullable=True)
     # [{"below": "99.9", "deduct": "5"}]: percent thresholds and deductions (服务水平考核)
     sla_deductions: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     seed: int | None = None  # simulator only
+    address_pool: str | None = Field(default=None, max_length=43)  # systems' subnets
+    # {"date", "agency", "conclusion", "certificate", "validUntil"} as the estate wrote it
+    assessment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -147,6 +151,9 @@ class Image(SQLModel, table=True):
     xinchuang: bool = False
     hardened: bool = False
     arches: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    checksum: str | None = Field(default=None, max_length=140)
+    signature: str | None = Field(default=None, max_length=256)
+    patched_on: date | None = None
 
 
 class RateCard(SQLModel, table=True):
@@ -207,6 +214,10 @@ class System(SQLModel, table=True):
     xinchuang: bool = False
     spec_hash: str | None = Field(default=None, max_length=64)
     status: str = Field(default="requested", max_length=24)
+    # spec.records of the manifest (filing, assessment, approvals) plus internetFacing
+    records: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -83,6 +83,8 @@ class PolicyResult(SQLModel, table=True):
     missing: str | None = Field(default=None, max_length=255)
     high_risk: bool = False
     waiver_id: str | None = Field(default=None, max_length=32)
+    # a paperwork failure within the grace period after go-live: shown, not a violation
+    deferred: bool = False
 
 
 class PolicyViolation(SQLModel, table=True):

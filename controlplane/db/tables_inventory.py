@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from controlplane.db.types import UTCDateTime
 
-__all__ = ["AppliedResource", "Drift", "ProviderHealth", "SyncRun"]
+__all__ = ["AppliedResource", "Drift", "ProviderHealth", "SubnetAllocation", "SyncRun"]
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -114,3 +114,20 @@ class Drift(SQLModel, table=True):
     first_seen: datetime = _ts()
     last_seen: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)
+
+
+class SubnetAllocation(SQLModel, table=True):
+    """The subnet one system holds in its cloud's address pool (released on delete)."""
+
+    __tablename__ = "subnet_allocation"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "cidr"),
+        UniqueConstraint("provider_id", "tenant_id", "system"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id")
+    tenant_id: int = Field(foreign_key="tenant.id")
+    system: str = Field(max_length=63)
+    cidr: str = Field(max_length=43)
+    allocated_at: datetime = _ts()

@@ -21,6 +21,8 @@ from controlplane.db.types import Money, UTCDateTime
 
 __all__ = [
     "ApprovalStep",
+    "BudgetLock",
+    "BudgetReservation",
     "Principal",
     "Quota",
     "QuotaReservation",
@@ -108,6 +110,31 @@ class QuotaReservation(SQLModel, table=True):
     storage_gib: Decimal = _amount()
     public_ips: int = 0
     namespaces: int = 0
+    active: bool = True
+    superseded_by: int | None = Field(default=None, foreign_key="request.id")
+    created_at: datetime = _ts()
+    released_at: datetime | None = _ts(nullable=True)
+
+
+class BudgetLock(SQLModel, table=True):
+    """One row per department that budget reservations lock (``SELECT … FOR UPDATE``)."""
+
+    __tablename__ = "budget_lock"
+
+    tenant: str = Field(primary_key=True, max_length=63)
+    version: int = 0
+
+
+class BudgetReservation(SQLModel, table=True):
+    """The yearly cost one approved-to-be request holds against its department's budget."""
+
+    __tablename__ = "budget_reservation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    tenant: str = Field(max_length=63, index=True)
+    system_name: str = Field(max_length=63)
+    annual: Decimal = Field(default=Decimal(0), sa_type=Money(), nullable=False)
     active: bool = True
     superseded_by: int | None = Field(default=None, foreign_key="request.id")
     created_at: datetime = _ts()

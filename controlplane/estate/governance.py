@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from tenants import LocatedDocument, Problem, StrictModel
+from tenants.bounds import not_bool
 from tenants.located import Path
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ ROLES: tuple[Role, ...] = ("operator", "approver", "department", "finance", "aud
 PrincipalName = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
 ]
-_Limit = Annotated[int, Field(ge=0)]
+_Limit = Annotated[int, not_bool, Field(ge=0, le=10**12)]  # beyond any quota; SQL BIGINT-safe
 
 
 class PrincipalSpec(StrictModel):

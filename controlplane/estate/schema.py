@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -30,8 +31,11 @@ from controlplane.estate.governance import (
     governance_problems,
 )
 from policies.overlays import EstatePolicy, load_policy_binding
-from tenants import LocatedDocument, ManifestError, Problem, StrictModel, parse_model
+from tenants import LocatedDocument, Location, ManifestError, Problem, StrictModel, parse_model
+from tenants.bounds import not_bool
+from tenants.fields import StrictBool
 from tenants.located import Path
+from tenants.records import ProviderAssessment
 
 __all__ = [
     "Capacity",
@@ -62,11 +66,19 @@ def _dns_label(value: str) -> str:
     return value
 
 
+# Beyond any unit price or departmental budget (a province spends ~10^11 CNY a year), and
+# well inside NUMERIC and Decimal's 28 digits.
+_PRICE_LIMIT = Decimal(10) ** 9
+_BUDGET_LIMIT = Decimal(10) ** 13
+
+
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite decimal amount")
     if value < 0:
         raise ValueError("must not be negative")
+    if value >= _BUDGET_LIMIT:
+        raise ValueError(f"is too large: at most {_BUDGET_LIMIT - 1}")
     if decimal_places(value) > 4:
         raise ValueError("has more than 4 decimal places")
     return value
@@ -80,15 +92,40 @@ def _fen(value: Decimal) -> Decimal:
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
-Price = Annotated[Decimal, AfterValidator(_money)]
+
+
+def _price(value: Decimal) -> Decimal:
+    value = _money(value)
+    if value >= _PRICE_LIMIT:
+        raise ValueError(f"is too large for a unit price: at most {_PRICE_LIMIT - 1}")
+    return value
+
+
+def _version(value: str) -> str:
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._-]*", value):
+        raise ValueError(
+            "a rate-card version starts with a letter or digit and holds letters, digits, "
+            "'.', '_' and '-' (e.g. 2026.1)"
+        )
+    return value
+
+
+Price = Annotated[Decimal, AfterValidator(_price)]
 Amount = Annotated[Decimal, AfterValidator(_fen)]
 
 
+# A count in the estate: never a boolean, never beyond what a province could build (the
+# ceilings are two orders of magnitude above the largest cloud of a province)
+Count = Annotated[int, not_bool]
+
+
 class Capacity(StrictModel):
-    vcpu: int = Field(ge=0)
-    memory_gib: int = Field(alias="memoryGiB", ge=0)
-    storage_gib: int = Field(alias="storageGiB", ge=0)
-    public_ips: int = Field(default=0, alias="publicIPs", ge=0)
+    """What the estate tracks of a provider; a dimension left out is not tracked."""
+
+    vcpu: Count | None = Field(default=None, ge=0, le=10**7)
+    memory_gib: Count | None = Field(default=None, alias="memoryGiB", ge=0, le=10**9)
+    storage_gib: Count | None = Field(default=None, alias="storageGiB", ge=0, le=10**11)
+    public_ips: Count | None = Field(default=None, alias="publicIPs", ge=0, le=10**7)
 
 
 class SlaDeduction(StrictModel):
@@ -111,15 +148,19 @@ class ProviderSpec(StrictModel):
     region: str = "province"
     city: DnsLabel | None = None
     sector: DnsLabel | None = None
-    certified_level: int = Field(ge=1, le=4)
-    xinchuang: bool = False
+    certified_level: Count = Field(ge=1, le=4)
+    xinchuang: StrictBool = False
     arch: Arch = "x86_64"
     cpu_vendor: str | None = None
-    in_province: bool = True
+    in_province: StrictBool = True
     capacity: Capacity
     availability_target: Decimal | None = Field(default=None, ge=0, le=100)
     sla_deductions: list[SlaDeduction] = Field(default_factory=list)
-    seed: int | None = None
+    seed: Count | None = Field(default=None, ge=0, le=2**63 - 1)
+    #: Where systems' subnets are allocated from (``10.64.0.0/16``); absent: none.
+    address_pool: IPv4Network | None = None
+    # the cloud's own 等保 assessment and 云计算服务安全评估 (MLPS-L2-CSP-01 reads them)
+    assessment: ProviderAssessment | None = None
 
 
 class TenantSpec(StrictModel):
@@ -136,16 +177,20 @@ class TenantSpec(StrictModel):
 
 class FlavorSpec(StrictModel):
     name: DnsLabel
-    vcpu: int = Field(ge=1)
-    memory_gib: int = Field(alias="memoryGiB", ge=1)
+    vcpu: Count = Field(ge=1, le=4096)
+    memory_gib: Count = Field(alias="memoryGiB", ge=1, le=65536)
 
 
 class ImageSpec(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     os: str = Field(min_length=1)
-    xinchuang: bool = False
-    hardened: bool = False
+    xinchuang: StrictBool = False
+    hardened: StrictBool = False
     arch: list[Arch] = Field(min_length=1)
+    # provenance (MLPS-L2-IMG-02): the published digest and the signature's reference
+    checksum: str | None = Field(default=None, pattern=r"^(sha256|sha512|sm3):[0-9a-f]{64,128}$")
+    signature: str | None = Field(default=None, min_length=2, max_length=256)
+    patched_on: date | None = None  # last security patch level (MLPS-L2-VUL-01)
 
 
 class Catalog(StrictModel):
@@ -163,7 +208,7 @@ class RateSpec(StrictModel):
 class RateCardSpec(StrictModel):
     """One version of the service catalogue's prices, effective ``[from, to)``."""
 
-    version: str = Field(min_length=1, max_length=32)
+    version: Annotated[str, AfterValidator(_version)] = Field(min_length=1, max_length=32)
     effective_from: date
     effective_to: date | None = None
     currency: Literal["CNY"] = "CNY"
@@ -310,14 +355,6 @@ def _provider_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Probl
             )
         if p.kind != "simulator" and p.seed is not None:
             yield doc.problem((*at, "seed"), f"seed is for simulator providers (kind is {p.kind})")
-    provincial = [i for i, p in enumerate(spec.providers) if p.tier == "provincial"]
-    if len(provincial) > 1:
-        yield doc.problem(
-            (*base, provincial[1], "tier"),
-            "an estate has exactly one provincial cloud (the 1 of 1+M+N)",
-            expected="one provider with tier provincial",
-            found=f"{len(provincial)}",
-        )
 
 
 def _tenant_problems(doc: LocatedDocument, spec: EstateSpec) -> Iterator[Problem]:
@@ -451,7 +488,7 @@ def semantic_problems(doc: LocatedDocument, estate: Estate) -> list[Problem]:
 def parse_estate(documents: Sequence[LocatedDocument], file: str) -> EstateDocument:
     """The one Estate in ``documents``, fully validated, or a ManifestError."""
     if len(documents) != 1:
-        where = documents[1].start if len(documents) > 1 else None
+        where = documents[1].start if len(documents) > 1 else Location(file, 1, 1)
         raise ManifestError(
             [
                 Problem(

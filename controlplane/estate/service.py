@@ -110,6 +110,8 @@ def _provider_values(p: ProviderSpec) -> dict[str, Any]:
             {"below": str(d.below), "deduct": str(d.deduct)} for d in p.sla_deductions
         ],
         "seed": p.seed,
+        "address_pool": str(p.address_pool) if p.address_pool is not None else None,
+        "assessment": p.assessment.model_dump(mode="json", by_alias=True) if p.assessment else None,
     }
 
 
@@ -129,7 +131,15 @@ def _flavor_values(f: FlavorSpec) -> dict[str, Any]:
 
 
 def _image_values(i: ImageSpec) -> dict[str, Any]:
-    return {"os": i.os, "xinchuang": i.xinchuang, "hardened": i.hardened, "arches": list(i.arch)}
+    return {
+        "os": i.os,
+        "xinchuang": i.xinchuang,
+        "hardened": i.hardened,
+        "arches": list(i.arch),
+        "checksum": i.checksum,
+        "signature": i.signature,
+        "patched_on": i.patched_on,
+    }
 
 
 def _card_values(c: RateCardSpec) -> dict[str, Any]:
@@ -310,6 +320,17 @@ class EstateService:
                     ],
                 },
             )
+            opt_out = document.policy.opt_out if document.policy is not None else None
+            if opt_out is not None:
+                # relaxing the 等保 floor is a decision of record: its own audit event
+                audit.append(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="policy.baseline.advisory",
+                    subject=f"estate/{estate.metadata.name}",
+                    payload={"revision": revision.id, **opt_out.to_record()},
+                )
             return EstateApplyResult(
                 estate.metadata.name, tuple(plan.changes), dry_run, revision.id
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from controlplane.app import SchemaNotCurrent
 from controlplane.billing.errors import BillingError
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
-from controlplane.compliance import NoAuditRun, NoPolicyBound, SystemNotFound, WaiverNotFound
+from controlplane.compliance import NoAuditRun, SystemNotFound, WaiverNotFound
 from controlplane.errors import (
     Conflict,
     GovcloudError,
@@ -73,7 +73,6 @@ _CONFLICT = (
     BillError,
     MeteringError,
     IngestConflict,
-    NoPolicyBound,
 )
 
 

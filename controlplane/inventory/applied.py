@@ -19,7 +19,7 @@ from controlplane.db.tables_inventory import AppliedResource
 from controlplane.inventory.compare import plain_spec
 from providers import ApplyOutcome, DesiredResource, SystemRef
 
-__all__ = ["record_applied"]
+__all__ = ["forget_system", "record_applied"]
 
 _HELD = frozenset({"created", "updated", "unchanged"})
 _GONE = frozenset({"deleted", "absent"})
@@ -41,6 +41,36 @@ def _forget_replaced(
     for row in stale:
         session.delete(row)
     return len(stale)
+
+
+def forget_system(
+    session: Session, *, provider_id: int, system_id: int, at: datetime, actor: str
+) -> int:
+    """Forget everything applied for a system deleted cleanly.
+
+    A driver's delete reports the resources it removed, but parts that go with them (a
+    group's rules, a subnet) are not reported one by one: without this they would stay
+    "desired" and show as ``missing`` after a clean delete.
+    """
+    rows = session.exec(
+        select(AppliedResource).where(
+            col(AppliedResource.provider_id) == provider_id,
+            col(AppliedResource.system_id) == system_id,
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    if rows:
+        audit.append(
+            session,
+            at=at,
+            actor=actor,
+            action="inventory.forgotten",
+            subject=str(system_id),
+            payload={"provider_id": provider_id, "rows": len(rows)},
+        )
+    session.flush()
+    return len(rows)
 
 
 def record_applied(
@@ -78,7 +108,7 @@ def record_applied(
             continue
         if outcome.action not in _HELD:
             continue
-        spec = specs.get((outcome.kind, outcome.name), {})
+        spec = {**specs.get((outcome.kind, outcome.name), {}), **plain_spec(outcome.facts)}
         changed += _forget_replaced(session, provider_id, system_id, outcome)
         if row is None:
             row = AppliedResource(

@@ -10,15 +10,42 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from providers.types import ObservedResource, canonical_spec
 
-__all__ = ["DRIFTED_STATUS", "differs", "plain_spec", "resource_values", "spec_changes"]
+__all__ = [
+    "DRIFTED_STATUS",
+    "QUOTA_KIND",
+    "TAGS_KEY",
+    "declared_quota",
+    "differs",
+    "plain_spec",
+    "resource_values",
+    "spec_changes",
+]
 
 #: The status a driver reports for an object whose live state left the applied one
 #: (the Kubernetes driver compares its applied-state annotation).
 DRIFTED_STATUS = "Drifted"
+#: The kind drivers report a department's quota on a provider as; its desired side is
+#: the estate's quota, not an applied row.
+QUOTA_KIND = "project_quota"
+#: The drift key naming govcloud's ownership marks (tags, labels) on a resource.
+TAGS_KEY = "govcloud_tags"
+_QUOTA_FIELDS = ("vcpu", "memory_gib", "storage_gib", "public_ips")
+
+
+class _Limits(Protocol):
+    vcpu: int | None
+    memory_gib: int | None
+    storage_gib: int | None
+    public_ips: int | None
+
+
+def declared_quota(quota: _Limits | None) -> dict[str, Any]:
+    """The limits a department's project should hold (``None``: unlimited, or no quota)."""
+    return {key: getattr(quota, key) if quota is not None else None for key in _QUOTA_FIELDS}
 
 
 def _default(value: object) -> object:

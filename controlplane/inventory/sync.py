@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -38,8 +38,12 @@ from controlplane.db import table_of
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
+from controlplane.db.tables_requests import Quota
 from controlplane.inventory.compare import (
     DRIFTED_STATUS,
+    QUOTA_KIND,
+    TAGS_KEY,
+    declared_quota,
     differs,
     resource_values,
     spec_changes,
@@ -95,13 +99,18 @@ def _batched(items: Iterable[ObservedResource], size: int) -> Iterator[list[Obse
 
 
 class _Owners:
-    """Tenant codes and system names to ids, cached for one sync."""
+    """Tenant codes and system names to ids, and declared quotas, cached for one sync."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, provider: str) -> None:
         self.tenants: dict[str, int] = {
             t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
         }
         self.systems: dict[tuple[int, str], int | None] = {}
+        # the estate's quotas are the desired side of a department project's quota
+        self.quotas: dict[str, dict[str, Any]] = {
+            q.tenant: declared_quota(q)
+            for q in session.exec(select(Quota).where(Quota.provider == provider))
+        }
 
     def resolve(self, session: Session, batch: list[ObservedResource]) -> None:
         wanted = {
@@ -126,6 +135,38 @@ class _Owners:
         if tenant_id is None or observed.system is None:
             return tenant_id, None
         return tenant_id, self.systems.get((tenant_id, observed.system))
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What govcloud recorded applying to one resource id: spec, owner, desired name."""
+
+    spec: Mapping[str, Any]
+    owner: tuple[int | None, int | None]
+    name: str
+
+
+def _finding(
+    observed: ObservedResource,
+    held: _Held | None,
+    quotas: Mapping[str, Mapping[str, Any]],
+    owner: tuple[int | None, int | None],
+) -> Finding | None:
+    """The drift one observation shows, if any (see ``_changed_finding``)."""
+    if held is not None and not observed.managed:
+        # known by id but no longer marked: changed on the resource, never a newcomer
+        changes = {TAGS_KEY: {"desired": "govcloud", "observed": None}}
+        changes.update(spec_changes(held.spec, observed.spec))
+        return Finding(
+            observed.kind, observed.resource_id, observed.name, "changed", *owner,
+            detail={"keys": changes},
+        )  # fmt: skip
+    if not observed.managed:
+        return Finding(observed.kind, observed.resource_id, observed.name, "unmanaged", *owner)
+    if observed.kind == QUOTA_KIND:
+        declared = quotas.get(observed.tenant or "", declared_quota(None))
+        return _changed_finding(observed, declared, owner)
+    return _changed_finding(observed, held.spec if held else None, owner)
 
 
 def _changed_finding(
@@ -255,7 +296,7 @@ class SyncService:
         """Upsert the inventory batch by batch, one transaction each."""
         counts: Counter[str] = Counter()
         with self._sessions() as session:
-            owners = _Owners(session)
+            owners = _Owners(session, name)
         for batch in _batched(driver.list_inventory(), self.batch_size):
             with transaction(self._sessions) as session:
                 ledger = DriftLedger(session, provider_id, stamp)
@@ -314,10 +355,12 @@ class SyncService:
                 )
             ).mappings()
         }
-        applied = {
-            (row.kind, row.resource_id): row.spec
-            for row in session.exec(
-                select(AppliedResource).where(
+        applied: dict[Key, _Held] = {
+            (row.kind, row.resource_id): _Held(row.spec, (tenant_id, row.system_id), row.name)
+            for row, tenant_id in session.exec(
+                select(AppliedResource, System.tenant_id)
+                .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
+                .where(
                     col(AppliedResource.provider_id) == provider_id,
                     keys_clause(
                         col(AppliedResource.kind), col(AppliedResource.resource_id), by_key
@@ -330,7 +373,13 @@ class SyncService:
         touched: list[int] = []
         findings: list[Finding] = []
         for key, observed in by_key.items():
+            held = applied.get(key)
             owner = owners.ids(observed)
+            if held is not None and not observed.managed:
+                # govcloud's own resource by the id it recorded, its tags gone or altered:
+                # it stays under its system and desired name
+                owner = held.owner
+                observed = replace(observed, name=held.name)
             values = resource_values(
                 observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
                 stamp=stamp,
@@ -342,15 +391,9 @@ class SyncService:
                 updates.append({"row_id": row["id"], **values})
             else:
                 touched.append(row["id"])
-            if not observed.managed:
-                findings.append(
-                    Finding(observed.kind, observed.resource_id, observed.name, "unmanaged",
-                            *owner)
-                )  # fmt: skip
-            else:
-                changed = _changed_finding(observed, applied.get(key), owner)
-                if changed is not None:
-                    findings.append(changed)
+            finding = _finding(observed, held, owners.quotas, owner)
+            if finding is not None:
+                findings.append(finding)
         if inserts:
             session.execute(insert(_RESOURCE), inserts)
         if updates:

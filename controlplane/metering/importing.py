@@ -10,6 +10,10 @@ vouches it reported completely, even where nothing was used).
 
 Every problem is reported at once as a ``tenants.Problem`` at ``file:row:column`` with
 the field and what was expected; the caller refuses the whole file if there is any.
+Input is bounded by ``tenants.InputLimits`` (file size, rows, field length) before the
+work it bounds, text fields may not hold control characters (they would reach bills,
+tables and exports), and quantities and times are range-checked. An empty file, or one
+with a header and no record, is refused at its last line.
 Pure: no database; the providers and tenants to check against are passed in.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,13 +32,21 @@ from typing import Any
 from controlplane.billing import BillingError, CollectionWindow, meter
 from controlplane.metering.records import RawUsage
 from tenants import Location, Problem, load_yaml_documents
+from tenants.limits import InputLimits, limit_message
+from tenants.located import read_bounded
 
-__all__ = ["COLUMNS", "IMPORT_SOURCE", "ImportFile", "parse_import"]
+__all__ = ["COLUMNS", "IMPORT_SOURCE", "MAX_PROBLEMS", "ImportFile", "parse_import"]
 
 COLUMNS = ("provider", "tenant", "system", "resource_id", "meter", "quantity", "start", "end")
 OPTIONAL = ("source_key",)
 IMPORT_SOURCE = "import"
+MAX_PROBLEMS = 100
 _TIME = "an ISO-8601 time with offset and whole seconds, e.g. 2026-03-01T08:00:00+08:00"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# no meter measures more than 10^15 units in one interval (a petabyte of GiB-hours is
+# 10^6); a larger or finer-grained number is an error, not something to compute with
+_QUANTITY_LIMIT = Decimal(10) ** 15
+_QUANTITY_PLACES = 12
 
 
 @dataclass(frozen=True)
@@ -59,10 +72,24 @@ class _Checker:
     def fail(self, where: Location, field: str, message: str, expected: str, found: Any) -> None:
         self.problems.append(Problem(where, field, message, expected, repr(found)))
 
+    def enough(self, name: str, line: int) -> bool:
+        """Whether to stop reading: a file this wrong is fixed at its source, not row by
+        row, and checking a million bad rows would only delay the answer."""
+        if len(self.problems) < MAX_PROBLEMS:
+            return False
+        self.problems.append(Problem(Location(name, line, 1), "file",
+            f"stopped reading after {MAX_PROBLEMS} problems", "a file with fewer problems"))  # fmt: skip
+        return True
+
     def text(self, values: Mapping[str, Any], field: str, locate: Locate, *, empty: bool) -> str:
         value = values.get(field)
         text = "" if value is None else str(value).strip()
-        if not text and not empty:
+        control = _CONTROL.search(text)
+        if control is not None:
+            self.fail(locate(field), field,
+                      f"control character U+{ord(control[0]):04X} is not allowed",
+                      "printable text", text[:40])  # fmt: skip
+        elif not text and not empty:
             self.fail(locate(field), field, "is missing", f"a non-empty {field}", value)
         elif len(text) > (255 if field == "source_key" else 128):
             self.fail(locate(field), field, "is too long", "at most 128 characters", text[:20])
@@ -91,17 +118,31 @@ class _Checker:
         if parsed is None or parsed.utcoffset() is None or parsed.microsecond:
             self.fail(locate(field), field, "is not a usable time", _TIME, value)
             return None
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last representable day
+            self.fail(locate(field), field, "is out of range", _TIME, value)
+            return None
 
     def quantity(self, values: Mapping[str, Any], meter_name: str, locate: Locate) -> Decimal:
         value = values.get("quantity")
+        text = str(value).strip() if isinstance(value, str | int | Decimal) else ""
         try:
-            number = Decimal(str(value).strip()) if isinstance(value, str | int | Decimal) else None
+            # bounded text first: Decimal("1" * 10**6) alone costs seconds downstream
+            number = Decimal(text) if 0 < len(text) <= 64 and not isinstance(value, bool) else None
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or number < 0:
             self.fail(locate("quantity"), "quantity", "is not a quantity",
                       "a decimal number ≥ 0", value)  # fmt: skip
+            return Decimal(0)
+        exponent = number.as_tuple().exponent
+        if number >= _QUANTITY_LIMIT or (
+            isinstance(exponent, int) and exponent < -_QUANTITY_PLACES
+        ):
+            self.fail(locate("quantity"), "quantity", "is out of range",
+                      f"less than {_QUANTITY_LIMIT:,} with at most {_QUANTITY_PLACES} decimals",
+                      value)  # fmt: skip
             return Decimal(0)
         if meter_name:
             try:
@@ -149,9 +190,15 @@ class _Checker:
         return CollectionWindow(provider, IMPORT_SOURCE, start, end)
 
 
-def _parse_csv(name: str, text: str, check: _Checker) -> tuple[list[RawUsage], list[Location]]:
+def _parse_csv(
+    name: str, text: str, check: _Checker, limits: InputLimits
+) -> tuple[list[RawUsage], list[Location]]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        check.fail(Location(name, 1, 1), "header", f"is not CSV: {exc}", ",".join(COLUMNS), "")
+        return [], []
     if header is None:
         check.fail(Location(name, 1, 1), "header", "the file is empty",
                    ",".join(COLUMNS), "")  # fmt: skip
@@ -159,23 +206,48 @@ def _parse_csv(name: str, text: str, check: _Checker) -> tuple[list[RawUsage], l
     columns = [column.strip() for column in header]
     for index, column in enumerate(columns):
         if column not in COLUMNS + OPTIONAL or columns.index(column) != index:
-            check.fail(Location(name, 1, index + 1), "header", f"unexpected column {column!r}",
-                       ",".join(COLUMNS), column)  # fmt: skip
+            check.fail(Location(name, 1, index + 1), "header", f"unexpected column {column[:40]!r}",
+                       ",".join(COLUMNS), column[:40])  # fmt: skip
     for missing in [c for c in COLUMNS if c not in columns]:
         check.fail(Location(name, 1, 1), "header", f"column {missing!r} is missing",
-                   ",".join(COLUMNS), ",".join(columns))  # fmt: skip
+                   ",".join(COLUMNS), ",".join(columns)[:200])  # fmt: skip
     if check.problems:
         return [], []
     records: list[RawUsage] = []
     locations: list[Location] = []
     line = reader.line_num
-    for cells in reader:
+    rows = 0
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:  # a field past the csv module's own limit, a stray NUL…
+            check.fail(Location(name, line + 1, 1), "row", f"is not CSV: {exc}",
+                       f"{len(columns)} comma-separated fields", "")  # fmt: skip
+            break
+        if cells is None:
+            break
         row_line, line = line + 1, reader.line_num
+        if check.enough(name, row_line):
+            break
         if not any(cell.strip() for cell in cells):
             continue
+        rows += 1
+        if rows > limits.csv_rows:
+            check.fail(Location(name, row_line, 1), "row",
+                       limit_message("the number of records", limits.csv_rows, "csv_rows"),
+                       f"at most {limits.csv_rows:,} records", rows)  # fmt: skip
+            break
         if len(cells) != len(columns):
             check.fail(Location(name, row_line, min(len(cells), len(columns)) + 1), "row",
-                       f"has {len(cells)} fields", f"{len(columns)} fields", ",".join(cells))  # fmt: skip
+                       f"has {len(cells)} fields", f"{len(columns)} fields",
+                       ",".join(cells)[:200])  # fmt: skip
+            continue
+        long = [i for i, cell in enumerate(cells) if len(cell) > limits.csv_field_chars]
+        if long:
+            check.fail(Location(name, row_line, long[0] + 1), columns[long[0]],
+                       limit_message(f"a field of {len(cells[long[0]]):,} characters",
+                                     limits.csv_field_chars, "csv_field_chars"),
+                       f"at most {limits.csv_field_chars:,} characters", cells[long[0]][:20])  # fmt: skip
             continue
         values = dict(zip(columns, cells, strict=True))
 
@@ -221,6 +293,8 @@ def _parse_json(
             continue
         for index, item in enumerate(items):
             here = (*path, index)
+            if check.enough(name, doc.locate(here).line):
+                break
             if not isinstance(item, dict):
                 check.fail(doc.locate(here), f"[{index}]", "is not an object",
                            "an object with the import columns", item)  # fmt: skip
@@ -250,20 +324,49 @@ def parse_import(
     tenants: Collection[str],
     *,
     text: str | None = None,
+    limits: InputLimits | None = None,
 ) -> ImportFile:
     """Parse ``path`` (``.json`` or CSV) into records, reporting every problem located."""
     name = str(path)
+    limits = limits or InputLimits.from_env()
     check = _Checker(providers, tenants)
+    is_json = name.lower().endswith(".json")
+    ceiling = limits.file_bytes if is_json else limits.csv_bytes
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            check.fail(Location(name, 1, 1), "file", f"cannot be read: {exc}",
-                       "a UTF-8 CSV or JSON file", name)  # fmt: skip
+        text = _read(name, ceiling, check)
+        if text is None:
             return ImportFile(name, (), (), (), tuple(check.problems))
     windows: list[CollectionWindow] = []
-    if name.lower().endswith(".json"):
+    if is_json:
         records, locations, windows = _parse_json(name, text, check)
     else:
-        records, locations = _parse_csv(name, text, check)
+        records, locations = _parse_csv(name, text, check, limits)
+    if not check.problems and not records and not windows:
+        last = text.rstrip("\r\n").count("\n") + 1
+        check.fail(Location(name, last, 1), "file", "contains no usage records",
+                   "at least one record after the header", "")  # fmt: skip
     return ImportFile(name, tuple(records), tuple(locations), tuple(windows), tuple(check.problems))
+
+
+def _read(name: str, ceiling: int, check: _Checker) -> str | None:
+    """The file's text, or None with the problem recorded (unreadable, too big, not UTF-8)."""
+    try:
+        with open(name, "rb") as handle:
+            raw = read_bounded(handle, ceiling)
+    except OSError as exc:
+        check.fail(Location(name, 1, 1), "file", f"cannot be read: {exc.strerror}",
+                   "a UTF-8 CSV or JSON file", name)  # fmt: skip
+        return None
+    if len(raw) > ceiling:
+        setting = "file_bytes" if name.lower().endswith(".json") else "csv_bytes"
+        check.fail(Location(name, 1, 1), "file",
+                   limit_message("the file's size", ceiling, setting),
+                   f"at most {ceiling:,} bytes", name)  # fmt: skip
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        check.fail(Location(name, line, 1), "file", "is not UTF-8 text",
+                   "a UTF-8 CSV or JSON file", f"byte 0x{raw[exc.start]:02x}")  # fmt: skip
+        return None

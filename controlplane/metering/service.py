@@ -132,12 +132,8 @@ class MeteringService:
             providers = set(session.exec(select(Provider.name)).all())
             tenants = set(session.exec(select(Tenant.code)).all())
         parsed = parse_import(path, providers, tenants, text=text)
-        if parsed.problems:
+        if parsed.problems:  # a file without records is one of them, located at its end
             raise ManifestError(parsed.problems)
-        if not parsed.records and not parsed.windows:
-            raise ManifestError(
-                [Problem(None, str(path), "contains no usage records", "at least one record")]
-            )
         try:
             with transaction(self._sessions) as session:
                 outcome: IngestOutcome = ingest(

@@ -15,7 +15,9 @@ from types import MappingProxyType
 
 from tenants import ResourceAmounts
 
-__all__ = ["NO_PRICES", "ProviderFacts", "SystemNeeds", "home_tier_of"]
+__all__ = ["CAPACITY_DIMENSIONS", "NO_PRICES", "ProviderFacts", "SystemNeeds", "home_tier_of"]
+
+CAPACITY_DIMENSIONS = frozenset({"vcpu", "memory_gib", "storage_gib", "public_ips"})
 
 NO_PRICES: Mapping[str, Decimal] = MappingProxyType({})
 
@@ -25,10 +27,10 @@ class ProviderFacts:
     """One cloud of the 1+M+N estate as placement sees it.
 
     ``capacity`` is what the estate declares; ``used`` what is already allocated there
-    (inventory plus reservations, as the caller counts them). A ``public_ips`` capacity
-    of 0 means the estate declares none, and public IPs are then not limited here (the
-    provider's own quota still is). ``prices`` maps a meter to this provider's tier
-    price per unit per month, from the rate card in force.
+    (inventory plus reservations, as the caller counts them). ``tracked`` names the
+    dimensions the estate declares: an undeclared one is not tracked, so placement never
+    refuses for it (the provider's own quota still may). ``prices`` maps a meter to this
+    provider's tier price per unit per month, from the rate card in force.
     """
 
     name: str
@@ -44,6 +46,7 @@ class ProviderFacts:
     capacity: ResourceAmounts = field(default_factory=ResourceAmounts)
     used: ResourceAmounts = field(default_factory=ResourceAmounts)
     prices: Mapping[str, Decimal] = field(default_factory=lambda: NO_PRICES)
+    tracked: frozenset[str] = CAPACITY_DIMENSIONS
 
     def headroom(self, extra_used: ResourceAmounts | None = None) -> ResourceAmounts:
         """Capacity minus what is used (and ``extra_used`` consumed since)."""

@@ -174,10 +174,10 @@ _DIMENSIONS = (
 
 
 def shortfall(p: ProviderFacts, n: SystemNeeds, free: ResourceAmounts) -> list[str]:
-    """The dimensions where ``n`` does not fit into ``free`` (public IPs only if declared)."""
+    """The dimensions where ``n`` does not fit into ``free`` (tracked dimensions only)."""
     short: list[str] = []
     for key, _, _ in _DIMENSIONS:
-        if key == "public_ips" and p.capacity.public_ips == 0:
+        if key not in p.tracked:
             continue
         if getattr(n.amounts, key) > getattr(free, key):
             short.append(key)

@@ -36,11 +36,12 @@ def _fraction_left(part: Decimal | int, whole: Decimal | int) -> float:
 def _headroom(p: ProviderFacts, n: SystemNeeds, free: ResourceAmounts) -> float:
     """The tightest dimension's free share after placing the system (spread the load)."""
     after = free - n.amounts
-    return min(
-        _fraction_left(after.vcpu, p.capacity.vcpu),
-        _fraction_left(after.memory_gib, p.capacity.memory_gib),
-        _fraction_left(after.storage_gib, p.capacity.storage_gib),
-    )
+    shares = [
+        _fraction_left(getattr(after, key), getattr(p.capacity, key))
+        for key in ("vcpu", "memory_gib", "storage_gib")
+        if key in p.tracked
+    ]
+    return min(shares, default=1.0)
 
 
 def _home(p: ProviderFacts, n: SystemNeeds, _free: ResourceAmounts) -> float:

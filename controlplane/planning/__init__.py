@@ -12,7 +12,7 @@ diff against the inventory (:mod:`~controlplane.planning.diff`), the price estim
 Reads the database, never writes it; must not import drivers, cloud SDKs or the CLI.
 """
 
-from controlplane.planning.admission import NO_PACKS_EN, NO_PACKS_ZH, PolicyOutcome
+from controlplane.planning.admission import PolicyOutcome
 from controlplane.planning.desired import amounts_of, desired_resources, for_platform, meters_of
 from controlplane.planning.diff import ExistingResource, ResourceChange, diff
 from controlplane.planning.model import BudgetImpact, CapacityImpact, Plan
@@ -21,8 +21,6 @@ from controlplane.planning.service import Planner, PlanService
 from controlplane.planning.snapshot import EstateSnapshot, load_snapshot
 
 __all__ = [
-    "NO_PACKS_EN",
-    "NO_PACKS_ZH",
     "BudgetImpact",
     "CapacityImpact",
     "EstateSnapshot",

@@ -8,8 +8,9 @@ here: every provider of a 政务云 estate is in China (``country="CN"``), and a
 in-province provider's province code is the estate's name, an out-of-province one's
 its declared region. ``SystemFacts.classified`` means 涉密 (state-secret, graded under
 分级保护, never on a 政务云): a manifest grades its system under 等保
-(``classifiedProtection``), which only non-涉密 systems are, so it is ``False``. When the estate binds no packs the outcome says "no policy pack
-is loaded" and admits nothing by policy (``admitted is None``) — never "passed".
+(``classifiedProtection``), which only non-涉密 systems are, so it is ``False``. Every
+plan is judged at least against the 等保 floor of its level, even when the estate binds
+no packs; an estate's advisory opt-out travels with the outcome so the plan repeats it.
 
 Imports :mod:`policies`, :mod:`tenants` and :mod:`controlplane.placement` facts.
 """
@@ -18,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from controlplane.records import stored_records, system_record_facts
 from policies import (
     AdmissionResult,
     BackupView,
+    BaselineOptOut,
     ComputeItem,
     EncryptionView,
     EstatePolicy,
@@ -41,8 +44,6 @@ from policies import ProviderFacts as PolicyProvider
 from tenants import SystemRequest, format_quantity
 
 __all__ = [
-    "NO_PACKS_EN",
-    "NO_PACKS_ZH",
     "CatalogImage",
     "PolicyOutcome",
     "SiteFacts",
@@ -50,10 +51,6 @@ __all__ = [
     "plan_view",
 ]
 
-NO_PACKS_ZH = "未加载任何策略包：本计划未经策略检查（不是“通过”）"
-NO_PACKS_EN = (
-    "no policy pack is loaded: this plan was not checked against any policy (not 'passed')"
-)
 COUNTRY = "CN"
 
 
@@ -64,6 +61,9 @@ class CatalogImage:
     xinchuang: bool
     hardened: bool
     arches: tuple[str, ...]
+    checksum: str | None = None
+    signature: str | None = None
+    patched_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +80,20 @@ class SiteFacts:
     cpu_vendor: str | None
     in_province: bool
     region: str
+    assessment_conclusion: str | None = None
+    assessment_date: date | None = None
+    csa_valid_until: date | None = None
+    kms_gm_certified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
-    """``admitted`` is None when no pack is loaded (nothing was checked)."""
+    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any."""
 
     packs: tuple[str, ...]
-    admitted: bool | None
+    admitted: bool
     verdicts: tuple[Verdict, ...] = ()
-
-    @property
-    def loaded(self) -> bool:
-        return self.admitted is not None
+    opt_out: BaselineOptOut | None = None
 
     @property
     def denials(self) -> tuple[Verdict, ...]:
@@ -104,10 +105,9 @@ class PolicyOutcome:
 
     def to_record(self) -> dict[str, Any]:
         return {
-            "loaded": self.loaded,
             "packs": list(self.packs),
             "admitted": self.admitted,
-            "message": None if self.loaded else {"zh": NO_PACKS_ZH, "en": NO_PACKS_EN},
+            "baselineOptOut": None if self.opt_out is None else self.opt_out.to_record(),
             "denials": len(self.denials),
             "warnings": len(self.warnings),
             "verdicts": [v.to_record() for v in self.verdicts],
@@ -126,6 +126,9 @@ def _provider(site: SiteFacts, province: str) -> PolicyProvider:
         xinchuang=site.xinchuang,
         arch=site.arch,
         cpu_vendor=site.cpu_vendor,
+        assessment_conclusion=site.assessment_conclusion,
+        assessment_date=site.assessment_date,
+        csa_valid_until=site.csa_valid_until,
     )
 
 
@@ -170,8 +173,8 @@ def plan_view(
             data_grade=spec.data_classification,
             xinchuang_required=spec.xinchuang,
             classified=False,
-            internet_facing=any(rule.from_internet for rule in ingress),
             owner_province=province,
+            **system_record_facts(stored_records(spec)),
         ),
         as_of=as_of,
         provider=None if site is None else _provider(site, province),
@@ -186,9 +189,15 @@ def plan_view(
             }
         ),
         ingress=ingress,
+        change_ticket=meta.annotations.get("changeTicket"),
         backup=BackupView(spec.backup.enabled, spec.backup.offsite, spec.backup.retention_days),
         logging=LoggingView(spec.logging.retention_days),
-        encryption=EncryptionView(spec.encryption.at_rest, spec.encryption.in_transit),
+        encryption=EncryptionView(
+            spec.encryption.at_rest,
+            spec.encryption.in_transit,
+            spec.encryption.customer_managed_key,
+            None if site is None else site.kms_gm_certified,
+        ),
         is_update=is_update,
     )
 
@@ -202,15 +211,16 @@ def _image(image: CatalogImage | None, name: str) -> ImageFacts:
         xinchuang=image.xinchuang,
         os_family=image.os,
         arch=image.arches,
+        checksum=image.checksum,
+        signed=image.signature is not None,
+        patched_on=image.patched_on,
     )
 
 
 def judge(
-    view: PlanView, policy: EstatePolicy | None, *, city: str | None, sector: str | None
+    view: PlanView, policy: EstatePolicy, *, city: str | None, sector: str | None
 ) -> PolicyOutcome:
-    """Admit ``view`` under the binding for its department's scope."""
-    if policy is None:
-        return PolicyOutcome((), None)
-    bound = policy.for_scope(tenant=view.tenant, city=city, sector=sector)
+    """Admit ``view`` under its level's floor and the binding for its department's scope."""
+    bound = policy.for_scope(level=view.system.level, tenant=view.tenant, city=city, sector=sector)
     result = admit(view, bound)
-    return PolicyOutcome(bound.packs, result.admitted, result.verdicts)
+    return PolicyOutcome(bound.packs, result.admitted, result.verdicts, policy.opt_out)

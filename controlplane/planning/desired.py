@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from ipaddress import IPv6Network
 from typing import Protocol
@@ -39,12 +40,14 @@ __all__ = [
     "desired_resources",
     "for_platform",
     "meters_of",
+    "with_subnet",
 ]
 
 NETWORK = "net"
 SECURITY_GROUP = "sg"
 PUBLIC_IP = "public-ip"
-SYSTEM_CIDR = "10.0.0.0/24"  # each system has its own network and router: ranges may repeat
+#: A system's network where its cloud declares no address pool (``with_subnet`` otherwise).
+SYSTEM_CIDR = "10.0.0.0/24"
 
 FlavorSize = tuple[int, int]
 """(vCPU, memory GiB) of a catalogue flavour."""
@@ -218,6 +221,20 @@ def desired_resources(
     """Every resource the system wants; ``flavors`` must hold each named flavour."""
     vms = _vm_network(request) + _servers(request, flavors) if request.spec.compute else []
     return (*vms, *_namespace(request))
+
+
+def with_subnet(
+    desired: Iterable[DesiredResource], cidr: str | None
+) -> tuple[DesiredResource, ...]:
+    """``desired`` with the system network on ``cidr`` (its allocation; ``None``: as is)."""
+    if cidr is None:
+        return tuple(desired)
+    return tuple(
+        replace(item, spec={**item.spec, "cidr": cidr})
+        if item.kind == "network" and item.name == NETWORK
+        else item
+        for item in desired
+    )
 
 
 def for_platform(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from controlplane.placement import FILTERS_BY_NAME, Decision
+from controlplane.placement.facts import CAPACITY_DIMENSIONS
 from controlplane.planning.admission import PolicyOutcome
 from controlplane.planning.diff import ResourceChange
 from controlplane.planning.pricing import PriceEstimate
@@ -46,19 +47,28 @@ class CapacityImpact:
     used: ResourceAmounts
     requested: ResourceAmounts
     department_used: ResourceAmounts
+    tracked: frozenset[str] = CAPACITY_DIMENSIONS
 
     @property
     def free_after(self) -> ResourceAmounts:
         return self.capacity - self.used - self.requested
 
     def to_record(self) -> dict[str, Any]:
+        """Amounts per dimension; an untracked one has no capacity and no free figure."""
         return {
             "provider": self.provider,
-            "capacity": amounts_record(self.capacity),
+            "capacity": self._tracked_only(self.capacity),
             "used": amounts_record(self.used),
             "requested": amounts_record(self.requested),
-            "free_after": amounts_record(self.free_after),
+            "free_after": self._tracked_only(self.free_after),
+            "not_tracked": sorted(CAPACITY_DIMENSIONS - self.tracked),
             "department_used": amounts_record(self.department_used),
+        }
+
+    def _tracked_only(self, amounts: ResourceAmounts) -> dict[str, str | None]:
+        return {
+            key: value if key in self.tracked or key not in CAPACITY_DIMENSIONS else None
+            for key, value in amounts_record(amounts).items()
         }
 
 
@@ -66,10 +76,12 @@ class CapacityImpact:
 class BudgetImpact:
     """The department's annual budget against what it has committed and this plan adds.
 
-    ``committed_annual`` is 12 × the monthly cost of everything else the department
-    holds now; ``plan_annual`` is 12 × this plan's estimate, ``delta_annual`` that
-    minus what the system costs today (for an update). ``exceeds`` is None when the
-    plan could not be priced.
+    ``committed_annual`` is what the department's other systems hold: the yearly cost
+    reserved when each was approved, or for a system without a reservation 12 × the
+    monthly cost of what it holds now; ``plan_annual`` is 12 × this plan's estimate,
+    ``delta_annual`` that minus what the system costs today (for an update). ``exceeds``
+    is None when the plan could not be priced. ``synced_annual`` is the synced part per
+    system, which the request lifecycle re-judges under the department's budget lock.
     """
 
     tenant: str
@@ -77,6 +89,7 @@ class BudgetImpact:
     committed_annual: Decimal
     plan_annual: Decimal | None
     current_annual: Decimal
+    synced_annual: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def remaining(self) -> Decimal:
@@ -140,8 +153,8 @@ class Plan:
 
     @property
     def admitted(self) -> bool:
-        """Placed, and no enforced policy denies it (no pack loaded does not deny)."""
-        return self.placement.placed and self.policy.admitted is not False
+        """Placed, and no enforced policy denies it."""
+        return self.placement.placed and self.policy.admitted
 
     @property
     def exit_code(self) -> int:

@@ -21,10 +21,18 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from controlplane import budgets
 from controlplane.db.models import PolicyBindingDoc, Provider, Resource, System
+from controlplane.inventory.addresses import PoolExhausted, subnet_for
 from controlplane.placement import Scheduler, SystemNeeds
 from controlplane.planning.admission import judge, plan_view
-from controlplane.planning.desired import amounts_of, desired_resources, for_platform, meters_of
+from controlplane.planning.desired import (
+    amounts_of,
+    desired_resources,
+    for_platform,
+    meters_of,
+    with_subnet,
+)
 from controlplane.planning.diff import ExistingResource, diff
 from controlplane.planning.model import BudgetImpact, CapacityImpact, Plan, SystemAction
 from controlplane.planning.pricing import estimate
@@ -88,6 +96,8 @@ class Planner:
         self._sessions = sessions
         self.snapshot = snapshot
         self.scheduler = Scheduler(snapshot.providers.values())
+        # subnets earlier plans of this batch took: provider → (tenant id, system) → cidr
+        self._planned: dict[str, dict[tuple[int, str], str]] = {}
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
         """Located estate-dependent errors of one request (empty when it can be planned)."""
@@ -160,17 +170,23 @@ class Planner:
                 chosen.used + self.scheduler.consumed(chosen.name) - held,
                 needs.amounts,
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
+                chosen.tracked,
             )
         self.scheduler.commit(decision, needs)
+        if chosen is not None and chosen.kind != "kubernetes":
+            desired_all = with_subnet(desired_all, self._subnet(parsed, tenant.id, chosen.name))
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
         changes = diff(desired, decision.chosen, current.resources)
         price = estimate(meters, chosen.tier if chosen else None, snap.rates)
+        synced, reserved = self._spend(tenant.id, tenant.code, parsed.name)
+        others = {**synced, **reserved}  # an approved system counts by its reservation
         budget = BudgetImpact(
             tenant.code,
             tenant.budget,
-            snap.committed_monthly(tenant.id, current.system_id) * 12,
+            sum(others.values(), Decimal(0)),
             price.annual,
             current.monthly * 12,
+            synced,
         )
         view = plan_view(
             request,
@@ -197,6 +213,38 @@ class Planner:
             source=str(parsed.location),
             engines={name: facts.engine for name, facts in snap.providers.items()},
         )
+
+    def _subnet(self, parsed: ParsedRequest, tenant_id: int, provider: str) -> str | None:
+        """The system's subnet from the provider's address pool (``None``: no pool)."""
+        with self._sessions() as session:
+            row = session.exec(select(Provider).where(Provider.name == provider)).one()
+            if row.address_pool is None or row.id is None:
+                return None
+            planned = self._planned.setdefault(provider, {})
+            try:
+                cidr = subnet_for(
+                    session,
+                    provider_id=row.id,
+                    provider=provider,
+                    pool=row.address_pool,
+                    tenant_id=tenant_id,
+                    system=parsed.name,
+                    prefix=parsed.request.spec.network.subnet_prefix,
+                    planned=[c for key, c in planned.items() if key != (tenant_id, parsed.name)],
+                )
+            except PoolExhausted as exc:
+                raise ManifestError(
+                    [
+                        parsed.document.problem(
+                            ("spec", "network"),
+                            f"{exc}; ask for a smaller subnetPrefix or another provider / "
+                            f"{exc.describe('zh')}",
+                            expected=f"a free /{exc.prefix} in {exc.pool}",
+                        )
+                    ]
+                ) from exc
+        planned[tenant_id, parsed.name] = cidr
+        return cidr
 
     def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:
         """What placement sees of one request (valid against the estate)."""
@@ -232,6 +280,23 @@ class Planner:
             current_provider=current.provider,
             current_amounts=current.amounts,
         )
+
+    def _spend(
+        self, tenant_id: int, tenant: str, system: str
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """The department's other systems: 12 × synced monthly cost, and reservations."""
+        with self._sessions() as session:
+            query = select(System.id, System.name).where(System.tenant_id == tenant_id)
+            # a Result has .keys(), so dict(result) would read it as a mapping: take the rows
+            names = dict(session.exec(query).all())
+            reserved = budgets.reserved_annual(session, tenant)
+        synced: dict[str, Decimal] = {}
+        for (owner, system_id), monthly in self.snapshot.system_cost.items():
+            name = names.get(system_id, "") if system_id is not None else ""
+            if owner == tenant_id and name != system:
+                synced[name] = synced.get(name, Decimal(0)) + monthly * 12
+        reserved.pop(system, None)
+        return synced, reserved
 
     def _current(self, tenant_id: int, name: str) -> _Current:
         with self._sessions() as session:

@@ -32,6 +32,7 @@ from controlplane.placement import ProviderFacts
 from controlplane.planning.admission import CatalogImage, SiteFacts
 from controlplane.planning.desired import FlavorSize, amounts_of
 from controlplane.planning.pricing import RateTable
+from controlplane.records import kms_certified, provider_assessment_facts
 from controlplane.timeutil import SHANGHAI
 from policies import EstatePolicy, load_policy_binding
 from providers.kinds import KINDS
@@ -64,27 +65,20 @@ class EstateSnapshot:
     flavors: Mapping[str, FlavorSize]
     images: Mapping[str, CatalogImage]
     rates: RateTable | None
-    policy: EstatePolicy | None
+    policy: EstatePolicy
     tenant_usage: Mapping[tuple[int, str], ResourceAmounts]
     """(tenant id, provider) → what the department already holds there."""
     system_cost: Mapping[tuple[int, int | None], Decimal]
     """(tenant id, system id) → monthly cost of what it holds now, at its tiers' prices."""
 
-    def committed_monthly(self, tenant_id: int, except_system: int | None) -> Decimal:
-        return sum(
-            (
-                cost
-                for (tenant, system), cost in self.system_cost.items()
-                if tenant == tenant_id and (system is None or system != except_system)
-            ),
-            Decimal(0),
-        )
 
+def policy_from_document(document: Mapping[str, Any] | None) -> EstatePolicy:
+    """Resolve the stored policy section (validated when the estate was applied).
 
-def policy_from_document(document: Mapping[str, Any] | None) -> EstatePolicy | None:
-    """Resolve the stored policy section (validated when the estate was applied)."""
+    Without a section every system still gets the 等保 floor of its level.
+    """
     if document is None:
-        return None
+        return EstatePolicy()
     located = LocatedDocument(dict(document), POLICY_FILE, Location(POLICY_FILE, 1, 1))
     return load_policy_binding(located, ())
 
@@ -114,6 +108,8 @@ def _site(p: Provider) -> SiteFacts:
         p.cpu_vendor,
         p.in_province,
         p.region,
+        **provider_assessment_facts(p.assessment),
+        kms_gm_certified=kms_certified(p.assessment),
     )
 
 
@@ -162,10 +158,20 @@ def load_snapshot(
             arch=p.arch,
             in_province=p.in_province,
             capacity=ResourceAmounts(
-                Decimal(p.capacity_vcpu),
-                Decimal(p.capacity_memory_gib),
-                Decimal(p.capacity_storage_gib),
-                p.capacity_public_ips,
+                Decimal(p.capacity_vcpu or 0),
+                Decimal(p.capacity_memory_gib or 0),
+                Decimal(p.capacity_storage_gib or 0),
+                p.capacity_public_ips or 0,
+            ),
+            tracked=frozenset(
+                key
+                for key, declared in (
+                    ("vcpu", p.capacity_vcpu),
+                    ("memory_gib", p.capacity_memory_gib),
+                    ("storage_gib", p.capacity_storage_gib),
+                    ("public_ips", p.capacity_public_ips),
+                )
+                if declared is not None
             ),
             used=usage.get(p.name, _ZERO),
             prices=rates.tier_prices(p.tier) if rates else {},
@@ -185,7 +191,16 @@ def load_snapshot(
         tenants=tenants,
         flavors={f.name: (f.vcpu, f.memory_gib) for f in session.exec(select(Flavor)).all()},
         images={
-            i.name: CatalogImage(i.name, i.os, i.xinchuang, i.hardened, tuple(i.arches))
+            i.name: CatalogImage(
+                i.name,
+                i.os,
+                i.xinchuang,
+                i.hardened,
+                tuple(i.arches),
+                i.checksum,
+                i.signature,
+                i.patched_on,
+            )
             for i in session.exec(select(Image)).all()
         },
         rates=rates,

@@ -40,6 +40,7 @@ def summarize(plan: Plan) -> PlanSummary:
         desired=plan.desired,
         reasons=tuple(reasons),
         document=plan.to_record(),
+        synced_annual=plan.budget.synced_annual,
     )
 
 

@@ -61,6 +61,8 @@ class PlanSummary:
     desired: Sequence[DesiredResource]
     reasons: Sequence[str] = ()
     document: Mapping[str, Any] = field(default_factory=dict)
+    # 12 × the synced monthly cost of the department's other systems, by system name
+    synced_annual: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def admitted(self) -> bool:

@@ -1,8 +1,9 @@
 """The request lifecycle: apply, delete, approve, reject, list and show.
 
 ``apply`` records a request (spec, spec hash, requester, plan) and moves it as far as it
-can go at once: Submitted → Admitted (quota reserved) or Denied → PendingApproval (the
-estate's chain) or Approved (no step applies). Every transition is a ``RequestEvent``
+can go at once: Submitted → Admitted (quota and yearly cost reserved; over budget judged
+against everything the department holds or has reserved, :mod:`controlplane.budgets`)
+or Denied → PendingApproval (the estate's chain) or Approved (no step applies). Every transition is a ``RequestEvent``
 and an audit event in the same transaction. Re-applying the spec a system already has
 (or is already asking for) records nothing and says so. Provisioning is
 :mod:`controlplane.requests.provisioning`.
@@ -22,11 +23,12 @@ from typing import Any, cast
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from controlplane import audit, quotas, rbac
+from controlplane import audit, budgets, quotas, rbac
 from controlplane.db.engine import transaction
 from controlplane.db.models import Request, RequestEvent, System, Tenant
 from controlplane.db.tables_requests import ApprovalStep, RequestApproval, RequestOutcome
 from controlplane.i18n import Lang
+from controlplane.inventory.repair import RepairStep, system_steps
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
 from controlplane.requests.planned import Planner, PlanSummary
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
@@ -145,10 +147,12 @@ class RequestService:
             tenant = _tenant(session, parsed)
             rbac.authorize(identity, "request.apply", tenant.code)
             current = _current_request(session, tenant, parsed.name)
+        repairs = self._repairs(current) if current is not None else ()
         if (
             current is not None
             and current.action == "apply"
             and (current.spec_hash == parsed.spec_hash())
+            and not repairs
         ):
             return ApplyResult(
                 None,
@@ -159,7 +163,30 @@ class RequestService:
                 f"{current.state}); nothing changed",
             )
         plan = self._planner.plan(parsed, principal=actor)
-        return self._record(parsed, tenant, plan, identity, "apply", plan.stored())
+        meta = parsed.request.metadata
+        document = {
+            **plan.stored(),
+            "metadata": {"labels": dict(meta.labels), "annotations": dict(meta.annotations)},
+        }
+        if repairs:
+            # the same spec on a drifted system: an update whose plan is the undoing
+            document = {**document, "repair": [step.as_json() for step in repairs]}
+        return self._record(parsed, tenant, plan, identity, "apply", document)
+
+    def _repairs(self, current: Request) -> tuple[RepairStep, ...]:
+        """Open drift of a Ready system, as repair steps (nothing for other states)."""
+        if current.state != "Ready" or current.system_id is None:
+            return ()
+        with self._sessions() as session:
+            system = session.get(System, current.system_id)
+            if system is None or system.provider_id is None:
+                return ()
+            return system_steps(
+                session,
+                provider_id=system.provider_id,
+                tenant_id=current.tenant_id,
+                system_id=current.system_id,
+            )
 
     def delete(self, parsed: ParsedRequest, *, actor: str) -> ApplyResult:
         """Record a deletion of the system ``parsed`` names (a no-op when it is gone)."""
@@ -245,6 +272,19 @@ class RequestService:
                         )
                 except quotas.QuotaExceeded as exc:
                     quota_error = exc
+            check: budgets.BudgetCheck | None = None
+            if plan.admitted and action == "apply" and quota_error is None:
+                # judged here, under the department's budget lock, not at plan time
+                check = budgets.reserve(
+                    session,
+                    request_id=request.id,
+                    tenant=tenant.code,
+                    system=parsed.name,
+                    annual=plan.monthly_price * 12,
+                    budget=tenant.budget,
+                    synced_annual=plan.synced_annual,
+                    now=now,
+                )
             _first_event(session, request, actor=identity.name, at=now)
             if not plan.admitted or quota_error is not None:
                 reasons = [quota_error.describe("en")] if quota_error else list(plan.reasons)
@@ -263,9 +303,16 @@ class RequestService:
                     "Admitted",
                     actor="govcloud:admission",
                     at=now,
-                    payload={"provider": plan.provider, "specHash": request.spec_hash},
+                    payload={
+                        "provider": plan.provider,
+                        "specHash": request.spec_hash,
+                        "budget": check.to_record() if check else None,
+                    },
                 )
-                self._open_approvals(session, request, parsed, plan, now)
+                # the plan's view can only be lower than the locked one (same synced cost,
+                # fewer reservations), so either saying "over" sends the request to finance
+                over_budget = plan.over_budget or (check is not None and check.over_budget)
+                self._open_approvals(session, request, parsed, over_budget, now)
         return _outcome(request, quota_error)
 
     def _open_approvals(
@@ -273,7 +320,7 @@ class RequestService:
         session: Session,
         request: Request,
         parsed: ParsedRequest,
-        plan: PlanSummary,
+        over_budget: bool,
         now: datetime,
     ) -> None:
         chain = [
@@ -283,7 +330,7 @@ class RequestService:
         steps = applicable_steps(
             chain,
             level=parsed.request.spec.classified_protection,
-            over_budget=plan.over_budget,
+            over_budget=over_budget,
         )
         assert request.id is not None
         if not steps:
@@ -361,6 +408,7 @@ class RequestService:
             session.flush()
             if not approve:
                 quotas.release(session, request_id, now)
+                budgets.release(session, request_id, now)
             audit.append(
                 session,
                 at=now,

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from policies.level_baseline import BaselineOptOut
 from policies.registry import RuleSpec, catalog
 from policies.verdicts import Outcome, Verdict
 from policies.waivers import Waiver
@@ -77,6 +78,8 @@ class ComplianceReport:
     controls: tuple[ControlResult, ...]
     totals: Mapping[Outcome, int]
     waivers: tuple[Waiver, ...]
+    # the estate let the 等保 level floor only warn: every report says so first
+    opt_out: BaselineOptOut | None = None
 
     @property
     def result_count(self) -> int:
@@ -98,6 +101,7 @@ def build_report(
     system: str | None = None,
     waivers: Iterable[Waiver] = (),
     rules: Iterable[str] | None = None,
+    opt_out: BaselineOptOut | None = None,
 ) -> ComplianceReport:
     """The report over ``results`` (filtered to ``system`` if given).
 
@@ -138,5 +142,10 @@ def build_report(
         )
     totals = Counter(v.outcome for v in chosen)
     return ComplianceReport(
-        system, generated_at, tuple(controls), MappingProxyType(dict(totals)), open_waivers
+        system,
+        generated_at,
+        tuple(controls),
+        MappingProxyType(dict(totals)),
+        open_waivers,
+        opt_out,
     )

@@ -108,6 +108,7 @@ def report_data(report: ComplianceReport, lang: str = "zh") -> dict[str, Any]:
         "system": report.system,
         "generated_at": _time(report.generated_at),
         "language": lang,
+        "baselineOptOut": None if report.opt_out is None else report.opt_out.to_record(),
         "totals": {str(o): report.totals.get(o, 0) for o in OUTCOME_ORDER},
         "result_count": report.result_count,
         "controls": [
@@ -145,6 +146,13 @@ def render_json(report: ComplianceReport, lang: str = "zh") -> str:
     return json.dumps(report_data(report, lang), ensure_ascii=False, indent=2)
 
 
+def _opt_out_lines(report: ComplianceReport, lang: str) -> list[str]:
+    opt_out = report.opt_out
+    if opt_out is None:
+        return []
+    return ["", "> ⚠ " + (opt_out.warning_zh if lang == "zh" else opt_out.warning_en)]
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -156,6 +164,7 @@ def render_markdown(report: ComplianceReport, lang: str = "zh") -> str:
         "",
         f"- {t['system']}: {report.system or t['all']}",
         f"- {t['generated']}: {_time(report.generated_at)}",
+        *_opt_out_lines(report, lang),
         "",
         f"## {t['summary']}",
         "",

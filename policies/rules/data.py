@@ -15,7 +15,7 @@ from policies.params import NoParams, Params, Tighten
 from policies.registry import Finding, Rule, attr, fail, need, not_applicable, rule
 from policies.rules._common import DATA_KINDS, age_days
 from policies.verdicts import RuleMode, Severity
-from policies.views import DATA_GRADES, PlanView, ResourceView, grade_rank
+from policies.views import DATA_GRADES, PlanView, ResourceView, SystemFacts, grade_rank
 
 GROUP = "data"
 DSL = ("数据安全法", "Data Security Law")
@@ -204,7 +204,7 @@ class RiskAssessmentParams(Params):
     group=GROUP,
     standard=("数据安全法第二十七条、第三十条", "DSL Art. 27, Art. 30"),
     clause="Art. 27, 30",
-    mode=RuleMode.AUDIT,
+    mode=RuleMode.BOTH,
     severity=Severity.MEDIUM,
     kinds=("system",),
     params=RiskAssessmentParams,
@@ -212,23 +212,36 @@ class RiskAssessmentParams(Params):
         "登记数据安全负责人，每年开展风险评估并上传报告编号。",
         "Name a data-security officer and record a yearly risk assessment.",
     ),
+    paperwork=True,
 )
 class DataSecurityOfficer(Rule[RiskAssessmentParams]):
+    def plan(self, view: PlanView, params: RiskAssessmentParams) -> Iterator[Finding]:
+        return self._check(view.system, params, view.as_of)
+
     def resource(
         self, view: ResourceView, params: RiskAssessmentParams, now: datetime
     ) -> Iterator[Finding]:
-        system = need(view.system, "system record")
+        return self._check(need(view.system, "system record"), params, now)
+
+    @staticmethod
+    def _check(
+        system: SystemFacts, params: RiskAssessmentParams, now: datetime
+    ) -> Iterator[Finding]:
         if grade_rank(system.data_grade) < IMPORTANT:
             yield not_applicable("非重要数据", "not important data")
             return
         if not system.data_security_officer:
-            yield fail("system.dataSecurityOfficer", "未登记数据安全负责人", "no officer named")
+            yield fail(
+                "spec.records.dataSecurityOfficer", "未登记数据安全负责人", "no officer named"
+            )
         last: date | None = system.risk_assessed_on
         if last is None:
-            yield fail("system.riskAssessedOn", "没有风险评估记录", "no risk assessment recorded")
+            yield fail(
+                "spec.records.riskAssessedOn", "没有风险评估记录", "no risk assessment recorded"
+            )
         elif age_days(last, now) > params.max_assessment_age_days:
             yield fail(
-                "system.riskAssessedOn",
+                "spec.records.riskAssessedOn",
                 f"风险评估已 {age_days(last, now)} 天",
                 f"last risk assessment {age_days(last, now)} days ago",
             )

@@ -15,7 +15,7 @@ from policies.params import NoParams, Params, Tighten
 from policies.registry import Finding, Rule, fail, need, not_applicable, rule
 from policies.rules._common import age_days
 from policies.verdicts import RuleMode, Severity
-from policies.views import PlanView, ResourceView
+from policies.views import PlanView, ResourceView, SystemFacts
 
 GROUP = "governance"
 _GOOD_CONCLUSIONS = frozenset({"符合", "基本符合"})
@@ -43,6 +43,7 @@ class ProviderSelectionParams(Params):
         "Choose a cloud with a sufficient filing level, a 符合/基本符合 assessment and a "
         "valid cloud security assessment.",
     ),
+    paperwork=True,
 )
 class CompliantProvider(Rule[ProviderSelectionParams]):
     def plan(self, view: PlanView, params: ProviderSelectionParams) -> Iterator[Finding]:
@@ -189,23 +190,19 @@ class Xinchuang(Rule[XinchuangParams]):
     mode=RuleMode.BOTH,
     severity=Severity.HIGH,
     needs_system=False,
-    kinds=("server", "volume", "network", "security_group", "namespace", "bucket", "pod"),
+    kinds=("system", "server", "volume", "network", "security_group", "namespace", "bucket", "pod"),
     remediation=(
         "每个资源都须绑定已定级的信息系统；二级及以上须登记公安机关备案号。",
         "Bind every resource to a graded system; level 2+ needs the police filing number.",
     ),
+    paperwork=True,
 )
 class GradingAndFiling(Rule[NoParams]):
     def plan(self, view: PlanView, params: NoParams) -> Iterator[Finding]:
-        level = view.system.level
-        if level is None:
+        if view.system.level is None:
             yield fail("spec.classifiedProtection", "系统未定级", "the system is not graded")
-        elif level >= 2 and not view.system.filing_number:
-            yield fail(
-                "system.filingNumber",
-                f"{level} 级系统没有备案号",
-                f"level-{level} system has no filing number",
-            )
+        else:
+            yield from _filing(view.system)
 
     def resource(self, view: ResourceView, params: NoParams, now: datetime) -> Iterator[Finding]:
         system = view.system
@@ -213,12 +210,27 @@ class GradingAndFiling(Rule[NoParams]):
             yield fail("system", "资源未绑定任何信息系统", "resource is bound to no system")
         elif system.level is None:
             yield fail("system.level", f"系统 {system.name} 未定级", f"{system.name} not graded")
-        elif system.level >= 2 and not system.filing_number:
-            yield fail(
-                "system.filingNumber",
-                f"系统 {system.name} 没有备案号",
-                f"system {system.name} has no filing number",
-            )
+        elif view.kind == "system":  # the paperwork once per system, not per resource
+            yield from _filing(system)
+
+
+def _filing(system: SystemFacts) -> Iterator[Finding]:
+    """Level 2+ is filed with the police (备案) on the strength of its grading report."""
+    level = system.level or 0
+    if level < 2:
+        return
+    if not system.filing_number:
+        yield fail(
+            "spec.records.filingNumber",
+            f"{level} 级系统 {system.name} 没有备案号",
+            f"level-{level} system {system.name} has no filing number",
+        )
+    if not system.grading_evidence:
+        yield fail(
+            "spec.records.gradingEvidence",
+            f"{level} 级系统 {system.name} 没有定级报告/专家评审意见",
+            f"level-{level} system {system.name} has no grading evidence",
+        )
 
 
 class AssessmentParams(Params):
@@ -233,7 +245,7 @@ class AssessmentParams(Params):
     standard=("GB/T 22239-2019；公通字〔2007〕43号", "GB/T 22239-2019; 公通字[2007]43"),
     clause="8.1.9.9",
     levels=(3, 4),
-    mode=RuleMode.AUDIT,
+    mode=RuleMode.BOTH,
     severity=Severity.MEDIUM,
     kinds=("system",),
     params=AssessmentParams,
@@ -241,20 +253,33 @@ class AssessmentParams(Params):
         "三级系统每年、四级系统每半年测评一次；重大变更后重新测评。",
         "Assess level-3 systems yearly and level-4 half-yearly, and after major changes.",
     ),
+    paperwork=True,
 )
 class RegularAssessment(Rule[AssessmentParams]):
+    def plan(self, view: PlanView, params: AssessmentParams) -> Iterator[Finding]:
+        return self._check(view.system, params, view.as_of)
+
     def resource(
         self, view: ResourceView, params: AssessmentParams, now: datetime
     ) -> Iterator[Finding]:
-        system = need(view.system, "system record")
+        return self._check(need(view.system, "system record"), params, now)
+
+    @staticmethod
+    def _check(system: SystemFacts, params: AssessmentParams, now: datetime) -> Iterator[Finding]:
         limit = params.max_age_days_l4 if system.level == 4 else params.max_age_days_l3
         if system.assessed_on is None:
-            yield fail("system.assessedOn", "没有等级测评记录", "no assessment recorded")
+            yield fail("spec.records.assessment", "没有等级测评记录", "no assessment recorded")
         elif age_days(system.assessed_on, now) > limit:
             yield fail(
-                "system.assessedOn",
+                "spec.records.assessment.date",
                 f"上次测评已 {age_days(system.assessed_on, now)} 天（上限 {limit}）",
                 f"last assessed {age_days(system.assessed_on, now)} days ago (limit {limit})",
+            )
+        elif system.assessment_conclusion == "不符合":
+            yield fail(
+                "spec.records.assessment.conclusion",
+                f"最近一次测评结论为不符合（{system.assessment_agency}）",
+                f"the last assessment concluded 不符合 (non-compliant; {system.assessment_agency})",
             )
         if system.major_change_pending:
             yield fail(

@@ -63,6 +63,7 @@ class HardenedImage(Rule[NoParams]):
         "Record an image checksum (os_hash_value); level-3+ images must be signed and "
         "signature verification enabled.",
     ),
+    paperwork=True,
 )
 class ImageIntegrity(Rule[NoParams]):
     def plan(self, view: PlanView, params: NoParams) -> Iterator[Finding]:

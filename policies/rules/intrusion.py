@@ -91,6 +91,8 @@ class AntiMalware(Rule[NoParams]):
     mode=RuleMode.AUDIT,
     severity=Severity.MEDIUM,
     kinds=("server", "pod"),
+    # a server made by hand belongs to no system: that is exactly what this rule flags
+    needs_system=False,
     remediation=(
         "所有云主机须由控制面中已批准的申请创建；清理或补登孤儿资源。",
         "Every server must come from an approved request; remove or adopt orphans.",

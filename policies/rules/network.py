@@ -13,10 +13,10 @@ from typing import Annotated
 from pydantic import Field
 
 from policies.params import NoParams, Params, Tighten
-from policies.registry import Finding, Rule, attr, fail, need, rule
+from policies.registry import Finding, Rule, attr, fail, need, not_applicable, rule
 from policies.rules._common import INGRESS_KINDS, plan_ingress, port_findings, resource_ingress
 from policies.verdicts import RuleMode, Severity
-from policies.views import IngressRule, PlanView, ResourceView
+from policies.views import IngressRule, PlanView, ResourceView, SystemFacts
 
 GROUP = "network"
 
@@ -233,13 +233,15 @@ class RuleHygiene(Rule[RuleHygieneParams]):
     group=GROUP,
     clause="8.1.3.1 a",
     units=("L3-ABS1-01",),
-    mode=RuleMode.ADMISSION,
+    mode=RuleMode.BOTH,
     severity=Severity.HIGH,
+    kinds=("system",),
     remediation=(
         "互联网暴露须在系统登记中声明面向互联网，并登记 WAF/边界防护审批号。",
         "Internet exposure needs the system registered as internet-facing with a WAF/boundary "
         "approval id.",
     ),
+    paperwork=True,
 )
 class ControlledInterfaces(Rule[NoParams]):
     def plan(self, view: PlanView, params: NoParams) -> Iterator[Finding]:
@@ -253,12 +255,23 @@ class ControlledInterfaces(Rule[NoParams]):
                 "系统未登记为面向互联网，却开放互联网访问",
                 "opens internet access but the system is not registered as internet-facing",
             )
-        if system.boundary_approval is None:
-            yield fail(
-                "system.boundaryApproval",
-                "互联网暴露没有登记边界防护（WAF）审批号",
-                "internet exposure has no registered boundary (WAF) approval",
-            )
+        yield from _boundary_approval(system)
+
+    def resource(self, view: ResourceView, params: NoParams, now: datetime) -> Iterator[Finding]:
+        system = need(view.system, "system record")
+        if not need(system.internet_facing, "system.internetFacing"):
+            yield not_applicable("系统不面向互联网", "the system is not internet-facing")
+            return
+        yield from _boundary_approval(system)
+
+
+def _boundary_approval(system: SystemFacts) -> Iterator[Finding]:
+    if system.boundary_approval is None:
+        yield fail(
+            "spec.records.boundaryApproval",
+            "互联网暴露没有登记边界防护（WAF）审批号",
+            "internet exposure has no registered boundary (WAF) approval",
+        )
 
 
 class TransitParams(Params):

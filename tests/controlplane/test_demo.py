@@ -4,7 +4,9 @@ Cases: the demo builds its own home (and refuses one that already holds a databa
 the estate applies and re-applying it changes nothing; sampled requests are planned,
 approved and provisioned on the simulator clouds; every cloud syncs healthy with the
 provisioned resources in inventory; the month's usage is collected and billed, and the
-bill total is the sum of the statements; the audit chain verifies; the demo month is
+bill total is the sum of the statements; the 等保 audit runs on the demo estate (which
+has no ``policies:`` section) and stores a result per rule and subject; the audit
+chain verifies; the demo month is
 the calendar month before "now" in Asia/Shanghai; the CLI's JSON summary agrees.
 """
 
@@ -37,6 +39,8 @@ def test_demo_runs_the_flow_in_a_fresh_home(tmp_path: Path) -> None:
     assert report.synced_resources >= report.provisioned_resources
     assert report.healthy_providers == sum(report.providers_by_tier.values())
     assert not report.sync_errors
+    assert report.audit["resources"] >= report.synced_resources
+    assert report.audit["passed"] > 0
     assert report.usage_records > 0
     assert report.bill_total > Decimal("0")
 

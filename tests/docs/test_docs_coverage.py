@@ -172,7 +172,7 @@ def test_a_command_or_option_that_is_gone_is_reported_as_stale() -> None:
     assert [str(p) for p in stale_commands(without_demo, _read("cli.md"))] == [
         "docs/cli.md: remove the heading `govcloud demo`: no such command"
     ]
-    text = _read("cli.md").replace("| `--dry-run` |", "| `--dry-run`, `-n` |")
+    text = _read("cli.md").replace("| `--dry-run` |", "| `--dry-run`, `-n` |", 1)
     assert [p.name for p in stale_commands(root, text)] == ["govcloud estate apply -n"]
 
 

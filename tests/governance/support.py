@@ -48,6 +48,7 @@ spec:
   placement: {{provider: {provider}}}
   compute:
     - {{name: web, flavor: {flavor}, count: {count}, image: kylin-v10-sp3}}
+  backup: {{enabled: true, retentionDays: 30}}
 """
 
 
@@ -70,6 +71,7 @@ class CataloguePlanner:
     deny: set[str] = field(default_factory=set)
     over_budget: set[str] = field(default_factory=set)
     calls: int = 0
+    monthly_price: Decimal = Decimal("0.00")
 
     def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
         self.calls += 1
@@ -99,7 +101,7 @@ class CataloguePlanner:
             amounts=ResourceAmounts(
                 vcpu=Decimal(vcpu), memory_gib=Decimal(memory), storage_gib=Decimal(storage)
             ),
-            monthly_price=Decimal("0.00"),
+            monthly_price=self.monthly_price,
             over_budget=parsed.name in self.over_budget,
             desired=desired,
             reasons=("gov-cloud-baseline/backup: backups are required",) if denied else (),

@@ -69,5 +69,8 @@ def test_kubectl_style_age() -> None:
 
 def test_public_api_is_explicit() -> None:
     exported = {name for name in dir(inventory) if not name.startswith("_")}
-    modules = {"applied", "compare", "drift", "health", "keys", "query", "service", "sync", "words"}
+    modules = {
+        "addresses", "applied", "compare", "drift", "health", "keys", "query", "repair",
+        "service", "sync", "words",
+    }  # fmt: skip
     assert set(inventory.__all__) == exported - modules

@@ -48,6 +48,7 @@ def make_system(level: int = 3) -> SystemFacts:
         data_grade="important",
         data_category="social-security",
         filing_number="44010099999-00001",
+        grading_evidence="定级报告 HRSS-DJ-2025-07（专家评审意见 2025-08-12）",
         xinchuang_required=True,
         classified=False,
         internet_facing=True,
@@ -56,6 +57,8 @@ def make_system(level: int = 3) -> SystemFacts:
         data_security_officer="张三",
         risk_assessed_on=date(2026, 3, 1),
         assessed_on=date(2026, 2, 1),
+        assessment_agency="广东省网络安全等级测评中心",
+        assessment_conclusion="符合",
         local_export_on=date(2026, 5, 1),
     )
 

@@ -154,10 +154,10 @@ def _estate(text: str) -> object:
 
 def test_tightening_overlay_is_accepted_and_scoped() -> None:
     policy = _estate(ESTATE.replace("OVERLAY_DAYS", "365"))
-    city = policy.for_scope(city="city-a")  # type: ignore[attr-defined]
+    city = policy.for_scope(level=3, city="city-a")  # type: ignore[attr-defined]
     assert city.rules["CSL-LOG-01"].params.min_days == 365
     assert "CII-XC-01" in city.rules
-    base = policy.for_scope(city="city-b")  # type: ignore[attr-defined]
+    base = policy.for_scope(level=3, city="city-b")  # type: ignore[attr-defined]
     assert base.rules["CSL-LOG-01"].params.min_days == 180
     assert base.rules["MLPS-L1-NET-04"].enforcement is Enforcement.ENFORCE
 

@@ -198,6 +198,7 @@ CASES: list[tuple[str, PlanView | ResourceView, PlanView | ResourceView, str]] =
         "security_group/security_group-1.ingress[0].port",
     ),
     ("MLPS-L1-NET-05", PLAN, sysplan(internet_facing=False), "spec.network.ingress[0].from"),
+    ("MLPS-L1-NET-05", PLAN, sysplan(boundary_approval=None), "spec.records.boundaryApproval"),
     (
         "MLPS-L3-NET-06",
         PLAN,
@@ -369,7 +370,15 @@ CASES: list[tuple[str, PlanView | ResourceView, PlanView | ResourceView, str]] =
         "DATA-IMP-03",
         res("system"),
         replace(res("system"), system=replace(SYS, data_security_officer=None)),
-        "system.dataSecurityOfficer",
+        "spec.records.dataSecurityOfficer",
+    ),
+    ("DATA-IMP-03", PLAN, sysplan(data_security_officer=None), "spec.records.dataSecurityOfficer"),
+    ("DATA-IMP-03", PLAN, sysplan(risk_assessed_on=None), "spec.records.riskAssessedOn"),
+    (
+        "DATA-IMP-03",
+        PLAN,
+        sysplan(risk_assessed_on=date(2025, 1, 2)),
+        "spec.records.riskAssessedOn",
     ),
     (
         "MLPS-L3-KMS-01",
@@ -420,13 +429,33 @@ CASES: list[tuple[str, PlanView | ResourceView, PlanView | ResourceView, str]] =
     ("MLPS-L2-CSP-01", PLAN, provplan(assessment_conclusion="不符合"), "spec.placement.provider"),
     ("CII-XC-01", PLAN, provplan(cpu_vendor="intel"), "spec.xinchuang"),
     ("CII-XC-01", PLAN, image_plan(os_family="ubuntu"), "spec.compute[0].image"),
-    ("MLPS-L2-GOV-01", PLAN, sysplan(filing_number=None), "system.filingNumber"),
+    ("MLPS-L2-GOV-01", PLAN, sysplan(filing_number=None), "spec.records.filingNumber"),
+    ("MLPS-L2-GOV-01", PLAN, sysplan(grading_evidence=None), "spec.records.gradingEvidence"),
+    (
+        "MLPS-L2-GOV-01",
+        res("system"),
+        replace(res("system"), system=replace(SYS, filing_number=None)),
+        "spec.records.filingNumber",
+    ),
     ("MLPS-L2-GOV-01", res("server"), res("server", level=None), "system"),
     (
         "MLPS-L3-GOV-02",
         res("system"),
         replace(res("system"), system=replace(SYS, assessed_on=date(2024, 1, 1))),
-        "system.assessedOn",
+        "spec.records.assessment.date",
+    ),
+    ("MLPS-L3-GOV-02", PLAN, sysplan(assessed_on=None), "spec.records.assessment"),
+    (
+        "MLPS-L3-GOV-02",
+        PLAN,
+        sysplan(assessment_conclusion="不符合"),
+        "spec.records.assessment.conclusion",
+    ),
+    (
+        "MLPS-L1-NET-05",
+        res("system"),
+        replace(res("system"), system=replace(SYS, boundary_approval=None)),
+        "spec.records.boundaryApproval",
     ),
     (
         "MLPS-L3-CHG-01",
@@ -498,7 +527,10 @@ def test_failing_fixture_fails_naming_clause_and_field(case: tuple[str, Any, Any
         assert spec.clause in message
         assert field in message
     assert verdict.remediation_zh and verdict.remediation_en
-    assert verdict.blocking
+    # paperwork (filing, approvals, provenance) only warns at admission, until go-live
+    deferred = spec.paperwork and isinstance(bad, PlanView)
+    assert verdict.deferred is deferred
+    assert verdict.blocking is not deferred
 
 
 def test_every_implemented_rule_has_fixtures() -> None:

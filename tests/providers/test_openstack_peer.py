@@ -9,7 +9,8 @@ Cases:
   and a floating IP on the first server — all checked with a raw SDK connection;
 - a second apply creates nothing (every outcome ``unchanged``);
 - a rule added out-of-band to the group is removed by the next apply;
-- a server created out-of-band in the project is listed as unmanaged by inventory;
+- a server created out-of-band in the project is listed as unmanaged by inventory,
+  attributed to the department whose project it is in;
 - usage: the servers' vCPU/memory intervals with stable keys;
 - delete leaves nothing govcloud created (no tag, no marker) and a second delete is empty;
 - volumes: the peer has no Cinder, so a volume fails with a clear permanent error;
@@ -264,7 +265,8 @@ def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -
     scoped.compute.wait_for_server(oob, wait=120)
     inventory = {r.resource_id: r for r in driver.list_inventory()}
     assert inventory[oob.id].managed is False
-    assert inventory[oob.id].tenant is None
+    # unmanaged, but inside the department's project: the department answers for it
+    assert (inventory[oob.id].tenant, inventory[oob.id].system) == (tenant, None)
     assert inventory[oob.id].spec["project_id"] == project.id
     assert inventory[hand_net.id].managed is False
     web0 = inventory[ids[("server", "web-0")]]

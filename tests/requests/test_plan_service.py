@@ -8,8 +8,10 @@ Cases:
   are named, never free;
 - the diff: create / update (named keys) / unchanged / delete, and a move deletes on
   the old provider;
-- on SQLite and PostgreSQL: an estate without policy packs plans with "no policy pack
-  is loaded" (admitted is None, never "passed"); a system already running with one
+- on SQLite and PostgreSQL: an estate without a ``policies:`` section still denies a
+  level-3 system's RDP from the internet by the level's 等保 floor (rule, clause and
+  field named; exit 1) and admits the corrected manifest; an advisory opt-out admits
+  it with the warning and repeats the opt-out; a system already running with one
   changed and one extra resource plans as update with ~ and -, stays on its provider,
   and counts its own allocation; budget impact counts other systems' spend; nothing
   is written by planning.
@@ -36,6 +38,7 @@ from controlplane.planning import (
     estimate,
     meters_of,
 )
+from policies import get_rule
 from providers.types import DesiredResource
 from tenants import load_requests, load_yaml_documents, load_yaml_file
 from tests.controlplane.dbdump import snapshot
@@ -107,17 +110,43 @@ def _apply(app: App, text: str | None = None) -> None:
         app.estate.apply(parse_estate(load_yaml_documents(text, "e.yaml"), "e.yaml"), actor="ops")
 
 
-def test_no_policy_pack_is_never_passed(app: App) -> None:
+def test_no_policies_section_enforces_the_level_floor(app: App, tmp_path: Path) -> None:
     text = ESTATE.read_text()
     _apply(app, text[: text.index("  policies:")])
     [parsed] = load_requests(MANIFESTS / "deny-risky-port-from-internet.yaml")
     before = snapshot(app.engine)
     plan = PlanService(app.sessions, app.clock).plan(parsed, principal="ops")
-    assert plan.policy.admitted is None and not plan.policy.verdicts
-    record = plan.to_record()["policy"]
-    assert record["loaded"] is False and "no policy pack is loaded" in record["message"]["en"]
-    assert plan.exit_code == 0  # placed; nothing was checked, and the plan says so
+    assert plan.exit_code == 1 and plan.policy.admitted is False
+    assert "mlps-l3" in plan.policy.packs
+    [denial] = [v for v in plan.policy.denials if v.rule_id == "MLPS-L1-NET-02"]
+    assert denial.field == "spec.network.ingress[0].port"
+    clause = get_rule("MLPS-L1-NET-02").spec.clause
+    assert all(clause in m and denial.field in m for m in (denial.message_zh, denial.message_en))
     assert snapshot(app.engine) == before
+
+    source = (MANIFESTS / "deny-risky-port-from-internet.yaml").read_text()
+    corrected = tmp_path / "corrected.yaml"
+    corrected.write_text(
+        source.replace("{port: 3389, from: internet}", "{port: 443, from: internet}")
+    )
+    [fixed] = load_requests(corrected)
+    passed = PlanService(app.sessions, app.clock).plan(fixed, principal="ops")
+    assert passed.exit_code == 0, [(v.rule_id, v.field) for v in passed.policy.denials]
+
+
+def test_advisory_opt_out_admits_with_warnings(app: App) -> None:
+    text = ESTATE.read_text()
+    opt_out = (
+        "  policies:\n    levelBaseline:\n      mode: advisory\n"
+        "      reason: 迁移期间暂缓强制\n      reference: 省数管〔2026〕12号\n"
+    )
+    _apply(app, text[: text.index("  policies:")] + opt_out)
+    [parsed] = load_requests(MANIFESTS / "deny-risky-port-from-internet.yaml")
+    plan = PlanService(app.sessions, app.clock).plan(parsed, principal="ops")
+    assert plan.exit_code == 0
+    assert [v.rule_id for v in plan.policy.warnings if v.rule_id == "MLPS-L1-NET-02"]
+    record = plan.to_record()["policy"]
+    assert record["baselineOptOut"]["reference"] == "省数管〔2026〕12号"
 
 
 def test_update_of_a_running_system(app: App) -> None:

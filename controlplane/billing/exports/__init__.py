@@ -8,6 +8,9 @@ database or the CLI.
 
 from __future__ import annotations
 
+import io
+import os
+import secrets
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -44,11 +47,32 @@ def export(
     out: BinaryIO | Path | str,
     lang: str = "zh",
 ) -> None:
-    """Write ``statements`` as ``fmt`` to ``out`` (a binary stream or a file path)."""
+    """Write ``statements`` as ``fmt`` to ``out`` (a binary stream or a file path).
+
+    The whole document is rendered in memory first, and a path is replaced atomically
+    (a temporary file beside it, then a rename), so a failed export leaves neither a
+    partial file nor a truncated stream, and an earlier file of that name intact.
+    """
     writer = _WRITERS[ExportFormat(fmt)]
     language = check_lang(lang)
+    rendered = io.BytesIO()
+    writer(statements, rendered, language)
     if isinstance(out, str | Path):
-        with open(out, "wb") as stream:
-            writer(statements, stream, language)
+        _replace_atomically(Path(out), rendered.getbuffer())
     else:
-        writer(statements, out, language)
+        out.write(rendered.getbuffer())
+
+
+def _replace_atomically(path: Path, data: memoryview) -> None:
+    # a new file with the process umask (as open() would give), unique beside the target
+    part = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from controlplane.billing.exports.cells import printable
 from controlplane.billing.exports.labels import Lang, label
 from controlplane.billing.exports.layout import Layout, statement_layout
 from controlplane.billing.statements import Statement
@@ -47,7 +48,7 @@ def _text(value: object) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _GRID = [

@@ -1,8 +1,10 @@
 """XLSX export (openpyxl): a summary sheet, then one sheet per department.
 
 Amounts are written as numbers (from the Decimal text, so no float rounding on the
-way in) with a two-decimal format, so finance can sum them. Imports ``layout``,
-``labels`` and openpyxl only.
+way in) with a two-decimal format, so finance can sum them; text goes through
+:func:`~controlplane.billing.exports.cells.spreadsheet_text` (no formulas, no control
+characters, which openpyxl refuses). Imports ``layout``, ``cells``, ``labels`` and
+openpyxl only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from controlplane.billing.exports.cells import spreadsheet_text
 from controlplane.billing.exports.labels import Lang, label
 from controlplane.billing.exports.layout import statement_layout
 from controlplane.billing.statements import Statement
@@ -36,7 +39,8 @@ def _sheet_title(code: str, used: set[str]) -> str:
 
 def _put(sheet: Any, row: int, values: Iterable[object], bold: bool = False) -> None:
     for col, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=col, value=value)
+        shown = spreadsheet_text(value) if isinstance(value, str) else value
+        cell = sheet.cell(row=row, column=col, value=shown)
         if isinstance(value, Decimal):
             cell.number_format = _MONEY if value == value.quantize(Decimal("0.01")) else "General"
         if bold:

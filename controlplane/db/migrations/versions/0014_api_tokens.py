@@ -1,7 +1,7 @@
 """API bearer tokens (hashes only)
 
 Revision ID: api_tokens
-Revises: audit_key
+Revises: budget_reservations
 Create Date: 2026-12-05 18:15:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import controlplane.db.types
 
 revision: str = "api_tokens"
-down_revision: str | None = "audit_key"
+down_revision: str | None = "budget_reservations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

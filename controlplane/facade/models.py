@@ -67,10 +67,10 @@ class ProviderInfo(ReadModel):
     arch: str
     cpu_vendor: str | None
     in_province: bool
-    capacity_vcpu: int
-    capacity_memory_gib: int
-    capacity_storage_gib: int
-    capacity_public_ips: int
+    capacity_vcpu: int | None
+    capacity_memory_gib: int | None
+    capacity_storage_gib: int | None
+    capacity_public_ips: int | None
     availability_target: Decimal | None
     updated_at: datetime
 

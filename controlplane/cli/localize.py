@@ -21,6 +21,7 @@ from typer._click.decorators import help_option
 from typer._click.exceptions import ClickException
 
 from controlplane.i18n import Lang
+from providers import KINDS
 from tenants import Problem
 
 __all__ = [
@@ -105,10 +106,8 @@ HELP_ZH: Mapping[str, str] = {
     "Show what the clouds hold (after `provider sync`).":
         "查看各云平台上的资源（在 `provider sync` 之后）。",
     "Resources as last observed by `provider sync`.": "`provider sync` 最近一次观测到的资源。",
-    "One of: server, volume, network, security_group, security_rule, floating_ip, namespace, "
-    "namespace_quota, network_policy.":
-        "资源类型之一： server、 volume、 network、 security_group、 security_rule、 "
-        "floating_ip、 namespace、 namespace_quota、 network_policy",
+    # the kind list is the providers' own declaration, so a new kind is never untranslated
+    f"One of: {', '.join(KINDS)}.": "资源类型之一： " + "、 ".join(KINDS),
     "Only govcloud-managed, or only unmanaged.": "只看纳管的， 或只看未纳管的",
     "Include resources gone from the cloud.": "含已从云上消失的资源",
     "Drift found by `provider sync`: missing, changed and unmanaged resources.":
@@ -195,6 +194,12 @@ HELP_ZH: Mapping[str, str] = {
     "The system (metadata.name) to export.": "要导出的系统 （metadata.name）",
     "Provider of the stack (default: where it was placed).": "堆栈所在云平台 （默认为放置处）",
     "Directory to write the project into.": "写入项目的目录。",
+    # repair
+    "Re-apply a system's declared state: undo the drift the last sync found.":
+        "重新应用系统声明的状态：撤销最近一次同步发现的漂移。",
+    "Show the plan only.": "只显示计划",
+    "Also remove resources govcloud did not create.": "同时删除不是 govcloud 创建的资源",
+    "Plan from the last sync.": "按上次同步制定计划",
     # tenant
     "Departments (委办局) of the estate.": "资源目录中的部门（委办局）。",
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",

@@ -17,7 +17,6 @@ from controlplane.cli.localize import (
     refusal_text,
     translate_usage_error,
 )
-from controlplane.compliance.binding import NoPolicyBound
 from controlplane.estate.schema import parse_estate
 from tenants import Location, ManifestError, Problem, load_yaml_file
 
@@ -46,9 +45,10 @@ def test_refusals_in_chinese() -> None:
     refused = FinalizeRefused("2026-03", ["it is already finalized"])
     assert refusal_text(refused, "zh") == "2026-03 无法定稿：已经定稿"
     assert refusal_text(refused, "en") == str(refused)
-    bilingual = NoPolicyBound()
-    assert refusal_text(bilingual, "zh").startswith("园区未绑定任何策略包")
-    assert refusal_text(bilingual, "en").startswith("the estate binds no policy packs")
+    # a service refusal that carries both languages as "english / 中文"
+    bilingual = LookupError("no audit has run yet / 尚未运行过审计")
+    assert refusal_text(bilingual, "zh") == "尚未运行过审计"
+    assert refusal_text(bilingual, "en") == "no audit has run yet"
 
 
 def test_usage_errors_in_chinese() -> None:

@@ -69,7 +69,10 @@ def test_apply_leads_with_the_reason(
     assert (
         lines[2].strip() == f"pinned provider or tier: the request pins provider city-b — {OTHERS}"
     )
-    assert len(lines) == 4  # the city rule, once
+    assert "city and sector clouds serve their own" in lines[3]  # the city rule, once
+    # after the placement block come only the admission warnings (paperwork facts)
+    assert all(line.startswith("  MLPS-") for line in lines[4:]), lines[4:]
+    assert sum("pins provider city-b" in line for line in lines) == 1
 
     assert main([*home, "--lang", "en", "request", "show", "1", "-o", "json"]) == 0
     reason = json.loads(capsys.readouterr().out)["events"][-1]["reason"]

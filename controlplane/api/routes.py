@@ -138,6 +138,20 @@ def sync_provider(g: Caller, name: str) -> JSONResponse:
     return _ok(g.sync_provider(name))
 
 
+@router.post("/systems/{tenant}/{system}/repair", tags=["inventory"])
+def repair_system(
+    g: Caller,
+    tenant: str,
+    system: str,
+    dry_run: bool = False,
+    prune_unmanaged: bool = False,
+    sync: bool = True,
+) -> JSONResponse:
+    return _ok(
+        g.repair_system(tenant, system, prune=prune_unmanaged, dry_run=dry_run, sync_first=sync)
+    )
+
+
 @router.get("/tenants", tags=["estate"])
 def tenants(
     g: Caller,

@@ -10,56 +10,16 @@ when a step failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import typer
 
-from controlplane import rbac
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Format, emit
-from controlplane.inventory import UnknownProvider, list_drift, sync_service
+from controlplane.cli.params import OUTPUT
+from controlplane.facade import RepairReport
+from controlplane.i18n import tr
 from controlplane.inventory.words import say
-from controlplane.requests import provisioner
-from controlplane.requests.provisioning import NothingToRepair, RepairResult
-from providers import ProviderError
 
 __all__ = ["register"]
-
-
-@contextmanager
-def _refusals(obj: CliContext) -> Iterator[None]:
-    try:
-        yield
-    except (rbac.PermissionDenied, NothingToRepair, ProviderError) as exc:
-        typer.echo(f"error: {exc.describe(obj.lang)}", err=True)
-        raise typer.Exit(1) from exc
-    except UnknownProvider as exc:
-        typer.echo(f"error: {exc.name}: {say('unknown_provider', obj.lang)}", err=True)
-        raise typer.Exit(1) from exc
-
-
-def _record(result: RepairResult, left: int | None) -> dict[str, Any]:
-    plan = result.plan
-    return {
-        "tenant": plan.tenant,
-        "system": plan.system,
-        "provider": plan.provider,
-        "dry_run": result.dry_run,
-        "plan": plan.as_json(),
-        "outcomes": [
-            {
-                "kind": o.kind,
-                "name": o.name,
-                "action": o.action,
-                "resource_id": o.resource_id,
-                "error": o.error.code if o.error else None,
-            }
-            for o in result.outcomes
-        ],
-        "drift_left": left,
-    }
 
 
 def repair(
@@ -70,38 +30,27 @@ def repair(
         False, "--prune-unmanaged", help="Also remove resources govcloud did not create."
     ),
     no_sync: bool = typer.Option(False, "--no-sync", help="Plan from the last sync."),
-    output: Format = typer.Option(Format.table, "-o", "--output"),
+    output: Format = OUTPUT,
 ) -> None:
     """Re-apply a system's declared state: undo the drift the last sync found."""
     obj = cli_context(ctx)
     tenant, sep, name = system.partition("/")
     if not sep or not tenant or not name:
-        typer.echo(f"error: {say('system_ref', obj.lang)}: {system!r}", err=True)
+        typer.echo(f"{tr('error', obj.lang)}: {say('system_ref', obj.lang)}: {system!r}", err=True)
         raise typer.Exit(2)
-    service = provisioner(obj.app)
-    syncs = sync_service(obj.app)
-    with _refusals(obj):
-        if not no_sync:
-            first = service.repair(tenant, name, actor=obj.actor, prune=prune, dry_run=True)
-            syncs.sync(first.plan.provider, actor=obj.actor)
-        result = service.repair(tenant, name, actor=obj.actor, prune=prune, dry_run=dry_run)
-        left: int | None = None
-        if not dry_run and not result.plan.empty:
-            syncs.sync(result.plan.provider, actor=obj.actor)
-            left = sum(
-                1
-                for d in list_drift(obj.app.sessions, provider=result.plan.provider)
-                if d.tenant == tenant and d.system in (name, None)
-            )
-    if output is not Format.table:
-        emit(_record(result, left), output, lang=obj.lang)
+    report = obj.facade.repair_system(
+        tenant, name, prune=prune, dry_run=dry_run, sync_first=not no_sync
+    )
+    if output.for_people:
+        _print(obj, report)
     else:
-        _print(obj, result, left)
-    if result.failed:
+        emit(report.to_record(), output, lang=obj.lang)
+    if report.result.failed:
         raise typer.Exit(1)
 
 
-def _print(obj: CliContext, result: RepairResult, left: int | None) -> None:
+def _print(obj: CliContext, report: RepairReport) -> None:
+    result, left = report.result, report.drift_left
     plan = result.plan
     if plan.empty:
         typer.echo(say("repair_empty", obj.lang))

@@ -22,7 +22,13 @@ from controlplane.facade.errors import (
     Unauthenticated,
     translate,
 )
-from controlplane.facade.govcloud import Govcloud, Manifest, action_of, public_actions
+from controlplane.facade.govcloud import (
+    Govcloud,
+    Manifest,
+    RepairReport,
+    action_of,
+    public_actions,
+)
 from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 from controlplane.rbac import RULES, SYSTEM_PRINCIPAL, Identity
 
@@ -41,6 +47,7 @@ __all__ = [
     "Page",
     "PermissionDenied",
     "ProviderFailure",
+    "RepairReport",
     "SchemaNotCurrent",
     "Unauthenticated",
     "action_of",

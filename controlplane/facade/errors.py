@@ -28,6 +28,7 @@ from controlplane.quotas import QuotaExceeded
 from controlplane.rbac import PermissionDenied
 from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
 from controlplane.requests.exported import ExportRefused
+from controlplane.requests.provisioning import NothingToRepair
 from policies import WaiverRefused
 from providers import ProviderError
 from providers.errors import ProviderUnavailable
@@ -66,6 +67,7 @@ _NOT_FOUND = (
 )
 _CONFLICT = (
     ExportRefused,
+    NothingToRepair,
     IllegalTransition,
     QuotaExceeded,
     StatementFinalized,

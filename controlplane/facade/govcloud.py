@@ -71,6 +71,7 @@ from controlplane.metering.service import CollectResult, ImportResult
 from controlplane.planning import Plan
 from controlplane.rbac import Action, Identity
 from controlplane.requests import ApplyResult, ProvisionResult
+from controlplane.requests.provisioning import RepairResult
 from infra.export import ExportedProject
 from policies import Severity, WaiverScope, list_rules
 from policies.reports import ComplianceReport
@@ -138,6 +139,36 @@ _DECIDING: frozenset[rbac.Role] = frozenset({"approver", "finance"})
 
 #: Constructors, not operations: they read nothing but the actor's own declaration.
 _NOT_ACTIONS = frozenset({"acting_as", "system"})
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """A repair as planned (``dry_run``) or carried out, and the drift left for the
+    system after the re-sync (``None`` when nothing was re-synced)."""
+
+    result: RepairResult
+    drift_left: int | None
+
+    def to_record(self) -> dict[str, Any]:
+        plan = self.result.plan
+        return {
+            "tenant": plan.tenant,
+            "system": plan.system,
+            "provider": plan.provider,
+            "dry_run": self.result.dry_run,
+            "plan": plan.as_json(),
+            "outcomes": [
+                {
+                    "kind": o.kind,
+                    "name": o.name,
+                    "action": o.action,
+                    "resource_id": o.resource_id,
+                    "error": o.error.code if o.error else None,
+                }
+                for o in self.result.outcomes
+            ],
+            "drift_left": self.drift_left,
+        }
 
 
 @dataclass(frozen=True)
@@ -429,6 +460,37 @@ class Govcloud:
     def provision(self, request_id: int) -> ProvisionResult:
         """Hand an approved request to its provider's driver (re-run to retry or resume)."""
         return self._app.provisioner.provision(request_id, actor=self._actor)
+
+    @action("system.repair")
+    def repair_system(
+        self,
+        tenant: str,
+        system: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        sync_first: bool = True,
+    ) -> RepairReport:
+        """Re-apply a Ready system's declared state, undoing the drift sync found.
+
+        With ``sync_first`` the provider is synced before planning, so the plan reflects
+        the cloud now; after a real repair it is synced again and the drift still open
+        for the system is counted. Unmanaged resources are removed only with ``prune``.
+        """
+        provisioner, syncs = self._app.provisioner, self._app.sync
+        if sync_first:
+            first = provisioner.repair(tenant, system, actor=self._actor, prune=prune, dry_run=True)
+            syncs.sync(first.plan.provider, actor=self._actor)
+        result = provisioner.repair(tenant, system, actor=self._actor, prune=prune, dry_run=dry_run)
+        if dry_run or result.plan.empty:
+            return RepairReport(result, None)
+        syncs.sync(result.plan.provider, actor=self._actor)
+        left = sum(
+            1
+            for d in list_drift(self._app.sessions, provider=result.plan.provider)
+            if d.tenant == tenant and d.system in (system, None)
+        )
+        return RepairReport(result, left)
 
     # ---- inventory --------------------------------------------------------------------
 

@@ -57,6 +57,8 @@ CALLS: dict[str, tuple[str, Path, Callable[[str, Fixture], Body], bool]] = {
                        lambda t, f: {"reason": "no"}, True),
     "request.provision": ("POST", lambda t, f: "/requests/10000/provision", lambda t, f: None,
                           False),
+    "system.repair": ("POST", lambda t, f: f"/systems/{t}/no-such-system/repair",
+                      lambda t, f: None, False),
     "resource.list": ("GET", lambda t, f: f"/resources?tenant={t}", lambda t, f: None, True),
     "drift.list": ("GET", lambda t, f: f"/drift?tenant={t}", lambda t, f: None, True),
     "policy.list": ("GET", lambda t, f: "/policy/rules?level=3", lambda t, f: None, False),

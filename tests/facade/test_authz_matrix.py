@@ -78,6 +78,7 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "request.approve": (lambda g, t, f: g.approve(f.requests[t]), True),
     "request.reject": (lambda g, t, f: g.reject(f.requests[t], reason="no"), True),
     "request.provision": (lambda g, t, f: g.provision(10_000), False),
+    "system.repair": (lambda g, t, f: g.repair_system(t, "no-such-system"), False),
     "resource.list": (lambda g, t, f: g.resources(tenant=t), True),
     "drift.list": (lambda g, t, f: g.drift(tenant=t), True),
     "policy.list": (lambda g, t, f: g.policy_rules(level=3), False),

@@ -143,4 +143,4 @@ def test_estate_apply_pushes_changed_quotas(
                                      "{tenant: hrss, provider: prov-sim, vcpu: 90,")
     )  # fmt: skip
     assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(changed)]) == 0
-    assert "quota hrss@prov-sim: ok" in capsys.readouterr().out
+    assert "quota hrss@prov-sim: pushed to the cloud" in capsys.readouterr().out

@@ -48,6 +48,7 @@ spec:
   compute:
     - {{name: web, flavor: c2m4, count: 1, image: kylin-v10-sp3}}
   network: {{ingress: [{{port: 443, protocol: tcp, from: 10.20.0.0/16}}]{size}}}
+  backup: {{enabled: true, retentionDays: 30}}
 """
     return load_requests(text, name=f"{name}.yaml")[0]
 

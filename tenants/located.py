@@ -65,6 +65,7 @@ __all__ = [
     "load_yaml_documents",
     "load_yaml_file",
     "read_bounded",
+    "read_text",
 ]
 
 Path = tuple[str | int, ...]
@@ -768,25 +769,32 @@ def load_yaml_file(
     limits = limits or InputLimits.from_env()
     try:
         with open(path, "rb") as handle:
-            raw = read_bounded(handle, limits.file_bytes)
+            text = read_text(handle, path, limits=limits)
     except OSError as exc:
         raise ManifestError(
             [Problem(Location(path, 1, 1), "", f"cannot read {path}: {exc.strerror}")]
         ) from exc
+    return load_yaml_documents(text, path, limits=limits, caps=caps, keep=keep)
+
+
+def read_text(handle: BinaryIO, name: str, *, limits: InputLimits | None = None) -> str:
+    """The UTF-8 text of ``handle`` (a file or stdin), refused with a location when it is
+    over the file-size limit or not UTF-8; never reads more than the limit allows."""
+    limits = limits or InputLimits.from_env()
+    raw = read_bounded(handle, limits.file_bytes)
     if len(raw) > limits.file_bytes:
-        raise ManifestError([_too_big(path, _size_of(path, len(raw)), limits)])
+        raise ManifestError([_too_big(name, _size_of(name, len(raw)), limits)])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         # point at the first offending byte so the user can find it in their editor
         line = raw.count(b"\n", 0, exc.start) + 1
         col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1
-        where = Location(path, line, col)
+        where = Location(name, line, col)
         found = f"byte 0x{raw[exc.start]:02x}"
         raise ManifestError(
             [Problem(where, "", "file is not UTF-8 text", expected="UTF-8", found=found)]
         ) from exc
-    return load_yaml_documents(text, path, limits=limits, caps=caps, keep=keep)
 
 
 def read_bounded(handle: BinaryIO, limit: int) -> bytes:

@@ -26,6 +26,7 @@ from controlplane.planning import Plan
 from controlplane.planning.model import amounts_record
 from policies import Outcome, Verdict
 from tenants import load_requests
+from tenants.located import read_text
 
 __all__ = ["register", "render_plan"]
 
@@ -221,7 +222,7 @@ def plan_command(
     """Show what a SystemRequest would do: placement, resources, policy, price — change nothing."""
     obj = cli_context(ctx)
     parsed = (
-        load_requests(sys.stdin.read(), name="<stdin>")
+        load_requests(read_text(sys.stdin.buffer, "<stdin>"), name="<stdin>")
         if file == "-"
         else load_requests(Path(file))
     )

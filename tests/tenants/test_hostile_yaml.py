@@ -21,6 +21,7 @@ Cases (each reproducer of the reliability issue that concerns YAML):
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -39,7 +40,7 @@ from bench.mutate import YAML_MUTATORS
 from tenants import load_requests
 from tenants.errors import ManifestError
 from tenants.limits import InputLimits, LimitSettingError
-from tenants.located import C_PARSER, LocatedDocument, load_yaml_documents
+from tenants.located import C_PARSER, LocatedDocument, load_yaml_documents, read_text
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,3 +320,18 @@ def test_c_and_pure_agree_on_mutated_manifests(path: Path, names: list[str], see
     # (``{a: !!str, b: 1}``), PyYAML reads the comma into the tag and refuses the text
     assume(re.search(r"![^\s,\]}]*,", text) is None)
     assert _outcome(text, pure=False) == _outcome(text, pure=True)
+
+
+def test_stdin_is_read_no_further_than_the_file_size_limit() -> None:
+    """``plan -f -``: stdin is refused at its limit (located at ``<stdin>:1:1``) after
+    reading at most one byte more, and non-UTF-8 bytes are located like a file's."""
+    huge = io.BytesIO(b"#" * 10_000)
+    with pytest.raises(ManifestError) as refused:
+        read_text(huge, "<stdin>", limits=InputLimits(file_bytes=100))
+    (problem,) = refused.value.problems
+    assert str(problem.location) == "<stdin>:1:1" and "100" in str(problem)
+    assert huge.tell() == 101
+    with pytest.raises(ManifestError) as binary:
+        read_text(io.BytesIO(b"a: 1\nb: \xff\n"), "<stdin>")
+    assert str(binary.value.problems[0].location) == "<stdin>:2:4"
+    assert read_text(io.BytesIO("名: 值\n".encode()), "<stdin>") == "名: 值\n"

@@ -133,7 +133,7 @@ class BodyLimit:
 
 
 class _TooLarge(Exception):
-    pass
+    """The request body grew past the size limit while it was being read."""
 
 
 class Authenticator:

@@ -33,6 +33,7 @@ from controlplane.planning import Plan, PlanService
 from controlplane.requests import provisioner, request_service
 from controlplane.requests.from_plan import PlanServicePlanner
 from tenants import ManifestError, load_requests, load_yaml_documents
+from tests.conftest import FakeClock
 
 HERE = Path(__file__).with_name("records")
 ESTATE = HERE / "estate.yaml"
@@ -87,7 +88,7 @@ def _violations(app: App, rule: str) -> list[PolicyViolation]:
         return [v for v in session.exec(query) if v.subject_kind == "system"]
 
 
-def test_complete_current_records_are_admitted_without_warning(app: App) -> None:
+def test_complete_current_records_are_admitted_without_warning(app: App, clock: FakeClock) -> None:
     _apply_estate(app)
     text = _manifest()
     plan = _plan(app, text)
@@ -99,7 +100,7 @@ def test_complete_current_records_are_admitted_without_warning(app: App) -> None
     assert system.records["filingNumber"] == "44010043084-20001"
     assert system.records["assessment"]["conclusion"] == "符合"
     assert system.records["internetFacing"] is True
-    app.clock.advance(days=40)  # type: ignore[attr-defined]
+    clock.advance(days=40)
     compliance_service(app).audit()
     for rule in ("MLPS-L2-GOV-01", "MLPS-L3-GOV-02", "MLPS-L1-NET-05", "DATA-IMP-03"):
         assert _violations(app, rule) == [], rule
@@ -150,7 +151,7 @@ FACTS = [
 
 @pytest.mark.parametrize(("change", "rule", "field"), FACTS)
 def test_missing_or_expired_fact_warns_then_violates_after_grace(
-    app: App, change: dict[str, Any], rule: str, field: str
+    app: App, clock: FakeClock, change: dict[str, Any], rule: str, field: str
 ) -> None:
     _apply_estate(app)
     text = _manifest(**change)
@@ -163,7 +164,7 @@ def test_missing_or_expired_fact_warns_then_violates_after_grace(
 
     _provision(app, text)
     service = compliance_service(app)
-    app.clock.advance(days=29)  # type: ignore[attr-defined]
+    clock.advance(days=29)
     service.audit()
     within = [v for v in service.results() if v.rule_id == rule and v.subject_kind == "system"]
     assert [(v.outcome, v.field, v.deferred) for v in within if v.outcome == "fail"] == [
@@ -171,17 +172,17 @@ def test_missing_or_expired_fact_warns_then_violates_after_grace(
     ]
     assert _violations(app, rule) == []
 
-    app.clock.advance(days=2)  # type: ignore[attr-defined]
+    clock.advance(days=2)
     service.audit()
     [violation] = _violations(app, rule)
     assert (violation.state, violation.field) == ("open", field)
     assert rule in (violation.message_en or "") and field in (violation.message_en or "")
 
 
-def test_configured_grace_period_is_honoured(app: App) -> None:
+def test_configured_grace_period_is_honoured(app: App, clock: FakeClock) -> None:
     _apply_estate(app, _estate(lambda spec: spec["policies"].update(paperworkGraceDays=7)))
     _provision(app, _manifest(filingNumber=None))
-    app.clock.advance(days=8)  # type: ignore[attr-defined]
+    clock.advance(days=8)
     compliance_service(app).audit()
     [violation] = _violations(app, "MLPS-L2-GOV-01")
     assert violation.field == "spec.records.filingNumber"

@@ -5,7 +5,8 @@ Cases:
   unmanaged kept with managed=False), a health probe row, a finished run, an open
   ``unmanaged`` drift row, and audit events whose chain verifies;
 - a second sync with nothing changed creates/updates nothing, adds no drift and no
-  inventory audit event beyond the run's own;
+  inventory audit event beyond the run's own, and writes no resource row (not even the
+  observation stamp), while ``get resources`` reads every live row as observed by it;
 - a spec tampered out of band is ``changed`` drift naming only desired keys (a key the
   cloud adds is ignored); a resource removed out of band is marked gone and becomes
   ``missing``; re-applying resolves both, and the resolved rows stay as history;
@@ -36,7 +37,13 @@ from controlplane import audit
 from controlplane.db.engine import transaction
 from controlplane.db.models import AuditEvent, Resource, System
 from controlplane.db.tables_inventory import AppliedResource, Drift, ProviderHealth, SyncRun
-from controlplane.inventory import UnknownProvider, availability, list_drift, record_applied
+from controlplane.inventory import (
+    UnknownProvider,
+    availability,
+    list_drift,
+    list_resources,
+    record_applied,
+)
 from providers import (
     DesiredResource,
     ObservedResource,
@@ -113,7 +120,9 @@ def test_second_sync_with_nothing_changed_changes_nothing(world: World) -> None:
     _seed(world)
     service = world.service()
     service.sync("sim-health")
-    before_rows = [(r.id, r.name, r.status, r.spec, r.deleted_at) for r in _resources(world)]
+    before_rows = [
+        (r.id, r.name, r.status, r.spec, r.observed_at, r.deleted_at) for r in _resources(world)
+    ]
     before_drift = [(d.id, d.first_seen, d.resolved_at) for d in _drift(world, resolved=True)]
     before_audit = _audit_actions(world)
     world.app.clock.advance(hours=1)  # type: ignore[attr-defined]
@@ -122,9 +131,12 @@ def test_second_sync_with_nothing_changed_changes_nothing(world: World) -> None:
 
     assert (again.created, again.updated, again.unchanged, again.gone) == (0, 0, 6, 0)
     assert again.drift_opened == {} and again.drift_resolved == {}
-    assert [(r.id, r.name, r.status, r.spec, r.deleted_at) for r in _resources(world)] == (
-        before_rows
-    )
+    assert [
+        (r.id, r.name, r.status, r.spec, r.observed_at, r.deleted_at) for r in _resources(world)
+    ] == before_rows
+    views, total = list_resources(world.app.sessions)
+    assert total == 6
+    assert {v.observed_at for v in views} == {world.app.clock()}
     assert [(d.id, d.first_seen, d.resolved_at) for d in _drift(world, resolved=True)] == (
         before_drift
     )

@@ -126,32 +126,19 @@ class _Owners:
         self.tenants: dict[str, int] = {
             t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
         }
-        self.systems: dict[tuple[int, str], int | None] = {}
+        # every system, read once (a lookup per batch of names across tenants is a cross
+        # product of probes); a system created during the sync is resolved next time
+        self.systems: dict[tuple[int, str], int] = {
+            (tenant_id, name): system_id
+            for system_id, tenant_id, name in session.execute(
+                core_select(_SYSTEM.c.id, _SYSTEM.c.tenant_id, _SYSTEM.c.name)
+            )
+        }
         # the estate's quotas are the desired side of a department project's quota
         self.quotas: dict[str, dict[str, Any]] = {
             q.tenant: declared_quota(q)
             for q in session.exec(select(Quota).where(Quota.provider == provider))
         }
-
-    def resolve(self, session: Session, batch: list[ObservedResource]) -> None:
-        wanted = {
-            (self.tenants[o.tenant], o.system)
-            for o in batch
-            if o.tenant in self.tenants and o.system is not None
-        } - set(self.systems)
-        if not wanted:
-            return
-        for key in wanted:
-            self.systems[key] = None
-        tenant_ids = sorted({t for t, _ in wanted})
-        names = sorted({n for _, n in wanted})
-        for system_id, tenant_id, system_name in session.execute(
-            core_select(_SYSTEM.c.id, _SYSTEM.c.tenant_id, _SYSTEM.c.name).where(
-                _SYSTEM.c.tenant_id.in_(tenant_ids), _SYSTEM.c.name.in_(names)
-            )
-        ):
-            if (tenant_id, system_name) in wanted:
-                self.systems[tenant_id, system_name] = system_id
 
     def ids(self, observed: ObservedResource) -> tuple[int | None, int | None]:
         tenant_id = self.tenants.get(observed.tenant) if observed.tenant else None
@@ -429,7 +416,6 @@ class SyncService:
         ledger: DriftLedger,
         seen: _Pass,
     ) -> Counter[str]:
-        owners.resolve(session, batch)
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
         stored = {
             (row["kind"], row["resource_id"]): row

@@ -20,7 +20,9 @@ Cases:
 - the sync stamp strictly increases even when the clock stands still;
 - an unknown provider name raises UnknownProvider;
 - a system deleted through govcloud (applied records forgotten, system retired) leaves
-  gone resources but no ``missing`` drift.
+  gone resources but no ``missing`` drift;
+- a spec recorded after a sync (the cloud's row unchanged) is judged by the next one
+  and is ``changed`` drift.
 """
 
 from __future__ import annotations
@@ -328,3 +330,28 @@ def test_deleting_a_system_through_govcloud_is_not_drift(world: World) -> None:
     report = service.sync("sim-health")
     assert report.gone == 5
     assert report.drift_open == {"unmanaged": 1}  # nothing "missing": govcloud removed them
+
+
+def test_spec_recorded_after_a_sync_is_judged_though_the_cloud_row_is_unchanged(
+    world: World,
+) -> None:
+    managed, _ = _seed(world)
+    service = world.service()
+    service.sync("sim-health")
+    world.app.clock.advance(hours=1)  # type: ignore[attr-defined]
+    # govcloud records a new desired spec; the cloud still runs the old one
+    with transaction(world.app.sessions) as session:
+        row = session.exec(
+            select(AppliedResource).where(col(AppliedResource.resource_id) == managed[0])
+        ).one()
+        row.spec, row.applied_at = {**row.spec, "vcpu": 8}, world.app.clock()
+        session.add(row)
+    world.app.clock.advance(minutes=5)  # type: ignore[attr-defined]
+
+    again = service.sync("sim-health")
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    assert again.drift_opened == {"changed": 1}
+    (changed,) = _drift(world, "changed")
+    assert changed.resource_id == managed[0]
+    assert changed.detail["keys"]["vcpu"] == {"desired": 8, "observed": 2}

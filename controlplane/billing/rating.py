@@ -37,7 +37,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from itertools import pairwise
+from typing import Protocol
 
 from controlplane.billing.meters import meter as meter_of
 from controlplane.billing.money import exact_decimal, round_ratio_half_up_fen
@@ -91,7 +93,7 @@ class BillLine:
     amount: Decimal
     interval_ids: tuple[str, ...]
 
-    @property
+    @cached_property  # hashed content and the line writer both ask for it
     def line_id(self) -> str:
         text = "\x1f".join(
             (
@@ -113,6 +115,22 @@ class Rating:
 
 _LineKey = tuple[str, str, str, str, str, Decimal, str]  # tenant system provider meter ver % ref
 _SECONDS = {Proration.HOUR: 3600, Proration.DAY: 86400}
+
+
+class _Span(Protocol):
+    """What rating reads of an interval besides its bounds (a ``UsageInterval`` or
+    ``EpochInterval``)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def resource_id(self) -> str: ...
+    @property
+    def meter(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def interval_id(self) -> str: ...
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -150,8 +168,12 @@ class _Rater:
         self.versions: dict[str, RateCardVersion] = {}
 
     def rate(self, interval: UsageInterval) -> None:
-        lo = max(epoch_seconds(interval.start), self.start)
-        hi = min(epoch_seconds(interval.end), self.end)
+        self.rate_span(interval, epoch_seconds(interval.start), epoch_seconds(interval.end))
+
+    def rate_span(self, interval: _Span, start: int, end: int) -> None:
+        """Rate ``interval`` over ``[start, end)`` (epoch seconds)."""
+        lo = max(start, self.start)
+        hi = min(end, self.end)
         if lo >= hi:
             return
         cursor = lo
@@ -170,9 +192,7 @@ class _Rater:
         if cursor < hi:
             self._unrated(interval, cursor, hi, UnratedReason.NO_OWNER)
 
-    def _rate_owned(
-        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
-    ) -> None:
+    def _rate_owned(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> None:
         cuts = {lo, hi}
         for boundaries in (self.version_cuts, self.card.discount_boundaries(tenant)):
             first = bisect.bisect_right(boundaries, lo)
@@ -194,9 +214,7 @@ class _Rater:
         if run is not None:
             self._charge(interval, interval_id, *run)
 
-    def _charge(
-        self, interval: UsageInterval, interval_id: str, priced: _Priced, lo: int, hi: int
-    ) -> None:
+    def _charge(self, interval: _Span, interval_id: str, priced: _Priced, lo: int, hi: int) -> None:
         if priced.proration is Proration.MONTH:
             series = (interval.provider, interval.resource_id, interval.meter)
             self.monthly[series].append((-interval.quantity, lo, priced.key, interval_id))
@@ -205,9 +223,7 @@ class _Rater:
         self.sums[priced.key] += interval.quantity * units
         self.lineage[priced.key].add(interval_id)
 
-    def _price(
-        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
-    ) -> _Priced | None:
+    def _price(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> _Priced | None:
         tier = self.tiers.get(interval.provider)
         version = self.card.version_at(lo)
         rate = None if version is None else version.rate(interval.meter)
@@ -236,7 +252,7 @@ class _Rater:
         return None
 
     def _unrated(
-        self, interval: UsageInterval, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
+        self, interval: _Span, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
     ) -> None:
         self.unrated.append(
             UnratedUsage(
@@ -322,6 +338,21 @@ def line_sort_key(line: BillLine) -> tuple[str, str, str, str, str, Decimal, str
         line.discount_percent,
         line.discount_ref,
     )
+
+
+def rate_epoch_intervals(
+    month: Month,
+    intervals: Iterable[tuple[_Span, int, int]],
+    ownership: OwnershipTimeline,
+    card: RateCard,
+    provider_tiers: Mapping[str, Tier],
+) -> Rating:
+    """``rate_month`` over (interval, start, end) with the bounds in epoch seconds."""
+    rater = _Rater(month, card, ownership, provider_tiers)
+    for interval, start, end in intervals:
+        rater.rate_span(interval, start, end)
+    rater.settle_monthly()
+    return Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
 
 
 def rate_month(

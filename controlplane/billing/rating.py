@@ -166,6 +166,11 @@ class _Rater:
         )
         self.unrated: list[UnratedUsage] = []
         self.versions: dict[str, RateCardVersion] = {}
+        self.period_units = {Proration.HOUR: month.hours, Proration.DAY: month.days,
+                             Proration.MONTH: 1}  # fmt: skip
+        self.discount_cuts: dict[str, tuple[int, ...]] = {}
+        self.rates: dict[tuple[str, str, int], tuple[Tier, str, Proration] | UnratedReason] = {}
+        self.discounts: dict[tuple[str, int], Discount] = {}
 
     def rate(self, interval: UsageInterval) -> None:
         self.rate_span(interval, epoch_seconds(interval.start), epoch_seconds(interval.end))
@@ -193,8 +198,11 @@ class _Rater:
             self._unrated(interval, cursor, hi, UnratedReason.NO_OWNER)
 
     def _rate_owned(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> None:
+        discount_cuts = self.discount_cuts.get(tenant)
+        if discount_cuts is None:
+            discount_cuts = self.discount_cuts[tenant] = self.card.discount_boundaries(tenant)
         cuts = {lo, hi}
-        for boundaries in (self.version_cuts, self.card.discount_boundaries(tenant)):
+        for boundaries in (self.version_cuts, discount_cuts):
             first = bisect.bisect_right(boundaries, lo)
             last = bisect.bisect_left(boundaries, hi)
             cuts.update(boundaries[first:last])
@@ -224,32 +232,39 @@ class _Rater:
         self.lineage[priced.key].add(interval_id)
 
     def _price(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> _Priced | None:
-        tier = self.tiers.get(interval.provider)
+        # what is in force is constant between two boundaries: look each one up once
+        memo = (interval.provider, interval.meter, bisect.bisect_right(self.version_cuts, lo))
+        found = self.rates.get(memo)
+        if found is None:
+            found = self.rates[memo] = self._look_up(interval.provider, interval.meter, lo)
+        if not isinstance(found, tuple):
+            self._unrated(interval, lo, hi, found, tenant)
+            return None
+        tier, version, proration = found
+        at = (tenant, bisect.bisect_right(self.discount_cuts[tenant], lo))
+        discount = self.discounts.get(at)
+        if discount is None:
+            discount = self.discounts[at] = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
+        key = (tenant, system, interval.provider, interval.meter, version,
+               discount.percent, discount.reference)  # fmt: skip
+        return _Priced(key, tier, proration)
+
+    def _look_up(
+        self, provider: str, meter_name: str, lo: int
+    ) -> tuple[Tier, str, Proration] | UnratedReason:
+        tier = self.tiers.get(provider)
         version = self.card.version_at(lo)
-        rate = None if version is None else version.rate(interval.meter)
+        rate = None if version is None else version.rate(meter_name)
         if tier is None:
-            reason = UnratedReason.UNKNOWN_PROVIDER
-        elif version is None:
-            reason = UnratedReason.NO_RATE_VERSION
-        elif rate is None:
-            reason = UnratedReason.NO_RATE
-        elif rate.price(tier) is None:
-            reason = UnratedReason.NO_TIER_PRICE
-        else:
-            self.versions[version.version] = version
-            discount = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
-            key = (
-                tenant,
-                system,
-                interval.provider,
-                interval.meter,
-                version.version,
-                discount.percent,
-                discount.reference,
-            )
-            return _Priced(key, tier, rate.proration)
-        self._unrated(interval, lo, hi, reason, tenant)
-        return None
+            return UnratedReason.UNKNOWN_PROVIDER
+        if version is None:
+            return UnratedReason.NO_RATE_VERSION
+        if rate is None:
+            return UnratedReason.NO_RATE
+        if rate.price(tier) is None:
+            return UnratedReason.NO_TIER_PRICE
+        self.versions[version.version] = version
+        return tier, version.version, rate.proration
 
     def _unrated(
         self, interval: _Span, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
@@ -284,11 +299,7 @@ class _Rater:
             assert rate is not None
             price = rate.price(tier)
             assert price is not None
-            period_units = {
-                Proration.HOUR: self.month.hours,
-                Proration.DAY: self.month.days,
-                Proration.MONTH: 1,
-            }[rate.proration]
+            period_units = self.period_units[rate.proration]
             scale = meter_of(meter_name).scale
             price_num, price_den = price.as_integer_ratio()
             pct_num, pct_den = percent.as_integer_ratio()

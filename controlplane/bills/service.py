@@ -185,14 +185,13 @@ class BillsService:
         for gone in by_tenant.values():  # departments no longer in the estate
             self._delete(session, gone)
             changed.append(gone.tenant)
+        hashes = {s.tenant: s.content_hash for s in result.statements}
         run.statements_changed = len(changed)
         run.summary = {"changed": changed, "unattributed": rated.unattributed,
                        "unrated": [str(u) for u in rated.rating.unrated[:50]]}  # fmt: skip
         session.add(run)
         audit.append(session, at=now, actor=actor, action="bill.run", subject=f"bill/{month}",
-                     payload={"run": run.id, "changed": {t: next(
-                         (s.content_hash for s in result.statements if s.tenant == t), None)
-                         for t in changed}})  # fmt: skip
+                     payload={"run": run.id, "changed": {t: hashes.get(t) for t in changed}})  # fmt: skip
         return changed
 
     @staticmethod

@@ -17,12 +17,12 @@ import typer
 
 import controlplane.cli
 from controlplane.audit_config import AuditSetupError
-from controlplane.cli.context import CliContext
+from controlplane.cli.config_file import ConfigFileError, Context, config_path, load_config
+from controlplane.cli.context import CliContext, LocalOnly, UnknownContext
 from controlplane.cli.localize import localized, problem_text, refusal_text
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.compliance.words import word
-from controlplane.config import Settings
 from controlplane.errors import GovcloudError
 from controlplane.i18n import Lang, detect_lang, tr
 from policies import WaiverRefused
@@ -64,24 +64,53 @@ def _root(
         envvar="GOVCLOUD_HOME",
         help="State directory (default ~/.local/share/govcloud).",
     ),
-    actor: str = typer.Option(
-        "local-operator", "--as", envvar="GOVCLOUD_USER", help="Principal the command acts as."
+    actor: str | None = typer.Option(
+        None,
+        "--as",
+        envvar="GOVCLOUD_USER",
+        help="Principal the command acts as (default local-operator; with a context: "
+        "impersonated, which the server checks).",
     ),
     lang: str | None = typer.Option(None, "--lang", help="zh or en (default: from LANG)."),
+    context: str | None = typer.Option(
+        None,
+        "--context",
+        envvar="GOVCLOUD_CONTEXT",
+        help="Send the command to this context's server (default: the configuration's "
+        "current context; '' for the local home).",
+    ),
 ) -> None:
-    env = dict(os.environ)
-    if home is not None:
-        env["GOVCLOUD_HOME"] = str(home)
-    settings = Settings.from_env(env)
     chosen = detect_lang({"GOVCLOUD_LANG": lang} if lang else None)
-    ctx.obj = CliContext(settings=settings, lang=chosen, actor=actor)
+    remote = _chosen_context(context, ctx.invoked_subcommand)
+    ctx.obj = CliContext(lang=chosen, home=home, as_given=actor or None, remote_context=remote)
     ctx.call_on_close(ctx.obj.close)
+
+
+#: Commands about the configuration file itself: they never go to a server.
+_CONFIG_COMMANDS = frozenset({"config"})
+
+
+def _chosen_context(name: str | None, command: str | None) -> Context | None:
+    """The context a command goes through: ``--context``/``$GOVCLOUD_CONTEXT``, else the
+    file's current context; ``''`` (or a ``config`` command) means the local home."""
+    if command in _CONFIG_COMMANDS or name == "":
+        return None
+    config = load_config(config_path())
+    chosen = name if name is not None else config.current
+    if chosen is None:
+        return None
+    found = config.find(chosen)
+    if found is None:
+        raise UnknownContext(chosen, config.path)
+    return found
 
 
 @app.command("init")
 def init(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Create or migrate the database (idempotent)."""
     obj: CliContext = ctx.find_root().obj
+    if obj.remote_context is not None:
+        raise LocalOnly("govcloud init", obj.remote_context.name)
     from controlplane.app import App
 
     app_ = App(obj.settings)
@@ -140,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GovcloudError as exc:
         return _report_refusal(exc, lang)
+    except ConfigFileError as exc:
+        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
+        return 2
+    except (LocalOnly, UnknownContext) as exc:
+        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
+        return 1
     except (AuditSetupError, LimitSettingError) as exc:
         typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1

@@ -19,7 +19,7 @@ from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
 from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 from controlplane.i18n import Lang, tr
-from tenants import load_requests
+from controlplane.cli.plan_cmd import read_manifest
 
 app = typer.Typer(help="Department requests: list, show, approve, reject, provision.")
 
@@ -131,7 +131,7 @@ def _emit_results(obj: CliContext, results: list[ApplyInfo], output: Format) -> 
 
 def _apply_or_delete(ctx: typer.Context, file: Path, output: Format, *, delete: bool) -> None:
     obj = cli_context(ctx)
-    parsed = load_requests(file)
+    parsed = read_manifest(obj, str(file))
     results = obj.facade.delete(parsed) if delete else obj.facade.apply(parsed)
     _emit_results(obj, results, output)
 

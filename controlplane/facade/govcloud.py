@@ -46,6 +46,7 @@ from controlplane.facade.models import (
     ImageInfo,
     OutcomeInfo,
     ProviderInfo,
+    QuotaPushInfo,
     RateCardInfo,
     RateInfo,
     RequestDetailInfo,
@@ -294,10 +295,25 @@ class Govcloud:
     ) -> EstateApplyResult:
         """Make the database hold exactly ``document``; nobody grants roles to themselves."""
         if isinstance(document, Manifest):
-            docs = load_yaml_documents(document.text, document.source)
+            docs = load_yaml_documents(document.text, document.source, keep=1)
             document = parse_estate(docs, document.source)
         self._refuse_self_grant(document)
         return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)
+
+    @action("estate.apply")
+    def push_quotas(self) -> list[QuotaPushInfo]:
+        """Set the estate's quotas on every provider where a department runs systems
+        (after an ``apply_estate`` that changed quotas); one entry per pair."""
+        return [
+            QuotaPushInfo(
+                tenant=tenant,
+                provider=provider,
+                error=error.code if error else None,
+                message_zh=error.describe("zh") if error else None,
+                message_en=error.describe("en") if error else None,
+            )
+            for tenant, provider, error in self._app.provisioner.push_quotas(actor=self._actor)
+        ]
 
     def _refuse_self_grant(self, document: EstateDocument) -> None:
         me = self.identity

@@ -526,7 +526,8 @@ def export_bills(
         media_type=_EXPORT_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Govcloud-Statements": str(len(statements)),
+            # which statements the file holds (tenant codes), for clients that count them
+            "X-Govcloud-Statements": ",".join(s.tenant for s in statements),
         },
     )
 

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from controlplane.audit_verify import AuditReport
     from controlplane.auth import IssuedToken, TokenInfo
     from controlplane.billing import Month
-    from controlplane.billing.statements import Statement
     from controlplane.bills.service import RunResult, StatementView
     from controlplane.estate.service import EstateApplyResult
     from controlplane.inventory import DriftView, ResourceView
@@ -419,20 +418,16 @@ class RemoteGovcloud:
         return AdjustmentInfo.model_validate(self._post("/bills/adjustments", body))
 
     def export_bills(self, month: Month, fmt: str, out: IO[bytes] | Path | str, *,
-                     tenant: str | None = None, lang: str = "zh") -> list[Statement]:  # fmt: skip
-        from controlplane.billing.statements import Statement
-
+                     tenant: str | None = None, lang: str = "zh") -> list[str]:  # fmt: skip
+        """Write the file the server made; the tenants whose statements it holds."""
         params = _params(format=fmt, tenant=tenant, lang=lang)
         answer = self._call("GET", f"/bills/{month}/export", params=params)
-        data = answer.content
         if isinstance(out, str | Path):
-            Path(out).write_bytes(data)
+            Path(out).write_bytes(answer.content)
         else:
-            out.write(data)
-        count = int(answer.headers.get("X-Govcloud-Statements", "0"))
-        if fmt == "json":
-            return decode(list[Statement], json.loads(data)["statements"])  # type: ignore[no-any-return]
-        return [_NO_STATEMENT] * count  # type: ignore[list-item]
+            out.write(answer.content)
+        held = answer.headers.get("X-Govcloud-Statements", "")
+        return [code for code in held.split(",") if code]
 
     # ---- audit, infrastructure, tokens --------------------------------------------------
 
@@ -484,8 +479,6 @@ class RemoteGovcloud:
         found = self._json("DELETE", f"/tokens/{_seg(token_id)}")
         return decode(TokenInfo, found)  # type: ignore[no-any-return]
 
-
-_NO_STATEMENT = object()
 
 
 def _seg(value: str) -> str:

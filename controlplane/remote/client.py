@@ -118,7 +118,31 @@ def problem_error(status: int, body: Mapping[str, Any] | None) -> GovcloudError:
     error.http_status = int(body.get("status", status))
     if isinstance(error, ProviderFailure):
         error.retryable = status == 503
+    error.source = _source(body)
     return error
+
+
+def _source(body: Mapping[str, Any]) -> Exception | None:
+    """The area's own error the server translated, where the CLI words it itself: a
+    refused manifest (located problems) or a refused waiver (reasons)."""
+    if body.get("problems"):
+        from tenants.errors import Location, ManifestError, Problem
+
+        return ManifestError(
+            Problem(
+                None if p["location"] is None else Location(**p["location"]),
+                p["path"],
+                p["message"],
+                p.get("expected"),
+                p.get("found"),
+            )
+            for p in body["problems"]
+        )
+    if body.get("reasons"):
+        from policies import WaiverRefused
+
+        return WaiverRefused([(str(zh), str(en)) for zh, en in body["reasons"]])
+    return None
 
 
 def _params(**values: Any) -> dict[str, Any]:

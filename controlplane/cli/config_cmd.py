@@ -15,6 +15,7 @@ from controlplane.cli.config_file import Context, config_path, load_config, save
 from controlplane.cli.context import UnknownContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT
+from controlplane.i18n import Lang
 
 __all__ = ["register"]
 
@@ -27,12 +28,14 @@ _WORDS = {
     "set": ("已保存上下文 {name}（{path}）", "context {name} saved in {path}"),
     "use": ("当前上下文：{name}", "switched to context {name}"),
     "deleted": ("已删除上下文 {name}", "context {name} deleted"),
-    "none": ("未设置当前上下文（命令在本地数据目录上运行）",
-             "no current context (commands run on the local home)"),  # fmt: skip
+    "none": (
+        "未设置当前上下文（命令在本地数据目录上运行）",
+        "no current context (commands run on the local home)",
+    ),
 }
 
 
-def _w(key: str, lang: str, **values: object) -> str:
+def _w(key: str, lang: Lang, **values: object) -> str:
     zh, en = _WORDS[key]
     return (zh if lang == "zh" else en).format(**values)
 
@@ -44,6 +47,7 @@ def set_context(
     server: str = typer.Option(..., "--server", help="API server URL (https://HOST:PORT)."),
     token: str = typer.Option(..., "--token", help="Bearer token (govcloud token create)."),
     ca: Path | None = typer.Option(None, "--ca", help="CA certificate file to verify the server."),
+    output: Format = OUTPUT,
 ) -> None:
     """Add or replace a context (the file is written readable by you only)."""
     obj = cli_context(ctx)
@@ -57,23 +61,30 @@ def set_context(
     if updated.current is None:
         updated = type(updated)(updated.path, updated.contexts, name)
     save_config(updated)
-    typer.echo(_w("set", obj.lang, name=name, path=config.path))
+    _say(output, obj.lang, {"context": name, "file": str(config.path)},
+         _w("set", obj.lang, name=name, path=config.path))  # fmt: skip
 
 
 @app.command("use-context")
-def use_context(ctx: typer.Context, name: str = typer.Argument(..., help="Name of the context.")) -> None:
+def use_context(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Name of the context."),
+    output: Format = OUTPUT,
+) -> None:
     """Make NAME the context every command goes through."""
     obj = cli_context(ctx)
     config = load_config(config_path())
     if config.find(name) is None:
         raise UnknownContext(name, config.path)
     save_config(type(config)(config.path, config.contexts, name))
-    typer.echo(_w("use", obj.lang, name=name))
+    _say(output, obj.lang, {"current_context": name}, _w("use", obj.lang, name=name))
 
 
 @app.command("delete-context")
 def delete_context(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Name of the context.")
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Name of the context."),
+    output: Format = OUTPUT,
 ) -> None:
     """Remove a context (and unset it if it was the current one)."""
     obj = cli_context(ctx)
@@ -82,7 +93,7 @@ def delete_context(
         raise UnknownContext(name, config.path)
     kept = tuple(c for c in config.contexts if c.name != name)
     save_config(type(config)(config.path, kept, None if config.current == name else config.current))
-    typer.echo(_w("deleted", obj.lang, name=name))
+    _say(output, obj.lang, {"deleted": name}, _w("deleted", obj.lang, name=name))
 
 
 @app.command("get-contexts")
@@ -101,14 +112,21 @@ def get_contexts(ctx: typer.Context, output: Format = OUTPUT) -> None:
 
 
 @app.command("current-context")
-def current_context(ctx: typer.Context) -> None:
+def current_context(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """The name of the current context (exit 1 when none is set)."""
     obj = cli_context(ctx)
     config = load_config(config_path())
     if config.current is None:
         typer.echo(f"{_w('none', obj.lang)}", err=True)
         raise typer.Exit(1)
-    typer.echo(config.current)
+    _say(output, obj.lang, {"current_context": config.current}, config.current)
+
+
+def _say(output: Format, lang: Lang, record: dict[str, str], text: str) -> None:
+    if output.for_people:
+        typer.echo(text)
+    else:
+        emit(record, output, lang=lang)
 
 
 def register(root: typer.Typer) -> None:

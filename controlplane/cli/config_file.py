@@ -84,8 +84,16 @@ class ClientConfig:
 
     def document(self) -> dict[str, object]:
         contexts = [
-            {k: v for k, v in (("name", c.name), ("server", c.server), ("token", c.token),
-                               ("ca", c.ca)) if v is not None}  # fmt: skip
+            {
+                k: v
+                for k, v in (
+                    ("name", c.name),
+                    ("server", c.server),
+                    ("token", c.token),
+                    ("ca", c.ca),
+                )
+                if v is not None
+            }
             for c in self.contexts
         ]
         out: dict[str, object] = {"apiVersion": API_VERSION, "kind": "Config"}

@@ -157,5 +157,7 @@ class UnknownContext(Exception):
 
     def describe(self, lang: Lang) -> str:
         if lang == "zh":
-            return f"配置文件 {self.path} 中没有上下文 {self.name!r}（govcloud config get-contexts）"
+            return (
+                f"配置文件 {self.path} 中没有上下文 {self.name!r}（govcloud config get-contexts）"
+            )
         return f"no context {self.name!r} in {self.path} (see govcloud config get-contexts)"

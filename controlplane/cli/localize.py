@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer import rich_utils
 from typer._click import formatting
@@ -21,8 +21,10 @@ from typer._click.decorators import help_option
 from typer._click.exceptions import ClickException
 
 from controlplane.i18n import Lang
-from providers import KINDS
-from tenants import Problem
+from providers.kinds import KINDS
+
+if TYPE_CHECKING:
+    from tenants import Problem
 
 __all__ = [
     "HELP_ZH",

@@ -12,10 +12,10 @@ beyond the estate).
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -28,6 +28,10 @@ from controlplane.i18n import Lang
 from policies import AdmissionResult, Outcome, Verdict
 from tenants import load_requests
 from tenants.located import read_text
+
+if TYPE_CHECKING:
+    from controlplane.planning import Plan
+    from controlplane.remote import PlanRecord
 
 __all__ = ["read_manifest", "register", "render_plan"]
 
@@ -240,7 +244,7 @@ def plan_command(
 ) -> int:
     """Show what a SystemRequest would do: placement, resources, policy, price — change nothing."""
     obj = cli_context(ctx)
-    plans = obj.facade.plan(read_manifest(obj, file))
+    plans: Sequence[Plan | PlanRecord] = obj.facade.plan(read_manifest(obj, file))
     code = max(plan.exit_code for plan in plans)
     if not output.for_people:
         emit(

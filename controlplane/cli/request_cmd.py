@@ -15,11 +15,11 @@ import typer
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
+from controlplane.cli.plan_cmd import read_manifest
 from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
 from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 from controlplane.i18n import Lang, tr
-from controlplane.cli.plan_cmd import read_manifest
 
 app = typer.Typer(help="Department requests: list, show, approve, reject, provision.")
 

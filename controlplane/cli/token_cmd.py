@@ -55,9 +55,7 @@ def create(
     if output.for_people:
         typer.echo(issued.token)
     else:
-        emit(
-            {"token": issued.token, **_record(issued.info, obj.now())}, output, lang=obj.lang
-        )
+        emit({"token": issued.token, **_record(issued.info, obj.now())}, output, lang=obj.lang)
 
 
 def _record(info: TokenInfo, now: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ the server's: this class decides nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     from controlplane.billing import Month
     from controlplane.bills.service import RunResult, StatementView
     from controlplane.estate.service import EstateApplyResult
+    from controlplane.facade.govcloud import RepairReport
     from controlplane.inventory import DriftView, ResourceView
     from controlplane.inventory.sync import SyncReport
     from controlplane.metering.coverage import MonthCoverage
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from controlplane.requests import ProvisionResult
     from infra.export import ExportedProject
     from policies import Severity, WaiverScope
+    from providers.types import ApplyOutcome
 
 __all__ = ["RemoteGovcloud", "RemoteIdentity", "RemoteProviderError"]
 
@@ -282,7 +283,9 @@ class RemoteGovcloud:
         return [PlanRecord(p) for p in found["plans"]]
 
     def apply(self, requests: Any) -> list[ApplyInfo]:
-        return [ApplyInfo.model_validate(a) for a in self._post("/requests", self._manifest(requests))]
+        return [
+            ApplyInfo.model_validate(a) for a in self._post("/requests", self._manifest(requests))
+        ]
 
     def delete(self, requests: Any) -> list[ApplyInfo]:
         found = self._post("/requests/delete", self._manifest(requests))
@@ -307,14 +310,35 @@ class RemoteGovcloud:
 
     def provision(self, request_id: int) -> ProvisionResult:
         from controlplane.requests import ProvisionResult
-        from controlplane.requests.provisioning import ApplyOutcome
 
         found = self._post(f"/requests/{int(request_id)}/provision")
         return ProvisionResult(
             request_id=found["request_id"],
             state=found["state"],
-            outcomes=[_outcome(ApplyOutcome, o) for o in found["outcomes"]],
+            outcomes=[_outcome(o) for o in found["outcomes"]],
         )
+
+    def repair_system(self, tenant: str, system: str, *, prune: bool = False,
+                      dry_run: bool = False, sync_first: bool = True) -> RepairReport:  # fmt: skip
+        from controlplane.facade.govcloud import RepairReport
+        from controlplane.inventory.repair import RepairPlan, RepairStep
+        from controlplane.requests.provisioning import RepairResult
+
+        found = self._post(f"/systems/{_seg(tenant)}/{_seg(system)}/repair", dry_run=dry_run,
+                           prune_unmanaged=prune, sync=sync_first)  # fmt: skip
+        steps = tuple(
+            RepairStep(s["action"], s["kind"], s["name"], s["resourceId"], tuple(s["keys"]))
+            for s in found["plan"]
+        )
+        plan = RepairPlan(found["tenant"], found["system"], found["provider"], steps)
+        outcomes = [
+            _outcome({**o, "error": None if o["error"] is None else {
+                "code": o["error"], "message_zh": o.get("message_zh") or o["error"],
+                "message_en": o.get("message_en") or o["error"]}})
+            for o in found["outcomes"]
+        ]  # fmt: skip
+        result = RepairResult(plan, outcomes, bool(found["dry_run"]))
+        return RepairReport(result, found["drift_left"])
 
     # ---- inventory ----------------------------------------------------------------------
 
@@ -341,7 +365,9 @@ class RemoteGovcloud:
     def policy_rules(self, *, level: int | None = None, pack: str | None = None,
                      severity: Severity | None = None) -> list[dict[str, Any]]:  # fmt: skip
         sev = None if severity is None else getattr(severity, "value", severity)
-        found: list[dict[str, Any]] = self._get("/policy/rules", level=level, pack=pack, severity=sev)
+        found: list[dict[str, Any]] = self._get(
+            "/policy/rules", level=level, pack=pack, severity=sev
+        )
         return found
 
     def audit_policies(self) -> AuditRunInfo:
@@ -351,7 +377,9 @@ class RemoteGovcloud:
                    tenant: str | None = None, sort: str = "id", limit: int = DEFAULT_LIMIT,
                    continue_token: str | None = None) -> Page[ViolationInfo]:  # fmt: skip
         params = _params(state=state, system=system, tenant=tenant, sort=sort)
-        return self._page(ViolationInfo, "/policy/violations", params | _paging(limit, continue_token))
+        return self._page(
+            ViolationInfo, "/policy/violations", params | _paging(limit, continue_token)
+        )
 
     def policy_report(self, system: str, *, tenant: str | None = None) -> Any:
         from policies.reports import ComplianceReport
@@ -504,7 +532,6 @@ class RemoteGovcloud:
         return decode(TokenInfo, found)  # type: ignore[no-any-return]
 
 
-
 def _seg(value: str) -> str:
     """One path segment, escaped (a name with ``/`` stays one segment)."""
     from urllib.parse import quote
@@ -512,14 +539,24 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _outcome(cls: type[T], value: Mapping[str, Any]) -> T:
+def _outcome(value: Mapping[str, Any]) -> ApplyOutcome:
     """A provisioning outcome; its provider error stays the server's words."""
+    from providers.types import ApplyOutcome
+
     error = value.get("error")
-    kept = {k: v for k, v in value.items() if k != "error"}
-    built = decode(cls, kept)
-    if error is not None:
-        object.__setattr__(built, "error", RemoteProviderError(**error))
-    return built  # type: ignore[no-any-return]
+    said: Any = None if error is None else RemoteProviderError(
+        code=str(error["code"]), message_zh=str(error["message_zh"]),
+        message_en=str(error["message_en"]), temporary=bool(error.get("temporary", False)),
+    )  # fmt: skip
+    return ApplyOutcome(
+        kind=value["kind"],
+        name=value["name"],
+        action=value["action"],
+        resource_id=value.get("resource_id"),
+        error=said,
+        changes=tuple(value.get("changes") or ()),
+        facts=dict(value.get("facts") or {}),
+    )
 
 
 def _read_usage(source: str) -> str:

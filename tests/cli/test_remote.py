@@ -135,7 +135,10 @@ def test_config_file_is_private_and_never_shows_the_token(
     ("text", "where"),
     [
         ("contexts: [\n  {name: a, server: x}\n", "3:1"),
-        ("contexts:\n  - {name: a, server: http://x, token: t}\n  - {name: a, server: http://y, token: t}\n", "3:5"),
+        (
+            "contexts:\n  - {name: a, server: http://x, token: t}\n  - {name: a, server: http://y, token: t}\n",
+            "3:5",
+        ),
         ("contexts:\n  - name: a\n    server: ftp://x\n    token: t\n", "3:13"),
         ("contexts:\n  - name: a\n    server: http://x\n", "2:5"),
         ("contexts:\n  - name: a\n    server: http://x\n    token: t\n    colour: red\n", "5:5"),
@@ -159,9 +162,7 @@ def test_a_bad_config_file_is_located(
 @pytest.mark.parametrize(
     "argv", [["init"], ["demo", "--scale", "tiny"], ["serve"]], ids=lambda a: a[0]
 )
-def test_local_only_commands_refuse_with_a_context(
-    both: tuple[Run, Run], argv: list[str]
-) -> None:
+def test_local_only_commands_refuse_with_a_context(both: tuple[Run, Run], argv: list[str]) -> None:
     _, remote = both
     printed = remote(*argv)
     assert printed.code == 1

@@ -44,17 +44,17 @@ HELP_ZH: Mapping[str, str] = {
         "状态目录（默认 ~/.local/share/govcloud）。",
     "Principal the command acts as (default local-operator; with a context: "
     "impersonated, which the server checks).":
-        "以哪个主体的身份执行命令（默认 local-operator；经由上下文时为代入身份，由服务器检查权限）。",
+        "执行命令的主体（默认 local-operator；经由上下文时为代入身份）。",
     "Send the command to this context's server (default: the configuration's "
     "current context; '' for the local home).":
-        "把命令发往该上下文的服务器（默认：配置文件的当前上下文；'' 表示本地数据目录）。",
+        "命令发往的上下文（默认当前上下文；'' 为本地）。",
     # config (contexts)
     "Contexts: which govcloud server a command goes to, with which token.":
         "上下文：命令发往哪个 govcloud 服务器、使用哪个令牌。",
     "Add or replace a context (the file is written readable by you only).":
         "新增或替换一个上下文（配置文件只允许本人读写）。",
     "Name of the context.": "上下文名称。",
-    "API server URL (https://HOST:PORT).": "API 服务器地址（https://HOST:PORT）。",
+    "API server URL (https://HOST:PORT).": "API 服务器地址（HTTPS）。",
     "Bearer token (govcloud token create).": "持有者令牌（govcloud token create）。",
     "CA certificate file to verify the server.": "校验服务器证书所用的 CA 证书文件。",
     "Make NAME the context every command goes through.": "把 NAME 设为所有命令经由的上下文。",

@@ -160,12 +160,16 @@ def plan_context(sqlite_home: App, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _without_as_of(printed: str) -> str:
-    """A plan's JSON without ``as_of`` (the moment each process planned at)."""
+    """A plan's JSON without the moment each process planned at (``as_of``, and each
+    verdict's ``evaluated_at``, which is that moment)."""
     if not printed.strip():
         return printed
     data = json.loads(printed)
     for plan in data.get("plans", []):
-        plan.pop("as_of", None)
+        at = plan.pop("as_of", None)
+        for verdict in plan["policy"]["verdicts"]:
+            assert verdict["evaluated_at"] in (at, None)
+            verdict.pop("evaluated_at")
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -11,6 +11,7 @@ Must not import the CLI, the HTTP layer, ``textual`` or any cloud SDK.
 
 from __future__ import annotations
 
+from controlplane.billing import Month
 from controlplane.errors import GovcloudError
 from controlplane.facade.errors import (
     Conflict,
@@ -43,6 +44,7 @@ __all__ = [
     "Identity",
     "InvalidInput",
     "Manifest",
+    "Month",
     "NotFound",
     "Page",
     "PermissionDenied",

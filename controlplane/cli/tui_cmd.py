@@ -8,10 +8,7 @@ from controlplane.cli.context import cli_context
 
 __all__ = ["register"]
 
-_VIEW_HELP = (
-    "View to open first: overview, providers, tenants, requests, resources, drift, "
-    "violations, waivers, statements."
-)
+_VIEW_HELP = "View to open first (a name or alias, e.g. resources)."
 
 
 def tui(

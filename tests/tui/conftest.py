@@ -23,3 +23,8 @@ def province(tmp_path: Path) -> Iterator[tuple[App, dict[str, int]]]:
         yield app, populate(app)
     finally:
         app.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -367,7 +367,7 @@ class ConsoleApp(App[None]):
                                     else " " + ", ".join(sorted(self.views)))  # fmt: skip
         bar.value = self.place.query if mode == "filter" else ""
         bar.display = True
-        bar.focus()
+        self.screen.set_focus(bar)  # now: the keys typed next are the prompt's
 
     @on(Input.Submitted, "#bar")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -296,6 +296,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tui.done": ("{action}：成功 {ok}，失败 {failed}", "{action}: {ok} done, {failed} failed"),
     "tui.describe.close": ("按 esc 或 q 关闭", "esc or q closes"),
     "tui.plan": ("计划", "plan"),
+    "tui.total": ("总数", "total"),
+    "tui.severity.critical": ("严重", "critical"),
+    "tui.severity.high": ("高", "high"),
+    "tui.severity.medium": ("中", "medium"),
+    "tui.severity.low": ("低", "low"),
 }
 
 

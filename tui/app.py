@@ -31,7 +31,16 @@ from controlplane.facade import RULES, Govcloud, GovcloudError, Page
 from controlplane.i18n import Lang, tr
 from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
 from tui.status import status_text
-from tui.views import PAGE, VIEWS, View, complete, record_fields, render_value, resolve_view
+from tui.views import (
+    PAGE,
+    VIEWS,
+    View,
+    complete,
+    current_month,
+    record_fields,
+    render_value,
+    resolve_view,
+)
 
 __all__ = ["ConsoleApp", "Place"]
 
@@ -115,14 +124,15 @@ class ConsoleApp(App[None]):
         *,
         lang: Lang = "en",
         start: str = "overview",
+        query: str = "",
         refresh_seconds: float = 15.0,
-        clock: Callable[[], datetime] = datetime.now,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
     ) -> None:
         super().__init__()
         self.door = door
         self.lang = lang
         self.views = VIEWS[lang]
-        self.history: list[Place] = [Place(start)]
+        self.history: list[Place] = [Place(start, query)]
         self.writable = False
         self.paused = False
         self.refresh_seconds = refresh_seconds
@@ -140,12 +150,14 @@ class ConsoleApp(App[None]):
     # ---- keys ----------------------------------------------------------------------
 
     def _bind_keys(self) -> None:
-        t = lambda key: tr(f"tui.key.{key}", self.lang)  # noqa: E731
+        def t(key: str) -> str:
+            return tr(f"tui.key.{key}", self.lang)
+
         keys = [
             ("colon", "command", t("command"), True),
             ("slash", "filter", t("filter"), True),
             ("d", "describe", t("describe"), True),
-            ("escape", "back", t("back"), True),
+            ("escape", "go_back", t("back"), True),
             ("s", "sort", t("sort"), True),
             ("r", "reverse", t("reverse"), False),
             ("p", "pause", t("pause"), False),
@@ -273,17 +285,18 @@ class ConsoleApp(App[None]):
         self._draw_title()
         place, view, generation = self.place, self.view, self.generation
         token = self.token if append else None
+        month = current_month(self.clock())
         self.run_worker(
-            lambda: self._fetch(view, place, token, generation, append),
+            lambda: self._fetch(view, place, token, generation, append, month),
             thread=True,
             group="load",
         )
 
     def _fetch(self, view: View, place: Place, token: str | None, generation: int,
-               append: bool) -> None:  # fmt: skip
+               append: bool, month: str) -> None:  # fmt: skip
         """In a thread: one page from the facade, posted back as a message."""
         try:
-            page = view.fetch(self.door, place.query or None, place.sort, token, PAGE)
+            page = view.fetch(self.door, place.query or None, place.sort, token, PAGE, month)
         except GovcloudError as exc:
             self.post_message(LoadFailed(generation, exc.describe(self.lang)))
             return
@@ -388,7 +401,7 @@ class ConsoleApp(App[None]):
             return
         self.go(Place(name))
 
-    def action_back(self) -> None:
+    def action_go_back(self) -> None:
         if len(self.history) > 1:
             self.history.pop()
             self.go(self.history[-1], push=False)
@@ -460,7 +473,7 @@ class ConsoleApp(App[None]):
         for view in self.views.values():
             lines.append(f"  :{view.name:<11} {', '.join(view.aliases)}  {self._word(view.word)}")
         lines += ["", self._word("tui.help.filter"), ""]
-        for key, active in sorted(self.active_bindings.items()):
+        for _key, active in sorted(self.active_bindings.items()):
             binding = active.binding
             if active.enabled and binding.description:
                 lines.append(f"  {self.get_key_display(binding):<8} {binding.description}")

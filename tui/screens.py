@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
@@ -18,7 +19,7 @@ __all__ = ["ConfirmScreen", "DescribeScreen", "HelpScreen"]
 class DescribeScreen(ModalScreen[None]):
     """A record's fields (``d``) or a provider's raw record, scrollable; esc/q closes."""
 
-    BINDINGS = [Binding("escape,q,d", "dismiss_screen", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,d", "dismiss_screen", show=False)]
 
     def __init__(self, title: str, lines: Sequence[str], lang: Lang) -> None:
         super().__init__()
@@ -41,7 +42,7 @@ class ConfirmScreen(ModalScreen[str | None]):
     """Names the action, the exact targets and their count; answers the reason given
     (``""`` when none is asked for) or ``None`` when cancelled."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", show=False),
         Binding("n", "cancel", show=False),
         Binding("y", "confirm", show=False),
@@ -103,7 +104,9 @@ class ConfirmScreen(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     """The keys, generated from the bindings active on the console when ``?`` was hit."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss_screen", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss_screen", show=False)
+    ]
 
     def __init__(self, title: str, lines: Sequence[str]) -> None:
         super().__init__()

@@ -46,7 +46,8 @@ class Column:
     status: bool = False
 
 
-Fetch = Callable[[Govcloud, str | None, str | None, str | None, int], Page[Any]]
+#: (door, filter, sort, continue token, limit, month "YYYY-MM") -> one page
+Fetch = Callable[[Govcloud, str | None, str | None, str | None, int, str], Page[Any]]
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ def _attr(name: str) -> Callable[[Any], object]:
     return lambda item: getattr(item, name)
 
 
-def current_month() -> str:
-    return datetime.now(UTC).strftime("%Y-%m")
+def current_month(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class OverviewRow:
     query: str
 
 
-def _overview(door: Govcloud, lang: Lang) -> list[OverviewRow]:
+def _overview(door: Govcloud, lang: Lang, month: str) -> list[OverviewRow]:
     """Per tier and across the province: clouds, pending approvals, open violations by
     severity, open drift, resources, month-to-date spend against budget."""
     rows: list[OverviewRow] = []
@@ -94,18 +95,18 @@ def _overview(door: Govcloud, lang: Lang) -> list[OverviewRow]:
         rows.append(OverviewRow(tr(tier, lang), tr("providers", lang), str(count),
                                 "providers", f"tier:{tier}"))  # fmt: skip
     pending = door.requests(query="state:pending", limit=1).total or 0
-    rows.append(OverviewRow(tr("requests", lang), tr("tui.pending_approvals", lang),
+    rows.append(OverviewRow(tr("tui.requests", lang), tr("tui.pending_approvals", lang),
                             str(pending), "requests", "state:pending"))  # fmt: skip
     for severity in ("critical", "high", "medium", "low"):
         found = door.violations(state="open", query=f"severity:{severity}", limit=1).total or 0
-        rows.append(OverviewRow(tr("tui.violations", lang), severity, str(found),
+        rows.append(OverviewRow(tr("tui.violations", lang), tr(f"tui.severity.{severity}", lang),
+                                str(found),
                                 "violations", f"state:open severity:{severity}"))  # fmt: skip
     drift = door.drift(limit=1).total or 0
     rows.append(OverviewRow(tr("tui.drift", lang), tr("tui.open", lang), str(drift), "drift", ""))
     resources = door.resources(limit=1).total or 0
-    rows.append(OverviewRow(tr("tui.resources", lang), tr("total", lang), str(resources),
+    rows.append(OverviewRow(tr("tui.resources", lang), tr("tui.total", lang), str(resources),
                             "resources", ""))  # fmt: skip
-    month = current_month()
     statements = _all(lambda t: door.bills(_month(month), limit=1000, continue_token=t))
     spent = sum((s.budget.month_to_date for s in statements), Decimal("0"))
     budget = sum((s.budget.annual_budget for s in statements), Decimal("0"))
@@ -134,8 +135,8 @@ def _all(read: Callable[[str | None], Page[Any]]) -> list[Any]:
 
 def _overview_fetch(lang: Lang) -> Fetch:
     def fetch(door: Govcloud, query: str | None, sort: str | None, token: str | None,
-              limit: int) -> Page[Any]:  # fmt: skip
-        rows = _overview(door, lang)
+              limit: int, month: str) -> Page[Any]:  # fmt: skip
+        rows = _overview(door, lang, month)
         if query:
             rows = [r for r in rows if query.lower() in f"{r.area} {r.figure}".lower()]
         return Page(items=tuple(rows), continue_token=None, total=len(rows))
@@ -144,108 +145,169 @@ def _overview_fetch(lang: Lang) -> Fetch:
 
 
 def _views(lang: Lang) -> dict[str, View]:
-    w = lambda key: key  # noqa: E731 - headings are translated when drawn
     views = [
-        View("overview", "tui.overview", (
-            Column(w("tui.area"), _attr("area")),
-            Column(w("tui.figure"), _attr("figure")),
-            Column(w("value"), _attr("value")),
-        ), _overview_fetch(lang), key=lambda r: f"{r.view}:{r.query}", default_sort="",
-            drill=lambda r: (r.view, r.query), aliases=("ov", "home", "dash")),  # fmt: skip
-        View("providers", "providers", (
-            Column("name", _attr("name"), "name"),
-            Column("tier", _attr("tier"), "tier"),
-            Column("kind", _attr("kind"), "kind"),
-            Column("region", _attr("region"), "region"),
-            Column("cert_level", _attr("certified_level"), "certified_level"),
-            Column("arch", _attr("arch"), "arch"),
-            Column("vcpu", _attr("capacity_vcpu"), "capacity_vcpu"),
-        ), lambda d, q, s, t, n: d.providers(query=q, sort=s or "name", continue_token=t,
-                                             limit=n),
-            key=_attr("name"), default_sort="name",
+        View(
+            "overview",
+            "tui.overview",
+            (
+                Column("tui.area", _attr("area")),
+                Column("tui.figure", _attr("figure")),
+                Column("value", _attr("value")),
+            ),
+            _overview_fetch(lang),
+            key=lambda r: f"{r.view}:{r.query}",
+            default_sort="",
+            drill=lambda r: (r.view, r.query),
+            aliases=("ov", "home", "dash"),
+        ),
+        View(
+            "providers",
+            "providers",
+            (
+                Column("name", _attr("name"), "name"),
+                Column("tier", _attr("tier"), "tier"),
+                Column("kind", _attr("kind"), "kind"),
+                Column("region", _attr("region"), "region"),
+                Column("cert_level", _attr("certified_level"), "certified_level"),
+                Column("arch", _attr("arch"), "arch"),
+                Column("vcpu", _attr("capacity_vcpu"), "capacity_vcpu"),
+            ),
+            lambda d, q, s, t, n, m: d.providers(
+                query=q, sort=s or "name", continue_token=t, limit=n
+            ),
+            key=lambda p: str(p.name),
+            default_sort="name",
             drill=lambda p: ("resources", f"provider:{p.name}"),
-            aliases=("provider", "prov", "clouds"), actions={"sync": "provider.sync"}),  # fmt: skip
-        View("tenants", "tenants", (
-            Column("code", _attr("code"), "code"),
-            Column("name", _attr("name"), "name"),
-            Column("level", _attr("level"), "level"),
-            Column("city", _attr("city"), "city"),
-            Column("budget", _attr("budget"), "budget"),
-        ), lambda d, q, s, t, n: d.tenants(query=q, sort=s or "code", continue_token=t,
-                                           limit=n),
-            key=_attr("code"), default_sort="code",
+            aliases=("provider", "prov", "clouds"),
+            actions={"sync": "provider.sync"},
+        ),
+        View(
+            "tenants",
+            "tenants",
+            (
+                Column("code", _attr("code"), "code"),
+                Column("name", _attr("name"), "name"),
+                Column("level", _attr("level"), "level"),
+                Column("city", _attr("city"), "city"),
+                Column("budget", _attr("budget"), "budget"),
+            ),
+            lambda d, q, s, t, n, m: d.tenants(
+                query=q, sort=s or "code", continue_token=t, limit=n
+            ),
+            key=lambda t: str(t.code),
+            default_sort="code",
             drill=lambda x: ("requests", f"tenant:{x.code}"),
-            aliases=("tenant", "ten", "departments", "dept")),  # fmt: skip
-        View("requests", "tui.requests", (
-            Column("id", _attr("id"), "id"),
-            Column("tenant", _attr("tenant"), "tenant"),
-            Column("system", _attr("system_name"), "system_name"),
-            Column("action", _attr("action"), "action"),
-            Column("state", _attr("state"), "state", status=True),
-            Column("requester", _attr("requester"), "requester"),
-            Column("updated", _attr("updated_at"), "updated_at"),
-        ), lambda d, q, s, t, n: d.requests(query=q, sort=s or "id", continue_token=t,
-                                            limit=n),
-            key=lambda r: str(r.id), default_sort="id",
+            aliases=("tenant", "ten", "departments", "dept"),
+        ),
+        View(
+            "requests",
+            "tui.requests",
+            (
+                Column("id", _attr("id"), "id"),
+                Column("tenant", _attr("tenant"), "tenant"),
+                Column("system", _attr("system_name"), "system_name"),
+                Column("action", _attr("action"), "action"),
+                Column("state", _attr("state"), "state", status=True),
+                Column("requester", _attr("requester"), "requester"),
+                Column("updated", _attr("updated_at"), "updated_at"),
+            ),
+            lambda d, q, s, t, n, m: d.requests(query=q, sort=s or "id", continue_token=t, limit=n),
+            key=lambda r: str(r.id),
+            default_sort="id",
             aliases=("request", "req", "rq"),
-            actions={"approve": "request.approve", "reject": "request.reject"}),  # fmt: skip
-        View("resources", "tui.resources", (
-            Column("provider", _attr("provider"), "provider"),
-            Column("tenant", _attr("tenant"), "tenant"),
-            Column("system", _attr("system"), "system"),
-            Column("kind", _attr("kind"), "kind"),
-            Column("name", _attr("name"), "name"),
-            Column("status", _attr("status"), "status", status=True),
-            Column("tui.drift", lambda r: len(r.drift) or "", None),
-        ), lambda d, q, s, t, n: d.resources(query=q, sort=s or "name", continue_token=t,
-                                             limit=n),
-            key=lambda r: f"{r.provider}/{r.kind}/{r.resource_id}", default_sort="name",
-            aliases=("resource", "res", "rs")),  # fmt: skip
-        View("drift", "tui.drift", (
-            Column("provider", _attr("provider"), "provider"),
-            Column("tenant", _attr("tenant"), "tenant"),
-            Column("kind", _attr("kind"), "kind"),
-            Column("name", _attr("name"), "name"),
-            Column("tui.drift", _attr("drift"), "drift", status=True),
-            Column("tui.first_seen", _attr("first_seen"), "first_seen"),
-        ), lambda d, q, s, t, n: d.drift(query=q, sort=s or "first_seen", continue_token=t,
-                                         limit=n),
+            actions={"approve": "request.approve", "reject": "request.reject"},
+        ),
+        View(
+            "resources",
+            "tui.resources",
+            (
+                Column("provider", _attr("provider"), "provider"),
+                Column("tenant", _attr("tenant"), "tenant"),
+                Column("system", _attr("system"), "system"),
+                Column("kind", _attr("kind"), "kind"),
+                Column("name", _attr("name"), "name"),
+                Column("status", _attr("status"), "status", status=True),
+                Column("tui.drift", lambda r: len(r.drift) or "", None),
+            ),
+            lambda d, q, s, t, n, m: d.resources(
+                query=q, sort=s or "name", continue_token=t, limit=n
+            ),
+            key=lambda r: f"{r.provider}/{r.kind}/{r.resource_id}",
+            default_sort="name",
+            aliases=("resource", "res", "rs"),
+        ),
+        View(
+            "drift",
+            "tui.drift",
+            (
+                Column("provider", _attr("provider"), "provider"),
+                Column("tenant", _attr("tenant"), "tenant"),
+                Column("kind", _attr("kind"), "kind"),
+                Column("name", _attr("name"), "name"),
+                Column("tui.drift", _attr("drift"), "drift", status=True),
+                Column("tui.first_seen", _attr("first_seen"), "first_seen"),
+            ),
+            lambda d, q, s, t, n, m: d.drift(
+                query=q, sort=s or "first_seen", continue_token=t, limit=n
+            ),
             key=lambda x: f"{x.provider}/{x.kind}/{x.resource_id}/{x.drift}",
-            default_sort="first_seen", aliases=("dr",)),  # fmt: skip
-        View("violations", "tui.violations", (
-            Column("id", _attr("id"), "id"),
-            Column("tui.rule", _attr("rule_id"), "rule_id"),
-            Column("tui.severity", _attr("severity"), "severity", status=True),
-            Column("tenant", _attr("tenant"), "tenant"),
-            Column("system", _attr("system"), "system"),
-            Column("state", _attr("state"), "state", status=True),
-            Column("tui.subject", _attr("subject_id"), "subject_id"),
-        ), lambda d, q, s, t, n: d.violations(query=q, sort=s or "id", continue_token=t,
-                                              limit=n),
-            key=lambda v: str(v.id), default_sort="id",
-            aliases=("violation", "viol", "vio")),  # fmt: skip
-        View("waivers", "tui.waivers", (
-            Column("id", _attr("id"), "id"),
-            Column("tui.rule", _attr("rule_id"), "rule_id"),
-            Column("tui.target", lambda x: f"{x.scope}:{x.target}", "target"),
-            Column("state", _attr("state"), "state", status=True),
-            Column("requester", _attr("requester"), "requester"),
-            Column("expires", _attr("expires_at"), "expires_at"),
-        ), lambda d, q, s, t, n: d.waivers(query=q, sort=s or "id", continue_token=t,
-                                           limit=n),
-            key=lambda x: str(x.id), default_sort="id", aliases=("waiver", "wv"),
-            actions={"approve": "waiver.approve"}),  # fmt: skip
-        View("statements", "tui.statements", (
-            Column("tenant", lambda v: v.statement.tenant, "tenant"),
-            Column("tenant_name", lambda v: v.statement.tenant_name, "tenant_name"),
-            Column("state", _attr("state"), "state", status=True),
-            Column("total", lambda v: v.statement.total, "total"),
-            Column("month_to_date", lambda v: v.budget.month_to_date, "month_to_date"),
-            Column("annual_budget", lambda v: v.budget.annual_budget, "annual_budget"),
-        ), lambda d, q, s, t, n: d.bills(_month(current_month()), query=q, sort=s or "tenant",
-                                         continue_token=t, limit=n),
-            key=lambda v: v.statement.tenant, default_sort="tenant",
-            aliases=("statement", "bills", "bill", "st")),  # fmt: skip
+            default_sort="first_seen",
+            aliases=("dr",),
+        ),
+        View(
+            "violations",
+            "tui.violations",
+            (
+                Column("id", _attr("id"), "id"),
+                Column("tui.rule", _attr("rule_id"), "rule_id"),
+                Column("tui.severity", _attr("severity"), "severity", status=True),
+                Column("tenant", _attr("tenant"), "tenant"),
+                Column("system", _attr("system"), "system"),
+                Column("state", _attr("state"), "state", status=True),
+                Column("tui.subject", _attr("subject_id"), "subject_id"),
+            ),
+            lambda d, q, s, t, n, m: d.violations(
+                query=q, sort=s or "id", continue_token=t, limit=n
+            ),
+            key=lambda v: str(v.id),
+            default_sort="id",
+            aliases=("violation", "viol", "vio"),
+        ),
+        View(
+            "waivers",
+            "tui.waivers",
+            (
+                Column("id", _attr("id"), "id"),
+                Column("tui.rule", _attr("rule_id"), "rule_id"),
+                Column("tui.target", lambda x: f"{x.scope}:{x.target}", "target"),
+                Column("state", _attr("state"), "state", status=True),
+                Column("requester", _attr("requester"), "requester"),
+                Column("expires", _attr("expires_at"), "expires_at"),
+            ),
+            lambda d, q, s, t, n, m: d.waivers(query=q, sort=s or "id", continue_token=t, limit=n),
+            key=lambda x: str(x.id),
+            default_sort="id",
+            aliases=("waiver", "wv"),
+            actions={"approve": "waiver.approve"},
+        ),
+        View(
+            "statements",
+            "tui.statements",
+            (
+                Column("tenant", lambda v: v.statement.tenant, "tenant"),
+                Column("tenant_name", lambda v: v.statement.tenant_name, "tenant_name"),
+                Column("state", _attr("state"), "state", status=True),
+                Column("total", lambda v: v.statement.total, "total"),
+                Column("month_to_date", lambda v: v.budget.month_to_date, "month_to_date"),
+                Column("annual_budget", lambda v: v.budget.annual_budget, "annual_budget"),
+            ),
+            lambda d, q, s, t, n, m: d.bills(
+                _month(m), query=q, sort=s or "tenant", continue_token=t, limit=n
+            ),
+            key=lambda v: v.statement.tenant,
+            default_sort="tenant",
+            aliases=("statement", "bills", "bill", "st"),
+        ),
     ]
     return {v.name: v for v in views}
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -72,9 +73,7 @@ def field_getters(
         names = list(model.model_fields)
     else:
         names = [f.name for f in dataclasses.fields(model)]
-    getters: dict[str, Callable[[Any], object]] = {
-        name: (lambda item, name=name: getattr(item, name)) for name in names
-    }
+    getters: dict[str, Callable[[Any], object]] = {name: attrgetter(name) for name in names}
     getters.update(extra or {})
     return getters
 

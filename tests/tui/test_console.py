@@ -90,9 +90,7 @@ async def test_filter_goes_to_the_facade_and_esc_goes_back(province: Province) -
         assert console.total == expected
         assert all(r.provider == "city-a-sim" and r.kind == "volume" for r in console.items)
         assert all("vm-000" not in r.name for r in console.items)
-        assert "(provider:city-a kind:volume !vm-000)" in str(
-            console.query_one("#title").render()
-        )
+        assert "(provider:city-a kind:volume !vm-000)" in str(console.query_one("#title").render())
         await pilot.press("escape")
         await settle(console, pilot)
         assert console.place.query == "" and console.total == 2 * PER_PROVIDER
@@ -182,7 +180,7 @@ async def test_approve_asks_naming_targets_then_approves(province: Province) -> 
 
 
 async def test_reject_needs_a_reason(province: Province) -> None:
-    app, ids = province
+    app, _ = province
     console = console_for(province, "bdb-zhang", start="requests")
     async with console.run_test(size=(120, 40)) as pilot:
         await settle(console, pilot)

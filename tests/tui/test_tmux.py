@@ -64,7 +64,7 @@ def test_tui_in_tmux(terminal: str) -> None:
     _tmux("send-keys", "-t", terminal, "-l", "res")
     _tmux("send-keys", "-t", terminal, "Tab", "Enter")
     text = wait_for(terminal, lambda s: f"/{2 * PER_PROVIDER}]" in s, "the resources view")
-    assert "overview › resources" in text and "hrss-vm-0000" in text or "city-a-edu-vm" in text
+    assert "overview › resources" in text and "city-a-edu-vm-0001" in text
     _tmux("send-keys", "-t", terminal, "/")
     wait_for(terminal, lambda s: "/ filter:" in s, "the filter prompt")
     _tmux("send-keys", "-t", terminal, "-l", "status:error")

@@ -74,6 +74,13 @@ class LoadFailed(Message):
         self.error = error
 
 
+class CountLoaded(Message):
+    def __init__(self, generation: int, total: int | None) -> None:
+        super().__init__()
+        self.generation = generation
+        self.total = total
+
+
 class ActionDone(Message):
     def __init__(self, summary: str, errors: Sequence[str]) -> None:
         super().__init__()
@@ -317,7 +324,10 @@ class ConsoleApp(App[None]):
             self._add_row(table, item)
         self.items.extend(message.page.items)
         self.token = message.page.continue_token
-        self.total = message.page.total
+        if message.page.total is not None or not message.append:
+            self.total = message.page.total
+        if self.total is None and not message.append and self.view.count is not None:
+            self._count(self.view.count, self.place.query or None, message.generation)
         self.loading = False
         self.failed = None
         self.as_of = self.clock()
@@ -325,6 +335,23 @@ class ConsoleApp(App[None]):
             table.move_cursor(row=min(keep, len(self.items) - 1))
         self._draw_title()
         self._draw_header()
+
+    def _count(self, count: Callable[[Govcloud, str | None], int | None], query: str | None,
+               generation: int) -> None:  # fmt: skip
+        def work() -> None:
+            try:
+                total = count(self.door, query)
+            except GovcloudError:
+                total = None
+            self.post_message(CountLoaded(generation, total))
+
+        self.run_worker(work, thread=True, group="count")
+
+    @on(CountLoaded)
+    def _counted(self, message: CountLoaded) -> None:
+        if message.generation == self.generation:
+            self.total = message.total
+            self._draw_title()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:

@@ -63,6 +63,9 @@ class View:
     aliases: tuple[str, ...] = ()
     #: the facade actions this view's row actions need (hidden without them)
     actions: Mapping[str, str] = field(default_factory=dict)
+    #: for a list whose pages come without their total: how many match (asked after
+    #: the rows are shown, so a long count never delays them)
+    count: Callable[[Govcloud, str | None], int | None] | None = None
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -230,11 +233,12 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("tui.drift", lambda r: len(r.drift) or "", None),
             ),
             lambda d, q, s, t, n, m: d.resources(
-                query=q, sort=s or "name", continue_token=t, limit=n
+                query=q, sort=s or "name", continue_token=t, limit=n, count=False
             ),
             key=lambda r: f"{r.provider}/{r.kind}/{r.resource_id}",
             default_sort="name",
             aliases=("resource", "res", "rs"),
+            count=lambda d, q: d.resources(query=q, limit=1).total,
         ),
         View(
             "drift",

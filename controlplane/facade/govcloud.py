@@ -542,12 +542,14 @@ class Govcloud:
         continue_token: str | None = None,
         query: str | None = None,
         sort: str = "name",
+        count: bool = True,
     ) -> Page[ResourceView]:
         """Resources as last observed by sync, ordered by provider, tenant, system, kind,
         name (paged in the database: the list grows to hundreds of thousands).
 
         ``query`` filters in the database (bare text: name or resource id); ``sort`` is
-        ``name`` (the list's order) or a column first (``-column``: descending)."""
+        ``name`` (the list's order) or a column first (``-column``: descending); without
+        ``count`` the page comes without its ``total`` (one pass over the matches less)."""
         scope = self._scope("resource.list", tenant)
         terms = parse_query(query, MATCH_FIELDS)
         order = parse_sort(sort, ORDER_COLUMNS) if sort != "name" else None
@@ -571,6 +573,7 @@ class Govcloud:
             match=tuple(TextMatch(t.field, t.value, t.invert) for t in terms),
             order=order[0] if order else None,
             descending=order[1] if order else False,
+            count=count,
         )
         views, total = list_resources(self._app.sessions, flt)
         shown = tuple(views[:limit])

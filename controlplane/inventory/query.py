@@ -54,6 +54,8 @@ class ResourceFilter:
     #: order by this column of :data:`ORDER_COLUMNS` first (then the list's order)
     order: str | None = None
     descending: bool = False
+    #: count the matches (a second pass over them; ``False``: the total is ``None``)
+    count: bool = True
 
 
 @dataclass(frozen=True)
@@ -224,13 +226,16 @@ def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, 
 
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
-) -> tuple[list[ResourceView], int]:
+) -> tuple[list[ResourceView], int | None]:
     """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
     how many matched in all (the list starts after ``flt.after`` and stops at
     ``flt.limit``)."""
     query = _resource_query(flt)
     with sessions() as session:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        total = None
+        if flt.count:
+            count = select(func.count()).select_from(query.subquery())
+            total = int(session.execute(count).scalar_one())
         ordering = _ordering(flt)
         ordered = query.order_by(*(c.desc() for c in ordering) if flt.descending else ordering)
         if flt.after is not None:
@@ -274,7 +279,7 @@ def list_resources(
         )
         for resource, provider, tenant, system in rows
     ]
-    return views, int(total)
+    return views, total
 
 
 @dataclass(frozen=True)

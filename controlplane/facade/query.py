@@ -1,9 +1,10 @@
-"""List filters and sorts by field: what ``/`` in the console and ``?query=`` send.
+"""List filters and sorts by field: what ``/`` and the column sort of the console send.
 
 A query is whitespace-separated terms, all of which must hold: ``text`` (the record's
 name-like fields contain it), ``field:value`` (that field contains it), each negated by a
 leading ``!``. Matching is case-insensitive substring. A sort names a field, ``-field``
-for descending; ties fall back to the list's own order so paging stays total.
+for descending; ties fall back to the list's own order (reversed with it), so paging
+stays total.
 """
 
 from __future__ import annotations

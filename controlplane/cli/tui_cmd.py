@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from controlplane.app import App
 from controlplane.cli.context import cli_context
+from controlplane.config import Settings
+from controlplane.facade import Govcloud
+from controlplane.i18n import Lang
 
-__all__ = ["register"]
+__all__ = ["open_console", "register"]
 
 _VIEW_HELP = "View to open first (a name or alias, e.g. resources)."
 
@@ -25,6 +31,18 @@ def tui(
     if start is None:
         raise typer.BadParameter(f"no such view {view!r}", param_hint="--view")
     ConsoleApp(obj.facade, lang=obj.lang, start=start, refresh_seconds=refresh).run()
+
+
+def open_console(home: Path, actor: str, lang: Lang) -> None:
+    """The console over the home ``home`` acting as ``actor`` (the demo's last step)."""
+    from tui.app import ConsoleApp
+
+    app = App(Settings.for_home(home))
+    app.ready()
+    try:
+        ConsoleApp(Govcloud.acting_as(app, actor), lang=lang).run()
+    finally:
+        app.close()
 
 
 def register(root: typer.Typer) -> None:

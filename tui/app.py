@@ -152,6 +152,7 @@ class ConsoleApp(App[None]):
         self.loading = False
         self.generation = 0
         self.marks: set[str] = set()
+        self._columns_of: str | None = None
         self._bind_keys()
 
     # ---- keys ----------------------------------------------------------------------
@@ -277,10 +278,12 @@ class ConsoleApp(App[None]):
             self.history[-1] = place
         self.marks.clear()
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_column(" ", key="mark", width=1)
-        for index, column in enumerate(self.view.columns):
-            table.add_column(self._word(column.word).upper(), key=f"c{index}")
+        if self._columns_of != place.view:  # a filter or sort keeps the columns
+            table.clear(columns=True)
+            table.add_column(" ", key="mark", width=1)
+            for index, column in enumerate(self.view.columns):
+                table.add_column(self._word(column.word).upper(), key=f"c{index}")
+            self._columns_of = place.view
         self.items, self.total, self.token = [], None, None
         self.refresh_bindings()
         self._load(append=False)
@@ -314,14 +317,13 @@ class ConsoleApp(App[None]):
         if message.generation != self.generation:
             return  # an answer for a place we have left
         table = self.query_one(DataTable)
-        if not message.append:
-            keep = table.cursor_row
-            table.clear()
-            self.items = []
-        else:
-            keep = None
-        for item in message.page.items:
-            self._add_row(table, item)
+        keep = None if message.append else table.cursor_row
+        with self.batch_update():
+            if not message.append:
+                table.clear()
+                self.items = []
+            for item in message.page.items:
+                self._add_row(table, item)
         self.items.extend(message.page.items)
         self.token = message.page.continue_token
         if message.page.total is not None or not message.append:

@@ -113,7 +113,7 @@ class CommandBar(Input):
     def action_close(self) -> None:
         self.value = ""
         self.display = False
-        self.app.query_one(DataTable).focus()
+        self.screen.set_focus(self.screen.query_one(DataTable))
 
 
 #: the row actions the console offers, the facade action each needs, and its key
@@ -153,6 +153,12 @@ class ConsoleApp(App[None]):
         self.generation = 0
         self.marks: set[str] = set()
         self._columns_of: str | None = None
+        self.header_line = Static(id="header")
+        self.crumbs_line = Static(id="crumbs")
+        self.title_line = Static(id="title")
+        self.table: DataTable[Any] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        self.bar = CommandBar(id="bar")
+        self.bar.display = False
         self._bind_keys()
 
     # ---- keys ----------------------------------------------------------------------
@@ -202,17 +208,16 @@ class ConsoleApp(App[None]):
     # ---- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header")
-        yield Static(id="crumbs")
-        yield Static(id="title")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        bar = CommandBar(id="bar")
-        bar.display = False
-        yield bar
+        # held, not queried: a query searches the screen on top (a describe, a confirm)
+        yield self.header_line
+        yield self.crumbs_line
+        yield self.title_line
+        yield self.table
+        yield self.bar
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.table.focus()
         self.set_interval(1.0, self._draw_header)
         self.set_interval(self.refresh_seconds, self._tick)
         self.go(self.place, push=False)
@@ -242,7 +247,7 @@ class ConsoleApp(App[None]):
                 line.append(f" ! {self._word('tui.stale')}", style="bold red")
         if self.paused:
             line.append(f"  ‖ {self._word('tui.paused')}", style="yellow")
-        self.query_one("#header", Static).update(line)
+        self.header_line.update(line)
 
     def _draw_title(self) -> None:
         place, view = self.place, self.view
@@ -261,12 +266,12 @@ class ConsoleApp(App[None]):
             parts.append(self._word("tui.loading"))
         if self.failed:
             parts.append(f"✗ {self.failed}")
-        self.query_one("#title", Static).update(" ".join(parts))
+        self.title_line.update(" ".join(parts))
         crumbs = " › ".join(
             self._word(self.views[p.view].word) + (f"({p.query})" if p.query else "")
             for p in self.history
         )
-        self.query_one("#crumbs", Static).update(crumbs)
+        self.crumbs_line.update(crumbs)
 
     # ---- loading -------------------------------------------------------------------
 
@@ -277,7 +282,7 @@ class ConsoleApp(App[None]):
         else:
             self.history[-1] = place
         self.marks.clear()
-        table = self.query_one(DataTable)
+        table = self.table
         if self._columns_of != place.view:  # a filter or sort keeps the columns
             table.clear(columns=True)
             table.add_column(" ", key="mark", width=1)
@@ -316,7 +321,7 @@ class ConsoleApp(App[None]):
     def _loaded(self, message: PageLoaded) -> None:
         if message.generation != self.generation:
             return  # an answer for a place we have left
-        table = self.query_one(DataTable)
+        table = self.table
         keep = None if message.append else table.cursor_row
         with self.batch_update():
             if not message.append:
@@ -403,7 +408,7 @@ class ConsoleApp(App[None]):
         self._open_bar("filter", "/")
 
     def _open_bar(self, mode: str, prompt: str) -> None:
-        bar = self.query_one(CommandBar)
+        bar = self.bar
         bar.mode = mode
         bar.placeholder = prompt + (" " + self._word("tui.help.filter") if mode == "filter"
                                     else " " + ", ".join(sorted(self.views)))  # fmt: skip
@@ -413,11 +418,11 @@ class ConsoleApp(App[None]):
 
     @on(Input.Submitted, "#bar")
     def _submitted(self, event: Input.Submitted) -> None:
-        bar = self.query_one(CommandBar)
+        bar = self.bar
         text = event.value.strip()
         bar.display = False
         bar.value = ""
-        self.query_one(DataTable).focus()
+        self.table.focus()
         if bar.mode == "filter":
             self.go(replace(self.place, query=text))
             return
@@ -458,7 +463,7 @@ class ConsoleApp(App[None]):
         self._load(append=False)
 
     def _current(self) -> Any | None:
-        table = self.query_one(DataTable)
+        table = self.table
         if not self.items or table.cursor_row >= len(self.items):
             return None
         return self.items[table.cursor_row]
@@ -523,7 +528,7 @@ class ConsoleApp(App[None]):
             return
         key = self.view.key(item)
         self.marks.symmetric_difference_update({key})
-        table = self.query_one(DataTable)
+        table = self.table
         table.update_cell(key, "mark", "*" if key in self.marks else " ")
         table.move_cursor(row=min(table.cursor_row + 1, len(self.items) - 1))
         self._draw_title()

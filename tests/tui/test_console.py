@@ -129,6 +129,11 @@ async def test_describe_and_drill_down(province: Province) -> None:
         assert isinstance(console.screen, DescribeScreen)
         body = str(console.screen.query_one("#describe-body").render())
         assert "resource_id: city-a-sim-" in body and "flavor: c2m4" in body
+        # the clock, a refresh and a late count redraw the console under the description
+        console._draw_header()
+        console.action_reload()
+        await settle(console, pilot)
+        assert isinstance(console.screen, DescribeScreen) and console.total == PER_PROVIDER
         await pilot.press("escape")
         await pilot.press("escape")
         await settle(console, pilot)

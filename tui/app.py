@@ -323,12 +323,11 @@ class ConsoleApp(App[None]):
             return  # an answer for a place we have left
         table = self.table
         keep = None if message.append else table.cursor_row
-        with self.batch_update():
-            if not message.append:
-                table.clear()
-                self.items = []
-            for item in message.page.items:
-                self._add_row(table, item)
+        if not message.append:
+            table.clear()
+            self.items = []
+        for item in message.page.items:
+            self._add_row(table, item)
         self.items.extend(message.page.items)
         self.token = message.page.continue_token
         if message.page.total is not None or not message.append:

@@ -7,6 +7,7 @@ a change to a snapshot is a change to what operators see: review the SVG diff
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -21,10 +22,23 @@ SIZES = [(80, 24), (160, 48)]
 
 
 async def _settle(pilot: Any) -> None:
-    for _ in range(3):
+    """Until the rows and the count are in and the table has measured its columns (it
+    does so when idle: a screenshot before that has header-wide columns)."""
+    console = pilot.app
+    for _ in range(500):
+        await console.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        table = console.table
+        if (
+            not console.loading
+            and console.as_of is not None
+            and console.total is not None
+            and not table._require_update_dimensions
+            and not table._new_rows
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the console did not settle")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -3,7 +3,6 @@ the screen back — `:` to resources, `/` filter, `d` describe, `esc` back, `:q`
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +55,6 @@ def wait_for(name: str, seen: Callable[[str], bool], what: str, timeout: float =
     raise AssertionError(f"waited {timeout}s for {what}; the screen:\n{text}")
 
 
-@pytest.mark.skipif(os.environ.get("CI_NO_TTY") == "1", reason="no terminal")
 def test_tui_in_tmux(terminal: str) -> None:
     wait_for(terminal, lambda s: "pending approvals" in s and "READ-ONLY" in s, "the overview")
     _tmux("send-keys", "-t", terminal, ":")

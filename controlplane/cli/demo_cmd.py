@@ -17,7 +17,8 @@ import typer
 
 from controlplane.cli.context import LocalOnly, cli_context
 from controlplane.cli.output import Column, Format, console, emit
-from controlplane.demo import APPROVER, DemoReport, run_demo
+from controlplane.cli.tui_cmd import open_console
+from controlplane.demo import ACTOR, APPROVER, DemoReport, run_demo
 from controlplane.i18n import Lang
 
 _STEPS: dict[str, tuple[str, str]] = {
@@ -243,6 +244,8 @@ def demo(
         _print(report, lang)
     else:
         emit(_summary(report), output, lang=lang)
+    if output is Format.table and sys.stdin.isatty() and sys.stdout.isatty():
+        open_console(target, ACTOR, lang)  # in a terminal: look around the province
 
 
 def register(root: typer.Typer) -> None:

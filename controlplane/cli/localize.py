@@ -228,6 +228,12 @@ HELP_ZH: Mapping[str, str] = {
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",
     "Only this city's departments.": "只看该城市的部门。",
     "One department in full.": "一个部门的全部信息。",
+    # tui (the operations console)
+    "Open the operations console: `:` views, `/` filter, `d` describe, `?` keys.":
+        "打开运维控制台：`:` 切换视图，`/` 过滤，`d` 详情，`?` 按键说明。",
+    "View to open first (a name or alias, e.g. resources).":
+        "首先打开的视图（名称或别名，如 resources）。",
+    "Seconds between refreshes.": "自动刷新间隔（秒）。",
     # serve and token (the HTTP API)
     "Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`).":
         "在 /api/v1 提供 govcloud API（持有者令牌：`govcloud token create`）。",

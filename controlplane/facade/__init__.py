@@ -26,6 +26,7 @@ from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 if TYPE_CHECKING:
     from controlplane.app import SchemaNotCurrent
+    from controlplane.billing import Month
     from controlplane.facade.errors import translate
     from controlplane.facade.govcloud import (
         Govcloud,
@@ -51,6 +52,7 @@ _LAZY = {
     "SYSTEM_PRINCIPAL": "controlplane.rbac",
     "Identity": "controlplane.rbac",
     "PermissionDenied": "controlplane.rbac",
+    "Month": "controlplane.billing",
 }
 
 
@@ -74,6 +76,7 @@ __all__ = [
     "Identity",
     "InvalidInput",
     "Manifest",
+    "Month",
     "NotFound",
     "Page",
     "PermissionDenied",

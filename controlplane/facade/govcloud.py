@@ -23,7 +23,7 @@ from controlplane import rbac
 from controlplane.db.models import Tenant
 from controlplane.errors import GovcloudError
 from controlplane.estate.schema import parse_estate
-from controlplane.facade.errors import NotFound, translate
+from controlplane.facade.errors import InvalidInput, NotFound, translate
 from controlplane.facade.models import (
     AdjustmentInfo,
     ApplyInfo,
@@ -55,6 +55,7 @@ from controlplane.facade.paging import (
     encode_token,
     keyset,
 )
+from controlplane.facade.query import field_getters, parse_query, parse_sort
 from tenants import ParsedRequest, load_requests, load_yaml_documents
 
 if TYPE_CHECKING:
@@ -209,6 +210,19 @@ def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
     )
 
 
+#: the fields a statement list filters and sorts on (flattened from its parts)
+_STATEMENT_FIELDS: dict[str, Callable[[Any], object]] = {
+    "tenant": lambda v: v.statement.tenant,
+    "tenant_name": lambda v: v.statement.tenant_name,
+    "state": lambda v: v.state,
+    "total": lambda v: v.statement.total,
+    "month_to_date": lambda v: v.budget.month_to_date,
+    "annual_budget": lambda v: v.budget.annual_budget,
+    "projected_year": lambda v: v.budget.projected_year,
+    "projected_overrun": lambda v: v.budget.projected_overrun,
+}
+
+
 class Govcloud:
     """Everything govcloud does, for one authenticated principal.
 
@@ -350,7 +364,10 @@ class Govcloud:
         sort: str = "name",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[ProviderInfo]:
+        """Providers; ``query`` filters by field (:mod:`controlplane.facade.query`) and
+        ``sort`` may name any field (``-field``: descending), as on every list below."""
         rows = [ProviderInfo.of(p) for p in self._app.estate.providers()]
         return keyset(
             (p for p in rows if tier is None or p.tier == tier),
@@ -358,6 +375,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(ProviderInfo),
+            text_fields=("name", "region", "city"),
         )
 
     @action("provider.show")
@@ -380,6 +400,7 @@ class Govcloud:
         sort: str = "code",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[TenantInfo]:
         rows = [TenantInfo.of(t) for t in self._app.reads.tenants(actor=self._actor)]
         return keyset(
@@ -388,6 +409,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(TenantInfo),
+            text_fields=("code", "name", "name_en"),
         )
 
     @action("tenant.show")
@@ -434,6 +458,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[RequestInfo]:
         scope = self._scope("request.list", tenant)
         rows = self._app.requests.list(actor=self._actor, tenant=scope, state=state)
@@ -447,6 +472,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(RequestInfo),
+            text_fields=("tenant", "system_name", "requester"),
         )
 
     @action("request.show")
@@ -531,16 +559,38 @@ class Govcloud:
         include_deleted: bool = False,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "name",
+        count: bool = True,
     ) -> Page[ResourceView]:
         """Resources as last observed by sync, ordered by provider, tenant, system, kind,
-        name (paged in the database: the list grows to hundreds of thousands)."""
+        name (paged in the database: the list grows to hundreds of thousands).
+
+        ``query`` filters in the database (bare text: name or resource id); ``sort`` is
+        ``name`` (the list's order) or a column first (``-column``: descending); without
+        ``count`` the page comes without its ``total`` (one pass over the matches less)."""
         from controlplane.inventory import ResourceFilter
-        from controlplane.inventory.query import list_resources, resource_key
+        from controlplane.inventory.query import (
+            MATCH_FIELDS,
+            ORDER_COLUMNS,
+            TextMatch,
+            list_resources,
+            order_value,
+            resource_key,
+        )
 
         scope = self._scope("resource.list", tenant)
+        terms = parse_query(query, MATCH_FIELDS)
+        order = parse_sort(sort, ORDER_COLUMNS) if sort != "name" else None
+        if sort != "name" and order is None:
+            raise InvalidInput(
+                f"不支持的排序 {sort!r}，可选：{', '.join(ORDER_COLUMNS)}",
+                f"unknown sort {sort!r}; expected one of: {', '.join(ORDER_COLUMNS)}",
+                details=("sort",),
+            )
         after = None
         if continue_token is not None:
-            after = tuple(str(part) for part in decode_token(continue_token, "name"))
+            after = tuple(str(part) for part in decode_token(continue_token, sort))
         flt = ResourceFilter(
             scope,
             provider,
@@ -549,15 +599,21 @@ class Govcloud:
             include_deleted=include_deleted,
             limit=check_limit(limit) + 1,  # one more tells whether another page follows
             after_key=after,
+            match=tuple(TextMatch(t.field, t.value, t.invert) for t in terms),
+            order=order[0] if order else None,
+            descending=order[1] if order else False,
+            count=count,
         )
         views, total = list_resources(self._app.sessions, flt)
         shown = tuple(views[:limit])
         more = len(views) > limit
-        return Page(
-            items=shown,
-            continue_token=encode_token("name", resource_key(shown[-1])) if more else None,
-            total=total,
-        )
+        token = None
+        if more:
+            key = resource_key(shown[-1])
+            if order is not None:
+                key = (str(order_value(shown[-1], order[0])), *key)
+            token = encode_token(sort, key)
+        return Page(items=shown, continue_token=token, total=total)
 
     @action("drift.list")
     def drift(
@@ -568,9 +624,11 @@ class Govcloud:
         include_resolved: bool = False,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "first_seen",
     ) -> Page[DriftView]:
         """Drift found by sync (open unless ``include_resolved``), oldest first."""
-        from controlplane.inventory import list_drift
+        from controlplane.inventory import DriftView, list_drift
 
         scope = self._scope("drift.list", tenant)
         rows = list_drift(
@@ -590,9 +648,12 @@ class Govcloud:
                     d.drift,
                 )
             },
-            sort="first_seen",
+            sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(DriftView),
+            text_fields=("provider", "name", "resource_id", "tenant", "system"),
         )
 
     # ---- policy -----------------------------------------------------------------------
@@ -627,6 +688,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[ViolationInfo]:
         scope = self._scope("policy.violations", tenant)
         rows = self._app.compliance.violations(state=state, system=system, tenant=scope)
@@ -636,6 +698,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(ViolationInfo),
+            text_fields=("rule_id", "subject_id", "system", "tenant"),
         )
 
     @action("policy.report")
@@ -653,6 +718,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[WaiverInfo]:
         scope = self._scope("waiver.list", tenant)
         rows = self._app.waivers.list(state=state, tenant=scope)
@@ -662,6 +728,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(WaiverInfo),
+            text_fields=("rule_id", "target", "requester"),
         )
 
     @action("waiver.request")
@@ -756,6 +825,8 @@ class Govcloud:
         tenant: str | None = None,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "tenant",
     ) -> Page[StatementView]:
         """The month's statements with budget position (a department: its own only)."""
         scope = self._scope("bill.show", tenant)
@@ -763,9 +834,12 @@ class Govcloud:
         return keyset(
             views,
             {"tenant": lambda v: (v.statement.tenant,)},
-            sort="tenant",
+            sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=_STATEMENT_FIELDS,
+            text_fields=("tenant", "tenant_name"),
         )
 
     @action("bill.confirm")

@@ -323,8 +323,9 @@ class OpenStackDriver:
         """Remove what onboarding created for ``tenant``: its project (and with it the
         project's quotas and role assignments) and its Keystone group.
 
-        Refused while the project still holds servers, networks or security groups other
-        than Neutron's own ``default``: offboarding never deletes a department's data.
+        Refused while the project still holds servers, networks, volumes or security
+        groups other than Neutron's own ``default``: offboarding never deletes a
+        department's data.
         """
         conn = self.conn
         with translated(self.name):
@@ -341,6 +342,11 @@ class OpenStackDriver:
                         g
                         for g in conn.network.security_groups(project_id=project.id)
                         if g.name != "default"
+                    ),
+                    *(
+                        conn.block_storage.volumes(all_projects=True, project_id=project.id)
+                        if self._has_block_storage()
+                        else ()
                     ),
                 ]
                 if left:

@@ -207,9 +207,7 @@ def test_encrypted_volume_provisioned_synced_metered_deleted(
         driver.delete(ref)
 
 
-def test_encrypted_volume_of_a_missing_type_is_refused(
-    peer: Any, driver: OpenStackDriver
-) -> None:
+def test_encrypted_volume_of_a_missing_type_is_refused(peer: Any, driver: OpenStackDriver) -> None:
     ref = SystemRef("hrss", f"vol{uuid.uuid4().hex[:6]}", "req-vol", 3)
     wanted = DesiredResource(
         "volume", "scratch", {"size_gib": 10, "type": "nvme", "encrypted": True}

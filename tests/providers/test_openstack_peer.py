@@ -13,7 +13,9 @@ Cases:
   attributed to the department whose project it is in;
 - usage: the servers' vCPU/memory intervals with stable keys;
 - delete leaves nothing govcloud created (no tag, no marker) and a second delete is empty;
-- volumes: the peer has no Cinder, so a volume fails with a clear permanent error;
+- volumes on a cloud without block storage (the peer's Cinder hidden by
+  ``has_block_storage: false`` in clouds.yaml) fail with a clear permanent error
+  (volumes on the peer's Cinder: ``tests/inventory/test_openstack_volumes.py``);
 - wrong password → ``ProviderAuthError`` (health: auth not ok); endpoint down →
   ``ProviderUnavailable`` (temporary; health: unreachable); over-quota boot →
   ``ProviderQuotaExceeded`` with the SDK exception as cause;
@@ -298,7 +300,14 @@ def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -
     scoped.network.delete_network(hand_net)
 
 
-def test_volumes_are_refused_without_cinder(driver: OpenStackDriver) -> None:
+def test_volumes_are_refused_without_cinder(peer: Any, tmp_path: Path) -> None:
+    yaml = YAML()
+    data = yaml.load(Path(peer.clouds_yaml).read_text())
+    data["clouds"][peer.cloud]["has_block_storage"] = False
+    path = tmp_path / "clouds.yaml"
+    with path.open("w") as handle:
+        yaml.dump(data, handle)
+    driver = OpenStackDriver("peer", cloud=peer.cloud, clock=_now, clouds_yaml=str(path))
     system = SystemRef(_tenant(), "vols", "req-v", 2)
     (outcome,) = driver.apply(
         system, [DesiredResource("volume", "data", {"size_gib": 100, "type": "ssd"})]

@@ -392,8 +392,17 @@ class OpenStackDriver:
                 security_group=-1,
                 security_group_rule=-1,
             )
-            if quotas.storage_gib is not None and self._has_block_storage():
-                self.conn.set_volume_quotas(project.id, gigabytes=quotas.storage_gib)
+            if self._has_block_storage():
+                # Volumes are bounded by gigabytes; Cinder's default of 10 volumes and
+                # 1000 GiB per project is not ours (no declared storage: unlimited).
+                self.conn.set_volume_quotas(
+                    project.id,
+                    gigabytes=limit(quotas.storage_gib),
+                    volumes=-1,
+                    snapshots=-1,
+                    backups=-1,
+                    backup_gigabytes=-1,
+                )
 
     # -- apply ---------------------------------------------------------------
 

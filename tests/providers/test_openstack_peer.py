@@ -3,7 +3,7 @@
 Cases:
 - health: reachable, authenticated, with a latency;
 - onboarding: ``set_quotas`` + ``apply`` create the department's project (tagged, with
-  the department group's role), its Nova/Neutron quotas, the network + subnet + router,
+  the department group's role), its Nova/Neutron/Cinder quotas, the network + subnet + router,
   a security group whose rules are exactly the declared ingress list (Neutron's default
   egress rules removed), servers that reach ACTIVE, tagged with tenant/system/request,
   and a floating IP on the first server — all checked with a raw SDK connection;
@@ -188,7 +188,7 @@ def test_health(driver: OpenStackDriver) -> None:
 def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -> None:
     tenant = _tenant()
     system = SystemRef(tenant, "portal", f"req-{uuid.uuid4().hex[:8]}", 3)
-    driver.set_quotas(tenant, QuotaSet(vcpu=20, memory_gib=64, public_ips=3))
+    driver.set_quotas(tenant, QuotaSet(vcpu=20, memory_gib=64, public_ips=3, storage_gib=500))
     wanted = [
         *desired(),
         DesiredResource("floating_ip", "web-0-ip", {"server": "web-0"}, ("web-0",)),
@@ -207,6 +207,8 @@ def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -
     assert raw.get_compute_quotas(project.id).cores == 20
     assert raw.get_compute_quotas(project.id).ram == 64 * 1024
     assert raw.get_network_quotas(project.id).floating_ips == 3
+    volume_quotas = raw.get_volume_quotas(project.id)
+    assert (volume_quotas.gigabytes, volume_quotas.volumes) == (500, -1)
     group = raw.identity.find_group(project_name(tenant), ignore_missing=False)
     assert list(raw.identity.role_assignments(scope_project_id=project.id, group_id=group.id))
 

@@ -17,21 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
-from controlplane import audit, rbac
-from controlplane.app import App
-from controlplane.audit_checkpoints import Checkpoint
-from controlplane.audit_verify import AuditReport
-from controlplane.auth import IssuedToken, TokenInfo
-from controlplane.billing import Month
-from controlplane.billing.statements import Statement
-from controlplane.bills.service import RunResult, StatementView
-from controlplane.compliance import run_summary
+from controlplane import rbac
 from controlplane.db.models import Tenant
 from controlplane.errors import GovcloudError
-from controlplane.estate.schema import EstateDocument, parse_estate
-from controlplane.estate.service import EstateApplyResult
+from controlplane.estate.schema import parse_estate
 from controlplane.facade.errors import NotFound, translate
 from controlplane.facade.models import (
     AdjustmentInfo,
@@ -46,6 +37,7 @@ from controlplane.facade.models import (
     ImageInfo,
     OutcomeInfo,
     ProviderInfo,
+    QuotaPushInfo,
     RateCardInfo,
     RateInfo,
     RequestDetailInfo,
@@ -63,19 +55,30 @@ from controlplane.facade.paging import (
     encode_token,
     keyset,
 )
-from controlplane.inventory import DriftView, ResourceFilter, ResourceView, list_drift
-from controlplane.inventory.query import list_resources, resource_key
-from controlplane.inventory.sync import SyncReport
-from controlplane.metering.coverage import MonthCoverage
-from controlplane.metering.service import CollectResult, ImportResult
-from controlplane.planning import Plan
-from controlplane.rbac import Action, Identity
-from controlplane.requests import ApplyResult, ProvisionResult
-from controlplane.requests.provisioning import RepairResult
-from infra.export import ExportedProject
-from policies import Severity, WaiverScope, list_rules
-from policies.reports import ComplianceReport
 from tenants import ParsedRequest, load_requests, load_yaml_documents
+
+if TYPE_CHECKING:
+    # Result types only: each area's module is imported when its method first runs.
+    from controlplane.app import App
+    from controlplane.audit_checkpoints import Checkpoint
+    from controlplane.audit_verify import AuditReport
+    from controlplane.auth import IssuedToken, TokenInfo
+    from controlplane.billing import Month
+    from controlplane.billing.statements import Statement
+    from controlplane.bills.service import RunResult, StatementView
+    from controlplane.estate.schema import EstateDocument
+    from controlplane.estate.service import EstateApplyResult
+    from controlplane.inventory import DriftView, ResourceView
+    from controlplane.inventory.sync import SyncReport
+    from controlplane.metering.coverage import MonthCoverage
+    from controlplane.metering.service import CollectResult, ImportResult
+    from controlplane.planning import Plan
+    from controlplane.rbac import Action, Identity
+    from controlplane.requests import ApplyResult, ProvisionResult
+    from controlplane.requests.provisioning import RepairResult
+    from infra.export import ExportedProject
+    from policies import Severity, WaiverScope
+    from policies.reports import ComplianceReport
 
 __all__ = ["Govcloud", "Manifest", "action_of", "public_actions"]
 
@@ -164,6 +167,8 @@ class RepairReport:
                     "action": o.action,
                     "resource_id": o.resource_id,
                     "error": o.error.code if o.error else None,
+                    "message_zh": o.error.describe("zh") if o.error else None,
+                    "message_en": o.error.describe("en") if o.error else None,
                 }
                 for o in self.result.outcomes
             ],
@@ -241,6 +246,8 @@ class Govcloud:
         by = self.identity.impersonator
         if by is None or name in rbac.READS:
             return
+        from controlplane import audit
+
         with self._app.sessions() as session, session.begin():
             audit.append(
                 session,
@@ -255,6 +262,8 @@ class Govcloud:
         """A refused mutation leaves a trace in the hash-chained audit log."""
         if name in rbac.READS:
             return
+        from controlplane import audit
+
         with self._app.sessions() as session, session.begin():
             audit.append(
                 session,
@@ -294,10 +303,25 @@ class Govcloud:
     ) -> EstateApplyResult:
         """Make the database hold exactly ``document``; nobody grants roles to themselves."""
         if isinstance(document, Manifest):
-            docs = load_yaml_documents(document.text, document.source)
+            docs = load_yaml_documents(document.text, document.source, keep=1)
             document = parse_estate(docs, document.source)
         self._refuse_self_grant(document)
         return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)
+
+    @action("estate.apply")
+    def push_quotas(self) -> list[QuotaPushInfo]:
+        """Set the estate's quotas on every provider where a department runs systems
+        (after an ``apply_estate`` that changed quotas); one entry per pair."""
+        return [
+            QuotaPushInfo(
+                tenant=tenant,
+                provider=provider,
+                error=error.code if error else None,
+                message_zh=error.describe("zh") if error else None,
+                message_en=error.describe("en") if error else None,
+            )
+            for tenant, provider, error in self._app.provisioner.push_quotas(actor=self._actor)
+        ]
 
     def _refuse_self_grant(self, document: EstateDocument) -> None:
         me = self.identity
@@ -477,6 +501,8 @@ class Govcloud:
         the cloud now; after a real repair it is synced again and the drift still open
         for the system is counted. Unmanaged resources are removed only with ``prune``.
         """
+        from controlplane.inventory import list_drift
+
         provisioner, syncs = self._app.provisioner, self._app.sync
         if sync_first:
             first = provisioner.repair(tenant, system, actor=self._actor, prune=prune, dry_run=True)
@@ -508,6 +534,9 @@ class Govcloud:
     ) -> Page[ResourceView]:
         """Resources as last observed by sync, ordered by provider, tenant, system, kind,
         name (paged in the database: the list grows to hundreds of thousands)."""
+        from controlplane.inventory import ResourceFilter
+        from controlplane.inventory.query import list_resources, resource_key
+
         scope = self._scope("resource.list", tenant)
         after = None
         if continue_token is not None:
@@ -541,6 +570,8 @@ class Govcloud:
         continue_token: str | None = None,
     ) -> Page[DriftView]:
         """Drift found by sync (open unless ``include_resolved``), oldest first."""
+        from controlplane.inventory import list_drift
+
         scope = self._scope("drift.list", tenant)
         rows = list_drift(
             self._app.sessions,
@@ -571,6 +602,8 @@ class Govcloud:
         self, *, level: int | None = None, pack: str | None = None, severity: Severity | None = None
     ) -> list[dict[str, Any]]:
         """The built-in rule catalogue (code, not tenant data)."""
+        from policies import list_rules
+
         try:
             return list_rules(level=level, pack=pack, severity=severity)
         except KeyError:
@@ -579,6 +612,8 @@ class Govcloud:
     @action("policy.audit")
     def audit_policies(self) -> AuditRunInfo:
         """Audit the whole inventory now and store every result (passes included)."""
+        from controlplane.compliance import run_summary
+
         run = self._app.compliance.audit(actor=self._actor)
         return AuditRunInfo.model_validate(run_summary(run))
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from controlplane.facade.errors import InvalidInput
+from controlplane.errors import InvalidInput
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Key", "Page", "decode_token", "encode_token", "keyset"]
 

@@ -160,9 +160,9 @@ def _non_printable(text: str) -> re.Match[str] | None:
     """The first character YAML text may not hold; a text whose UTF-8 bytes hold no byte
     that could start one (nearly every file) is cleared by C-speed passes, not a scan."""
     raw = text.encode("utf-8", "surrogatepass")
-    if not raw.translate(None, _CLEAR_BYTES) and b"\xef\xbf\xbe" not in raw:
-        if b"\xef\xbf\xbf" not in raw:
-            return None
+    suspect = raw.translate(None, _CLEAR_BYTES)
+    if not suspect and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw:
+        return None
     return _NON_PRINTABLE.search(text)
 
 
@@ -308,6 +308,7 @@ class _Composer:
                     raise _Refusal(self.documents_breach(self._at(event).line), stop=True)
                 if self.keep is not None and len(self.documents) >= self.keep:
                     self._skip_document(get)
+                    return self.documents
                 else:
                     end = self._document(get)
                     index = len(self.documents) - 1
@@ -320,31 +321,19 @@ class _Composer:
                 return self.documents
 
     def _skip_document(self, get: Callable[[], Event | None]) -> None:
-        """A document past ``keep``: parsed (so syntax errors still count) and counted, its
-        start kept, nothing built — a caller that wants one document needs no more."""
+        """The document after the first ``keep``: read only as far as its first node, whose
+        place becomes its start; nothing is built and nothing after it is read — a caller
+        that wants ``keep`` documents needs no more to refuse a longer stream."""
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
-        depth = 0
-        started = False
+        self.documents.append(doc)
         while True:
             event = get()
             kind = type(event)
             if kind is DocumentEndEvent:
-                self.documents.append(doc)
                 return
-            if not started and kind in (
-                ScalarEvent,
-                MappingStartEvent,
-                SequenceStartEvent,
-                AliasEvent,
-            ):
-                started = True
+            if kind in (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent):
                 doc.start = self._at(event)
-            if kind is MappingStartEvent or kind is SequenceStartEvent:
-                depth += 1
-                if depth > self.limits.depth:
-                    raise self._too_deep(self._at(event), None)
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                depth -= 1
+                return
 
     def documents_breach(self, line: int) -> Problem:
         limit = self.limits.documents
@@ -811,8 +800,9 @@ def load_yaml_documents(
     ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
     give identical data and positions; tests compare them). ``caps`` bounds the lists a
     schema bounds, while they are read (10,000 compute groups are refused at the 101st).
-    With ``keep``, documents after the first ``keep`` are only parsed and counted: they
-    come back with ``data=None`` and their start (an estate file wants exactly one).
+    With ``keep``, reading stops at the document after the first ``keep``: it comes back
+    with ``data=None`` and its start, and nothing after it is read (an estate file wants
+    exactly one, and refuses a longer stream at its second document).
     ``on_document`` sees each document as soon as it is composed (see :data:`OnDocument`);
     when it returns True the rest of the text is not read and the documents so far are
     returned — a caller that has found enough problems stops paying for the rest.

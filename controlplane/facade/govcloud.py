@@ -294,7 +294,7 @@ class Govcloud:
     ) -> EstateApplyResult:
         """Make the database hold exactly ``document``; nobody grants roles to themselves."""
         if isinstance(document, Manifest):
-            docs = load_yaml_documents(document.text, document.source)
+            docs = load_yaml_documents(document.text, document.source, keep=1)
             document = parse_estate(docs, document.source)
         self._refuse_self_grant(document)
         return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)

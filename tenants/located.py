@@ -156,10 +156,9 @@ _SUSPECT_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2
 _CLEAR_BYTES = bytes(sorted(set(range(256)) - set(_SUSPECT_BYTES)))
 
 
-def _non_printable(text: str) -> re.Match[str] | None:
-    """The first character YAML text may not hold; a text whose UTF-8 bytes hold no byte
-    that could start one (nearly every file) is cleared by C-speed passes, not a scan."""
-    raw = text.encode("utf-8", "surrogatepass")
+def _non_printable(text: str, raw: bytes) -> re.Match[str] | None:
+    """The first character YAML text may not hold; a text whose UTF-8 bytes (``raw``) hold
+    no byte that could start one (nearly every file) is cleared by C-speed passes."""
     suspect = raw.translate(None, _CLEAR_BYTES)
     if not suspect and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw:
         return None
@@ -749,11 +748,11 @@ def _compose(
 
 
 def _check_text(text: str, file: str, limits: InputLimits) -> None:
-    # characters are at most 4 bytes: encode (to count bytes) only when that could matter
-    if len(text) * 4 > limits.file_bytes:
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > limits.file_bytes:
-            raise ManifestError([_too_big(file, size, limits)])
+    # characters are at most 4 bytes, so a short text is within the size limit; the bytes
+    # serve the size check and the printable-text check below (one encoding, not two)
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(text) * 4 > limits.file_bytes and len(raw) > limits.file_bytes:
+        raise ManifestError([_too_big(file, len(raw), limits)])
     # a document marker at column 0 always starts a document, so counting them refuses
     # a 100,000-document stream before any is parsed
     if text.count("---") > limits.documents:
@@ -767,7 +766,7 @@ def _check_text(text: str, file: str, limits: InputLimits) -> None:
         line, col = before.count("\n") + 1, bom - (before.rfind("\n") + 1) + 1
         raise ManifestError([Problem(Location(file, line, col), "",
             "YAML syntax error: a byte-order mark (U+FEFF) is allowed only at the start of the text")])  # fmt: skip
-    bad = _non_printable(text)
+    bad = _non_printable(text, raw)
     if bad is not None:
         before = text[: bad.start()]
         line = before.count("\n") + 1

@@ -107,7 +107,7 @@ def test_many_documents_are_refused_at_the_second(
     before = snapshot(app.engine)
     began = time.perf_counter()
     assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(path)]) == 2
-    assert time.perf_counter() - began < 3  # ~0.3 s idle
+    assert time.perf_counter() - began < 3  # 16 s under load before; now well under 1 s
     err = capsys.readouterr().err
     second = piece.count("\n") + 3  # its "---", then the comment that opens TEXT
     assert f"{path}:{second}:1: <document>: an estate file holds exactly one document" in err

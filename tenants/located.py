@@ -285,6 +285,7 @@ class _Composer:
         self.text = text
         self.c_marks = c_marks
         self._line_starts: list[int] | None = None
+        self._end_at: tuple[int, int] | None = None
         # libyaml takes a tab for a space where PyYAML refuses it; where tabs are, note the
         # quoted and block scalars (in which tabs are content) to check them afterwards
         self.spans: list[tuple[tuple[int, int], tuple[int, int]]] | None = (
@@ -399,11 +400,15 @@ class _Composer:
         return line, index - starts[line]
 
     def _end(self) -> tuple[int, int]:
-        """0-based line and column of the end of the text, without indexing every line."""
-        text = self.text
-        if self._line_starts is None and not _OTHER_BREAKS.search(text):
-            return text.count("\n"), len(text) - (text.rfind("\n") + 1)
-        return self._position(len(text))
+        """0-based line and column of the end of the text (found once: a stream of empty
+        documents asks for it at every one), without indexing every line."""
+        if self._end_at is None:
+            text = self.text
+            if self._line_starts is None and not _OTHER_BREAKS.search(text):
+                self._end_at = text.count("\n"), len(text) - (text.rfind("\n") + 1)
+            else:
+                self._end_at = self._position(len(text))
+        return self._end_at
 
     def misplaced_tab(self) -> Problem | None:
         """The first tab PyYAML would refuse: one outside quoted or block scalars and comments

@@ -202,6 +202,17 @@ def test_a_stream_of_bad_documents_stops_at_the_problem_limit() -> None:
     assert "(GOVCLOUD_LIMIT_PROBLEMS raises the limit)" in str(note)
 
 
+def test_a_stream_of_empty_documents_is_read_in_linear_time() -> None:
+    # an empty document asks where the text ends (libyaml places it past the end); that
+    # was counted afresh each time, so 19,000 of them took over 30 s under load
+    text = "---\n# only a comment\n" * 19_000
+    docs = within(3, lambda: load_yaml_documents(text, "e.yaml"))
+    assert len(docs) == 19_000 and all(doc.data is None for doc in docs)
+    with pytest.raises(ManifestError) as caught:
+        load_requests(text, name="e.yaml")
+    assert "e.yaml:1:1: <document>: no SystemRequest in the file" in str(caught.value)
+
+
 def test_problem_limit_is_configurable_and_a_short_file_reports_every_problem(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -78,11 +78,15 @@ class PlanService:
             return load_snapshot(session, self._clock(), stored.document if stored else None)
 
     def planner(
-        self, snapshot: EstateSnapshot | None = None, batch: Sequence[ParsedRequest] = ()
+        self,
+        snapshot: EstateSnapshot | None = None,
+        batch: Sequence[ParsedRequest] = (),
+        *,
+        independent: bool = False,
     ) -> Planner:
         """A planner over ``snapshot`` (read now when not given) that has read what the
         plans of ``batch`` need."""
-        planner = Planner(self._sessions, snapshot or self.snapshot())
+        planner = Planner(self._sessions, snapshot or self.snapshot(), independent=independent)
         planner.prefetch(batch)
         return planner
 
@@ -111,6 +115,7 @@ class _TenantRows:
     """system name → 12 × its synced monthly cost (unknown systems under "")"""
     reserved: dict[str, Decimal]
     """system name → the yearly cost its active budget reservations hold"""
+    reserved_stale: bool = False
 
 
 def _chunks(values: Sequence[int], size: int = 2000) -> list[Sequence[int]]:
@@ -120,8 +125,18 @@ def _chunks(values: Sequence[int], size: int = 2000) -> list[Sequence[int]]:
 class Planner:
     """Plans against one snapshot; each plan consumes capacity for the next."""
 
-    def __init__(self, sessions: sessionmaker[Session], snapshot: EstateSnapshot) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        snapshot: EstateSnapshot,
+        *,
+        independent: bool = False,
+    ) -> None:
+        """``independent``: each plan as if it were alone (``apply`` records documents one
+        by one, and each was planned against the estate as stored): no capacity or
+        subnet carried from one plan to the next."""
         self._sessions = sessions
+        self._independent = independent
         self.snapshot = snapshot
         self.scheduler = Scheduler(snapshot.providers.values())
         # subnets earlier plans of this batch took: provider → (tenant id, system) → cidr
@@ -211,6 +226,14 @@ class Planner:
                 if sid in found:
                     row.resources[sid] = tuple(found[sid])
 
+    def reservations_changed(self, tenant: str) -> None:
+        """The department's budget reservations changed (a request was recorded): read
+        them again before its next plan."""
+        info = self.snapshot.tenants.get(tenant)
+        rows = self._tenants.get(info.id) if info is not None else None
+        if rows is not None:
+            rows.reserved_stale = True
+
     def _rows(self, parsed: ParsedRequest) -> _TenantRows:
         """The department's rows, with the resources of the system ``parsed`` names."""
         tenant_id = self.snapshot.tenants[parsed.tenant].id
@@ -219,6 +242,10 @@ class Planner:
         if rows is None or (system is not None and system[0] not in rows.resources):
             self.prefetch([parsed])
             rows = self._tenants[tenant_id]
+        if rows.reserved_stale:
+            with self._sessions() as session:
+                rows.reserved = budgets.reserved_annual(session, parsed.tenant)
+            rows.reserved_stale = False
         return rows
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
@@ -296,7 +323,8 @@ class Planner:
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
                 chosen.tracked,
             )
-        self.scheduler.commit(decision, needs)
+        if not self._independent:
+            self.scheduler.commit(decision, needs)
         if chosen is not None and chosen.kind != "kubernetes":
             desired_all = with_subnet(desired_all, self._subnet(parsed, tenant.id, chosen.name))
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
@@ -371,7 +399,8 @@ class Planner:
                     )
                 ]
             ) from exc
-        planned[tenant_id, parsed.name] = cidr
+        if not self._independent:
+            planned[tenant_id, parsed.name] = cidr
         return cidr
 
     def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from controlplane.app import App
 from controlplane.db.engine import transaction
@@ -48,8 +48,8 @@ def _seed(app: App) -> None:
     app.estate.apply(parse_estate(load_yaml_file(str(ESTATE)), str(ESTATE)), actor="ops")
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with transaction(app.sessions) as session:
-        providers = session.exec(select(Provider).order_by(Provider.id)).all()
-        tenants = session.exec(select(Tenant).order_by(Tenant.id)).all()
+        providers = session.exec(select(Provider).order_by(col(Provider.id))).all()
+        tenants = session.exec(select(Tenant).order_by(col(Tenant.id))).all()
         systems = []
         for t in tenants[:3]:
             for k in range(2):
@@ -67,13 +67,15 @@ def _seed(app: App) -> None:
                 systems.append(system)
         for i in range(240):
             kind, spec = SPECS[i % len(SPECS)]
-            system = systems[i % len(systems)] if i % 5 else None
-            tenant_id = system.tenant_id if system else (tenants[i % 4].id if i % 3 else None)
+            owner = systems[i % len(systems)] if i % 5 else None
+            tenant_id = owner.tenant_id if owner else (tenants[i % 4].id if i % 3 else None)
+            provider_id = owner.provider_id if owner else providers[i % 2].id
+            assert provider_id is not None
             session.add(
                 Resource(
-                    provider_id=system.provider_id if system else providers[i % 2].id,
+                    provider_id=provider_id,
                     tenant_id=tenant_id,
-                    system_id=system.id if system else None,
+                    system_id=owner.id if owner else None,
                     kind=kind,
                     resource_id=f"r-{i}",
                     name=f"n-{i}",

@@ -194,7 +194,7 @@ def run(resources: int, tenant_count: int, requests: int, plans: int) -> dict[st
                 t: app.tokens.create(f"dept-{t}", expires_in=timedelta(hours=1), actor="bench")
                 for t in tenants
             }
-            with _server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+            with _server(app) as base, httpx.Client(base_url=base, timeout=900) as http:
                 # warm-up: connections, caches, the planner's first estate snapshot
                 for t in tenants[:5]:
                     http.get(f"/resources?tenant={t}&kind=server&limit=100",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane.db.models import Provider, Resource, System, Tenant
-from controlplane.db.tables_inventory import Drift
+from controlplane.db.tables_inventory import Drift, SyncRun
 from providers import ObservedResource
 
 __all__ = [
@@ -137,6 +137,27 @@ def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, 
     return found
 
 
+def _last_done(session: Session, provider_ids: set[int]) -> dict[int, datetime]:
+    """Each provider's last completed sync stamp: that run saw every row still live."""
+    if not provider_ids:
+        return {}
+    rows = session.execute(
+        select(col(SyncRun.provider_id), func.max(col(SyncRun.stamp)))
+        .where(col(SyncRun.state) == "done", col(SyncRun.provider_id).in_(sorted(provider_ids)))
+        .group_by(col(SyncRun.provider_id))
+    )
+    return {int(provider_id): stamp for provider_id, stamp in rows if stamp is not None}
+
+
+def _observed_at(resource: Resource, last_done: Mapping[int, datetime]) -> datetime:
+    """When the resource was last observed: a sync writes only the rows that changed, so
+    a live row was also observed by its provider's last completed sync."""
+    done = last_done.get(resource.provider_id)
+    if resource.deleted_at is not None or done is None:
+        return resource.observed_at
+    return max(resource.observed_at, done)
+
+
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
 ) -> tuple[list[ResourceView], int]:
@@ -168,6 +189,7 @@ def list_resources(
             ordered = ordered.limit(flt.limit)
         rows = session.execute(ordered).all()
         drift = _open_drift(session, [(r.provider_id, r.kind, r.resource_id) for r, *_ in rows])
+        last_done = _last_done(session, {r.provider_id for r, *_ in rows})
     views = [
         ResourceView(
             provider=provider,
@@ -180,7 +202,7 @@ def list_resources(
             managed=resource.managed,
             spec=dict(resource.spec),
             created_at=resource.created_at,
-            observed_at=resource.observed_at,
+            observed_at=_observed_at(resource, last_done),
             deleted_at=resource.deleted_at,
             drift=tuple(
                 sorted(drift.get((resource.provider_id, resource.kind, resource.resource_id), []))

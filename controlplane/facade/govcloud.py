@@ -437,9 +437,8 @@ class Govcloud:
     def apply(self, requests: Requests) -> list[ApplyInfo]:
         """Record a request per document (an identical spec is a no-op)."""
         parsed = self._own("request.apply", requests)
-        return [
-            _apply_info(self._app.requests.apply(p, actor=self._actor), p.tenant) for p in parsed
-        ]
+        results = self._app.requests.apply_all(parsed, actor=self._actor)
+        return [_apply_info(result, p.tenant) for result, p in zip(results, parsed, strict=True)]
 
     @action("request.delete")
     def delete(self, requests: Requests) -> list[ApplyInfo]:

@@ -40,6 +40,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "name": ("名称", "name"),
     "name_en": ("英文名称", "English name"),
     "tier": ("层级", "tier"),
+    "platform": ("所属平台", "platform"),
     "kind": ("类型", "kind"),
     "serves": ("服务范围", "serves"),
     "cert_level": ("等保", "level"),

@@ -19,6 +19,7 @@ from controlplane.bills.errors import (
 )
 from controlplane.bills.inputs import DEFAULT_SLA_TIERS, EstateInputs, load_inputs, sla_rule
 from controlplane.bills.service import BillsService, RunResult, StatementView, bills_service
+from controlplane.bills.totals import GroupBy, GroupTotals, group_totals
 
 __all__ = [
     "DEFAULT_SLA_TIERS",
@@ -27,6 +28,8 @@ __all__ = [
     "BillsService",
     "EstateInputs",
     "FinalizeRefused",
+    "GroupBy",
+    "GroupTotals",
     "MonthResult",
     "RunResult",
     "StatementFinalized",
@@ -34,6 +37,7 @@ __all__ = [
     "StatementView",
     "bills_service",
     "compute_month",
+    "group_totals",
     "load_inputs",
     "measured_availability",
     "sla_rule",

@@ -15,8 +15,8 @@ from typing import Any
 
 import typer
 
-from controlplane.billing import Month
-from controlplane.bills import StatementView
+from controlplane.billing import Month, Statement
+from controlplane.bills import GroupBy, GroupTotals, StatementView, group_totals
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import (
@@ -59,11 +59,21 @@ _WORDS: dict[str, tuple[str, str]] = {
     "confirmed_ok": ("已确认：{tenants}", "confirmed: {tenants}"),
     "adjusted": ("调整已记入 {month}（{tenant} {amount} 元）",
                  "adjustment recorded on {month} ({tenant} {amount} CNY)"),
+    "group_tier": ("层级", "tier"),
+    "group_platform": ("所属平台", "platform"),
+    "group_total": ("用量费用", "usage"),
+    "adjustments": ("调整（不属任何云平台）", "adjustments (of no provider)"),
+    "grand_total": ("合计", "total"),
     "exported": ("已导出 {n} 份结算单到 {file}", "exported {n} statements to {file}"),
     "in_progress": ("{month} 尚未结束：本次生成的是草稿结算单，用量数据截至 {cutoff}（北京时间）",
                     "{month} is still in progress: this makes draft statements, with usage "
                     "data up to {cutoff} (Asia/Shanghai)"),
 }  # fmt: skip
+
+
+class GroupOption(StrEnum):
+    tier = "tier"
+    platform = "platform"
 
 
 class ExportFormat(StrEnum):
@@ -135,6 +145,9 @@ def show(
     ctx: typer.Context,
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
     tenant: str | None = typer.Option(None, "--tenant", help="One department's statement."),
+    by: GroupOption | None = typer.Option(
+        None, "--by", help="One total per tier or per platform, over every statement shown."
+    ),
     limit: int = LIMIT,
     token: str | None = CONTINUE,
     output: Format = OUTPUT,
@@ -142,6 +155,9 @@ def show(
     """Statements with budget month-to-date, linear projection and an overrun flag."""
     obj = cli_context(ctx)
     lang = obj.lang
+    if by is not None:
+        _show_totals(obj, parse_month(month), tenant, by, output)
+        return
     if tenant is not None:
         views = list(obj.facade.bills(parse_month(month), tenant=tenant, limit=MAX_LIMIT))
         _show_one([_view_record(v) for v in views], views, output, lang)
@@ -158,6 +174,53 @@ def show(
         Column(_w("name", lang), lambda r: r["tenant_name"], wide=True),
     ])  # fmt: skip
     print_continue(page, output, lang)
+
+
+def _all_statements(obj: CliContext, month: Month, tenant: str | None) -> list[Statement]:
+    """Every statement the principal may read for ``month`` (all pages)."""
+    statements: list[Statement] = []
+    token: str | None = None
+    while True:
+        found = obj.facade.bills(month, tenant=tenant, limit=MAX_LIMIT, continue_token=token)
+        statements.extend(v.statement for v in found.items)
+        token = found.continue_token
+        if token is None:
+            return statements
+
+
+def _platforms(obj: CliContext) -> dict[str, str]:
+    """Provider name → the platform it is a pool of."""
+    platforms: dict[str, str] = {}
+    token: str | None = None
+    while True:
+        found = obj.facade.providers(limit=MAX_LIMIT, continue_token=token)
+        platforms.update((p.name, p.platform) for p in found.items)
+        token = found.continue_token
+        if token is None:
+            return platforms
+
+
+def _show_totals(
+    obj: CliContext, month: Month, tenant: str | None, by: GroupOption, output: Format
+) -> None:
+    """One Decimal total per tier or platform; adjustments apart; then the grand total."""
+    lang = obj.lang
+    platforms = _platforms(obj) if by is GroupOption.platform else {}
+    grouping: GroupBy = "tier" if by is GroupOption.tier else "platform"
+    totals: GroupTotals = group_totals(_all_statements(obj, month, tenant), grouping, platforms)
+    if not output.for_people:
+        emit({"month": str(month), "by": by.value,
+              "groups": [{by.value: k, "total": v} for k, v in totals.groups.items()],
+              "adjustments_total": totals.adjustments, "total": totals.total},
+             output, lang=lang)  # fmt: skip
+        return
+    rows = [{"group": k, "total": v} for k, v in totals.groups.items()]
+    rows.append({"group": _w("adjustments", lang), "total": totals.adjustments})
+    rows.append({"group": _w("grand_total", lang), "total": totals.total})
+    emit(rows, output, lang=lang, columns=[
+        Column(_w(f"group_{by.value}", lang), lambda r: r["group"]),
+        Column(_w("group_total", lang), lambda r: r["total"], "right"),
+    ])  # fmt: skip
 
 
 def _show_one(

@@ -24,6 +24,7 @@ def provider_record(p: ProviderInfo) -> dict[str, Any]:
     return {
         "name": p.name,
         "tier": p.tier,
+        "platform": p.platform,
         "kind": p.kind,
         "engine": p.engine,
         "credentials": {"cloud": p.cloud}
@@ -57,6 +58,7 @@ def _serves(r: Mapping[str, Any]) -> str:
 PROVIDER_COLUMNS = (
     Column("name", lambda r: r["name"]),
     Column("tier", lambda r: r["tier"]),
+    Column("platform", lambda r: r["platform"]),
     Column("kind", lambda r: r["kind"]),
     Column("serves", _serves),
     Column("cert_level", lambda r: r["certified_level"], justify="right"),

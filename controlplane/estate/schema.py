@@ -140,6 +140,9 @@ class ProviderSpec(StrictModel):
 
     name: DnsLabel
     tier: Tier
+    #: The platform this provider is a pool of (e.g. the provincial 政务云 with an x86
+    #: pool and a 信创 pool); bills total by it. Absent: the provider's own name.
+    platform: DnsLabel | None = None
     kind: Literal["openstack", "kubernetes", "simulator"]
     #: Who provisions on this provider: the SDK driver, or Pulumi stacks (``infra``).
     engine: Literal["sdk", "pulumi"] = "sdk"

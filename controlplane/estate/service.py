@@ -89,6 +89,7 @@ class EstateApplyResult:
 def _provider_values(p: ProviderSpec) -> dict[str, Any]:
     return {
         "tier": p.tier,
+        "platform": p.platform or p.name,
         "kind": p.kind,
         "engine": p.engine,
         "cloud": p.cloud,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from controlplane.i18n import Lang
 
@@ -56,6 +56,7 @@ class ReadModel(BaseModel):
 class ProviderInfo(ReadModel):
     name: str
     tier: str
+    platform: str
     kind: str
     engine: str
     cloud: str | None
@@ -74,6 +75,14 @@ class ProviderInfo(ReadModel):
     capacity_public_ips: int | None
     availability_target: Decimal | None
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_platform(cls, data: Any) -> Any:
+        # a provider the estate groups under no platform is a platform of its own
+        if isinstance(data, dict) and data.get("platform") is None:
+            return {**data, "platform": data.get("name")}
+        return data
 
 
 class TenantInfo(ReadModel):

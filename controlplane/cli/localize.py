@@ -105,9 +105,7 @@ HELP_ZH: Mapping[str, str] = {
     "Statements with budget month-to-date, linear projection and an overrun flag.":
         "结算单，含本月至今预算执行、线性预测与超支预警。",
     "One department's statement.": "只看一个部门的结算单。",
-    "One total per tier or per platform, over every statement shown.": (
-        "按层级（tier）或所属平台（platform）汇总，每组一个合计，覆盖所显示的全部结算单。"
-    ),
+    "One total per tier or per platform, over every statement shown.": "按层级或平台各出合计。",
     "Mark draft statements as confirmed (checked by the department or finance).":
         "将草稿结算单标记为已确认（部门或财政已核对）。",
     "Freeze the month's statements; refused while any coverage gap is unacknowledged.":

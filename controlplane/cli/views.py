@@ -58,7 +58,7 @@ def _serves(r: Mapping[str, Any]) -> str:
 PROVIDER_COLUMNS = (
     Column("name", lambda r: r["name"]),
     Column("tier", lambda r: r["tier"]),
-    Column("platform", lambda r: r["platform"]),
+    Column("platform", lambda r: r["platform"], wide=True),
     Column("kind", lambda r: r["kind"]),
     Column("serves", _serves),
     Column("cert_level", lambda r: r["certified_level"], justify="right"),

@@ -23,16 +23,20 @@ from controlplane.metering import MeteringService
 from .conftest import ESTATE, MARCH, apply_estate, cli, usage_csv
 from .test_bills import march
 
-POOLS = ESTATE.read_text(encoding="utf-8").replace(
-    "    - {name: sim-prov, tier: provincial,",
-    "    - {name: xc-pool, tier: provincial, platform: gov-prov, kind: kubernetes, context: xc,\n"
-    "       certifiedLevel: 3, xinchuang: true, arch: aarch64, cpuVendor: kunpeng,\n"
-    "       capacity: {vcpu: 500}}\n"
-    "    - {name: sim-prov, tier: provincial, platform: gov-prov,",
-).replace(
-    "    - {name: finance, roles: [finance]}\n",
-    "    - {name: finance, roles: [finance]}\n"
-    "    - {name: hrss-clerk, roles: [department], tenant: hrss}\n",
+POOLS = (
+    ESTATE.read_text(encoding="utf-8")
+    .replace(
+        "    - {name: sim-prov, tier: provincial,",
+        "    - {name: xc-pool, tier: provincial, platform: gov-prov, kind: kubernetes, context: xc,\n"
+        "       certifiedLevel: 3, xinchuang: true, arch: aarch64, cpuVendor: kunpeng,\n"
+        "       capacity: {vcpu: 500}}\n"
+        "    - {name: sim-prov, tier: provincial, platform: gov-prov,",
+    )
+    .replace(
+        "    - {name: finance, roles: [finance]}\n",
+        "    - {name: finance, roles: [finance]}\n"
+        "    - {name: hrss-clerk, roles: [department], tenant: hrss}\n",
+    )
 )
 XC_ROW = (
     "xc-pool,hrss,portal,xc-vm-1,compute.vcpu,2,2026-03-01T00:00:00+08:00,2026-04-01T00:00:00+08:00"

@@ -36,6 +36,7 @@ from controlplane.requests.from_plan import PlanServicePlanner
 from controlplane.requests.provisioning import Provisioner
 from controlplane.requests.reads import GovernedReads
 from controlplane.requests.service import RequestService
+from controlplane.scheduler.service import JobService
 from controlplane.timeutil import Clock, system_clock
 from providers import Driver, Provisioning
 
@@ -125,6 +126,10 @@ class App:
     @cached_property
     def metering(self) -> MeteringService:
         return MeteringService(self.sessions, self.clock, self.driver)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        return JobService(self.sessions, self.clock, self.settings.jobs_config)
 
     def init(self) -> tuple[str | None, str | None]:
         """Create or migrate the schema; returns (revision before, revision after)."""

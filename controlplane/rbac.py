@@ -93,6 +93,9 @@ Action = Literal[
     "token.list",
     "token.revoke",
     "principal.impersonate",
+    "job.list",
+    "job.show",
+    "job.run",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
@@ -171,6 +174,11 @@ RULES: dict[Action, Rule] = {
     # Acting as another principal (``--as`` over the API); see Govcloud.impersonate for
     # the roles an impersonator may never borrow.
     "principal.impersonate": _rule("operator", scoped=False),
+    # govcloud serve's scheduled jobs: their runs are read by operators and auditors;
+    # queuing a firing now is the operator's
+    "job.list": _rule("operator", "auditor", scoped=False),
+    "job.show": _rule("operator", "auditor", scoped=False),
+    "job.run": _rule("operator", scoped=False),
 }
 
 #: Actions that change nothing; every other action is a mutation (refusals are audited).
@@ -196,6 +204,8 @@ READS: frozenset[Action] = frozenset(
         "audit.verify",
         "infra.export",
         "token.list",
+        "job.list",
+        "job.show",
     }
 )
 

@@ -27,8 +27,11 @@ from controlplane.metering.store import IngestConflict
 from controlplane.quotas import QuotaExceeded
 from controlplane.rbac import PermissionDenied
 from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
+from controlplane.requests.claims import RequestClaimed
 from controlplane.requests.exported import ExportRefused
 from controlplane.requests.provisioning import NothingToRepair
+from controlplane.scheduler.leases import LeaseHeld
+from controlplane.scheduler.service import JobNotFound
 from policies import WaiverRefused
 from providers import ProviderError
 from providers.errors import ProviderUnavailable
@@ -64,6 +67,7 @@ _NOT_FOUND = (
     WaiverNotFound,
     UnknownProvider,
     NoAuditRun,
+    JobNotFound,
 )
 _CONFLICT = (
     ExportRefused,
@@ -75,6 +79,8 @@ _CONFLICT = (
     BillError,
     MeteringError,
     IngestConflict,
+    RequestClaimed,
+    LeaseHeld,
 )
 
 

@@ -113,7 +113,13 @@ class SingleServe:
         self._file = handle
 
     def try_lead(self) -> bool:
-        return self._file is not None
+        """The one serve always leads; taking the lock here when ``acquire`` was not called."""
+        if self._file is None:
+            try:
+                self.acquire()
+            except AnotherServeRunning:
+                return False
+        return True
 
     def release(self) -> None:
         if self._file is not None:

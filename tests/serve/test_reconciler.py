@@ -107,7 +107,7 @@ def test_a_crashed_holder_is_resumed_without_duplicates(
     crashing = Provisioner(
         app.sessions, app.clock, simulators(app, SimulatorFaults(fail_after_creates=1))
     )
-    with pytest.raises(Exception, match="(?i)crash"):
+    with pytest.raises(Exception, match=r"(?i)crash"):
         crashing.provision(rid, actor="ops-li", holder="replica-dead", lease=timedelta(seconds=30))
     stuck = _request(app, rid)
     assert stuck.state == "Provisioning" and stuck.claimed_by == "replica-dead"

@@ -259,6 +259,9 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "token.list": ("查看访问令牌", "list API tokens"),
     "token.revoke": ("吊销访问令牌", "revoke API tokens"),
     "principal.impersonate": ("以其他主体身份操作", "act as another principal"),
+    "job.list": ("查看计划作业", "list scheduled jobs"),
+    "job.show": ("查看计划作业运行记录", "read a scheduled job's runs"),
+    "job.run": ("立即运行计划作业", "run a scheduled job now"),
 }
 
 

@@ -67,7 +67,7 @@ def serve(
                                 help="Run the jobs and the reconciler only (probes still served)."),
     jobs_config: Path | None = typer.Option(
         None, "--jobs-config", exists=True, dir_okay=False,
-        help="Job schedule file (jobs: NAME: {every|cron|enabled}); or GOVCLOUD_JOBS_CONFIG.",
+        help="Job schedule file (jobs: NAME: every, cron, enabled); or GOVCLOUD_JOBS_CONFIG.",
     ),
     replica: str | None = typer.Option(None, "--replica",
                                        help="This replica's name (default: HOSTNAME/pid)."),

@@ -118,6 +118,7 @@ def serve(
             raise typer.Exit(1) from None
     if no_api:
         api = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        api.state.asgi = api  # what server_config serves (no body limit: no API routes)
     else:
         providers: tuple[IdentityProvider, ...] = ()
         if keystone_map is not None:

@@ -28,6 +28,7 @@ completes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -418,7 +419,7 @@ def run_unreachable(wait: float) -> dict[str, Any]:
             ).all()
         finished = [r for r in runs if r.state != "queued"]
         gaps = [round((y.due_at - x.due_at).total_seconds(), 1)
-                for x, y in zip(finished, finished[1:], strict=False)]  # fmt: skip
+                for x, y in itertools.pairwise(finished)]  # fmt: skip
         return {"bench": "unreachable", "provider": f"down-os -> 127.0.0.1:{port} (closed)",
                 "runs": len(finished), "states": dict(Counter(r.state for r in finished)),
                 "retry_in": [r.retry_in for r in finished], "intervals_seconds": gaps,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -144,11 +145,19 @@ def serve(
         api, host, port, cert=str(cert) if cert else None, key=str(key) if key else None
     )
     server = uvicorn.Server(config)
+    # uvicorn's handlers end the server on SIGTERM/SIGINT, then restore these and raise the
+    # signal again: ours make that a no-op, so the replica stops cleanly and we exit 0
+    for handled in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(handled, _stopping)
     try:
-        server.run()  # SIGTERM/SIGINT end it (uvicorn's handlers), then the replica stops
+        server.run()
     finally:
         if running is not None:
             running.stop()
+
+
+def _stopping(signum: int, frame: object) -> None:
+    logging.getLogger("govcloud.serve").info("signal %d: stopping", signum)
 
 
 def register(root: typer.Typer) -> None:

@@ -1,9 +1,7 @@
-"""The jobs ``govcloud serve`` runs, when they fire, and what each does through the facade.
+"""The jobs ``govcloud serve`` runs and when they fire (what each does: :mod:`.bodies`).
 
-Each job is a :class:`JobSpec`: a name, a trigger (every N seconds, or a cron line in
-Asia/Shanghai time, read by APScheduler's ``CronTrigger``) and a body that receives the
-facade of the system principal (:meth:`Govcloud.system`) and the firing's time — jobs
-never reach around the facade. :func:`catalog` builds the list for an estate (one
+Each job is a :class:`JobSpec`: a name and a trigger (every N seconds, or a cron line in
+Asia/Shanghai time, read by APScheduler's ``CronTrigger``). :func:`catalog` builds the list for an estate (one
 ``sync:<provider>`` and ``health`` probe per provider) from the defaults below, overridden
 by a config file (:func:`load_config`)::
 
@@ -19,34 +17,26 @@ firings into one and shortening the wait after a temporary failure (back-off).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 
-from controlplane.billing import Month
 from controlplane.timeutil import SHANGHAI
-
-if TYPE_CHECKING:
-    from controlplane.facade import Govcloud
 
 __all__ = [
     "DEFAULTS",
-    "AuditChainBroken",
     "JobConfigError",
     "JobSpec",
-    "TemporaryJobError",
     "Trigger",
     "catalog",
     "load_config",
     "next_due",
 ]
-
-Body = Callable[["Govcloud", datetime], dict[str, Any]]
 
 
 class JobConfigError(ValueError):
@@ -89,71 +79,18 @@ class Trigger:
 
 @dataclass(frozen=True)
 class JobSpec:
+    """A job as scheduled: its name (``kind`` or ``sync:<target>``) and trigger. What it
+    does is :func:`controlplane.scheduler.bodies.body_for` — above the facade, while this
+    module stays below it (the service layer reads schedules without the facade)."""
+
     name: str
     trigger: Trigger
-    body: Body
+    kind: str
+    target: str | None = None
     description: str = ""
 
 
-def _provider_names(gov: Govcloud) -> list[str]:
-    return [p.name for p in gov.providers(limit=1000).items]
-
-
-def _sync(provider: str) -> Body:
-    def run(gov: Govcloud, now: datetime) -> dict[str, Any]:
-        report = gov.sync_provider(provider)
-        return {"observed": report.observed, "drift_open": report.drift_open,
-                "seconds": round(report.seconds, 3)}  # fmt: skip
-
-    return run
-
-
-def _health(gov: Govcloud, now: datetime) -> dict[str, Any]:
-    """Probe every provider (the rows availability and SLA deductions are measured on)."""
-    return {"providers": {name: gov.probe_provider(name) for name in _provider_names(gov)}}
-
-
-def _policy_audit(gov: Govcloud, now: datetime) -> dict[str, Any]:
-    """Audit the inventory; a waiver past its expiry no longer covers its findings."""
-    run = gov.audit_policies()
-    return run.model_dump(mode="json")
-
-
-def _meter_collect(gov: Govcloud, now: datetime) -> dict[str, Any]:
-    results = gov.collect_usage(until=now)
-    failed = [f"{r.provider}: {r.error}" for r in results if r.status == "failed"]
-    if failed and len(failed) == len(results):
-        raise TemporaryJobError("; ".join(failed))
-    return {"providers": {r.provider: {"status": r.status, "new_records": r.new_records,
-                                       "error": r.error} for r in results}}  # fmt: skip
-
-
-def _month_close(gov: Govcloud, now: datetime) -> dict[str, Any]:
-    """On the 1st: draft statements for the previous month; name its open coverage gaps."""
-    previous = Month.containing(now).previous
-    result = gov.run_bills(previous)
-    coverage = gov.coverage(previous)
-    return {"month": str(previous), "statements": result.statements,
-            "changed": list(result.changed), "finalized": result.finalized,
-            "open_gaps": [str(g) for g in coverage.open_gaps]}  # fmt: skip
-
-
-def _audit_verify(gov: Govcloud, now: datetime) -> dict[str, Any]:
-    report = gov.verify_audit()
-    if not report.intact:
-        raise AuditChainBroken("; ".join(b.describe("en") for b in report.breaks[:20]))
-    return {"intact": True, "head": report.head, "unanchored": report.unanchored}
-
-
-class AuditChainBroken(RuntimeError):
-    """The daily verification found the audit chain altered: a loud, failed job run."""
-
-
-class TemporaryJobError(RuntimeError):
-    """A job that could not do its work this time, worth retrying with back-off."""
-
-
-#: name → (trigger, body); ``sync`` is the default for every ``sync:<provider>``.
+#: name → (default trigger, description); ``sync`` is the default of every ``sync:<provider>``.
 DEFAULTS: dict[str, tuple[Trigger, str]] = {
     "sync": (Trigger(every=600), "sync a provider's inventory and drift"),
     "health": (Trigger(every=60), "probe every provider's health"),
@@ -161,13 +98,6 @@ DEFAULTS: dict[str, tuple[Trigger, str]] = {
     "meter-collect": (Trigger(cron="5 * * * *"), "collect usage (hourly)"),
     "month-close": (Trigger(cron="30 0 1 * *"), "previous month's draft statements (the 1st)"),
     "audit-verify": (Trigger(cron="15 3 * * *"), "verify the audit chain (daily)"),
-}
-_BODIES: dict[str, Body] = {
-    "health": _health,
-    "policy-audit": _policy_audit,
-    "meter-collect": _meter_collect,
-    "month-close": _month_close,
-    "audit-verify": _audit_verify,
 }
 
 
@@ -213,11 +143,11 @@ def catalog(providers: list[str], config: Mapping[str, Mapping[str, Any]]) -> li
                 job = f"sync:{provider}"
                 chosen = _trigger(default, config.get("sync", {}), config.get(job, {}))
                 if chosen is not None:
-                    specs.append(JobSpec(job, chosen, _sync(provider), description))
+                    specs.append(JobSpec(job, chosen, "sync", provider, description))
             continue
         chosen = _trigger(default, config.get(name, {}))
         if chosen is not None:
-            specs.append(JobSpec(name, chosen, _BODIES[name], description))
+            specs.append(JobSpec(name, chosen, name, None, description))
     return sorted(specs, key=lambda s: s.name)
 
 

@@ -39,7 +39,8 @@ from controlplane.errors import Conflict, GovcloudError, ProviderFailure
 from controlplane.facade import Govcloud
 from controlplane.requests import claims
 from controlplane.scheduler import leases, runs
-from controlplane.scheduler.catalog import JobSpec, TemporaryJobError
+from controlplane.scheduler.bodies import TemporaryJobError, body_for
+from controlplane.scheduler.catalog import JobSpec
 from controlplane.scheduler.leader import AdvisoryLeader, SingleServe, election_for
 from controlplane.scheduler.metrics import ServeMetrics
 
@@ -176,7 +177,7 @@ class Replica:
         if spec is None:
             return runs.Outcome("failed", f"no job {job!r} in this replica's catalogue")
         try:
-            detail = spec.body(self.facade(), now)
+            detail = body_for(spec)(self.facade(), now)
         except ProviderFailure as exc:
             retry_after = getattr(exc.source, "retry_after", None)
             state = "temporary" if exc.retryable else "failed"

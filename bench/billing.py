@@ -15,9 +15,13 @@ so intervals must merge) and 5 % of records replayed. Then, per database:
   computed by one independent SQL query (DISTINCT, gaps-and-islands merging, hour/day
   ceilings, month peaks, integer half-up rounding per line).
 
-Prints JSON: per-stage seconds, the ratio of the DB path to the DuckDB query, and
-whether every department total agrees to the fen (exit status 1 if not).
-Usage: ``python -m bench.billing [--database sqlite|postgresql|both] [--month YYYY-MM]``.
+Prints JSON: per database ``figure`` (the bill run's seconds, median of ``--runs`` runs
+each from an emptied month), ``reference`` (the DuckDB query's seconds, median of as
+many), their ``ratio`` beside the target of 5, per-stage seconds, peak RSS, the load
+average (the machine is shared), and whether every department total agrees to the fen
+(exit status 1 if not).
+Usage: ``python -m bench.billing [--database sqlite|postgresql|both] [--month YYYY-MM]
+[--runs N]``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -214,8 +219,16 @@ def _drop_pg(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _clear_bills(app: App) -> None:
+    """Forget every statement, line, run and stored interval, so the next run is a first one."""
+    with app.engine.begin() as conn:
+        for table in ("bill_line", "bill_adjustment", "bill_statement", "rating_run",
+                      "usage_interval"):  # fmt: skip
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
 def bench_one(
-    url: str, home: Path, estate_file: Path, usage: list[RawUsage], month: Month
+    url: str, home: Path, estate_file: Path, usage: list[RawUsage], month: Month, runs: int = 1
 ) -> dict[str, Any]:
     app = App(Settings(home=home, database_url=url))
     try:
@@ -230,19 +243,49 @@ def bench_one(
         )
         t2 = time.perf_counter()
         bills = bills_service(app)
+        c2 = time.process_time()
         run = bills.run(month, actor="bench")
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         rerun = bills.run(month, actor="bench")
         t4 = time.perf_counter()
         statements = {s.tenant: s.total for s in bills.statements(month)}
         t5 = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
-            totals, load_s, query_s = duckdb_totals(app, month, Path(tmp))
+        run_times, run_cpu = [t3 - t2], [c3 - c2]
+        for _ in range(runs - 1):
+            _clear_bills(app)
+            started, cpu = time.perf_counter(), time.process_time()
+            bills.run(month, actor="bench")
+            run_times.append(time.perf_counter() - started)
+            run_cpu.append(time.process_time() - cpu)
+        query_times, query_cpu = [], []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                cpu = time.process_time()
+                totals, load_s, query_s = duckdb_totals(app, month, Path(tmp))
+            query_times.append(query_s)
+            query_cpu.append(time.process_time() - cpu)
+        figure, reference = statistics.median(run_times), statistics.median(query_times)
         mismatches = {t: (str(v), str(totals.get(t, Decimal(0)))) for t, v in statements.items()
                       if v != totals.get(t, Decimal(0))}  # fmt: skip
         db_path = (t2 - t1) + (t3 - t2)
         return {
             "database": url.split(":")[0],
+            "figure": {
+                "what": "bill run (month close), seconds, median",
+                "runs": [round(x, 3) for x in run_times],
+                "median": round(figure, 3),
+            },
+            "reference": {
+                "what": "DuckDB query over the raw rows, seconds, median",
+                "runs": [round(x, 3) for x in query_times],
+                "median": round(reference, 3),
+            },
+            "ratio": round(figure / reference, 1),
+            "process_cpu_seconds": {
+                "bill_run": [round(x, 3) for x in run_cpu],
+                "duckdb_read_back_load_and_query": [round(x, 3) for x in query_cpu],
+            },
+            "target_ratio": 5,
             "records": len(usage),
             "new_records": outcome.new_records,
             "intervals": run.intervals,
@@ -278,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--month", default="2026-03")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=1, help="bill runs (from empty) and queries")
     args = parser.parse_args(argv)
     month = Month.parse(args.month)
     t0 = time.perf_counter()
@@ -290,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         "metered_resources": metered,
         "usage_records": len(usage),
         "generate_seconds": round(time.perf_counter() - t0, 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "runs": [],
     }
     ok = True
@@ -303,16 +348,17 @@ def main(argv: list[str] | None = None) -> int:
             home = Path(tmp) / target
             if target == "sqlite":
                 result = bench_one(
-                    f"sqlite:///{home / 'govcloud.db'}", home, estate_file, usage, month
+                    f"sqlite:///{home / 'govcloud.db'}", home, estate_file, usage, month, args.runs
                 )
             else:
                 url, name = _pg_database()
                 try:
-                    result = bench_one(url, home, estate_file, usage, month)
+                    result = bench_one(url, home, estate_file, usage, month, args.runs)
                 finally:
                     _drop_pg(name)
             ok = ok and not result["mismatches"]
             figures["runs"].append(result)
+    figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0 if ok else 1

@@ -1,5 +1,8 @@
 """The service container: one database, one clock, every service built on them, once.
 
+Each service's module is imported when the service is first used, so a command pays
+only for the areas it touches (a CLI that starts fast).
+
 Services receive their session factory, clock and provider drivers here (one I/O seam).
 This is the only module that assembles services: callers (the CLI, the HTTP API, the
 TUI, scheduled jobs) go through :class:`controlplane.facade.Govcloud`, which holds an
@@ -10,35 +13,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from controlplane.audit_config import SESSION_KEY
-from controlplane.audit_service import AuditService
-from controlplane.auth import TokenService
-from controlplane.bills.service import BillsService
-from controlplane.compliance.audit import ComplianceService
-from controlplane.compliance.waivers import EstatePrincipals, WaiverService
 from controlplane.config import Settings
 from controlplane.db import load_tables, migrate
 from controlplane.db.engine import make_engine, session_factory
 from controlplane.db.models import Provider
-from controlplane.drivers import driver_for, engine_for
 from controlplane.errors import GovcloudError
-from controlplane.estate.service import EstateService
-from controlplane.inventory.sync import SyncService
-from controlplane.metering.service import MeteringService
-from controlplane.planning.service import PlanService
-from controlplane.requests.exported import SystemExporter
-from controlplane.requests.from_plan import PlanServicePlanner
-from controlplane.requests.provisioning import Provisioner
-from controlplane.requests.reads import GovernedReads
-from controlplane.requests.service import RequestService
-from controlplane.scheduler.service import JobService
 from controlplane.timeutil import Clock, system_clock
 from providers import Driver, Provisioning
+
+if TYPE_CHECKING:
+    from controlplane.audit_service import AuditService
+    from controlplane.auth import TokenService
+    from controlplane.bills.service import BillsService
+    from controlplane.compliance.audit import ComplianceService
+    from controlplane.compliance.waivers import WaiverService
+    from controlplane.estate.service import EstateService
+    from controlplane.inventory.sync import SyncService
+    from controlplane.metering.service import MeteringService
+    from controlplane.planning.service import PlanService
+    from controlplane.requests.exported import SystemExporter
+    from controlplane.requests.provisioning import Provisioner
+    from controlplane.requests.reads import GovernedReads
+    from controlplane.requests.service import RequestService
+    from controlplane.scheduler.service import JobService
 
 __all__ = ["App", "SchemaNotCurrent"]
 
@@ -69,66 +73,99 @@ class App:
 
     def driver(self, provider: Provider) -> Driver:
         """A driver for one stored provider (credentials stay references)."""
+        from controlplane.drivers import driver_for
+
         return driver_for(provider, self.settings.simulator_dir, self.clock)
 
     @cached_property
     def estate(self) -> EstateService:
+        from controlplane.estate.service import EstateService
+
         return EstateService(self.sessions, self.clock)
 
     @cached_property
     def plans(self) -> PlanService:
+        from controlplane.planning.service import PlanService
+
         return PlanService(self.sessions, self.clock, self.settings)
 
     @cached_property
     def requests(self) -> RequestService:
+        from controlplane.requests.from_plan import PlanServicePlanner
+        from controlplane.requests.service import RequestService
+
         return RequestService(self.sessions, self.clock, PlanServicePlanner(self.plans))
 
     @cached_property
     def reads(self) -> GovernedReads:
+        from controlplane.requests.reads import GovernedReads
+
         return GovernedReads(self.sessions)
 
     def provisioning(self, provider: Provider) -> Provisioning:
         """How one provider's resources are provisioned: its SDK driver or Pulumi."""
+        from controlplane.drivers import engine_for
+
         return engine_for(provider, self.settings, self.clock)
 
     @cached_property
     def provisioner(self) -> Provisioner:
+        from controlplane.requests.provisioning import Provisioner
+
         return Provisioner(self.sessions, self.clock, self.provisioning)
 
     @cached_property
     def sync(self) -> SyncService:
+        from controlplane.inventory.sync import SyncService
+
         return SyncService(self.sessions, self.clock, self.driver)
 
     @cached_property
     def compliance(self) -> ComplianceService:
+        from controlplane.compliance.audit import ComplianceService
+
         return ComplianceService(self.sessions, self.clock, self.estate.policy_document)
 
     @cached_property
     def waivers(self) -> WaiverService:
+        from controlplane.compliance.waivers import EstatePrincipals, WaiverService
+
         return WaiverService(self.sessions, self.clock, EstatePrincipals(self.sessions))
 
     @cached_property
     def bills(self) -> BillsService:
+        from controlplane.bills.service import BillsService
+
         return BillsService(self.sessions, self.clock)
 
     @cached_property
     def exporter(self) -> SystemExporter:
+        from controlplane.requests.exported import SystemExporter
+
         return SystemExporter(self.sessions)
 
     @cached_property
     def audit(self) -> AuditService:
+        from controlplane.audit_service import AuditService
+
         return AuditService(self.sessions, self.clock)
 
     @cached_property
     def tokens(self) -> TokenService:
+        from controlplane.auth import TokenService
+
         return TokenService(self.sessions, self.clock)
 
     @cached_property
     def metering(self) -> MeteringService:
+        from controlplane.metering.service import MeteringService
+
         return MeteringService(self.sessions, self.clock, self.driver)
 
     @cached_property
     def jobs(self) -> JobService:
+        from controlplane.scheduler.service import JobService
+
         return JobService(self.sessions, self.clock, self.settings.jobs_config)
 
     def init(self) -> tuple[str | None, str | None]:

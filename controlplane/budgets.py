@@ -19,7 +19,7 @@ superseded) and when its system is deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -30,7 +30,14 @@ from sqlmodel import Session, col, select
 
 from controlplane.db.tables_requests import BudgetLock, BudgetReservation
 
-__all__ = ["BudgetCheck", "release", "release_system", "reserve", "reserved_annual"]
+__all__ = [
+    "BudgetCheck",
+    "release",
+    "release_system",
+    "reserve",
+    "reserved_annual",
+    "reserved_annual_of",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,22 @@ def reserved_annual(session: Session, tenant: str) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for r in _active(session, tenant):
         out[r.system_name] = out.get(r.system_name, Decimal(0)) + r.annual
+    return out
+
+
+def reserved_annual_of(session: Session, tenants: Sequence[str]) -> dict[str, dict[str, Decimal]]:
+    """:func:`reserved_annual` of several departments at once (tenant → system → cost)."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for start in range(0, len(tenants), 2000):
+        rows = session.exec(
+            select(BudgetReservation).where(
+                col(BudgetReservation.tenant).in_(tenants[start : start + 2000]),
+                col(BudgetReservation.active).is_(True),
+            )
+        ).all()
+        for r in rows:
+            held = out.setdefault(r.tenant, {})
+            held[r.system_name] = held.get(r.system_name, Decimal(0)) + r.annual
     return out
 
 

@@ -7,7 +7,7 @@ stores and the report builder reads back. Imports nothing internal.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -136,7 +136,10 @@ class Verdict:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready plain record (enums as strings, time as ISO-8601)."""
-        record = asdict(self)
+        # every field is a scalar: a shallow dict is what ``asdict`` built, without its
+        # recursive deep copy (a plan records dozens of verdicts, an audit hundreds of
+        # thousands)
+        record = {name: getattr(self, name) for name in _VERDICT_FIELDS}
         for key in ("outcome", "severity", "enforcement"):
             record[key] = str(record[key])
         at = self.evaluated_at
@@ -154,3 +157,6 @@ class Verdict:
         if isinstance(at, str):
             data["evaluated_at"] = datetime.fromisoformat(at)
         return cls(**data)
+
+
+_VERDICT_FIELDS = tuple(f.name for f in fields(Verdict))

@@ -92,6 +92,8 @@ class UsageRule:
 
     meter: str
     quantity: Callable[[Mapping[str, object]], Decimal | None]
+    reads: tuple[str, ...] = ()
+    """The spec keys ``quantity`` reads (aggregating readers group resources by them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,11 @@ class ResourceKind:
     def row(self, resource: ObservedResource) -> tuple[str, ...]:
         """The rendered cells of this kind's view for one resource."""
         return tuple(column.render(resource) for column in self.columns)
+
+    @property
+    def usage_reads(self) -> tuple[str, ...]:
+        """Every spec key this kind's usage rules read, in order, once."""
+        return tuple(dict.fromkeys(key for rule in self.usage for key in rule.reads))
 
     def usage_of(self, spec: Mapping[str, object]) -> list[tuple[str, Decimal]]:
         """``(meter, quantity)`` pairs a resource with this spec allocates (zero dropped)."""
@@ -188,8 +195,8 @@ _KIND_LIST = (
         meters=("compute.vcpu", "compute.memory"),
         actions=(*_CRUD, "start", "stop", "reboot", "resize"),
         usage=(
-            UsageRule("compute.vcpu", _spec_number("vcpu")),
-            UsageRule("compute.memory", _spec_number("memory_mib", Decimal(1024))),
+            UsageRule("compute.vcpu", _spec_number("vcpu"), ("vcpu",)),
+            UsageRule("compute.memory", _spec_number("memory_mib", Decimal(1024)), ("memory_mib",)),
         ),
     ),
     ResourceKind(
@@ -206,8 +213,8 @@ _KIND_LIST = (
         meters=("storage.ssd", "storage.hdd"),
         actions=(*_CRUD, "extend"),
         usage=(
-            UsageRule("storage.ssd", _volume_of_type("ssd")),
-            UsageRule("storage.hdd", _volume_of_type("hdd")),
+            UsageRule("storage.ssd", _volume_of_type("ssd"), ("type", "size_gib")),
+            UsageRule("storage.hdd", _volume_of_type("hdd"), ("type", "size_gib")),
         ),
     ),
     ResourceKind(
@@ -291,8 +298,8 @@ _KIND_LIST = (
         meters=("k8s.cpu", "k8s.memory"),
         actions=_CRUD,
         usage=(
-            UsageRule("k8s.cpu", _k8s("cpu")),
-            UsageRule("k8s.memory", _k8s("memory", GIB)),
+            UsageRule("k8s.cpu", _k8s("cpu"), ("cpu",)),
+            UsageRule("k8s.memory", _k8s("memory", GIB), ("memory",)),
         ),
     ),
     ResourceKind(

@@ -19,9 +19,14 @@ Decisions (see also ``providers.openstack_tags``):
 * **Security groups hold exactly the declared rules.** Neutron's default egress rules
   and any rule added out-of-band are deleted on every apply; egress is therefore
   closed unless a ``security_rule`` with ``direction: egress`` is declared.
-* **Volumes need Cinder.** Where the cloud has no block-storage service (the test
-  peer), a ``volume`` — or a server whose spec lists ``volumes`` — fails with a
-  permanent ``ProviderInvalidRequest`` saying so.
+* **Volumes are Cinder volumes of a named type.** A ``volume`` of ``type: ssd`` is
+  created with the cloud's volume type ``ssd``; an encrypted one with ``ssd-encrypted``,
+  which must exist and carry an encryption spec (the apply refuses it otherwise, so an
+  "encrypted" volume is never silently plain). It is attached to its ``server`` through
+  Nova and reported with its server's govcloud name. Size and type are not changed by
+  apply. Where the cloud has no block-storage service (or ``has_block_storage: false``
+  in its clouds.yaml), a volume — or a server whose spec lists ``volumes`` — fails
+  with a permanent ``ProviderInvalidRequest`` saying so.
 * **Crash safety.** Servers get their tags in the create call itself; Neutron
   resources are created with a description marker and tagged right after, and a re-run
   adopts a marked-but-untagged resource instead of creating another. ``delete`` finds
@@ -61,6 +66,7 @@ from providers.openstack_inventory import (
     observe_security_rule,
     observe_server,
     observe_volume,
+    volume_type_name,
 )
 from providers.openstack_tags import (
     cloud_name,
@@ -72,7 +78,13 @@ from providers.openstack_tags import (
     project_tags,
     resource_tags,
 )
-from providers.openstack_usage import Allocation, clip, parse_time, server_allocations
+from providers.openstack_usage import (
+    Allocation,
+    clip,
+    parse_time,
+    server_allocations,
+    volume_allocation,
+)
 from providers.ordering import run_in_order
 from providers.registry import ProviderConfig
 from providers.types import (
@@ -110,6 +122,15 @@ _NAMED_NEUTRON = {
 }
 #: Nova metadata key holding a server's marker (see ``providers.openstack_tags``).
 _SERVER_MARK = "govcloud"
+
+
+def _metadata(tags: Sequence[str]) -> dict[str, str]:
+    """``key=value`` tags as the Cinder metadata dict that carries them on a volume."""
+    return {key: value for key, _, value in (t.partition("=") for t in tags)}
+
+
+def _get(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
 def _named(system: SystemRef, name: str) -> dict[str, object]:
@@ -302,8 +323,9 @@ class OpenStackDriver:
         """Remove what onboarding created for ``tenant``: its project (and with it the
         project's quotas and role assignments) and its Keystone group.
 
-        Refused while the project still holds servers, networks or security groups other
-        than Neutron's own ``default``: offboarding never deletes a department's data.
+        Refused while the project still holds servers, networks, volumes or security
+        groups other than Neutron's own ``default``: offboarding never deletes a
+        department's data.
         """
         conn = self.conn
         with translated(self.name):
@@ -320,6 +342,11 @@ class OpenStackDriver:
                         g
                         for g in conn.network.security_groups(project_id=project.id)
                         if g.name != "default"
+                    ),
+                    *(
+                        conn.block_storage.volumes(all_projects=True, project_id=project.id)
+                        if self._has_block_storage()
+                        else ()
                     ),
                 ]
                 if left:
@@ -365,8 +392,17 @@ class OpenStackDriver:
                 security_group=-1,
                 security_group_rule=-1,
             )
-            if quotas.storage_gib is not None and self._has_block_storage():
-                self.conn.set_volume_quotas(project.id, gigabytes=quotas.storage_gib)
+            if self._has_block_storage():
+                # Volumes are bounded by gigabytes; Cinder's default of 10 volumes and
+                # 1000 GiB per project is not ours (no declared storage: unlimited).
+                self.conn.set_volume_quotas(
+                    project.id,
+                    gigabytes=limit(quotas.storage_gib),
+                    volumes=-1,
+                    snapshots=-1,
+                    backups=-1,
+                    backup_gigabytes=-1,
+                )
 
     # -- apply ---------------------------------------------------------------
 
@@ -746,22 +782,116 @@ class OpenStackDriver:
     def _ensure_volume(self, run: _Run, item: DesiredResource) -> ApplyOutcome:
         if not self._has_block_storage():
             raise ProviderInvalidRequest(self.name, f"{item.key}: {_NO_CINDER}")
-        existing = run.found.volumes.get(item.name)
-        if existing is not None:
-            return ApplyOutcome(item.kind, item.name, "unchanged", existing.id)
-        tags = {
-            key: value
-            for key, _, value in (
-                t.partition("=")
-                for t in resource_tags(run.system, item.name, spec_fingerprint(item.spec))
+        spec = item.spec
+        size = int(str(spec["size_gib"]))
+        type_name = volume_type_name(str(spec.get("type") or "ssd"), bool(spec.get("encrypted")))
+        storage = run.conn.block_storage
+        metadata = _metadata(resource_tags(run.system, item.name, spec_fingerprint(spec)))
+        volume = run.found.volumes.get(item.name)
+        changes: list[str] = []
+        if volume is None:
+            self._check_volume_type(storage, item, type_name, bool(spec.get("encrypted")))
+            # The tags travel in the create call itself: a crash right after leaves a
+            # volume the next apply finds (and adopts) instead of creating another.
+            volume = storage.create_volume(
+                name=cloud_name(run.system, item.name),
+                size=size,
+                volume_type=type_name,
+                metadata=metadata,
             )
-        }
-        volume = run.conn.block_storage.create_volume(
-            name=cloud_name(run.system, item.name),
-            size=int(str(item.spec["size_gib"])),
-            metadata=tags,
+            action: Action = "created"
+        else:
+            self._check_volume_unchanged(item, volume, size, type_name)
+            action = "unchanged"
+            if {k: v for k, v in dict(volume.metadata or {}).items() if k in metadata} != metadata:
+                storage.set_volume_metadata(volume, **metadata)
+                changes.append("tags")
+            if volume.name != cloud_name(run.system, item.name):
+                volume = storage.update_volume(volume, name=cloud_name(run.system, item.name))
+                changes.append("cloud_name")
+        run.found.volumes[item.name] = volume
+        if str(volume.status).lower() != "in-use":
+            volume = storage.wait_for_status(
+                volume,
+                status="available",
+                failures=["error", "error_extending"],
+                wait=self._wait_timeout,
+            )
+        server_name = spec.get("server")
+        if server_name and self._attach(run, item, volume, str(server_name)):
+            changes.append("server")
+        if action == "unchanged" and changes:
+            action = "updated"
+        return ApplyOutcome(
+            item.kind,
+            item.name,
+            action,
+            volume.id,
+            changes=tuple(changes) if action == "updated" else (),
+            facts=_named(run.system, item.name),
         )
-        return ApplyOutcome(item.kind, item.name, "created", volume.id)
+
+    def _check_volume_type(
+        self, storage: Any, item: DesiredResource, type_name: str, encrypted: bool
+    ) -> None:
+        """Refuse a volume type the cloud lacks, or an "encrypted" one that is not."""
+        volume_type = storage.find_type(type_name)
+        if volume_type is None:
+            raise ProviderInvalidRequest(
+                self.name,
+                f"{item.key}: this cloud has no volume type {type_name!r} / "
+                f"此云平台没有云硬盘类型 {type_name!r}",
+            )
+        if encrypted and not storage.get_type_encryption(volume_type).encryption_id:
+            raise ProviderInvalidRequest(
+                self.name,
+                f"{item.key}: volume type {type_name!r} does not encrypt, so an encrypted "
+                f"volume cannot be created with it / 云硬盘类型 {type_name!r} 未配置加密",
+            )
+
+    def _check_volume_unchanged(
+        self, item: DesiredResource, volume: Any, size: int, type_name: str
+    ) -> None:
+        """A volume's size and type (hence encryption) are not changed by apply."""
+        if str(volume.volume_type) != type_name:
+            raise ProviderInvalidRequest(
+                self.name,
+                f"{item.key}: changing the type or encryption of an existing volume "
+                f"({volume.volume_type} → {type_name}) is not supported; "
+                "migrate the data to a new volume",
+            )
+        if int(volume.size) != size:
+            raise ProviderInvalidRequest(
+                self.name,
+                f"{item.key}: changing the size of an existing volume ({volume.size} → "
+                f"{size} GiB) is not supported by apply; extend it explicitly",
+            )
+
+    def _attach(self, run: _Run, item: DesiredResource, volume: Any, server_name: str) -> bool:
+        """Attach ``volume`` to the system's server ``server_name``; whether it had to."""
+        server_id = run.pending_servers.get(server_name) or getattr(
+            run.found.servers.get(server_name), "id", None
+        )
+        if server_id is None:
+            raise ProviderNotFound(self.name, f"{item.key}: server {server_name!r} not found")
+        attached = {str(_get(a, "server_id")) for a in volume.attachments or []}
+        if str(server_id) in attached:
+            return False
+        if attached:
+            raise ProviderConflict(
+                self.name,
+                f"{item.key}: volume is attached to another server ({sorted(attached)})",
+                temporary=False,
+            )
+        self._wait_active(run, server_name, server_id)
+        run.conn.compute.create_volume_attachment(server_id, volume_id=volume.id)
+        run.conn.block_storage.wait_for_status(
+            volume,
+            status="in-use",
+            failures=["error", "error_attaching"],
+            wait=self._wait_timeout,
+        )
+        return True
 
     def _wait_active(self, run: _Run, name: str, server_id: str) -> None:
         server = run.conn.compute.get_server(server_id)
@@ -809,10 +939,17 @@ class OpenStackDriver:
                 found.servers,
                 lambda s: conn.compute.wait_for_delete(s, wait=self._wait_timeout),
             ),
+            # Nova detaches a deleted server's volumes shortly after the server is gone.
+            ("volume", found.volumes, lambda v: self._detached(conn, v)),
             (
                 "volume",
                 found.volumes,
                 lambda v: conn.block_storage.delete_volume(v, ignore_missing=True),
+            ),
+            (
+                "volume",
+                found.volumes,
+                lambda v: conn.block_storage.wait_for_delete(v, wait=self._wait_timeout),
             ),
             ("network", found.routers, lambda r: self._delete_router(net, r)),
             ("network", found.subnets, lambda s: net.delete_subnet(s, ignore_missing=True)),
@@ -876,6 +1013,15 @@ class OpenStackDriver:
         compute.delete_server(server, ignore_missing=False)
         compute.wait_for_delete(server, wait=self._wait_timeout)
 
+    def _detached(self, conn: Any, volume: Any) -> None:
+        """Wait until ``volume`` is no longer attached (or being attached or detached)."""
+        storage = conn.block_storage
+        current = storage.get_volume(volume)
+        if str(current.status).lower() in ("in-use", "attaching", "detaching", "reserved"):
+            storage.wait_for_status(
+                current, status="available", failures=["error"], wait=self._wait_timeout
+            )
+
     @staticmethod
     def _delete_router(net: Any, router: Any) -> None:
         net.update_router(router, external_gateway_info={})
@@ -921,10 +1067,14 @@ class OpenStackDriver:
         conn, page = self.conn, self._page_size
         projects = self._department_projects()
         images = {str(i.id): str(i.name) for i in self._each(lambda: conn.image.images(limit=page))}
+        server_names: dict[str, str] = {}  # id -> govcloud name, for volume attachments
         for server in self._each(
             lambda: conn.compute.servers(all_projects=True, details=True, limit=page)
         ):
-            yield observe_server(self.name, server, images, projects)
+            observed_server = observe_server(self.name, server, images, projects)
+            if observed_server.managed:
+                server_names[observed_server.resource_id] = observed_server.name
+            yield observed_server
         cidrs = {
             str(s.network_id): str(s.cidr)
             for s in self._each(lambda: conn.network.subnets(limit=page))
@@ -945,7 +1095,7 @@ class OpenStackDriver:
             for volume in self._each(
                 lambda: conn.block_storage.volumes(all_projects=True, limit=page)
             ):
-                yield observe_volume(self.name, volume, projects)
+                yield observe_volume(self.name, volume, projects, server_names)
         for project_id, tenant in sorted(projects.items()):
             yield observe_quota(self.name, project_id, tenant, self.get_quotas(project_id))
 
@@ -970,7 +1120,12 @@ class OpenStackDriver:
         return limits
 
     def observe_usage(self, since: datetime, until: datetime) -> Iterator[UsageObservation]:
-        """Server vCPU/memory intervals (live and deleted since ``since``) and floating IPs."""
+        """Server vCPU/memory intervals (live and deleted since ``since``), floating IPs
+        and volumes (``storage.<type>`` GiB from creation).
+
+        Cinder lists no deleted volumes, so a volume's last interval ends at the last
+        collection that still saw it: collect at least as often as the billing period.
+        """
         if not since < until:
             raise ValueError(f"empty usage window: {since.isoformat()} >= {until.isoformat()}")
         return clip(self.name, list(self._allocations(since, until)), since, until)
@@ -1002,6 +1157,20 @@ class OpenStackDriver:
                 yield Allocation(
                     str(fip.id), tenant, system, "network.public_ip", Decimal(1), start, None
                 )
+        if self._has_block_storage():
+            for volume in self._each(
+                lambda: conn.block_storage.volumes(all_projects=True, limit=page)
+            ):
+                allocation = volume_allocation(
+                    str(volume.id),
+                    identity_of(dict(volume.metadata or {})),
+                    size_gib=int(volume.size or 0),
+                    volume_type=str(volume.volume_type or ""),
+                    created_at=parse_time(volume.created_at),
+                    status=str(volume.status),
+                )
+                if allocation is not None and allocation.start < until:
+                    yield allocation
 
     @staticmethod
     def _server_allocations(server: Any) -> list[Allocation]:

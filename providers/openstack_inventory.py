@@ -40,9 +40,12 @@ __all__ = [
     "observe_security_rule",
     "observe_server",
     "observe_volume",
+    "volume_type_name",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A volume type of this name's suffix encrypts (``ssd-encrypted`` is encrypted ``ssd``).
+ENCRYPTED_TYPE_SUFFIX = "-encrypted"
 
 
 def _when(value: object) -> datetime:
@@ -221,16 +224,32 @@ def observe_floating_ip(
     )
 
 
+def volume_type_name(volume_type: str, encrypted: bool) -> str:
+    """The cloud's volume type for govcloud's ``type`` (``ssd``) and ``encrypted`` flag."""
+    return f"{volume_type}{ENCRYPTED_TYPE_SUFFIX}" if encrypted else volume_type
+
+
 def observe_volume(
-    provider: str, volume: Any, projects: Mapping[str, str] | None = None
+    provider: str,
+    volume: Any,
+    projects: Mapping[str, str] | None = None,
+    servers: Mapping[str, str] | None = None,
 ) -> ObservedResource:
+    """A volume in govcloud's terms: ``type`` without the encrypted suffix, ``server``
+    the govcloud name of the server it is attached to (``servers``: id → name; else the
+    server's id, ``None`` when detached) and ``attached_to`` every attached server id."""
+    attached = sorted(str(_get(a, "server_id")) for a in getattr(volume, "attachments", None) or [])
+    encrypted = bool(volume.is_encrypted)
+    type_name = None if volume.volume_type is None else str(volume.volume_type)
+    if encrypted and type_name and type_name.endswith(ENCRYPTED_TYPE_SUFFIX):
+        type_name = type_name[: -len(ENCRYPTED_TYPE_SUFFIX)]
+    server = (servers or {}).get(attached[0], attached[0]) if len(attached) == 1 else None
     spec = {
         "size_gib": volume.size,
-        "type": volume.volume_type,
-        "encrypted": bool(volume.is_encrypted),
-        "attached_to": sorted(
-            str(_get(a, "server_id")) for a in getattr(volume, "attachments", None) or []
-        ),
+        "type": type_name,
+        "encrypted": encrypted,
+        "server": server,
+        "attached_to": attached,
     }
     return _observed(
         provider,

@@ -9,8 +9,8 @@ cloud, so it is unit-tested without one.
 Rules: a server allocates its flavour's vCPUs and memory (GiB = MiB / 1024) from
 ``launched_at`` (else ``created_at``) to ``terminated_at`` (or ``until`` while it
 exists); a server that never launched (ERROR at build) allocates nothing. A floating
-IP allocates one ``network.public_ip`` from its creation; a volume its size in
-``storage.<type>`` GiB from its creation.
+IP allocates one ``network.public_ip`` from its creation; a live volume its size in
+``storage.ssd`` / ``storage.hdd`` GiB from its creation.
 
 Must not import anything internal except ``providers.types``, nor any cloud SDK.
 """
@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from providers.types import UsageObservation
 
-__all__ = ["Allocation", "clip", "parse_time", "server_allocations"]
+__all__ = ["Allocation", "clip", "parse_time", "server_allocations", "volume_allocation"]
 
 _MIB_PER_GIB = Decimal(1024)
 
@@ -83,6 +83,30 @@ def server_allocations(
             terminated_at,
         ),
     ]
+
+
+def volume_allocation(
+    resource_id: str,
+    identity: tuple[str, str, str | None, str | None] | None,
+    *,
+    size_gib: int,
+    volume_type: str,
+    created_at: datetime | None,
+    status: str,
+) -> Allocation | None:
+    """A live volume's ``storage.<type>`` GiB from its creation, still running.
+
+    The meter is the govcloud type (``ssd-encrypted`` meters as ``storage.ssd``); any
+    type other than ``hdd`` meters as SSD, the catalogue's default. A volume that failed
+    to create (``error``) or has no creation time allocates nothing.
+    """
+    if created_at is None or status.lower() == "error" or size_gib <= 0:
+        return None
+    base = "hdd" if volume_type.removesuffix("-encrypted") == "hdd" else "ssd"
+    tenant, system = (identity[0], identity[1]) if identity else (None, None)
+    return Allocation(
+        resource_id, tenant, system, f"storage.{base}", Decimal(size_gib), created_at, None
+    )
 
 
 def clip(

@@ -43,6 +43,10 @@ class InputLimits:
     """Nodes that aliases add when expanded, counted over the whole file."""
     scalar_chars: int = 65_536
     """Characters in one YAML scalar (a key or a value)."""
+    problems: int = 20
+    """Problems found in one file before reading stops (the rest is not read, and the
+    refusal says so; 20 is clang's error limit): a stream of thousands of bad documents is
+    refused at its twentieth problem, not after all of it is composed."""
     csv_bytes: int = 256 * 2**20
     """Size of one usage CSV file."""
     csv_rows: int = 2_000_000

@@ -61,6 +61,7 @@ __all__ = [
     "C_PARSER",
     "ListCaps",
     "LocatedDocument",
+    "OnDocument",
     "Path",
     "load_yaml_documents",
     "load_yaml_file",
@@ -71,6 +72,9 @@ __all__ = [
 Path = tuple[str | int, ...]
 ListCaps = Mapping[Path, tuple[int, str]]
 """Most items of the lists at these paths (``-1`` matches any list index), and their name."""
+OnDocument = Callable[[int, "LocatedDocument"], bool]
+"""Called with each document's index and the document as soon as it is composed (from
+index 0 again when a small text is re-read by the pure parser); True stops the reading."""
 
 _CParser: Any
 try:  # libyaml is optional in PyYAML; its parser is some 10x faster than the pure one
@@ -144,6 +148,29 @@ _NON_PRINTABLE = re.compile(
 )
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+# the UTF-8 bytes of every character _NON_PRINTABLE refuses begin with one of these — a
+# C0 control or DEL, 0xC2 (C1 controls, U+0080-U+009F), 0xED (surrogates) — or are
+# U+FFFE/U+FFFF (0xEF 0xBF 0xBE/0xBF; 0xEF alone starts the common full-width forms)
+_SUSPECT_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xED])
+_CLEAR_BYTES = bytes(sorted(set(range(256)) - set(_SUSPECT_BYTES)))
+
+
+def _non_printable(text: str, raw: bytes) -> re.Match[str] | None:
+    """The first character YAML text may not hold; a text whose UTF-8 bytes (``raw``) hold
+    no byte that could start one (nearly every file) is cleared by C-speed passes."""
+    suspect = raw.translate(None, _CLEAR_BYTES)
+    if not suspect and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw:
+        return None
+    return _NON_PRINTABLE.search(text)
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts; a text broken by ``\\n`` alone (the usual case) is indexed
+    by one literal search, several times faster than the pattern of every YAML break."""
+    if _OTHER_BREAKS.search(text):
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
 # --- composition ----------------------------------------------------------------------------
@@ -249,6 +276,7 @@ class _Composer:
         c_marks: bool = False,
         caps: ListCaps | None = None,
         keep: int | None = None,
+        on_document: OnDocument | None = None,
     ) -> None:
         self.file = file
         self.limits = limits
@@ -257,6 +285,7 @@ class _Composer:
         self.text = text
         self.c_marks = c_marks
         self._line_starts: list[int] | None = None
+        self._end_at: tuple[int, int] | None = None
         # libyaml takes a tab for a space where PyYAML refuses it; where tabs are, note the
         # quoted and block scalars (in which tabs are content) to check them afterwards
         self.spans: list[tuple[tuple[int, int], tuple[int, int]]] | None = (
@@ -265,6 +294,9 @@ class _Composer:
         self.nodes = 0
         self.alias_nodes = 0
         self.documents: list[LocatedDocument] = []
+        self.on_document = on_document
+        self.stopped_at: tuple[int, int] | None = None
+        """Where reading stopped because ``on_document`` said so (0-based line, column)."""
 
     def run(self, parser: _EventSource) -> list[LocatedDocument]:
         get = parser.get_event
@@ -276,37 +308,32 @@ class _Composer:
                     raise _Refusal(self.documents_breach(self._at(event).line), stop=True)
                 if self.keep is not None and len(self.documents) >= self.keep:
                     self._skip_document(get)
+                    return self.documents
                 else:
-                    self._document(get)
+                    end = self._document(get)
+                    index = len(self.documents) - 1
+                    if self.on_document is not None and self.on_document(
+                        index, self.documents[index]
+                    ):
+                        self.stopped_at = end
+                        return self.documents
             elif kind is StreamEndEvent:
                 return self.documents
 
     def _skip_document(self, get: Callable[[], Event | None]) -> None:
-        """A document past ``keep``: parsed (so syntax errors still count) and counted, its
-        start kept, nothing built — a caller that wants one document needs no more."""
+        """The document after the first ``keep``: read only as far as its first node, whose
+        place becomes its start; nothing is built and nothing after it is read — a caller
+        that wants ``keep`` documents needs no more to refuse a longer stream."""
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
-        depth = 0
-        started = False
+        self.documents.append(doc)
         while True:
             event = get()
             kind = type(event)
             if kind is DocumentEndEvent:
-                self.documents.append(doc)
                 return
-            if not started and kind in (
-                ScalarEvent,
-                MappingStartEvent,
-                SequenceStartEvent,
-                AliasEvent,
-            ):
-                started = True
+            if kind in (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent):
                 doc.start = self._at(event)
-            if kind is MappingStartEvent or kind is SequenceStartEvent:
-                depth += 1
-                if depth > self.limits.depth:
-                    raise self._too_deep(self._at(event), None)
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                depth -= 1
+                return
 
     def documents_breach(self, line: int) -> Problem:
         limit = self.limits.documents
@@ -318,7 +345,8 @@ class _Composer:
         mark = event.start_mark
         return Location(self.file, mark.line + 1, mark.column + 1)
 
-    def _document(self, get: Callable[[], Event | None]) -> None:
+    def _document(self, get: Callable[[], Event | None]) -> tuple[int, int]:
+        """Compose one document; returns where it ends (0-based line and column)."""
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
         anchors: dict[str, _Anchor] = {}
         stack: list[_Frame] = []
@@ -352,23 +380,42 @@ class _Composer:
                 elif kind is DocumentEndEvent:
                     doc.start = doc.values.get((), doc.start)
                     self.documents.append(doc)
-                    return
+                    mark: Any = event.end_mark  # type: ignore[union-attr]
+                    return mark.line, mark.column
             except _Refusal as refusal:
                 if refusal.stop:
                     raise  # limits stop the work at once
                 pending = refusal
 
+    def _starts(self) -> list[int]:
+        """Where each line of the text starts (built once, when a position is first needed)."""
+        if self._line_starts is None:
+            self._line_starts = _line_starts(self.text)
+        return self._line_starts
+
     def _position(self, index: int) -> tuple[int, int]:
         """0-based line and column of a character index (line breaks as YAML counts them)."""
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
-        line = bisect.bisect_right(self._line_starts, index) - 1
-        return line, index - self._line_starts[line]
+        starts = self._starts()
+        line = bisect.bisect_right(starts, index) - 1
+        return line, index - starts[line]
+
+    def _end(self) -> tuple[int, int]:
+        """0-based line and column of the end of the text (found once: a stream of empty
+        documents asks for it at every one), without indexing every line."""
+        if self._end_at is None:
+            text = self.text
+            if self._line_starts is None and not _OTHER_BREAKS.search(text):
+                self._end_at = text.count("\n"), len(text) - (text.rfind("\n") + 1)
+            else:
+                self._end_at = self._position(len(text))
+        return self._end_at
 
     def misplaced_tab(self) -> Problem | None:
-        """The first tab PyYAML would refuse: one outside quoted or block scalars and comments."""
+        """The first tab PyYAML would refuse: one outside quoted or block scalars and comments
+        (and before the place reading stopped, if it stopped early)."""
         if self.spans is None:
             return None
+        until = self.stopped_at
         spans = sorted(self.spans)
         starts = [span[0] for span in spans]
 
@@ -378,6 +425,8 @@ class _Composer:
 
         for tab in re.finditer("\t", self.text):
             at = self._position(tab.start())
+            if until is not None and at >= until:
+                return None
             if in_scalar(at):
                 continue
             line_start = tab.start() - at[1]
@@ -402,16 +451,15 @@ class _Composer:
         """
         if top.key_end is None:
             return at
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        starts = self._starts()
         line, column = top.key_end
-        index = self._line_starts[line] + column
+        index = starts[line] + column
         while index < len(self.text) and self.text[index] in " \t\r\n":
             index += 1
         if index >= len(self.text) or self.text[index] != ":":
             return at
-        line = bisect.bisect_right(self._line_starts, index) - 1
-        return Location(self.file, line + 1, index - self._line_starts[line] + 2)
+        line = bisect.bisect_right(starts, index) - 1
+        return Location(self.file, line + 1, index - starts[line] + 2)
 
     def _too_deep(self, at: Location, top: _Frame | None) -> _Refusal:
         return _Refusal(Problem(at, _where(top, None), limit_message(
@@ -474,7 +522,7 @@ class _Composer:
         elif self.c_marks and not text:
             # an empty document at the end of a text without a final line break: libyaml
             # counts a line that is not there; PyYAML stops at the last character
-            end = self._position(len(self.text))
+            end = self._end()
             if (mark.line, mark.column) > end:
                 at = Location(self.file, end[0] + 1, end[1] + 1)
         if event.anchor is not None:
@@ -667,18 +715,23 @@ def _compose(
     pure: bool,
     caps: ListCaps | None = None,
     keep: int | None = None,
+    on_document: OnDocument | None = None,
 ) -> list[LocatedDocument]:
     if not pure and len(text) <= _REWORD_CHARS and "\t" in text:
         pure = True  # tabs are where the parsers differ most; small text: PyYAML's verdict
+
+    def again() -> list[LocatedDocument]:  # the same reading by the pure parser
+        return _compose(text, file, limits, True, caps, keep, on_document)
+
     try:
         c_marks = _CParser is not None and not pure
-        composer = _Composer(file, limits, text, c_marks, caps, keep)
+        composer = _Composer(file, limits, text, c_marks, caps, keep, on_document)
         documents = composer.run(_parser(text, pure))
         tab = composer.misplaced_tab()
         if tab is None:
             return documents
         if len(text) <= _REWORD_CHARS:
-            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
+            return again()
         raise ManifestError([tab])
     except _Refusal as refusal:
         raise ManifestError([refusal.problem]) from None
@@ -693,18 +746,18 @@ def _compose(
         if not pure and len(text) <= _REWORD_CHARS:
             # the two parsers disagree on a few corners (libyaml is the stricter there):
             # on text this small the pure parser's verdict is the one always given
-            return _compose(text, file, limits, pure=True, caps=caps, keep=keep)
+            return again()
         raise ManifestError([problem]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
 
 
 def _check_text(text: str, file: str, limits: InputLimits) -> None:
-    # characters are at most 4 bytes: encode (to count bytes) only when that could matter
-    if len(text) * 4 > limits.file_bytes:
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > limits.file_bytes:
-            raise ManifestError([_too_big(file, size, limits)])
+    # characters are at most 4 bytes, so a short text is within the size limit; the bytes
+    # serve the size check and the printable-text check below (one encoding, not two)
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(text) * 4 > limits.file_bytes and len(raw) > limits.file_bytes:
+        raise ManifestError([_too_big(file, len(raw), limits)])
     # a document marker at column 0 always starts a document, so counting them refuses
     # a 100,000-document stream before any is parsed
     if text.count("---") > limits.documents:
@@ -718,7 +771,7 @@ def _check_text(text: str, file: str, limits: InputLimits) -> None:
         line, col = before.count("\n") + 1, bom - (before.rfind("\n") + 1) + 1
         raise ManifestError([Problem(Location(file, line, col), "",
             "YAML syntax error: a byte-order mark (U+FEFF) is allowed only at the start of the text")])  # fmt: skip
-    bad = _NON_PRINTABLE.search(text)
+    bad = _non_printable(text, raw)
     if bad is not None:
         before = text[: bad.start()]
         line = before.count("\n") + 1
@@ -744,18 +797,23 @@ def load_yaml_documents(
     pure: bool = False,
     caps: ListCaps | None = None,
     keep: int | None = None,
+    on_document: OnDocument | None = None,
 ) -> list[LocatedDocument]:
     """Parse every document in ``text``; any problem raises a located ManifestError.
 
     ``pure=True`` uses the pure-Python parser even where libyaml is installed (the two
     give identical data and positions; tests compare them). ``caps`` bounds the lists a
     schema bounds, while they are read (10,000 compute groups are refused at the 101st).
-    With ``keep``, documents after the first ``keep`` are only parsed and counted: they
-    come back with ``data=None`` and their start (an estate file wants exactly one).
+    With ``keep``, reading stops at the document after the first ``keep``: it comes back
+    with ``data=None`` and its start, and nothing after it is read (an estate file wants
+    exactly one, and refuses a longer stream at its second document).
+    ``on_document`` sees each document as soon as it is composed (see :data:`OnDocument`);
+    when it returns True the rest of the text is not read and the documents so far are
+    returned — a caller that has found enough problems stops paying for the rest.
     """
     limits = limits or InputLimits.from_env()
     _check_text(text, file, limits)
-    return _compose(text, file, limits, pure, caps, keep)
+    return _compose(text, file, limits, pure, caps, keep, on_document)
 
 
 def load_yaml_file(
@@ -764,6 +822,7 @@ def load_yaml_file(
     limits: InputLimits | None = None,
     caps: ListCaps | None = None,
     keep: int | None = None,
+    on_document: OnDocument | None = None,
 ) -> list[LocatedDocument]:
     """Read and parse a YAML file; unreadable, oversized or non-UTF-8 files are refused."""
     limits = limits or InputLimits.from_env()
@@ -774,7 +833,9 @@ def load_yaml_file(
         raise ManifestError(
             [Problem(Location(path, 1, 1), "", f"cannot read {path}: {exc.strerror}")]
         ) from exc
-    return load_yaml_documents(text, path, limits=limits, caps=caps, keep=keep)
+    return load_yaml_documents(
+        text, path, limits=limits, caps=caps, keep=keep, on_document=on_document
+    )
 
 
 def read_text(handle: BinaryIO, name: str, *, limits: InputLimits | None = None) -> str:

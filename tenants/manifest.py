@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenants.bounds import REQUEST_LIST_CAPS
 from tenants.errors import Location, ManifestError, Problem
+from tenants.limits import ENV_PREFIX, InputLimits
 from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
 from tenants.request import SystemRequest
 from tenants.validation import parse_model
@@ -89,51 +90,103 @@ def _validate(doc: LocatedDocument) -> SystemRequest:
     return parse_model(SystemRequest, doc)
 
 
-def _duplicates(parsed: Iterable[ParsedRequest]) -> list[Problem]:
-    first: dict[str, ParsedRequest] = {}
-    problems: list[Problem] = []
-    for item in parsed:
-        earlier = first.setdefault(item.name, item)
-        if earlier is not item:
-            earlier_line = earlier.document.locate(("metadata", "name")).line
+def _duplicate(first: dict[str, ParsedRequest], item: ParsedRequest) -> Problem | None:
+    """``item`` as a duplicate of an earlier request of the file (``first``, by name)."""
+    earlier = first.setdefault(item.name, item)
+    if earlier is item:
+        return None
+    earlier_line = earlier.document.locate(("metadata", "name")).line
+    return item.document.problem(
+        ("metadata", "name"),
+        f"duplicate system name {item.name!r} in this file",
+        expected=f"a name not already used at line {earlier_line}",
+        found=repr(item.name),
+    )
+
+
+class _Reader:
+    """Validates documents one by one as they are composed, and says when to stop.
+
+    Reading stops once ``limits.problems`` problems are found: a stream of thousands of
+    bad documents is refused after the first hundred problems, without composing the
+    rest. Called with index 0 again (a small text re-read by the pure parser), it starts
+    over.
+    """
+
+    def __init__(self, file: str, limits: InputLimits) -> None:
+        self.file = file
+        self.limit = limits.problems
+        self._start()
+
+    def _start(self) -> None:
+        self.parsed: list[ParsedRequest] = []
+        self.problems: list[Problem] = []
+        self.duplicates: list[Problem] = []  # after every other problem, as always reported
+        self.first: dict[str, ParsedRequest] = {}
+        self.seen_any = False
+        self.stopped: LocatedDocument | None = None
+
+    def __call__(self, index: int, doc: LocatedDocument) -> bool:
+        """Validate document ``index``; True when enough problems are found to stop."""
+        if index == 0:
+            self._start()
+        if doc.data is None:
+            return False
+        self.seen_any = True
+        try:
+            item = ParsedRequest(_validate(doc), doc, index)
+        except ManifestError as exc:
+            self.problems.extend(exc.problems)
+        else:
+            self.parsed.append(item)
+            duplicate = _duplicate(self.first, item)
+            if duplicate is not None:
+                self.duplicates.append(duplicate)
+        if len(self.problems) + len(self.duplicates) >= self.limit:
+            self.stopped = doc
+            return True
+        return False
+
+    def result(self) -> list[ParsedRequest]:
+        """The requests, or one ManifestError with every problem found."""
+        problems = self.problems + self.duplicates
+        if not self.seen_any:
             problems.append(
-                item.document.problem(
-                    ("metadata", "name"),
-                    f"duplicate system name {item.name!r} in this file",
-                    expected=f"a name not already used at line {earlier_line}",
-                    found=repr(item.name),
+                Problem(
+                    Location(self.file, 1, 1),
+                    "",
+                    "no SystemRequest in the file",
+                    expected="at least one YAML document",
+                    found="an empty file",
                 )
             )
-    return problems
-
-
-def parse_requests(documents: Iterable[LocatedDocument], file: str) -> list[ParsedRequest]:
-    """Validate the loaded documents of ``file``; raises one ManifestError with every problem."""
-    parsed: list[ParsedRequest] = []
-    problems: list[Problem] = []
-    seen_any = False
-    for index, doc in enumerate(documents):
-        if doc.data is None:
-            continue
-        seen_any = True
-        try:
-            parsed.append(ParsedRequest(_validate(doc), doc, index))
-        except ManifestError as exc:
-            problems.extend(exc.problems)
-    if not seen_any:
-        problems.append(
-            Problem(
-                Location(file, 1, 1),
-                "",
-                "no SystemRequest in the file",
-                expected="at least one YAML document",
-                found="an empty file",
+        if self.stopped is not None:
+            start = self.stopped.start
+            problems.append(
+                Problem(
+                    start,
+                    "",
+                    f"stopped reading after {len(problems):,} problems; the documents after "
+                    f"the one at line {start.line} were not checked",
+                    expected=f"at most {self.limit:,} problems "
+                    f"({ENV_PREFIX}PROBLEMS raises the limit)",
+                )
             )
-        )
-    problems.extend(_duplicates(parsed))
-    if problems:
-        raise ManifestError(problems)
-    return parsed
+        if problems:
+            raise ManifestError(problems)
+        return self.parsed
+
+
+def parse_requests(
+    documents: Iterable[LocatedDocument], file: str, *, limits: InputLimits | None = None
+) -> list[ParsedRequest]:
+    """Validate the loaded documents of ``file``; raises one ManifestError with every problem
+    (up to ``limits.problems``: validation stops there, and the refusal says so)."""
+    reader = _Reader(file, limits or InputLimits.from_env())
+    for index, doc in enumerate(documents):
+        if reader(index, doc):
+            break
+    return reader.result()
 
 
 def load_requests(
@@ -146,8 +199,12 @@ def load_requests(
     Raises :class:`ManifestError` listing every problem of every document, each located
     ``file:line:col``.
     """
+    limits = InputLimits.from_env()
     if isinstance(source, str):
-        file = name or "<input>"
-        return parse_requests(load_yaml_documents(source, file, caps=REQUEST_LIST_CAPS), file)
-    file = os.fspath(source)
-    return parse_requests(load_yaml_file(file, caps=REQUEST_LIST_CAPS), file)
+        reader = _Reader(name or "<input>", limits)
+        load_yaml_documents(source, reader.file, limits=limits, caps=REQUEST_LIST_CAPS,
+                            on_document=reader)  # fmt: skip
+    else:
+        reader = _Reader(os.fspath(source), limits)
+        load_yaml_file(reader.file, limits=limits, caps=REQUEST_LIST_CAPS, on_document=reader)
+    return reader.result()

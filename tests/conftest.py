@@ -75,3 +75,18 @@ def app(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
         yield instance
     finally:
         instance.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_client_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A developer's ``~/.config/govcloud/config.yaml`` never sends a test's commands to a
+    server: the tests start with an empty client configuration and no context."""
+    saved = {k: os.environ.get(k) for k in ("GOVCLOUD_CONFIG", "GOVCLOUD_CONTEXT")}
+    os.environ["GOVCLOUD_CONFIG"] = str(tmp_path_factory.mktemp("client") / "none.yaml")
+    os.environ.pop("GOVCLOUD_CONTEXT", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -118,6 +118,12 @@ def apply_estate(g: Caller, body: ManifestBody, dry_run: bool = False) -> JSONRe
                 "changes": result.changes, "counts": result.counts()})  # fmt: skip
 
 
+@router.post("/estate/quotas/push", tags=["estate"])
+def push_quotas(g: Caller) -> JSONResponse:
+    """Set the estate's quotas on the clouds where departments run systems."""
+    return _ok(g.push_quotas())
+
+
 @router.get("/providers", tags=["estate"])
 def providers(
     g: Caller,
@@ -314,11 +320,14 @@ def policy_report(
     g: Caller,
     system: str,
     tenant: str | None = None,
-    format: Literal["json", "md"] = "json",
+    format: Literal["json", "md", "data"] = "json",
     lang: Literal["zh", "en"] = "zh",
 ) -> Response:
-    """One system's per-测评单元 report, as JSON or Markdown."""
+    """One system's per-测评单元 report, as JSON or Markdown (``data``: the report's
+    values, from which a client renders any format itself)."""
     built = g.policy_report(system, tenant=tenant)
+    if format == "data":
+        return _ok(built)
     if format == "md":
         return Response(render_markdown(built, lang), media_type="text/markdown; charset=utf-8")
     return Response(render_json(built, lang), media_type="application/json")
@@ -510,12 +519,16 @@ def export_bills(
 ) -> Response:
     """The month's statements as a file (a department gets its own only)."""
     out = io.BytesIO()
-    g.export_bills(_month(month), format, out, tenant=tenant, lang=lang)
+    statements = g.export_bills(_month(month), format, out, tenant=tenant, lang=lang)
     name = f"bills-{month}{'-' + tenant if tenant else ''}.{format}"
     return Response(
         out.getvalue(),
         media_type=_EXPORT_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            # which statements the file holds (tenant codes), for clients that count them
+            "X-Govcloud-Statements": ",".join(s.tenant for s in statements),
+        },
     )
 
 

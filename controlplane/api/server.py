@@ -25,6 +25,8 @@ from controlplane.app import App
 from controlplane.errors import GovcloudError, InvalidInput, Unauthenticated
 from controlplane.facade import Govcloud
 from controlplane.i18n import Lang
+from policies import WaiverRefused
+from tenants import ManifestError
 
 __all__ = ["API_PREFIX", "IdentityProvider", "Problem", "asgi", "create_api", "server_config"]
 
@@ -55,9 +57,22 @@ class Problem:
 
     @classmethod
     def of(cls, exc: GovcloudError, lang: Lang) -> Problem:
+        """The document; a refused manifest adds its located ``problems`` and a refused
+        waiver its ``reasons`` (zh, en), so a client words them as the CLI does."""
+        extra: dict[str, Any] = {}
+        if isinstance(exc.source, ManifestError):
+            extra["problems"] = [
+                {"location": None if p.location is None else {"file": p.location.file,
+                 "line": p.location.line, "col": p.location.col},
+                 "path": p.path, "message": p.message, "expected": p.expected, "found": p.found}
+                for p in exc.source.problems
+            ]  # fmt: skip
+        if isinstance(exc.source, WaiverRefused):
+            extra["reasons"] = [list(pair) for pair in exc.source.reasons]
         return cls(
             exc.http_status,
             {
+                **extra,
                 "type": f"https://govcloud.io/problems/{exc.code}",
                 "title": exc.message_en,
                 "status": exc.http_status,

@@ -14,6 +14,7 @@ database layer, the CLI, provider drivers or Textual.
 """
 
 from controlplane.billing.budgets import BudgetStatus, budget_status
+from controlplane.billing.columnar import EpochInterval, EpochRecord, RatedRecords, rate_records
 from controlplane.billing.errors import (
     BillingError,
     ConflictingObservation,
@@ -55,6 +56,8 @@ __all__ = [
     "ConflictingObservation",
     "CoverageGap",
     "Discount",
+    "EpochInterval",
+    "EpochRecord",
     "LineGroup",
     "Meter",
     "Month",
@@ -69,6 +72,7 @@ __all__ = [
     "RateCardError",
     "RateCardVersion",
     "RateVersionRef",
+    "RatedRecords",
     "Rating",
     "SlaRule",
     "SlaTier",
@@ -87,6 +91,7 @@ __all__ = [
     "meter",
     "ownership_from_observations",
     "rate_month",
+    "rate_records",
     "round_half_up_fen",
     "sla_adjustments",
     "statement_document",

@@ -23,6 +23,18 @@ from controlplane.billing.usage import Observation
 ResourceKey = tuple[str, str]
 Owner = tuple[str, str]
 Segment = tuple[int, int, Owner]
+Span = tuple[str, str, str, str, int, int]  # provider, resource, tenant, system, start, end
+
+
+def _timeline(spans: Iterable[Span]) -> dict[ResourceKey, list[Segment]]:
+    by_resource: dict[ResourceKey, list[Segment]] = defaultdict(list)
+    for provider, resource_id, tenant, system, start, end in spans:
+        if end <= start:
+            raise OwnershipConflict(
+                f"ownership of {provider}/{resource_id}: end is not after start"
+            )
+        by_resource[(provider, resource_id)].append((start, end, (tenant, system)))
+    return {key: _merge(key, segs) for key, segs in by_resource.items()}
 
 
 @dataclass(frozen=True)
@@ -41,18 +53,24 @@ class OwnershipTimeline:
     """Per-resource owner segments sorted by start; overlapping claims are refused."""
 
     def __init__(self, records: Iterable[Ownership]) -> None:
-        spans: dict[ResourceKey, list[Segment]] = defaultdict(list)
-        for record in records:
-            start = epoch_seconds(record.start)
-            end = FOREVER if record.end is None else epoch_seconds(record.end)
-            if end <= start:
-                raise OwnershipConflict(
-                    f"ownership of {record.provider}/{record.resource_id}: end is not after start"
-                )
-            spans[(record.provider, record.resource_id)].append(
-                (start, end, (record.tenant, record.system))
+        self._segments = _timeline(
+            (
+                record.provider,
+                record.resource_id,
+                record.tenant,
+                record.system,
+                epoch_seconds(record.start),
+                FOREVER if record.end is None else epoch_seconds(record.end),
             )
-        self._segments = {key: _merge(key, segs) for key, segs in spans.items()}
+            for record in records
+        )
+
+    @classmethod
+    def from_spans(cls, spans: Iterable[Span]) -> OwnershipTimeline:
+        """The timeline of (provider, resource, tenant, system, start, end) in epoch seconds."""
+        timeline = cls(())
+        timeline._segments = _timeline(spans)
+        return timeline
 
     def segments(self, provider: str, resource_id: str) -> list[Segment]:
         return self._segments.get((provider, resource_id), [])

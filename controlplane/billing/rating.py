@@ -37,7 +37,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from itertools import pairwise
+from typing import Protocol
 
 from controlplane.billing.meters import meter as meter_of
 from controlplane.billing.money import exact_decimal, round_ratio_half_up_fen
@@ -91,7 +93,7 @@ class BillLine:
     amount: Decimal
     interval_ids: tuple[str, ...]
 
-    @property
+    @cached_property  # hashed content and the line writer both ask for it
     def line_id(self) -> str:
         text = "\x1f".join(
             (
@@ -113,6 +115,22 @@ class Rating:
 
 _LineKey = tuple[str, str, str, str, str, Decimal, str]  # tenant system provider meter ver % ref
 _SECONDS = {Proration.HOUR: 3600, Proration.DAY: 86400}
+
+
+class _Span(Protocol):
+    """What rating reads of an interval besides its bounds (a ``UsageInterval`` or
+    ``EpochInterval``)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def resource_id(self) -> str: ...
+    @property
+    def meter(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def interval_id(self) -> str: ...
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -148,10 +166,19 @@ class _Rater:
         )
         self.unrated: list[UnratedUsage] = []
         self.versions: dict[str, RateCardVersion] = {}
+        self.period_units = {Proration.HOUR: month.hours, Proration.DAY: month.days,
+                             Proration.MONTH: 1}  # fmt: skip
+        self.discount_cuts: dict[str, tuple[int, ...]] = {}
+        self.rates: dict[tuple[str, str, int], tuple[Tier, str, Proration] | UnratedReason] = {}
+        self.discounts: dict[tuple[str, int], Discount] = {}
 
     def rate(self, interval: UsageInterval) -> None:
-        lo = max(epoch_seconds(interval.start), self.start)
-        hi = min(epoch_seconds(interval.end), self.end)
+        self.rate_span(interval, epoch_seconds(interval.start), epoch_seconds(interval.end))
+
+    def rate_span(self, interval: _Span, start: int, end: int) -> None:
+        """Rate ``interval`` over ``[start, end)`` (epoch seconds)."""
+        lo = max(start, self.start)
+        hi = min(end, self.end)
         if lo >= hi:
             return
         cursor = lo
@@ -170,11 +197,12 @@ class _Rater:
         if cursor < hi:
             self._unrated(interval, cursor, hi, UnratedReason.NO_OWNER)
 
-    def _rate_owned(
-        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
-    ) -> None:
+    def _rate_owned(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> None:
+        discount_cuts = self.discount_cuts.get(tenant)
+        if discount_cuts is None:
+            discount_cuts = self.discount_cuts[tenant] = self.card.discount_boundaries(tenant)
         cuts = {lo, hi}
-        for boundaries in (self.version_cuts, self.card.discount_boundaries(tenant)):
+        for boundaries in (self.version_cuts, discount_cuts):
             first = bisect.bisect_right(boundaries, lo)
             last = bisect.bisect_left(boundaries, hi)
             cuts.update(boundaries[first:last])
@@ -194,9 +222,7 @@ class _Rater:
         if run is not None:
             self._charge(interval, interval_id, *run)
 
-    def _charge(
-        self, interval: UsageInterval, interval_id: str, priced: _Priced, lo: int, hi: int
-    ) -> None:
+    def _charge(self, interval: _Span, interval_id: str, priced: _Priced, lo: int, hi: int) -> None:
         if priced.proration is Proration.MONTH:
             series = (interval.provider, interval.resource_id, interval.meter)
             self.monthly[series].append((-interval.quantity, lo, priced.key, interval_id))
@@ -205,38 +231,43 @@ class _Rater:
         self.sums[priced.key] += interval.quantity * units
         self.lineage[priced.key].add(interval_id)
 
-    def _price(
-        self, interval: UsageInterval, tenant: str, system: str, lo: int, hi: int
-    ) -> _Priced | None:
-        tier = self.tiers.get(interval.provider)
+    def _price(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> _Priced | None:
+        # what is in force is constant between two boundaries: look each one up once
+        memo = (interval.provider, interval.meter, bisect.bisect_right(self.version_cuts, lo))
+        found = self.rates.get(memo)
+        if found is None:
+            found = self.rates[memo] = self._look_up(interval.provider, interval.meter, lo)
+        if not isinstance(found, tuple):
+            self._unrated(interval, lo, hi, found, tenant)
+            return None
+        tier, version, proration = found
+        at = (tenant, bisect.bisect_right(self.discount_cuts[tenant], lo))
+        discount = self.discounts.get(at)
+        if discount is None:
+            discount = self.discounts[at] = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
+        key = (tenant, system, interval.provider, interval.meter, version,
+               discount.percent, discount.reference)  # fmt: skip
+        return _Priced(key, tier, proration)
+
+    def _look_up(
+        self, provider: str, meter_name: str, lo: int
+    ) -> tuple[Tier, str, Proration] | UnratedReason:
+        tier = self.tiers.get(provider)
         version = self.card.version_at(lo)
-        rate = None if version is None else version.rate(interval.meter)
+        rate = None if version is None else version.rate(meter_name)
         if tier is None:
-            reason = UnratedReason.UNKNOWN_PROVIDER
-        elif version is None:
-            reason = UnratedReason.NO_RATE_VERSION
-        elif rate is None:
-            reason = UnratedReason.NO_RATE
-        elif rate.price(tier) is None:
-            reason = UnratedReason.NO_TIER_PRICE
-        else:
-            self.versions[version.version] = version
-            discount = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
-            key = (
-                tenant,
-                system,
-                interval.provider,
-                interval.meter,
-                version.version,
-                discount.percent,
-                discount.reference,
-            )
-            return _Priced(key, tier, rate.proration)
-        self._unrated(interval, lo, hi, reason, tenant)
-        return None
+            return UnratedReason.UNKNOWN_PROVIDER
+        if version is None:
+            return UnratedReason.NO_RATE_VERSION
+        if rate is None:
+            return UnratedReason.NO_RATE
+        if rate.price(tier) is None:
+            return UnratedReason.NO_TIER_PRICE
+        self.versions[version.version] = version
+        return tier, version.version, rate.proration
 
     def _unrated(
-        self, interval: UsageInterval, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
+        self, interval: _Span, lo: int, hi: int, reason: UnratedReason, tenant: str = ""
     ) -> None:
         self.unrated.append(
             UnratedUsage(
@@ -268,11 +299,7 @@ class _Rater:
             assert rate is not None
             price = rate.price(tier)
             assert price is not None
-            period_units = {
-                Proration.HOUR: self.month.hours,
-                Proration.DAY: self.month.days,
-                Proration.MONTH: 1,
-            }[rate.proration]
+            period_units = self.period_units[rate.proration]
             scale = meter_of(meter_name).scale
             price_num, price_den = price.as_integer_ratio()
             pct_num, pct_den = percent.as_integer_ratio()
@@ -322,6 +349,21 @@ def line_sort_key(line: BillLine) -> tuple[str, str, str, str, str, Decimal, str
         line.discount_percent,
         line.discount_ref,
     )
+
+
+def rate_epoch_intervals(
+    month: Month,
+    intervals: Iterable[tuple[_Span, int, int]],
+    ownership: OwnershipTimeline,
+    card: RateCard,
+    provider_tiers: Mapping[str, Tier],
+) -> Rating:
+    """``rate_month`` over (interval, start, end) with the bounds in epoch seconds."""
+    rater = _Rater(month, card, ownership, provider_tiers)
+    for interval, start, end in intervals:
+        rater.rate_span(interval, start, end)
+    rater.settle_monthly()
+    return Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
 
 
 def rate_month(

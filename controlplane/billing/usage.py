@@ -36,6 +36,14 @@ def _check_span(what: str, start: datetime, end: datetime) -> None:
 NaturalKey = tuple[str, str, str]
 
 
+def interval_id(
+    provider: str, resource_id: str, meter_name: str, quantity: int, start: int, end: int
+) -> str:
+    """The content id of an interval (epoch seconds, base units): the same in every run."""
+    text = "\x1f".join((provider, resource_id, meter_name, str(start), str(end), str(quantity)))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class Observation:
     """One raw usage record as collected or imported.
@@ -94,17 +102,14 @@ class UsageInterval:
 
     @cached_property  # asked for several times per interval by rating and the writers
     def interval_id(self) -> str:
-        text = "\x1f".join(
-            (
-                self.provider,
-                self.resource_id,
-                self.meter,
-                str(epoch_seconds(self.start)),
-                str(epoch_seconds(self.end)),
-                str(self.quantity),
-            )
+        return interval_id(
+            self.provider,
+            self.resource_id,
+            self.meter,
+            self.quantity,
+            epoch_seconds(self.start),
+            epoch_seconds(self.end),
         )
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
 
     @property
     def seconds(self) -> int:

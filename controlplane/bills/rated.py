@@ -16,18 +16,18 @@ from sqlmodel import Session
 from controlplane.billing import (
     Adjustment,
     BillingError,
+    EpochInterval,
+    EpochRecord,
     Month,
     Rating,
-    UsageInterval,
-    build_intervals,
-    ownership_from_observations,
-    rate_month,
+    rate_records,
     sla_adjustments,
 )
 from controlplane.bills.availability import measured_availability
 from controlplane.bills.errors import BillRunError
 from controlplane.bills.inputs import EstateInputs
 from controlplane.metering import load_usage
+from controlplane.metering.store import StoredRecords, load_records
 
 __all__ = ["MonthRating", "rate_stored_month"]
 
@@ -39,7 +39,7 @@ class MonthRating:
     month: Month
     records: int
     unattributed: int
-    intervals: tuple[UsageInterval, ...]
+    intervals: tuple[EpochInterval, ...]
     rating: Rating
     sla: tuple[Adjustment, ...]
 
@@ -48,12 +48,10 @@ def rate_stored_month(
     session: Session, month: Month, inputs: EstateInputs, approver: str
 ) -> MonthRating:
     """Rate ``month`` from the stored usage and estate (no writes)."""
-    usage = load_usage(session, month.start, month.end)
     try:
-        observations = [obs for obs in (u.observation() for u in usage) if obs is not None]
-        intervals = build_intervals(observations)
-        owners = ownership_from_observations(observations)
-        rating = rate_month(month, intervals, owners, inputs.card, inputs.tiers)
+        stored = load_records(session, month.start, month.end) or _checked(session, month)
+        rated = rate_records(month, stored.records, inputs.card, inputs.tiers)
+        rating = rated.rating
         sla = sla_adjustments(month, rating.lines, measured_availability(session, month),
                               inputs.sla_rules, approver)  # fmt: skip
     except BillingError as exc:
@@ -63,6 +61,12 @@ def rate_stored_month(
         raise BillRunError(
             f"{month} has usage of department(s) not in the estate: {', '.join(strangers)}"
         )
-    return MonthRating(
-        month, len(usage), len(usage) - len(observations), tuple(intervals), rating, sla
-    )
+    return MonthRating(month, stored.total, stored.total - len(stored.records),
+                       rated.intervals, rating, sla)  # fmt: skip
+
+
+def _checked(session: Session, month: Month) -> StoredRecords:
+    """The month's records through the core's ``Observation`` checks (which name a bad one)."""
+    usage = load_usage(session, month.start, month.end)
+    records = [EpochRecord.of(obs) for obs in (u.observation() for u in usage) if obs is not None]
+    return StoredRecords(records, len(usage))

@@ -26,6 +26,7 @@ from controlplane.billing import (
     Statement,
     Tier,
 )
+from controlplane.bills.bulk import insert_lines
 from controlplane.bills.errors import StatementTampered
 from controlplane.db import table_of
 from controlplane.db.tables_billing import BillAdjustmentRow, BillLineRow, BillStatement
@@ -59,29 +60,6 @@ def statement_values(statement: Statement) -> dict[str, Any]:
     }
 
 
-def _line_row(statement_id: int, position: int, line: BillLine) -> dict[str, Any]:
-    return {
-        "statement_id": statement_id,
-        "position": position,
-        "line_id": line.line_id,
-        "system": line.system,
-        "provider": line.provider,
-        "tier": line.tier.value,
-        "meter": line.meter,
-        "unit": line.unit,
-        "proration": line.proration.value,
-        "rate_version": line.rate_version,
-        "approval_ref": line.approval_ref,
-        "unit_price": line.unit_price,
-        "period_units": line.period_units,
-        "billed_quantity": line.billed_quantity,
-        "discount_percent": line.discount_percent,
-        "discount_ref": line.discount_ref,
-        "amount": line.amount,
-        "interval_ids": list(line.interval_ids),
-    }
-
-
 def _adjustment_row(statement_id: int, position: int, adj: Adjustment) -> dict[str, Any]:
     return {
         "statement_id": statement_id,
@@ -106,7 +84,8 @@ def replace_contents(session: Session, contents: Sequence[tuple[int, Statement]]
     """Make each statement row's lines and adjustments exactly its statement's, in bulk.
 
     A month close rewrites up to every department's statement: one DELETE per
-    ``_CHUNK`` statements and multi-row INSERTs, not four statements per department.
+    ``_CHUNK`` statements, lines by ``bulk.insert_lines`` (COPY / one executemany) and
+    multi-row adjustment INSERTs, not four statements per department.
     The caller has checked that none of the rows is finalized.
     """
     ids = [statement_id for statement_id, _ in contents]
@@ -114,19 +93,21 @@ def replace_contents(session: Session, contents: Sequence[tuple[int, Statement]]
         chunk = ids[start : start + _CHUNK]
         session.execute(delete(LINES).where(LINES.c.statement_id.in_(chunk)))
         session.execute(delete(ADJUSTMENTS).where(ADJUSTMENTS.c.statement_id.in_(chunk)))
-    lines = [
-        _line_row(statement_id, i, line)
-        for statement_id, statement in contents
-        for i, line in enumerate(statement.lines)
-    ]
+    insert_lines(
+        session,
+        (
+            (statement_id, i, line)
+            for statement_id, statement in contents
+            for i, line in enumerate(statement.lines)
+        ),
+    )
     adjustments = [
         _adjustment_row(statement_id, i, adj)
         for statement_id, statement in contents
         for i, adj in enumerate(statement.adjustments)
     ]
-    for table, rows in ((LINES, lines), (ADJUSTMENTS, adjustments)):
-        for start in range(0, len(rows), _ROWS):
-            session.execute(insert(table), rows[start : start + _ROWS])
+    for start in range(0, len(adjustments), _ROWS):
+        session.execute(insert(ADJUSTMENTS), adjustments[start : start + _ROWS])
 
 
 def _line(month: str, tenant: str, r: Any) -> BillLine:

@@ -33,6 +33,7 @@ from controlplane.billing import (
     budget_status,
 )
 from controlplane.billing.exports import export
+from controlplane.bills.bulk import store_intervals
 from controlplane.bills.compute import MonthResult, compute_month
 from controlplane.bills.corrections import RERATE_EVIDENCE
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
@@ -46,10 +47,8 @@ from controlplane.db.tables_billing import (
     BillStatement,
     ManualAdjustment,
     RatingRun,
-    UsageIntervalRow,
 )
 from controlplane.metering import load_usage, month_coverage
-from controlplane.metering.store import insert_ignore
 from controlplane.timeutil import Clock
 
 if TYPE_CHECKING:
@@ -57,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BillsService", "RunResult", "StatementView", "bills_service"]
 
-INTERVALS: Table = table_of(UsageIntervalRow)
 STATEMENTS: Table = table_of(BillStatement)
 RUNS: Table = table_of(RatingRun)
 _PG_LOCK_KEY = locks.BILL_WRITE  # serialises bill writes across processes on PostgreSQL
@@ -149,19 +147,7 @@ class BillsService:
         session.flush()
         assert run.id is not None
         used = {i for line in rated.rating.lines for i in line.interval_ids}
-        insert_ignore(
-            session,
-            INTERVALS,
-            [
-                {"interval_id": iv.interval_id, "provider": iv.provider,
-                 "resource_id": iv.resource_id, "meter": iv.meter, "quantity": iv.quantity,
-                 "start": iv.start, "end": iv.end,
-                 "observations": ["/".join(key) for key in iv.observations]}
-                for iv in rated.intervals
-                if iv.interval_id in used
-            ],
-            ("interval_id",),
-        )  # fmt: skip
+        store_intervals(session, [iv for iv in rated.intervals if iv.interval_id in used])
         by_tenant = {row.tenant: row for row in stored}
         changed: list[str] = []
         rewritten: list[Statement] = []
@@ -199,14 +185,13 @@ class BillsService:
         for gone in by_tenant.values():  # departments no longer in the estate
             self._delete(session, gone)
             changed.append(gone.tenant)
+        hashes = {s.tenant: s.content_hash for s in result.statements}
         run.statements_changed = len(changed)
         run.summary = {"changed": changed, "unattributed": rated.unattributed,
                        "unrated": [str(u) for u in rated.rating.unrated[:50]]}  # fmt: skip
         session.add(run)
         audit.append(session, at=now, actor=actor, action="bill.run", subject=f"bill/{month}",
-                     payload={"run": run.id, "changed": {t: next(
-                         (s.content_hash for s in result.statements if s.tenant == t), None)
-                         for t in changed}})  # fmt: skip
+                     payload={"run": run.id, "changed": {t: hashes.get(t) for t in changed}})  # fmt: skip
         return changed
 
     @staticmethod

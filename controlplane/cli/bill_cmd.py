@@ -88,7 +88,7 @@ def run(
     obj = cli_context(ctx)
     chosen = parse_month(month)
     result = obj.facade.run_bills(chosen)
-    now = obj.app.clock()
+    now = obj.now()
     # a month still in progress can only give drafts: say so, and up to when data goes
     cutoff = _cutoff(obj, chosen, now) if chosen.end > now else None
     if not output.for_people:

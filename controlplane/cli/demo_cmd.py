@@ -15,9 +15,10 @@ from typing import Any
 
 import typer
 
-from controlplane.cli.context import cli_context
+from controlplane.cli.context import LocalOnly, cli_context
 from controlplane.cli.output import Column, Format, console, emit
-from controlplane.demo import APPROVER, DemoReport, run_demo
+from controlplane.cli.tui_cmd import open_console
+from controlplane.demo import ACTOR, APPROVER, DemoReport, run_demo
 from controlplane.i18n import Lang
 
 _STEPS: dict[str, tuple[str, str]] = {
@@ -228,7 +229,10 @@ def demo(
     output: Format = typer.Option(Format.table, "-o", "--output"),
 ) -> None:
     """Generate a province (SQLite + simulator clouds) and run govcloud's flow on it."""
-    lang = cli_context(ctx).lang
+    obj = cli_context(ctx)
+    if obj.remote_context is not None:
+        raise LocalOnly(obj.command, obj.remote_context.name)
+    lang = obj.lang
     target = (home or Path(tempfile.mkdtemp(prefix="govcloud-demo-"))).absolute()
     if output is Format.table:
         # soft wrap: the home path is copied from here, so rich must not break it
@@ -240,6 +244,8 @@ def demo(
         _print(report, lang)
     else:
         emit(_summary(report), output, lang=lang)
+    if output is Format.table and sys.stdin.isatty() and sys.stdout.isatty():
+        open_console(target, ACTOR, lang)  # in a terminal: look around the province
 
 
 def register(root: typer.Typer) -> None:

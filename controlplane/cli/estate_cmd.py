@@ -14,8 +14,8 @@ from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record, rate_card_record
 from controlplane.estate.schema import parse_estate
 from controlplane.i18n import Lang, tr
-from controlplane.requests import provisioner
 from tenants import load_yaml_file
+from tenants.located import read_text
 
 app = typer.Typer(
     help="Declare and inspect the estate (providers, tenants, catalogue, prices).",
@@ -57,14 +57,19 @@ def apply(
     obj = cli_context(ctx)
     # one document is all an estate may hold: later ones are counted, not built
     document = parse_estate(load_yaml_file(str(file), keep=1), str(file))
-    result = obj.facade.apply_estate(document, dry_run=dry_run)
+    if obj.remote:
+        with open(file, "rb") as handle:
+            sent = obj.manifest(document, read_text(handle, str(file)), str(file))
+    else:
+        sent = document
+    result = obj.facade.apply_estate(sent, dry_run=dry_run)
     changes = [
         {"entity": c.entity, "key": c.key, "action": c.action, "fields": list(c.fields)}
         for c in result.changes
     ]
     pushed = (
         # declared quotas reach the clouds where departments already run systems
-        provisioner(obj.app).push_quotas(actor=obj.actor)
+        obj.facade.push_quotas()
         if not dry_run and any(c["entity"] == "quota" for c in changes)
         else []
     )
@@ -78,8 +83,7 @@ def apply(
                 "counts": result.counts(),
                 "changes": changes,
                 "quota_push": [
-                    {"tenant": t, "provider": p, "error": e.code if e else None}
-                    for t, p, e in pushed
+                    {"tenant": q.tenant, "provider": q.provider, "error": q.error} for q in pushed
                 ],
             },
             output,
@@ -100,9 +104,9 @@ def apply(
     )
     verdict = tr("estate.dry_run" if dry_run else "estate.applied", obj.lang)
     typer.echo(f"{verdict} ({summary})")
-    for tenant, provider, error in pushed:
-        state = error.describe(obj.lang) if error else tr("quota.pushed", obj.lang)
-        typer.echo(f"{tr('quota', obj.lang)} {tenant}@{provider}: {state}")
+    for push in pushed:
+        state = push.describe(obj.lang) if push.error else tr("quota.pushed", obj.lang)
+        typer.echo(f"{tr('quota', obj.lang)} {push.tenant}@{push.provider}: {state}")
 
 
 @app.command("show")

@@ -126,7 +126,7 @@ def resources(
         limit=limit, continue_token=token,
     )  # fmt: skip
     page, total = shown(found), found.total
-    now = obj.app.clock()
+    now = obj.now()
     records = [resource_record(v, now) for v in page.rows]
     if not output.for_people:
         emit(_scripted(records), output, lang=obj.lang)

@@ -13,16 +13,22 @@ from typing import Any
 
 import typer
 
-from controlplane.cli.context import cli_context
+from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.errors import GovcloudError
+from controlplane.facade import Govcloud
 from controlplane.scheduler.service import JobRunInfo, JobSummary
 
 __all__ = ["register"]
 
 app = typer.Typer(help="Scheduled jobs of govcloud serve: runs, outcomes, run now.",
                   no_args_is_help=True)  # fmt: skip
+
+
+def _local(obj: CliContext) -> Govcloud:
+    """The jobs commands act on this host's database (not yet over an API context)."""
+    return Govcloud.acting_as(obj.app, obj.actor)
 
 
 def _refuse(exc: GovcloudError, ctx: typer.Context) -> typer.Exit:
@@ -66,7 +72,7 @@ def list_(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Every job: schedule, last run and its outcome, next firing."""
     obj = cli_context(ctx)
     try:
-        found = obj.facade.jobs()
+        found = _local(obj).jobs()
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
     emit([_summary(j) for j in found], output, lang=obj.lang, columns=(
@@ -90,7 +96,7 @@ def show(
     """One job and its latest runs, newest first."""
     obj = cli_context(ctx)
     try:
-        summary, recent = obj.facade.job(name, limit=limit)
+        summary, recent = _local(obj).job(name, limit=limit)
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
     if output.for_people:
@@ -109,7 +115,7 @@ def run(
     """Queue a firing of NAME now; a running `govcloud serve` takes it."""
     obj = cli_context(ctx)
     try:
-        queued = obj.facade.run_job(name)
+        queued = _local(obj).run_job(name)
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
     if output.for_people:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer import rich_utils
 from typer._click import formatting
@@ -21,8 +21,10 @@ from typer._click.decorators import help_option
 from typer._click.exceptions import ClickException
 
 from controlplane.i18n import Lang
-from providers import KINDS
-from tenants import Problem
+from providers.kinds import KINDS
+
+if TYPE_CHECKING:
+    from tenants import Problem
 
 __all__ = [
     "HELP_ZH",
@@ -40,7 +42,28 @@ HELP_ZH: Mapping[str, str] = {
         "govcloud —— 省级“1+M+N”政务云的管控平台。",
     "State directory (default ~/.local/share/govcloud).":
         "状态目录（默认 ~/.local/share/govcloud）。",
-    "Principal the command acts as.": "以哪个用户的身份执行命令。",
+    "Principal the command acts as (default local-operator; with a context: "
+    "impersonated, which the server checks).":
+        "执行命令的主体（默认 local-operator；经由上下文时为代入身份）。",
+    "Send the command to this context's server (default: the configuration's "
+    "current context; '' for the local home).":
+        "命令发往的上下文（默认当前上下文；'' 为本地）。",
+    # config (contexts)
+    "Contexts: which govcloud server a command goes to, with which token.":
+        "上下文：命令发往哪个 govcloud 服务器、使用哪个令牌。",
+    "Add or replace a context (the file is written readable by you only).":
+        "新增或替换一个上下文（配置文件只允许本人读写）。",
+    "Name of the context.": "上下文名称。",
+    "API server URL (https://HOST:PORT).": "API 服务器地址（HTTPS）。",
+    "Bearer token (govcloud token create).": "持有者令牌（govcloud token create）。",
+    "CA certificate file to verify the server.": "校验服务器证书所用的 CA 证书文件。",
+    "Make NAME the context every command goes through.": "把 NAME 设为所有命令经由的上下文。",
+    "Remove a context (and unset it if it was the current one).":
+        "删除一个上下文（若为当前上下文则一并取消）。",
+    "Every context: name, server and CA (never the token); * marks the current one.":
+        "所有上下文：名称、服务器和 CA（从不显示令牌）；* 标出当前上下文。",
+    "The name of the current context (exit 1 when none is set).":
+        "当前上下文的名称（未设置时退出码 1）。",
     "zh or en (default: from LANG).": "zh 或 en（默认取自 LANG）。",
     "Output format: table, wide, json or yaml.": "输出格式。",
     "At most this many rows per page.": "每页最多显示的行数。",
@@ -205,6 +228,12 @@ HELP_ZH: Mapping[str, str] = {
     "Departments, optionally of one city.": "部门列表，可只看一个城市。",
     "Only this city's departments.": "只看该城市的部门。",
     "One department in full.": "一个部门的全部信息。",
+    # tui (the operations console)
+    "Open the operations console: `:` views, `/` filter, `d` describe, `?` keys.":
+        "打开运维控制台：`:` 切换视图，`/` 过滤，`d` 详情，`?` 按键说明。",
+    "View to open first (a name or alias, e.g. resources).":
+        "首先打开的视图（名称或别名，如 resources）。",
+    "Seconds between refreshes.": "自动刷新间隔（秒）。",
     # serve and token (the HTTP API)
     "Serve the govcloud API at /api/v1 and run the jobs that keep the estate in its declared state.":
         "在 /api/v1 提供 govcloud API，并运行使资源目录保持声明状态的计划作业。",

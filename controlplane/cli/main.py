@@ -7,37 +7,72 @@ Exit codes: 0 success; 1 refused or failed at run time; 2 invalid input (with
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 import controlplane.cli
-from controlplane.audit_config import AuditSetupError
-from controlplane.cli.context import CliContext
+from controlplane.cli.config_file import ConfigFileError, Context, config_path, load_config
+from controlplane.cli.context import CliContext, LocalOnly, UnknownContext
 from controlplane.cli.localize import localized, problem_text, refusal_text
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
-from controlplane.compliance.words import word
-from controlplane.config import Settings
 from controlplane.errors import GovcloudError
 from controlplane.i18n import Lang, detect_lang, tr
-from policies import WaiverRefused
-from tenants import ManifestError
-from tenants.limits import LimitSettingError
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from tenants import ManifestError
 
-app = typer.Typer(
+__all__ = ["main"]  # and ``app``, the whole command tree (see __getattr__)
+
+_app = typer.Typer(
     name="govcloud",
     help="govcloud — control plane for a provincial 1+M+N government cloud (政务云).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: The top-level command words and the ``*_cmd`` modules that register them. A command
+#: line imports only its own area's module (a CLI that starts fast: ``provider list``
+#: never loads bills, exports or the API server); help, completion and unknown words
+#: load them all. tests/cli/test_options.py checks this table against the modules.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "apply": ("request_cmd",),
+    "audit": ("audit_cmd",),
+    "bill": ("bill_cmd",),
+    "config": ("config_cmd",),
+    "delete": ("request_cmd",),
+    "demo": ("demo_cmd",),
+    "estate": ("estate_cmd",),
+    "get": ("get_cmd",),
+    "infra": ("infra_cmd",),
+    "meter": ("meter_cmd",),
+    "plan": ("plan_cmd",),
+    "policy": ("policy_cmd",),
+    "provider": ("provider_cmd",),
+    "repair": ("repair_cmd",),
+    "request": ("request_cmd",),
+    "serve": ("serve_cmd",),
+    "tenant": ("tenant_cmd",),
+    "token": ("token_cmd",),
+}
+#: Sub-commands another module adds to a group: loaded when named (or for help).
+SUBCOMMAND_MODULES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("provider", "sync"): ("sync_cmd",),
+}
+_registered: set[str] = set()
+
+
+def _register(names: Sequence[str]) -> None:
+    for name in names:
+        if name not in _registered:
+            _registered.add(name)
+            importlib.import_module(f"controlplane.cli.{name}").register(_app)
 
 
 def _register_commands(root: typer.Typer) -> None:
@@ -46,16 +81,60 @@ def _register_commands(root: typer.Typer) -> None:
     Areas (estate, requests, policy, metering, bills…) own their own command modules;
     discovering them keeps this file from becoming everyone's merge point.
     """
-    for info in sorted(pkgutil.iter_modules(controlplane.cli.__path__), key=lambda m: m.name):
-        if info.name.endswith("_cmd"):
-            module = importlib.import_module(f"controlplane.cli.{info.name}")
-            module.register(root)
+    assert root is _app
+    found = sorted(m.name for m in pkgutil.iter_modules(controlplane.cli.__path__))
+    _register([name for name in found if name.endswith("_cmd")])
 
 
-_register_commands(app)
+#: Global options that take a value (so the command word is found after them).
+_VALUED = frozenset({"--home", "--as", "--lang", "--context"})
 
 
-@app.callback()
+def _command_words(args: Sequence[str]) -> list[str]:
+    """The words of a command line before its first option after the globals (the
+    command and its sub-command)."""
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in _VALUED and not words:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            if words:
+                break
+            continue
+        words.append(arg)
+        if len(words) == 2:
+            break
+    return words
+
+
+def register_for(args: Sequence[str]) -> None:
+    """Register what the command line ``args`` needs: its area, or everything (help,
+    an unknown word)."""
+    words = _command_words(args)
+    modules = COMMAND_MODULES.get(words[0]) if words else None
+    if modules is None or "--help" in args:
+        _register_commands(_app)
+        return
+    _register(modules)
+    for (group, sub), extra in SUBCOMMAND_MODULES.items():
+        if group == words[0] and (len(words) < 2 or words[1] == sub):
+            _register(extra)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole command tree (docs, help walks and tests read it whole)."""
+    if name == "app":
+        _register_commands(_app)
+        return _app
+    raise AttributeError(name)
+
+
+@_app.callback()
 def _root(
     ctx: typer.Context,
     home: Path | None = typer.Option(
@@ -64,24 +143,53 @@ def _root(
         envvar="GOVCLOUD_HOME",
         help="State directory (default ~/.local/share/govcloud).",
     ),
-    actor: str = typer.Option(
-        "local-operator", "--as", envvar="GOVCLOUD_USER", help="Principal the command acts as."
+    actor: str | None = typer.Option(
+        None,
+        "--as",
+        envvar="GOVCLOUD_USER",
+        help="Principal the command acts as (default local-operator; with a context: "
+        "impersonated, which the server checks).",
     ),
     lang: str | None = typer.Option(None, "--lang", help="zh or en (default: from LANG)."),
+    context: str | None = typer.Option(
+        None,
+        "--context",
+        envvar="GOVCLOUD_CONTEXT",
+        help="Send the command to this context's server (default: the configuration's "
+        "current context; '' for the local home).",
+    ),
 ) -> None:
-    env = dict(os.environ)
-    if home is not None:
-        env["GOVCLOUD_HOME"] = str(home)
-    settings = Settings.from_env(env)
     chosen = detect_lang({"GOVCLOUD_LANG": lang} if lang else None)
-    ctx.obj = CliContext(settings=settings, lang=chosen, actor=actor)
+    remote = _chosen_context(context, ctx.invoked_subcommand)
+    ctx.obj = CliContext(lang=chosen, home=home, as_given=actor or None, remote_context=remote)
     ctx.call_on_close(ctx.obj.close)
 
 
-@app.command("init")
+#: Commands about the configuration file itself: they never go to a server.
+_CONFIG_COMMANDS = frozenset({"config"})
+
+
+def _chosen_context(name: str | None, command: str | None) -> Context | None:
+    """The context a command goes through: ``--context``/``$GOVCLOUD_CONTEXT``, else the
+    file's current context; ``''`` (or a ``config`` command) means the local home."""
+    if command in _CONFIG_COMMANDS or name == "":
+        return None
+    config = load_config(config_path())
+    chosen = name if name is not None else config.current
+    if chosen is None:
+        return None
+    found = config.find(chosen)
+    if found is None:
+        raise UnknownContext(chosen, config.path)
+    return found
+
+
+@_app.command("init")
 def init(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Create or migrate the database (idempotent)."""
     obj: CliContext = ctx.find_root().obj
+    if obj.remote_context is not None:
+        raise LocalOnly("govcloud init", obj.remote_context.name)
     from controlplane.app import App
 
     app_ = App(obj.settings)
@@ -126,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = list(argv) if argv is not None else sys.argv[1:]
     lang = _lang_of(args)
-    command = typer.main.get_command(app)
+    register_for(args)
+    command = typer.main.get_command(_app)
     try:
         with localized(command, lang):
             command.main(args=args, prog_name="govcloud", standalone_mode=True)
@@ -135,15 +244,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.code or 0
         typer.echo(str(exc.code), err=True)
         return 1
-    except ManifestError as exc:
-        _report_invalid(exc, lang)
-        return 2
     except GovcloudError as exc:
         return _report_refusal(exc, lang)
-    except (AuditSetupError, LimitSettingError) as exc:
+    except ConfigFileError as exc:
+        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
+        return 2
+    except (LocalOnly, UnknownContext) as exc:
+        typer.echo(f"{tr('error', lang)}: {exc.describe(lang)}", err=True)
+        return 1
+    except Exception as exc:
+        code = _report_area_error(exc, lang)
+        if code is None:
+            raise
+        return code
+    return 0
+
+
+def _report_area_error(exc: Exception, lang: Lang) -> int | None:
+    """An area's own refusal that reached the command line (its module is loaded only
+    now: a command that raised none of them never imports them)."""
+    from controlplane.audit_config import AuditSetupError
+    from tenants import ManifestError
+    from tenants.limits import LimitSettingError
+
+    if isinstance(exc, ManifestError):
+        _report_invalid(exc, lang)
+        return 2
+    if isinstance(exc, AuditSetupError | LimitSettingError):
         typer.echo(f"{tr('error', lang)}: {exc}", err=True)
         return 1
-    return 0
+    return None
 
 
 #: The facade names the field at fault as the API does; the CLI says which option it is.
@@ -157,6 +287,10 @@ def _report_refusal(exc: GovcloudError, lang: Lang) -> int:
     original): manifest problems are located as ever; a refused waiver lists its
     reasons; the rest is one line, in the user's language.
     """
+    from controlplane.compliance.words import word
+    from policies import WaiverRefused
+    from tenants import ManifestError
+
     cause = exc.source
     if isinstance(cause, ManifestError):
         _report_invalid(cause, lang)

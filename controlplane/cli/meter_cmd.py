@@ -132,7 +132,7 @@ def gaps(
     """Spans of the month no source vouches for (open ones block `bill finalize`)."""
     obj = cli_context(ctx)
     lang = obj.lang
-    chosen = parse_month(month) if month else current_month(obj.app.clock())
+    chosen = parse_month(month) if month else current_month(obj.now())
     records = _gap_records(chosen, ctx)
     if not records and output.for_people:
         typer.echo(_w("no_gaps", lang, month=chosen))

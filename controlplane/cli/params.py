@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 
-from controlplane.billing import Month
+from controlplane.billing.period import Month
 from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Format
 from controlplane.facade import Page as FacadePage

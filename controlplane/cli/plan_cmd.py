@@ -12,23 +12,28 @@ beyond the estate).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from controlplane.cli.context import cli_context
+from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Format, console, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import excluded_lines
 from controlplane.i18n import Lang
-from controlplane.planning import Plan
-from controlplane.planning.model import amounts_record
-from policies import Outcome, Verdict
+from policies import AdmissionResult, Outcome, Verdict
 from tenants import load_requests
 from tenants.located import read_text
 
-__all__ = ["register", "render_plan"]
+if TYPE_CHECKING:
+    from controlplane.planning import Plan
+    from controlplane.remote import PlanRecord
+
+__all__ = ["read_manifest", "register", "render_plan"]
 
 _SIGN = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 
@@ -97,121 +102,139 @@ def _verdict_line(v: Verdict, lang: Lang) -> str:
     return line
 
 
-def render_plan(plan: Plan, out: Console, lang: Lang) -> None:
-    """Print one plan for people."""
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def render_plan(plan: Mapping[str, Any], out: Console, lang: Lang) -> None:
+    """Print one plan for people, from its record (``Plan.to_record()``, or the same
+    record as the API answers it: the local and the remote output are one)."""
     out.print(
-        f"[bold]{_t('title', lang, tenant=plan.tenant, system=plan.system, action=plan.action)}[/]"
-        f"  {plan.source or ''}"
+        f"[bold]{_t('title', lang, tenant=plan['tenant'], system=plan['system'], action=plan['action'])}[/]"
+        f"  {plan['source'] or ''}"
     )
-    for change in plan.changes:
-        if change.action == "unchanged":
+    for change in plan["changes"]:
+        if change["action"] == "unchanged":
             continue
-        sign, colour = _SIGN[change.action]
-        detail = f" ({', '.join(change.changed)})" if change.changed else ""
+        sign, colour = _SIGN[change["action"]]
+        detail = f" ({', '.join(change['changed'])})" if change["changed"] else ""
         out.print(
-            f"  [{colour}]{sign}[/] {change.kind}/{change.name} @ {change.provider}{detail}",
+            f"  [{colour}]{sign}[/] {change['kind']}/{change['name']} @ {change['provider']}{detail}",
             markup=True,
         )
-    counts = plan.counts()
+    counts = plan["summary"]
     out.print(
         _t("summary", lang, **counts)
         if any(counts[k] for k in ("create", "update", "delete"))
         else _t("nothing", lang)
     )
-    decision = plan.placement
+    placement = plan["placement"]
+    chosen, engines = placement["provider"], placement["engines"]
     out.print(
-        _t(
-            "placed",
-            lang,
-            provider=decision.chosen,
-            engine=plan.engines.get(decision.chosen, "sdk"),
-        )
-        if decision.chosen
+        _t("placed", lang, provider=chosen, engine=engines.get(chosen, "sdk"))
+        if chosen
         else _t("unplaced", lang)
     )
-    if plan.engines:
+    if engines:
         out.print(
             "  "
             + _t("engines", lang)
             + " "
-            + ", ".join(f"{name} {engine}" for name, engine in sorted(plan.engines.items()))
+            + ", ".join(f"{name} {engine}" for name, engine in sorted(engines.items()))
         )
-    if decision.ranking:
+    if placement["ranking"]:
         out.print(
             "  "
             + _t("ranking", lang)
             + " "
-            + ", ".join(f"{w.provider} {w.weight:g}" for w in decision.ranking)
+            + ", ".join(f"{w['provider']} {w['weight']:g}" for w in placement["ranking"])
         )
-    if decision.exclusions:
+    if placement["excluded"]:
         out.print("  " + _t("excluded", lang))
-        excluded = plan.to_record()["placement"]["excluded"]
-        for reason in excluded_lines(excluded, lang):
+        for reason in excluded_lines(placement["excluded"], lang):
             out.print(f"    - {reason}", markup=False)
-    policy = plan.policy
-    records = plan.request.spec.records.stored()
+    policy = plan["policy"]
+    records = _without_none(plan["spec"].get("records") or {})
     out.print(_t("records" if records else "no_records", lang))
     for key, value in records.items():
         shown = (
             ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
         )
         out.print(f"  {key}: {shown}", markup=False)
-    out.print(_t("policy", lang, packs=", ".join(policy.packs)))
-    if policy.opt_out is not None:
-        opt_out = policy.opt_out
-        out.print(
-            "  ⚠ " + (opt_out.warning_en if lang == "en" else opt_out.warning_zh), markup=False
-        )
-    for v in (*policy.denials, *policy.warnings):
+    out.print(_t("policy", lang, packs=", ".join(policy["packs"])))
+    opt_out = policy["baselineOptOut"]
+    if opt_out is not None:
+        out.print("  ⚠ " + (opt_out["en"] if lang == "en" else opt_out["zh"]), markup=False)
+    verdicts = tuple(Verdict.from_record(v) for v in policy["verdicts"])
+    outcome = AdmissionResult(bool(policy["admitted"]), verdicts)
+    for v in (*outcome.denials, *outcome.warnings):
         out.print(_verdict_line(v, lang), markup=False)
-    passed = sum(1 for v in policy.verdicts if v.outcome is Outcome.PASS)
+    passed = sum(1 for v in verdicts if v.outcome is Outcome.PASS)
     out.print(f"  ✓ {passed} passed" if lang == "en" else f"  ✓ 通过 {passed} 项")
-    price = plan.price
-    if price.monthly is None:
+    price = plan["price"]
+    if price["monthly"] is None:
         out.print(_t("no_price", lang))
     else:
-        out.print(_t("price", lang, card=price.rate_card, tier=price.tier))
-        for line in price.lines:
-            amount = "-" if line.amount is None else f"{line.amount:,}"
-            unit_price = "-" if line.unit_price is None else str(line.unit_price)
+        out.print(_t("price", lang, card=price["rate_card"], tier=price["tier"]))
+        for line in price["lines"]:
+            amount = "-" if line["amount"] is None else f"{Decimal(line['amount']):,}"
+            unit_price = "-" if line["unit_price"] is None else str(line["unit_price"])
+            quantity = Decimal(line["quantity"])
             out.print(
-                f"  {line.meter:<18} {line.quantity:>10} × {unit_price:>8} = {amount:>12}",
+                f"  {line['meter']:<18} {quantity:>10} × {unit_price:>8} = {amount:>12}",
                 markup=False,
             )
-        if price.unpriced:
-            out.print("  " + _t("unpriced", lang, meters=", ".join(price.unpriced)))
-        out.print(
-            "  " + _t("total", lang, monthly=f"{price.monthly:,}", annual=f"{price.annual:,}")
-        )
-    if plan.capacity is not None:
-        cap = plan.capacity
-        out.print(_t("capacity", lang, provider=cap.provider))
-        free = amounts_record(cap.free_after)
-        for key, value in amounts_record(cap.requested).items():
+        if price["unpriced"]:
+            out.print("  " + _t("unpriced", lang, meters=", ".join(price["unpriced"])))
+        monthly, annual = Decimal(price["monthly"]), Decimal(price["annual"])
+        out.print("  " + _t("total", lang, monthly=f"{monthly:,}", annual=f"{annual:,}"))
+    cap = plan["capacity"]
+    if cap is not None:
+        out.print(_t("capacity", lang, provider=cap["provider"]))
+        for key, value in cap["requested"].items():
             if key in ("namespaces",):
                 continue
             left = (
-                _t("free_after", lang, free=free[key], total=getattr(cap.capacity, key))
-                if key in cap.tracked
+                _t("free_after", lang, free=cap["free_after"][key], total=cap["capacity"][key])
+                if key not in cap["not_tracked"]
                 else _t("not_tracked", lang)
             )
             out.print(f"  {key:<12} +{value:<10} {left}", markup=False)
-    budget = plan.budget
-    shown = "-" if budget.plan_annual is None else f"{budget.plan_annual:,}"
+    budget = plan["budget"]
+    annual_plan = budget["plan_annual"]
+    shown_plan = "-" if annual_plan is None else f"{Decimal(annual_plan):,}"
     out.print(
         _t(
             "budget",
             lang,
-            tenant=budget.tenant,
-            budget=f"{budget.annual_budget:,}",
-            committed=f"{budget.committed_annual:,}",
-            remaining=f"{budget.remaining:,}",
-            plan=shown,
+            tenant=budget["tenant"],
+            budget=f"{Decimal(budget['annual_budget']):,}",
+            committed=f"{Decimal(budget['committed_annual']):,}",
+            remaining=f"{Decimal(budget['remaining']):,}",
+            plan=shown_plan,
         )
     )
-    if budget.exceeds:
+    if budget["exceeds"]:
         out.print("  " + _t("over", lang))
-    out.print(_t("admitted" if plan.admitted else "denied", lang))
+    out.print(_t("admitted" if plan["admitted"] else "denied", lang))
+
+
+def read_manifest(obj: CliContext, file: str) -> Any:
+    """The requests of ``file`` (``-``: stdin), parsed and located here — a bad manifest
+    is reported before anything is asked of anyone — in the form the facade takes
+    (the server gets the text and the file name, and parses it again after its checks)."""
+    if file == "-":
+        text = read_text(sys.stdin.buffer, "<stdin>")
+        return obj.manifest(load_requests(text, name="<stdin>"), text, "<stdin>")
+    parsed = load_requests(Path(file))
+    if not obj.remote:
+        return parsed
+    with open(file, "rb") as handle:
+        return obj.manifest(parsed, read_text(handle, file), file)
 
 
 def plan_command(
@@ -221,12 +244,7 @@ def plan_command(
 ) -> int:
     """Show what a SystemRequest would do: placement, resources, policy, price — change nothing."""
     obj = cli_context(ctx)
-    parsed = (
-        load_requests(read_text(sys.stdin.buffer, "<stdin>"), name="<stdin>")
-        if file == "-"
-        else load_requests(Path(file))
-    )
-    plans = obj.facade.plan(parsed)
+    plans: Sequence[Plan | PlanRecord] = obj.facade.plan(read_manifest(obj, file))
     code = max(plan.exit_code for plan in plans)
     if not output.for_people:
         emit(
@@ -239,7 +257,7 @@ def plan_command(
         for index, plan in enumerate(plans):
             if index:
                 out.print()
-            render_plan(plan, out, obj.lang)
+            render_plan(plan.to_record(), out, obj.lang)
     if code:
         raise typer.Exit(code)
     return 0

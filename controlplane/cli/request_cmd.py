@@ -15,11 +15,11 @@ import typer
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
+from controlplane.cli.plan_cmd import read_manifest
 from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
 from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 from controlplane.i18n import Lang, tr
-from tenants import load_requests
 
 app = typer.Typer(help="Department requests: list, show, approve, reject, provision.")
 
@@ -131,7 +131,7 @@ def _emit_results(obj: CliContext, results: list[ApplyInfo], output: Format) -> 
 
 def _apply_or_delete(ctx: typer.Context, file: Path, output: Format, *, delete: bool) -> None:
     obj = cli_context(ctx)
-    parsed = load_requests(file)
+    parsed = read_manifest(obj, str(file))
     results = obj.facade.delete(parsed) if delete else obj.facade.apply(parsed)
     _emit_results(obj, results, output)
 

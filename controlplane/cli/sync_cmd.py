@@ -7,7 +7,7 @@ language and exit 1; with ``--all`` the other providers are still synced.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,11 +16,15 @@ from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.provider_cmd import app as provider_app
 from controlplane.errors import GovcloudError
-from controlplane.facade import MAX_LIMIT, Govcloud
+from controlplane.facade import MAX_LIMIT
 from controlplane.i18n import Lang, tr
 from controlplane.inventory import SyncReport, UnknownProvider
 from controlplane.inventory.words import say
 from providers import ProviderError
+
+if TYPE_CHECKING:
+    from controlplane.facade import Govcloud
+    from controlplane.remote import RemoteGovcloud
 
 __all__ = ["register", "report_record", "summary_line"]
 
@@ -80,7 +84,7 @@ def summary_line(report: SyncReport, lang: Lang) -> str:
     )
 
 
-def _every_provider(door: Govcloud) -> list[str]:
+def _every_provider(door: Govcloud | RemoteGovcloud) -> list[str]:
     """Every provider's name, page by page."""
     names: list[str] = []
     token: str | None = None

@@ -7,7 +7,7 @@ so only the roles of the table may issue, list or revoke tokens.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,16 +16,18 @@ from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.errors import GovcloudError
-from controlplane.facade import Govcloud
+
+if TYPE_CHECKING:
+    from controlplane.facade import Govcloud
+    from controlplane.remote import RemoteGovcloud
 
 __all__ = ["register"]
 
 app = typer.Typer(help="Bearer tokens for the HTTP API (govcloud serve).", no_args_is_help=True)
 
 
-def _facade(ctx: typer.Context) -> Govcloud:
-    obj = cli_context(ctx)
-    return Govcloud.acting_as(obj.app, obj.actor)
+def _facade(ctx: typer.Context) -> Govcloud | RemoteGovcloud:
+    return cli_context(ctx).facade
 
 
 def _refuse(exc: GovcloudError, ctx: typer.Context) -> typer.Exit:
@@ -53,9 +55,7 @@ def create(
     if output.for_people:
         typer.echo(issued.token)
     else:
-        emit(
-            {"token": issued.token, **_record(issued.info, obj.app.clock())}, output, lang=obj.lang
-        )
+        emit({"token": issued.token, **_record(issued.info, obj.now())}, output, lang=obj.lang)
 
 
 def _record(info: TokenInfo, now: Any) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def list_(
         found = _facade(ctx).tokens(principal=principal)
     except GovcloudError as exc:
         raise _refuse(exc, ctx) from None
-    now = obj.app.clock()
+    now = obj.now()
     emit([_record(t, now) for t in found], output, lang=obj.lang, columns=(
         Column("id", lambda r: r["id"]),
         Column("principal", lambda r: r["principal"]),
@@ -106,7 +106,7 @@ def revoke(
     if output.for_people:
         typer.echo(f"revoked {info.token_id} ({info.principal})")
     else:
-        emit(_record(info, obj.app.clock()), output, lang=obj.lang)
+        emit(_record(info, obj.now()), output, lang=obj.lang)
 
 
 def register(root: typer.Typer) -> None:

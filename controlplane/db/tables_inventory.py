@@ -53,7 +53,8 @@ class SyncRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    # every resource observed by this run carries this instant as ``observed_at``
+    # every resource this run wrote carries this instant as ``observed_at``; one it saw
+    # unchanged keeps its row as it was, and reads as observed by the last done run
     stamp: datetime = _ts()
     started_at: datetime = _ts()
     finished_at: datetime | None = _ts(nullable=True)

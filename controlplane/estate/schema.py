@@ -496,7 +496,7 @@ def parse_estate(documents: Sequence[LocatedDocument], file: str) -> EstateDocum
                     "",
                     "an estate file holds exactly one document",
                     expected="1 document",
-                    found=str(len(documents)),
+                    found="no document" if not documents else "more than 1",
                 )
             ]
         )

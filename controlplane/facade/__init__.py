@@ -11,26 +11,59 @@ Must not import the CLI, the HTTP layer, ``textual`` or any cloud SDK.
 
 from __future__ import annotations
 
-from controlplane.errors import GovcloudError
-from controlplane.facade.errors import (
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from controlplane.errors import (
     Conflict,
+    GovcloudError,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     ProviderFailure,
-    SchemaNotCurrent,
     Unauthenticated,
-    translate,
-)
-from controlplane.facade.govcloud import (
-    Govcloud,
-    Manifest,
-    RepairReport,
-    action_of,
-    public_actions,
 )
 from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
-from controlplane.rbac import RULES, SYSTEM_PRINCIPAL, Identity
+
+if TYPE_CHECKING:
+    from controlplane.app import SchemaNotCurrent
+    from controlplane.billing import Month
+    from controlplane.facade.errors import translate
+    from controlplane.facade.govcloud import (
+        Govcloud,
+        Manifest,
+        RepairReport,
+        action_of,
+        public_actions,
+    )
+    from controlplane.rbac import RULES, SYSTEM_PRINCIPAL, Identity, PermissionDenied
+
+#: Names loaded on first use: the facade's machinery (services, SQLAlchemy) is imported
+#: only by callers that use it, so a command that needs only the read models and pages
+#: (a CLI talking to a server) starts without it.
+_LAZY = {
+    "Govcloud": "controlplane.facade.govcloud",
+    "Manifest": "controlplane.facade.govcloud",
+    "RepairReport": "controlplane.facade.govcloud",
+    "action_of": "controlplane.facade.govcloud",
+    "public_actions": "controlplane.facade.govcloud",
+    "translate": "controlplane.facade.errors",
+    "SchemaNotCurrent": "controlplane.app",
+    "RULES": "controlplane.rbac",
+    "SYSTEM_PRINCIPAL": "controlplane.rbac",
+    "Identity": "controlplane.rbac",
+    "PermissionDenied": "controlplane.rbac",
+    "Month": "controlplane.billing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -43,6 +76,7 @@ __all__ = [
     "Identity",
     "InvalidInput",
     "Manifest",
+    "Month",
     "NotFound",
     "Page",
     "PermissionDenied",

@@ -9,10 +9,8 @@ an exception it does not know is a bug and propagates unchanged.
 
 from __future__ import annotations
 
-from controlplane.app import SchemaNotCurrent
-from controlplane.billing.errors import BillingError
-from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
-from controlplane.compliance import NoAuditRun, SystemNotFound, WaiverNotFound
+from typing import TYPE_CHECKING, Any
+
 from controlplane.errors import (
     Conflict,
     GovcloudError,
@@ -21,21 +19,11 @@ from controlplane.errors import (
     ProviderFailure,
     Unauthenticated,
 )
-from controlplane.inventory.sync import UnknownProvider
-from controlplane.metering.service import MeteringError
-from controlplane.metering.store import IngestConflict
-from controlplane.quotas import QuotaExceeded
 from controlplane.rbac import PermissionDenied
-from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
-from controlplane.requests.claims import RequestClaimed
-from controlplane.requests.exported import ExportRefused
-from controlplane.requests.provisioning import NothingToRepair
-from controlplane.scheduler.leases import LeaseHeld
-from controlplane.scheduler.service import JobNotFound
-from policies import WaiverRefused
-from providers import ProviderError
-from providers.errors import ProviderUnavailable
-from tenants import ManifestError
+
+if TYPE_CHECKING:
+    from controlplane.app import SchemaNotCurrent
+    from providers import ProviderError
 
 __all__ = [
     "Conflict",
@@ -60,32 +48,34 @@ def _both(exc: Exception) -> tuple[str, str]:
 _INVALID_ZH = "输入无效，未做任何修改"
 _INVALID_EN = "invalid input; nothing was changed"
 
-_NOT_FOUND = (
-    RequestNotFound,
-    TenantNotFound,
-    SystemNotFound,
-    WaiverNotFound,
-    UnknownProvider,
-    NoAuditRun,
-    JobNotFound,
-)
-_CONFLICT = (
-    ExportRefused,
-    NothingToRepair,
-    IllegalTransition,
-    QuotaExceeded,
-    StatementFinalized,
-    FinalizeRefused,
-    BillError,
-    MeteringError,
-    IngestConflict,
-    RequestClaimed,
-    LeaseHeld,
-)
+
+def _kinds() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """The areas' not-found and conflict errors (imported when something went wrong)."""
+    from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
+    from controlplane.compliance import NoAuditRun, SystemNotFound, WaiverNotFound
+    from controlplane.inventory.sync import UnknownProvider
+    from controlplane.metering.service import MeteringError
+    from controlplane.metering.store import IngestConflict
+    from controlplane.quotas import QuotaExceeded
+    from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
+    from controlplane.requests.claims import RequestClaimed
+    from controlplane.requests.exported import ExportRefused
+    from controlplane.requests.provisioning import NothingToRepair
+    from controlplane.scheduler.leases import LeaseHeld
+    from controlplane.scheduler.service import JobNotFound
+
+    not_found = (RequestNotFound, TenantNotFound, SystemNotFound, WaiverNotFound,
+                 UnknownProvider, NoAuditRun, JobNotFound)  # fmt: skip
+    conflict = (ExportRefused, NothingToRepair, IllegalTransition, QuotaExceeded,
+                StatementFinalized, FinalizeRefused, BillError, MeteringError, IngestConflict,
+                RequestClaimed, LeaseHeld)  # fmt: skip
+    return not_found, conflict
 
 
 def _provider_status(exc: ProviderError) -> int:
     """503 while a cloud cannot be reached; 502 when it answered with a refusal."""
+    from providers.errors import ProviderUnavailable
+
     return 503 if isinstance(exc, ProviderUnavailable) else 502
 
 
@@ -101,6 +91,12 @@ def translate(exc: Exception) -> GovcloudError | None:
 
 
 def _translated(exc: Exception) -> GovcloudError | None:
+    from controlplane.billing.errors import BillingError
+    from policies import WaiverRefused
+    from providers import ProviderError
+    from tenants import ManifestError
+
+    not_found, conflict = _kinds()
     if isinstance(exc, ManifestError):
         return InvalidInput(_INVALID_ZH, _INVALID_EN, details=[str(p) for p in exc.problems])
     if isinstance(exc, WaiverRefused):
@@ -111,10 +107,18 @@ def _translated(exc: Exception) -> GovcloudError | None:
     if isinstance(exc, ProviderError):
         zh, en = _both(exc)
         return ProviderFailure(zh, en, retryable=exc.temporary, status=_provider_status(exc))
-    if isinstance(exc, _NOT_FOUND):
+    if isinstance(exc, not_found):
         return NotFound(*_both(exc))
-    if isinstance(exc, _CONFLICT):
+    if isinstance(exc, conflict):
         return Conflict(*_both(exc))
     if isinstance(exc, BillingError | ValueError):
         return InvalidInput(*_both(exc))
     return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SchemaNotCurrent":  # re-exported for callers; defined beside App
+        from controlplane.app import SchemaNotCurrent
+
+        return SchemaNotCurrent
+    raise AttributeError(name)

@@ -19,23 +19,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
-from controlplane import audit, rbac
-from controlplane.app import App
-from controlplane.audit_checkpoints import Checkpoint
-from controlplane.audit_verify import AuditReport
-from controlplane.auth import IssuedToken, TokenInfo
-from controlplane.billing import Month
-from controlplane.billing.statements import Statement
-from controlplane.bills.service import RunResult, StatementView
-from controlplane.compliance import run_summary
-from controlplane.db import locks
+from controlplane import rbac
 from controlplane.db.models import Tenant
 from controlplane.errors import GovcloudError
-from controlplane.estate.schema import EstateDocument, parse_estate
-from controlplane.estate.service import EstateApplyResult
-from controlplane.facade.errors import NotFound, translate
+from controlplane.estate.schema import parse_estate
+from controlplane.facade.errors import InvalidInput, NotFound, translate
 from controlplane.facade.models import (
     AdjustmentInfo,
     ApplyInfo,
@@ -49,6 +39,7 @@ from controlplane.facade.models import (
     ImageInfo,
     OutcomeInfo,
     ProviderInfo,
+    QuotaPushInfo,
     RateCardInfo,
     RateInfo,
     RequestDetailInfo,
@@ -66,21 +57,32 @@ from controlplane.facade.paging import (
     encode_token,
     keyset,
 )
-from controlplane.inventory import DriftView, ResourceFilter, ResourceView, list_drift
-from controlplane.inventory.query import list_resources, resource_key
-from controlplane.inventory.sync import SyncReport
-from controlplane.metering.coverage import MonthCoverage
-from controlplane.metering.service import CollectResult, ImportResult
-from controlplane.planning import Plan
-from controlplane.rbac import Action, Identity
-from controlplane.requests import ApplyResult, ProvisionResult, claims
-from controlplane.requests.provisioning import RepairResult
-from controlplane.scheduler import leases
-from controlplane.scheduler.service import JobRunInfo, JobSummary
-from infra.export import ExportedProject
-from policies import Severity, WaiverScope, list_rules
-from policies.reports import ComplianceReport
+from controlplane.facade.query import field_getters, parse_query, parse_sort
 from tenants import ParsedRequest, load_requests, load_yaml_documents
+
+if TYPE_CHECKING:
+    # Result types only: each area's module is imported when its method first runs.
+    from controlplane.app import App
+    from controlplane.audit_checkpoints import Checkpoint
+    from controlplane.audit_verify import AuditReport
+    from controlplane.auth import IssuedToken, TokenInfo
+    from controlplane.billing import Month
+    from controlplane.billing.statements import Statement
+    from controlplane.bills.service import RunResult, StatementView
+    from controlplane.estate.schema import EstateDocument
+    from controlplane.estate.service import EstateApplyResult
+    from controlplane.inventory import DriftView, ResourceView
+    from controlplane.inventory.sync import SyncReport
+    from controlplane.metering.coverage import MonthCoverage
+    from controlplane.metering.service import CollectResult, ImportResult
+    from controlplane.planning import Plan
+    from controlplane.rbac import Action, Identity
+    from controlplane.requests import ApplyResult, ProvisionResult
+    from controlplane.requests.provisioning import RepairResult
+    from controlplane.scheduler.service import JobRunInfo, JobSummary
+    from infra.export import ExportedProject
+    from policies import Severity, WaiverScope
+    from policies.reports import ComplianceReport
 
 __all__ = ["Govcloud", "Manifest", "action_of", "public_actions"]
 
@@ -177,6 +179,8 @@ class RepairReport:
                     "action": o.action,
                     "resource_id": o.resource_id,
                     "error": o.error.code if o.error else None,
+                    "message_zh": o.error.describe("zh") if o.error else None,
+                    "message_en": o.error.describe("en") if o.error else None,
                 }
                 for o in self.result.outcomes
             ],
@@ -217,6 +221,19 @@ def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
     )
 
 
+#: the fields a statement list filters and sorts on (flattened from its parts)
+_STATEMENT_FIELDS: dict[str, Callable[[Any], object]] = {
+    "tenant": lambda v: v.statement.tenant,
+    "tenant_name": lambda v: v.statement.tenant_name,
+    "state": lambda v: v.state,
+    "total": lambda v: v.statement.total,
+    "month_to_date": lambda v: v.budget.month_to_date,
+    "annual_budget": lambda v: v.budget.annual_budget,
+    "projected_year": lambda v: v.budget.projected_year,
+    "projected_overrun": lambda v: v.budget.projected_overrun,
+}
+
+
 class Govcloud:
     """Everything govcloud does, for one authenticated principal.
 
@@ -254,6 +271,8 @@ class Govcloud:
         by = self.identity.impersonator
         if by is None or name in rbac.READS:
             return
+        from controlplane import audit
+
         with self._app.sessions() as session, session.begin():
             audit.append(
                 session,
@@ -268,6 +287,8 @@ class Govcloud:
         """A refused mutation leaves a trace in the hash-chained audit log."""
         if name in rbac.READS:
             return
+        from controlplane import audit
+
         with self._app.sessions() as session, session.begin():
             audit.append(
                 session,
@@ -307,10 +328,25 @@ class Govcloud:
     ) -> EstateApplyResult:
         """Make the database hold exactly ``document``; nobody grants roles to themselves."""
         if isinstance(document, Manifest):
-            docs = load_yaml_documents(document.text, document.source)
+            docs = load_yaml_documents(document.text, document.source, keep=1)
             document = parse_estate(docs, document.source)
         self._refuse_self_grant(document)
         return self._app.estate.apply(document, actor=self._actor, dry_run=dry_run)
+
+    @action("estate.apply")
+    def push_quotas(self) -> list[QuotaPushInfo]:
+        """Set the estate's quotas on every provider where a department runs systems
+        (after an ``apply_estate`` that changed quotas); one entry per pair."""
+        return [
+            QuotaPushInfo(
+                tenant=tenant,
+                provider=provider,
+                error=error.code if error else None,
+                message_zh=error.describe("zh") if error else None,
+                message_en=error.describe("en") if error else None,
+            )
+            for tenant, provider, error in self._app.provisioner.push_quotas(actor=self._actor)
+        ]
 
     def _refuse_self_grant(self, document: EstateDocument) -> None:
         me = self.identity
@@ -339,7 +375,10 @@ class Govcloud:
         sort: str = "name",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[ProviderInfo]:
+        """Providers; ``query`` filters by field (:mod:`controlplane.facade.query`) and
+        ``sort`` may name any field (``-field``: descending), as on every list below."""
         rows = [ProviderInfo.of(p) for p in self._app.estate.providers()]
         return keyset(
             (p for p in rows if tier is None or p.tier == tier),
@@ -347,6 +386,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(ProviderInfo),
+            text_fields=("name", "region", "city"),
         )
 
     @action("provider.show")
@@ -361,6 +403,9 @@ class Govcloud:
         """Observe one provider's inventory and record drift (re-runnable). Two syncs of
         one provider never overlap: the second is refused while the first holds the
         provider's sync lease (``holder``: who holds it, by default this process)."""
+        from controlplane.db import locks
+        from controlplane.scheduler import leases
+
         holder = holder or _this_process(self._actor)
         with leases.hold(
             self._app.sessions, locks.sync_lease(name), holder, self._app.clock(), _SYNC_LEASE
@@ -384,6 +429,7 @@ class Govcloud:
         sort: str = "code",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[TenantInfo]:
         rows = [TenantInfo.of(t) for t in self._app.reads.tenants(actor=self._actor)]
         return keyset(
@@ -392,6 +438,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(TenantInfo),
+            text_fields=("code", "name", "name_en"),
         )
 
     @action("tenant.show")
@@ -417,9 +466,8 @@ class Govcloud:
     def apply(self, requests: Requests) -> list[ApplyInfo]:
         """Record a request per document (an identical spec is a no-op)."""
         parsed = self._own("request.apply", requests)
-        return [
-            _apply_info(self._app.requests.apply(p, actor=self._actor), p.tenant) for p in parsed
-        ]
+        results = self._app.requests.apply_all(parsed, actor=self._actor)
+        return [_apply_info(result, p.tenant) for result, p in zip(results, parsed, strict=True)]
 
     @action("request.delete")
     def delete(self, requests: Requests) -> list[ApplyInfo]:
@@ -438,6 +486,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[RequestInfo]:
         scope = self._scope("request.list", tenant)
         rows = self._app.requests.list(actor=self._actor, tenant=scope, state=state)
@@ -451,6 +500,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(RequestInfo),
+            text_fields=("tenant", "system_name", "requester"),
         )
 
     @action("request.show")
@@ -486,7 +538,7 @@ class Govcloud:
 
     @action("request.provision")
     def provision(
-        self, request_id: int, *, holder: str | None = None, lease: timedelta = claims.DEFAULT_LEASE
+        self, request_id: int, *, holder: str | None = None, lease: timedelta | None = None
     ) -> ProvisionResult:
         """Hand an approved request to its provider's driver (re-run to retry or resume),
         under the request's lease: refused while another holder provisions it."""
@@ -496,11 +548,14 @@ class Govcloud:
 
     @action("request.provision")
     def reconcile_next(
-        self, *, holder: str, lease: timedelta = claims.DEFAULT_LEASE
+        self, *, holder: str, lease: timedelta | None = None
     ) -> ProvisionResult | None:
         """The reconciler's step: claim the oldest request that is due (Approved, a
         temporary failure past its back-off, or in flight under an expired lease) and
         provision it; ``None`` when nothing is due."""
+        from controlplane.requests.claims import DEFAULT_LEASE
+
+        lease = lease or DEFAULT_LEASE
         request_id = self._app.provisioner.claim_next(holder=holder, lease=lease)
         if request_id is None:
             return None
@@ -524,6 +579,8 @@ class Govcloud:
         the cloud now; after a real repair it is synced again and the drift still open
         for the system is counted. Unmanaged resources are removed only with ``prune``.
         """
+        from controlplane.inventory import list_drift
+
         provisioner, syncs = self._app.provisioner, self._app.sync
         if sync_first:
             first = provisioner.repair(tenant, system, actor=self._actor, prune=prune, dry_run=True)
@@ -552,13 +609,38 @@ class Govcloud:
         include_deleted: bool = False,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "name",
+        count: bool = True,
     ) -> Page[ResourceView]:
         """Resources as last observed by sync, ordered by provider, tenant, system, kind,
-        name (paged in the database: the list grows to hundreds of thousands)."""
+        name (paged in the database: the list grows to hundreds of thousands).
+
+        ``query`` filters in the database (bare text: name or resource id); ``sort`` is
+        ``name`` (the list's order) or a column first (``-column``: descending); without
+        ``count`` the page comes without its ``total`` (one pass over the matches less)."""
+        from controlplane.inventory import ResourceFilter
+        from controlplane.inventory.query import (
+            MATCH_FIELDS,
+            ORDER_COLUMNS,
+            TextMatch,
+            list_resources,
+            order_value,
+            resource_key,
+        )
+
         scope = self._scope("resource.list", tenant)
+        terms = parse_query(query, MATCH_FIELDS)
+        order = parse_sort(sort, ORDER_COLUMNS) if sort != "name" else None
+        if sort != "name" and order is None:
+            raise InvalidInput(
+                f"不支持的排序 {sort!r}，可选：{', '.join(ORDER_COLUMNS)}",
+                f"unknown sort {sort!r}; expected one of: {', '.join(ORDER_COLUMNS)}",
+                details=("sort",),
+            )
         after = None
         if continue_token is not None:
-            after = tuple(str(part) for part in decode_token(continue_token, "name"))
+            after = tuple(str(part) for part in decode_token(continue_token, sort))
         flt = ResourceFilter(
             scope,
             provider,
@@ -567,15 +649,21 @@ class Govcloud:
             include_deleted=include_deleted,
             limit=check_limit(limit) + 1,  # one more tells whether another page follows
             after_key=after,
+            match=tuple(TextMatch(t.field, t.value, t.invert) for t in terms),
+            order=order[0] if order else None,
+            descending=order[1] if order else False,
+            count=count,
         )
         views, total = list_resources(self._app.sessions, flt)
         shown = tuple(views[:limit])
         more = len(views) > limit
-        return Page(
-            items=shown,
-            continue_token=encode_token("name", resource_key(shown[-1])) if more else None,
-            total=total,
-        )
+        token = None
+        if more:
+            key = resource_key(shown[-1])
+            if order is not None:
+                key = (str(order_value(shown[-1], order[0])), *key)
+            token = encode_token(sort, key)
+        return Page(items=shown, continue_token=token, total=total)
 
     @action("drift.list")
     def drift(
@@ -586,8 +674,12 @@ class Govcloud:
         include_resolved: bool = False,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "first_seen",
     ) -> Page[DriftView]:
         """Drift found by sync (open unless ``include_resolved``), oldest first."""
+        from controlplane.inventory import DriftView, list_drift
+
         scope = self._scope("drift.list", tenant)
         rows = list_drift(
             self._app.sessions,
@@ -606,9 +698,12 @@ class Govcloud:
                     d.drift,
                 )
             },
-            sort="first_seen",
+            sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(DriftView),
+            text_fields=("provider", "name", "resource_id", "tenant", "system"),
         )
 
     # ---- policy -----------------------------------------------------------------------
@@ -618,6 +713,8 @@ class Govcloud:
         self, *, level: int | None = None, pack: str | None = None, severity: Severity | None = None
     ) -> list[dict[str, Any]]:
         """The built-in rule catalogue (code, not tenant data)."""
+        from policies import list_rules
+
         try:
             return list_rules(level=level, pack=pack, severity=severity)
         except KeyError:
@@ -626,6 +723,8 @@ class Govcloud:
     @action("policy.audit")
     def audit_policies(self) -> AuditRunInfo:
         """Audit the whole inventory now and store every result (passes included)."""
+        from controlplane.compliance import run_summary
+
         run = self._app.compliance.audit(actor=self._actor)
         return AuditRunInfo.model_validate(run_summary(run))
 
@@ -639,6 +738,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[ViolationInfo]:
         scope = self._scope("policy.violations", tenant)
         rows = self._app.compliance.violations(state=state, system=system, tenant=scope)
@@ -648,6 +748,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(ViolationInfo),
+            text_fields=("rule_id", "subject_id", "system", "tenant"),
         )
 
     @action("policy.report")
@@ -665,6 +768,7 @@ class Govcloud:
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
     ) -> Page[WaiverInfo]:
         scope = self._scope("waiver.list", tenant)
         rows = self._app.waivers.list(state=state, tenant=scope)
@@ -674,6 +778,9 @@ class Govcloud:
             sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=field_getters(WaiverInfo),
+            text_fields=("rule_id", "target", "requester"),
         )
 
     @action("waiver.request")
@@ -768,6 +875,8 @@ class Govcloud:
         tenant: str | None = None,
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
+        query: str | None = None,
+        sort: str = "tenant",
     ) -> Page[StatementView]:
         """The month's statements with budget position (a department: its own only)."""
         scope = self._scope("bill.show", tenant)
@@ -775,9 +884,12 @@ class Govcloud:
         return keyset(
             views,
             {"tenant": lambda v: (v.statement.tenant,)},
-            sort="tenant",
+            sort=sort,
             limit=limit,
             token=continue_token,
+            query=query,
+            fields=_STATEMENT_FIELDS,
+            text_fields=("tenant", "tenant_name"),
         )
 
     @action("bill.confirm")

@@ -30,6 +30,7 @@ __all__ = [
     "ImageInfo",
     "OutcomeInfo",
     "ProviderInfo",
+    "QuotaPushInfo",
     "RateCardInfo",
     "RateInfo",
     "ReadModel",
@@ -276,3 +277,16 @@ class AvailabilityInfo(ReadModel):
     evidence: str
     actor: str
     at: datetime
+
+
+class QuotaPushInfo(ReadModel):
+    """The estate's quota set on one provider for one department (``error``: refused)."""
+
+    tenant: str
+    provider: str
+    error: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+    def describe(self, lang: Lang = "en") -> str | None:
+        return self.message_zh if lang == "zh" else self.message_en

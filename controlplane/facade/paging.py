@@ -18,9 +18,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from controlplane.facade.errors import InvalidInput
+from controlplane.errors import InvalidInput
+from controlplane.facade.query import Fields, matcher, parse_query, parse_sort
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Key", "Page", "decode_token", "encode_token", "keyset"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Key",
+    "Page",
+    "decode_token",
+    "encode_token",
+    "keyset",
+    "typed_part",
+]
 
 T = TypeVar("T")
 #: A sort key: strings and integers only, so tokens round-trip through JSON exactly.
@@ -100,6 +110,14 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def typed_part(value: object) -> str | int:
+    """A sort key part that orders like the value: money and other decimals as integer
+    ten-thousandths (their text would put 10 before 9)."""
+    if isinstance(value, Decimal):
+        return int(value.scaleb(4))
+    return key_part(value)
+
+
 def keyset(
     items: Iterable[T],
     sorts: dict[str, Callable[[T], Sequence[object]]],
@@ -107,28 +125,53 @@ def keyset(
     sort: str,
     limit: int,
     token: str | None,
+    query: str | None = None,
+    fields: Fields | None = None,
+    text_fields: Sequence[str] = (),
 ) -> Page[T]:
-    """A page of ``items`` (already filtered and authorised) in the order ``sort`` names.
+    """A page of ``items`` (already authorised) in the order ``sort`` names.
 
-    For lists a service reads whole (tens to thousands of rows); the resource list, which
-    grows to hundreds of thousands, pages in SQL instead.
+    ``sort`` is one of ``sorts`` or, given ``fields``, a field name (``-name``:
+    descending) with the first of ``sorts`` breaking ties; ``query`` keeps the items that
+    match it (:mod:`.query`; bare text searches ``text_fields``). For lists a service
+    reads whole (tens to thousands of rows); the resource list, which grows to hundreds
+    of thousands, pages in SQL instead.
     """
-    if sort not in sorts:
+    getters = fields or {}
+    by_field = parse_sort(sort, list(getters)) if sort not in sorts else None
+    if sort not in sorts and by_field is None:
+        choices = [*sorts, *getters]
         raise InvalidInput(
-            f"不支持的排序 {sort!r}，可选：{', '.join(sorts)}",
-            f"unknown sort {sort!r}; expected one of: {', '.join(sorts)}",
+            f"不支持的排序 {sort!r}，可选：{', '.join(choices)}",
+            f"unknown sort {sort!r}; expected one of: {', '.join(choices)}",
             details=("sort",),
         )
     check_limit(limit)
+    terms = parse_query(query, list(getters))
+    if terms:
+        items = filter(matcher(terms, getters, text_fields), items)
+    descending = False
+    if by_field is not None:
+        name, descending = by_field
+        tie = sorts[next(iter(sorts))]
 
-    def key(item: T) -> Key:
-        return tuple(key_part(v) for v in sorts[sort](item))
+        def key(item: T) -> Key:
+            return (typed_part(getters[name](item)), *(key_part(v) for v in tie(item)))
 
-    ordered = sorted(((key(i), i) for i in items), key=_comparable)
+    else:
+
+        def key(item: T) -> Key:
+            return tuple(key_part(v) for v in sorts[sort](item))
+
+    ordered = sorted(((key(i), i) for i in items), key=_comparable, reverse=descending)
     total = len(ordered)
     if token is not None:
-        after = decode_token(token, sort)
-        ordered = [pair for pair in ordered if _comparable(pair) > _comparable((after, None))]
+        after = _comparable((decode_token(token, sort), None))
+        ordered = [
+            pair
+            for pair in ordered
+            if (_comparable(pair) < after if descending else _comparable(pair) > after)
+        ]
     chosen = ordered[:limit]
     more = len(ordered) > limit
     return Page(

@@ -10,7 +10,7 @@ allocations on one provider are always disjoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from ipaddress import IPv4Network, ip_network
 
@@ -18,7 +18,16 @@ from sqlmodel import Session, col, select
 
 from controlplane.db.tables_inventory import SubnetAllocation
 
-__all__ = ["DEFAULT_PREFIX", "PoolExhausted", "hold", "next_free", "release", "subnet_for"]
+__all__ = [
+    "DEFAULT_PREFIX",
+    "PoolExhausted",
+    "allocations",
+    "hold",
+    "next_free",
+    "release",
+    "subnet_for",
+    "subnet_in",
+]
 
 #: The size of a system's subnet when its manifest does not ask for one.
 DEFAULT_PREFIX = 24
@@ -48,7 +57,8 @@ def next_free(pool: IPv4Network, prefix: int, taken: Iterable[IPv4Network]) -> I
     return None
 
 
-def _held(session: Session, provider_id: int) -> list[SubnetAllocation]:
+def allocations(session: Session, provider_id: int) -> list[SubnetAllocation]:
+    """The subnets held on one provider."""
     return list(
         session.exec(
             select(SubnetAllocation).where(col(SubnetAllocation.provider_id) == provider_id)
@@ -71,8 +81,29 @@ def subnet_for(
 
     ``planned`` are blocks other plans of the same batch took but nobody recorded yet.
     """
+    return subnet_in(
+        allocations(session, provider_id),
+        provider=provider,
+        pool=pool,
+        tenant_id=tenant_id,
+        system=system,
+        prefix=prefix,
+        planned=planned,
+    )
+
+
+def subnet_in(
+    rows: Sequence[SubnetAllocation],
+    *,
+    provider: str,
+    pool: str,
+    tenant_id: int,
+    system: str,
+    prefix: int | None,
+    planned: Iterable[str] = (),
+) -> str:
+    """:func:`subnet_for` over the provider's allocations already read (``rows``)."""
     size = prefix or DEFAULT_PREFIX
-    rows = _held(session, provider_id)
     for row in rows:
         mine = (row.tenant_id, row.system) == (tenant_id, system)
         if mine and ip_network(row.cidr).prefixlen == size:
@@ -91,7 +122,7 @@ def hold(
     """Record ``cidr`` as the system's (replacing an earlier size); refuse an overlap."""
     wanted = ip_network(cidr)
     mine: SubnetAllocation | None = None
-    for row in _held(session, provider_id):
+    for row in allocations(session, provider_id):
         if (row.tenant_id, row.system) == (tenant_id, system):
             mine = row
         elif ip_network(row.cidr).overlaps(wanted):

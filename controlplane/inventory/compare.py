@@ -23,6 +23,8 @@ __all__ = [
     "plain_spec",
     "resource_values",
     "spec_changes",
+    "spec_text",
+    "stored_differs",
 ]
 
 #: The status a driver reports for an object whose live state left the applied one
@@ -34,6 +36,9 @@ QUOTA_KIND = "project_quota"
 #: The drift key naming govcloud's ownership marks (tags, labels) on a resource.
 TAGS_KEY = "govcloud_tags"
 _QUOTA_FIELDS = ("vcpu", "memory_gib", "storage_gib", "public_ips")
+
+
+_PLAIN_SCALARS = (str, int, bool, type(None))
 
 
 class _Limits(Protocol):
@@ -58,8 +63,14 @@ def _default(value: object) -> object:
 
 def plain_spec(spec: Mapping[str, object]) -> dict[str, Any]:
     """A JSON-safe copy of ``spec`` (Decimal and times as text, tuples as lists)."""
-    result: dict[str, Any] = json.loads(json.dumps(dict(spec), default=_default))
+    result: dict[str, Any] = json.loads(spec_text(spec))
     return result
+
+
+def spec_text(spec: Mapping[str, object]) -> str:
+    """The JSON text a ``resource.spec`` column holds for ``spec`` (the text the ORM
+    writes for ``plain_spec(spec)``: the same serializer, the same key order)."""
+    return json.dumps(dict(spec), default=_default)
 
 
 def _scalar_text(value: object) -> object:
@@ -91,6 +102,8 @@ def spec_changes(
         if key not in observed:
             continue
         seen = observed[key]
+        if type(seen) is type(wanted) and type(wanted) in _PLAIN_SCALARS and seen == wanted:
+            continue  # the common case, without serializing: same type, same value
         if canonical_spec({"v": _scalar_text(wanted)}) != canonical_spec({"v": _scalar_text(seen)}):
             changes[key] = plain_spec({"desired": wanted, "observed": seen})
     return changes
@@ -103,8 +116,10 @@ def resource_values(
     tenant_id: int | None,
     system_id: int | None,
     stamp: datetime,
+    spec: str | None = None,
 ) -> dict[str, Any]:
-    """The ``resource`` row columns an observation stands for (``observed_at = stamp``)."""
+    """The ``resource`` row columns an observation stands for (``observed_at = stamp``);
+    the spec as plain data, or as the given ``spec_text`` of it."""
     return {
         "provider_id": provider_id,
         "tenant_id": tenant_id,
@@ -114,7 +129,7 @@ def resource_values(
         "name": observed.name[:255],
         "status": observed.status[:32],
         "managed": observed.managed,
-        "spec": plain_spec(observed.spec),
+        "spec": plain_spec(observed.spec) if spec is None else spec,
         "created_at": observed.created_at,
         "observed_at": stamp,
         "deleted_at": None,
@@ -130,3 +145,14 @@ def differs(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     if any(stored[key] != values[key] for key in _COMPARED):
         return True
     return canonical_spec(stored["spec"]) != canonical_spec(values["spec"])
+
+
+def stored_differs(stored: Mapping[str, Any], values: Mapping[str, Any], text: str) -> bool:
+    """``differs`` for a stored row read with its spec as JSON text (``stored["spec"]``)
+    against ``values`` whose spec is the ``spec_text`` ``text``: equal texts are equal
+    specs, so only rows whose text differs (a key order, a changed value) are decoded."""
+    if any(stored[key] != values[key] for key in _COMPARED):
+        return True
+    if stored["spec"] == text:
+        return False
+    return canonical_spec(json.loads(stored["spec"])) != canonical_spec(json.loads(text))

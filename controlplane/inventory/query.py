@@ -13,20 +13,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, tuple_
+from sqlalchemy import Select, func, literal, not_, or_, tuple_
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane.db.models import Provider, Resource, System, Tenant
-from controlplane.db.tables_inventory import Drift
+from controlplane.db.tables_inventory import Drift, SyncRun
 from providers import ObservedResource
 
 __all__ = [
+    "MATCH_FIELDS",
+    "ORDER_COLUMNS",
     "DriftView",
     "ResourceFilter",
     "ResourceView",
+    "TextMatch",
     "list_drift",
     "list_resources",
+    "order_value",
     "resource_key",
 ]
 
@@ -43,7 +47,25 @@ class ResourceFilter:
     #: list's order
     after: int | None = None
     #: keyset paging by key: only resources whose :func:`resource_key` sorts after this
+    #: (with ``order``: the order column's value first, then the key)
     after_key: tuple[str, ...] | None = None
+    #: conditions that must all hold (``None`` field: the name or the resource id)
+    match: tuple[TextMatch, ...] = ()
+    #: order by this column of :data:`ORDER_COLUMNS` first (then the list's order)
+    order: str | None = None
+    descending: bool = False
+    #: count the matches (a second pass over them; ``False``: the total is ``None``)
+    count: bool = True
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """``field`` (see :data:`MATCH_FIELDS`; ``None``: name or resource id) contains
+    ``value``, case-insensitively; ``invert`` negates it. ``managed`` compares a boolean."""
+
+    field: str | None
+    value: str
+    invert: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,50 @@ def _sort_columns() -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _columns() -> dict[str, Any]:
+    return {
+        "provider": col(Provider.name),
+        "tenant": func.coalesce(col(Tenant.code), ""),
+        "system": func.coalesce(col(System.name), ""),
+        "kind": col(Resource.kind),
+        "name": col(Resource.name),
+        "resource_id": col(Resource.resource_id),
+        "status": col(Resource.status),
+        "managed": col(Resource.managed),
+        "created_at": col(Resource.created_at),
+        "observed_at": col(Resource.observed_at),
+    }
+
+
+#: the fields a :class:`TextMatch` may name, and the columns the list may be ordered by
+MATCH_FIELDS = ("provider", "tenant", "system", "kind", "name", "resource_id", "status", "managed")
+ORDER_COLUMNS = (*MATCH_FIELDS, "created_at", "observed_at")
+_TIME_COLUMNS = frozenset({"created_at", "observed_at"})
+
+
+def _condition(term: TextMatch) -> Any:
+    columns = _columns()
+    if term.field == "managed":
+        wanted = term.value.lower() in ("true", "yes", "1", "是")
+        cond = columns["managed"] == wanted
+    else:
+        needle = term.value.lower()
+        names = ("name", "resource_id") if term.field is None else (term.field,)
+        parts = [func.lower(columns[n]).contains(needle, autoescape=True) for n in names]
+        cond = or_(*parts) if len(parts) > 1 else parts[0]
+    return not_(cond) if term.invert else cond
+
+
+def order_value(view: ResourceView, order: str) -> str | int:
+    """The order column's value of ``view`` as a token part (times as ISO text)."""
+    value = getattr(view, order)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
 def _resource_query(flt: ResourceFilter) -> Select[Any]:
     query = (
         select(Resource, Provider.name, Tenant.code, System.name)
@@ -118,7 +184,28 @@ def _resource_query(flt: ResourceFilter) -> Select[Any]:
         query = query.where(col(Resource.managed) == flt.managed)
     if not flt.include_deleted:
         query = query.where(col(Resource.deleted_at).is_(None))
+    for term in flt.match:
+        query = query.where(_condition(term))
     return query
+
+
+def _ordering(flt: ResourceFilter) -> tuple[Any, ...]:
+    columns = _sort_columns()
+    if flt.order is not None:
+        columns = (_columns()[flt.order], *columns)
+    return columns
+
+
+def _after(flt: ResourceFilter, key: tuple[str, ...]) -> Any:
+    columns = _ordering(flt)
+    parts: list[Any] = list(key)
+    if flt.order in _TIME_COLUMNS:
+        parts[0] = datetime.fromisoformat(str(parts[0]))
+    elif flt.order == "managed":
+        parts[0] = bool(int(parts[0]))
+    row = tuple_(*columns)
+    bound = tuple_(*(literal(part) for part in parts))
+    return row < bound if flt.descending else row > bound
 
 
 def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, list[str]]:
@@ -137,16 +224,41 @@ def _open_drift(session: Session, ids: list[tuple[int, str, str]]) -> dict[Any, 
     return found
 
 
+def _last_done(session: Session, provider_ids: set[int]) -> dict[int, datetime]:
+    """Each provider's last completed sync stamp: that run saw every row still live."""
+    if not provider_ids:
+        return {}
+    rows = session.execute(
+        select(col(SyncRun.provider_id), func.max(col(SyncRun.stamp)))
+        .where(col(SyncRun.state) == "done", col(SyncRun.provider_id).in_(sorted(provider_ids)))
+        .group_by(col(SyncRun.provider_id))
+    )
+    return {int(provider_id): stamp for provider_id, stamp in rows if stamp is not None}
+
+
+def _observed_at(resource: Resource, last_done: Mapping[int, datetime]) -> datetime:
+    """When the resource was last observed: a sync writes only the rows that changed, so
+    a live row was also observed by its provider's last completed sync."""
+    done = last_done.get(resource.provider_id)
+    if resource.deleted_at is not None or done is None:
+        return resource.observed_at
+    return max(resource.observed_at, done)
+
+
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
-) -> tuple[list[ResourceView], int]:
+) -> tuple[list[ResourceView], int | None]:
     """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
     how many matched in all (the list starts after ``flt.after`` and stops at
     ``flt.limit``)."""
     query = _resource_query(flt)
     with sessions() as session:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        ordered = query.order_by(*_sort_columns())
+        total = None
+        if flt.count:
+            count = select(func.count()).select_from(query.subquery())
+            total = int(session.execute(count).scalar_one())
+        ordering = _ordering(flt)
+        ordered = query.order_by(*(c.desc() for c in ordering) if flt.descending else ordering)
         if flt.after is not None:
             # the key of the last row shown; a row deleted since then keeps its place
             anchor = session.execute(
@@ -162,12 +274,12 @@ def list_resources(
                 ordered = ordered.where(tuple_(*_sort_columns()) > after)
         if flt.after_key is not None:
             # the key itself (the facade's continue token): no anchor row to look up
-            key = tuple_(*(literal(part) for part in flt.after_key))
-            ordered = ordered.where(tuple_(*_sort_columns()) > key)
+            ordered = ordered.where(_after(flt, flt.after_key))
         if flt.limit is not None:
             ordered = ordered.limit(flt.limit)
         rows = session.execute(ordered).all()
         drift = _open_drift(session, [(r.provider_id, r.kind, r.resource_id) for r, *_ in rows])
+        last_done = _last_done(session, {r.provider_id for r, *_ in rows})
     views = [
         ResourceView(
             provider=provider,
@@ -180,7 +292,7 @@ def list_resources(
             managed=resource.managed,
             spec=dict(resource.spec),
             created_at=resource.created_at,
-            observed_at=resource.observed_at,
+            observed_at=_observed_at(resource, last_done),
             deleted_at=resource.deleted_at,
             drift=tuple(
                 sorted(drift.get((resource.provider_id, resource.kind, resource.resource_id), []))
@@ -189,7 +301,7 @@ def list_resources(
         )
         for resource, provider, tenant, system in rows
     ]
-    return views, int(total)
+    return views, total
 
 
 @dataclass(frozen=True)

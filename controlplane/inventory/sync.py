@@ -5,21 +5,28 @@ Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
 1. probe health and store the probe (an unhealthy or unbuildable provider stops here
    with the driver's ``ProviderError``, recorded on the provider's health);
 2. open a ``SyncRun`` whose *stamp* is strictly later than any earlier run's;
-3. stream ``list_inventory()`` in batches, one transaction each: upsert by
-   ``(provider, kind, resource_id)`` with ``observed_at = stamp``, map tenant and system
-   codes to ids, settle the batch's drift (changed, unmanaged) — memory is bounded by
-   the batch, not the cloud;
-4. sweep in one transaction: live rows not stamped by this run are gone
-   (``deleted_at``), desired-but-absent resources are ``missing`` drift; close the run.
+3. stream ``list_inventory()`` in batches, one transaction each: each batch reads its
+   stored rows by ``(provider, kind, resource_id)`` (the unique index; the planner's
+   statistics are refreshed as a bulk load outgrows them), inserts new resources through
+   the engine's bulk path (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and
+   rewrites changed ones with ``observed_at = stamp``; a row whose values and spec text
+   are unchanged is not written at all, only its id remembered. Tenant and system codes
+   map to ids; the batch's drift (changed, unmanaged) is settled. Memory is the batch
+   plus the ids (and, in the sweep, the keys) of the provider's rows;
+4. sweep in one transaction, one streamed pass over the live rows: those neither
+   written by this run nor seen by it are gone (``deleted_at``); desired-but-absent
+   resources are ``missing`` drift; close the run.
 
 A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
 nothing is wrongly marked gone and the next run converges. Every transaction that
-changes inventory appends an audit event; batches that only re-stamp unchanged rows do
-not (they record no new fact).
+changes inventory appends an audit event; batches that change nothing write nothing.
+An unchanged live row keeps the ``observed_at`` of its last change; readers show the
+later of that and the provider's last completed run (which saw every live row).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,15 +35,17 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, update
+from sqlalchemy import Table, Text, bindparam, cast, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import audit
 from controlplane.db import table_of
+from controlplane.db.bulk import BulkInsert
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.statistics import refresh_statistics
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
 from controlplane.db.tables_requests import Quota
 from controlplane.inventory.compare import (
@@ -44,13 +53,14 @@ from controlplane.inventory.compare import (
     QUOTA_KIND,
     TAGS_KEY,
     declared_quota,
-    differs,
     resource_values,
     spec_changes,
+    spec_text,
+    stored_differs,
 )
 from controlplane.inventory.drift import DriftLedger, Finding, Key
 from controlplane.inventory.health import error_from_health, record_health
-from controlplane.inventory.keys import keys_clause
+from controlplane.inventory.keys import keyed_rows
 from controlplane.timeutil import Clock
 from providers import Driver, HealthReport, ObservedResource, ProviderError
 
@@ -60,9 +70,20 @@ DriverFactory = Callable[[Provider], Driver]
 #: System states whose resources are expected to disappear (not ``missing``).
 _RETIRED_SYSTEM_STATES = ("deleted", "deleting")
 _CHUNK = 1000
+_ANALYZED = ("resource", "applied_resource", "drift")
 _RESOURCE: Table = table_of(Resource)
 _SYSTEM: Table = table_of(System)
 _UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
+_INSERTED_COLUMNS = (
+    "provider_id", "tenant_id", "system_id", "kind", "resource_id", "name", "status", "managed",
+    "spec", "created_at", "observed_at", "deleted_at",
+)  # fmt: skip
+#: What a batch reads of its stored rows: the compared columns, the spec as its JSON text.
+_STORED = (
+    _RESOURCE.c.id, _RESOURCE.c.kind, _RESOURCE.c.resource_id, _RESOURCE.c.tenant_id,
+    _RESOURCE.c.system_id, _RESOURCE.c.name, _RESOURCE.c.status, _RESOURCE.c.managed,
+    _RESOURCE.c.deleted_at, cast(_RESOURCE.c.spec, Text).label("spec"),
+)  # fmt: skip
 
 
 class UnknownProvider(LookupError):
@@ -105,36 +126,76 @@ class _Owners:
         self.tenants: dict[str, int] = {
             t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
         }
-        self.systems: dict[tuple[int, str], int | None] = {}
+        # every system, read once (a lookup per batch of names across tenants is a cross
+        # product of probes); a system created during the sync is resolved next time
+        self.systems: dict[tuple[int, str], int] = {
+            (tenant_id, name): system_id
+            for system_id, tenant_id, name in session.execute(
+                core_select(_SYSTEM.c.id, _SYSTEM.c.tenant_id, _SYSTEM.c.name)
+            )
+        }
         # the estate's quotas are the desired side of a department project's quota
         self.quotas: dict[str, dict[str, Any]] = {
             q.tenant: declared_quota(q)
             for q in session.exec(select(Quota).where(Quota.provider == provider))
         }
 
-    def resolve(self, session: Session, batch: list[ObservedResource]) -> None:
-        wanted = {
-            (self.tenants[o.tenant], o.system)
-            for o in batch
-            if o.tenant in self.tenants and o.system is not None
-        } - set(self.systems)
-        if not wanted:
-            return
-        for key in wanted:
-            self.systems[key] = None
-        tenant_ids = sorted({t for t, _ in wanted})
-        names = sorted({n for _, n in wanted})
-        for system in session.exec(
-            select(System).where(col(System.tenant_id).in_(tenant_ids), col(System.name).in_(names))
-        ):
-            if (system.tenant_id, system.name) in wanted:
-                self.systems[system.tenant_id, system.name] = system.id
-
     def ids(self, observed: ObservedResource) -> tuple[int | None, int | None]:
         tenant_id = self.tenants.get(observed.tenant) if observed.tenant else None
         if tenant_id is None or observed.system is None:
             return tenant_id, None
         return tenant_id, self.systems.get((tenant_id, observed.system))
+
+
+@dataclass
+class _Pass:
+    """What one sync's stream knows and has seen.
+
+    ``ids``: the stored rows it found (whether or not it rewrote them), for the sweep.
+    Drift is judged afresh only where it can have changed since the provider's last
+    completed run: resources new or changed now, unmanaged ones, those with open drift
+    (``drifting``), those re-applied since (``reapplied``), quotas (their desired side
+    is the estate's), or every resource when no run has completed yet (``everything``).
+    A resource outside all of these is as that run judged it: no drift.
+    """
+
+    ids: set[int]
+    drifting: set[Key]
+    reapplied: set[Key]
+    everything: bool
+
+    @classmethod
+    def start(cls, session: Session, provider_id: int) -> _Pass:
+        drifting = session.execute(
+            core_select(col(Drift.kind), col(Drift.resource_id)).where(
+                col(Drift.provider_id) == provider_id, col(Drift.resolved_at).is_(None)
+            )
+        )
+        last = session.execute(
+            core_select(func.max(col(SyncRun.stamp))).where(
+                col(SyncRun.provider_id) == provider_id, col(SyncRun.state) == "done"
+            )
+        ).scalar()
+        reapplied: set[Key] = set()
+        if last is not None:
+            rows = session.execute(
+                core_select(col(AppliedResource.kind), col(AppliedResource.resource_id)).where(
+                    col(AppliedResource.provider_id) == provider_id,
+                    col(AppliedResource.applied_at) >= last,
+                )
+            )
+            reapplied = {(kind, rid) for kind, rid in rows}
+        return cls(set(), {(kind, rid) for kind, rid in drifting}, reapplied, last is None)
+
+    def judges(self, key: Key, observed: ObservedResource) -> bool:
+        """Whether this resource's drift must be judged whatever its stored row says."""
+        return (
+            self.everything
+            or not observed.managed
+            or observed.kind == QUOTA_KIND
+            or key in self.drifting
+            or key in self.reapplied
+        )
 
 
 @dataclass(frozen=True)
@@ -277,10 +338,10 @@ class SyncService:
             raise unhealthy
         run_id, stamp = self._start(provider_id, report)
         try:
-            counts = self._stream(driver, provider_id, name, run_id, stamp, actor)
+            counts, seen = self._stream(driver, provider_id, name, run_id, stamp, actor)
             with transaction(self._sessions) as session:
                 ledger = DriftLedger(session, provider_id, stamp)
-                counts["gone"] = self._sweep(session, provider_id, stamp, ledger)
+                counts["gone"] = self._sweep(session, provider_id, stamp, ledger, seen)
                 _tally(counts, ledger)
                 open_now = self._open_drift(session, provider_id)
                 self._finish(session, run_id, counts, open_now, name, actor)
@@ -305,15 +366,17 @@ class SyncService:
 
     def _stream(
         self, driver: Driver, provider_id: int, name: str, run_id: int, stamp: datetime, actor: str
-    ) -> Counter[str]:
+    ) -> tuple[Counter[str], _Pass]:
         """Upsert the inventory batch by batch, one transaction each."""
         counts: Counter[str] = Counter()
+        self._keep_statistics()
         with self._sessions() as session:
             owners = _Owners(session, name)
+            seen = _Pass.start(session, provider_id)
         for batch in _batched(driver.list_inventory(), self.batch_size):
             with transaction(self._sessions) as session:
                 ledger = DriftLedger(session, provider_id, stamp)
-                done = self._batch(session, provider_id, batch, stamp, owners, ledger)
+                done = self._batch(session, provider_id, batch, stamp, owners, ledger, seen)
                 if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
                     audit.append(
                         session,
@@ -328,10 +391,18 @@ class SyncService:
                             "drift_resolved": dict(ledger.resolved),
                         },
                     )
+            if done["created"]:
+                self._keep_statistics()
             counts.update(done)
             counts["batches"] += 1
             _tally(counts, ledger)
-        return counts
+        return counts, seen
+
+    def _keep_statistics(self) -> None:
+        """Analyze the inventory tables a bulk load has outgrown (PostgreSQL), so batch
+        lookups stay index probes as the table fills."""
+        with transaction(self._sessions) as session:
+            refresh_statistics(session, _ANALYZED)
 
     def _start(self, provider_id: int, report: HealthReport) -> tuple[int, datetime]:
         now = self._clock()
@@ -356,35 +427,27 @@ class SyncService:
         stamp: datetime,
         owners: _Owners,
         ledger: DriftLedger,
+        seen: _Pass,
     ) -> Counter[str]:
-        owners.resolve(session, batch)
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
         stored = {
             (row["kind"], row["resource_id"]): row
             for row in session.execute(
-                _RESOURCE.select().where(
-                    _RESOURCE.c.provider_id == provider_id,
-                    keys_clause(_RESOURCE.c.kind, _RESOURCE.c.resource_id, by_key),
+                keyed_rows(
+                    core_select(*_STORED).where(_RESOURCE.c.provider_id == provider_id),
+                    _RESOURCE.c.kind,
+                    _RESOURCE.c.resource_id,
+                    by_key,
                 )
             ).mappings()
         }
-        applied: dict[Key, _Held] = {
-            (row.kind, row.resource_id): _Held(row.spec, (tenant_id, row.system_id), row.name)
-            for row, tenant_id in session.exec(
-                select(AppliedResource, System.tenant_id)
-                .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
-                .where(
-                    col(AppliedResource.provider_id) == provider_id,
-                    keys_clause(
-                        col(AppliedResource.kind), col(AppliedResource.resource_id), by_key
-                    ),
-                )
-            )
-        }
-        inserts: list[dict[str, Any]] = []
+        judged = {k for k, o in by_key.items() if k not in stored or seen.judges(k, o)}
+        applied = _applied(session, provider_id, judged)
+        looked_up = set(judged)
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
-        touched: list[int] = []
-        findings: list[Finding] = []
+        unchanged = 0
+        owned: dict[Key, tuple[ObservedResource, tuple[int | None, int | None]]] = {}
         for key, observed in by_key.items():
             held = applied.get(key)
             owner = owners.ids(observed)
@@ -393,22 +456,34 @@ class SyncService:
                 # it stays under its system and desired name
                 owner = held.owner
                 observed = replace(observed, name=held.name)
+            text = spec_text(observed.spec)
             values = resource_values(
                 observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
-                stamp=stamp,
+                stamp=stamp, spec=text,
             )  # fmt: skip
             row = stored.get(key)
             if row is None:
-                inserts.append(values)
-            elif differs(dict(row), values):
+                inserts.append(tuple(values[c] for c in _INSERTED_COLUMNS))
+            elif stored_differs(dict(row), values, text):
+                values["spec"] = json.loads(text)
                 updates.append({"row_id": row["id"], **values})
+                seen.ids.add(row["id"])
+                judged.add(key)
             else:
-                touched.append(row["id"])
-            finding = _finding(observed, held, owners.quotas, owner)
+                # unchanged: nothing to write; the sweep knows it was seen by its id
+                unchanged += 1
+                seen.ids.add(row["id"])
+            if key in judged:
+                owned[key] = (observed, owner)
+        # changed managed resources not judged above: their applied rows too
+        applied.update(_applied(session, provider_id, owned.keys() - looked_up))
+        findings: list[Finding] = []
+        for key, (observed, owner) in owned.items():
+            finding = _finding(observed, applied.get(key), owners.quotas, owner)
             if finding is not None:
                 findings.append(finding)
         if inserts:
-            session.execute(insert(_RESOURCE), inserts)
+            BulkInsert(session, _RESOURCE, _INSERTED_COLUMNS, raw=("spec",)).write(inserts)
         if updates:
             session.execute(
                 update(_RESOURCE)
@@ -416,55 +491,71 @@ class SyncService:
                 .values({c: bindparam(c) for c in (*_UPDATED_COLUMNS, "observed_at")}),
                 [{k: u[k] for k in ("row_id", *_UPDATED_COLUMNS, "observed_at")} for u in updates],
             )
-        if touched:
-            session.execute(
-                update(_RESOURCE).where(_RESOURCE.c.id.in_(touched)).values(observed_at=stamp)
-            )
-        ledger.settle(by_key.keys(), findings)
+        # only resources with open drift or a finding now can change the drift rows
+        ledger.settle([k for k in by_key if k in seen.drifting], findings)
+        seen.drifting.update(f.key for f in findings)
         return Counter(
-            observed=len(by_key), created=len(inserts), updated=len(updates),
-            unchanged=len(touched),
+            observed=len(by_key), created=len(inserts), updated=len(updates), unchanged=unchanged,
         )  # fmt: skip
 
     def _sweep(
-        self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger
+        self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger, seen: _Pass
     ) -> int:
-        live = and_(_RESOURCE.c.provider_id == provider_id, _RESOURCE.c.deleted_at.is_(None))
-        gone = [
-            (row.id, row.kind, row.resource_id)
-            for row in session.execute(
-                core_select(_RESOURCE.c.id, _RESOURCE.c.kind, _RESOURCE.c.resource_id).where(
-                    live, _RESOURCE.c.observed_at < stamp
-                )
-            )
-        ]
+        """Mark gone what this run did not see, and settle ``missing`` drift: one streamed
+        pass over the provider's live rows, then one over its applied rows."""
+        live_rows = session.execute(
+            core_select(
+                _RESOURCE.c.id,
+                _RESOURCE.c.kind,
+                _RESOURCE.c.resource_id,
+                (_RESOURCE.c.observed_at < stamp).label("stale"),
+            ).where(_RESOURCE.c.provider_id == provider_id, _RESOURCE.c.deleted_at.is_(None))
+        )
+        gone: list[tuple[int, str, str]] = []
+        live: set[Key] = set()
+        for row_id, kind, rid, stale in live_rows:
+            # written by this run (inserted, updated: stamped) or seen unchanged (by id)
+            if not stale or row_id in seen.ids:
+                live.add((kind, rid))
+            else:
+                gone.append((row_id, kind, rid))
         ids = [row_id for row_id, _, _ in gone]
-        for start in range(0, len(ids), 1000):
+        for start in range(0, len(ids), _CHUNK):
             session.execute(
                 update(_RESOURCE)
-                .where(_RESOURCE.c.id.in_(ids[start : start + 1000]))
+                .where(_RESOURCE.c.id.in_(ids[start : start + _CHUNK]))
                 .values(deleted_at=stamp)
             )
         # gone resources are neither changed nor unmanaged any more
         ledger.settle([(kind, rid) for _, kind, rid in gone], [])
-        ledger.settle_type("missing", self._missing(session, provider_id))
+        ledger.settle_type("missing", self._missing(session, provider_id, live))
         return len(gone)
 
-    def _missing(self, session: Session, provider_id: int) -> list[Finding]:
+    def _missing(self, session: Session, provider_id: int, live: set[Key]) -> list[Finding]:
         """Desired but not live, or known managed and gone while its system still is.
 
-        Checked chunk by chunk with key lookups rather than one anti-join: the planner's
-        row estimates for a table a sync has just filled are stale, and a bad anti-join
-        plan turns this step quadratic.
+        ``live`` holds the keys of the provider's live rows (the sweep read them all), so
+        the applied rows are read once, in one streamed pass, with no lookup per row: the
+        planner's statistics of a table a sync has just filled cannot make it quadratic.
         """
         found: dict[Key, Finding] = {}
-        for chunk in _applied_chunks(session, provider_id):
-            live = _live_keys(session, provider_id, [(row[0], row[1]) for row in chunk])
-            for kind, rid, name, tenant_id, system_id in chunk:
-                if (kind, rid) not in live:
-                    found[kind, rid] = Finding(
-                        kind, rid, name, "missing", tenant_id, system_id, detail={"why": "desired"}
-                    )
+        applied = session.execute(
+            core_select(
+                col(AppliedResource.kind),
+                col(AppliedResource.resource_id),
+                col(AppliedResource.name),
+                col(System.tenant_id),
+                col(AppliedResource.system_id),
+            )
+            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
+            .where(col(AppliedResource.provider_id) == provider_id)
+            .order_by(col(AppliedResource.id))
+        )
+        for kind, rid, name, tenant_id, system_id in applied:
+            if (kind, rid) not in live:
+                found[kind, rid] = Finding(
+                    kind, rid, name, "missing", tenant_id, system_id, detail={"why": "desired"}
+                )
         gone = session.execute(
             core_select(
                 _RESOURCE.c.kind,
@@ -528,39 +619,28 @@ class SyncService:
         )
 
 
-def _applied_chunks(session: Session, provider_id: int) -> Iterator[list[tuple[Any, ...]]]:
-    """``(kind, resource_id, name, tenant_id, system_id)`` of applied rows, 1000 at a time."""
-    last = 0
-    while True:
-        rows = session.execute(
-            core_select(
-                col(AppliedResource.id),
-                col(AppliedResource.kind),
-                col(AppliedResource.resource_id),
-                col(AppliedResource.name),
-                col(System.tenant_id),
-                col(AppliedResource.system_id),
-            )
-            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
-            .where(col(AppliedResource.provider_id) == provider_id, col(AppliedResource.id) > last)
-            .order_by(col(AppliedResource.id))
-            .limit(_CHUNK)
-        ).all()
-        if not rows:
-            return
-        last = rows[-1][0]
-        yield [tuple(row[1:]) for row in rows]
-
-
-def _live_keys(session: Session, provider_id: int, keys: list[Key]) -> set[Key]:
-    rows = session.execute(
-        core_select(_RESOURCE.c.kind, _RESOURCE.c.resource_id).where(
-            _RESOURCE.c.provider_id == provider_id,
-            _RESOURCE.c.deleted_at.is_(None),
-            keys_clause(_RESOURCE.c.kind, _RESOURCE.c.resource_id, keys),
+def _applied(session: Session, provider_id: int, keys: Iterable[Key]) -> dict[Key, _Held]:
+    """What govcloud recorded applying to these resources (those it applied)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    query = (
+        core_select(
+            col(AppliedResource.kind),
+            col(AppliedResource.resource_id),
+            col(AppliedResource.spec),
+            col(AppliedResource.name),
+            col(AppliedResource.system_id),
+            col(System.tenant_id),
         )
+        .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
+        .where(col(AppliedResource.provider_id) == provider_id)
     )
-    return {(kind, rid) for kind, rid in rows}
+    kind, rid = col(AppliedResource.kind), col(AppliedResource.resource_id)
+    return {
+        (row.kind, row.resource_id): _Held(row.spec, (row.tenant_id, row.system_id), row.name)
+        for row in session.execute(keyed_rows(query, kind, rid, keys))
+    }
 
 
 def _live_names(

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Table, and_, cast, extract, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from controlplane import audit
-from controlplane.billing import CollectionWindow
+from controlplane.billing import BillingError, CollectionWindow, EpochRecord, meter
 from controlplane.db import table_of
 from controlplane.db.tables_billing import (
     CollectionWindowRow,
@@ -42,6 +42,7 @@ __all__ = [
     "batch_digest",
     "ingest",
     "insert_ignore",
+    "load_records",
     "load_usage",
     "load_windows",
 ]
@@ -268,6 +269,63 @@ def load_usage(session: Session, start: datetime, end: datetime) -> list[RawUsag
         .where(and_(c.start < end, c.end > start))
     )  # fmt: skip
     return [RawUsage(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StoredRecords:
+    """The month's stored records with a department, and how many were read in all."""
+
+    records: list[EpochRecord]
+    total: int
+
+
+def _epoch(column: Any, dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
+def _whole_second(column: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        return func.substr(column, 20) == ".000000"
+    return extract("epoch", column) == func.floor(extract("epoch", column))
+
+
+def load_records(session: Session, start: datetime, end: datetime) -> StoredRecords | None:
+    """Every stored record overlapping ``[start, end)`` as epoch values, for bulk rating.
+
+    The times are converted by the database, the quantities once per distinct value.
+    ``None`` when some attributed record is not one the core would accept as it stands
+    (sub-second time, empty field, empty span, quantity not whole in base units): the
+    caller then goes through ``load_usage`` and the core's own checks, which name it.
+    """
+    dialect = session.get_bind().dialect.name
+    c = OBSERVATIONS.c
+    rows = session.execute(
+        select(c.provider, c.source, c.source_key, c.resource_id, c.tenant, c.system, c.meter,
+               c.quantity, _epoch(c.start, dialect), _epoch(c.end, dialect),
+               and_(_whole_second(c.start, dialect), _whole_second(c.end, dialect)))
+        .where(and_(c.start < end, c.end > start))
+    )  # fmt: skip
+    bases: dict[tuple[str, Any], int] = {}
+    records: list[EpochRecord] = []
+    total = 0
+    for provider, source, key, resource_id, tenant, system, name, quantity, lo, hi, whole in rows:
+        total += 1
+        if not tenant:
+            continue
+        if not (whole and lo < hi and provider and source and key and resource_id and name):
+            return None
+        base = bases.get((name, quantity))
+        if base is None:
+            try:
+                base = meter(name).to_base(quantity)
+            except BillingError:
+                return None
+            bases[(name, quantity)] = base
+        records.append(EpochRecord(provider, source, key, resource_id, tenant, system or "",
+                                   name, quantity, base, lo, hi))  # fmt: skip
+    return StoredRecords(records, total)
 
 
 def load_windows(session: Session, start: datetime, end: datetime) -> list[CollectionWindow]:

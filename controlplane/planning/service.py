@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from controlplane import budgets
 from controlplane.db.models import PolicyBindingDoc, Provider, Resource, System
-from controlplane.inventory.addresses import PoolExhausted, subnet_for
+from controlplane.db.tables_inventory import SubnetAllocation
+from controlplane.inventory.addresses import PoolExhausted, allocations, subnet_in
 from controlplane.placement import Scheduler, SystemNeeds
 from controlplane.planning.admission import judge, plan_view
 from controlplane.planning.desired import (
@@ -36,7 +38,7 @@ from controlplane.planning.desired import (
 from controlplane.planning.diff import ExistingResource, diff
 from controlplane.planning.model import BudgetImpact, CapacityImpact, Plan, SystemAction
 from controlplane.planning.pricing import estimate
-from controlplane.planning.snapshot import EstateSnapshot, load_snapshot
+from controlplane.planning.snapshot import EstateSnapshot, load_owned, load_snapshot
 from controlplane.timeutil import Clock
 from providers.types import DesiredResource
 from tenants import ManifestError, ParsedRequest, Problem, ResourceAmounts
@@ -69,12 +71,24 @@ class PlanService:
         self._settings = settings
 
     def snapshot(self) -> EstateSnapshot:
+        """The estate and what each provider has allocated (departments' holdings are
+        read per batch, by :meth:`Planner.prefetch`)."""
         with self._sessions() as session:
             stored = session.get(PolicyBindingDoc, 1)
             return load_snapshot(session, self._clock(), stored.document if stored else None)
 
-    def planner(self, snapshot: EstateSnapshot | None = None) -> Planner:
-        return Planner(self._sessions, snapshot or self.snapshot())
+    def planner(
+        self,
+        snapshot: EstateSnapshot | None = None,
+        batch: Sequence[ParsedRequest] = (),
+        *,
+        independent: bool = False,
+    ) -> Planner:
+        """A planner over ``snapshot`` (read now when not given) that has read what the
+        plans of ``batch`` need."""
+        planner = Planner(self._sessions, snapshot or self.snapshot(), independent=independent)
+        planner.prefetch(batch)
+        return planner
 
     def plan(self, parsed: ParsedRequest, *, principal: str) -> Plan:
         """Plan one request (raises ManifestError for estate-dependent input errors)."""
@@ -89,15 +103,150 @@ class PlanService:
         return [planner.plan(item, principal=principal) for item in parsed]
 
 
+@dataclass
+class _TenantRows:
+    """What plans of one department read of the database (fetched once per batch)."""
+
+    systems: dict[str, tuple[int, int | None, str | None]]
+    """name → (id, provider id, spec hash)"""
+    resources: dict[int, tuple[ExistingResource, ...]]
+    """system id → its live resources (fetched for the systems the batch names)"""
+    synced: dict[str, Decimal]
+    """system name → 12 × its synced monthly cost (unknown systems under "")"""
+    reserved: dict[str, Decimal]
+    """system name → the yearly cost its active budget reservations hold"""
+    reserved_stale: bool = False
+
+
+def _chunks(values: Sequence[int], size: int = 2000) -> list[Sequence[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
 class Planner:
     """Plans against one snapshot; each plan consumes capacity for the next."""
 
-    def __init__(self, sessions: sessionmaker[Session], snapshot: EstateSnapshot) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        snapshot: EstateSnapshot,
+        *,
+        independent: bool = False,
+    ) -> None:
+        """``independent``: each plan as if it were alone (``apply`` records documents one
+        by one, and each was planned against the estate as stored): no capacity or
+        subnet carried from one plan to the next."""
         self._sessions = sessions
+        self._independent = independent
         self.snapshot = snapshot
         self.scheduler = Scheduler(snapshot.providers.values())
         # subnets earlier plans of this batch took: provider → (tenant id, system) → cidr
         self._planned: dict[str, dict[tuple[int, str], str]] = {}
+        # what the batch reads of the database, once per department (:meth:`prefetch`)
+        self._tenants: dict[int, _TenantRows] = {}
+        self._held: dict[int, list[SubnetAllocation]] = {}
+
+    def prefetch(self, parsed: Sequence[ParsedRequest]) -> None:
+        """Read in a few queries what the plans of ``parsed`` need of the database.
+
+        Their departments' systems and budget reservations, and the live resources of
+        the systems the documents name. A plan of a document not prefetched reads its
+        own when it runs, so calling this is only ever an optimisation.
+        """
+        tenants = self.snapshot.tenants
+        wanted: dict[int, set[str]] = {}
+        for item in parsed:
+            info = tenants.get(item.tenant)
+            if info is not None:
+                wanted.setdefault(info.id, set()).add(item.name)
+        new = sorted(tid for tid in wanted if tid not in self._tenants)
+        codes = {info.id: info.code for info in tenants.values()}
+        with self._sessions() as session:
+            load_owned(session, self.snapshot, new)
+            systems: dict[int, dict[str, tuple[int, int | None, str | None]]] = {
+                tid: {} for tid in new
+            }
+            for chunk in _chunks(new):
+                query = select(
+                    col(System.id),
+                    col(System.tenant_id),
+                    col(System.name),
+                    col(System.provider_id),
+                    col(System.spec_hash),
+                ).where(col(System.tenant_id).in_(chunk))
+                for sid, tid, name, provider_id, spec_hash in session.execute(query).all():
+                    if sid is not None:
+                        systems[tid][name] = (sid, provider_id, spec_hash)
+            reserved = budgets.reserved_annual_of(session, [codes[tid] for tid in new])
+            cost: dict[int, list[tuple[int | None, Decimal]]] = {tid: [] for tid in new}
+            for (owner, system_id), monthly in self.snapshot.system_cost.items():
+                if owner in cost:
+                    cost[owner].append((system_id, monthly))
+            for tid in new:
+                names = {sid: name for name, (sid, _, _) in systems[tid].items()}
+                synced: dict[str, Decimal] = {}
+                for system_id, monthly in cost[tid]:
+                    name = names.get(system_id, "") if system_id is not None else ""
+                    synced[name] = synced.get(name, Decimal(0)) + monthly * 12
+                self._tenants[tid] = _TenantRows(
+                    systems[tid], {}, synced, reserved.get(codes[tid], {})
+                )
+            missing = [
+                row.systems[name][0]
+                for tid, names in wanted.items()
+                for row in (self._tenants[tid],)
+                for name in names
+                if name in row.systems and row.systems[name][0] not in row.resources
+            ]
+            self._fetch_resources(session, wanted, sorted(missing))
+
+    def _fetch_resources(
+        self, session: Session, wanted: Mapping[int, set[str]], system_ids: Sequence[int]
+    ) -> None:
+        found: dict[int, list[ExistingResource]] = {sid: [] for sid in system_ids}
+        for chunk in _chunks(system_ids):
+            query = (
+                select(
+                    col(Resource.system_id),
+                    col(Provider.name),
+                    col(Resource.kind),
+                    col(Resource.name),
+                    col(Resource.resource_id),
+                    col(Resource.spec),
+                )
+                .join(Provider, col(Provider.id) == col(Resource.provider_id))
+                .where(col(Resource.system_id).in_(chunk), col(Resource.deleted_at).is_(None))
+                .order_by(col(Resource.id))
+            )
+            for sid, provider, kind, name, rid, spec in session.execute(query).all():
+                if sid is not None:
+                    found[sid].append(ExistingResource(provider, kind, name, rid, spec))
+        for tid in wanted:
+            row = self._tenants[tid]
+            for sid, _, _ in row.systems.values():
+                if sid in found:
+                    row.resources[sid] = tuple(found[sid])
+
+    def reservations_changed(self, tenant: str) -> None:
+        """The department's budget reservations changed (a request was recorded): read
+        them again before its next plan."""
+        info = self.snapshot.tenants.get(tenant)
+        rows = self._tenants.get(info.id) if info is not None else None
+        if rows is not None:
+            rows.reserved_stale = True
+
+    def _rows(self, parsed: ParsedRequest) -> _TenantRows:
+        """The department's rows, with the resources of the system ``parsed`` names."""
+        tenant_id = self.snapshot.tenants[parsed.tenant].id
+        rows = self._tenants.get(tenant_id)
+        system = rows.systems.get(parsed.name) if rows is not None else None
+        if rows is None or (system is not None and system[0] not in rows.resources):
+            self.prefetch([parsed])
+            rows = self._tenants[tenant_id]
+        if rows.reserved_stale:
+            with self._sessions() as session:
+                rows.reserved = budgets.reserved_annual(session, parsed.tenant)
+            rows.reserved_stale = False
+        return rows
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
         """Located estate-dependent errors of one request (empty when it can be planned)."""
@@ -155,7 +304,9 @@ class Planner:
             raise ManifestError(problems)
         snap, request = self.snapshot, parsed.request
         tenant = snap.tenants[parsed.tenant]
-        current = self._current(tenant.id, parsed.name)
+        rows = self._rows(parsed)
+        current = self._current(tenant.id, parsed.name, rows)
+        spec_hash = request.spec_hash()
         desired_all = desired_resources(request, snap.flavors)
         meters = meters_of(desired_all)
         needs = self._needs(parsed, current, desired_all, meters)
@@ -172,13 +323,15 @@ class Planner:
                 snap.tenant_usage.get((tenant.id, chosen.name), _ZERO) - held,
                 chosen.tracked,
             )
-        self.scheduler.commit(decision, needs)
+        if not self._independent:
+            self.scheduler.commit(decision, needs)
         if chosen is not None and chosen.kind != "kubernetes":
             desired_all = with_subnet(desired_all, self._subnet(parsed, tenant.id, chosen.name))
         desired = for_platform(desired_all, chosen.kind) if chosen else desired_all
         changes = diff(desired, decision.chosen, current.resources)
         price = estimate(meters, chosen.tier if chosen else None, snap.rates)
-        synced, reserved = self._spend(tenant.id, tenant.code, parsed.name)
+        synced = {name: cost for name, cost in rows.synced.items() if name != parsed.name}
+        reserved = {name: cost for name, cost in rows.reserved.items() if name != parsed.name}
         others = {**synced, **reserved}  # an approved system counts by its reservation
         budget = BudgetImpact(
             tenant.code,
@@ -199,10 +352,10 @@ class Planner:
         outcome = judge(view, snap.policy, city=tenant.city, sector=tenant.sector)
         return Plan(
             request=request,
-            spec_hash=request.spec_hash(),
+            spec_hash=spec_hash,
             principal=principal,
             as_of=snap.as_of,
-            action=_system_action(current, decision.chosen, changes, request.spec_hash()),
+            action=_system_action(current, decision.chosen, changes, spec_hash),
             placement=decision,
             desired=desired,
             changes=tuple(changes),
@@ -216,39 +369,45 @@ class Planner:
 
     def _subnet(self, parsed: ParsedRequest, tenant_id: int, provider: str) -> str | None:
         """The system's subnet from the provider's address pool (``None``: no pool)."""
-        with self._sessions() as session:
-            row = session.exec(select(Provider).where(Provider.name == provider)).one()
-            if row.address_pool is None or row.id is None:
-                return None
-            planned = self._planned.setdefault(provider, {})
-            try:
-                cidr = subnet_for(
-                    session,
-                    provider_id=row.id,
-                    provider=provider,
-                    pool=row.address_pool,
-                    tenant_id=tenant_id,
-                    system=parsed.name,
-                    prefix=parsed.request.spec.network.subnet_prefix,
-                    planned=[c for key, c in planned.items() if key != (tenant_id, parsed.name)],
-                )
-            except PoolExhausted as exc:
-                raise ManifestError(
-                    [
-                        parsed.document.problem(
-                            ("spec", "network"),
-                            f"{exc}; ask for a smaller subnetPrefix or another provider / "
-                            f"{exc.describe('zh')}",
-                            expected=f"a free /{exc.prefix} in {exc.pool}",
-                        )
-                    ]
-                ) from exc
-        planned[tenant_id, parsed.name] = cidr
+        pool = self.snapshot.address_pools.get(provider)
+        provider_id = self.snapshot.provider_ids.get(provider)
+        if pool is None or provider_id is None:
+            return None
+        held = self._held.get(provider_id)
+        if held is None:
+            with self._sessions() as session:
+                held = self._held[provider_id] = allocations(session, provider_id)
+        planned = self._planned.setdefault(provider, {})
+        try:
+            cidr = subnet_in(
+                held,
+                provider=provider,
+                pool=pool,
+                tenant_id=tenant_id,
+                system=parsed.name,
+                prefix=parsed.request.spec.network.subnet_prefix,
+                planned=[c for key, c in planned.items() if key != (tenant_id, parsed.name)],
+            )
+        except PoolExhausted as exc:
+            raise ManifestError(
+                [
+                    parsed.document.problem(
+                        ("spec", "network"),
+                        f"{exc}; ask for a smaller subnetPrefix or another provider / "
+                        f"{exc.describe('zh')}",
+                        expected=f"a free /{exc.prefix} in {exc.pool}",
+                    )
+                ]
+            ) from exc
+        if not self._independent:
+            planned[tenant_id, parsed.name] = cidr
         return cidr
 
     def needs_for(self, parsed: ParsedRequest) -> SystemNeeds:
         """What placement sees of one request (valid against the estate)."""
-        current = self._current(self.snapshot.tenants[parsed.tenant].id, parsed.name)
+        current = self._current(
+            self.snapshot.tenants[parsed.tenant].id, parsed.name, self._rows(parsed)
+        )
         desired = desired_resources(parsed.request, self.snapshot.flavors)
         return self._needs(parsed, current, desired, meters_of(desired))
 
@@ -281,51 +440,22 @@ class Planner:
             current_amounts=current.amounts,
         )
 
-    def _spend(
-        self, tenant_id: int, tenant: str, system: str
-    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """The department's other systems: 12 × synced monthly cost, and reservations."""
-        with self._sessions() as session:
-            query = select(System.id, System.name).where(System.tenant_id == tenant_id)
-            # a Result has .keys(), so dict(result) would read it as a mapping: take the rows
-            names = dict(session.exec(query).all())
-            reserved = budgets.reserved_annual(session, tenant)
-        synced: dict[str, Decimal] = {}
-        for (owner, system_id), monthly in self.snapshot.system_cost.items():
-            name = names.get(system_id, "") if system_id is not None else ""
-            if owner == tenant_id and name != system:
-                synced[name] = synced.get(name, Decimal(0)) + monthly * 12
-        reserved.pop(system, None)
-        return synced, reserved
-
-    def _current(self, tenant_id: int, name: str) -> _Current:
-        with self._sessions() as session:
-            system = session.exec(
-                select(System).where(System.tenant_id == tenant_id, System.name == name)
-            ).first()
-            if system is None or system.id is None:
-                return _Current(None, None, None, (), _ZERO, Decimal(0))
-            rows = session.exec(
-                select(Resource, Provider.name)
-                .join(Provider, col(Provider.id) == col(Resource.provider_id))
-                .where(Resource.system_id == system.id, col(Resource.deleted_at).is_(None))
-            ).all()
-        resources = tuple(
-            ExistingResource(provider, r.kind, r.name, r.resource_id, r.spec)
-            for r, provider in rows
-        )
-        home = next(
-            (n for n, i in self.snapshot.provider_ids.items() if i == system.provider_id), None
-        )
+    def _current(self, tenant_id: int, name: str, rows: _TenantRows) -> _Current:
+        system = rows.systems.get(name)
+        if system is None:
+            return _Current(None, None, None, (), _ZERO, Decimal(0))
+        system_id, provider_id, spec_hash = system
+        resources = rows.resources.get(system_id, ())
+        home = next((n for n, i in self.snapshot.provider_ids.items() if i == provider_id), None)
         mine = [r for r in resources if r.provider == home]
         meters = meters_of(mine)
         return _Current(
-            system.id,
+            system_id,
             home,
-            system.spec_hash,
+            spec_hash,
             resources,
             amounts_of(meters, sum(1 for r in mine if r.kind == "namespace")),
-            self.snapshot.system_cost.get((tenant_id, system.id), Decimal(0)),
+            self.snapshot.system_cost.get((tenant_id, system_id), Decimal(0)),
         )
 
 

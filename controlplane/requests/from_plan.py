@@ -8,9 +8,11 @@ impact, and a denial's reasons are the placement exclusions and the policy denia
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from controlplane.planning import Plan, PlanService, amounts_of, meters_of
+from controlplane.planning.service import Planner as BatchPlanner
 from controlplane.requests.planned import PlanSummary
 from tenants import ParsedRequest
 
@@ -52,3 +54,19 @@ class PlanServicePlanner:
 
     def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
         return summarize(self._service.plan(parsed, principal=principal))
+
+    def batch(self, parsed: Sequence[ParsedRequest]) -> _Batch:
+        """One planner for the documents of a file: the estate read once, their
+        departments' rows fetched together, each document planned as if alone."""
+        return _Batch(self._service.planner(batch=parsed, independent=True))
+
+
+class _Batch:
+    def __init__(self, planner: BatchPlanner) -> None:
+        self._planner = planner
+
+    def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
+        return summarize(self._planner.plan(parsed, principal=principal))
+
+    def recorded(self, tenant: str) -> None:
+        self._planner.reservations_changed(tenant)

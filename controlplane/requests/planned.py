@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from providers import DesiredResource
 from tenants import ParsedRequest, ResourceAmounts
 
 __all__ = [
+    "BatchPlanner",
+    "BatchPlanning",
     "PlanSummary",
     "Planner",
     "desired_from_json",
@@ -94,3 +96,17 @@ class Planner(Protocol):
     """Plans one parsed request for a principal, changing nothing."""
 
     def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary: ...
+
+
+@runtime_checkable
+class BatchPlanning(Protocol):
+    """A planner that plans the documents of one file together (optional)."""
+
+    def batch(self, parsed: Sequence[ParsedRequest]) -> BatchPlanner: ...
+
+
+@runtime_checkable
+class BatchPlanner(Planner, Protocol):
+    """Plans the documents of one file; told when a department's request was recorded."""
+
+    def recorded(self, tenant: str) -> None: ...

@@ -157,13 +157,13 @@ class Provisioner:
         *,
         actor: str,
         holder: str | None = None,
-        lease: timedelta = claims.DEFAULT_LEASE,
+        lease: timedelta | None = None,
     ) -> ProvisionResult:
         """Provision (or delete) one request under its lease, held by ``holder`` (by
         default this process); :class:`~controlplane.requests.claims.RequestClaimed`
         when someone else is at it."""
         holder = holder or f"{actor}/{socket.gethostname()}/{os.getpid()}"
-        order = self._start(request_id, actor, holder, lease)
+        order = self._start(request_id, actor, holder, lease or claims.DEFAULT_LEASE)
         engine: Provisioning | None = None
         try:
             engine = self._drivers(order.provider)

@@ -30,7 +30,7 @@ from controlplane.db.tables_requests import ApprovalStep, RequestApproval, Reque
 from controlplane.i18n import Lang
 from controlplane.inventory.repair import RepairStep, system_steps
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
-from controlplane.requests.planned import Planner, PlanSummary
+from controlplane.requests.planned import BatchPlanner, BatchPlanning, Planner, PlanSummary
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
 from controlplane.timeutil import Clock
 from tenants import ManifestError, ParsedRequest, ResourceAmounts
@@ -140,7 +140,27 @@ class RequestService:
 
     # ---- apply / delete -----------------------------------------------------------
 
-    def apply(self, parsed: ParsedRequest, *, actor: str) -> ApplyResult:
+    def apply_all(self, parsed: Sequence[ParsedRequest], *, actor: str) -> list[ApplyResult]:
+        """:meth:`apply` each document of a file in order, reading the estate once.
+
+        With a planner that plans batches the estate and the documents' departments are
+        read once for the file; each document is still planned as if applied alone and
+        recorded in its own transaction, exactly as one :meth:`apply` after another.
+        """
+        planner: Planner = self._planner
+        if isinstance(planner, BatchPlanning):
+            planner = planner.batch(parsed)
+        results = []
+        for item in parsed:
+            result = self.apply(item, actor=actor, planner=planner)
+            if result.request is not None and isinstance(planner, BatchPlanner):
+                planner.recorded(item.tenant)
+            results.append(result)
+        return results
+
+    def apply(
+        self, parsed: ParsedRequest, *, actor: str, planner: Planner | None = None
+    ) -> ApplyResult:
         """Record and advance a create/update request, or say it changes nothing."""
         with self._sessions() as session:
             identity = rbac.resolve(session, actor)
@@ -162,7 +182,7 @@ class RequestService:
                 message_en=f"system {parsed.name} already has this spec (request #{current.id}, "
                 f"{current.state}); nothing changed",
             )
-        plan = self._planner.plan(parsed, principal=actor)
+        plan = (planner or self._planner).plan(parsed, principal=actor)
         meta = parsed.request.metadata
         document = {
             **plan.stored(),

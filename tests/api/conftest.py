@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -45,6 +46,11 @@ def run_server(
     cert, key = tls if tls else (None, None)
     config = server_config(api, "127.0.0.1", port, cert=cert, key=key)
     config.log_level = "warning"
+    config.access_log = False
+    # uvicorn configured its loggers at "info" when the config was built, with handlers on
+    # the stderr of that moment (a test's capture, closed later): keep them quiet
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

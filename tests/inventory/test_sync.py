@@ -5,7 +5,8 @@ Cases:
   unmanaged kept with managed=False), a health probe row, a finished run, an open
   ``unmanaged`` drift row, and audit events whose chain verifies;
 - a second sync with nothing changed creates/updates nothing, adds no drift and no
-  inventory audit event beyond the run's own;
+  inventory audit event beyond the run's own, and writes no resource row (not even the
+  observation stamp), while ``get resources`` reads every live row as observed by it;
 - a spec tampered out of band is ``changed`` drift naming only desired keys (a key the
   cloud adds is ignored); a resource removed out of band is marked gone and becomes
   ``missing``; re-applying resolves both, and the resolved rows stay as history;
@@ -19,7 +20,9 @@ Cases:
 - the sync stamp strictly increases even when the clock stands still;
 - an unknown provider name raises UnknownProvider;
 - a system deleted through govcloud (applied records forgotten, system retired) leaves
-  gone resources but no ``missing`` drift.
+  gone resources but no ``missing`` drift;
+- a spec recorded after a sync (the cloud's row unchanged) is judged by the next one
+  and is ``changed`` drift.
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ from controlplane import audit
 from controlplane.db.engine import transaction
 from controlplane.db.models import AuditEvent, Resource, System
 from controlplane.db.tables_inventory import AppliedResource, Drift, ProviderHealth, SyncRun
-from controlplane.inventory import UnknownProvider, availability, list_drift, record_applied
+from controlplane.inventory import (
+    UnknownProvider,
+    availability,
+    list_drift,
+    list_resources,
+    record_applied,
+)
 from providers import (
     DesiredResource,
     ObservedResource,
@@ -113,7 +122,9 @@ def test_second_sync_with_nothing_changed_changes_nothing(world: World) -> None:
     _seed(world)
     service = world.service()
     service.sync("sim-health")
-    before_rows = [(r.id, r.name, r.status, r.spec, r.deleted_at) for r in _resources(world)]
+    before_rows = [
+        (r.id, r.name, r.status, r.spec, r.observed_at, r.deleted_at) for r in _resources(world)
+    ]
     before_drift = [(d.id, d.first_seen, d.resolved_at) for d in _drift(world, resolved=True)]
     before_audit = _audit_actions(world)
     world.app.clock.advance(hours=1)  # type: ignore[attr-defined]
@@ -122,9 +133,12 @@ def test_second_sync_with_nothing_changed_changes_nothing(world: World) -> None:
 
     assert (again.created, again.updated, again.unchanged, again.gone) == (0, 0, 6, 0)
     assert again.drift_opened == {} and again.drift_resolved == {}
-    assert [(r.id, r.name, r.status, r.spec, r.deleted_at) for r in _resources(world)] == (
-        before_rows
-    )
+    assert [
+        (r.id, r.name, r.status, r.spec, r.observed_at, r.deleted_at) for r in _resources(world)
+    ] == before_rows
+    views, total = list_resources(world.app.sessions)
+    assert total == 6
+    assert {v.observed_at for v in views} == {world.app.clock()}
     assert [(d.id, d.first_seen, d.resolved_at) for d in _drift(world, resolved=True)] == (
         before_drift
     )
@@ -316,3 +330,28 @@ def test_deleting_a_system_through_govcloud_is_not_drift(world: World) -> None:
     report = service.sync("sim-health")
     assert report.gone == 5
     assert report.drift_open == {"unmanaged": 1}  # nothing "missing": govcloud removed them
+
+
+def test_spec_recorded_after_a_sync_is_judged_though_the_cloud_row_is_unchanged(
+    world: World,
+) -> None:
+    managed, _ = _seed(world)
+    service = world.service()
+    service.sync("sim-health")
+    world.app.clock.advance(hours=1)  # type: ignore[attr-defined]
+    # govcloud records a new desired spec; the cloud still runs the old one
+    with transaction(world.app.sessions) as session:
+        row = session.exec(
+            select(AppliedResource).where(col(AppliedResource.resource_id) == managed[0])
+        ).one()
+        row.spec, row.applied_at = {**row.spec, "vcpu": 8}, world.app.clock()
+        session.add(row)
+    world.app.clock.advance(minutes=5)  # type: ignore[attr-defined]
+
+    again = service.sync("sim-health")
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    assert again.drift_opened == {"changed": 1}
+    (changed,) = _drift(world, "changed")
+    assert changed.resource_id == managed[0]
+    assert changed.detail["keys"]["vcpu"] == {"desired": 8, "observed": 2}

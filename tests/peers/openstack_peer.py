@@ -1,7 +1,7 @@
 """The OpenStack peer for integration tests and benches, as a reusable helper.
 
 Covers: starting ``scripts/peers/openstack up`` (idempotent: a healthy running peer is
-reused, ~1 s), reading the ``clouds.yaml`` path it prints, and stopping the peer again
+reused, ~3 s), reading the ``clouds.yaml`` path it prints, and stopping the peer again
 only if this process started it (``GOVCLOUD_KEEP_PEERS=1`` keeps it for the next run).
 """
 
@@ -31,7 +31,7 @@ def _run(command: str, timeout: float) -> subprocess.CompletedProcess[str]:
 
 
 def start_openstack_peer() -> OpenStackPeer:
-    """Bring the peer up (cold ~2.5 min, warm ~1.5 min, reused ~1 s) and describe it."""
+    """Bring the peer up (cold ~2.5 min, warm ~1.5 min, reused ~3 s) and describe it."""
     was_running = _run("status", 60).returncode == 0
     result = _run("up", 900)
     if result.returncode != 0:

@@ -3,7 +3,7 @@
 Cases:
 - health: reachable, authenticated, with a latency;
 - onboarding: ``set_quotas`` + ``apply`` create the department's project (tagged, with
-  the department group's role), its Nova/Neutron quotas, the network + subnet + router,
+  the department group's role), its Nova/Neutron/Cinder quotas, the network + subnet + router,
   a security group whose rules are exactly the declared ingress list (Neutron's default
   egress rules removed), servers that reach ACTIVE, tagged with tenant/system/request,
   and a floating IP on the first server — all checked with a raw SDK connection;
@@ -13,7 +13,9 @@ Cases:
   attributed to the department whose project it is in;
 - usage: the servers' vCPU/memory intervals with stable keys;
 - delete leaves nothing govcloud created (no tag, no marker) and a second delete is empty;
-- volumes: the peer has no Cinder, so a volume fails with a clear permanent error;
+- volumes on a cloud without block storage (the peer's Cinder hidden by
+  ``has_block_storage: false`` in clouds.yaml) fail with a clear permanent error
+  (volumes on the peer's Cinder: ``tests/inventory/test_openstack_volumes.py``);
 - wrong password → ``ProviderAuthError`` (health: auth not ok); endpoint down →
   ``ProviderUnavailable`` (temporary; health: unreachable); over-quota boot →
   ``ProviderQuotaExceeded`` with the SDK exception as cause;
@@ -186,7 +188,7 @@ def test_health(driver: OpenStackDriver) -> None:
 def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -> None:
     tenant = _tenant()
     system = SystemRef(tenant, "portal", f"req-{uuid.uuid4().hex[:8]}", 3)
-    driver.set_quotas(tenant, QuotaSet(vcpu=20, memory_gib=64, public_ips=3))
+    driver.set_quotas(tenant, QuotaSet(vcpu=20, memory_gib=64, public_ips=3, storage_gib=500))
     wanted = [
         *desired(),
         DesiredResource("floating_ip", "web-0-ip", {"server": "web-0"}, ("web-0",)),
@@ -205,6 +207,8 @@ def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -
     assert raw.get_compute_quotas(project.id).cores == 20
     assert raw.get_compute_quotas(project.id).ram == 64 * 1024
     assert raw.get_network_quotas(project.id).floating_ips == 3
+    volume_quotas = raw.get_volume_quotas(project.id)
+    assert (volume_quotas.gigabytes, volume_quotas.volumes) == (500, -1)
     group = raw.identity.find_group(project_name(tenant), ignore_missing=False)
     assert list(raw.identity.role_assignments(scope_project_id=project.id, group_id=group.id))
 
@@ -298,7 +302,14 @@ def test_onboard_reapply_drift_usage_delete(driver: OpenStackDriver, raw: Any) -
     scoped.network.delete_network(hand_net)
 
 
-def test_volumes_are_refused_without_cinder(driver: OpenStackDriver) -> None:
+def test_volumes_are_refused_without_cinder(peer: Any, tmp_path: Path) -> None:
+    yaml = YAML()
+    data = yaml.load(Path(peer.clouds_yaml).read_text())
+    data["clouds"][peer.cloud]["has_block_storage"] = False
+    path = tmp_path / "clouds.yaml"
+    with path.open("w") as handle:
+        yaml.dump(data, handle)
+    driver = OpenStackDriver("peer", cloud=peer.cloud, clock=_now, clouds_yaml=str(path))
     system = SystemRef(_tenant(), "vols", "req-v", 2)
     (outcome,) = driver.apply(
         system, [DesiredResource("volume", "data", {"size_gib": 100, "type": "ssd"})]

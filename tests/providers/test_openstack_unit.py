@@ -17,7 +17,11 @@ Cases:
   window, memory in GiB as Decimal; never-launched servers allocate nothing; keys are
   stable across calls and differ per window;
 - inventory mapping: a tagged server is managed with its flavour spec; an untagged
-  one is ``managed=False`` with its project kept.
+  one is ``managed=False`` with its project kept;
+- volumes: an ``ssd-encrypted`` volume is observed as ``type: ssd, encrypted: true``
+  with its server's govcloud name (its id when unknown, ``None`` when detached); it
+  allocates ``storage.ssd`` GiB from creation (``hdd`` as ``storage.hdd``, any other
+  type as SSD), a volume in ``error`` nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from providers.errors import (
     ProviderUnavailable,
 )
 from providers.openstack_errors import to_provider_error, translated
-from providers.openstack_inventory import observe_server
+from providers.openstack_inventory import observe_server, observe_volume, volume_type_name
 from providers.openstack_tags import (
     identity_of,
     marker,
@@ -49,7 +53,7 @@ from providers.openstack_tags import (
     parse_tags,
     resource_tags,
 )
-from providers.openstack_usage import clip, parse_time, server_allocations
+from providers.openstack_usage import clip, parse_time, server_allocations, volume_allocation
 from providers.types import SystemRef
 
 SYSTEM = SystemRef("hrss", "portal", "req-42", 3)
@@ -262,3 +266,76 @@ def test_inventory_maps_tagged_and_untagged_servers() -> None:
     assert stray.tenant is None
     assert stray.name == "portal-web-0"
     assert stray.spec["project_id"] == "proj-1"
+
+
+def _volume(volume_type: str, encrypted: bool, attached: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(
+        id="vol-1",
+        name="portal-db-1-vol1",
+        status="in-use" if attached else "available",
+        size=100,
+        volume_type=volume_type,
+        is_encrypted=encrypted,
+        attachments=[{"server_id": s} for s in attached],
+        metadata=dict(t.partition("=")[::2] for t in resource_tags(SYSTEM, "db-1-vol1", "f")),
+        project_id="proj-1",
+        created_at="2026-03-01T00:00:00.000000",
+    )
+
+
+def test_volume_type_names() -> None:
+    assert volume_type_name("ssd", True) == "ssd-encrypted"
+    assert volume_type_name("hdd", False) == "hdd"
+
+
+def test_inventory_maps_volumes_in_declared_terms() -> None:
+    observed = observe_volume(
+        "prov-main", _volume("ssd-encrypted", True, ["srv-9"]), {}, {"srv-9": "db-1"}
+    )
+    assert (observed.name, observed.system, observed.managed) == ("db-1-vol1", "portal", True)
+    assert {k: observed.spec[k] for k in ("size_gib", "type", "encrypted", "server")} == {
+        "size_gib": 100,
+        "type": "ssd",
+        "encrypted": True,
+        "server": "db-1",
+    }
+    assert observed.spec["attached_to"] == ["srv-9"]
+    foreign = observe_volume("prov-main", _volume("ssd", False, ["srv-x"]), {}, {})
+    assert (foreign.spec["type"], foreign.spec["encrypted"], foreign.spec["server"]) == (
+        "ssd",
+        False,
+        "srv-x",
+    )
+    # an unencrypted type that merely ends in the suffix keeps its name
+    odd = observe_volume("prov-main", _volume("hdd-encrypted", False, []), {}, {})
+    assert (odd.spec["type"], odd.spec["server"]) == ("hdd-encrypted", None)
+
+
+def test_volume_allocates_its_size_from_creation() -> None:
+    ident = identity_of(resource_tags(SYSTEM, "db-1-vol1", "f"))
+    created = T0 + timedelta(minutes=10)
+    ssd = volume_allocation(
+        "vol-1", ident, size_gib=100, volume_type="ssd-encrypted", created_at=created,
+        status="in-use",
+    )  # fmt: skip
+    assert ssd is not None
+    window = (T0, T0 + timedelta(hours=2))
+    (observed,) = clip("prov-main", [ssd], *window)
+    assert (observed.meter, observed.quantity, observed.start, observed.end) == (
+        "storage.ssd", Decimal(100), created, window[1],
+    )  # fmt: skip
+    assert (observed.tenant, observed.system) == ("hrss", "portal")
+    hdd = volume_allocation(
+        "vol-2", None, size_gib=5, volume_type="hdd", created_at=T0, status="available"
+    )
+    assert hdd is not None and hdd.meter == "storage.hdd" and hdd.tenant is None
+    other = volume_allocation(
+        "vol-3", None, size_gib=5, volume_type="__DEFAULT__", created_at=T0, status="available"
+    )
+    assert other is not None and other.meter == "storage.ssd"
+    assert (
+        volume_allocation(
+            "vol-4", None, size_gib=5, volume_type="ssd", created_at=T0, status="error"
+        )
+        is None
+    )

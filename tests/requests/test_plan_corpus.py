@@ -144,3 +144,55 @@ def test_schema_errors_exit_2_located(
         position = item.strip().split(" ", 1)[0]
         assert f"{path}:{position}:" in err
     assert snapshot(sqlite_home.engine) == before
+
+
+@pytest.fixture(scope="module")
+def plan_context(sqlite_home: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A client configuration whose context points at a uvicorn server over ``sqlite_home``."""
+    from controlplane.cli.config_file import ClientConfig, Context, save_config
+    from tests.api.conftest import run_server
+
+    for server in run_server(sqlite_home, max_body=4 * 1024 * 1024):
+        path = tmp_path_factory.mktemp("plan-client") / "config.yaml"
+        token = server.token("local-operator")
+        save_config(ClientConfig(path, (Context("corpus", server.url, token),), "corpus"))
+        yield path
+
+
+def _without_as_of(printed: str) -> str:
+    """A plan's JSON without the moment each process planned at (``as_of``, and each
+    verdict's ``evaluated_at``, which is that moment)."""
+    if not printed.strip():
+        return printed
+    data = json.loads(printed)
+    for plan in data.get("plans", []):
+        at = plan.pop("as_of", None)
+        for verdict in plan["policy"]["verdicts"]:
+            assert verdict["evaluated_at"] in (at, None)
+            verdict.pop("evaluated_at")
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CORPUS + TENANT_INVALID, ids=lambda p: p.stem)
+def test_plans_through_a_context_print_the_same(
+    path: Path,
+    sqlite_home: App,
+    plan_context: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The corpus again through a running server: admitted, denied, unplaced and
+    located-invalid plans print exactly what they print locally, in both languages."""
+    monkeypatch.setenv("GOVCLOUD_HOME", str(sqlite_home.settings.home))
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", sqlite_home.settings.database_url)
+    monkeypatch.setenv("GOVCLOUD_CONFIG", str(plan_context))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    for lang, fmt in (("en", "table"), ("zh", "table"), ("zh", "json")):
+        printed = []
+        for where in ("", "corpus"):
+            capsys.readouterr()
+            code = main(["--context", where, "--lang", lang, "plan", "-f", str(path), "-o", fmt])
+            out, err = capsys.readouterr()
+            printed.append((code, _without_as_of(out) if fmt == "json" else out, err))
+        assert printed[0] == printed[1], (lang, fmt)

@@ -1,11 +1,14 @@
 """Wait until the OpenStack peer answers, and (with ``--setup``) seed its catalogue.
 
 Ready means: Keystone issues a token, Nova lists an ``up`` nova-compute service and a
-hypervisor (the cell's host is discovered), and Neutron, Glance and Placement answer.
+hypervisor (the cell's host is discovered), and Neutron, Glance and Placement answer;
+with ``--cinder`` also that Cinder lists an ``up`` cinder-scheduler and cinder-volume.
 ``--setup`` then creates, idempotently, what govcloud's estate catalogue names: the
 flavours ``c2m4``/``c4m8``/``c8m32`` (and ``m1.tiny``), the images ``kylin-v10-sp3``,
 ``ubuntu-22.04`` and ``cirros`` (a few bytes of raw data: the fake driver never reads
-them) and an external flat network ``public`` for router gateways.
+them) and an external flat network ``public`` for router gateways; with ``--cinder``
+also the volume types ``ssd`` and ``hdd`` and their encrypted twins ``ssd-encrypted``
+and ``hdd-encrypted`` (LUKS, aes-xts-plain64, 256-bit key, front-end: Nova's side).
 
 Exit status 0 when ready, 1 (with the last failure on stderr) on time-out.
 """
@@ -28,11 +31,30 @@ FLAVORS: tuple[tuple[str, int, int, int], ...] = (  # name, vcpus, ram MiB, disk
     ("c8m32", 8, 32768, 40),
 )
 IMAGES = ("kylin-v10-sp3", "ubuntu-22.04", "cirros")
+VOLUME_TYPES = ("ssd", "hdd")
+ENCRYPTED_SUFFIX = "-encrypted"
+ENCRYPTION = {
+    "provider": "luks",
+    "cipher": "aes-xts-plain64",
+    "key_size": 256,
+    "control_location": "front-end",
+}
 
 
-def check(conn: Connection) -> str | None:
+def check_cinder(conn: Connection) -> str | None:
+    """None when Cinder's scheduler and volume service are up, else what is missing."""
+    up = {s.binary for s in conn.block_storage.services() if s.state == "up"}
+    missing = {"cinder-scheduler", "cinder-volume"} - up
+    return f"cinder services not up yet: {sorted(missing)}" if missing else None
+
+
+def check(conn: Connection, cinder: bool = False) -> str | None:
     """None when ready, else what is still missing."""
     conn.authorize()
+    if cinder:
+        missing = check_cinder(conn)
+        if missing is not None:
+            return missing
     services = [
         s for s in conn.compute.services() if s.binary == "nova-compute" and s.state == "up"
     ]
@@ -46,13 +68,13 @@ def check(conn: Connection) -> str | None:
     return None
 
 
-def wait_ready(timeout: float) -> None:
+def wait_ready(timeout: float, cinder: bool = False) -> None:
     deadline = time.monotonic() + timeout
     last = "not tried"
     while time.monotonic() < deadline:
         try:
             conn = openstack.connect(cloud=CLOUD)
-            missing = check(conn)
+            missing = check(conn, cinder)
             if missing is None:
                 return
             last = missing
@@ -95,14 +117,33 @@ def seed(conn: Connection) -> None:
         )
 
 
+def seed_volume_types(conn: Connection) -> None:
+    storage = conn.block_storage
+    for name in VOLUME_TYPES:
+        if storage.find_type(name) is None:
+            storage.create_type(name=name, description=f"govcloud peer {name}")
+        encrypted = name + ENCRYPTED_SUFFIX
+        volume_type = storage.find_type(encrypted)
+        if volume_type is None:
+            volume_type = storage.create_type(
+                name=encrypted, description=f"govcloud peer {name}, encrypted at rest (LUKS)"
+            )
+        if not storage.get_type_encryption(volume_type).encryption_id:
+            storage.create_type_encryption(volume_type, **ENCRYPTION)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--setup", action="store_true")
+    parser.add_argument("--cinder", action="store_true", help="also wait for (and seed) Cinder")
     args = parser.parse_args()
-    wait_ready(args.timeout)
+    wait_ready(args.timeout, args.cinder)
     if args.setup:
-        seed(openstack.connect(cloud=CLOUD))
+        conn = openstack.connect(cloud=CLOUD)
+        seed(conn)
+        if args.cinder:
+            seed_volume_types(conn)
         print("ready and seeded")
     else:
         print("ready")

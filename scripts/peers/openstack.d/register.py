@@ -21,6 +21,8 @@ SERVICES: tuple[tuple[str, str, str, str], ...] = (
     ("glance", "glance", "image", f"{BASE}:9292"),
     ("neutron", "neutron", "network", f"{BASE}:9696"),
     ("nova", "nova", "compute", f"{BASE}:8774/v2.1"),
+    # nova finds cinder as ``volumev3`` (its [cinder] catalog_info default)
+    ("cinder", "cinderv3", "volumev3", f"{BASE}:8776/v3/%(project_id)s"),
 )
 
 

@@ -1,0 +1,236 @@
+"""Benchmark: the operations console over 100,000 resources (SQLite and PostgreSQL).
+
+Builds a province-sized estate (``--providers`` simulator clouds, ``--tenants``
+departments, principals ``ops`` and a department's) and bulk-inserts ``--resources``
+resources spread over them (this measures reads, not sync), then runs the real
+``ConsoleApp`` headless (Textual's Pilot, the same widgets and thread workers as in a
+terminal) over the facade and measures:
+
+* ``first_paint_ms`` — from starting the console on the resources view until its first
+  page of rows is in the table (app start, facade call with total count, rows drawn);
+* ``first_paint_filtered_ms`` — the same, opened with a filter (``kind:volume !res-0001``);
+* ``filter_ms`` — from the Enter that submits a ``/`` filter to the updated rows
+  (several filters: field, substring, negation; median and max);
+* ``sort_ms`` — from the ``s`` keypress to rows sorted by the next column, and ``r``
+  (reverse) likewise;
+* ``cpu_ms`` beside each — this process's CPU time over the same interval: on a shared,
+  loaded machine the wall time waits for a core, the CPU time does not;
+* ``total_shown_ms`` — until the match count (asked after the rows) is in the title;
+* ``peak_rss_growth_mib`` — resident-memory growth while the console runs.
+
+Targets (issue 14): first paint ≤ 1000 ms, filter ≤ 100 ms. Prints one JSON document::
+
+    .venv/bin/python -m bench.tui [--resources 100000] [--engines sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.sync import estate_text, pg_database, rss_peak
+
+TARGETS = {"first_paint_ms": 1000, "filter_ms": 100}
+FILTERS = ("kind:volume", "res-00042", "provider:bench-sim-07 !status:active", "tenant:t0123")
+
+
+def _provider(n: int) -> str:
+    tier = "provincial" if n == 0 else "municipal"
+    city = f" city: c{n:02d}," if n else ""
+    return (
+        f"    - {{name: bench-sim-{n:02d}, tier: {tier}, kind: simulator, seed: {n + 1},{city}"
+        " region: province,\n       certifiedLevel: 4, capacity: {vcpu: 10000000,"
+        " memoryGiB: 40000000, storageGiB: 100000000, publicIPs: 1000000}}"
+    )
+
+
+def _populate(app: Any, resources: int) -> None:
+    from sqlalchemy import insert, select
+
+    from controlplane.db import table_of
+    from controlplane.db.models import Provider, Resource, Tenant
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with app.sessions() as session, session.begin():
+        providers = [row[0] for row in session.execute(select(Provider.id).order_by(Provider.id))]
+        tenants = [row[0] for row in session.execute(select(Tenant.id).order_by(Tenant.id))]
+        batch: list[dict[str, Any]] = []
+        for i in range(resources):
+            batch.append({
+                "provider_id": providers[i % len(providers)],
+                "tenant_id": tenants[(i * 7) % len(tenants)], "system_id": None,
+                "kind": ("server", "volume", "network")[i % 3],
+                "resource_id": f"r-{i:07d}", "name": f"res-{i:07d}",
+                "status": "ERROR" if i % 97 == 0 else "ACTIVE", "managed": i % 11 != 0,
+                "spec": {"flavor": "c4m8"}, "created_at": now - timedelta(seconds=i),
+                "observed_at": now, "deleted_at": None,
+            })  # fmt: skip
+            if len(batch) == 10_000:
+                session.execute(insert(table_of(Resource)), batch)
+                batch = []
+        if batch:
+            session.execute(insert(table_of(Resource)), batch)
+
+
+async def _until(pilot: Any, done: Callable[[], bool], timeout: float = 60) -> float:
+    """Milliseconds until ``done()`` holds, polled between the app's message rounds."""
+    start = time.perf_counter()
+    while not done():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the console did not answer")
+        await asyncio.sleep(0.001)
+    return (time.perf_counter() - start) * 1000
+
+
+def _painted(console: Any) -> Callable[[], bool]:
+    table = console.query_one("#table")
+    return lambda: not console.loading and console.as_of is not None and table.row_count > 0
+
+
+async def _first_paint(door: Any, query: str) -> float:
+    from tui.app import ConsoleApp
+
+    console = ConsoleApp(door, start="resources", query=query, refresh_seconds=3600)
+    start = time.perf_counter()
+    async with console.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, _painted(console))
+        elapsed = (time.perf_counter() - start) * 1000
+        if not console.items:
+            raise RuntimeError("first paint without rows")
+    return elapsed
+
+
+async def _keys(door: Any) -> dict[str, Any]:
+    from tui.app import ConsoleApp
+
+    console = ConsoleApp(door, start="resources", refresh_seconds=3600)
+    figures: dict[str, Any] = {"filters": {}}
+    async with console.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, _painted(console))
+        for text in FILTERS:
+            await pilot.press("slash")
+            console.query_one("#bar").value = text  # type: ignore[attr-defined]
+            generation = console.generation
+            start, cpu = time.perf_counter(), time.process_time()
+            await pilot.press("enter")
+            await _until(pilot, lambda g=generation: console.generation > g and not console.loading)
+            rows_ms = (time.perf_counter() - start) * 1000
+            rows_cpu = (time.process_time() - cpu) * 1000
+            await _until(pilot, lambda: console.total is not None)
+            figures["filters"][text] = {
+                "ms": round(rows_ms, 1),
+                "cpu_ms": round(rows_cpu, 1),
+                "total_shown_ms": round((time.perf_counter() - start) * 1000, 1),
+                "matched": console.total,
+            }
+            await pilot.press("escape")
+            await _until(
+                pilot,
+                lambda: (
+                    not console.loading and console.place.query == "" and console.total is not None
+                ),
+            )
+        for key in ("s", "r"):
+            generation = console.generation
+            start, cpu = time.perf_counter(), time.process_time()
+            await pilot.press(key)
+            await _until(pilot, lambda g=generation: console.generation > g and not console.loading)
+            figures[f"sort_{key}"] = {
+                "ms": round((time.perf_counter() - start) * 1000, 1),
+                "cpu_ms": round((time.process_time() - cpu) * 1000, 1),
+                "sort": console.place.sort,
+            }
+            await _until(pilot, lambda: console.total is not None)
+    return figures
+
+
+def _engine(url: str, resources: int, tenants: int, providers: int) -> dict[str, Any]:
+    from controlplane.app import App
+    from controlplane.config import Settings
+    from controlplane.facade import Govcloud, Manifest
+
+    codes = [f"t{n:04d}" for n in range(tenants)]
+    principals = "\n".join(["  principals:", "    - {name: ops, roles: [operator]}"])
+    estate = estate_text([_provider(n) for n in range(providers)], codes) + principals + "\n"
+    with tempfile.TemporaryDirectory() as home:
+        app = App(Settings(home=Path(home), database_url=url))
+        app.init()
+        try:
+            Govcloud.acting_as(app, "local-operator").apply_estate(Manifest(estate, "estate.yaml"))
+            started = time.perf_counter()
+            _populate(app, resources)
+            result: dict[str, Any] = {"populate_s": round(time.perf_counter() - started, 1)}
+            door = Govcloud.acting_as(app, "ops")
+            # the database's share of a filter: the facade call alone (page and total)
+            facade = {}
+            for text in FILTERS:
+                door.resources(query=text)  # warm
+                begin = time.perf_counter()
+                door.resources(query=text)
+                facade[text] = round((time.perf_counter() - begin) * 1000, 1)
+            result["facade_filter_ms"] = facade
+            with rss_peak() as memory:
+                paints = [asyncio.run(_first_paint(door, "")) for _ in range(3)]
+                filtered = [
+                    asyncio.run(_first_paint(door, "kind:volume !res-0001")) for _ in range(3)
+                ]
+                keys = asyncio.run(_keys(door))
+            filter_ms = [f["ms"] for f in keys["filters"].values()]
+            filter_cpu = [f["cpu_ms"] for f in keys["filters"].values()]
+            result.update({
+                "first_paint_ms": {"median": round(statistics.median(paints), 1),
+                                   "max": round(max(paints), 1)},
+                "first_paint_filtered_ms": {"median": round(statistics.median(filtered), 1),
+                                            "max": round(max(filtered), 1)},
+                "filter_ms": {"median": round(statistics.median(filter_ms), 1),
+                              "max": round(max(filter_ms), 1),
+                              "cpu_median": round(statistics.median(filter_cpu), 1),
+                              "each": keys["filters"]},
+                "sort_ms": {"next_column": keys["sort_s"], "reverse": keys["sort_r"]},
+                **memory,
+            })  # fmt: skip
+            return result
+        finally:
+            app.close()
+
+
+def run(resources: int, tenants: int, providers: int, engines: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resources": resources, "tenants": tenants, "providers": providers,
+        "targets_ms": TARGETS, "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
+    }  # fmt: skip
+    for engine in engines:
+        with ExitStack() as stack:
+            if engine == "postgresql":
+                url = stack.enter_context(pg_database())
+            else:
+                directory = stack.enter_context(tempfile.TemporaryDirectory())
+                url = f"sqlite:///{directory}/govcloud.db"
+            out[engine] = _engine(url, resources, tenants, providers)
+    out["loadavg_after"] = os.getloadavg()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--tenants", type=int, default=3000)
+    parser.add_argument("--providers", type=int, default=42)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.resources, args.tenants, args.providers,
+                         args.engines.split(",")), ensure_ascii=False, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""bench/tui.py at a small scale: it drives the real console and its figures add up."""
+
+from __future__ import annotations
+
+from bench.tui import FILTERS, run
+
+
+def test_tui_bench_small_sqlite() -> None:
+    result = run(resources=300, tenants=5, providers=2, engines=["sqlite"])
+    figures = result["sqlite"]
+    filters = figures["filter_ms"]["each"]
+    assert set(filters) == set(FILTERS)
+    assert filters["kind:volume"]["matched"] == 100
+    assert filters["res-00042"]["matched"] == 0  # res-0004200… exist only past 4,200
+    assert figures["first_paint_ms"]["median"] > 0
+    assert figures["sort_ms"]["next_column"]["sort"] == "status"
+    assert figures["sort_ms"]["reverse"]["sort"] == "-status"

@@ -1,0 +1,45 @@
+"""A small province for the console tests: the governed estate, two pending requests
+(level 4: they wait for the big-data bureau's approval) and resources on both clouds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from controlplane.app import App
+from controlplane.db import table_of
+from controlplane.db.models import Provider, Resource, Tenant
+from controlplane.requests import request_service
+from tests.governance.support import CataloguePlanner, apply_estate, manifest
+
+#: resources per cloud: more than two pages of the console's 100
+PER_PROVIDER = 130
+
+
+def populate(app: App) -> dict[str, int]:
+    """The estate, one pending request per tenant, and resources; request ids by tenant."""
+    apply_estate(app)
+    service = request_service(app, CataloguePlanner(app))
+    ids: dict[str, int] = {}
+    for tenant, provider in (("hrss", "prov-sim"), ("city-a-edu", "city-a-sim")):
+        made = service.apply(manifest("portal", tenant, level=4, provider=provider), actor="ops-li")
+        assert made.request is not None and made.request.id is not None
+        ids[tenant] = made.request.id
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    with app.sessions() as session, session.begin():
+        providers = dict(session.execute(select(Provider.name, Provider.id)).all())  # type: ignore[arg-type]
+        tenants = dict(session.execute(select(Tenant.code, Tenant.id)).all())  # type: ignore[arg-type]
+        rows = []
+        for provider, tenant in (("prov-sim", "hrss"), ("city-a-sim", "city-a-edu")):
+            for i in range(PER_PROVIDER):
+                rows.append({
+                    "provider_id": providers[provider], "tenant_id": tenants[tenant],
+                    "system_id": None, "kind": "server" if i % 3 else "volume",
+                    "resource_id": f"{provider}-{i:04d}", "name": f"{tenant}-vm-{i:04d}",
+                    "status": "ERROR" if i == 7 else "ACTIVE", "managed": True,
+                    "spec": {"flavor": "c2m4"}, "created_at": now - timedelta(minutes=i),
+                    "observed_at": now, "deleted_at": None,
+                })  # fmt: skip
+        session.execute(insert(table_of(Resource)), rows)
+    return ids

@@ -1,0 +1,62 @@
+"""Snapshots of every view at 80×24 and 160×48, in Chinese and English.
+
+The console is given a fixed clock (the header's "as of" and the statements' month), so
+a change to a snapshot is a change to what operators see: review the SVG diff
+(``pytest --snapshot-report``) before accepting it with ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from controlplane.app import App
+from controlplane.facade import Govcloud
+from tests.conftest import FakeClock
+from tui.app import ConsoleApp
+from tui.views import VIEWS
+
+SIZES = [(80, 24), (160, 48)]
+
+
+async def _settle(pilot: Any) -> None:
+    """Until the rows and the count are in and the table has measured its columns (it
+    does so when idle: a screenshot before that has header-wide columns)."""
+    console = pilot.app
+    for _ in range(500):
+        await console.workers.wait_for_complete()
+        await pilot.pause()
+        table = console.table
+        if (
+            not console.loading
+            and console.as_of is not None
+            and console.total is not None
+            and not table._require_update_dimensions
+            and not table._new_rows
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the console did not settle")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("view", list(VIEWS["en"]))
+def test_view_snapshot(
+    province: tuple[App, dict[str, int]],
+    snap_compare: Any,
+    view: str,
+    lang: str,
+    size: tuple[int, int],
+) -> None:
+    app, _ = province
+    console = ConsoleApp(
+        Govcloud.acting_as(app, "bdb-zhang"),
+        lang=lang,  # type: ignore[arg-type]
+        start=view,
+        refresh_seconds=3600,
+        clock=FakeClock(),
+    )
+    assert snap_compare(console, terminal_size=size, run_before=_settle)

@@ -1,0 +1,600 @@
+"""``ConsoleApp``: the operations console over one :class:`~controlplane.facade.Govcloud`.
+
+k9s-style: ``:`` jumps to a view (aliases, Tab completes), ``/`` filters in the
+database through the facade (``text``, ``field:value``, ``!`` negates), ``s``/``r`` sort
+by a column on its typed value, ``d`` describes, ``enter`` drills down, ``esc`` goes back
+along the breadcrumbs. Rows come a page at a time as the cursor nears the end, so a list
+of a hundred thousand resources costs one page. Every facade call runs in a thread worker
+that posts a typed message back: a slow call never freezes the screen.
+
+Read-only by default; ``w`` allows writes for a role that has any, and every write asks
+for a confirmation that names its targets and their count. Actions the role may not do
+are hidden (and the facade refuses them anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Static
+
+from controlplane.facade import RULES, Govcloud, GovcloudError, Page
+from controlplane.i18n import Lang, tr
+from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
+from tui.status import status_text
+from tui.views import (
+    PAGE,
+    VIEWS,
+    View,
+    complete,
+    current_month,
+    record_fields,
+    render_value,
+    resolve_view,
+)
+
+__all__ = ["ConsoleApp", "Place"]
+
+#: how many targets one confirmation may name
+BULK_LIMIT = 50
+#: load the next page when the cursor is this close to the last loaded row
+PREFETCH = 20
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the console is: a view, its filter and its sort (``-field``: descending)."""
+
+    view: str
+    query: str = ""
+    sort: str | None = None
+
+
+class PageLoaded(Message):
+    def __init__(self, generation: int, page: Page[Any], append: bool) -> None:
+        super().__init__()
+        self.generation = generation
+        self.page = page
+        self.append = append
+
+
+class LoadFailed(Message):
+    def __init__(self, generation: int, error: str) -> None:
+        super().__init__()
+        self.generation = generation
+        self.error = error
+
+
+class CountLoaded(Message):
+    def __init__(self, generation: int, total: int | None) -> None:
+        super().__init__()
+        self.generation = generation
+        self.total = total
+
+
+class ActionDone(Message):
+    def __init__(self, summary: str, errors: Sequence[str]) -> None:
+        super().__init__()
+        self.summary = summary
+        self.errors = list(errors)
+
+
+class DescribeReady(Message):
+    def __init__(self, title: str, lines: Sequence[str]) -> None:
+        super().__init__()
+        self.title = title
+        self.lines = list(lines)
+
+
+class CommandBar(Input):
+    """The ``:``/``/`` prompt; Tab completes a view name after ``:``."""
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("tab", "complete", show=False, priority=True),
+        Binding("escape", "close", show=False),
+    ]
+
+    mode = "command"
+
+    def action_complete(self) -> None:
+        if self.mode == "command":
+            self.value = complete(self.value)
+            self.cursor_position = len(self.value)
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.display = False
+        self.screen.set_focus(self.screen.query_one(DataTable))
+
+
+#: the row actions the console offers, the facade action each needs, and its key
+_ROW_ACTIONS = {"approve": "a", "reject": "x", "sync": "S"}
+
+
+class ConsoleApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("console.tcss")
+    TITLE = "govcloud"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        door: Govcloud,
+        *,
+        lang: Lang = "en",
+        start: str = "overview",
+        query: str = "",
+        refresh_seconds: float = 15.0,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+    ) -> None:
+        super().__init__()
+        self.door = door
+        self.lang = lang
+        self.views = VIEWS[lang]
+        self.history: list[Place] = [Place(start, query)]
+        self.writable = False
+        self.paused = False
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self.as_of: datetime | None = None
+        self.failed: str | None = None
+        self.items: list[Any] = []
+        self.total: int | None = None
+        self.token: str | None = None
+        self.loading = False
+        self.generation = 0
+        self.marks: set[str] = set()
+        self._columns_of: str | None = None
+        self.header_line = Static(id="header")
+        self.crumbs_line = Static(id="crumbs")
+        self.title_line = Static(id="title")
+        self.table: DataTable[Any] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        self.bar = CommandBar(id="bar")
+        self.bar.display = False
+        self._bind_keys()
+
+    # ---- keys ----------------------------------------------------------------------
+
+    def _bind_keys(self) -> None:
+        def t(key: str) -> str:
+            return tr(f"tui.key.{key}", self.lang)
+
+        keys = [
+            ("colon", "command", t("command"), True),
+            ("slash", "filter", t("filter"), True),
+            ("d", "describe", t("describe"), True),
+            ("escape", "go_back", t("back"), True),
+            ("s", "sort", t("sort"), True),
+            ("r", "reverse", t("reverse"), False),
+            ("p", "pause", t("pause"), False),
+            ("ctrl+r", "reload", t("refresh"), False),
+            ("w", "toggle_write", t("write"), True),
+            ("space", "mark", t("mark"), True),
+            ("a", "approve", t("approve"), True),
+            ("x", "reject", t("reject"), True),
+            ("S", "sync", t("sync"), True),
+            ("question_mark", "help", t("help"), True),
+            ("q", "quit", t("quit"), False),
+        ]
+        for key, action, description, show in keys:
+            self.bind(key, action, description=description, show=show)
+
+    def _role_may(self, action: str) -> bool:
+        rule = RULES.get(action)  # type: ignore[call-overload]
+        return rule is not None and bool(set(rule.roles) & set(self.door.identity.roles))
+
+    def _writes(self) -> list[str]:
+        return sorted({a for v in self.views.values() for a in v.actions.values()
+                       if self._role_may(a)})  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _ROW_ACTIONS:
+            needed = self.view.actions.get(action)
+            return needed is not None and self._role_may(needed)
+        if action == "mark":
+            return any(self._role_may(a) for a in self.view.actions.values())
+        if action == "toggle_write":
+            return bool(self._writes())
+        return True
+
+    # ---- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # held, not queried: a query searches the screen on top (a describe, a confirm)
+        yield self.header_line
+        yield self.crumbs_line
+        yield self.title_line
+        yield self.table
+        yield self.bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.set_interval(1.0, self._draw_header)
+        self.set_interval(self.refresh_seconds, self._tick)
+        self.go(self.place, push=False)
+
+    @property
+    def place(self) -> Place:
+        return self.history[-1]
+
+    @property
+    def view(self) -> View:
+        return self.views[self.place.view]
+
+    def _word(self, key: str) -> str:
+        return tr(key, self.lang)
+
+    def _draw_header(self) -> None:
+        who = self.door.identity
+        roles = ",".join(sorted(who.roles))
+        mode = self._word("tui.write" if self.writable else "tui.read_only")
+        mode_text = Text(f" {mode} ", style="bold black on yellow" if self.writable
+                         else "bold white on dark_blue")  # fmt: skip
+        line = Text.assemble(("govcloud ", "bold"), f"{who.name} ({roles}) ", mode_text)
+        if self.as_of is not None:
+            line.append(f"  {self._word('tui.as_of')} {self.as_of:%H:%M:%S}")
+            age = (self.clock() - self.as_of).total_seconds()
+            if self.failed is not None or age > 2 * self.refresh_seconds:
+                line.append(f" ! {self._word('tui.stale')}", style="bold red")
+        if self.paused:
+            line.append(f"  ‖ {self._word('tui.paused')}", style="yellow")
+        self.header_line.update(line)
+
+    def _draw_title(self) -> None:
+        place, view = self.place, self.view
+        parts = [self._word(view.word)]
+        if place.query:
+            parts.append(f"({place.query})")
+        sort = place.sort or view.default_sort
+        if sort:
+            arrow = "↓" if sort.startswith("-") else "↑"
+            parts.append(f"{self._word('tui.sort')}{arrow}{sort.lstrip('-')}")
+        shown = f"[{len(self.items)}/{self.total if self.total is not None else '?'}]"
+        parts.append(shown)
+        if self.marks:
+            parts.append(f"{self._word('tui.marked')} {len(self.marks)}")
+        if self.loading:
+            parts.append(self._word("tui.loading"))
+        if self.failed:
+            parts.append(f"✗ {self.failed}")
+        self.title_line.update(" ".join(parts))
+        crumbs = " › ".join(
+            self._word(self.views[p.view].word) + (f"({p.query})" if p.query else "")
+            for p in self.history
+        )
+        self.crumbs_line.update(crumbs)
+
+    # ---- loading -------------------------------------------------------------------
+
+    def go(self, place: Place, *, push: bool = True) -> None:
+        """Show ``place`` (a new breadcrumb unless ``push`` is false) from its first page."""
+        if push:
+            self.history.append(place)
+        else:
+            self.history[-1] = place
+        self.marks.clear()
+        table = self.table
+        if self._columns_of != place.view:  # a filter or sort keeps the columns
+            table.clear(columns=True)
+            table.add_column(" ", key="mark", width=1)
+            for index, column in enumerate(self.view.columns):
+                table.add_column(self._word(column.word).upper(), key=f"c{index}")
+            self._columns_of = place.view
+        self.items, self.total, self.token = [], None, None
+        self.refresh_bindings()
+        self._load(append=False)
+
+    def _load(self, *, append: bool) -> None:
+        if not append:
+            self.generation += 1
+        self.loading = True
+        self._draw_title()
+        place, view, generation = self.place, self.view, self.generation
+        token = self.token if append else None
+        month = current_month(self.clock())
+        self.run_worker(
+            lambda: self._fetch(view, place, token, generation, append, month),
+            thread=True,
+            group="load",
+        )
+
+    def _fetch(self, view: View, place: Place, token: str | None, generation: int,
+               append: bool, month: str) -> None:  # fmt: skip
+        """In a thread: one page from the facade, posted back as a message."""
+        try:
+            page = view.fetch(self.door, place.query or None, place.sort, token, PAGE, month)
+        except GovcloudError as exc:
+            self.post_message(LoadFailed(generation, exc.describe(self.lang)))
+            return
+        self.post_message(PageLoaded(generation, page, append))
+
+    @on(PageLoaded)
+    def _loaded(self, message: PageLoaded) -> None:
+        if message.generation != self.generation:
+            return  # an answer for a place we have left
+        table = self.table
+        keep = None if message.append else table.cursor_row
+        if not message.append:
+            table.clear()
+            self.items = []
+        for item in message.page.items:
+            self._add_row(table, item)
+        self.items.extend(message.page.items)
+        self.token = message.page.continue_token
+        if message.page.total is not None or not message.append:
+            self.total = message.page.total
+        if self.total is None and not message.append and self.view.count is not None:
+            self._count(self.view.count, self.place.query or None, message.generation)
+        self.loading = False
+        self.failed = None
+        self.as_of = self.clock()
+        if keep is not None and self.items:
+            table.move_cursor(row=min(keep, len(self.items) - 1))
+        self._draw_title()
+        self._draw_header()
+
+    def _count(self, count: Callable[[Govcloud, str | None], int | None], query: str | None,
+               generation: int) -> None:  # fmt: skip
+        def work() -> None:
+            try:
+                total = count(self.door, query)
+            except GovcloudError:
+                total = None
+            self.post_message(CountLoaded(generation, total))
+
+        self.run_worker(work, thread=True, group="count")
+
+    @on(CountLoaded)
+    def _counted(self, message: CountLoaded) -> None:
+        if message.generation == self.generation:
+            self.total = message.total
+            self._draw_title()
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        if message.generation != self.generation:
+            return
+        self.loading = False
+        self.failed = message.error
+        self.notify(message.error, severity="error")
+        self._draw_title()
+        self._draw_header()
+
+    def _cell(self, column: Any, item: Any) -> object:
+        value = column.get(item)
+        if value is None:
+            return "—"
+        if column.status:
+            return status_text(str(value))
+        if isinstance(value, bool):
+            return self._word("yes" if value else "no")
+        if isinstance(value, datetime):
+            return f"{value:%Y-%m-%d %H:%M}"
+        return str(value)
+
+    def _add_row(self, table: DataTable[Any], item: Any) -> None:
+        key = self.view.key(item)
+        mark = "*" if key in self.marks else " "
+        cells = [self._cell(c, item) for c in self.view.columns]
+        table.add_row(mark, *cells, key=key)
+
+    @on(DataTable.RowHighlighted)
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if (self.token is not None and not self.loading
+                and event.cursor_row >= len(self.items) - PREFETCH):  # fmt: skip
+            self._load(append=True)
+
+    def _tick(self) -> None:
+        if not self.paused and not self.loading:
+            self.token = None
+            self._load(append=False)
+
+    # ---- navigation ----------------------------------------------------------------
+
+    def action_command(self) -> None:
+        self._open_bar("command", ":")
+
+    def action_filter(self) -> None:
+        self._open_bar("filter", "/")
+
+    def _open_bar(self, mode: str, prompt: str) -> None:
+        bar = self.bar
+        bar.mode = mode
+        bar.placeholder = prompt + (" " + self._word("tui.help.filter") if mode == "filter"
+                                    else " " + ", ".join(sorted(self.views)))  # fmt: skip
+        bar.value = self.place.query if mode == "filter" else ""
+        bar.display = True
+        self.screen.set_focus(bar)  # now: the keys typed next are the prompt's
+
+    @on(Input.Submitted, "#bar")
+    def _submitted(self, event: Input.Submitted) -> None:
+        bar = self.bar
+        text = event.value.strip()
+        bar.display = False
+        bar.value = ""
+        self.table.focus()
+        if bar.mode == "filter":
+            self.go(replace(self.place, query=text))
+            return
+        if text in ("q", "quit", "q!"):
+            self.exit()
+            return
+        name = resolve_view(text)
+        if name is None or name not in self.views:
+            self.notify(self._word("tui.unknown_view").format(name=text), severity="warning")
+            return
+        self.go(Place(name))
+
+    def action_go_back(self) -> None:
+        if len(self.history) > 1:
+            self.history.pop()
+            self.go(self.history[-1], push=False)
+
+    def action_sort(self) -> None:
+        """Sort by the next sortable column (ascending)."""
+        fields = [c.sort for c in self.view.columns if c.sort]
+        if not fields:
+            return
+        current = (self.place.sort or self.view.default_sort).lstrip("-")
+        nxt = fields[(fields.index(current) + 1) % len(fields)] if current in fields else fields[0]
+        self.go(replace(self.place, sort=nxt), push=False)
+
+    def action_reverse(self) -> None:
+        current = self.place.sort or self.view.default_sort
+        if current:
+            flipped = current[1:] if current.startswith("-") else f"-{current}"
+            self.go(replace(self.place, sort=flipped), push=False)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._draw_header()
+
+    def action_reload(self) -> None:
+        self._load(append=False)
+
+    def _current(self) -> Any | None:
+        table = self.table
+        if not self.items or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    @on(DataTable.RowSelected)
+    def _drill(self, event: DataTable.RowSelected) -> None:
+        item = self._current()
+        if item is None:
+            return
+        target = self.view.drill(item)
+        if target is None:
+            self.action_describe()
+        else:
+            self.go(Place(target[0], target[1]))
+
+    def action_describe(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+        title = f"{self._word(self.view.word)} {self.view.key(item)}"
+        if self.place.view == "requests":
+            self.run_worker(lambda: self._describe_request(item.id, title), thread=True)
+            return
+        lines = render_value(dict(record_fields(item)))
+        self.push_screen(DescribeScreen(title, lines, self.lang))
+
+    def _describe_request(self, request_id: int, title: str) -> None:
+        try:
+            detail = self.door.request(request_id)
+        except GovcloudError as exc:
+            self.post_message(DescribeReady(title, [exc.describe(self.lang)]))
+            return
+        self.post_message(DescribeReady(title, render_value(dict(record_fields(detail)))))
+
+    @on(DescribeReady)
+    def _show_description(self, message: DescribeReady) -> None:
+        self.push_screen(DescribeScreen(message.title, message.lines, self.lang))
+
+    def action_help(self) -> None:
+        lines = [f"{self._word('tui.help.views')}:"]
+        for view in self.views.values():
+            lines.append(f"  :{view.name:<11} {', '.join(view.aliases)}  {self._word(view.word)}")
+        lines += ["", self._word("tui.help.filter"), ""]
+        for _key, active in sorted(self.active_bindings.items()):
+            binding = active.binding
+            if active.enabled and binding.description:
+                lines.append(f"  {self.get_key_display(binding):<8} {binding.description}")
+        self.push_screen(HelpScreen(self._word("tui.help.title"), lines))
+
+    # ---- acting --------------------------------------------------------------------
+
+    def action_toggle_write(self) -> None:
+        if not self._writes():
+            self.notify(self._word("tui.no_writes"), severity="warning")
+            return
+        self.writable = not self.writable
+        self._draw_header()
+
+    def action_mark(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+        key = self.view.key(item)
+        self.marks.symmetric_difference_update({key})
+        table = self.table
+        table.update_cell(key, "mark", "*" if key in self.marks else " ")
+        table.move_cursor(row=min(table.cursor_row + 1, len(self.items) - 1))
+        self._draw_title()
+
+    def _targets(self) -> list[Any]:
+        if self.marks:
+            return [i for i in self.items if self.view.key(i) in self.marks]
+        item = self._current()
+        return [] if item is None else [item]
+
+    def _act(self, name: str, call: Callable[[Any, str], object], *, reason: bool = False,
+             describe: Callable[[Any], str] | None = None) -> None:  # fmt: skip
+        if not self.writable:
+            self.notify(self._word("tui.read_only_refused"), severity="warning")
+            return
+        targets = self._targets()
+        if not targets:
+            return
+        if len(targets) > BULK_LIMIT:
+            self.notify(self._word("tui.confirm.limit").format(limit=BULK_LIMIT),
+                        severity="warning")  # fmt: skip
+            return
+        label = self._word(f"tui.key.{name}")
+        names = [describe(t) if describe else self.view.key(t) for t in targets]
+
+        def answered(answer: str | None) -> None:
+            if answer is None:
+                return
+            self.run_worker(lambda: self._apply(label, call, targets, answer), thread=True)
+
+        self.push_screen(ConfirmScreen(label, names, self.lang, reason=reason), answered)
+
+    def _apply(self, label: str, call: Callable[[Any, str], object], targets: list[Any],
+               reason: str) -> None:  # fmt: skip
+        """In a thread: the action on each target; one message with what happened."""
+        errors: list[str] = []
+        for target in targets:
+            try:
+                call(target, reason)
+            except GovcloudError as exc:
+                errors.append(exc.describe(self.lang))
+        ok = len(targets) - len(errors)
+        summary = self._word("tui.done").format(action=label, ok=ok, failed=len(errors))
+        self.post_message(ActionDone(summary, errors))
+
+    @on(ActionDone)
+    def _acted(self, message: ActionDone) -> None:
+        self.notify(message.summary, severity="error" if message.errors else "information")
+        for error in message.errors[:5]:
+            self.notify(error, severity="error")
+        self.marks.clear()
+        self._load(append=False)
+
+    def _request_name(self, r: Any) -> str:
+        return f"#{r.id} {r.tenant}/{r.system_name} ({r.action}, {r.state})"
+
+    def action_approve(self) -> None:
+        if self.place.view == "waivers":
+            self._act("approve", lambda w, _r: self.door.approve_waiver(w.id),
+                      describe=lambda w: f"#{w.id} {w.rule_id} {w.scope}:{w.target}")  # fmt: skip
+        else:
+            self._act("approve", lambda r, why: self.door.approve(r.id, reason=why or None),
+                      describe=self._request_name)  # fmt: skip
+
+    def action_reject(self) -> None:
+        self._act("reject", lambda r, why: self.door.reject(r.id, reason=why), reason=True,
+                  describe=self._request_name)  # fmt: skip
+
+    def action_sync(self) -> None:
+        self._act("sync", lambda p, _r: self.door.sync_provider(p.name))

@@ -83,7 +83,7 @@ class Provider(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=63)
     tier: str = Field(max_length=16)  # provincial | municipal | sector
-    # the platform this provider is a pool of; None (rows before 0015): its own name
+    # the platform this provider is a pool of; None (rows before 0016): its own name
     platform: str | None = Field(default=None, max_length=63)
     kind: str = Field(max_length=16)  # openstack | kubernetes | simulator
     # sdk | pulumi: which engine provisions on this provider

@@ -1,7 +1,7 @@
 """provider platform: the platform a provider is a pool of (bills total by it)
 
 Revision ID: provider_platform
-Revises: api_tokens
+Revises: serve_jobs
 Create Date: 2026-12-05 22:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "provider_platform"
-down_revision: str | None = "api_tokens"
+down_revision: str | None = "serve_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

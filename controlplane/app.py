@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from controlplane.requests.provisioning import Provisioner
     from controlplane.requests.reads import GovernedReads
     from controlplane.requests.service import RequestService
+    from controlplane.scheduler.service import JobService
 
 __all__ = ["App", "SchemaNotCurrent"]
 
@@ -160,6 +161,12 @@ class App:
         from controlplane.metering.service import MeteringService
 
         return MeteringService(self.sessions, self.clock, self.driver)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        from controlplane.scheduler.service import JobService
+
+        return JobService(self.sessions, self.clock, self.settings.jobs_config)
 
     def init(self) -> tuple[str | None, str | None]:
         """Create or migrate the schema; returns (revision before, revision after)."""

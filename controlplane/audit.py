@@ -33,6 +33,7 @@ from controlplane.audit_config import SESSION_KEY, Algorithm, AuditConfig, confi
 from controlplane.audit_events import GENESIS, event_body, event_hash
 from controlplane.audit_keys import Keyring
 from controlplane.audit_verify import AuditBreak, AuditReport, inspect, verify
+from controlplane.db import locks
 from controlplane.db.models import AuditEvent
 from controlplane.timeutil import as_utc
 
@@ -55,7 +56,7 @@ __all__ = [
 _PENDING = "govcloud.audit.pending"
 _KEYRING = "govcloud.audit.keyring"
 # one fixed advisory-lock key serialises appends on PostgreSQL across processes
-_PG_LOCK_KEY = 0x60C10AD17
+_PG_LOCK_KEY = locks.AUDIT_APPEND
 
 
 def _keyring(session: Session, config: AuditConfig, now: datetime) -> Keyring:

@@ -5,7 +5,8 @@ database and simulator state; ``GOVCLOUD_DATABASE_URL`` selects another database
 (``postgresql+psycopg://…`` in production). Providers with ``engine: pulumi`` keep
 their stacks under ``<home>/pulumi`` (state in a ``file://`` backend there unless
 ``GOVCLOUD_PULUMI_BACKEND`` names another), their secrets sealed with
-``GOVCLOUD_PULUMI_PASSPHRASE``. The audit log's key ring and checkpoint files live
+``GOVCLOUD_PULUMI_PASSPHRASE``. ``GOVCLOUD_JOBS_CONFIG`` names the file of ``govcloud
+serve``'s job schedule (:mod:`controlplane.scheduler.catalog`). The audit log's key ring and checkpoint files live
 outside the database, by default under the home (``GOVCLOUD_AUDIT_*``, see
 :mod:`controlplane.audit_config`).
 """
@@ -34,6 +35,7 @@ class Settings:
     pulumi_passphrase: str | None = None
     pulumi_backend: str | None = None
     audit: AuditConfig | None = None  # None: the defaults under ``home``
+    jobs_config: Path | None = None  # serve's job schedule (GOVCLOUD_JOBS_CONFIG)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +49,9 @@ class Settings:
             pulumi_passphrase=env.get("GOVCLOUD_PULUMI_PASSPHRASE") or None,
             pulumi_backend=env.get("GOVCLOUD_PULUMI_BACKEND") or None,
             audit=AuditConfig.from_env(home, env),
+            jobs_config=Path(env["GOVCLOUD_JOBS_CONFIG"])
+            if env.get("GOVCLOUD_JOBS_CONFIG")
+            else None,
         )
 
     @classmethod

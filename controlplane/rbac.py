@@ -93,6 +93,9 @@ Action = Literal[
     "token.list",
     "token.revoke",
     "principal.impersonate",
+    "job.list",
+    "job.show",
+    "job.run",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
@@ -171,6 +174,11 @@ RULES: dict[Action, Rule] = {
     # Acting as another principal (``--as`` over the API); see Govcloud.impersonate for
     # the roles an impersonator may never borrow.
     "principal.impersonate": _rule("operator", scoped=False),
+    # govcloud serve's scheduled jobs: their runs are read by operators and auditors;
+    # queuing a firing now is the operator's
+    "job.list": _rule("operator", "auditor", scoped=False),
+    "job.show": _rule("operator", "auditor", scoped=False),
+    "job.run": _rule("operator", scoped=False),
 }
 
 #: Actions that change nothing; every other action is a mutation (refusals are audited).
@@ -196,6 +204,8 @@ READS: frozenset[Action] = frozenset(
         "audit.verify",
         "infra.export",
         "token.list",
+        "job.list",
+        "job.show",
     }
 )
 
@@ -249,6 +259,9 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "token.list": ("查看访问令牌", "list API tokens"),
     "token.revoke": ("吊销访问令牌", "revoke API tokens"),
     "principal.impersonate": ("以其他主体身份操作", "act as another principal"),
+    "job.list": ("查看计划作业", "list scheduled jobs"),
+    "job.show": ("查看计划作业运行记录", "read a scheduled job's runs"),
+    "job.run": ("立即运行计划作业", "run a scheduled job now"),
 }
 
 

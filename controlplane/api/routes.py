@@ -612,3 +612,25 @@ def tokens(g: Caller, principal: str | None = None) -> JSONResponse:
 @router.delete("/tokens/{token_id}", tags=["auth"])
 def revoke_token(g: Caller, token_id: str) -> JSONResponse:
     return _ok(g.revoke_token(token_id))
+
+
+# ---- scheduled jobs (govcloud serve) ------------------------------------------------
+
+
+@router.get("/jobs", tags=["jobs"])
+def jobs(g: Caller) -> JSONResponse:
+    """Every job: schedule, last finished run, next queued firing."""
+    return _ok(g.jobs())
+
+
+@router.get("/jobs/{name}", tags=["jobs"])
+def job(g: Caller, name: str, limit: int = Query(20, ge=1, le=500)) -> JSONResponse:
+    """One job and its latest runs, newest first."""
+    summary, recent = g.job(name, limit=limit)
+    return _ok({"job": to_json(summary), "recent": to_json(recent)})
+
+
+@router.post("/jobs/{name}/run", tags=["jobs"])
+def run_job(g: Caller, name: str) -> JSONResponse:
+    """Queue a firing of the job due now (a running serve takes it)."""
+    return _ok(g.run_job(name), 202)

@@ -39,7 +39,7 @@ from controlplane.bills.corrections import RERATE_EVIDENCE
 from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinalized
 from controlplane.bills.inputs import load_inputs
 from controlplane.bills.rows import month_rows, read_statements, replace_contents, statement_values
-from controlplane.db import table_of
+from controlplane.db import locks, table_of
 from controlplane.db.engine import transaction
 from controlplane.db.tables_billing import (
     BillAdjustmentRow,
@@ -58,7 +58,7 @@ __all__ = ["BillsService", "RunResult", "StatementView", "bills_service"]
 
 STATEMENTS: Table = table_of(BillStatement)
 RUNS: Table = table_of(RatingRun)
-_PG_LOCK_KEY = 0xB111  # serialises bill writes across processes on PostgreSQL
+_PG_LOCK_KEY = locks.BILL_WRITE  # serialises bill writes across processes on PostgreSQL
 DRAFT, CONFIRMED, FINALIZED = "draft", "confirmed", "finalized"
 
 

@@ -235,8 +235,28 @@ HELP_ZH: Mapping[str, str] = {
         "首先打开的视图（名称或别名，如 resources）。",
     "Seconds between refreshes.": "自动刷新间隔（秒）。",
     # serve and token (the HTTP API)
-    "Serve the govcloud API at /api/v1 (bearer tokens: `govcloud token create`).":
-        "在 /api/v1 提供 govcloud API（持有者令牌：`govcloud token create`）。",
+    "Serve the govcloud API at /api/v1 and run the jobs that keep the estate in its declared state.":
+        "在 /api/v1 提供 govcloud API，并运行使资源目录保持声明状态的计划作业。",
+    "Serve the API only: no jobs, no reconciler.": "只提供 API： 不运行作业和调和器",
+    "Run the jobs and the reconciler only (probes still served).":
+        "只运行作业和调和器 （仍提供健康探针）",
+    "Job schedule file (jobs: NAME: every, cron, enabled); or GOVCLOUD_JOBS_CONFIG.":
+        "作业计划文件 （jobs: 名称: every、cron、enabled）； 或 GOVCLOUD_JOBS_CONFIG",
+    "This replica's name (default: HOSTNAME/pid).": "本副本的名称 （默认 HOSTNAME/pid）",
+    "Reconcile threads (default: 4 on PostgreSQL, 1 on SQLite).":
+        "调和线程数 （默认 PG 4 个， SQLite 1 个）",
+    "Seconds a claim lives without renewal (crash recovery).":
+        "认领租约未续期时的存活秒数 （用于崩溃恢复）",
+    # jobs
+    "Scheduled jobs of govcloud serve: runs, outcomes, run now.":
+        "govcloud serve 的计划作业：运行记录、结果、立即运行。",
+    "Every job: schedule, last run and its outcome, next firing.":
+        "所有作业：计划、上次运行及其结果、下次触发时间。",
+    "Job name (see `govcloud jobs list`).": "作业名称（见 `govcloud jobs list`）。",
+    "How many recent runs.": "显示最近多少次运行。",
+    "One job and its latest runs, newest first.": "一个作业及其最近的运行记录（最新在前）。",
+    "Queue a firing of NAME now; a running `govcloud serve` takes it.":
+        "立即为 NAME 排入一次触发；由运行中的 `govcloud serve` 执行。",
     "HOST:PORT to listen on.": "监听的 HOST:PORT。",
     "TLS certificate (PEM).": "TLS 证书（PEM）。",
     "TLS private key (PEM).": "TLS 私钥（PEM）。",

@@ -239,6 +239,14 @@ class Request(SQLModel, table=True):
     plan: dict[str, Any] = _json()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # the lease of whoever is provisioning it now (a serve replica, the CLI), taken by a
+    # conditional update (controlplane.requests.claims); an expired lease is free again
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_until: datetime | None = _ts(nullable=True)
+    attempts: int = 0  # provisioning attempts started
+    # when the reconciler may retry a Failed request (temporary errors, with back-off);
+    # None on a permanent failure: the operator decides
+    retry_at: datetime | None = _ts(nullable=True)
 
 
 class RequestEvent(SQLModel, table=True):

@@ -58,13 +58,17 @@ def _kinds() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
     from controlplane.metering.store import IngestConflict
     from controlplane.quotas import QuotaExceeded
     from controlplane.requests import IllegalTransition, RequestNotFound, TenantNotFound
+    from controlplane.requests.claims import RequestClaimed
     from controlplane.requests.exported import ExportRefused
     from controlplane.requests.provisioning import NothingToRepair
+    from controlplane.scheduler.leases import LeaseHeld
+    from controlplane.scheduler.service import JobNotFound
 
     not_found = (RequestNotFound, TenantNotFound, SystemNotFound, WaiverNotFound,
-                 UnknownProvider, NoAuditRun)  # fmt: skip
+                 UnknownProvider, NoAuditRun, JobNotFound)  # fmt: skip
     conflict = (ExportRefused, NothingToRepair, IllegalTransition, QuotaExceeded,
-                StatementFinalized, FinalizeRefused, BillError, MeteringError, IngestConflict)  # fmt: skip
+                StatementFinalized, FinalizeRefused, BillError, MeteringError, IngestConflict,
+                RequestClaimed, LeaseHeld)  # fmt: skip
     return not_found, conflict
 
 

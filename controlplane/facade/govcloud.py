@@ -12,6 +12,8 @@ the audit log.
 from __future__ import annotations
 
 import functools
+import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
     from controlplane.rbac import Action, Identity
     from controlplane.requests import ApplyResult, ProvisionResult
     from controlplane.requests.provisioning import RepairResult
+    from controlplane.scheduler.service import JobRunInfo, JobSummary
     from infra.export import ExportedProject
     from policies import Severity, WaiverScope
     from policies.reports import ComplianceReport
@@ -140,6 +143,14 @@ def public_actions() -> dict[str, Action | None]:
 
 #: Roles that decide (approvals, budgets): never borrowed through impersonation.
 _DECIDING: frozenset[rbac.Role] = frozenset({"approver", "finance"})
+
+#: How long a sync may hold its provider's lease (a crashed sync frees it after this).
+_SYNC_LEASE = timedelta(minutes=30)
+
+
+def _this_process(actor: str) -> str:
+    return f"{actor}/{socket.gethostname()}/{os.getpid()}"
+
 
 #: Constructors, not operations: they read nothing but the actor's own declaration.
 _NOT_ACTIONS = frozenset({"acting_as", "system"})
@@ -388,9 +399,27 @@ class Govcloud:
         return ProviderInfo.of(found)
 
     @action("provider.sync")
-    def sync_provider(self, name: str) -> SyncReport:
-        """Observe one provider's inventory and record drift (re-runnable)."""
-        return self._app.sync.sync(name, actor=self._actor)
+    def sync_provider(self, name: str, *, holder: str | None = None) -> SyncReport:
+        """Observe one provider's inventory and record drift (re-runnable). Two syncs of
+        one provider never overlap: the second is refused while the first holds the
+        provider's sync lease (``holder``: who holds it, by default this process)."""
+        from controlplane.db import locks
+        from controlplane.scheduler import leases
+
+        holder = holder or _this_process(self._actor)
+        with leases.hold(
+            self._app.sessions, locks.sync_lease(name), holder, self._app.clock(), _SYNC_LEASE
+        ):
+            return self._app.sync.sync(name, actor=self._actor)
+
+    @action("provider.sync")
+    def probe_provider(self, name: str) -> dict[str, Any]:
+        """Probe one provider's health now and store the probe (SLA availability)."""
+        report = self._app.sync.probe(name, actor=self._actor)
+        if report is None:
+            return {"reachable": False, "auth_ok": False, "latency_ms": None}
+        return {"reachable": report.reachable, "auth_ok": report.auth_ok,
+                "latency_ms": report.latency_ms}  # fmt: skip
 
     @action("tenant.list")
     def tenants(
@@ -508,9 +537,31 @@ class Govcloud:
             return found.code if found is not None else ""
 
     @action("request.provision")
-    def provision(self, request_id: int) -> ProvisionResult:
-        """Hand an approved request to its provider's driver (re-run to retry or resume)."""
-        return self._app.provisioner.provision(request_id, actor=self._actor)
+    def provision(
+        self, request_id: int, *, holder: str | None = None, lease: timedelta | None = None
+    ) -> ProvisionResult:
+        """Hand an approved request to its provider's driver (re-run to retry or resume),
+        under the request's lease: refused while another holder provisions it."""
+        return self._app.provisioner.provision(
+            request_id, actor=self._actor, holder=holder, lease=lease
+        )
+
+    @action("request.provision")
+    def reconcile_next(
+        self, *, holder: str, lease: timedelta | None = None
+    ) -> ProvisionResult | None:
+        """The reconciler's step: claim the oldest request that is due (Approved, a
+        temporary failure past its back-off, or in flight under an expired lease) and
+        provision it; ``None`` when nothing is due."""
+        from controlplane.requests.claims import DEFAULT_LEASE
+
+        lease = lease or DEFAULT_LEASE
+        request_id = self._app.provisioner.claim_next(holder=holder, lease=lease)
+        if request_id is None:
+            return None
+        return self._app.provisioner.provision(
+            request_id, actor=self._actor, holder=holder, lease=lease
+        )
 
     @action("system.repair")
     def repair_system(
@@ -915,6 +966,23 @@ class Govcloud:
     def rotate_audit_key(self) -> tuple[str, str]:
         """Seal with a new key from now on: (previous key id, new key id)."""
         return self._app.audit.rotate_key(actor=self._actor)
+
+    # ---- scheduled jobs (govcloud serve) ------------------------------------------------
+
+    @action("job.list")
+    def jobs(self) -> list[JobSummary]:
+        """Every job with its schedule, last finished run and next queued firing."""
+        return self._app.jobs.summaries()
+
+    @action("job.show")
+    def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
+        """One job and its latest runs (newest first)."""
+        return self._app.jobs.show(name, limit=check_limit(limit))
+
+    @action("job.run")
+    def run_job(self, name: str) -> JobRunInfo:
+        """Queue a firing of ``name`` due now (a running ``govcloud serve`` takes it)."""
+        return self._app.jobs.run(name, actor=self._actor)
 
     # ---- credentials and impersonation --------------------------------------------------
 

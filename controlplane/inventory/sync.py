@@ -305,6 +305,19 @@ class SyncService:
                 payload={"error": error.code, "detail": error.detail, "run": run_id},
             )
 
+    def probe(self, name: str, *, actor: str | None = None) -> HealthReport | None:
+        """Probe one provider's health and store the probe (availability is measured
+        on these rows); ``None`` when the driver could not even be built."""
+        provider = self._provider(name)
+        try:
+            report: HealthReport | None = self._drivers(provider).health()
+            error = error_from_health(report) if report is not None else None
+        except ProviderError as exc:
+            report, error = None, exc
+        with transaction(self._sessions) as session:
+            record_health(session, provider.id or 0, at=self._clock(), report=report, error=error)
+        return report
+
     # -- the sync ---------------------------------------------------------------------
 
     def sync(self, name: str, *, actor: str | None = None) -> SyncReport:

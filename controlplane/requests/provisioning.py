@@ -8,14 +8,20 @@ duplicates cloud resources. Each resource's outcome is recorded (Ready, or Faile
 the provider's error and whether it is worth retrying); the request becomes Ready
 (Deleted) when every resource succeeded, Failed otherwise.
 
-The database is never held open across the cloud call.
+The database is never held open across the cloud call. Whoever provisions holds the
+request's lease (:mod:`controlplane.requests.claims`) from the first transaction to the
+last, so two callers never run the same apply at once; a Failed request whose errors
+were all temporary gets a ``retry_at`` (back-off honouring ``retry_after``) for the
+reconciler, a permanent failure none.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import sessionmaker
@@ -29,6 +35,7 @@ from controlplane.inventory import addresses
 from controlplane.inventory.applied import forget_system, record_applied
 from controlplane.inventory.repair import RepairPlan, repair_plan
 from controlplane.records import stored_records
+from controlplane.requests import claims
 from controlplane.requests.planned import desired_from_json
 from controlplane.requests.service import RequestNotFound, transition
 from controlplane.requests.states import IllegalTransition, State
@@ -144,8 +151,19 @@ class Provisioner:
         self._clock = clock
         self._drivers = drivers
 
-    def provision(self, request_id: int, *, actor: str) -> ProvisionResult:
-        order = self._start(request_id, actor)
+    def provision(
+        self,
+        request_id: int,
+        *,
+        actor: str,
+        holder: str | None = None,
+        lease: timedelta | None = None,
+    ) -> ProvisionResult:
+        """Provision (or delete) one request under its lease, held by ``holder`` (by
+        default this process); :class:`~controlplane.requests.claims.RequestClaimed`
+        when someone else is at it."""
+        holder = holder or f"{actor}/{socket.gethostname()}/{os.getpid()}"
+        order = self._start(request_id, actor, holder, lease or claims.DEFAULT_LEASE)
         engine: Provisioning | None = None
         try:
             engine = self._drivers(order.provider)
@@ -161,11 +179,20 @@ class Provisioner:
                 for d in order.desired_json
             ] or [ApplyOutcome("system", order.ref.system, "failed", None, exc)]
         events = engine.events if isinstance(engine, Journaled) else ()
-        result = self._finish(order, outcomes, actor, events)
+        result = self._finish(order, outcomes, actor, events, holder)
         if result.state == "Deleted":
             gone = self._offboard(order, engine, actor)
             result = ProvisionResult(result.request_id, result.state, (*result.outcomes, *gone))
         return result
+
+    def claim_next(self, *, holder: str, lease: timedelta) -> int | None:
+        """Claim the oldest due request for ``holder`` (see :func:`claims.due`)."""
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            for request_id in claims.due(session, now, limit=8):
+                if claims.claim(session, request_id, holder, now, lease):
+                    return request_id
+        return None
 
     def push_quotas(self, *, actor: str) -> list[tuple[str, str, ProviderError | None]]:
         """Set the estate's quota on every provider where a department has live systems.
@@ -344,7 +371,7 @@ class Provisioner:
             )
             return _order(session, request, tenant, provider), plan
 
-    def _start(self, request_id: int, actor: str) -> _Order:
+    def _start(self, request_id: int, actor: str, holder: str, lease: timedelta) -> _Order:
         now = self._clock()
         with transaction(self._sessions) as session:
             identity = rbac.resolve(session, actor)
@@ -365,6 +392,14 @@ class Provisioner:
             ).first()
             if provider is None:
                 raise IllegalTransition(request_id, request.state, f"{working} (no provider)")
+            if not claims.claim(session, request_id, holder, now, lease):
+                session.refresh(request)
+                raise claims.RequestClaimed(
+                    request_id, request.claimed_by or "?", request.claimed_until
+                )
+            session.refresh(request)
+            request.attempts += 1
+            request.retry_at = None
             if request.state != working:
                 transition(session, request, working, actor=identity.name, at=now)
             self._hold_system(session, request, tenant, provider, now)
@@ -417,6 +452,7 @@ class Provisioner:
         outcomes: Sequence[ApplyOutcome],
         actor: str,
         events: Sequence[str] = (),
+        holder: str | None = None,
     ) -> ProvisionResult:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -427,6 +463,9 @@ class Provisioner:
                 _record_outcome(session, order.request_id, outcome, now)
             failed = [o for o in outcomes if not o.ok]
             deleting = order.action == "delete"
+            if holder is None or request.claimed_by == holder:
+                request.claimed_by, request.claimed_until = None, None
+            request.retry_at = _retry_at(request.attempts, failed, now)
             _remember(session, order, request, outcomes, now, actor)
             done: State = "Deleted" if deleting else "Ready"
             to: State = "Failed" if failed else done
@@ -474,6 +513,15 @@ class Provisioner:
                 },
             )
             return ProvisionResult(order.request_id, to, tuple(outcomes))
+
+
+def _retry_at(attempts: int, failed: Sequence[ApplyOutcome], now: datetime) -> datetime | None:
+    """When the reconciler may retry: only when every error was temporary."""
+    errors = [o.error for o in failed if o.error is not None]
+    if not failed or len(errors) < len(failed) or not all(e.temporary for e in errors):
+        return None
+    after = [e.retry_after for e in errors if e.retry_after is not None]
+    return now + claims.backoff(attempts, max(after) if after else None)
 
 
 def _remember(

@@ -100,6 +100,9 @@ CALLS: dict[str, tuple[str, Path, Callable[[str, Fixture], Body], bool]] = {
                      lambda t, f: {"principal": "hrss-wang", "expires": "1d"}, False),
     "token.list": ("GET", lambda t, f: "/tokens", lambda t, f: None, False),
     "token.revoke": ("DELETE", lambda t, f: "/tokens/000000000000", lambda t, f: None, False),
+    "job.list": ("GET", lambda t, f: "/jobs", lambda t, f: None, False),
+    "job.show": ("GET", lambda t, f: "/jobs/no-such-job", lambda t, f: None, False),
+    "job.run": ("POST", lambda t, f: "/jobs/no-such-job/run", lambda t, f: None, False),
     "principal.impersonate": ("GET", lambda t, f: "/whoami", lambda t, f: None, False),
 }  # fmt: skip
 

@@ -139,6 +139,9 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "token.list": (lambda g, t, f: g.tokens(), False),
     "token.revoke": (lambda g, t, f: g.revoke_token("000000000000"), False),
     "principal.impersonate": (lambda g, t, f: g.impersonate("audit-zhou"), False),
+    "job.list": (lambda g, t, f: g.jobs(), False),
+    "job.show": (lambda g, t, f: g.job("no-such-job"), False),
+    "job.run": (lambda g, t, f: g.run_job("no-such-job"), False),
 }
 
 

@@ -1,0 +1,457 @@
+"""govcloud serve, measured: latency, crash safety, failover, back-off (prints JSON).
+
+Every run makes its own PostgreSQL database on the local server (``GOVCLOUD_TEST_PG``)
+and a temporary home whose simulator clouds the replicas share (the simulator keeps its
+state in a file under an flock). Replicas are real ``govcloud serve --no-api``
+processes; requests are applied through the facade as the operator, the way
+``govcloud apply -f`` does, and level-2 requests are approved on admission.
+
+    python -m bench.serve latency --requests 1000 --replicas 1
+    python -m bench.serve latency --requests 1000 --replicas 2
+    python -m bench.serve kill --rounds 30 --requests 200
+    python -m bench.serve failover --firings 20
+    python -m bench.serve unreachable
+
+``latency``: approved→Ready p50/p99 (from the requests' own events) while requests are
+submitted at full speed. ``kill``: ``kill -9`` of a random replica at a random moment,
+``rounds`` times, a new replica started each time; then every request must be Ready or
+Failed with a reason, no cloud resource may exist twice and none may be orphaned (a
+resource of a system the database does not hold). ``failover``: two replicas, a job
+every second; each firing must have run exactly once, and after killing the leader the
+other must lead within 15 s (measured from the kill to its first firing queued).
+``unreachable``: an OpenStack provider pointing at a closed 127.0.0.1 port (the shared
+OpenStack peer is never stopped): its sync records temporary errors with growing
+back-off, and when the provider is pointed back at a reachable cloud the queued work
+completes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlmodel import col, select
+
+from controlplane.app import App
+from controlplane.config import Settings
+from controlplane.db.models import Request, RequestEvent, System, Tenant
+from controlplane.db.tables_scheduler import JobRun
+from controlplane.facade import Govcloud, Manifest
+
+PG = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+TENANTS = 20
+
+
+def estate_yaml(tenants: int = TENANTS, extra_providers: str = "") -> str:
+    rows = "\n".join(
+        f'    - {{code: d{i:03d}, name: 部门{i}, level: provincial, budget: "100000000.00"}}'
+        for i in range(tenants)
+    )
+    quotas = "\n".join(
+        f"    - {{tenant: d{i:03d}, provider: prov-sim, vcpu: 100000, memoryGiB: 400000,"
+        " storageGiB: 10000000, publicIPs: 1000, namespaces: 100}"
+        for i in range(tenants)
+    )
+    return f"""apiVersion: govcloud.io/v1
+kind: Estate
+metadata: {{name: bench-serve}}
+spec:
+  providers:
+    - {{name: prov-sim, tier: provincial, kind: simulator, seed: 1, certifiedLevel: 4,
+       capacity: {{vcpu: 10000000, memoryGiB: 40000000, storageGiB: 1000000000, publicIPs: 100000}}}}
+{extra_providers}  tenants:
+{rows}
+  catalog:
+    flavors:
+      - {{name: c2m4, vcpu: 2, memoryGiB: 4}}
+    images:
+      - {{name: kylin-v10-sp3, os: kylin, xinchuang: true, hardened: true, arch: [aarch64, x86_64]}}
+  principals:
+    - {{name: local-operator, roles: [operator]}}
+  quotas:
+{quotas}
+"""
+
+
+def manifest(name: str, tenant: str, provider: str = "prov-sim") -> str:
+    return f"""apiVersion: govcloud.io/v1
+kind: SystemRequest
+metadata: {{name: {name}, tenant: {tenant}}}
+spec:
+  classifiedProtection: 2
+  dataClassification: general
+  placement: {{provider: {provider}}}
+  compute:
+    - {{name: web, flavor: c2m4, count: 2, image: kylin-v10-sp3}}
+  backup: {{enabled: true, retentionDays: 30}}
+"""
+
+
+@dataclass
+class Bench:
+    home: Path
+    url: str
+    app: App
+    replicas: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self, name: str, *, workers: int = 4, lease: int = 10,
+              config: Path | None = None) -> None:  # fmt: skip
+        port = _free_port()
+        args = [sys.executable, "-m", "controlplane.cli.main", "serve", "--no-api",
+                "--listen", f"127.0.0.1:{port}", "--replica", name, "--workers", str(workers),
+                "--lease", str(lease), "-o", "json"]  # fmt: skip
+        if config is not None:
+            args += ["--jobs-config", str(config)]
+        log = (self.home / f"{name}.log").open("ab")
+        self.replicas[name] = subprocess.Popen(args, env=self.env, stdout=log, stderr=log)
+        self.ports[name] = port
+
+    def wait_ready(self, *names: str, timeout: float = 180) -> None:
+        """Until each replica's /readyz answers 200 (start-up is slow on a busy machine)."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        for name in names:
+            while True:
+                if self.replicas[name].poll() is not None:
+                    raise RuntimeError(f"replica {name} exited; see {self.home}/{name}.log")
+                try:
+                    if httpx.get(f"http://127.0.0.1:{self.ports[name]}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"replica {name} not ready after {timeout} s")
+                time.sleep(0.3)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.replicas.pop(name)
+        process.send_signal(sig)
+        process.wait(60)
+
+    def stop_all(self) -> None:
+        for name in list(self.replicas):
+            self.kill(name, signal.SIGTERM)
+
+    def facade(self) -> Govcloud:
+        return Govcloud.acting_as(self.app, "local-operator")
+
+    def submit(self, names: list[tuple[str, str]]) -> list[int]:
+        text = "---\n".join(manifest(n, t) for n, t in names)
+        applied = self.facade().apply(Manifest(text, "bench.yaml"))
+        return [a.request.id for a in applied if a.request is not None]
+
+    def states(self) -> Counter[str]:
+        with self.app.sessions() as session:
+            return Counter(r.state for r in session.exec(select(Request)))
+
+    def wait_settled(self, timeout: float) -> float:
+        """Seconds until no request is Approved/Provisioning/Deleting (or the timeout)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            dead = [n for n, p in self.replicas.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"replica(s) {dead} exited; see {self.home}/*.log")
+            states = self.states()
+            if not states["Approved"] and not states["Provisioning"] and not states["Deleting"]:
+                return time.monotonic() - started
+            time.sleep(0.5)
+        return float("nan")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _admin() -> str:
+    return PG.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+
+
+@contextmanager
+def bench(estate: str | None = None, env: dict[str, str] | None = None) -> Iterator[Bench]:
+    name = f"govcloud_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    home = Path(tempfile.mkdtemp(prefix="govcloud-serve-bench-"))
+    url = f"{PG}/{name}"
+    app = App(Settings(home=home, database_url=url))
+    made = Bench(home, url, app, env={**os.environ, "GOVCLOUD_HOME": str(home),
+                                      "GOVCLOUD_DATABASE_URL": url, **(env or {})})  # fmt: skip
+    try:
+        app.init()
+        from controlplane.estate.schema import parse_estate
+        from tenants import load_yaml_documents
+
+        text = estate or estate_yaml()
+        app.estate.apply(parse_estate(load_yaml_documents(text, "e.yaml"), "e.yaml"),
+                         actor="local-operator")  # fmt: skip
+        yield made
+    finally:
+        made.stop_all()
+        app.close()
+        with psycopg.connect(_admin(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def latencies(app: App) -> list[float]:
+    with app.sessions() as session:
+        events = session.exec(
+            select(RequestEvent).where(col(RequestEvent.to_state).in_(("Approved", "Ready")))
+        ).all()
+    approved: dict[int, datetime] = {}
+    ready: dict[int, datetime] = {}
+    for e in events:
+        (approved if e.to_state == "Approved" else ready)[e.request_id] = e.at
+    return [(ready[i] - approved[i]).total_seconds() for i in ready if i in approved]
+
+
+def run_latency(requests: int, replicas: int, workers: int) -> dict[str, Any]:
+    with bench() as b:
+        for i in range(replicas):
+            b.start(f"r{i}", workers=workers)
+        b.wait_ready(*(f"r{i}" for i in range(replicas)))
+        names = [(f"s{i:05d}", f"d{i % TENANTS:03d}") for i in range(requests)]
+        started = time.monotonic()
+        for chunk in range(0, requests, 20):
+            b.submit(names[chunk : chunk + 20])
+        submitted = time.monotonic() - started
+        settled = b.wait_settled(900)
+        values = latencies(b.app)
+        with b.app.sessions() as session:
+            provisioned_by = Counter(
+                e.actor
+                for e in session.exec(select(RequestEvent).where(RequestEvent.to_state == "Ready"))
+            )
+        return {
+            "bench": "latency", "requests": requests, "replicas": replicas,
+            "workers_per_replica": workers, "submit_seconds": round(submitted, 1),
+            "settled_after_submit_seconds": round(settled, 1), "states": dict(b.states()),
+            "ready": len(values), "p50_seconds": round(_percentile(values, 0.5), 3),
+            "p99_seconds": round(_percentile(values, 0.99), 3),
+            "max_seconds": round(max(values), 3) if values else None,
+            "throughput_per_second": round(len(values) / (submitted + settled), 1),
+            "ready_events_by_actor": dict(provisioned_by),
+        }  # fmt: skip
+
+
+def cloud_check(b: Bench) -> dict[str, Any]:
+    """Duplicates and orphans: the simulator's resources against the database."""
+    from controlplane.db.models import Provider
+
+    provider = b.app.estate.provider("prov-sim")
+    assert isinstance(provider, Provider)
+    driver = b.app.driver(provider)
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    for r in driver.list_inventory():
+        seen[(r.tenant or "", r.system or "", r.kind, r.name)] += 1
+    with b.app.sessions() as session:
+        live = {
+            (t.code, s.name)
+            for s, t in session.exec(
+                select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
+            )
+            if s.status not in ("deleted",)
+        }
+    duplicates = {"/".join(k): n for k, n in seen.items() if n > 1}
+    orphans = sorted({f"{k[0]}/{k[1]}" for k in seen if k[1] and (k[0], k[1]) not in live})
+    return {"cloud_resources": sum(seen.values()), "duplicates": duplicates,
+            "orphans": orphans}  # fmt: skip
+
+
+def run_kill(rounds: int, requests: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    with bench() as b:
+        for name in ("r0", "r1"):
+            b.start(name, workers=2, lease=5)
+        b.wait_ready("r0", "r1")
+        names = [(f"k{i:05d}", f"d{i % TENANTS:03d}") for i in range(requests)]
+        per_round = max(1, requests // rounds)
+        killed = []
+        serial = 2
+        for round_ in range(rounds):
+            batch = names[round_ * per_round : (round_ + 1) * per_round]
+            if batch:
+                b.submit(batch)
+            time.sleep(rng.uniform(0.2, 1.5))
+            victim = rng.choice(sorted(b.replicas))
+            b.kill(victim)
+            killed.append(victim)
+            b.start(f"r{serial}", workers=2, lease=5)
+            serial += 1
+        leftover = names[rounds * per_round :]
+        if leftover:
+            b.submit(leftover)
+        settled = b.wait_settled(600)
+        states = b.states()
+        with b.app.sessions() as session:
+            failed_without_reason = [
+                r.id
+                for r in session.exec(select(Request).where(Request.state == "Failed"))
+                if not _last_reason(session, r.id or 0)
+            ]
+        return {"bench": "kill", "rounds": rounds, "requests": requests,
+                "settled_seconds": round(settled, 1), "states": dict(states),
+                "failed_without_reason": failed_without_reason, **cloud_check(b)}  # fmt: skip
+
+
+def _last_reason(session: Any, request_id: int) -> str | None:
+    event = session.exec(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id)
+        .order_by(col(RequestEvent.id).desc())
+    ).first()
+    return event.reason if event is not None else None
+
+
+def _jobs_config(home: Path, text: str) -> Path:
+    path = home / "jobs.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ONLY_HEALTH = """jobs:
+  health: {every: 1}
+  sync: {enabled: false}
+  policy-audit: {enabled: false}
+  meter-collect: {enabled: false}
+  month-close: {enabled: false}
+  audit-verify: {enabled: false}
+"""
+
+
+def _leader(b: Bench) -> str | None:
+    with b.app.sessions() as session:
+        last = session.exec(select(JobRun).order_by(col(JobRun.id).desc())).first()
+        return last.requested_by if last is not None else None
+
+
+def run_failover(firings: int) -> dict[str, Any]:
+    with bench() as b:
+        config = _jobs_config(b.home, ONLY_HEALTH)
+        b.start("a", workers=1, config=config)
+        b.wait_ready("a")
+        b.start("b", workers=1, config=config)
+        b.wait_ready("b")
+        time.sleep(firings + 2)
+        leader = _leader(b)
+        assert leader in ("a", "b"), leader
+        other = "b" if leader == "a" else "a"
+        killed_at = time.time()
+        b.kill(leader)
+        took = float("nan")
+        while time.time() - killed_at < 60:
+            with b.app.sessions() as session:
+                mine = session.exec(
+                    select(JobRun).where(JobRun.requested_by == other).order_by(col(JobRun.id))
+                ).first()
+            if mine is not None:
+                took = time.time() - killed_at
+                break
+            time.sleep(0.1)
+        time.sleep(5)
+        b.stop_all()
+        with b.app.sessions() as session:
+            rows = session.exec(select(JobRun).where(JobRun.job == "health")).all()
+        by_due = Counter(r.due_at for r in rows)
+        done = [r for r in rows if r.state not in ("queued",)]
+        return {"bench": "failover", "firings": len(done),
+                "states": dict(Counter(r.state for r in rows)),
+                "firings_run_more_than_once": sum(1 for n in by_due.values() if n > 1),
+                "ran_by": dict(Counter(r.replica for r in done)),
+                "queued_by": dict(Counter(r.requested_by for r in rows)),
+                "killed_leader": leader, "new_leader": other,
+                "failover_seconds": round(took, 2)}  # fmt: skip
+
+
+def run_unreachable(wait: float) -> dict[str, Any]:
+    port = _free_port()  # nobody listens there
+    clouds = Path(tempfile.mkdtemp()) / "clouds.yaml"
+    clouds.write_text(
+        "clouds:\n  down-cloud:\n    auth:\n"
+        f"      auth_url: http://127.0.0.1:{port}/v3\n"
+        "      username: u\n      password: p\n      project_name: p\n"
+        "      user_domain_name: Default\n      project_domain_name: Default\n"
+        "    region_name: RegionOne\n    identity_api_version: 3\n",
+        encoding="utf-8",
+    )
+    extra = ("    - {name: down-os, tier: provincial, kind: openstack, cloud: down-cloud,\n"
+             "       certifiedLevel: 4, capacity: {vcpu: 1000, memoryGiB: 4000, storageGiB: 100000}}\n")  # fmt: skip
+    with bench(estate_yaml(2, extra), env={"OS_CLIENT_CONFIG_FILE": str(clouds)}) as b:
+        config = _jobs_config(b.home, ONLY_HEALTH.replace("sync: {enabled: false}",
+                                                          "sync: {every: 600}"))  # fmt: skip
+        b.start("a", workers=1, config=config)
+        b.wait_ready("a")
+        time.sleep(wait)
+        b.stop_all()
+        with b.app.sessions() as session:
+            runs = session.exec(
+                select(JobRun).where(JobRun.job == "sync:down-os").order_by(col(JobRun.due_at))
+            ).all()
+        finished = [r for r in runs if r.state != "queued"]
+        gaps = [round((y.due_at - x.due_at).total_seconds(), 1)
+                for x, y in itertools.pairwise(finished)]  # fmt: skip
+        return {"bench": "unreachable", "provider": f"down-os -> 127.0.0.1:{port} (closed)",
+                "runs": len(finished), "states": dict(Counter(r.state for r in finished)),
+                "retry_in": [r.retry_in for r in finished], "intervals_seconds": gaps,
+                "first_error": finished[0].error[:200] if finished and finished[0].error else None}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="bench", required=True)
+    latency = sub.add_parser("latency")
+    latency.add_argument("--requests", type=int, default=1000)
+    latency.add_argument("--replicas", type=int, default=1)
+    latency.add_argument("--workers", type=int, default=4)
+    kill = sub.add_parser("kill")
+    kill.add_argument("--rounds", type=int, default=30)
+    kill.add_argument("--requests", type=int, default=300)
+    kill.add_argument("--seed", type=int, default=7)
+    failover = sub.add_parser("failover")
+    failover.add_argument("--firings", type=int, default=20)
+    unreachable = sub.add_parser("unreachable")
+    unreachable.add_argument("--wait", type=float, default=90)
+    args = parser.parse_args()
+    if args.bench == "latency":
+        result = run_latency(args.requests, args.replicas, args.workers)
+    elif args.bench == "kill":
+        result = run_kill(args.rounds, args.requests, args.seed)
+    elif args.bench == "failover":
+        result = run_failover(args.firings)
+    else:
+        result = run_unreachable(args.wait)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -27,8 +27,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from controlplane.facade import RULES, Govcloud, GovcloudError, Page
+from controlplane.facade import RULES, GovcloudError, Page
 from controlplane.i18n import Lang, tr
+from tui.door import Door
 from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
 from tui.status import status_text
 from tui.views import (
@@ -127,7 +128,7 @@ class ConsoleApp(App[None]):
 
     def __init__(
         self,
-        door: Govcloud,
+        door: Door,
         *,
         lang: Lang = "en",
         start: str = "overview",
@@ -342,7 +343,7 @@ class ConsoleApp(App[None]):
         self._draw_title()
         self._draw_header()
 
-    def _count(self, count: Callable[[Govcloud, str | None], int | None], query: str | None,
+    def _count(self, count: Callable[[Door, str | None], int | None], query: str | None,
                generation: int) -> None:  # fmt: skip
         def work() -> None:
             try:

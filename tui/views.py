@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from controlplane.facade import Govcloud, Month, Page
+from controlplane.facade import Month, Page
 from controlplane.i18n import Lang, tr
+from tui.door import Door
 
 __all__ = [
     "ALIASES",
@@ -47,7 +48,7 @@ class Column:
 
 
 #: (door, filter, sort, continue token, limit, month "YYYY-MM") -> one page
-Fetch = Callable[[Govcloud, str | None, str | None, str | None, int, str], Page[Any]]
+Fetch = Callable[[Door, str | None, str | None, str | None, int, str], Page[Any]]
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class View:
     actions: Mapping[str, str] = field(default_factory=dict)
     #: for a list whose pages come without their total: how many match (asked after
     #: the rows are shown, so a long count never delays them)
-    count: Callable[[Govcloud, str | None], int | None] | None = None
+    count: Callable[[Door, str | None], int | None] | None = None
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -87,7 +88,7 @@ class OverviewRow:
     query: str
 
 
-def _overview(door: Govcloud, lang: Lang, month: str) -> list[OverviewRow]:
+def _overview(door: Door, lang: Lang, month: str) -> list[OverviewRow]:
     """Per tier and across the province: clouds, pending approvals, open violations by
     severity, open drift, resources, month-to-date spend against budget."""
     rows: list[OverviewRow] = []
@@ -137,7 +138,7 @@ def _all(read: Callable[[str | None], Page[Any]]) -> list[Any]:
 
 
 def _overview_fetch(lang: Lang) -> Fetch:
-    def fetch(door: Govcloud, query: str | None, sort: str | None, token: str | None,
+    def fetch(door: Door, query: str | None, sort: str | None, token: str | None,
               limit: int, month: str) -> Page[Any]:  # fmt: skip
         rows = _overview(door, lang, month)
         if query:

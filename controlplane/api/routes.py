@@ -3,7 +3,9 @@
 Routes only translate HTTP to facade calls: they parse manifests (located errors name
 the ``source`` the client sends, so they read exactly as the CLI prints them), decode
 paths and queries, and encode results with :func:`~controlplane.api.encode.to_json`.
-Lists take ``limit`` and ``continue`` and answer ``{"items", "continue", "total"}``.
+Lists take ``limit`` and ``continue`` and answer ``{"items", "continue", "total"}``; they
+filter with ``q`` (the facade's ``query``) and order by ``sort`` (any field, ``-field``
+descending).
 Authorisation is the facade's: no route decides who may do what.
 """
 
@@ -57,6 +59,12 @@ class PageQuery:
 
 
 Paging = Annotated[PageQuery, Depends()]
+
+#: ``q``: the facade's ``query`` filter (``text``, ``field:value``, ``!`` negates), as on
+#: every list; a malformed one is the facade's ``InvalidInput``.
+Filter = Annotated[
+    str | None, Query(alias="q", max_length=1000, description="filter: text, field:value, !negates")
+]
 
 
 def _ok(value: Any, status: int = 200) -> JSONResponse:
@@ -130,8 +138,9 @@ def providers(
     page: Paging,
     tier: str | None = None,
     sort: str = "name",
+    query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.providers(tier=tier, sort=sort, **page.kwargs()))
+    return _ok(g.providers(tier=tier, sort=sort, query=query, **page.kwargs()))
 
 
 @router.get("/providers/{name}", tags=["estate"])
@@ -164,8 +173,9 @@ def tenants(
     page: Paging,
     city: str | None = None,
     sort: str = "code",
+    query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.tenants(city=city, sort=sort, **page.kwargs()))
+    return _ok(g.tenants(city=city, sort=sort, query=query, **page.kwargs()))
 
 
 @router.get("/tenants/{code}", tags=["estate"])
@@ -200,8 +210,9 @@ def requests(
     tenant: str | None = None,
     state: str | None = None,
     sort: str = "id",
+    query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.requests(tenant=tenant, state=state, sort=sort, **page.kwargs()))
+    return _ok(g.requests(tenant=tenant, state=state, sort=sort, query=query, **page.kwargs()))
 
 
 @router.get("/requests/{request_id}", tags=["requests"])
@@ -246,14 +257,21 @@ def resources(
     kind: str | None = None,
     managed: bool | None = None,
     include_deleted: bool = False,
+    sort: str = "name",
+    query: Filter = None,
+    count: bool = True,
 ) -> JSONResponse:
-    """Resources as last observed, in pages (``continue`` from the previous page)."""
+    """Resources as last observed, in pages (``continue`` from the previous page);
+    ``count=false`` skips counting ``total`` (null) on large inventories."""
     found = g.resources(
         tenant=tenant,
         provider=provider,
         kind=kind,
         managed=managed,
         include_deleted=include_deleted,
+        query=query,
+        sort=sort,
+        count=count,
         **page.kwargs(),
     )
     return _ok(found)
@@ -266,12 +284,16 @@ def drift(
     provider: str | None = None,
     tenant: str | None = None,
     include_resolved: bool = False,
+    sort: str = "first_seen",
+    query: Filter = None,
 ) -> JSONResponse:
     return _ok(
         g.drift(
             provider=provider,
             tenant=tenant,
             include_resolved=include_resolved,
+            query=query,
+            sort=sort,
             **page.kwargs(),
         )
     )
@@ -303,6 +325,7 @@ def violations(
     system: str | None = None,
     tenant: str | None = None,
     sort: str = "id",
+    query: Filter = None,
 ) -> JSONResponse:
     return _ok(
         g.violations(
@@ -310,6 +333,7 @@ def violations(
             system=system,
             tenant=tenant,
             sort=sort,
+            query=query,
             **page.kwargs(),
         )
     )
@@ -340,8 +364,9 @@ def waivers(
     state: str | None = None,
     tenant: str | None = None,
     sort: str = "id",
+    query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.waivers(state=state, tenant=tenant, sort=sort, **page.kwargs()))
+    return _ok(g.waivers(state=state, tenant=tenant, sort=sort, query=query, **page.kwargs()))
 
 
 class WaiverAsk(BaseModel):
@@ -453,8 +478,10 @@ def bills(
     page: Paging,
     month: str,
     tenant: str | None = None,
+    sort: str = "tenant",
+    query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.bills(_month(month), tenant=tenant, **page.kwargs()))
+    return _ok(g.bills(_month(month), tenant=tenant, sort=sort, query=query, **page.kwargs()))
 
 
 class Confirm(BaseModel):

@@ -1,4 +1,5 @@
-"""``govcloud tui``: the operations console (Textual) over this home, as ``--as``."""
+"""``govcloud tui``: the operations console (Textual) over this home, as ``--as``, or
+through a context over a remote ``govcloud serve``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import typer
 
 from controlplane.app import App
-from controlplane.cli.context import LocalOnly, cli_context
+from controlplane.cli.context import cli_context
 from controlplane.config import Settings
 from controlplane.facade import Govcloud
 from controlplane.i18n import Lang
@@ -30,13 +31,8 @@ def tui(
     start = resolve_view(view)
     if start is None:
         raise typer.BadParameter(f"no such view {view!r}", param_hint="--view")
-    facade = obj.facade
-    if not isinstance(facade, Govcloud):
-        # The console filters and sorts through list parameters the HTTP API does not
-        # carry yet: refused plainly rather than shown with filters silently ignored.
-        context = obj.remote_context
-        raise LocalOnly(obj.command, context.name if context is not None else "")
-    ConsoleApp(facade, lang=obj.lang, start=start, refresh_seconds=refresh).run()
+    # the local facade, or through a context a RemoteGovcloud: both are the console's Door
+    ConsoleApp(obj.facade, lang=obj.lang, start=start, refresh_seconds=refresh).run()
 
 
 def open_console(home: Path, actor: str, lang: Lang) -> None:

@@ -255,8 +255,8 @@ class RemoteGovcloud:
 
     def providers(self, *, tier: str | None = None, sort: str = "name",
                   limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
-                  ) -> Page[ProviderInfo]:  # fmt: skip
-        params = _params(tier=tier, sort=sort) | _paging(limit, continue_token)
+                  query: str | None = None) -> Page[ProviderInfo]:  # fmt: skip
+        params = _params(tier=tier, sort=sort, q=query) | _paging(limit, continue_token)
         return self._page(ProviderInfo, "/providers", params)
 
     def provider(self, name: str) -> ProviderInfo:
@@ -269,8 +269,8 @@ class RemoteGovcloud:
 
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
-                ) -> Page[TenantInfo]:  # fmt: skip
-        params = _params(city=city, sort=sort) | _paging(limit, continue_token)
+                query: str | None = None) -> Page[TenantInfo]:  # fmt: skip
+        params = _params(city=city, sort=sort, q=query) | _paging(limit, continue_token)
         return self._page(TenantInfo, "/tenants", params)
 
     def tenant(self, code: str) -> TenantInfo:
@@ -293,9 +293,9 @@ class RemoteGovcloud:
 
     def requests(self, *, tenant: str | None = None, state: str | None = None, sort: str = "id",
                  limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
-                 ) -> Page[RequestInfo]:  # fmt: skip
-        params = _params(tenant=tenant, state=state, sort=sort) | _paging(limit, continue_token)
-        return self._page(RequestInfo, "/requests", params)
+                 query: str | None = None) -> Page[RequestInfo]:  # fmt: skip
+        params = _params(tenant=tenant, state=state, sort=sort, q=query)
+        return self._page(RequestInfo, "/requests", params | _paging(limit, continue_token))
 
     def request(self, request_id: int) -> RequestDetailInfo:
         return RequestDetailInfo.model_validate(self._get(f"/requests/{int(request_id)}"))
@@ -345,19 +345,23 @@ class RemoteGovcloud:
     def resources(self, *, tenant: str | None = None, provider: str | None = None,
                   kind: str | None = None, managed: bool | None = None,
                   include_deleted: bool = False, limit: int = DEFAULT_LIMIT,
-                  continue_token: str | None = None) -> Page[ResourceView]:  # fmt: skip
+                  continue_token: str | None = None, query: str | None = None,
+                  sort: str = "name", count: bool = True) -> Page[ResourceView]:  # fmt: skip
         from controlplane.inventory import ResourceView
 
         params = _params(tenant=tenant, provider=provider, kind=kind, managed=managed,
-                         include_deleted=include_deleted) | _paging(limit, continue_token)  # fmt: skip
+                         include_deleted=include_deleted, q=query, sort=sort,
+                         count=count) | _paging(limit, continue_token)  # fmt: skip
         return self._page(ResourceView, "/resources", params)
 
     def drift(self, *, provider: str | None = None, tenant: str | None = None,
               include_resolved: bool = False, limit: int = DEFAULT_LIMIT,
-              continue_token: str | None = None) -> Page[DriftView]:  # fmt: skip
+              continue_token: str | None = None, query: str | None = None,
+              sort: str = "first_seen") -> Page[DriftView]:  # fmt: skip
         from controlplane.inventory import DriftView
 
-        params = _params(provider=provider, tenant=tenant, include_resolved=include_resolved)
+        params = _params(provider=provider, tenant=tenant, include_resolved=include_resolved,
+                         q=query, sort=sort)  # fmt: skip
         return self._page(DriftView, "/drift", params | _paging(limit, continue_token))
 
     # ---- policy -------------------------------------------------------------------------
@@ -375,8 +379,9 @@ class RemoteGovcloud:
 
     def violations(self, *, state: str | None = None, system: str | None = None,
                    tenant: str | None = None, sort: str = "id", limit: int = DEFAULT_LIMIT,
-                   continue_token: str | None = None) -> Page[ViolationInfo]:  # fmt: skip
-        params = _params(state=state, system=system, tenant=tenant, sort=sort)
+                   continue_token: str | None = None,
+                   query: str | None = None) -> Page[ViolationInfo]:  # fmt: skip
+        params = _params(state=state, system=system, tenant=tenant, sort=sort, q=query)
         return self._page(
             ViolationInfo, "/policy/violations", params | _paging(limit, continue_token)
         )
@@ -389,9 +394,9 @@ class RemoteGovcloud:
 
     def waivers(self, *, state: str | None = None, tenant: str | None = None, sort: str = "id",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
-                ) -> Page[WaiverInfo]:  # fmt: skip
-        params = _params(state=state, tenant=tenant, sort=sort) | _paging(limit, continue_token)
-        return self._page(WaiverInfo, "/waivers", params)
+                query: str | None = None) -> Page[WaiverInfo]:  # fmt: skip
+        params = _params(state=state, tenant=tenant, sort=sort, q=query)
+        return self._page(WaiverInfo, "/waivers", params | _paging(limit, continue_token))
 
     def request_waiver(self, *, rule_id: str, scope: WaiverScope, target: str, reason: str,
                        expires_at: datetime | None) -> WaiverInfo:  # fmt: skip
@@ -448,10 +453,11 @@ class RemoteGovcloud:
         return decode(RunResult, self._post(f"/bills/{month}/run"))  # type: ignore[no-any-return]
 
     def bills(self, month: Month, *, tenant: str | None = None, limit: int = DEFAULT_LIMIT,
-              continue_token: str | None = None) -> Page[StatementView]:  # fmt: skip
+              continue_token: str | None = None, query: str | None = None,
+              sort: str = "tenant") -> Page[StatementView]:  # fmt: skip
         from controlplane.bills.service import StatementView
 
-        params = _params(tenant=tenant) | _paging(limit, continue_token)
+        params = _params(tenant=tenant, q=query, sort=sort) | _paging(limit, continue_token)
         return self._page(StatementView, f"/bills/{month}", params)
 
     def confirm_bills(self, month: Month, *, tenant: str | None = None) -> list[str]:

@@ -1,0 +1,72 @@
+"""The console over :class:`RemoteGovcloud` against a running ``govcloud serve`` (uvicorn
+on 127.0.0.1): resources page in, `/` filters and `s`/`r` sorts run on the server, and
+`d` describes a row, the same as over the local facade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from controlplane.remote import RemoteGovcloud
+from tests.api.conftest import Server, run_server
+from tests.tui.support import PER_PROVIDER
+from tests.tui.test_console import Province, filter_, settle
+from tui.app import ConsoleApp
+from tui.screens import DescribeScreen
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def served(province: Province) -> Iterator[Server]:
+    app, _ = province
+    yield from run_server(app)
+
+
+@pytest.fixture
+def remote(served: Server) -> Iterator[RemoteGovcloud]:
+    door = RemoteGovcloud(served.url, served.token("ops-li"))
+    try:
+        yield door
+    finally:
+        door.close()
+
+
+async def test_console_over_a_server_filters_sorts_and_describes(
+    remote: RemoteGovcloud,
+) -> None:
+    console = ConsoleApp(remote, refresh_seconds=3600, start="resources")
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(console, pilot)
+        assert console.failed is None, console.failed
+        assert "ops-li" in str(console.query_one("#header").render())
+        assert console.total == 2 * PER_PROVIDER and len(console.items) == 100
+
+        await filter_(console, pilot, "provider:city-a kind:volume !vm-000")
+        expected = sum(1 for i in range(PER_PROVIDER) if i % 3 == 0 and i >= 10)
+        assert console.failed is None, console.failed
+        assert console.total == expected
+        assert all(r.provider == "city-a-sim" and r.kind == "volume" for r in console.items)
+        assert all("vm-000" not in r.name for r in console.items)
+        names = [r.name for r in console.items]
+        assert names == sorted(names)  # the default sort, by name
+
+        await pilot.press("r")  # reverse: the server sorts, -name
+        await settle(console, pilot)
+        assert console.place.sort == "-name"
+        assert [r.name for r in console.items] == sorted(names, reverse=True)
+        await pilot.press("s")  # next column after name: status
+        await settle(console, pilot)
+        assert console.place.sort == "status" and console.total == expected
+
+        await pilot.press("d")
+        await settle(console, pilot)
+        assert isinstance(console.screen, DescribeScreen)
+        body = str(console.screen.query_one("#describe-body").render())
+        assert "resource_id: city-a-sim-" in body and "flavor: c2m4" in body
+        await pilot.press("escape")
+        await settle(console, pilot)
+
+        await filter_(console, pilot, "colour:red")  # the server's InvalidInput, shown
+        assert console.failed is not None and "colour" in console.failed

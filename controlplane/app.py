@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from controlplane.audit_service import AuditService
     from controlplane.auth import TokenService
     from controlplane.bills.service import BillsService
+    from controlplane.budget_alerts import BudgetAlertService
     from controlplane.compliance.audit import ComplianceService
     from controlplane.compliance.waivers import WaiverService
     from controlplane.estate.service import EstateService
@@ -167,6 +168,12 @@ class App:
         from controlplane.scheduler.service import JobService
 
         return JobService(self.sessions, self.clock, self.settings.jobs_config)
+
+    @cached_property
+    def budget_alerts(self) -> BudgetAlertService:
+        from controlplane.budget_alerts import BudgetAlertService
+
+        return BudgetAlertService(self.sessions, self.clock)
 
     def init(self) -> tuple[str | None, str | None]:
         """Create or migrate the schema; returns (revision before, revision after)."""

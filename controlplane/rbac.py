@@ -96,6 +96,8 @@ Action = Literal[
     "job.list",
     "job.show",
     "job.run",
+    "budget.alerts",
+    "budget.project",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 BOOTSTRAP_OPERATOR = "local-operator"
@@ -179,6 +181,10 @@ RULES: dict[Action, Rule] = {
     "job.list": _rule("operator", "auditor", scoped=False),
     "job.show": _rule("operator", "auditor", scoped=False),
     "job.run": _rule("operator", scoped=False),
+    # budget alerts (raised by govcloud serve's budget-alerts job): operators, finance and
+    # auditors read them all, a department its own; raising them is the operator's job
+    "budget.alerts": _rule("operator", "finance", "auditor", "department"),
+    "budget.project": _rule("operator", scoped=False),
 }
 
 #: Actions that change nothing; every other action is a mutation (refusals are audited).
@@ -206,6 +212,7 @@ READS: frozenset[Action] = frozenset(
         "token.list",
         "job.list",
         "job.show",
+        "budget.alerts",
     }
 )
 
@@ -262,6 +269,8 @@ _ACTION_WORDS: dict[Action, tuple[str, str]] = {
     "job.list": ("查看计划作业", "list scheduled jobs"),
     "job.show": ("查看计划作业运行记录", "read a scheduled job's runs"),
     "job.run": ("立即运行计划作业", "run a scheduled job now"),
+    "budget.alerts": ("查看预算预警", "read budget alerts"),
+    "budget.project": ("预测预算并发出预警", "project budgets and raise alerts"),
 }
 
 

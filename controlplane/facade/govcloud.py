@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from controlplane.billing import Month
     from controlplane.billing.statements import Statement
     from controlplane.bills.service import RunResult, StatementView
+    from controlplane.budget_alerts import BudgetAlertInfo
     from controlplane.estate.schema import EstateDocument
     from controlplane.estate.service import EstateApplyResult
     from controlplane.inventory import DriftView, ResourceView
@@ -983,6 +984,29 @@ class Govcloud:
     def run_job(self, name: str) -> JobRunInfo:
         """Queue a firing of ``name`` due now (a running ``govcloud serve`` takes it)."""
         return self._app.jobs.run(name, actor=self._actor)
+
+    # ---- budget alerts ------------------------------------------------------------------
+
+    @action("budget.project")
+    def project_budgets(self, *, thresholds: Sequence[int] | None = None) -> list[BudgetAlertInfo]:
+        """Project each department's yearly spend (committed + reserved) and raise an
+        alert for each threshold (percent of its budget, default 80 and 100) first
+        reached this budget year; returns the alerts raised now."""
+        from controlplane.budget_alerts import DEFAULT_THRESHOLDS
+
+        chosen = DEFAULT_THRESHOLDS if thresholds is None else thresholds
+        try:
+            return self._app.budget_alerts.raise_alerts(actor=self._actor, thresholds=chosen)
+        except ValueError as exc:
+            raise InvalidInput(f"预算预警阈值无效：{exc}", str(exc)) from None
+
+    @action("budget.alerts")
+    def budget_alerts(
+        self, *, tenant: str | None = None, year: int | None = None
+    ) -> list[BudgetAlertInfo]:
+        """Budget alerts, newest first (a department: its own only)."""
+        scope = self._scope("budget.alerts", tenant)
+        return self._app.budget_alerts.list(tenant=scope, year=year)
 
     # ---- credentials and impersonation --------------------------------------------------
 

@@ -79,6 +79,16 @@ def _audit_verify(gov: Govcloud, now: datetime) -> dict[str, Any]:
     return {"intact": True, "head": report.head, "unanchored": report.unanchored}
 
 
+def _budget_alerts(thresholds: list[int] | None) -> Body:
+    def run(gov: Govcloud, now: datetime) -> dict[str, Any]:
+        """Project each department's year; raise an alert per threshold first crossed."""
+        raised = gov.project_budgets(thresholds=thresholds)
+        return {"raised": [{"tenant": a.tenant, "year": a.year, "threshold": a.threshold,
+                            "projected": str(a.projected)} for a in raised]}  # fmt: skip
+
+    return run
+
+
 _BODIES: dict[str, Body] = {
     "health": _health,
     "policy-audit": _policy_audit,
@@ -92,4 +102,6 @@ def body_for(spec: JobSpec) -> Body:
     if spec.kind == "sync":
         assert spec.target is not None
         return _sync(spec.target)
+    if spec.kind == "budget-alerts":
+        return _budget_alerts(spec.options.get("thresholds"))
     return _BODIES[spec.kind]

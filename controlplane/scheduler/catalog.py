@@ -10,6 +10,7 @@ by a config file (:func:`load_config`)::
       sync:prov-main: {every: 120}  # ... but this one
       meter-collect: {cron: "5 * * * *"}
       month-close: {enabled: false}
+      budget-alerts: {every: 1800, thresholds: [80, 90, 100]}
 
 :func:`next_due` says when a job fires next after its last firing, coalescing missed
 firings into one and shortening the wait after a temporary failure (back-off).
@@ -18,7 +19,7 @@ firings into one and shortening the wait after a temporary failure (back-off).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,8 @@ class JobSpec:
     kind: str
     target: str | None = None
     description: str = ""
+    #: job-specific settings from the config file (``budget-alerts``: ``thresholds``)
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 #: name → (default trigger, description); ``sync`` is the default of every ``sync:<provider>``.
@@ -98,7 +101,11 @@ DEFAULTS: dict[str, tuple[Trigger, str]] = {
     "meter-collect": (Trigger(cron="5 * * * *"), "collect usage (hourly)"),
     "month-close": (Trigger(cron="30 0 1 * *"), "previous month's draft statements (the 1st)"),
     "audit-verify": (Trigger(cron="15 3 * * *"), "verify the audit chain (daily)"),
+    "budget-alerts": (Trigger(cron="20 * * * *"), "budget projections crossing a threshold"),
 }
+
+#: settings a job reads besides its trigger
+_OPTIONS: dict[str, frozenset[str]] = {"budget-alerts": frozenset({"thresholds"})}
 
 
 def load_config(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -113,12 +120,21 @@ def load_config(path: Path | None) -> dict[str, dict[str, Any]]:
     if not isinstance(jobs, dict) or not all(isinstance(v, dict) for v in jobs.values()):
         raise JobConfigError(f"{path}: expected `jobs: {{NAME: {{every|cron|enabled}}}}`")
     for name, options in jobs.items():
-        unknown = set(options) - {"every", "cron", "enabled"}
-        if unknown:
-            raise JobConfigError(f"{path}: jobs.{name}: unknown key(s) {sorted(unknown)}")
         base = str(name).split(":", 1)[0]
         if base not in DEFAULTS:
             raise JobConfigError(f"{path}: jobs.{name}: no such job (known: {sorted(DEFAULTS)})")
+        unknown = set(options) - {"every", "cron", "enabled"} - _OPTIONS.get(base, frozenset())
+        if unknown:
+            raise JobConfigError(f"{path}: jobs.{name}: unknown key(s) {sorted(unknown)}")
+        thresholds = options.get("thresholds")
+        if thresholds is not None and (
+            not isinstance(thresholds, list)
+            or not thresholds
+            or not all(isinstance(t, int) and not isinstance(t, bool) and t > 0 for t in thresholds)
+        ):
+            raise JobConfigError(
+                f"{path}: jobs.{name}.thresholds: expected a list of positive whole percents"
+            )
     return {str(k): dict(v) for k, v in jobs.items()}
 
 
@@ -147,7 +163,8 @@ def catalog(providers: list[str], config: Mapping[str, Mapping[str, Any]]) -> li
             continue
         chosen = _trigger(default, config.get(name, {}))
         if chosen is not None:
-            specs.append(JobSpec(name, chosen, name, None, description))
+            extra = {k: v for k, v in config.get(name, {}).items() if k in _OPTIONS.get(name, ())}
+            specs.append(JobSpec(name, chosen, name, None, description, extra))
     return sorted(specs, key=lambda s: s.name)
 
 

@@ -634,3 +634,22 @@ def job(g: Caller, name: str, limit: int = Query(20, ge=1, le=500)) -> JSONRespo
 def run_job(g: Caller, name: str) -> JSONResponse:
     """Queue a firing of the job due now (a running serve takes it)."""
     return _ok(g.run_job(name), 202)
+
+
+# ---- budget alerts --------------------------------------------------------------------
+
+
+class BudgetProjection(BaseModel):
+    thresholds: list[int] | None = None
+
+
+@router.get("/budget/alerts", tags=["budget"])
+def budget_alerts(g: Caller, tenant: str | None = None, year: int | None = None) -> JSONResponse:
+    """Budget alerts, newest first (a department: its own only)."""
+    return _ok(g.budget_alerts(tenant=tenant, year=year))
+
+
+@router.post("/budget/projections", tags=["budget"])
+def project_budgets(g: Caller, body: BudgetProjection) -> JSONResponse:
+    """Project each department's year now; the alerts raised by this projection."""
+    return _ok(g.project_budgets(thresholds=body.thresholds))

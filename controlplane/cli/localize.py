@@ -258,6 +258,13 @@ HELP_ZH: Mapping[str, str] = {
     "One job and its latest runs, newest first.": "一个作业及其最近的运行记录（最新在前）。",
     "Queue a firing of NAME now; a running `govcloud serve` takes it.":
         "立即为 NAME 排入一次触发；由运行中的 `govcloud serve` 执行。",
+    # budget
+    "Department budgets: alerts raised by the projection job.":
+        "部门预算：预算预测作业发出的预警。",
+    "Budget thresholds crossed by a department's projected yearly spend, newest first.":
+        "部门预计年度支出越过的预算阈值（最新在前）。",
+    "Only this department's.": "只看该部门的。",
+    "Only this budget year.": "只看该预算年度的。",
     "HOST:PORT to listen on.": "监听的 HOST:PORT。",
     "TLS certificate (PEM).": "TLS 证书（PEM）。",
     "TLS private key (PEM).": "TLS 私钥（PEM）。",

@@ -45,6 +45,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "apply": ("request_cmd",),
     "audit": ("audit_cmd",),
     "bill": ("bill_cmd",),
+    "budget": ("budget_cmd",),
     "config": ("config_cmd",),
     "delete": ("request_cmd",),
     "demo": ("demo_cmd",),

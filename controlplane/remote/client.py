@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from controlplane.auth import IssuedToken, TokenInfo
     from controlplane.billing import Month
     from controlplane.bills.service import RunResult, StatementView
+    from controlplane.budget_alerts import BudgetAlertInfo
     from controlplane.estate.service import EstateApplyResult
     from controlplane.facade.govcloud import RepairReport
     from controlplane.inventory import DriftView, ResourceView
@@ -525,6 +526,21 @@ class RemoteGovcloud:
         found = self._post("/tokens", {"principal": principal, "expires": expires})
         token = found.pop("token")
         return IssuedToken(token=token, info=decode(TokenInfo, found))
+
+    def budget_alerts(
+        self, *, tenant: str | None = None, year: int | None = None
+    ) -> list[BudgetAlertInfo]:
+        from controlplane.budget_alerts import BudgetAlertInfo
+
+        found = self._get("/budget/alerts", tenant=tenant, year=year)
+        return decode(list[BudgetAlertInfo], found)  # type: ignore[no-any-return]
+
+    def project_budgets(self, *, thresholds: Sequence[int] | None = None) -> list[BudgetAlertInfo]:
+        from controlplane.budget_alerts import BudgetAlertInfo
+
+        body = {"thresholds": list(thresholds) if thresholds is not None else None}
+        found = self._post("/budget/projections", body)
+        return decode(list[BudgetAlertInfo], found)  # type: ignore[no-any-return]
 
     def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
         from controlplane.auth import TokenInfo

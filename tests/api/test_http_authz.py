@@ -103,6 +103,8 @@ CALLS: dict[str, tuple[str, Path, Callable[[str, Fixture], Body], bool]] = {
     "job.list": ("GET", lambda t, f: "/jobs", lambda t, f: None, False),
     "job.show": ("GET", lambda t, f: "/jobs/no-such-job", lambda t, f: None, False),
     "job.run": ("POST", lambda t, f: "/jobs/no-such-job/run", lambda t, f: None, False),
+    "budget.alerts": ("GET", lambda t, f: f"/budget/alerts?tenant={t}", lambda t, f: None, True),
+    "budget.project": ("POST", lambda t, f: "/budget/projections", lambda t, f: {}, False),
     "principal.impersonate": ("GET", lambda t, f: "/whoami", lambda t, f: None, False),
 }  # fmt: skip
 

@@ -142,6 +142,8 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "job.list": (lambda g, t, f: g.jobs(), False),
     "job.show": (lambda g, t, f: g.job("no-such-job"), False),
     "job.run": (lambda g, t, f: g.run_job("no-such-job"), False),
+    "budget.alerts": (lambda g, t, f: g.budget_alerts(tenant=t), True),
+    "budget.project": (lambda g, t, f: g.project_budgets(), False),
 }
 
 

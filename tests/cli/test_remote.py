@@ -57,6 +57,8 @@ COMMANDS: list[list[str]] = [
     ["meter", "gaps", "--month", MONTH],
     ["estate", "show"],
     ["audit", "verify"],
+    ["budget", "alerts"],
+    ["budget", "alerts", "--tenant", "police", "--year", "2026"],
 ]
 
 

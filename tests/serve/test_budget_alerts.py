@@ -10,20 +10,25 @@ city-a-edu's department sees none of them; thresholds come from the jobs config.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from controlplane.app import App
+from controlplane.cli.main import app as cli_app
 from controlplane.db.tables_budget_alerts import BudgetAlert
 from controlplane.db.tables_scheduler import JobRun
 from controlplane.facade import Govcloud
+from controlplane.remote import RemoteGovcloud
 from controlplane.requests import request_service
 from controlplane.scheduler.catalog import JobConfigError, catalog, load_config
 from controlplane.scheduler.daemon import Replica, ReplicaOptions
+from tests.api.conftest import run_server
 from tests.conftest import FakeClock
 from tests.governance.support import CataloguePlanner, apply_estate, manifest
 
@@ -36,7 +41,9 @@ def _alerts(app: App) -> list[tuple[str, int, int]]:
         return [(r.tenant, r.year, r.threshold) for r in rows]
 
 
-def test_crossing_thresholds_raises_each_alert_once(app: App, clock: FakeClock) -> None:
+def test_crossing_thresholds_raises_each_alert_once(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock.now = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
     apply_estate(app)
     service = request_service(app, CataloguePlanner(app, monthly_price=MONTHLY))
@@ -94,6 +101,39 @@ def test_crossing_thresholds_raises_each_alert_once(app: App, clock: FakeClock) 
         2027,
         2027,
     ]
+
+    # the command, -o json: hrss's own; city-a-edu's department gets an empty list
+    monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
+    home = ["--home", str(app.settings.home)]
+    runner = CliRunner()
+    own = runner.invoke(
+        cli_app, [*home, "--as", "hrss-wang", "budget", "alerts", "--year", "2026", "-o", "json"]
+    )
+    assert own.exit_code == 0, own.output
+    assert [(r["tenant"], r["threshold"], r["projected"]) for r in json.loads(own.output)] == [
+        ("hrss", 100, "1476000.00"),
+        ("hrss", 80, "984000.00"),
+    ]
+    other = runner.invoke(cli_app, [*home, "--as", "edu-liu", "budget", "alerts", "-o", "json"])
+    assert other.exit_code == 0 and json.loads(other.output) == []
+    table = runner.invoke(cli_app, [*home, "--lang", "en", "--as", "fin-chen", "budget", "alerts"])
+    assert table.exit_code == 0 and "1,476,000.00" in table.output, table.output
+
+    # over the HTTP API: the same records, the same scope; a projection now raises nothing
+    for server in run_server(app):
+        doors = {
+            p: RemoteGovcloud(server.url, server.token(p))
+            for p in ("hrss-wang", "edu-liu", "ops-li")
+        }
+        try:
+            own_remote = doors["hrss-wang"].budget_alerts()
+            assert own_remote == Govcloud.acting_as(app, "hrss-wang").budget_alerts()
+            assert len(own_remote) == 4
+            assert doors["edu-liu"].budget_alerts() == []
+            assert doors["ops-li"].project_budgets() == []
+        finally:
+            for door in doors.values():
+                door.close()
 
 
 def test_thresholds_come_from_the_jobs_config(app: App, clock: FakeClock, tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ city-a-edu's department sees none of them; thresholds come from the jobs config.
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -158,3 +160,22 @@ def test_thresholds_come_from_the_jobs_config(app: App, clock: FakeClock, tmp_pa
     path.write_text("jobs:\n  month-close: {thresholds: [80]}\n")
     with pytest.raises(JobConfigError, match="unknown key"):
         load_config(path)
+
+
+def test_concurrent_projections_raise_each_alert_once(app: App, clock: FakeClock) -> None:
+    """Four replicas' projections at once (threads, own sessions): one 80 % alert."""
+    clock.now = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    apply_estate(app)
+    service = request_service(app, CataloguePlanner(app, monthly_price=MONTHLY))
+    for name in ("portal", "archive"):
+        service.apply(manifest(name, count=1), actor="hrss-wang")
+    start = threading.Barrier(4)
+
+    def project(_: int) -> int:
+        start.wait()
+        return len(Govcloud.system(app).project_budgets())
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        raised = list(pool.map(project, range(4)))
+    assert sorted(raised) == [0, 0, 0, 1]
+    assert _alerts(app) == [("hrss", 2026, 80)]

@@ -5,7 +5,9 @@ Cases, with a controllable clock and the job driven by two replicas: hrss (budge
 firing raises one 80 % alert; re-firings (by either replica) raise none; a third
 system (123 %, held while finance decides) raises the 100 % alert and nothing more; a
 new budget year alerts afresh. Operators, finance and hrss itself see hrss's alerts,
-city-a-edu's department sees none of them; thresholds come from the jobs config.
+city-a-edu's department sees none of them — through the facade, `govcloud budget
+alerts -o json` and the HTTP API; thresholds come from the jobs config; four
+concurrent projections (threads, as replicas would) raise the alert once.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ processes; requests are applied through the facade as the operator, the way
     python -m bench.serve latency --requests 1000 --replicas 1
     python -m bench.serve latency --requests 1000 --replicas 2
     python -m bench.serve kill --rounds 30 --requests 200
+    python -m bench.serve kill-openstack --rounds 3 --requests 6   # OS_CLIENT_CONFIG_FILE
     python -m bench.serve failover --firings 20
     python -m bench.serve unreachable
 
@@ -16,7 +17,11 @@ processes; requests are applied through the facade as the operator, the way
 submitted at full speed. ``kill``: ``kill -9`` of a random replica at a random moment,
 ``rounds`` times, a new replica started each time; then every request must be Ready or
 Failed with a reason, no cloud resource may exist twice and none may be orphaned (a
-resource of a system the database does not hold). ``failover``: two replicas, a job
+resource of a system the database does not hold). ``kill-openstack``: the same, smaller,
+against the OpenStack peer (cloud ``govcloud-peer`` of ``OS_CLIENT_CONFIG_FILE``) in
+departments unique to the run, the cloud judged by openstacksdk itself (servers by their
+govcloud tags, across all projects); afterwards every system is deleted through govcloud
+and the SDK must find none of the run's servers left. ``failover``: two replicas, a job
 every second; each firing must have run exactly once, and after killing the leader the
 other must lead within 15 s (measured from the kill to its first firing queued).
 ``unreachable``: an OpenStack provider pointing at a closed 127.0.0.1 port (the shared
@@ -54,6 +59,7 @@ from controlplane.app import App
 from controlplane.config import Settings
 from controlplane.db.models import Request, RequestEvent, System, Tenant
 from controlplane.db.tables_scheduler import JobRun
+from controlplane.errors import GovcloudError
 from controlplane.facade import Govcloud, Manifest
 
 PG = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -346,6 +352,7 @@ ONLY_HEALTH = """jobs:
   meter-collect: {enabled: false}
   month-close: {enabled: false}
   audit-verify: {enabled: false}
+  budget-alerts: {enabled: false}
 """
 
 
@@ -426,6 +433,136 @@ def run_unreachable(wait: float) -> dict[str, Any]:
                 "first_error": finished[0].error[:200] if finished and finished[0].error else None}  # fmt: skip
 
 
+NO_JOBS = """jobs:
+  health: {enabled: false}
+  sync: {enabled: false}
+  policy-audit: {enabled: false}
+  meter-collect: {enabled: false}
+  month-close: {enabled: false}
+  audit-verify: {enabled: false}
+  budget-alerts: {enabled: false}
+"""
+
+
+def _openstack_estate(cloud: str, tenants: list[str]) -> str:
+    rows = "\n".join(
+        f'    - {{code: {t}, name: 压测{t}, level: provincial, budget: "100000000.00"}}'
+        for t in tenants
+    )
+    return f"""apiVersion: govcloud.io/v1
+kind: Estate
+metadata: {{name: bench-serve-openstack}}
+spec:
+  providers:
+    - {{name: prov-main, tier: provincial, kind: openstack, cloud: {cloud},
+       region: province, certifiedLevel: 4, xinchuang: true, arch: aarch64,
+       capacity: {{vcpu: 20000, memoryGiB: 80000, storageGiB: 2000000}}}}
+  tenants:
+{rows}
+  catalog:
+    flavors:
+      - {{name: c2m4, vcpu: 2, memoryGiB: 4}}
+    images:
+      - {{name: kylin-v10-sp3, os: kylin, xinchuang: true, hardened: true,
+          arch: [aarch64, x86_64]}}
+"""
+
+
+def _openstack_manifest(name: str, tenant: str) -> str:
+    return f"""apiVersion: govcloud.io/v1
+kind: SystemRequest
+metadata: {{name: {name}, tenant: {tenant}}}
+spec:
+  classifiedProtection: 1
+  dataClassification: general
+  placement: {{provider: prov-main}}
+  compute:
+    - {{name: web, flavor: c2m4, count: 1, image: kylin-v10-sp3}}
+  backup: {{enabled: true, retentionDays: 30}}
+"""
+
+
+def _sdk_servers(cloud: str, tenants: list[str]) -> Counter[tuple[str, str, str]]:
+    """(tenant, system, name tag) → how many servers openstacksdk finds with those tags."""
+    import openstack  # the bench judges the cloud with the SDK itself
+
+    conn = openstack.connect(cloud=cloud)
+    found: Counter[tuple[str, str, str]] = Counter()
+    try:
+        for server in conn.compute.servers(all_projects=True):
+            tags = dict(t.split("=", 1) for t in (server.tags or []) if "=" in t)
+            tenant = tags.get("govcloud:tenant")
+            if tenant in tenants:
+                found[(tenant, tags.get("govcloud:system", ""),
+                       tags.get("govcloud:name", server.name))] += 1  # fmt: skip
+    finally:
+        conn.close()
+    return found
+
+
+def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dict[str, Any]:
+    rng = random.Random(seed)
+    run = uuid.uuid4().hex[:6]
+    tenants = [f"k{run}a", f"k{run}b"]
+    with bench(_openstack_estate(cloud, tenants)) as b:
+        config = _jobs_config(b.home, NO_JOBS)
+        for name in ("r0", "r1"):
+            b.start(name, workers=2, lease=10, config=config)
+        b.wait_ready("r0", "r1")
+        names = [(f"k{i:03d}", tenants[i % 2]) for i in range(requests)]
+
+        def submit(batch: list[tuple[str, str]]) -> None:
+            text = "---\n".join(_openstack_manifest(n, t) for n, t in batch)
+            b.facade().apply(Manifest(text, "bench.yaml"))
+
+        per_round = max(1, requests // rounds)
+        serial = 2
+        for round_ in range(rounds):
+            batch = names[round_ * per_round : (round_ + 1) * per_round]
+            if batch:
+                submit(batch)
+            time.sleep(rng.uniform(2.0, 12.0))  # into the middle of the applies
+            b.kill(rng.choice(sorted(b.replicas)))
+            b.start(f"r{serial}", workers=2, lease=10, config=config)
+            serial += 1
+        if names[rounds * per_round :]:
+            submit(names[rounds * per_round :])
+        settled = b.wait_settled(600)
+        states = b.states()
+        with b.app.sessions() as session:
+            failed_without_reason = [
+                r.id
+                for r in session.exec(select(Request).where(Request.state == "Failed"))
+                if not _last_reason(session, r.id or 0)
+            ]
+            live = {(t.code, s.name) for s, t in session.exec(
+                select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
+            ) if s.status != "deleted"}  # fmt: skip
+        servers = _sdk_servers(cloud, tenants)
+        result: dict[str, Any] = {
+            "bench": "kill-openstack", "rounds": rounds, "requests": requests,
+            "settled_seconds": round(settled, 1), "states": dict(states),
+            "failed_without_reason": failed_without_reason,
+            "sdk_servers": sum(servers.values()),
+            "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
+            "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
+            "systems_without_server": sorted(
+                f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
+            ),
+        }  # fmt: skip
+        # clean the shared peer: delete every system through govcloud, then ask the SDK
+        refused = []
+        for n, t in names:
+            try:
+                b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
+            except GovcloudError as exc:
+                refused.append(f"{t}/{n}: {exc}")
+        result["cleanup_refused"] = refused
+        result["cleanup_settled_seconds"] = round(b.wait_settled(600), 1)
+        result["sdk_servers_after_cleanup"] = sum(_sdk_servers(cloud, tenants).values())
+        return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -437,6 +574,11 @@ def main() -> None:
     kill.add_argument("--rounds", type=int, default=30)
     kill.add_argument("--requests", type=int, default=300)
     kill.add_argument("--seed", type=int, default=7)
+    kill_os = sub.add_parser("kill-openstack")
+    kill_os.add_argument("--rounds", type=int, default=3)
+    kill_os.add_argument("--requests", type=int, default=6)
+    kill_os.add_argument("--seed", type=int, default=7)
+    kill_os.add_argument("--cloud", default="govcloud-peer")
     failover = sub.add_parser("failover")
     failover.add_argument("--firings", type=int, default=20)
     unreachable = sub.add_parser("unreachable")
@@ -446,6 +588,8 @@ def main() -> None:
         result = run_latency(args.requests, args.replicas, args.workers)
     elif args.bench == "kill":
         result = run_kill(args.rounds, args.requests, args.seed)
+    elif args.bench == "kill-openstack":
+        result = run_kill_openstack(args.rounds, args.requests, args.seed, args.cloud)
     elif args.bench == "failover":
         result = run_failover(args.firings)
     else:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from controlplane.audit_config import SESSION_KEY
 from controlplane.config import Settings
-from controlplane.db import load_tables, migrate
+from controlplane.db import load_tables, revision
 from controlplane.db.engine import make_engine, session_factory
 from controlplane.db.models import Provider
 from controlplane.errors import GovcloudError
@@ -177,6 +177,8 @@ class App:
 
     def init(self) -> tuple[str | None, str | None]:
         """Create or migrate the schema; returns (revision before, revision after)."""
+        from controlplane.db import migrate
+
         before = migrate.current_revision(self.engine)
         migrate.upgrade(self.engine)
         return before, migrate.current_revision(self.engine)
@@ -187,10 +189,12 @@ class App:
         A brand-new embedded SQLite database is initialised on first use (nothing to
         lose); any other database is only migrated by an explicit ``govcloud init``.
         """
-        current, head = migrate.current_revision(self.engine), migrate.head_revision()
+        current, head = revision.stored_revision(self.engine), revision.HEAD
         if current == head:
             return
         if current is None and self.settings.database_url.startswith("sqlite"):
+            from controlplane.db import migrate
+
             migrate.upgrade(self.engine)
             return
         raise SchemaNotCurrent(

@@ -1,0 +1,32 @@
+"""The schema revision this govcloud needs, and the one a database is at, without Alembic.
+
+Every command checks the schema before it runs. Importing Alembic and scanning the
+migration scripts for that check cost about a third of a second on each command, more
+than the command itself, so the head is named here and the stored revision is read with
+one query. ``tests/controlplane/test_migrations.py`` holds :data:`HEAD` to Alembic's own
+view of the scripts: a new migration fails there until it is named here too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, inspect, text
+
+__all__ = ["HEAD", "stored_revision"]
+
+#: The newest migration's revision (``controlplane/db/migrations/versions``).
+HEAD = "provider_platform"
+
+_VERSION_TABLE = "alembic_version"
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database, ``None`` for a database never migrated.
+
+    Several rows (a branched history) come back joined, which never equals :data:`HEAD`.
+    """
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(_VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalars()
+        found = sorted(str(row) for row in rows)
+    return ",".join(found) or None

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "provider_platform"
+HEAD = "budget_alerts"
 
 _VERSION_TABLE = "alembic_version"
 

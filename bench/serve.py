@@ -535,6 +535,8 @@ def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dic
                 for r in session.exec(select(Request).where(Request.state == "Failed"))
                 if not _last_reason(session, r.id or 0)
             ]
+            # a request provisioned more than once: a killed replica's claim was resumed
+            resumed = sum(1 for r in session.exec(select(Request)) if r.attempts > 1)
             live = {(t.code, s.name) for s, t in session.exec(
                 select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
             ) if s.status != "deleted"}  # fmt: skip
@@ -543,6 +545,7 @@ def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dic
             "bench": "kill-openstack", "rounds": rounds, "requests": requests,
             "settled_seconds": round(settled, 1), "states": dict(states),
             "failed_without_reason": failed_without_reason,
+            "requests_resumed_after_a_kill": resumed,
             "sdk_servers": sum(servers.values()),
             "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
             "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),

@@ -94,7 +94,7 @@ class BudgetAlertService:
         ids = [t.id for t in tenants if t.id is not None]
         snapshot = load_snapshot(session, now, None, ids)
         query = select(col(System.id), col(System.name)).where(col(System.tenant_id).in_(ids))
-        names: dict[int, str] = {sid: name for sid, name in session.execute(query).all()}  # noqa: C416
+        names = {int(sid): str(name) for sid, name in session.execute(query).all()}
         reserved = budgets.reserved_annual_of(session, [t.code for t in tenants])
         out = []
         for tenant in tenants:

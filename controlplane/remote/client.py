@@ -266,7 +266,7 @@ class RemoteGovcloud:
     def sync_provider(self, name: str) -> SyncReport:
         from controlplane.inventory.sync import SyncReport
 
-        return decode(SyncReport, self._post(f"/providers/{_seg(name)}/sync"))  # type: ignore[no-any-return]
+        return decode(SyncReport, self._post(f"/providers/{_seg(name)}/sync"))
 
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
@@ -415,7 +415,7 @@ class RemoteGovcloud:
         from controlplane.metering.service import CollectResult
 
         body = {"until": until.isoformat() if until else None, "providers": list(providers)}
-        return decode(list[CollectResult], self._post("/meter/collect", body))  # type: ignore[no-any-return]
+        return decode(list[CollectResult], self._post("/meter/collect", body))
 
     def import_usage(self, source: str, *, text: str | None = None) -> ImportResult:
         from controlplane.metering.service import ImportResult
@@ -423,12 +423,12 @@ class RemoteGovcloud:
         if text is None:
             text = _read_usage(source)
         found = self._post("/meter/imports", {"csv": text, "source": source})
-        return decode(ImportResult, found)  # type: ignore[no-any-return]
+        return decode(ImportResult, found)
 
     def coverage(self, month: Month) -> MonthCoverage:
         from controlplane.metering.coverage import MonthCoverage
 
-        return decode(MonthCoverage, self._get(f"/meter/coverage/{month}"))  # type: ignore[no-any-return]
+        return decode(MonthCoverage, self._get(f"/meter/coverage/{month}"))
 
     def acknowledge_gap(self, provider: str, start: datetime, end: datetime, *,
                         reason: str) -> GapAckInfo:  # fmt: skip
@@ -451,7 +451,7 @@ class RemoteGovcloud:
     def run_bills(self, month: Month) -> RunResult:
         from controlplane.bills.service import RunResult
 
-        return decode(RunResult, self._post(f"/bills/{month}/run"))  # type: ignore[no-any-return]
+        return decode(RunResult, self._post(f"/bills/{month}/run"))
 
     def bills(self, month: Month, *, tenant: str | None = None, limit: int = DEFAULT_LIMIT,
               continue_token: str | None = None, query: str | None = None,
@@ -493,7 +493,7 @@ class RemoteGovcloud:
     def verify_audit(self) -> AuditReport:
         from controlplane.audit_verify import AuditReport
 
-        return decode(AuditReport, self._get("/audit/verify"))  # type: ignore[no-any-return]
+        return decode(AuditReport, self._get("/audit/verify"))
 
     def checkpoint_audit(self) -> Checkpoint | None:
         from controlplane.audit_checkpoints import Checkpoint
@@ -533,25 +533,25 @@ class RemoteGovcloud:
         from controlplane.budget_alerts import BudgetAlertInfo
 
         found = self._get("/budget/alerts", tenant=tenant, year=year)
-        return decode(list[BudgetAlertInfo], found)  # type: ignore[no-any-return]
+        return decode(list[BudgetAlertInfo], found)
 
     def project_budgets(self, *, thresholds: Sequence[int] | None = None) -> list[BudgetAlertInfo]:
         from controlplane.budget_alerts import BudgetAlertInfo
 
         body = {"thresholds": list(thresholds) if thresholds is not None else None}
         found = self._post("/budget/projections", body)
-        return decode(list[BudgetAlertInfo], found)  # type: ignore[no-any-return]
+        return decode(list[BudgetAlertInfo], found)
 
     def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
         from controlplane.auth import TokenInfo
 
-        return decode(list[TokenInfo], self._get("/tokens", principal=principal))  # type: ignore[no-any-return]
+        return decode(list[TokenInfo], self._get("/tokens", principal=principal))
 
     def revoke_token(self, token_id: str) -> TokenInfo:
         from controlplane.auth import TokenInfo
 
         found = self._json("DELETE", f"/tokens/{_seg(token_id)}")
-        return decode(TokenInfo, found)  # type: ignore[no-any-return]
+        return decode(TokenInfo, found)
 
 
 def _seg(value: str) -> str:

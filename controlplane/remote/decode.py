@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -59,14 +59,18 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def decode_page(item: type[T], value: Mapping[str, Any]) -> Page[T]:
     return Page(
-        items=tuple(decode(item, v) for v in value["items"]),
+        items=tuple(_decode(item, v) for v in value["items"]),
         continue_token=value.get("continue"),
         total=value.get("total"),
     )
 
 
-def decode(tp: Any, value: Any) -> Any:
+def decode(tp: type[T], value: Any) -> T:
     """``value`` (JSON) as an instance of ``tp``."""
+    return cast(T, _decode(tp, value))
+
+
+def _decode(tp: Any, value: Any) -> Any:
     if tp is Any or tp is object:
         return value
     origin = get_origin(tp)
@@ -91,7 +95,7 @@ def _union(options: tuple[Any, ...], value: Any) -> Any:
         if option is type(None):
             continue
         try:
-            return decode(option, value)
+            return _decode(option, value)
         except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
             failures.append(exc)
     raise TypeError(f"{value!r} matches none of {options}: {failures}")
@@ -103,17 +107,17 @@ def _generic(tp: Any, origin: Any, value: Any) -> Any:
         return decode_page(args[0] if args else Any, value)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(decode(args[0], v) for v in value)
+            return tuple(_decode(args[0], v) for v in value)
         if args:
-            return tuple(decode(a, v) for a, v in zip(args, value, strict=True))
+            return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
         return tuple(value)
     if origin in (list, Sequence, typing.Sequence):
-        return [decode(args[0] if args else Any, v) for v in value]
+        return [_decode(args[0] if args else Any, v) for v in value]
     if origin in (frozenset, set):
-        return origin(decode(args[0] if args else Any, v) for v in value)
+        return origin(_decode(args[0] if args else Any, v) for v in value)
     if origin in (dict, Mapping, typing.Mapping):
         key, item = args if args else (Any, Any)
-        return {decode(key, k): decode(item, v) for k, v in value.items()}
+        return {_decode(key, k): _decode(item, v) for k, v in value.items()}
     if isinstance(origin, type) and dataclasses.is_dataclass(origin):
         return _plain(origin, value)
     return value
@@ -141,7 +145,7 @@ def _plain(tp: type, value: Any) -> Any:
             raise TypeError(f"{tp.__name__} from {value!r}")
         hints = _hints(tp)
         kwargs = {
-            f.name: decode(hints.get(f.name, Any), value[f.name])
+            f.name: _decode(hints.get(f.name, Any), value[f.name])
             for f in dataclasses.fields(tp)
             if f.init and f.name in value
         }

@@ -16,20 +16,23 @@ Scheduled jobs act as :data:`SYSTEM_PRINCIPAL`, declared here.
 
 :class:`controlplane.facade.Govcloud` checks :func:`authorize` / :func:`scope_of`
 before reading or writing; some services check again (defence in depth).
-Imports the database models, never the facade, the API or the CLI.
+Reads the database (:func:`resolve`) through a session it is handed, never the facade,
+the API or the CLI; the table models are imported only when a session is read, so the
+embedded read path (:mod:`controlplane.facade.embedded`) checks the same table without
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
-from sqlmodel import Session, select
-
-from controlplane.db.tables_requests import Principal
 from controlplane.errors import GovcloudError
-from controlplane.estate.governance import Role
+from controlplane.estate.roles import Role
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = [
     "BOOTSTRAP_OPERATOR",
@@ -44,6 +47,7 @@ __all__ = [
     "Rule",
     "authorize",
     "can",
+    "identity_of",
     "resolve",
     "scope_of",
 ]
@@ -316,12 +320,34 @@ def _unknown(name: str) -> PermissionDenied:
 
 def resolve(session: Session, name: str) -> Identity:
     """The declared principal ``name`` (see the module docstring for the bootstrap rule)."""
+    from sqlmodel import select
+
+    from controlplane.db.tables_requests import Principal
+
+    def declared(wanted: str) -> tuple[Sequence[str], str | None] | None:
+        row = session.get(Principal, wanted)
+        return None if row is None else (row.roles, row.tenant)
+
+    def declares_any() -> bool:
+        return session.exec(select(Principal).limit(1)).first() is not None
+
+    return identity_of(name, declared, declares_any)
+
+
+def identity_of(
+    name: str,
+    declared: Callable[[str], tuple[Sequence[str], str | None] | None],
+    declares_any: Callable[[], bool],
+) -> Identity:
+    """:func:`resolve` over any reader of the ``principal`` table: ``declared(name)`` is
+    that principal's (roles, tenant) or ``None``; ``declares_any()`` whether any is."""
     if name == SYSTEM_PRINCIPAL:
         return Identity(name, SYSTEM_ROLES)
-    row = session.get(Principal, name)
+    row = declared(name)
     if row is not None:
-        return Identity(row.name, frozenset(_roles(row.roles)), row.tenant)
-    if name == BOOTSTRAP_OPERATOR and session.exec(select(Principal).limit(1)).first() is None:
+        roles, tenant = row
+        return Identity(name, frozenset(_roles(roles)), tenant)
+    if name == BOOTSTRAP_OPERATOR and not declares_any():
         return Identity(name, frozenset({"operator"}))
     raise _unknown(name)
 

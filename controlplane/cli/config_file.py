@@ -23,8 +23,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "ClientConfig",
@@ -119,12 +121,16 @@ def _at(path: Path, node: yaml.Node, zh: str, en: str) -> ConfigFileError:
 
 
 def _scalar(path: Path, node: yaml.Node, what: str) -> str:
+    import yaml  # loaded only when a configuration file exists (see load_config)
+
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise _at(path, node, f"{what} 须为非空字符串", f"{what} must be a non-empty string")
     return str(node.value)
 
 
 def _mapping(path: Path, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         raise _at(path, node, f"{what} 须为映射", f"{what} must be a mapping")
     out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
@@ -162,6 +168,8 @@ def load_config(path: Path) -> ClientConfig:
         return ClientConfig(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError(path, 1, 1, f"无法读取：{exc}", f"cannot be read: {exc}") from None
+    import yaml  # a command without a configuration file does without it
+
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
@@ -191,6 +199,8 @@ def load_config(path: Path) -> ClientConfig:
 
 def save_config(config: ClientConfig) -> None:
     """Write the file readable by its owner only (0600), atomically."""
+    import yaml
+
     config.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = yaml.safe_dump(config.document(), sort_keys=False, allow_unicode=True)
     scratch = config.path.with_name(f".{config.path.name}.{os.getpid()}.tmp")

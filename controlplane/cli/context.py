@@ -6,7 +6,9 @@ the home's database, acting as ``--as`` (default ``local-operator``). With a con
 is a :class:`~controlplane.remote.RemoteGovcloud` talking to that server with that
 context's token, ``--as`` becoming an impersonation the server checks. The two offer
 the same methods and results, so a command is written once. Nothing heavy is imported
-here: a remote command never loads the database layers.
+here: a remote command never loads the database layers, and the list commands that
+read the local home use :attr:`CliContext.reads` (the embedded read path, without
+SQLAlchemy, when the home is an up-to-date SQLite database).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from controlplane.app import App
     from controlplane.config import Settings
     from controlplane.facade import Govcloud
+    from controlplane.facade.embedded import EmbeddedReads
     from controlplane.remote import RemoteGovcloud
 
 __all__ = ["CliContext", "LocalOnly", "UnknownContext", "cli_context", "require"]
@@ -94,6 +97,19 @@ class CliContext:
         return app
 
     @cached_property
+    def reads(self) -> Govcloud | RemoteGovcloud | EmbeddedReads:
+        """The door for ``provider list`` and ``get resources``: on a local SQLite home at
+        the current schema, :class:`~controlplane.facade.embedded.EmbeddedReads` (the
+        same results, read without SQLAlchemy); anywhere else, :attr:`facade`."""
+        if self.remote_context is None and "app" not in self.__dict__:
+            from controlplane.facade.embedded import EmbeddedReads
+
+            found = EmbeddedReads.open(self.settings.database_url, self.actor)
+            if found is not None:
+                return found
+        return self.facade
+
+    @cached_property
     def facade(self) -> Govcloud | RemoteGovcloud:
         """The one door, acting as ``--as`` (a principal the estate declares)."""
         found = self.remote_context
@@ -108,8 +124,9 @@ class CliContext:
         return Govcloud.acting_as(self.app, self.actor)
 
     def now(self) -> datetime:
-        """The time ages and default months are reckoned from (the home's clock locally)."""
-        if self.remote_context is not None:
+        """The time ages and default months are reckoned from (the home's clock locally:
+        the wall clock, which a command that never built the app reads itself)."""
+        if self.remote_context is not None or "app" not in self.__dict__:
             return datetime.now(UTC)
         return self.app.clock()
 
@@ -126,6 +143,9 @@ class CliContext:
         if "facade" in self.__dict__ and self.remote_context is not None:
             facade = self.__dict__["facade"]
             facade.close()
+        reads = self.__dict__.get("reads")
+        if reads is not None and reads is not self.__dict__.get("facade"):
+            reads.close()  # the embedded reads' own connection
         if "app" in self.__dict__:
             self.app.close()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,13 +18,12 @@ from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.status import resource_state, state_text
 from controlplane.i18n import Lang
-from controlplane.inventory import (
-    DriftView,
-    ResourceView,
-)
 from controlplane.inventory.words import say
 from providers import KINDS
-from providers import Column as KindColumn
+
+if TYPE_CHECKING:
+    from controlplane.inventory import DriftView, ResourceView
+    from providers import Column as KindColumn
 
 __all__ = ["age", "drift_record", "register", "resource_columns", "resource_record"]
 
@@ -121,7 +120,7 @@ def resources(
 ) -> None:
     """Resources as last observed by `provider sync`."""
     obj = cli_context(ctx)
-    found = obj.facade.resources(
+    found = obj.reads.resources(
         tenant=tenant, provider=provider, kind=kind, managed=managed, include_deleted=deleted,
         limit=limit, continue_token=token,
     )  # fmt: skip

@@ -6,6 +6,9 @@ changing a help text without its translation is caught (tests/cli/test_zh_walk.p
 every command). The framework's fixed words (panel titles, ``Usage:``, ``[required]``,
 its usage-error sentences) are module-level strings of typer and its vendored click; in
 Chinese they are swapped for the duration of one command line and restored after.
+typer renders help and usage errors with ``rich``, which a command that runs normally
+never needs: :func:`localized` loads it only for help, and :func:`framework_error` only
+when there is an error to say.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from typer import rich_utils
+from typer import Abort
 from typer._click import formatting
 from typer._click.decorators import help_option
 from typer._click.exceptions import ClickException
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HELP_ZH",
+    "framework_error",
     "help_texts",
     "localized",
     "problem_text",
@@ -400,35 +404,72 @@ def _translate_tree(command: Any) -> None:
 
 
 @contextmanager
-def localized(command: Any, lang: Lang) -> Iterator[None]:
-    """Within this block the command tree and the framework speak ``lang``."""
+def localized(command: Any, lang: Lang, *, help_wanted: bool = False) -> Iterator[None]:
+    """Within this block the command tree and the framework speak ``lang``.
+
+    ``help_wanted``: the command line asks for help, which typer renders with ``rich``
+    (loaded here only then; a usage error loads it in :func:`framework_error`).
+    """
     if lang != "zh":
         yield
         return
     _translate_tree(command)
-    saved: dict[str, Any] = {name: getattr(rich_utils, name) for name in _RICH_ZH}
     saved_usage = formatting.HelpFormatter.write_usage
-    saved_error = rich_utils.rich_format_error
-    for name, zh in _RICH_ZH.items():
-        setattr(rich_utils, name, zh)
 
     def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
         saved_usage(self, prog, args, "用法：" if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+    try:
+        if help_wanted:
+            with _rich_words(lang):
+                yield
+        else:
+            yield
+    finally:
+        formatting.HelpFormatter.write_usage = saved_usage  # type: ignore[method-assign]
+
+
+@contextmanager
+def _rich_words(lang: Lang) -> Iterator[None]:
+    """typer's ``rich`` renderer speaking ``lang`` within this block."""
+    if lang != "zh":
+        yield
+        return
+    from typer import rich_utils
+
+    saved: dict[str, Any] = {name: getattr(rich_utils, name) for name in _RICH_ZH}
+    saved_error = rich_utils.rich_format_error
+    for name, zh in _RICH_ZH.items():
+        setattr(rich_utils, name, zh)
 
     def format_error(self: ClickException) -> None:
         english: Callable[[], str] = self.format_message
         self.format_message = lambda: translate_usage_error(english())  # type: ignore[method-assign]
         saved_error(self)
 
-    formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
     rich_utils.rich_format_error = format_error
     try:
         yield
     finally:
         for name, value in saved.items():
             setattr(rich_utils, name, value)
-        formatting.HelpFormatter.write_usage = saved_usage  # type: ignore[method-assign]
         rich_utils.rich_format_error = saved_error
+
+
+def framework_error(exc: ClickException | Abort, lang: Lang) -> int:
+    """Say a usage error (or an abort) as typer does, in ``lang``; its exit code.
+
+    Called inside :func:`localized` for the command line that raised it.
+    """
+    from typer import rich_utils
+
+    with _rich_words(lang):
+        if isinstance(exc, Abort):
+            rich_utils.rich_abort_error()
+            return 1
+        rich_utils.rich_format_error(exc)
+    return exc.exit_code
 
 
 #: The fixed sentences of located input problems (``tenants.validation``) in Chinese;

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from typer import Abort
+from typer._click.exceptions import ClickException
 
 import controlplane.cli
 from controlplane.cli.config_file import ConfigFileError, Context, config_path, load_config
 from controlplane.cli.context import CliContext, LocalOnly, UnknownContext
-from controlplane.cli.localize import localized, problem_text, refusal_text
+from controlplane.cli.localize import framework_error, localized, problem_text, refusal_text
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.errors import GovcloudError
@@ -226,20 +228,44 @@ def _lang_of(argv: Sequence[str]) -> Lang:
     return detect_lang({"GOVCLOUD_LANG": chosen} if chosen else None)
 
 
+def _help_wanted(command: object, args: Sequence[str]) -> bool:
+    """Whether the command line shows help: ``--help``, or it names a group and none of
+    its commands (the framework then shows the group's help, made before it raises)."""
+    if "--help" in args:
+        return True
+    node, skip = command, False
+    for arg in args:
+        if skip:
+            skip = False
+        elif node is command and arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            node = (getattr(node, "commands", None) or {}).get(arg)
+            if getattr(node, "commands", None) is None:
+                return False  # a command (or no such word: a usage error, said later)
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (used by the console script and tests).
 
-    Usage errors (unknown option, bad value, missing argument) are reported by the
-    command framework itself in standalone mode, with exit code 2; govcloud's own
-    errors are translated here.
+    Usage errors (unknown option, bad value, missing argument) are said as the command
+    framework says them (:func:`~controlplane.cli.localize.framework_error`), with exit
+    code 2; govcloud's own errors are translated here.
     """
     args = list(argv) if argv is not None else sys.argv[1:]
     lang = _lang_of(args)
     register_for(args)
     command = typer.main.get_command(_app)
     try:
-        with localized(command, lang):
-            command.main(args=args, prog_name="govcloud", standalone_mode=True)
+        with localized(command, lang, help_wanted=_help_wanted(command, args)):
+            # not standalone: typer would load ``rich`` to say a usage error before we
+            # could; framework_error says it the same way, loading it only then
+            try:
+                code = command.main(args=args, prog_name="govcloud", standalone_mode=False)
+            except (ClickException, Abort) as exc:
+                return framework_error(exc, lang)
+        return code if isinstance(code, int) else 0
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from rich.cells import cell_len, get_character_cell_size
-from rich.console import Console
-from ruamel.yaml import YAML
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from controlplane.i18n import Lang, tr
 from controlplane.timeutil import SHANGHAI
@@ -196,6 +197,8 @@ def terminal_width(stream: TextIO | None = None) -> int:
 
 def console(stream: TextIO | None = None) -> Console:
     """A console for free text (plan output, messages); no markup surprises in data."""
+    from rich.console import Console
+
     target = stream or sys.stdout
     return Console(file=target, width=terminal_width(target), highlight=False, soft_wrap=False)
 
@@ -278,6 +281,8 @@ def emit(
         out.write(json.dumps(plain(_scripted(data)), ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is Format.yaml:
+        from ruamel.yaml import YAML
+
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
         yaml.allow_unicode = True

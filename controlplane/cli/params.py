@@ -14,15 +14,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
-from controlplane.billing.period import Month
 from controlplane.cli.localize import refusal_text
 from controlplane.cli.output import Format
 from controlplane.facade import Page as FacadePage
 from controlplane.i18n import Lang, tr
+
+if TYPE_CHECKING:
+    from controlplane.billing.period import Month
 
 __all__ = [
     "CONTINUE",
@@ -57,6 +59,8 @@ CONTINUE: Any = typer.Option(
 
 def parse_month(text: str) -> Month:
     """``--month YYYY-MM``; a malformed value is a usage error (exit 2)."""
+    from controlplane.billing.period import Month
+
     try:
         return Month.parse(text)
     except ValueError as exc:
@@ -65,6 +69,8 @@ def parse_month(text: str) -> Month:
 
 def current_month(now: datetime) -> Month:
     """The month ``now`` falls in, in Asia/Shanghai (the billing calendar)."""
+    from controlplane.billing.period import Month
+
     return Month.containing(now)
 
 

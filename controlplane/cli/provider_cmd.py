@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
 
 from controlplane.cli.context import cli_context, require
@@ -9,7 +11,10 @@ from controlplane.cli.output import Format, emit
 from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record
 from controlplane.errors import NotFound
-from controlplane.facade.models import ProviderInfo
+
+if TYPE_CHECKING:
+    from controlplane.facade.models import ProviderInfo
+    from controlplane.facade.paging import Page
 
 app = typer.Typer(
     help="Clouds of the estate (1 provincial + M municipal + N sector).", no_args_is_help=True
@@ -26,7 +31,8 @@ def list_(
 ) -> None:
     """Providers, optionally of one tier."""
     obj = cli_context(ctx)
-    found = obj.facade.providers(tier=tier, limit=limit, continue_token=token)
+    # the facade's read models, or the embedded read path's rows of the same fields
+    found: Page[Any] = obj.reads.providers(tier=tier, limit=limit, continue_token=token)
     page = shown(found, [provider_record(p) for p in found.items])
     emit(page.rows, output, lang=obj.lang, columns=PROVIDER_COLUMNS)
     print_continue(page, output, obj.lang)

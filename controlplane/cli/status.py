@@ -11,7 +11,6 @@ values.
 from __future__ import annotations
 
 from controlplane.i18n import Lang
-from controlplane.requests import state_word
 
 __all__ = ["resource_state", "state_text"]
 
@@ -92,4 +91,9 @@ def state_text(stored: str, lang: Lang) -> str:
     word = _camel(stored)
     if lang == "en":
         return word
-    return _ZH.get(word) or state_word(word, lang)
+    known = _ZH.get(word)
+    if known:
+        return known
+    from controlplane.requests import state_word  # the requests area's own words
+
+    return state_word(word, lang)

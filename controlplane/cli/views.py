@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from controlplane.cli.output import Column
-from controlplane.facade.models import ProviderInfo, RateCardInfo, RateInfo, TenantInfo
 from controlplane.i18n import Lang, tr
+
+if TYPE_CHECKING:
+    from controlplane.facade.embedded import ProviderRow
+    from controlplane.facade.models import ProviderInfo, RateCardInfo, RateInfo, TenantInfo
 
 __all__ = [
     "PROVIDER_COLUMNS",
@@ -20,7 +23,7 @@ __all__ = [
 ]
 
 
-def provider_record(p: ProviderInfo) -> dict[str, Any]:
+def provider_record(p: ProviderInfo | ProviderRow) -> dict[str, Any]:
     return {
         "name": p.name,
         "tier": p.tier,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Table
-from sqlmodel import SQLModel
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlmodel import SQLModel
 
 __all__ = ["load_tables", "table_of"]
 
@@ -26,6 +28,8 @@ def load_tables() -> None:
 
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core ``Table`` (bulk statements through Core skip per-row ORM work)."""
+    from sqlalchemy import Table
+
     table = getattr(model, "__table__", None)
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")

@@ -9,7 +9,10 @@ view of the scripts: a new migration fails there until it is named here too.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["HEAD", "stored_revision"]
 
@@ -24,6 +27,8 @@ def stored_revision(engine: Engine) -> str | None:
 
     Several rows (a branched history) come back joined, which never equals :data:`HEAD`.
     """
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         if not inspect(connection).has_table(_VERSION_TABLE):
             return None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from controlplane.estate.roles import ROLES, Role
 from tenants import LocatedDocument, Problem, StrictModel
 from tenants.bounds import not_bool
 from tenants.located import Path
@@ -34,8 +35,6 @@ __all__ = [
     "governance_problems",
 ]
 
-Role = Literal["operator", "approver", "department", "finance", "auditor"]
-ROLES: tuple[Role, ...] = ("operator", "approver", "department", "finance", "auditor")
 
 PrincipalName = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")

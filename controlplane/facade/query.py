@@ -17,8 +17,6 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
 from controlplane.errors import InvalidInput
 
 __all__ = ["Fields", "Term", "field_getters", "matcher", "parse_query", "parse_sort"]
@@ -70,10 +68,10 @@ def field_getters(
     model: type[Any], extra: Fields | None = None
 ) -> dict[str, Callable[[Any], object]]:
     """Getters for every declared field of a read model or dataclass, plus ``extra``."""
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        names = list(model.model_fields)
-    else:
+    if dataclasses.is_dataclass(model):
         names = [f.name for f in dataclasses.fields(model)]
+    else:  # a pydantic read model (not imported here: a list need not load pydantic)
+        names = list(model.model_fields)
     getters: dict[str, Callable[[Any], object]] = {name: attrgetter(name) for name in names}
     getters.update(extra or {})
     return getters

@@ -7,20 +7,62 @@ read side the CLI and TUI show (``list_resources``, ``list_drift``). Drivers are
 only through the factory handed to ``SyncService`` (``controlplane.drivers.driver_for``
 by default, see ``sync_service``).
 
+The names below are loaded on first use, so a caller that needs one light module (the
+resource list's :class:`ResourceView`, the area's words) does not load the sync
+machinery and the database layers with it.
+
 Must not import ``textual``, nor any cloud SDK (drivers live in ``providers``).
 """
 
-from controlplane.inventory.applied import record_applied
-from controlplane.inventory.health import availability, error_from_health, record_health
-from controlplane.inventory.query import (
-    DriftView,
-    ResourceFilter,
-    ResourceView,
-    list_drift,
-    list_resources,
-)
-from controlplane.inventory.service import sync_service
-from controlplane.inventory.sync import DriverFactory, SyncReport, SyncService, UnknownProvider
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from controlplane.inventory.applied import record_applied
+    from controlplane.inventory.health import availability, error_from_health, record_health
+    from controlplane.inventory.query import (
+        DriftView,
+        ResourceFilter,
+        list_drift,
+        list_resources,
+    )
+    from controlplane.inventory.service import sync_service
+    from controlplane.inventory.sync import (
+        DriverFactory,
+        SyncReport,
+        SyncService,
+        UnknownProvider,
+    )
+    from controlplane.inventory.views import ResourceView
+
+_LAZY = {
+    "DriftView": "controlplane.inventory.query",
+    "DriverFactory": "controlplane.inventory.sync",
+    "ResourceFilter": "controlplane.inventory.query",
+    "ResourceView": "controlplane.inventory.views",
+    "SyncReport": "controlplane.inventory.sync",
+    "SyncService": "controlplane.inventory.sync",
+    "UnknownProvider": "controlplane.inventory.sync",
+    "availability": "controlplane.inventory.health",
+    "error_from_health": "controlplane.inventory.health",
+    "list_drift": "controlplane.inventory.query",
+    "list_resources": "controlplane.inventory.query",
+    "record_applied": "controlplane.inventory.applied",
+    "record_health": "controlplane.inventory.health",
+    "sync_service": "controlplane.inventory.service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DriftView",

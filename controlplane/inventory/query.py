@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import Drift, SyncRun
-from providers import ObservedResource
+from controlplane.inventory.views import ResourceView, resource_key
 
 __all__ = [
     "MATCH_FIELDS",
@@ -66,52 +66,6 @@ class TextMatch:
     field: str | None
     value: str
     invert: bool = False
-
-
-@dataclass(frozen=True)
-class ResourceView:
-    provider: str
-    tenant: str | None
-    system: str | None
-    kind: str
-    resource_id: str
-    name: str
-    status: str
-    managed: bool
-    spec: Mapping[str, Any]
-    created_at: datetime
-    observed_at: datetime
-    deleted_at: datetime | None
-    drift: tuple[str, ...]
-    row_id: int = 0
-
-    def as_observed(self) -> ObservedResource:
-        """This row in the drivers' terms, so ``providers.kinds`` columns can render it."""
-        return ObservedResource(
-            provider=self.provider,
-            kind=self.kind,
-            resource_id=self.resource_id,
-            name=self.name,
-            tenant=self.tenant,
-            system=self.system,
-            request_id=None,
-            status=self.status,
-            spec=self.spec,
-            created_at=self.created_at,
-            managed=self.managed,
-        )
-
-
-def resource_key(view: ResourceView) -> tuple[str, ...]:
-    """The list order as a key: provider, tenant, system, kind, name, id (no owner: '')."""
-    return (
-        view.provider,
-        view.tenant or "",
-        view.system or "",
-        view.kind,
-        view.name,
-        view.resource_id,
-    )
 
 
 def _sort_columns() -> tuple[Any, ...]:

@@ -4,7 +4,9 @@ Every command checks the schema before it runs. Importing Alembic and scanning t
 migration scripts for that check cost about a third of a second on each command, more
 than the command itself, so the head is named here and the stored revision is read with
 one query. ``tests/controlplane/test_migrations.py`` holds :data:`HEAD` to Alembic's own
-view of the scripts: a new migration fails there until it is named here too.
+view of the scripts: a new migration fails there until it is named here too. The
+embedded read path (:mod:`controlplane.facade.embedded`) compares the same head, and
+this module imports SQLAlchemy only when :func:`stored_revision` runs.
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ def _modules(argv: list[str], env: dict[str, str]) -> int:
         subprocess.run(
             [sys.executable, "-c", _MODULES, str(report), *argv],
             env=env,
+            cwd=scratch,  # not the checkout: ``-c`` puts the working directory first
             stdout=subprocess.DEVNULL,
             check=True,
         )

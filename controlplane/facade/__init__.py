@@ -11,8 +11,7 @@ Must not import the CLI, the HTTP layer, ``textual`` or any cloud SDK.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from controlplane.errors import (
     Conflict,
@@ -23,6 +22,7 @@ from controlplane.errors import (
     Unauthenticated,
 )
 from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
+from controlplane.lazy import exports
 
 if TYPE_CHECKING:
     from controlplane.app import SchemaNotCurrent
@@ -56,13 +56,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -664,6 +664,9 @@ def run_peer_down(requests: int, down_after: float, down_for: float,
         with bench(_openstack_estate(cloud, tenants),
                    env={"OS_CLIENT_CONFIG_FILE": str(clouds)}) as b:  # fmt: skip
             result.update(_peer_down_rounds(b, peer, tenants, requests, down_after, down_for))
+            # the measured replicas are stopped (their records are final): one deletes
+            b.start("cleanup", workers=2, lease=10, config=_jobs_config(b.home, NO_JOBS))
+            b.wait_ready("cleanup")
             names = [(f"q{i:03d}", tenants[i % 2]) for i in range(requests)]
             refused = []
             for n, t in names:

@@ -509,6 +509,42 @@ def _sdk_servers(cloud: str, tenants: list[str]) -> Counter[tuple[str, str, str]
     return found
 
 
+def _live_systems(b: Bench) -> set[tuple[str, str]]:
+    with b.app.sessions() as session:
+        return {(t.code, s.name) for s, t in session.exec(
+            select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
+        ) if s.status != "deleted"}  # fmt: skip
+
+
+def _judge_cloud(b: Bench, cloud: str, tenants: list[str]) -> dict[str, Any]:
+    """The cloud as openstacksdk sees it against the database: each live system's server
+    exactly once, none of a system the database does not hold."""
+    live = _live_systems(b)
+    servers = _sdk_servers(cloud, tenants)
+    return {
+        "sdk_servers": sum(servers.values()),
+        "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
+        "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
+        "systems_without_server": sorted(
+            f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
+        ),
+    }
+
+
+def _delete_all(b: Bench, names: list[tuple[str, str]], cloud: str,
+                tenants: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Delete every system through govcloud, then ask the SDK what is left."""
+    refused = []
+    for n, t in names:
+        try:
+            b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
+        except GovcloudError as exc:
+            refused.append(f"{t}/{n}: {exc}")
+    settled = round(b.wait_settled(600), 1)
+    return {"cleanup_refused": refused, "cleanup_settled_seconds": settled,
+            "sdk_servers_after_cleanup": sum(_sdk_servers(cloud, tenants).values())}  # fmt: skip
+
+
 def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dict[str, Any]:
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:6]
@@ -546,33 +582,14 @@ def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dic
             ]
             # a request provisioned more than once: a killed replica's claim was resumed
             resumed = sum(1 for r in session.exec(select(Request)) if r.attempts > 1)
-            live = {(t.code, s.name) for s, t in session.exec(
-                select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
-            ) if s.status != "deleted"}  # fmt: skip
-        servers = _sdk_servers(cloud, tenants)
         result: dict[str, Any] = {
             "bench": "kill-openstack", "rounds": rounds, "requests": requests,
             "settled_seconds": round(settled, 1), "states": dict(states),
             "failed_without_reason": failed_without_reason,
-            "requests_resumed_after_a_kill": resumed,
-            "sdk_servers": sum(servers.values()),
-            "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
-            "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
-            "systems_without_server": sorted(
-                f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
-            ),
+            "requests_resumed_after_a_kill": resumed, **_judge_cloud(b, cloud, tenants),
         }  # fmt: skip
         # clean the shared peer: delete every system through govcloud, then ask the SDK
-        refused = []
-        for n, t in names:
-            try:
-                b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
-            except GovcloudError as exc:
-                refused.append(f"{t}/{n}: {exc}")
-        result["cleanup_refused"] = refused
-        result["cleanup_settled_seconds"] = round(b.wait_settled(600), 1)
-        result["sdk_servers_after_cleanup"] = sum(_sdk_servers(cloud, tenants).values())
-        return result
+        return {**result, **_delete_all(b, names, cloud, tenants)}
 
 
 #: The private peer's instance settings (``scripts/peers/openstack``'s overrides).
@@ -668,15 +685,7 @@ def run_peer_down(requests: int, down_after: float, down_for: float,
             b.start("cleanup", workers=2, lease=10, config=_jobs_config(b.home, NO_JOBS))
             b.wait_ready("cleanup")
             names = [(f"q{i:03d}", tenants[i % 2]) for i in range(requests)]
-            refused = []
-            for n, t in names:
-                try:
-                    b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
-                except GovcloudError as exc:
-                    refused.append(f"{t}/{n}: {exc}")
-            result["cleanup_refused"] = refused
-            result["cleanup_settled_seconds"] = round(b.wait_settled(600), 1)
-            result["sdk_servers_after_cleanup"] = sum(_sdk_servers(cloud, tenants).values())
+            result.update(_delete_all(b, names, cloud, tenants))
     finally:
         if not keep_peer:
             result["peer_purge_seconds"] = _peer("purge", peer)
@@ -716,11 +725,7 @@ def _peer_down_rounds(b: Bench, peer: dict[str, str], tenants: list[str], reques
     down_runs = [r for r in runs if r.due_at >= stopped_at]
     with b.app.sessions() as session:
         rows = session.exec(select(Request)).all()
-        live = {(t.code, s.name) for s, t in session.exec(
-            select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
-        ) if s.status != "deleted"}  # fmt: skip
     attempts = _attempts(b.app)
-    servers = _sdk_servers(cloud, tenants)
     return {
         "states_at_stop": at_stop, "peer_down_seconds": stop_seconds,
         "states_while_down": while_down, "peer_resume_seconds": resume_seconds,
@@ -737,13 +742,7 @@ def _peer_down_rounds(b: Bench, peer: dict[str, str], tenants: list[str], reques
             1 for a in attempts.values() if a["failed_reasons"]
         ),
         "max_attempts": max((a["attempts"] for a in attempts.values()), default=0),
-        "attempts": attempts,
-        "sdk_servers": sum(servers.values()),
-        "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
-        "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
-        "systems_without_server": sorted(
-            f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
-        ),
+        "attempts": attempts, **_judge_cloud(b, cloud, tenants),
     }  # fmt: skip
 
 

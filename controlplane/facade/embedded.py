@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from controlplane import rbac
@@ -134,7 +135,10 @@ class EmbeddedReads:
         path = database_path(database_url)
         if path is None or not os.path.isfile(path):
             return None
-        connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
+        # read-only: this connection never checkpoints, truncates or removes the WAL of
+        # a database other connections (a server in the same process) are using
+        uri = Path(path).absolute().as_uri() + "?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
         try:
             if _stored_revision(connection) != HEAD:
                 connection.close()

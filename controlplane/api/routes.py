@@ -183,6 +183,18 @@ def tenant(g: Caller, code: str) -> JSONResponse:
     return _ok(g.tenant(code))
 
 
+@router.get("/systems", tags=["estate"])
+def systems(
+    g: Caller,
+    page: Paging,
+    tenant: str | None = None,
+    sort: str = "name",
+    query: Filter = None,
+) -> JSONResponse:
+    """Information systems with their 等保 level and provider (a department: its own)."""
+    return _ok(g.systems(tenant=tenant, sort=sort, query=query, **page.kwargs()))
+
+
 # ---- requests -----------------------------------------------------------------------
 
 
@@ -579,6 +591,12 @@ def verify_audit(g: Caller) -> JSONResponse:
     return _ok(g.verify_audit())
 
 
+@router.get("/audit/events", tags=["audit"])
+def audit_log(g: Caller, page: Paging, sort: str = "-seq", query: Filter = None) -> JSONResponse:
+    """The audit log's events, newest first (``sort``: seq or -seq)."""
+    return _ok(g.audit_log(sort=sort, query=query, **page.kwargs()))
+
+
 @router.post("/audit/checkpoints", tags=["audit"])
 def checkpoint_audit(g: Caller) -> JSONResponse:
     """Sign the current head into the checkpoint file(s) now."""
@@ -621,6 +639,20 @@ def revoke_token(g: Caller, token_id: str) -> JSONResponse:
 def jobs(g: Caller) -> JSONResponse:
     """Every job: schedule, last finished run, next queued firing."""
     return _ok(g.jobs())
+
+
+@router.get("/job-list", tags=["jobs"])
+def job_list(g: Caller, page: Paging, sort: str = "name", query: Filter = None) -> JSONResponse:
+    """The jobs as a page: filtered and sorted like every list."""
+    return _ok(g.job_list(sort=sort, query=query, **page.kwargs()))
+
+
+@router.get("/job-runs", tags=["jobs"])
+def job_runs(
+    g: Caller, page: Paging, job: str | None = None, sort: str = "-due_at", query: Filter = None
+) -> JSONResponse:
+    """Runs of every job (or of ``job``), newest first."""
+    return _ok(g.job_runs(job=job, sort=sort, query=query, **page.kwargs()))
 
 
 @router.get("/jobs/{name}", tags=["jobs"])

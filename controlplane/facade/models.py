@@ -21,6 +21,7 @@ __all__ = [
     "AdjustmentInfo",
     "ApplyInfo",
     "ApprovalInfo",
+    "AuditEventInfo",
     "AuditRunInfo",
     "AvailabilityInfo",
     "EstateInfo",
@@ -37,6 +38,7 @@ __all__ = [
     "RequestDetailInfo",
     "RequestInfo",
     "RevisionInfo",
+    "SystemInfo",
     "TenantInfo",
     "ViolationInfo",
     "WaiverInfo",
@@ -241,6 +243,33 @@ class WaiverInfo(ReadModel):
     state: str
     approver: str | None
     approved_at: datetime | None
+
+
+class SystemInfo(ReadModel):
+    """An information system (信息系统): its grading and where it runs."""
+
+    name: str
+    tenant: str
+    provider: str | None
+    level: int
+    data_classification: str
+    xinchuang: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditEventInfo(ReadModel):
+    """One event of the hash-chained audit log (``hash``: its seal)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    hash: str
+    key_id: str | None
 
 
 class AuditRunInfo(ReadModel):

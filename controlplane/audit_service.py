@@ -38,9 +38,11 @@ class AuditMatch:
 
 
 def _condition(term: AuditMatch) -> object:
-    needle = f"%{term.value.lower()}%"
+    # a substring, not a pattern: LIKE's own wildcards in the text match themselves
+    text = term.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f"%{text}%"
     names = AUDIT_FIELDS if term.field is None else (term.field,)
-    found = or_(*(func.lower(getattr(AuditEvent, n)).like(needle) for n in names))
+    found = or_(*(func.lower(getattr(AuditEvent, n)).like(needle, escape="\\") for n in names))
     return not_(found) if term.invert else found
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -70,17 +70,21 @@ HIGH_CONTRAST = Theme(
 
 #: how many targets one confirmation may name
 BULK_LIMIT = 50
+#: how long a waiver asked for from the console lasts
+WAIVER_DAYS = 90
 #: load the next page when the cursor is this close to the last loaded row
 PREFETCH = 20
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where the console is: a view, its filter and its sort (``-field``: descending)."""
+    """Where the console is: a view, its filter, its sort (``-field``: descending) and,
+    for the statements, the month (``None``: this month)."""
 
     view: str
     query: str = ""
     sort: str | None = None
+    month: str | None = None
 
 
 class Pins:
@@ -347,9 +351,14 @@ class ConsoleApp(App[None]):
             line.append(f"  ‖ {self._word('tui.paused')}", style="yellow")
         self.header_line.update(line)
 
+    def _month_text(self) -> str:
+        return self.place.month or current_month(self.clock())
+
     def _draw_title(self) -> None:
         place, view = self.place, self.view
         parts = [self._word(view.word)]
+        if place.month is not None:
+            parts.append(place.month)
         if self.scope is not None:
             applies = view.scoped(self.scope, "") != ""
             parts.append(f"@{self.scope}" if applies else f"(@{self.scope} —)")
@@ -402,7 +411,7 @@ class ConsoleApp(App[None]):
         view, generation = self.view, self.generation
         place = replace(self.place, query=view.scoped(self.scope, self.place.query))
         token = self.token if append else None
-        month = current_month(self.clock())
+        month = self._month_text()
         self.run_worker(
             lambda: self._fetch(view, place, token, generation, append, month),
             thread=True,
@@ -531,14 +540,19 @@ class ConsoleApp(App[None]):
         if text in ("q", "quit", "q!"):
             self.exit()
             return
-        name = resolve_view(text)
+        word, _, argument = text.partition(" ")
+        name = resolve_view(word)
+        month = argument.strip() or None
+        if month is not None and not _is_month(month):
+            self.notify(self._word("tui.bad_month").format(month=month), severity="warning")
+            return
         if name is None or name not in self.views:
             self.notify(self._word("tui.unknown_view").format(name=text), severity="warning")
             return
         if not self._may_read(self.views[name]):
             self.notify(self._word("tui.view_forbidden").format(name=name), severity="warning")
             return
-        self.go(Place(name))
+        self.go(Place(name, month=month))
 
     def action_go_back(self) -> None:
         if len(self.history) > 1:
@@ -780,27 +794,30 @@ class ConsoleApp(App[None]):
                   targets=targets)  # fmt: skip
 
     def action_waiver(self) -> None:
-        """Ask for a waiver of each selected violation's rule on its system (or, for a
-        violation without one, on its tenant); another principal approves it."""
+        """Ask for a waiver of each selected violation's rule on its subject (the
+        system, or the resource), for :data:`WAIVER_DAYS`; another principal approves."""
         from policies import WaiverScope
 
+        expires = self.clock() + timedelta(days=WAIVER_DAYS)
+
         def ask(v: Any, why: str) -> object:
-            scope, target = ((WaiverScope.SYSTEM, f"{v.tenant}/{v.system}") if v.system
-                             else (WaiverScope.TENANT, str(v.tenant)))  # fmt: skip
+            scope, target = ((WaiverScope.SYSTEM, str(v.system)) if v.subject_kind == "system"
+                             else (WaiverScope.RESOURCE, str(v.subject_id)))  # fmt: skip
             return self.door.request_waiver(rule_id=v.rule_id, scope=scope, target=target,
-                                            reason=why, expires_at=None)  # fmt: skip
+                                            reason=why, expires_at=expires)  # fmt: skip
 
         self._act("waiver", ask, reason=True,
-                  describe=lambda v: f"#{v.id} {v.rule_id} {v.tenant}/{v.system or '—'}")  # fmt: skip
+                  describe=lambda v: f"#{v.id} {v.rule_id} {v.subject_kind}:{v.subject_id} "
+                                     f"→ {expires:%Y-%m-%d}")  # fmt: skip
 
     def action_gaps(self) -> None:
         """Acknowledge this month's open metering gaps of the selected providers."""
-        month = Month.parse(current_month(self.clock()))
+        month = Month.parse(self._month_text())
         self._act("gaps", lambda p, why: self.door.acknowledge_month(month, p.name, reason=why),
                   reason=True, describe=lambda p: f"{p.name} {month}")  # fmt: skip
 
     def action_confirm(self) -> None:
-        month = Month.parse(current_month(self.clock()))
+        month = Month.parse(self._month_text())
         self._act("confirm", lambda v, _r: self.door.confirm_bills(month, tenant=v.statement.tenant),
                   describe=lambda v: f"{v.statement.tenant} {month} ({v.state})")  # fmt: skip
 
@@ -808,7 +825,7 @@ class ConsoleApp(App[None]):
         """Finalize the whole month (every statement: a finalized bill never changes)."""
         if not self.items:
             return
-        month = Month.parse(current_month(self.clock()))
+        month = Month.parse(self._month_text())
         self._act("finalize", lambda _m, _r: self.door.finalize_bills(month),
                   describe=lambda _m: f"{month} ({len(self.items)} {self._word('tui.statements')})",
                   targets=[month])  # fmt: skip
@@ -818,7 +835,7 @@ class ConsoleApp(App[None]):
         suffix says the format (csv, xlsx, pdf, json)."""
         if not self.items:
             return
-        month = Month.parse(current_month(self.clock()))
+        month = Month.parse(self._month_text())
         tenants = [v.statement.tenant for v in self._targets()] if self.marks else [None]
 
         def export(tenant: str | None, path: str) -> object:
@@ -855,3 +872,11 @@ def _yaml_safe(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+def _is_month(text: str) -> bool:
+    try:
+        Month.parse(text)
+    except ValueError:
+        return False
+    return True

@@ -270,7 +270,7 @@ class ConsoleApp(App[None]):
             ("c", "confirm", t("confirm"), True),
             ("F", "finalize", t("finalize"), True),
             ("e", "export", t("export"), True),
-            ("y", "raw", t("raw"), True),
+            ("y", "raw", t("raw"), False),
             ("plus", "pin", t("pin"), False),
             ("question_mark", "help", t("help"), True),
             ("q", "quit", t("quit"), False),

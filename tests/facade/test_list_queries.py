@@ -139,7 +139,8 @@ def test_systems_and_job_runs_filter_and_sort(app: App) -> None:
     door = Govcloud.acting_as(app, "ops-li")
     systems = door.systems(sort="-tenant")
     assert [(s.tenant, s.name, s.provider) for s in systems.items] == [
-        ("hrss", "payroll", "prov-sim"), ("city-a-edu", "exams", "city-a-sim")
+        ("hrss", "payroll", "prov-sim"),
+        ("city-a-edu", "exams", "city-a-sim"),
     ]
     assert [s.level for s in door.systems(sort="-level").items] == [3, 2]  # typed order
     assert [s.tenant for s in door.systems(query="tenant:city").items] == ["city-a-edu"]
@@ -150,5 +151,7 @@ def test_systems_and_job_runs_filter_and_sort(app: App) -> None:
     assert names and all("sync" in n for n in names) and names == sorted(names, reverse=True)
     door.run_job(names[0])
     runs = door.job_runs(job=names[0])
-    assert [(r.job, r.state, r.requested_by) for r in runs.items] == [(names[0], "queued", "ops-li")]
+    assert [(r.job, r.state, r.requested_by) for r in runs.items] == [
+        (names[0], "queued", "ops-li")
+    ]
     assert door.job_runs(query=f"!job:{names[0]}").total == 0

@@ -318,6 +318,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "export to file (.csv/.xlsx/.pdf/.json sets the format)",
     ),
     "tui.all_tenants": ("全部部门", "all tenants"),
+    "tui.clouds": ("云连接", "clouds"),
     "tui.bad_month": ("月份须为 YYYY-MM：{month}", "a month is YYYY-MM: {month}"),
     "tui.key.drill": ("进入", "open"),
     "tui.help.title": ("按键说明", "Keys"),

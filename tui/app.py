@@ -149,6 +149,12 @@ class ActionDone(Message):
         self.errors = list(errors)
 
 
+class CloudsRead(Message):
+    def __init__(self, states: list[Any] | None) -> None:
+        super().__init__()
+        self.states = states
+
+
 class ConfirmReady(Message):
     """What a confirmation shows, read in a thread (e.g. each request's plan)."""
 
@@ -218,6 +224,8 @@ class ConsoleApp(App[None]):
         self.pins = pins or Pins()
         #: the pinned scope in force (``tenant:CODE`` / ``provider:NAME``), or ``None``
         self.scope: str | None = None
+        #: every provider's latest probe (``None``: not read yet, or refused)
+        self.clouds: list[Any] | None = None
         self.door = door
         self.lang = lang
         self.views = VIEWS[lang]
@@ -323,6 +331,41 @@ class ConsoleApp(App[None]):
         self.set_interval(1.0, self._draw_header)
         self.set_interval(self.refresh_seconds, self._tick)
         self.go(self.place, push=False)
+        self._read_clouds()
+
+    def _read_clouds(self) -> None:
+        """In a thread: every provider's latest probe, for the header."""
+
+        def work() -> None:
+            try:
+                states = list(self.door.provider_states())
+            except GovcloudError:
+                states = None
+            self.post_message(CloudsRead(states))
+
+        self.run_worker(work, thread=True, group="clouds")
+
+    @on(CloudsRead)
+    def _clouds_read(self, message: CloudsRead) -> None:
+        self.clouds = message.states
+        self._draw_header()
+
+    def _clouds_text(self) -> Text | None:
+        """``clouds ✓3 ✗1 (city-b) ?2``: up, down (named) and never probed; nothing
+        before any provider was probed."""
+        states = self.clouds
+        if states is None or all(s.reachable is None for s in states):
+            return None
+        up = sum(1 for s in states if s.up)
+        down = [s.name for s in states if s.up is False]
+        unknown = sum(1 for s in states if s.up is None)
+        text = Text(f"  {self._word('tui.clouds')} ✓{up}")
+        if down:
+            names = ", ".join(down[:3]) + (" …" if len(down) > 3 else "")
+            text.append(f" ✗{len(down)} ({names})", style="bold red")
+        if unknown:
+            text.append(f" ?{unknown}")
+        return text
 
     @property
     def place(self) -> Place:
@@ -349,6 +392,9 @@ class ConsoleApp(App[None]):
                 line.append(f" ! {self._word('tui.stale')}", style="bold red")
         if self.paused:
             line.append(f"  ‖ {self._word('tui.paused')}", style="yellow")
+        clouds = self._clouds_text()
+        if clouds is not None:
+            line.append_text(clouds)
         self.header_line.update(line)
 
     def _month_text(self) -> str:
@@ -509,6 +555,7 @@ class ConsoleApp(App[None]):
         if not self.paused and not self.loading:
             self.token = None
             self._load(append=False)
+            self._read_clouds()
 
     # ---- navigation ----------------------------------------------------------------
 
@@ -796,7 +843,7 @@ class ConsoleApp(App[None]):
     def action_waiver(self) -> None:
         """Ask for a waiver of each selected violation's rule on its subject (the
         system, or the resource), for :data:`WAIVER_DAYS`; another principal approves."""
-        from policies import WaiverScope
+        from controlplane.facade import WaiverScope
 
         expires = self.clock() + timedelta(days=WAIVER_DAYS)
 

@@ -42,6 +42,8 @@ class Door(Protocol):
     def providers(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                   query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
+    def provider_states(self) -> list[Any]: ...
+
     def tenants(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                 query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 

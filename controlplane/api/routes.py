@@ -167,6 +167,12 @@ def repair_system(
     )
 
 
+@router.get("/provider-states", tags=["estate"])
+def provider_states(g: Caller) -> JSONResponse:
+    """Every provider's connection state: its latest health probe."""
+    return _ok(g.provider_states())
+
+
 @router.get("/tenants", tags=["estate"])
 def tenants(
     g: Caller,

@@ -40,6 +40,7 @@ from controlplane.facade.models import (
     ImageInfo,
     OutcomeInfo,
     ProviderInfo,
+    ProviderStateInfo,
     QuotaPushInfo,
     RateCardInfo,
     RateInfo,
@@ -400,6 +401,20 @@ class Govcloud:
             fields=field_getters(ProviderInfo),
             text_fields=("name", "region", "city"),
         )
+
+    @action("provider.list")
+    def provider_states(self) -> list[ProviderStateInfo]:
+        """Every provider's connection state: its latest health probe."""
+        from controlplane.inventory.health import latest_probes
+
+        with self._app.sessions() as session:
+            found = latest_probes(session)
+        return [
+            ProviderStateInfo(name=name, reachable=None, auth_ok=None, latency_ms=None,
+                              checked_at=None, error_code=None)
+            if probe is None else ProviderStateInfo.of(probe, name=name)
+            for name, probe in found
+        ]  # fmt: skip
 
     @action("provider.show")
     def provider(self, name: str) -> ProviderInfo:

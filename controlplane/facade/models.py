@@ -31,6 +31,7 @@ __all__ = [
     "ImageInfo",
     "OutcomeInfo",
     "ProviderInfo",
+    "ProviderStateInfo",
     "QuotaPushInfo",
     "RateCardInfo",
     "RateInfo",
@@ -85,6 +86,21 @@ class ProviderInfo(ReadModel):
         if isinstance(data, dict) and data.get("platform") is None:
             return {**data, "platform": data.get("name")}
         return data
+
+
+class ProviderStateInfo(ReadModel):
+    """A provider's connection state: its latest health probe (``None``: never probed)."""
+
+    name: str
+    reachable: bool | None
+    auth_ok: bool | None
+    latency_ms: float | None
+    checked_at: datetime | None
+    error_code: str | None
+
+    @property
+    def up(self) -> bool | None:
+        return None if self.reachable is None else bool(self.reachable and self.auth_ok)
 
 
 class TenantInfo(ReadModel):

@@ -36,6 +36,7 @@ from controlplane.facade.models import (
     EstateInfo,
     GapAckInfo,
     ProviderInfo,
+    ProviderStateInfo,
     QuotaPushInfo,
     RequestDetailInfo,
     RequestInfo,
@@ -270,6 +271,9 @@ class RemoteGovcloud:
         from controlplane.inventory.sync import SyncReport
 
         return decode(SyncReport, self._post(f"/providers/{_seg(name)}/sync"))
+
+    def provider_states(self) -> list[ProviderStateInfo]:
+        return [ProviderStateInfo.model_validate(p) for p in self._get("/provider-states")]
 
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,

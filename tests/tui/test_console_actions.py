@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from controlplane.facade import Govcloud, Month
+from controlplane.facade.models import ProviderStateInfo
 from tests.conftest import FakeClock
 from tests.tui.test_console import Province, command, filter_, settle
 from tests.tui.test_console import console_for as _console_for
@@ -292,3 +293,21 @@ async def test_high_contrast_theme(province: Province) -> None:
         await settle(console, pilot)
         assert console.theme == HIGH_CONTRAST.name
         assert console.current_theme.background == "#000000"
+
+
+async def test_header_shows_the_clouds_connection_state(province: Province) -> None:
+    app, _ = province
+    console = console_for(province)
+    async with console.run_test(size=(160, 48)) as pilot:
+        await settle(console, pilot)
+        header = str(console.query_one("#header").render())
+        assert "clouds" not in header  # no provider probed yet: nothing to say
+        Govcloud.acting_as(app, "ops-li").probe_provider("prov-sim")
+        console._read_clouds()
+        await settle(console, pilot)
+        header = str(console.query_one("#header").render())
+        assert "clouds ✓1 ?1" in header, header
+        down = ProviderStateInfo(name="city-a-sim", reachable=True, auth_ok=False,
+                                 latency_ms=3.0, checked_at=None, error_code="auth")  # fmt: skip
+        console.clouds = [down, *[s for s in console.clouds or () if s.name == "prov-sim"]]
+        assert str(console._clouds_text()) == "  clouds ✓1 ✗1 (city-a-sim)"

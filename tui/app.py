@@ -833,7 +833,7 @@ class ConsoleApp(App[None]):
 
     def action_retry(self) -> None:
         """Provision again the requests whose provisioning failed (it resumes)."""
-        targets = [r for r in self._targets() if "fail" in str(r.state).lower()]
+        targets = [r for r in self._targets() if r.state == "Failed"]
         if not targets:
             self.notify(self._word("tui.retry_none"), severity="warning")
             return

@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import update
+from sqlmodel import col
 
+from controlplane.db.models import Request
 from controlplane.facade import Govcloud, Month
 from controlplane.facade.models import ProviderStateInfo
 from tests.conftest import FakeClock
@@ -163,6 +166,21 @@ async def test_provision_asks_then_provisions_and_retry_needs_a_failure(
         await pilot.press("y")
         await settle(console, pilot)
         assert approver.request(ids["hrss"]).request.state == "Ready"
+    # a provisioning that failed (as a cloud refusal leaves it) is offered for retry
+    approver.approve(ids["city-a-edu"])
+    with app.sessions() as session, session.begin():
+        session.execute(update(Request).where(col(Request.id) == ids["city-a-edu"])
+                        .values(state="Failed"))  # fmt: skip
+    console = console_for(province, start="requests")
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(console, pilot)
+        await filter_(console, pilot, "tenant:city-a")
+        await pilot.press("w", "R")
+        await settle(console, pilot)
+        assert "(apply, Failed)" in _text(console.screen)
+        await pilot.press("y")
+        await settle(console, pilot)
+        assert approver.request(ids["city-a-edu"]).request.state == "Ready"
 
 
 async def test_waiver_request_from_a_violation(province: Province) -> None:

@@ -8,8 +8,11 @@ of a hundred thousand resources costs one page. Every facade call runs in a thre
 that posts a typed message back: a slow call never freezes the screen.
 
 Read-only by default; ``w`` allows writes for a role that has any, and every write asks
-for a confirmation that names its targets and their count. Actions the role may not do
-are hidden (and the facade refuses them anyway).
+for a confirmation that names its targets and their count (an approval also shows each
+request's plan, price and policy verdicts). Actions the role may not do are hidden (and
+the facade refuses them anyway). ``y`` shows a record as YAML; ``+`` pins a tenant or
+provider to ``1``–``9`` and those keys narrow every list to it (``0``: all); the header
+shows the clouds' connection state from their latest probes.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 Cases: the systems, audit-log, jobs and job-runs views (filters, drill-down from a job to
 its runs, from a system to its resources; a department is refused the audit log and is
 not offered it in the help); the approve confirmation shows each request's plan, price
-and verdicts; provision asks and provisions, retry refuses requests that did not fail;
+and verdicts; provision asks and provisions, retry refuses requests that did not fail
+and provisions one that did;
 a waiver request from a violation; acknowledging a provider's metering gaps; confirming,
 exporting and finalizing statements, and their lines on enter; read-only refusal of
 these actions; `y` shows the raw record as YAML; `+` pins a tenant and `1`/`0` switch
-scope; the high-contrast theme.
+scope; the high-contrast theme; the clouds' connection state in the header.
 """
 
 from __future__ import annotations

@@ -577,6 +577,22 @@ class RemoteGovcloud:
         params = _params(job=job, sort=sort, q=query) | _paging(limit, continue_token)
         return self._page(JobRunInfo, "/job-runs", params)
 
+    def jobs(self) -> list[JobSummary]:
+        from controlplane.scheduler.service import JobSummary
+
+        return decode(list[JobSummary], self._get("/jobs"))
+
+    def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
+        from controlplane.scheduler.service import JobRunInfo, JobSummary
+
+        found = self._get(f"/jobs/{_seg(name)}", limit=limit)
+        return decode(JobSummary, found["job"]), decode(list[JobRunInfo], found["recent"])
+
+    def run_job(self, name: str) -> JobRunInfo:
+        from controlplane.scheduler.service import JobRunInfo
+
+        return decode(JobRunInfo, self._post(f"/jobs/{_seg(name)}/run"))
+
     def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
         from controlplane.auth import TokenInfo
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from controlplane.metering.coverage import MonthCoverage
     from controlplane.metering.service import CollectResult, ImportResult
     from controlplane.requests import ProvisionResult
+    from controlplane.scheduler.service import JobRunInfo, JobSummary
     from infra.export import ExportedProject
     from policies import Severity, WaiverScope
     from providers.types import ApplyOutcome
@@ -541,6 +542,22 @@ class RemoteGovcloud:
         body = {"thresholds": list(thresholds) if thresholds is not None else None}
         found = self._post("/budget/projections", body)
         return decode(list[BudgetAlertInfo], found)
+
+    def jobs(self) -> list[JobSummary]:
+        from controlplane.scheduler.service import JobSummary
+
+        return decode(list[JobSummary], self._get("/jobs"))
+
+    def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
+        from controlplane.scheduler.service import JobRunInfo, JobSummary
+
+        found = self._get(f"/jobs/{_seg(name)}", limit=limit)
+        return decode(JobSummary, found["job"]), decode(list[JobRunInfo], found["recent"])
+
+    def run_job(self, name: str) -> JobRunInfo:
+        from controlplane.scheduler.service import JobRunInfo
+
+        return decode(JobRunInfo, self._post(f"/jobs/{_seg(name)}/run"))
 
     def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
         from controlplane.auth import TokenInfo

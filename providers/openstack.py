@@ -296,7 +296,7 @@ class OpenStackDriver:
                 auth_ok=False,
                 latency_ms=None,
                 checked_at=self._clock(),
-                detail=exc.message_en,
+                detail=exc.detail,  # the wrapping error names the provider and the kind
             )
         latency = round((time.perf_counter() - started) * 1000, 1)
         return HealthReport(

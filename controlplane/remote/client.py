@@ -30,14 +30,17 @@ from controlplane.errors import (
 from controlplane.facade.models import (
     AdjustmentInfo,
     ApplyInfo,
+    AuditEventInfo,
     AuditRunInfo,
     AvailabilityInfo,
     EstateInfo,
     GapAckInfo,
     ProviderInfo,
+    ProviderStateInfo,
     QuotaPushInfo,
     RequestDetailInfo,
     RequestInfo,
+    SystemInfo,
     TenantInfo,
     ViolationInfo,
     WaiverInfo,
@@ -269,6 +272,9 @@ class RemoteGovcloud:
 
         return decode(SyncReport, self._post(f"/providers/{_seg(name)}/sync"))
 
+    def provider_states(self) -> list[ProviderStateInfo]:
+        return [ProviderStateInfo.model_validate(p) for p in self._get("/provider-states")]
+
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
                 query: str | None = None) -> Page[TenantInfo]:  # fmt: skip
@@ -277,6 +283,12 @@ class RemoteGovcloud:
 
     def tenant(self, code: str) -> TenantInfo:
         return TenantInfo.model_validate(self._get(f"/tenants/{_seg(code)}"))
+
+    def systems(self, *, tenant: str | None = None, sort: str = "name",
+                limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
+                query: str | None = None) -> Page[SystemInfo]:  # fmt: skip
+        params = _params(tenant=tenant, sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(SystemInfo, "/systems", params)
 
     # ---- requests -----------------------------------------------------------------------
 
@@ -496,6 +508,12 @@ class RemoteGovcloud:
 
         return decode(AuditReport, self._get("/audit/verify"))
 
+    def audit_log(self, *, sort: str = "-seq", limit: int = DEFAULT_LIMIT,
+                  continue_token: str | None = None,
+                  query: str | None = None) -> Page[AuditEventInfo]:  # fmt: skip
+        params = _params(sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(AuditEventInfo, "/audit/events", params)
+
     def checkpoint_audit(self) -> Checkpoint | None:
         from controlplane.audit_checkpoints import Checkpoint
 
@@ -542,6 +560,22 @@ class RemoteGovcloud:
         body = {"thresholds": list(thresholds) if thresholds is not None else None}
         found = self._post("/budget/projections", body)
         return decode(list[BudgetAlertInfo], found)
+
+    def job_list(self, *, sort: str = "name", limit: int = DEFAULT_LIMIT,
+                 continue_token: str | None = None,
+                 query: str | None = None) -> Page[JobSummary]:  # fmt: skip
+        from controlplane.scheduler.service import JobSummary
+
+        params = _params(sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(JobSummary, "/job-list", params)
+
+    def job_runs(self, *, job: str | None = None, sort: str = "-due_at",
+                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
+                 query: str | None = None) -> Page[JobRunInfo]:  # fmt: skip
+        from controlplane.scheduler.service import JobRunInfo
+
+        params = _params(job=job, sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(JobRunInfo, "/job-runs", params)
 
     def jobs(self) -> list[JobSummary]:
         from controlplane.scheduler.service import JobSummary

@@ -47,17 +47,7 @@ SRC
   apt-get update -qq
 }
 
-# One build at a time on this machine: two `up`s at once (test workers, other checkouts)
-# would share $KUBE_CACHE/src, and one's `rm -rf` pulls the tree from under the other.
-# The second waits, then finds the binaries the first built.
 kube_build() {
-  mkdir -p "$KUBE_CACHE"
-  exec 9>"$KUBE_CACHE/build.lock"
-  flock 9
-  kube_build_locked # a failure ends the script (set -e), which lets go of the lock
-  exec 9>&- # closed before the daemons start: they must not inherit the lock
-}
-kube_build_locked() {
   if [ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$KUBE_BIN/kube-controller-manager" ]; then
     log "using cached binaries in $KUBE_BIN"
     return 0

@@ -70,7 +70,8 @@ FIRST_SYNC_TARGET_S = 10.0
 NO_CHANGE_TARGET_S = 3.0
 _COLUMNS = (
     "provider_id", "tenant_id", "system_id", "kind", "resource_id", "name", "status", "managed",
-    "spec", "created_at", "observed_at", "deleted_at",
+    "spec", "created_at", "observed_at", "deleted_at", "provider_name", "tenant_code",
+    "system_name",
 )  # fmt: skip
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -211,6 +212,7 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
         tenant_id, system_id = owners.get((item.tenant, item.system), (None, None))
         values = resource_values(
             item, provider_id=provider_id, tenant_id=tenant_id, system_id=system_id,
+            names=("bench-sim", item.tenant if tenant_id else None, item.system if system_id else None),
             stamp=START, spec=spec_text(item.spec),
         )  # fmt: skip
         rows.append(tuple(values[c] for c in _COLUMNS))
@@ -240,7 +242,8 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
         else:
             marks = ", ".join("?" * len(_COLUMNS))
             naive = [
-                (*r[:9], r[9].replace(tzinfo=None), r[10].replace(tzinfo=None), r[11]) for r in rows
+                (*r[:9], r[9].replace(tzinfo=None), r[10].replace(tzinfo=None), *r[11:])
+                for r in rows
             ]
             cursor.executemany(f"INSERT INTO resource_reference ({names}) VALUES ({marks})", naive)
         driver.commit()

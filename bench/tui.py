@@ -59,16 +59,18 @@ def _populate(app: Any, resources: int) -> None:
 
     from controlplane.db import table_of
     from controlplane.db.models import Provider, Resource, Tenant
+    from controlplane.db.statistics import refresh_statistics
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with app.sessions() as session, session.begin():
-        providers = [row[0] for row in session.execute(select(Provider.id).order_by(Provider.id))]
-        tenants = [row[0] for row in session.execute(select(Tenant.id).order_by(Tenant.id))]
+        providers = session.execute(select(Provider.id, Provider.name).order_by(Provider.id)).all()
+        tenants = session.execute(select(Tenant.id, Tenant.code).order_by(Tenant.id)).all()
         batch: list[dict[str, Any]] = []
         for i in range(resources):
+            provider, tenant = providers[i % len(providers)], tenants[(i * 7) % len(tenants)]
             batch.append({
-                "provider_id": providers[i % len(providers)],
-                "tenant_id": tenants[(i * 7) % len(tenants)], "system_id": None,
+                "provider_id": provider[0], "tenant_id": tenant[0], "system_id": None,
+                "provider_name": provider[1], "tenant_code": tenant[1], "system_name": "",
                 "kind": ("server", "volume", "network")[i % 3],
                 "resource_id": f"r-{i:07d}", "name": f"res-{i:07d}",
                 "status": "ERROR" if i % 97 == 0 else "ACTIVE", "managed": i % 11 != 0,
@@ -80,6 +82,9 @@ def _populate(app: Any, resources: int) -> None:
                 batch = []
         if batch:
             session.execute(insert(table_of(Resource)), batch)
+    with app.sessions() as session, session.begin():
+        # as sync leaves it after a bulk load: the planner knows the table's size
+        refresh_statistics(session, ("resource",))
 
 
 async def _until(pilot: Any, done: Callable[[], bool], timeout: float = 60) -> float:

@@ -3,6 +3,16 @@
 Owns ``ResourceFilter``/``ResourceView``/``list_resources`` (what ``govcloud get
 resources`` shows, newest observation, open drift per resource) and
 ``DriftView``/``list_drift``. Read-only; returns frozen values, never table rows.
+
+The resource list is a hundred thousand rows and is read a page at a time (the console,
+the API, the CLI). Its order (provider, tenant, system, kind, name, id) is made of the
+row's own columns (the owners' names are stored beside their ids), and an index serves
+it, alone or after a leading sort column (tenant, kind, name, status); a page is a
+keyset range of that index from the last row shown, read in order until the limit, so
+it costs its length plus the rows a filter skips, never a join or a sort of every
+match. Owner terms (``provider:``, ``tenant:``) are matched against the owners' own
+small tables first and select resources by equality; other terms are tested during the
+ordered scan. The count (``ResourceFilter.count``) is a separate pass over all matches.
 """
 
 from __future__ import annotations

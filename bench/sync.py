@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -256,8 +257,9 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
 
 def _sqlite_copy(ddl: str) -> str:
     """``resource``'s DDL for a table ``resource_reference`` (indexes renamed too)."""
-    ddl = ddl.replace("CREATE TABLE resource (", "CREATE TABLE resource_reference (", 1)
-    ddl = ddl.replace(" ON resource (", " ON resource_reference (", 1)
+    # a table a migration rebuilt (batch mode) is stored as "resource", quoted
+    ddl = re.sub(r'^CREATE TABLE "?resource"? \(', "CREATE TABLE resource_reference (", ddl)
+    ddl = re.sub(r' ON "?resource"? \(', " ON resource_reference (", ddl, count=1)
     return ddl.replace("CREATE INDEX ix_", "CREATE INDEX ref_ix_", 1).replace(
         "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX ref_", 1
     )

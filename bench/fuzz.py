@@ -15,10 +15,13 @@ Accepted estates and imports are rolled back by restoring the database file::
 
     .venv/bin/python -m bench.fuzz [--manifests 10000] [--estates 2000] [--csvs 2000]
                                    [--seed 1] [--keep DIR]
+    .venv/bin/python -m bench.fuzz --replay DIR [DIR ...]
 
 The last line is a JSON document with, per input kind, the cases tried and the counts of
 uncaught exceptions, cases over 2 s, unlocated exit-2 refusals and database changes;
-``--keep DIR`` writes every failing case there to reproduce it.
+``--keep DIR`` writes every failing case there to reproduce it; ``--replay DIR`` runs
+the cases kept there again (on a loaded machine, a case over the bound is re-timed this
+way once the machine is quiet, to tell a slow input from a slow machine).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -91,6 +94,7 @@ class Outcome:
     exit_code: int | None
     seconds: float
     uncaught: str | None = None
+    cpu_seconds: float = 0.0  # this process's CPU time: what the case cost, whatever the load
     unlocated: bool = False
     db_changed: bool = False
     output: str = ""
@@ -206,6 +210,7 @@ class Harness:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, HANG_AFTER)
         began = time.perf_counter()
+        cpu_began = time.process_time()
         try:
             code, output = self._main(target, (*target.argv, str(path)))
         except BaseException as exc:  # anything escaping main is what we look for
@@ -214,6 +219,7 @@ class Harness:
             uncaught = "".join(traceback.format_exception_only(exc)).strip()[:500]
         finally:
             seconds = time.perf_counter() - began
+            cpu_seconds = time.process_time() - cpu_began
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         if "Traceback (most recent call last)" in output and uncaught is None:
@@ -225,7 +231,8 @@ class Harness:
             changed = False  # an accepted estate or import may change it; put it back
         if after != before:
             shutil.copyfile(target.pristine, target.database)
-        return Outcome(kind, names, code, seconds, uncaught, unlocated, changed, output[-2000:])
+        return Outcome(kind, names, code, seconds, uncaught, cpu_seconds=cpu_seconds,
+                       unlocated=unlocated, db_changed=changed, output=output[-2000:])  # fmt: skip
 
 
 def _unlocated(output: str) -> bool:
@@ -257,42 +264,71 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20, 1)
 
 
-def run(counts: Mapping[str, int], seed: int, keep: Path | None) -> dict[str, Any]:
+def run(
+    counts: Mapping[str, int], seed: int, keep: Path | None, replay: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """Fuzz ``counts`` cases per kind from ``seed`` or, with ``replay``, run again the
+    cases earlier runs kept there (to tell a slow case from a loaded machine)."""
     report: dict[str, Any] = {"seed": seed, "time_bound_s": TIME_BOUND, "kinds": {}}
+    if replay:
+        report = {"replayed": [str(d) for d in replay], "time_bound_s": TIME_BOUND, "kinds": {}}
+        again = kept(replay)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="govcloud-fuzz-") as tmp:
         harness = Harness(Path(tmp))
         try:
             for kind in KINDS:
-                tally: Counter[str] = Counter()
-                exits: Counter[str] = Counter()
-                slowest = 0.0
-                kind_began = time.perf_counter()
-                for index, (text, names) in enumerate(cases(kind, counts[kind], seed)):
-                    outcome = harness.run(kind, text, names)
-                    tally["tried"] += 1
-                    exits[str(outcome.exit_code)] += 1
-                    slowest = max(slowest, outcome.seconds)
-                    for failure in outcome.failures:
-                        tally[failure] += 1
-                    if outcome.failures and keep is not None:
-                        _keep(keep, kind, index, text, outcome)
-                report["kinds"][kind] = {
-                    "tried": tally["tried"],
-                    "uncaught": tally["uncaught"],
-                    "over_2s": tally["slow"],
-                    "unlocated_exit_2": tally["unlocated"],
-                    "db_changes": tally["db_changed"],
-                    "bad_exit_codes": tally["exit_code"],
-                    "exit_codes": dict(sorted(exits.items())),
-                    "slowest_s": round(slowest, 3),
-                    "seconds": round(time.perf_counter() - kind_began, 1),
-                }
+                todo = again[kind] if replay else cases(kind, counts[kind], seed)
+                report["kinds"][kind] = _tally(harness, kind, todo, keep)
         finally:
             harness.close()
     report["seconds"] = round(time.perf_counter() - began, 1)
     report["peak_rss_mib"] = _peak_mib()
     return report
+
+
+def _tally(
+    harness: Harness, kind: str, todo: Iterable[tuple[str, tuple[str, ...]]], keep: Path | None
+) -> dict[str, Any]:
+    tally: Counter[str] = Counter()
+    exits: Counter[str] = Counter()
+    slowest = slowest_cpu = 0.0
+    began = time.perf_counter()
+    for index, (text, names) in enumerate(todo):
+        outcome = harness.run(kind, text, names)
+        tally["tried"] += 1
+        exits[str(outcome.exit_code)] += 1
+        slowest = max(slowest, outcome.seconds)
+        slowest_cpu = max(slowest_cpu, outcome.cpu_seconds)
+        for failure in outcome.failures:
+            tally[failure] += 1
+        if outcome.failures and keep is not None:
+            _keep(keep, kind, index, text, outcome)
+    return {
+        "tried": tally["tried"],
+        "uncaught": tally["uncaught"],
+        "over_2s": tally["slow"],
+        "unlocated_exit_2": tally["unlocated"],
+        "db_changes": tally["db_changed"],
+        "bad_exit_codes": tally["exit_code"],
+        "exit_codes": dict(sorted(exits.items())),
+        "slowest_s": round(slowest, 3),
+        "slowest_cpu_s": round(slowest_cpu, 3),
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+
+
+def kept(directories: Sequence[Path]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """The cases ``--keep`` wrote into ``directories``, by kind, in file order."""
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {kind: [] for kind in KINDS}
+    for directory in directories:
+        for details in sorted(directory.glob("*.json")):
+            kind = details.stem.rsplit("-", 1)[0]
+            suffix = ".csv" if kind == "csv" else ".yaml"
+            text = details.with_suffix(suffix).read_text(encoding="utf-8", errors="surrogatepass")
+            names = tuple(json.loads(details.read_text(encoding="utf-8"))["mutations"])
+            found[kind].append((text, names))
+    return found
 
 
 def _keep(directory: Path, kind: str, index: int, text: str, outcome: Outcome) -> None:
@@ -302,6 +338,7 @@ def _keep(directory: Path, kind: str, index: int, text: str, outcome: Outcome) -
     stem.with_suffix(suffix).write_text(text, encoding="utf-8", errors="surrogatepass")
     details = {"mutations": outcome.names, "failures": outcome.failures,
                "exit_code": outcome.exit_code, "seconds": outcome.seconds,
+               "cpu_seconds": outcome.cpu_seconds,
                "uncaught": outcome.uncaught, "output": outcome.output}  # fmt: skip
     stem.with_suffix(".json").write_text(json.dumps(details, indent=2, ensure_ascii=False))
 
@@ -313,9 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csvs", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write failing cases here")
+    parser.add_argument("--replay", type=Path, nargs="+", default=[],
+                        help="run again the cases --keep wrote into these directories")  # fmt: skip
     args = parser.parse_args(argv)
     counts = {"manifest": args.manifests, "estate": args.estates, "csv": args.csvs}
-    report = run(counts, args.seed, args.keep)
+    report = run(counts, args.seed, args.keep, args.replay)
     print(json.dumps(report, ensure_ascii=False))
     failed = sum(
         k[name]

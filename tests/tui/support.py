@@ -1,5 +1,6 @@
 """A small province for the console tests: the governed estate, two pending requests
-(level 4: they wait for the big-data bureau's approval) and resources on both clouds."""
+(level 4: they wait for the big-data bureau's approval), a running system per tenant and
+resources on both clouds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import insert, select
 
 from controlplane.app import App
 from controlplane.db import table_of
-from controlplane.db.models import Provider, Resource, Tenant
+from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.requests import request_service
 from tests.governance.support import CataloguePlanner, apply_estate, manifest
 
@@ -42,4 +43,9 @@ def populate(app: App) -> dict[str, int]:
                     "observed_at": now, "deleted_at": None,
                 })  # fmt: skip
         session.execute(insert(table_of(Resource)), rows)
+        for tenant, name, provider, level in (("hrss", "payroll", "prov-sim", 3),
+                                              ("city-a-edu", "exams", "city-a-sim", 2)):  # fmt: skip
+            session.add(System(tenant_id=tenants[tenant], name=name, level=level,
+                               provider_id=providers[provider], data_classification="important",
+                               status="running", created_at=now, updated_at=now))  # fmt: skip
     return ids

@@ -76,6 +76,12 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's append lock now (held to the end of the transaction), for
+    a caller that takes its other locks first; :func:`append` takes it anyway."""
+    _lock(session)
+
+
 def append(
     session: Session,
     *,

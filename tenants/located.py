@@ -176,6 +176,17 @@ def _line_starts(text: str) -> list[int]:
 # --- composition ----------------------------------------------------------------------------
 
 
+def _location(file: str, line: int, col: int, _new: Any = object.__new__) -> Location:
+    """``Location(file, line, col)``, built without the frozen dataclass's three guarded
+    ``__setattr__`` calls (equal, hashed and ordered the same; every node gets one)."""
+    made: Location = _new(Location)
+    fields = made.__dict__
+    fields["file"] = file
+    fields["line"] = line
+    fields["col"] = col
+    return made
+
+
 class _EventSource(Protocol):
     def get_event(self) -> Event | None: ...
 
@@ -343,7 +354,7 @@ class _Composer:
 
     def _at(self, event: Any) -> Location:
         mark = event.start_mark
-        return Location(self.file, mark.line + 1, mark.column + 1)
+        return _location(self.file, mark.line + 1, mark.column + 1)
 
     def _document(self, get: Callable[[], Event | None]) -> tuple[int, int]:
         """Compose one document; returns where it ends (0-based line and column)."""
@@ -485,7 +496,7 @@ class _Composer:
         self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
     ) -> None:
         mark = event.start_mark
-        at = Location(self.file, mark.line + 1, mark.column + 1)
+        at = _location(self.file, mark.line + 1, mark.column + 1)
         text: str = event.value
         tag = event.tag
         if len(text) > self.limits.scalar_chars or (

@@ -23,9 +23,11 @@ package.
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
@@ -67,6 +69,7 @@ __all__ = [
     "load_yaml_file",
     "read_bounded",
     "read_text",
+    "without_cycle_collection",
 ]
 
 Path = tuple[str | int, ...]
@@ -800,6 +803,25 @@ def _too_big(file: str, size: int, limits: InputLimits) -> Problem:
     )
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block that builds many small objects.
+
+    Composing a large text (and validating its documents) allocates millions of dicts and
+    tuples and keeps them; each allocation burst triggers collections that walk all of
+    them again, nearly half the time of a 10,000-document file. The data is acyclic (an
+    alias to an enclosing collection is refused) and reference counting still frees what
+    is dropped, so nothing leaks; the collector is resumed (if it was running) after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_yaml_documents(
     text: str,
     file: str,
@@ -824,7 +846,8 @@ def load_yaml_documents(
     """
     limits = limits or InputLimits.from_env()
     _check_text(text, file, limits)
-    return _compose(text, file, limits, pure, caps, keep, on_document)
+    with without_cycle_collection():
+        return _compose(text, file, limits, pure, caps, keep, on_document)
 
 
 def load_yaml_file(

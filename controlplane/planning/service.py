@@ -41,7 +41,13 @@ from controlplane.planning.pricing import estimate
 from controlplane.planning.snapshot import EstateSnapshot, load_owned, load_snapshot
 from controlplane.timeutil import Clock
 from providers.types import DesiredResource
-from tenants import ManifestError, ParsedRequest, Problem, ResourceAmounts
+from tenants import (
+    ManifestError,
+    ParsedRequest,
+    Problem,
+    ResourceAmounts,
+    without_cycle_collection,
+)
 
 __all__ = ["PlanService", "Planner"]
 
@@ -96,11 +102,12 @@ class PlanService:
 
     def plan_all(self, parsed: Sequence[ParsedRequest], *, principal: str) -> list[Plan]:
         """Plan every document of a file: all located errors first, then each in order."""
-        planner = self.planner()
+        planner = self.planner(batch=parsed)
         problems = [p for item in parsed for p in planner.problems(item)]
         if problems:
             raise ManifestError(problems)
-        return [planner.plan(item, principal=principal) for item in parsed]
+        with without_cycle_collection():  # plans are acyclic; see tenants.located
+            return [planner.plan(item, principal=principal) for item in parsed]
 
 
 @dataclass

@@ -33,7 +33,7 @@ from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable
 from controlplane.requests.planned import BatchPlanner, BatchPlanning, Planner, PlanSummary
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
 from controlplane.timeutil import Clock
-from tenants import ManifestError, ParsedRequest, ResourceAmounts
+from tenants import ManifestError, ParsedRequest, ResourceAmounts, without_cycle_collection
 
 __all__ = [
     "ApplyResult",
@@ -183,14 +183,15 @@ class RequestService:
         if isinstance(planner, BatchPlanning):
             planner = planner.batch(parsed)
         prepared: list[_Prepared | ApplyResult] = []
-        for item in parsed:
-            tenant = tenants[item.tenant]
-            assert tenant.id is not None
-            current = currents.get((tenant.id, item.name))
-            ready = self._prepare(item, tenant, current, actor, planner)
-            if isinstance(ready, _Prepared) and isinstance(planner, BatchPlanner):
-                planner.recorded(item.tenant, item.name, ready.reserves)
-            prepared.append(ready)
+        with without_cycle_collection():  # plans are acyclic; see tenants.located
+            for item in parsed:
+                tenant = tenants[item.tenant]
+                assert tenant.id is not None
+                current = currents.get((tenant.id, item.name))
+                ready = self._prepare(item, tenant, current, actor, planner)
+                if isinstance(ready, _Prepared) and isinstance(planner, BatchPlanner):
+                    planner.recorded(item.tenant, item.name, ready.reserves)
+                prepared.append(ready)
         results: list[ApplyResult] = []
         for start in range(0, len(prepared), APPLY_BATCH):
             chunk = prepared[start : start + APPLY_BATCH]

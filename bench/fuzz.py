@@ -15,10 +15,13 @@ Accepted estates and imports are rolled back by restoring the database file::
 
     .venv/bin/python -m bench.fuzz [--manifests 10000] [--estates 2000] [--csvs 2000]
                                    [--seed 1] [--keep DIR]
+    .venv/bin/python -m bench.fuzz --replay DIR [DIR ...]
 
 The last line is a JSON document with, per input kind, the cases tried and the counts of
 uncaught exceptions, cases over 2 s, unlocated exit-2 refusals and database changes;
-``--keep DIR`` writes every failing case there to reproduce it.
+``--keep DIR`` writes every failing case there to reproduce it; ``--replay DIR`` runs
+the cases kept there again (on a loaded machine, a case over the bound is re-timed this
+way once the machine is quiet, to tell a slow input from a slow machine).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -257,42 +260,69 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20, 1)
 
 
-def run(counts: Mapping[str, int], seed: int, keep: Path | None) -> dict[str, Any]:
+def run(
+    counts: Mapping[str, int], seed: int, keep: Path | None, replay: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """Fuzz ``counts`` cases per kind from ``seed`` or, with ``replay``, run again the
+    cases earlier runs kept there (to tell a slow case from a loaded machine)."""
     report: dict[str, Any] = {"seed": seed, "time_bound_s": TIME_BOUND, "kinds": {}}
+    if replay:
+        report = {"replayed": [str(d) for d in replay], "time_bound_s": TIME_BOUND, "kinds": {}}
+        again = kept(replay)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="govcloud-fuzz-") as tmp:
         harness = Harness(Path(tmp))
         try:
             for kind in KINDS:
-                tally: Counter[str] = Counter()
-                exits: Counter[str] = Counter()
-                slowest = 0.0
-                kind_began = time.perf_counter()
-                for index, (text, names) in enumerate(cases(kind, counts[kind], seed)):
-                    outcome = harness.run(kind, text, names)
-                    tally["tried"] += 1
-                    exits[str(outcome.exit_code)] += 1
-                    slowest = max(slowest, outcome.seconds)
-                    for failure in outcome.failures:
-                        tally[failure] += 1
-                    if outcome.failures and keep is not None:
-                        _keep(keep, kind, index, text, outcome)
-                report["kinds"][kind] = {
-                    "tried": tally["tried"],
-                    "uncaught": tally["uncaught"],
-                    "over_2s": tally["slow"],
-                    "unlocated_exit_2": tally["unlocated"],
-                    "db_changes": tally["db_changed"],
-                    "bad_exit_codes": tally["exit_code"],
-                    "exit_codes": dict(sorted(exits.items())),
-                    "slowest_s": round(slowest, 3),
-                    "seconds": round(time.perf_counter() - kind_began, 1),
-                }
+                todo = again[kind] if replay else cases(kind, counts[kind], seed)
+                report["kinds"][kind] = _tally(harness, kind, todo, keep)
         finally:
             harness.close()
     report["seconds"] = round(time.perf_counter() - began, 1)
     report["peak_rss_mib"] = _peak_mib()
     return report
+
+
+def _tally(
+    harness: Harness, kind: str, todo: Iterable[tuple[str, tuple[str, ...]]], keep: Path | None
+) -> dict[str, Any]:
+    tally: Counter[str] = Counter()
+    exits: Counter[str] = Counter()
+    slowest = 0.0
+    began = time.perf_counter()
+    for index, (text, names) in enumerate(todo):
+        outcome = harness.run(kind, text, names)
+        tally["tried"] += 1
+        exits[str(outcome.exit_code)] += 1
+        slowest = max(slowest, outcome.seconds)
+        for failure in outcome.failures:
+            tally[failure] += 1
+        if outcome.failures and keep is not None:
+            _keep(keep, kind, index, text, outcome)
+    return {
+        "tried": tally["tried"],
+        "uncaught": tally["uncaught"],
+        "over_2s": tally["slow"],
+        "unlocated_exit_2": tally["unlocated"],
+        "db_changes": tally["db_changed"],
+        "bad_exit_codes": tally["exit_code"],
+        "exit_codes": dict(sorted(exits.items())),
+        "slowest_s": round(slowest, 3),
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+
+
+def kept(directories: Sequence[Path]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """The cases ``--keep`` wrote into ``directories``, by kind, in file order."""
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {kind: [] for kind in KINDS}
+    for directory in directories:
+        for details in sorted(directory.glob("*.json")):
+            kind = details.stem.rsplit("-", 1)[0]
+            suffix = ".csv" if kind == "csv" else ".yaml"
+            text = details.with_suffix(suffix).read_text(encoding="utf-8", errors="surrogatepass")
+            names = tuple(json.loads(details.read_text(encoding="utf-8"))["mutations"])
+            found[kind].append((text, names))
+    return found
 
 
 def _keep(directory: Path, kind: str, index: int, text: str, outcome: Outcome) -> None:
@@ -313,9 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csvs", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write failing cases here")
+    parser.add_argument("--replay", type=Path, nargs="+", default=[],
+                        help="run again the cases --keep wrote into these directories")  # fmt: skip
     args = parser.parse_args(argv)
     counts = {"manifest": args.manifests, "estate": args.estates, "csv": args.csvs}
-    report = run(counts, args.seed, args.keep)
+    report = run(counts, args.seed, args.keep, args.replay)
     print(json.dumps(report, ensure_ascii=False))
     failed = sum(
         k[name]

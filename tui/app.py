@@ -32,6 +32,7 @@ from controlplane.i18n import Lang, tr
 from tui.door import Door
 from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
 from tui.status import status_text
+from tui.table import Table
 from tui.views import (
     PAGE,
     VIEWS,
@@ -157,7 +158,7 @@ class ConsoleApp(App[None]):
         self.header_line = Static(id="header")
         self.crumbs_line = Static(id="crumbs")
         self.title_line = Static(id="title")
-        self.table: DataTable[Any] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        self.table: DataTable[Any] = Table(id="table", cursor_type="row", zebra_stripes=True)
         self.bar = CommandBar(id="bar")
         self.bar.display = False
         self._bind_keys()

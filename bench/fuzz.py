@@ -94,6 +94,7 @@ class Outcome:
     exit_code: int | None
     seconds: float
     uncaught: str | None = None
+    cpu_seconds: float = 0.0  # this process's CPU time: what the case cost, whatever the load
     unlocated: bool = False
     db_changed: bool = False
     output: str = ""
@@ -209,6 +210,7 @@ class Harness:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, HANG_AFTER)
         began = time.perf_counter()
+        cpu_began = time.process_time()
         try:
             code, output = self._main(target, (*target.argv, str(path)))
         except BaseException as exc:  # anything escaping main is what we look for
@@ -217,6 +219,7 @@ class Harness:
             uncaught = "".join(traceback.format_exception_only(exc)).strip()[:500]
         finally:
             seconds = time.perf_counter() - began
+            cpu_seconds = time.process_time() - cpu_began
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         if "Traceback (most recent call last)" in output and uncaught is None:
@@ -228,7 +231,8 @@ class Harness:
             changed = False  # an accepted estate or import may change it; put it back
         if after != before:
             shutil.copyfile(target.pristine, target.database)
-        return Outcome(kind, names, code, seconds, uncaught, unlocated, changed, output[-2000:])
+        return Outcome(kind, names, code, seconds, uncaught, cpu_seconds=cpu_seconds,
+                       unlocated=unlocated, db_changed=changed, output=output[-2000:])  # fmt: skip
 
 
 def _unlocated(output: str) -> bool:
@@ -288,13 +292,14 @@ def _tally(
 ) -> dict[str, Any]:
     tally: Counter[str] = Counter()
     exits: Counter[str] = Counter()
-    slowest = 0.0
+    slowest = slowest_cpu = 0.0
     began = time.perf_counter()
     for index, (text, names) in enumerate(todo):
         outcome = harness.run(kind, text, names)
         tally["tried"] += 1
         exits[str(outcome.exit_code)] += 1
         slowest = max(slowest, outcome.seconds)
+        slowest_cpu = max(slowest_cpu, outcome.cpu_seconds)
         for failure in outcome.failures:
             tally[failure] += 1
         if outcome.failures and keep is not None:
@@ -308,6 +313,7 @@ def _tally(
         "bad_exit_codes": tally["exit_code"],
         "exit_codes": dict(sorted(exits.items())),
         "slowest_s": round(slowest, 3),
+        "slowest_cpu_s": round(slowest_cpu, 3),
         "seconds": round(time.perf_counter() - began, 1),
     }
 
@@ -332,6 +338,7 @@ def _keep(directory: Path, kind: str, index: int, text: str, outcome: Outcome) -
     stem.with_suffix(suffix).write_text(text, encoding="utf-8", errors="surrogatepass")
     details = {"mutations": outcome.names, "failures": outcome.failures,
                "exit_code": outcome.exit_code, "seconds": outcome.seconds,
+               "cpu_seconds": outcome.cpu_seconds,
                "uncaught": outcome.uncaught, "output": outcome.output}  # fmt: skip
     stem.with_suffix(".json").write_text(json.dumps(details, indent=2, ensure_ascii=False))
 

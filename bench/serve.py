@@ -12,6 +12,7 @@ processes; requests are applied through the facade as the operator, the way
     python -m bench.serve kill-openstack --rounds 3 --requests 6   # OS_CLIENT_CONFIG_FILE
     python -m bench.serve failover --firings 20
     python -m bench.serve unreachable
+    python -m bench.serve peer-down --requests 8 --down-for 120   # a private OpenStack peer
 
 ``latency``: approved→Ready p50/p99 (from the requests' own events) while requests are
 submitted at full speed. ``kill``: ``kill -9`` of a random replica at a random moment,
@@ -27,7 +28,15 @@ other must lead within 15 s (measured from the kill to its first firing queued).
 ``unreachable``: an OpenStack provider pointing at a closed 127.0.0.1 port (the shared
 OpenStack peer is never stopped): its sync records temporary errors with growing
 back-off, and when the provider is pointed back at a reachable cloud the queued work
-completes.
+completes. ``peer-down``: the real thing, on a second, private OpenStack peer
+(``scripts/peers/openstack`` with the ``GOVCLOUD_OS_*`` overrides of :data:`PRIVATE_PEER`,
+each taken from the environment when set there; the shared peer is never touched): two
+replicas provision level-1 requests on it, the peer is stopped with its own ``down``
+while they provision, the sync job and the requests record temporary errors with
+growing back-off, the peer comes back with ``resume`` (its databases kept), every
+request must reach Ready and openstacksdk must find each system's server exactly once;
+then everything is deleted through govcloud and the private peer is purged (its
+databases, vhost, account and run directory) unless ``--keep-peer``.
 """
 
 from __future__ import annotations
@@ -48,7 +57,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -500,6 +509,42 @@ def _sdk_servers(cloud: str, tenants: list[str]) -> Counter[tuple[str, str, str]
     return found
 
 
+def _live_systems(b: Bench) -> set[tuple[str, str]]:
+    with b.app.sessions() as session:
+        return {(t.code, s.name) for s, t in session.exec(
+            select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
+        ) if s.status != "deleted"}  # fmt: skip
+
+
+def _judge_cloud(b: Bench, cloud: str, tenants: list[str]) -> dict[str, Any]:
+    """The cloud as openstacksdk sees it against the database: each live system's server
+    exactly once, none of a system the database does not hold."""
+    live = _live_systems(b)
+    servers = _sdk_servers(cloud, tenants)
+    return {
+        "sdk_servers": sum(servers.values()),
+        "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
+        "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
+        "systems_without_server": sorted(
+            f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
+        ),
+    }
+
+
+def _delete_all(b: Bench, names: list[tuple[str, str]], cloud: str,
+                tenants: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Delete every system through govcloud, then ask the SDK what is left."""
+    refused = []
+    for n, t in names:
+        try:
+            b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
+        except GovcloudError as exc:
+            refused.append(f"{t}/{n}: {exc}")
+    settled = round(b.wait_settled(600), 1)
+    return {"cleanup_refused": refused, "cleanup_settled_seconds": settled,
+            "sdk_servers_after_cleanup": sum(_sdk_servers(cloud, tenants).values())}  # fmt: skip
+
+
 def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dict[str, Any]:
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:6]
@@ -537,33 +582,168 @@ def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dic
             ]
             # a request provisioned more than once: a killed replica's claim was resumed
             resumed = sum(1 for r in session.exec(select(Request)) if r.attempts > 1)
-            live = {(t.code, s.name) for s, t in session.exec(
-                select(System, Tenant).join(Tenant, col(Tenant.id) == col(System.tenant_id))
-            ) if s.status != "deleted"}  # fmt: skip
-        servers = _sdk_servers(cloud, tenants)
         result: dict[str, Any] = {
             "bench": "kill-openstack", "rounds": rounds, "requests": requests,
             "settled_seconds": round(settled, 1), "states": dict(states),
             "failed_without_reason": failed_without_reason,
-            "requests_resumed_after_a_kill": resumed,
-            "sdk_servers": sum(servers.values()),
-            "duplicates": {"/".join(k): n for k, n in servers.items() if n > 1},
-            "orphans": sorted({f"{k[0]}/{k[1]}" for k in servers if (k[0], k[1]) not in live}),
-            "systems_without_server": sorted(
-                f"{t}/{s}" for t, s in live if not any(k[:2] == (t, s) for k in servers)
-            ),
+            "requests_resumed_after_a_kill": resumed, **_judge_cloud(b, cloud, tenants),
         }  # fmt: skip
         # clean the shared peer: delete every system through govcloud, then ask the SDK
-        refused = []
-        for n, t in names:
-            try:
-                b.facade().delete(Manifest(_openstack_manifest(n, t), "bench.yaml"))
-            except GovcloudError as exc:
-                refused.append(f"{t}/{n}: {exc}")
-        result["cleanup_refused"] = refused
-        result["cleanup_settled_seconds"] = round(b.wait_settled(600), 1)
-        result["sdk_servers_after_cleanup"] = sum(_sdk_servers(cloud, tenants).values())
-        return result
+        return {**result, **_delete_all(b, names, cloud, tenants)}
+
+
+#: The private peer's instance settings (``scripts/peers/openstack``'s overrides).
+PRIVATE_PEER = {
+    "GOVCLOUD_PEERS_RUN": "/tmp/govcloud-peers-private",
+    "GOVCLOUD_OS_PORT_OFFSET": "10000",
+    "GOVCLOUD_OS_DB_PREFIX": "govcloud_osp_",
+    "GOVCLOUD_OS_DB_USER": "govcloud_peer_p",
+    "GOVCLOUD_OS_VHOST": "govcloud_peer_p",
+    "GOVCLOUD_OS_CLOUD": "govcloud-peer-private",
+}
+PEER_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "peers" / "openstack"
+
+PEER_DOWN_JOBS = """jobs:
+  health: {every: 30}
+  sync: {every: 120}
+  policy-audit: {enabled: false}
+  meter-collect: {enabled: false}
+  month-close: {enabled: false}
+  audit-verify: {enabled: false}
+  budget-alerts: {enabled: false}
+"""
+
+
+def _peer(command: str, env: dict[str, str]) -> float:
+    """Run ``scripts/peers/openstack COMMAND`` for the private instance; its seconds."""
+    started = time.monotonic()
+    done = subprocess.run([str(PEER_SCRIPT), command], env={**os.environ, **env},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/peers/openstack {command} failed:\n{done.stderr[-3000:]}")
+    return round(time.monotonic() - started, 1)
+
+
+def _gaps(times: list[datetime]) -> list[float]:
+    return [round((b - a).total_seconds(), 1) for a, b in itertools.pairwise(times)]
+
+
+def _attempts(app: App) -> dict[str, Any]:
+    """Per request: when each provisioning attempt started, the gaps between them and
+    the reasons its failed attempts gave."""
+    with app.sessions() as session:
+        events = session.exec(select(RequestEvent).order_by(col(RequestEvent.id))).all()
+    starts: dict[int, list[datetime]] = {}
+    reasons: dict[int, list[str]] = {}
+    for e in events:
+        if e.to_state == "Provisioning":
+            starts.setdefault(e.request_id, []).append(e.at)
+        elif e.to_state == "Failed":
+            reasons.setdefault(e.request_id, []).append((e.reason or "")[:160])
+    return {str(i): {"attempts": len(t), "gaps_seconds": _gaps(t),
+                     "failed_reasons": reasons.get(i, [])}
+            for i, t in sorted(starts.items())}  # fmt: skip
+
+
+def _sync_runs(app: App, job: str) -> list[JobRun]:
+    with app.sessions() as session:
+        rows = session.exec(select(JobRun).where(JobRun.job == job).order_by(col(JobRun.due_at)))
+        return [r for r in rows if r.state not in ("queued",)]
+
+
+def _wait_ready(b: Bench, expected: int, timeout: float) -> float:
+    """Seconds until ``expected`` requests are Ready (NaN when a request fails for good
+    or the timeout passes: a Failed request with ``retry_at`` is still being retried)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        with b.app.sessions() as session:
+            rows = session.exec(select(Request)).all()
+        if sum(1 for r in rows if r.state == "Ready") >= expected:
+            return time.monotonic() - started
+        if any(r.state == "Failed" and r.retry_at is None for r in rows):
+            return float("nan")
+        time.sleep(1)
+    return float("nan")
+
+
+def run_peer_down(requests: int, down_after: float, down_for: float,
+                  keep_peer: bool) -> dict[str, Any]:  # fmt: skip
+    peer = {k: os.environ.get(k, v) for k, v in PRIVATE_PEER.items()}
+    cloud = peer["GOVCLOUD_OS_CLOUD"]
+    clouds = Path(peer["GOVCLOUD_PEERS_RUN"]) / "openstack" / "clouds.yaml"
+    result: dict[str, Any] = {"bench": "peer-down", "requests": requests, "cloud": cloud,
+                              "port_offset": peer["GOVCLOUD_OS_PORT_OFFSET"]}  # fmt: skip
+    result["peer_up_seconds"] = _peer("up", peer)
+    os.environ["OS_CLIENT_CONFIG_FILE"] = str(clouds)  # the SDK judging the cloud, here
+    run = uuid.uuid4().hex[:6]
+    tenants = [f"p{run}a", f"p{run}b"]
+    try:
+        with bench(_openstack_estate(cloud, tenants),
+                   env={"OS_CLIENT_CONFIG_FILE": str(clouds)}) as b:  # fmt: skip
+            result.update(_peer_down_rounds(b, peer, tenants, requests, down_after, down_for))
+            # the measured replicas are stopped (their records are final): one deletes
+            b.start("cleanup", workers=2, lease=10, config=_jobs_config(b.home, NO_JOBS))
+            b.wait_ready("cleanup")
+            names = [(f"q{i:03d}", tenants[i % 2]) for i in range(requests)]
+            result.update(_delete_all(b, names, cloud, tenants))
+    finally:
+        if not keep_peer:
+            result["peer_purge_seconds"] = _peer("purge", peer)
+    return result
+
+
+def _peer_down_rounds(b: Bench, peer: dict[str, str], tenants: list[str], requests: int,
+                      down_after: float, down_for: float) -> dict[str, Any]:  # fmt: skip
+    cloud = peer["GOVCLOUD_OS_CLOUD"]
+    config = _jobs_config(b.home, PEER_DOWN_JOBS)
+    for name in ("r0", "r1"):
+        b.start(name, workers=2, lease=10, config=config)
+    b.wait_ready("r0", "r1")
+    names = [(f"q{i:03d}", tenants[i % 2]) for i in range(requests)]
+    text = "---\n".join(_openstack_manifest(n, t) for n, t in names)
+    b.facade().apply(Manifest(text, "bench.yaml"))
+    submitted = time.monotonic()
+    while time.monotonic() - submitted < down_after:  # into the middle of the applies
+        time.sleep(0.5)
+    at_stop = dict(b.states())
+    stop_seconds = _peer("down", peer)
+    stopped_at = datetime.now(UTC)
+    time.sleep(down_for)
+    while_down = dict(b.states())
+    resume_seconds = _peer("resume", peer)
+    resumed_at = datetime.now(UTC)
+    ready_after = _wait_ready(b, requests, 900)
+    # one more sync after the return, so the records show the normal schedule again
+    after = time.monotonic()
+    while time.monotonic() - after < 180:
+        runs = _sync_runs(b.app, "sync:prov-main")
+        if runs and runs[-1].state == "ok" and runs[-1].due_at > resumed_at:
+            break
+        time.sleep(2)
+    b.stop_all()
+    runs = _sync_runs(b.app, "sync:prov-main")
+    down_runs = [r for r in runs if r.due_at >= stopped_at]
+    with b.app.sessions() as session:
+        rows = session.exec(select(Request)).all()
+    attempts = _attempts(b.app)
+    return {
+        "states_at_stop": at_stop, "peer_down_seconds": stop_seconds,
+        "states_while_down": while_down, "peer_resume_seconds": resume_seconds,
+        "all_ready_seconds_after_resume": round(ready_after, 1),
+        "states": dict(Counter(r.state for r in rows)),
+        "sync_runs_from_stop": [
+            {"due": r.due_at.isoformat(timespec="seconds"), "state": r.state,
+             "retry_in": r.retry_in, "failures": r.failures,
+             "error": (r.error or "")[:120] or None}
+            for r in down_runs
+        ],
+        "sync_due_intervals_seconds": _gaps([r.due_at for r in down_runs]),
+        "requests_with_temporary_failures": sum(
+            1 for a in attempts.values() if a["failed_reasons"]
+        ),
+        "max_attempts": max((a["attempts"] for a in attempts.values()), default=0),
+        "attempts": attempts, **_judge_cloud(b, cloud, tenants),
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -586,6 +766,20 @@ def main() -> None:
     failover.add_argument("--firings", type=int, default=20)
     unreachable = sub.add_parser("unreachable")
     unreachable.add_argument("--wait", type=float, default=90)
+    peer_down = sub.add_parser("peer-down")
+    peer_down.add_argument("--requests", type=int, default=8)
+    peer_down.add_argument(
+        "--down-after",
+        type=float,
+        default=8.0,
+        help="seconds after submitting before the peer is stopped",
+    )
+    peer_down.add_argument("--down-for", type=float, default=120.0)
+    peer_down.add_argument(
+        "--keep-peer",
+        action="store_true",
+        help="leave the private peer running (not purged) afterwards",
+    )
     args = parser.parse_args()
     if args.bench == "latency":
         result = run_latency(args.requests, args.replicas, args.workers)
@@ -595,6 +789,8 @@ def main() -> None:
         result = run_kill_openstack(args.rounds, args.requests, args.seed, args.cloud)
     elif args.bench == "failover":
         result = run_failover(args.firings)
+    elif args.bench == "peer-down":
+        result = run_peer_down(args.requests, args.down_after, args.down_for, args.keep_peer)
     else:
         result = run_unreachable(args.wait)
     print(json.dumps(result, ensure_ascii=False, default=str))

@@ -1,22 +1,49 @@
 """The audit log's operations for people and the scheduler, authorised.
 
-Verify (operators and auditors), write a checkpoint on demand or on a schedule, rotate
-the key (operators). The CLI and the facade call these; the chain itself lives in
+Verify (operators and auditors), list the events page by page (operators and auditors:
+:meth:`AuditService.events` filters and pages in SQL, the log grows with every
+mutation), write a checkpoint on demand or on a schedule, rotate the key (operators). The CLI and the facade call these; the chain itself lives in
 :mod:`controlplane.audit`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, not_, or_
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from controlplane import audit, rbac
 from controlplane.audit_checkpoints import Checkpoint
 from controlplane.audit_verify import AuditReport
 from controlplane.db.engine import transaction
+from controlplane.db.models import AuditEvent
 from controlplane.timeutil import Clock
 
-__all__ = ["AuditService"]
+__all__ = ["AUDIT_FIELDS", "AuditMatch", "AuditService"]
+
+#: the event columns a filter may name (bare text searches all three)
+AUDIT_FIELDS = ("actor", "action", "subject")
+
+
+@dataclass(frozen=True)
+class AuditMatch:
+    """``field`` (``None``: any of :data:`AUDIT_FIELDS`) contains ``value``, case-blind."""
+
+    field: str | None
+    value: str
+    invert: bool = False
+
+
+def _condition(term: AuditMatch) -> object:
+    # a substring, not a pattern: LIKE's own wildcards in the text match themselves
+    text = term.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f"%{text}%"
+    names = AUDIT_FIELDS if term.field is None else (term.field,)
+    found = or_(*(func.lower(getattr(AuditEvent, n)).like(needle, escape="\\") for n in names))
+    return not_(found) if term.invert else found
 
 
 class AuditService:
@@ -40,3 +67,28 @@ class AuditService:
         with transaction(self._sessions) as session:
             rbac.authorize(rbac.resolve(session, actor), "audit.rotate")
             return audit.rotate_key(session, self._clock(), actor=actor)
+
+    def events(
+        self,
+        *,
+        actor: str,
+        match: Sequence[AuditMatch] = (),
+        descending: bool = True,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> tuple[list[AuditEvent], int]:
+        """One page of events in sequence order (newest first unless not ``descending``),
+        strictly after sequence number ``after``; and how many match in all."""
+        with self._sessions() as session:
+            rbac.authorize(rbac.resolve(session, actor), "audit.list")
+            conditions = [_condition(t) for t in match]
+            query = select(AuditEvent).where(*conditions)  # type: ignore[arg-type]
+            seq = col(AuditEvent.seq)
+            if after is not None:
+                query = query.where(seq < after if descending else seq > after)
+            query = query.order_by(seq.desc() if descending else seq).limit(limit)
+            rows = list(session.exec(query).all())
+            total = session.exec(
+                select(func.count()).select_from(AuditEvent).where(*conditions)  # type: ignore[arg-type]
+            ).one()
+            return rows, int(total)

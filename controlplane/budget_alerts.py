@@ -96,14 +96,16 @@ class BudgetAlertService:
         query = select(col(System.id), col(System.name)).where(col(System.tenant_id).in_(ids))
         names = {int(sid): str(name) for sid, name in session.execute(query).all()}
         reserved = budgets.reserved_annual_of(session, [t.code for t in tenants])
+        # each department's systems' yearly synced cost, in one pass over the costs
+        yearly: dict[int, dict[str, Decimal]] = {}
+        for (owner, system_id), monthly in snapshot.system_cost.items():
+            name = names.get(system_id, "") if system_id is not None else ""
+            mine = yearly.setdefault(owner, {})
+            mine[name] = mine.get(name, Decimal(0)) + monthly * 12
         out = []
         for tenant in tenants:
             held = reserved.get(tenant.code, {})
-            synced: dict[str, Decimal] = {}
-            for (owner, system_id), monthly in snapshot.system_cost.items():
-                if owner == tenant.id:
-                    name = names.get(system_id, "") if system_id is not None else ""
-                    synced[name] = synced.get(name, Decimal(0)) + monthly * 12
+            synced = yearly.get(tenant.id or 0, {})
             projected = sum(held.values(), Decimal(0)) + sum(
                 (cost for name, cost in synced.items() if name not in held), Decimal(0)
             )

@@ -154,6 +154,23 @@ def _names(spec: Mapping[str, object], key: str) -> list[str]:
     return [str(v) for v in value]
 
 
+def _found_or_created(find: Callable[[], Any], create: Callable[[], Any]) -> Any:
+    """The named Keystone object, created if missing. Two requests of one department on
+    two replicas both find nothing and both create; Keystone refuses the second (409,
+    "Duplicate entry"), and that one then uses what the other created instead of failing
+    the request for a back-off round."""
+    found = find()
+    if found is not None:
+        return found
+    try:
+        return create()
+    except openstack.exceptions.ConflictException:
+        found = find()
+        if found is None:
+            raise
+        return found
+
+
 @dataclass
 class _Found:
     """What already exists in a project for one system, keyed by desired name."""
@@ -279,7 +296,7 @@ class OpenStackDriver:
                 auth_ok=False,
                 latency_ms=None,
                 checked_at=self._clock(),
-                detail=exc.message_en,
+                detail=exc.detail,  # the wrapping error names the provider and the kind
             )
         latency = round((time.perf_counter() - started) * 1000, 1)
         return HealthReport(
@@ -294,14 +311,15 @@ class OpenStackDriver:
         with translated(self.name):
             ident = conn.identity
             domain_id = conn.current_project.get("domain_id") or "default"
-            project = ident.find_project(project_name(tenant), domain_id=domain_id)
-            if project is None:
-                project = ident.create_project(
+            project = _found_or_created(
+                lambda: ident.find_project(project_name(tenant), domain_id=domain_id),
+                lambda: ident.create_project(
                     name=project_name(tenant),
                     domain_id=domain_id,
                     description=f"govcloud department {tenant}",
                     tags=project_tags(tenant),
-                )
+                ),
+            )
             self._grant(project, tenant, domain_id)
         return project
 
@@ -313,8 +331,11 @@ class OpenStackDriver:
         if not ident.validate_user_has_project_role(project, user_id, admin):
             ident.assign_project_role_to_user(project, user_id, admin)
         group_name = project_name(tenant)
-        group = ident.find_group(group_name, domain_id=domain_id) or ident.create_group(
-            name=group_name, domain_id=domain_id, description=f"govcloud department {tenant}"
+        group = _found_or_created(
+            lambda: ident.find_group(group_name, domain_id=domain_id),
+            lambda: ident.create_group(
+                name=group_name, domain_id=domain_id, description=f"govcloud department {tenant}"
+            ),
         )
         if not ident.validate_group_has_project_role(project, group, member):
             ident.assign_project_role_to_group(project, group, member)

@@ -8,27 +8,34 @@ of a hundred thousand resources costs one page. Every facade call runs in a thre
 that posts a typed message back: a slow call never freezes the screen.
 
 Read-only by default; ``w`` allows writes for a role that has any, and every write asks
-for a confirmation that names its targets and their count. Actions the role may not do
-are hidden (and the facade refuses them anyway).
+for a confirmation that names its targets and their count (an approval also shows each
+request's plan, price and policy verdicts). Actions the role may not do are hidden (and
+the facade refuses them anyway). ``y`` shows a record as YAML; ``+`` pins a tenant or
+provider to ``1``–``9`` and those keys narrow every list to it (``0``: all); the header
+shows the clouds' connection state from their latest probes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+import yaml
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Input, Static
 
-from controlplane.facade import RULES, GovcloudError, Page
+from controlplane.facade import RULES, GovcloudError, Month, Page
 from controlplane.i18n import Lang, tr
+from tui.detail import plan_lines, statement_lines
 from tui.door import Door
 from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
 from tui.status import status_text
@@ -39,26 +46,81 @@ from tui.views import (
     View,
     complete,
     current_month,
+    plain,
     record_fields,
     render_value,
     resolve_view,
 )
 
-__all__ = ["ConsoleApp", "Place"]
+__all__ = ["HIGH_CONTRAST", "ConsoleApp", "Pins", "Place"]
+
+#: white on black, yellow accents: the high-contrast theme (``--high-contrast``)
+HIGH_CONTRAST = Theme(
+    name="govcloud-high-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ffff00",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#1c1c1c",
+    boost="#303030",
+    success="#00ff00",
+    warning="#ffff00",
+    error="#ff6060",
+    dark=True,
+)
 
 #: how many targets one confirmation may name
 BULK_LIMIT = 50
+#: how long a waiver asked for from the console lasts
+WAIVER_DAYS = 90
 #: load the next page when the cursor is this close to the last loaded row
 PREFETCH = 20
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where the console is: a view, its filter and its sort (``-field``: descending)."""
+    """Where the console is: a view, its filter, its sort (``-field``: descending) and,
+    for the statements, the month (``None``: this month)."""
 
     view: str
     query: str = ""
     sort: str | None = None
+    month: str | None = None
+
+
+class Pins:
+    """Scopes pinned to the keys 1–9 (``0``: no scope): ``tenant:CODE`` or
+    ``provider:NAME``, kept in ``path`` (JSON) when one is given."""
+
+    def __init__(self, path: Path | None = None, initial: Sequence[str] = ()) -> None:
+        self.path = path
+        found: list[str] = list(initial)
+        if path is not None and path.is_file():
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = []
+            found = (
+                [str(x) for x in stored if isinstance(x, str)] if isinstance(stored, list) else []
+            )
+        self.slots: list[str] = found[:9]
+
+    def get(self, slot: int) -> str | None:
+        return self.slots[slot - 1] if 1 <= slot <= len(self.slots) else None
+
+    def pin(self, scope: str) -> int:
+        """The slot ``scope`` is on (pinned to the next free one, the oldest replaced)."""
+        if scope in self.slots:
+            return self.slots.index(scope) + 1
+        if len(self.slots) == 9:
+            self.slots.pop(0)
+        self.slots.append(scope)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.slots), encoding="utf-8")
+        return self.slots.index(scope) + 1
 
 
 class PageLoaded(Message):
@@ -90,11 +152,51 @@ class ActionDone(Message):
         self.errors = list(errors)
 
 
+class CloudsRead(Message):
+    def __init__(self, states: list[Any] | None) -> None:
+        super().__init__()
+        self.states = states
+
+
+class ConfirmReady(Message):
+    """What a confirmation shows, read in a thread (e.g. each request's plan)."""
+
+    def __init__(self, ask: Callable[[Sequence[str]], None], details: Sequence[str]) -> None:
+        super().__init__()
+        self.ask = ask
+        self.details = list(details)
+
+
 class DescribeReady(Message):
     def __init__(self, title: str, lines: Sequence[str]) -> None:
         super().__init__()
         self.title = title
         self.lines = list(lines)
+
+
+class Lane:
+    """One facade call at a time for one purpose (a page, a count): one asked for while
+    another runs waits for it, replacing any older one waiting, so keys pressed faster
+    than the database answers cost the running call and the newest, never a pile-up."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.waiting: Callable[[], object] | None = None
+
+    def run(self, start: Callable[[], object]) -> None:
+        """``start`` the call now, or once the running one is :meth:`done`."""
+        if self.busy:
+            self.waiting = start
+        else:
+            self.busy = True
+            start()
+
+    def done(self) -> None:
+        """The running call answered: start the one waiting, if any."""
+        start, self.waiting = self.waiting, None
+        self.busy = start is not None
+        if start is not None:
+            start()
 
 
 class CommandBar(Input):
@@ -118,8 +220,11 @@ class CommandBar(Input):
         self.screen.set_focus(self.screen.query_one(DataTable))
 
 
-#: the row actions the console offers, the facade action each needs, and its key
-_ROW_ACTIONS = {"approve": "a", "reject": "x", "sync": "S"}
+#: the row actions the console offers and their keys (each view says which facade
+#: action each needs: :attr:`View.actions`)
+_ROW_ACTIONS = {"approve": "a", "reject": "x", "sync": "S", "provision": "P", "retry": "R",
+                "waiver": "W", "gaps": "g", "confirm": "c", "finalize": "F",
+                "export": "e"}  # fmt: skip
 
 
 class ConsoleApp(App[None]):
@@ -136,8 +241,19 @@ class ConsoleApp(App[None]):
         query: str = "",
         refresh_seconds: float = 15.0,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        pins: Pins | None = None,
+        high_contrast: bool = False,
     ) -> None:
         super().__init__()
+        if high_contrast:
+            self.register_theme(HIGH_CONTRAST)
+            self.theme = HIGH_CONTRAST.name
+        self.high_contrast = high_contrast
+        self.pins = pins or Pins()
+        #: the pinned scope in force (``tenant:CODE`` / ``provider:NAME``), or ``None``
+        self.scope: str | None = None
+        #: every provider's latest probe (``None``: not read yet, or refused)
+        self.clouds: list[Any] | None = None
         self.door = door
         self.lang = lang
         self.views = VIEWS[lang]
@@ -153,6 +269,7 @@ class ConsoleApp(App[None]):
         self.token: str | None = None
         self.loading = False
         self.generation = 0
+        self.pages, self.counts = Lane(), Lane()
         self.marks: set[str] = set()
         self._columns_of: str | None = None
         self.header_line = Static(id="header")
@@ -183,11 +300,23 @@ class ConsoleApp(App[None]):
             ("a", "approve", t("approve"), True),
             ("x", "reject", t("reject"), True),
             ("S", "sync", t("sync"), True),
+            ("P", "provision", t("provision"), True),
+            ("R", "retry", t("retry"), True),
+            ("W", "waiver", t("waiver"), True),
+            ("g", "gaps", t("gaps"), True),
+            ("c", "confirm", t("confirm"), True),
+            ("F", "finalize", t("finalize"), True),
+            ("e", "export", t("export"), True),
+            ("y", "raw", t("raw"), False),
+            ("plus", "pin", t("pin"), False),
             ("question_mark", "help", t("help"), True),
             ("q", "quit", t("quit"), False),
         ]
         for key, action, description, show in keys:
             self.bind(key, action, description=description, show=show)
+        self.bind("0", "scope(0)", description=t("scope_all"), show=False)
+        for slot in range(1, 10):
+            self.bind(str(slot), f"scope({slot})", description=t("scope"), show=False)
 
     def _role_may(self, action: str) -> bool:
         rule = RULES.get(action)  # type: ignore[call-overload]
@@ -205,7 +334,15 @@ class ConsoleApp(App[None]):
             return any(self._role_may(a) for a in self.view.actions.values())
         if action == "toggle_write":
             return bool(self._writes())
+        if action == "pin":
+            return self.place.view in ("tenants", "providers")
+        if action == "scope" and parameters:
+            slot = parameters[0]
+            return slot == 0 or (isinstance(slot, int) and self.pins.get(slot) is not None)
         return True
+
+    def _may_read(self, view: View) -> bool:
+        return view.reads is None or self._role_may(view.reads)
 
     # ---- layout --------------------------------------------------------------------
 
@@ -223,6 +360,41 @@ class ConsoleApp(App[None]):
         self.set_interval(1.0, self._draw_header)
         self.set_interval(self.refresh_seconds, self._tick)
         self.go(self.place, push=False)
+        self._read_clouds()
+
+    def _read_clouds(self) -> None:
+        """In a thread: every provider's latest probe, for the header."""
+
+        def work() -> None:
+            try:
+                states = list(self.door.provider_states())
+            except GovcloudError:
+                states = None
+            self.post_message(CloudsRead(states))
+
+        self.run_worker(work, thread=True, group="clouds")
+
+    @on(CloudsRead)
+    def _clouds_read(self, message: CloudsRead) -> None:
+        self.clouds = message.states
+        self._draw_header()
+
+    def _clouds_text(self) -> Text | None:
+        """``clouds ✓3 ✗1 (city-b) ?2``: up, down (named) and never probed; nothing
+        before any provider was probed."""
+        states = self.clouds
+        if states is None or all(s.reachable is None for s in states):
+            return None
+        up = sum(1 for s in states if s.up)
+        down = [s.name for s in states if s.up is False]
+        unknown = sum(1 for s in states if s.up is None)
+        text = Text(f"  {self._word('tui.clouds')} ✓{up}")
+        if down:
+            names = ", ".join(down[:3]) + (" …" if len(down) > 3 else "")
+            text.append(f" ✗{len(down)} ({names})", style="bold red")
+        if unknown:
+            text.append(f" ?{unknown}")
+        return text
 
     @property
     def place(self) -> Place:
@@ -249,11 +421,22 @@ class ConsoleApp(App[None]):
                 line.append(f" ! {self._word('tui.stale')}", style="bold red")
         if self.paused:
             line.append(f"  ‖ {self._word('tui.paused')}", style="yellow")
+        clouds = self._clouds_text()
+        if clouds is not None:
+            line.append_text(clouds)
         self.header_line.update(line)
+
+    def _month_text(self) -> str:
+        return self.place.month or current_month(self.clock())
 
     def _draw_title(self) -> None:
         place, view = self.place, self.view
         parts = [self._word(view.word)]
+        if place.month is not None:
+            parts.append(place.month)
+        if self.scope is not None:
+            applies = view.scoped(self.scope, "") != ""
+            parts.append(f"@{self.scope}" if applies else f"(@{self.scope} —)")
         if place.query:
             parts.append(f"({place.query})")
         sort = place.sort or view.default_sort
@@ -291,8 +474,12 @@ class ConsoleApp(App[None]):
             for index, column in enumerate(self.view.columns):
                 table.add_column(self._word(column.word).upper(), key=f"c{index}")
             self._columns_of = place.view
+            self.refresh_bindings()  # the view's actions; a filter or sort keeps them
+        else:
+            # rows of another filter or order are not this place's: gone now, so the table
+            # is not redrawn for them (focus returning from the prompt) before its own come
+            table.clear()
         self.items, self.total, self.token = [], None, None
-        self.refresh_bindings()
         self._load(append=False)
 
     def _load(self, *, append: bool) -> None:
@@ -300,18 +487,24 @@ class ConsoleApp(App[None]):
             self.generation += 1
         self.loading = True
         self._draw_title()
-        place, view, generation = self.place, self.view, self.generation
+        view, generation = self.view, self.generation
+        place = replace(self.place, query=view.scoped(self.scope, self.place.query))
         token = self.token if append else None
-        month = current_month(self.clock())
-        self.run_worker(
-            lambda: self._fetch(view, place, token, generation, append, month),
-            thread=True,
-            group="load",
+        month = self._month_text()
+        self.pages.run(
+            lambda: self.run_worker(
+                lambda: self._fetch(view, place, token, generation, append, month),
+                thread=True,
+                group="load",
+            )
         )
 
     def _fetch(self, view: View, place: Place, token: str | None, generation: int,
                append: bool, month: str) -> None:  # fmt: skip
         """In a thread: one page from the facade, posted back as a message."""
+        if generation != self.generation:  # left while it waited: not worth a query
+            self.post_message(PageLoaded(generation, Page(items=()), append))
+            return
         try:
             page = view.fetch(self.door, place.query or None, place.sort, token, PAGE, month)
         except GovcloudError as exc:
@@ -321,6 +514,7 @@ class ConsoleApp(App[None]):
 
     @on(PageLoaded)
     def _loaded(self, message: PageLoaded) -> None:
+        self.pages.done()
         if message.generation != self.generation:
             return  # an answer for a place we have left
         table = self.table
@@ -335,7 +529,8 @@ class ConsoleApp(App[None]):
         if message.page.total is not None or not message.append:
             self.total = message.page.total
         if self.total is None and not message.append and self.view.count is not None:
-            self._count(self.view.count, self.place.query or None, message.generation)
+            query = self.view.scoped(self.scope, self.place.query)
+            self._count(self.view.count, query or None, message.generation)
         self.loading = False
         self.failed = None
         self.as_of = self.clock()
@@ -347,22 +542,26 @@ class ConsoleApp(App[None]):
     def _count(self, count: Callable[[Door, str | None], int | None], query: str | None,
                generation: int) -> None:  # fmt: skip
         def work() -> None:
+            total = None
             try:
-                total = count(self.door, query)
+                if generation == self.generation:  # still wanted after waiting its turn
+                    total = count(self.door, query)
             except GovcloudError:
-                total = None
+                pass
             self.post_message(CountLoaded(generation, total))
 
-        self.run_worker(work, thread=True, group="count")
+        self.counts.run(lambda: self.run_worker(work, thread=True, group="count"))
 
     @on(CountLoaded)
     def _counted(self, message: CountLoaded) -> None:
+        self.counts.done()
         if message.generation == self.generation:
             self.total = message.total
             self._draw_title()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
+        self.pages.done()
         if message.generation != self.generation:
             return
         self.loading = False
@@ -371,17 +570,19 @@ class ConsoleApp(App[None]):
         self._draw_title()
         self._draw_header()
 
-    def _cell(self, column: Any, item: Any) -> object:
+    def _cell(self, column: Any, item: Any) -> Text:
+        # ``Text``, never a ``str``: the table would parse a string as markup on every
+        # render (a name with ``[`` in it would not show as written)
         value = column.get(item)
         if value is None:
-            return "—"
+            return Text("—")
         if column.status:
             return status_text(str(value))
         if isinstance(value, bool):
-            return self._word("yes" if value else "no")
+            return Text(self._word("yes" if value else "no"))
         if isinstance(value, datetime):
-            return f"{value:%Y-%m-%d %H:%M}"
-        return str(value)
+            return Text(f"{value:%Y-%m-%d %H:%M}")
+        return Text(str(value))
 
     def _add_row(self, table: DataTable[Any], item: Any) -> None:
         key = self.view.key(item)
@@ -399,6 +600,7 @@ class ConsoleApp(App[None]):
         if not self.paused and not self.loading:
             self.token = None
             self._load(append=False)
+            self._read_clouds()
 
     # ---- navigation ----------------------------------------------------------------
 
@@ -430,11 +632,19 @@ class ConsoleApp(App[None]):
         if text in ("q", "quit", "q!"):
             self.exit()
             return
-        name = resolve_view(text)
+        word, _, argument = text.partition(" ")
+        name = resolve_view(word)
+        month = argument.strip() or None
+        if month is not None and not _is_month(month):
+            self.notify(self._word("tui.bad_month").format(month=month), severity="warning")
+            return
         if name is None or name not in self.views:
             self.notify(self._word("tui.unknown_view").format(name=text), severity="warning")
             return
-        self.go(Place(name))
+        if not self._may_read(self.views[name]):
+            self.notify(self._word("tui.view_forbidden").format(name=name), severity="warning")
+            return
+        self.go(Place(name, month=month))
 
     def action_go_back(self) -> None:
         if len(self.history) > 1:
@@ -474,6 +684,10 @@ class ConsoleApp(App[None]):
         item = self._current()
         if item is None:
             return
+        if self.place.view == "statements":
+            title = f"{self._word('tui.statements')} {self.view.key(item)}"
+            self.push_screen(DescribeScreen(title, statement_lines(item, self.lang), self.lang))
+            return
         target = self.view.drill(item)
         if target is None:
             self.action_describe()
@@ -491,6 +705,34 @@ class ConsoleApp(App[None]):
         lines = render_value(dict(record_fields(item)))
         self.push_screen(DescribeScreen(title, lines, self.lang))
 
+    def action_raw(self) -> None:
+        """The selected record as YAML, every field as stored (a resource: the
+        provider's own attributes under ``spec``)."""
+        item = self._current()
+        if item is None:
+            return
+        title = f"{self._word(self.view.word)} {self.view.key(item)} (YAML)"
+        text = yaml.safe_dump(_yaml_safe(plain(item)), allow_unicode=True, sort_keys=False)
+        self.push_screen(DescribeScreen(title, text.splitlines(), self.lang))
+
+    def action_scope(self, slot: int) -> None:
+        """``0``: every tenant and provider; ``1``–``9``: the scope pinned there."""
+        scope = None if slot == 0 else self.pins.get(slot)
+        if slot != 0 and scope is None:
+            return
+        self.scope = scope
+        self.go(self.place, push=False)
+
+    def action_pin(self) -> None:
+        """Pin the selected tenant or provider to the next key 1–9."""
+        item = self._current()
+        if item is None:
+            return
+        scope = f"tenant:{item.code}" if self.place.view == "tenants" else f"provider:{item.name}"
+        slot = self.pins.pin(scope)
+        self.notify(self._word("tui.pinned").format(scope=scope, slot=slot))
+        self.refresh_bindings()
+
     def _describe_request(self, request_id: int, title: str) -> None:
         try:
             detail = self.door.request(request_id)
@@ -506,6 +748,8 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         lines = [f"{self._word('tui.help.views')}:"]
         for view in self.views.values():
+            if not self._may_read(view):
+                continue
             lines.append(f"  :{view.name:<11} {', '.join(view.aliases)}  {self._word(view.word)}")
         lines += ["", self._word("tui.help.filter"), ""]
         for _key, active in sorted(self.active_bindings.items()):
@@ -541,11 +785,18 @@ class ConsoleApp(App[None]):
         return [] if item is None else [item]
 
     def _act(self, name: str, call: Callable[[Any, str], object], *, reason: bool = False,
-             describe: Callable[[Any], str] | None = None) -> None:  # fmt: skip
+             describe: Callable[[Any], str] | None = None, ask: str | None = None,
+             details: Callable[[list[Any]], list[str]] | None = None,
+             targets: list[Any] | None = None) -> None:  # fmt: skip
+        """Confirm ``name`` on the marked rows (or the selected one, or ``targets``), then
+        ``call`` each in a thread; ``details`` (read in a thread) adds what each would do
+        to the confirmation, ``ask`` asks for a text (a reason, a file path)."""
+        if not self.check_action(name, ()):
+            return  # a key the role or the view does not offer
         if not self.writable:
             self.notify(self._word("tui.read_only_refused"), severity="warning")
             return
-        targets = self._targets()
+        targets = self._targets() if targets is None else targets
         if not targets:
             return
         if len(targets) > BULK_LIMIT:
@@ -560,7 +811,26 @@ class ConsoleApp(App[None]):
                 return
             self.run_worker(lambda: self._apply(label, call, targets, answer), thread=True)
 
-        self.push_screen(ConfirmScreen(label, names, self.lang, reason=reason), answered)
+        def ask_now(lines: Sequence[str]) -> None:
+            screen = ConfirmScreen(label, names, self.lang, reason=reason, ask=ask, details=lines)
+            self.push_screen(screen, answered)
+
+        if details is None:
+            ask_now(())
+            return
+
+        def read() -> None:
+            try:
+                lines = details(targets)
+            except GovcloudError as exc:
+                lines = [f"✗ {exc.describe(self.lang)}"]
+            self.post_message(ConfirmReady(ask_now, lines))
+
+        self.run_worker(read, thread=True, group="confirm")
+
+    @on(ConfirmReady)
+    def _confirm_ready(self, message: ConfirmReady) -> None:
+        message.ask(message.details)
 
     def _apply(self, label: str, call: Callable[[Any, str], object], targets: list[Any],
                reason: str) -> None:  # fmt: skip
@@ -592,7 +862,88 @@ class ConsoleApp(App[None]):
                       describe=lambda w: f"#{w.id} {w.rule_id} {w.scope}:{w.target}")  # fmt: skip
         else:
             self._act("approve", lambda r, why: self.door.approve(r.id, reason=why or None),
-                      describe=self._request_name)  # fmt: skip
+                      describe=self._request_name, details=self._plans)  # fmt: skip
+
+    def _plans(self, targets: list[Any]) -> list[str]:
+        """In a thread: each request's plan — changes, monthly price, policy verdicts."""
+        lines: list[str] = []
+        for r in targets:
+            detail = self.door.request(r.id)
+            lines.extend(plan_lines(self._request_name(r), detail.plan, self.lang))
+        return lines
+
+    def action_provision(self) -> None:
+        self._act("provision", lambda r, _r: self.door.provision(r.id),
+                  describe=self._request_name)  # fmt: skip
+
+    def action_retry(self) -> None:
+        """Provision again the requests whose provisioning failed (it resumes)."""
+        targets = [r for r in self._targets() if r.state == "Failed"]
+        if not targets:
+            self.notify(self._word("tui.retry_none"), severity="warning")
+            return
+        self._act("retry", lambda r, _r: self.door.provision(r.id), describe=self._request_name,
+                  targets=targets)  # fmt: skip
+
+    def action_waiver(self) -> None:
+        """Ask for a waiver of each selected violation's rule on its subject (the
+        system, or the resource), for :data:`WAIVER_DAYS`; another principal approves."""
+        from controlplane.facade import WaiverScope
+
+        expires = self.clock() + timedelta(days=WAIVER_DAYS)
+
+        def ask(v: Any, why: str) -> object:
+            scope, target = ((WaiverScope.SYSTEM, str(v.system)) if v.subject_kind == "system"
+                             else (WaiverScope.RESOURCE, str(v.subject_id)))  # fmt: skip
+            return self.door.request_waiver(rule_id=v.rule_id, scope=scope, target=target,
+                                            reason=why, expires_at=expires)  # fmt: skip
+
+        self._act("waiver", ask, reason=True,
+                  describe=lambda v: f"#{v.id} {v.rule_id} {v.subject_kind}:{v.subject_id} "
+                                     f"→ {expires:%Y-%m-%d}")  # fmt: skip
+
+    def action_gaps(self) -> None:
+        """Acknowledge this month's open metering gaps of the selected providers."""
+        month = Month.parse(self._month_text())
+        self._act("gaps", lambda p, why: self.door.acknowledge_month(month, p.name, reason=why),
+                  reason=True, describe=lambda p: f"{p.name} {month}")  # fmt: skip
+
+    def action_confirm(self) -> None:
+        month = Month.parse(self._month_text())
+        self._act("confirm", lambda v, _r: self.door.confirm_bills(month, tenant=v.statement.tenant),
+                  describe=lambda v: f"{v.statement.tenant} {month} ({v.state})")  # fmt: skip
+
+    def action_finalize(self) -> None:
+        """Finalize the whole month (every statement: a finalized bill never changes)."""
+        if not self.items:
+            return
+        month = Month.parse(self._month_text())
+        self._act("finalize", lambda _m, _r: self.door.finalize_bills(month),
+                  describe=lambda _m: f"{month} ({len(self.items)} {self._word('tui.statements')})",
+                  targets=[month])  # fmt: skip
+
+    def action_export(self) -> None:
+        """Write the month's statements (the selected tenants', or all) to a file; its
+        suffix says the format (csv, xlsx, pdf, json)."""
+        if not self.items:
+            return
+        month = Month.parse(self._month_text())
+        tenants = [v.statement.tenant for v in self._targets()] if self.marks else [None]
+
+        def export(tenant: str | None, path: str) -> object:
+            out = Path(path).expanduser()
+            fmt = out.suffix.lstrip(".").lower()
+            if fmt not in ("csv", "xlsx", "pdf", "json"):
+                from controlplane.facade import InvalidInput
+
+                raise InvalidInput(f"文件后缀须为 csv、xlsx、pdf 或 json：{out}",
+                                   f"the file must end in .csv, .xlsx, .pdf or .json: {out}")  # fmt: skip
+            if tenant is not None and len(tenants) > 1:
+                out = out.with_name(f"{out.stem}-{tenant}{out.suffix}")
+            return self.door.export_bills(month, fmt, out, tenant=tenant, lang=self.lang)
+
+        self._act("export", export, ask=self._word("tui.export_path"), targets=tenants,
+                  describe=lambda t: f"{month} {t or self._word('tui.all_tenants')}")  # fmt: skip
 
     def action_reject(self) -> None:
         self._act("reject", lambda r, why: self.door.reject(r.id, reason=why), reason=True,
@@ -600,3 +951,24 @@ class ConsoleApp(App[None]):
 
     def action_sync(self) -> None:
         self._act("sync", lambda p, _r: self.door.sync_provider(p.name))
+
+
+def _yaml_safe(value: object) -> object:
+    """Plain values YAML can write as they read: times as ISO-8601, money as text."""
+    if isinstance(value, dict):
+        return {str(k): _yaml_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_yaml_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_month(text: str) -> bool:
+    try:
+        Month.parse(text)
+    except ValueError:
+        return False
+    return True

@@ -7,11 +7,18 @@ both satisfy it structurally; the console is typed against this and nothing wide
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from controlplane.facade import Month, Page
-    from controlplane.facade.models import RequestDetailInfo, RequestInfo, WaiverInfo
+    from controlplane.facade.models import (
+        GapAckInfo,
+        RequestDetailInfo,
+        RequestInfo,
+        WaiverInfo,
+    )
 
 __all__ = ["Door", "Who"]
 
@@ -35,8 +42,22 @@ class Door(Protocol):
     def providers(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                   query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
+    def provider_states(self) -> list[Any]: ...
+
     def tenants(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                 query: str | None = ...) -> Page[Any]: ...  # fmt: skip
+
+    def systems(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
+                query: str | None = ...) -> Page[Any]: ...  # fmt: skip
+
+    def audit_log(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
+                  query: str | None = ...) -> Page[Any]: ...  # fmt: skip
+
+    def job_list(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
+                 query: str | None = ...) -> Page[Any]: ...  # fmt: skip
+
+    def job_runs(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
+                 query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
     def requests(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                  query: str | None = ...) -> Page[Any]: ...  # fmt: skip
@@ -67,3 +88,18 @@ class Door(Protocol):
     def approve_waiver(self, waiver_id: int) -> WaiverInfo: ...
 
     def sync_provider(self, name: str) -> object: ...  # the report: not shown
+
+    def provision(self, request_id: int) -> object: ...  # the outcome: on the request
+
+    def request_waiver(self, *, rule_id: str, scope: Any, target: str, reason: str,
+                       expires_at: datetime | None) -> WaiverInfo: ...  # fmt: skip
+
+    def acknowledge_month(self, month: Month, provider: str, *,
+                          reason: str) -> list[GapAckInfo]: ...  # fmt: skip
+
+    def confirm_bills(self, month: Month, *, tenant: str | None = ...) -> list[str]: ...
+
+    def finalize_bills(self, month: Month) -> list[str]: ...
+
+    def export_bills(self, month: Month, fmt: str, out: Path, *, tenant: str | None = ...,
+                     lang: str = ...) -> object: ...  # fmt: skip

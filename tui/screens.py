@@ -39,8 +39,10 @@ class DescribeScreen(ModalScreen[None]):
 
 
 class ConfirmScreen(ModalScreen[str | None]):
-    """Names the action, the exact targets and their count; answers the reason given
-    (``""`` when none is asked for) or ``None`` when cancelled."""
+    """Names the action, the exact targets and their count (``details``: what each would
+    do, e.g. a request's plan, price and verdicts); answers the text asked for (``ask``:
+    its label, e.g. a reason or a file path; ``""`` when nothing is asked) or ``None``
+    when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", show=False),
@@ -49,13 +51,22 @@ class ConfirmScreen(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, action: str, targets: Sequence[str], lang: Lang, *, reason: bool = False
+        self,
+        action: str,
+        targets: Sequence[str],
+        lang: Lang,
+        *,
+        reason: bool = False,
+        ask: str | None = None,
+        details: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self._action = action
         self._targets = list(targets)
         self._lang = lang
-        self._reason = reason
+        self._ask = ask if ask is not None else (tr("tui.confirm.reason", lang) if reason else None)
+        self._reason = self._ask is not None
+        self._details = list(details)
 
     def compose(self) -> ComposeResult:
         lang = self._lang
@@ -65,10 +76,13 @@ class ConfirmScreen(ModalScreen[str | None]):
                 action=self._action, count=len(self._targets)
             )
             yield Static(body, id="confirm-body")
-            yield Static("\n".join(f"  • {t}" for t in self._targets), id="confirm-targets",
-                         markup=False)  # fmt: skip
+            with VerticalScroll(id="confirm-list"):
+                yield Static("\n".join(f"  • {t}" for t in self._targets), id="confirm-targets",
+                             markup=False)  # fmt: skip
+                if self._details:
+                    yield Static("\n".join(self._details), id="confirm-details", markup=False)
             if self._reason:
-                yield Input(placeholder=tr("tui.confirm.reason", lang), id="confirm-reason")
+                yield Input(placeholder=self._ask or "", id="confirm-reason")
             yield Button(tr("tui.confirm.yes", lang), id="yes", variant="error")
             yield Button(tr("tui.confirm.no", lang), id="no")
 
@@ -95,7 +109,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         if reason:
             self.dismiss(reason)
         else:
-            self.notify(tr("tui.confirm.reason", self._lang), severity="warning")
+            self.notify(self._ask or "", severity="warning")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -29,6 +29,7 @@ __all__ = [
     "View",
     "complete",
     "current_month",
+    "plain",
     "record_fields",
     "resolve_view",
 ]
@@ -67,6 +68,18 @@ class View:
     #: for a list whose pages come without their total: how many match (asked after
     #: the rows are shown, so a long count never delays them)
     count: Callable[[Door, str | None], int | None] | None = None
+    #: the facade action reading this list (a role without it is not offered the view)
+    reads: str | None = None
+    #: the field a pinned scope narrows on, by scope kind (``tenant``, ``provider``)
+    scopes: Mapping[str, str] = field(default_factory=dict)
+
+    def scoped(self, scope: str | None, query: str) -> str:
+        """``query`` narrowed to ``scope`` (``kind:value``) where this list has its field."""
+        if scope is None:
+            return query
+        kind, _, value = scope.partition(":")
+        name = self.scopes.get(kind)
+        return query if name is None else f"{name}:{value} {query}".strip()
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -183,7 +196,8 @@ def _views(lang: Lang) -> dict[str, View]:
             default_sort="name",
             drill=lambda p: ("resources", f"provider:{p.name}"),
             aliases=("provider", "prov", "clouds"),
-            actions={"sync": "provider.sync"},
+            scopes={"provider": "name"},
+            actions={"sync": "provider.sync", "gaps": "meter.acknowledge"},
         ),
         View(
             "tenants",
@@ -202,6 +216,29 @@ def _views(lang: Lang) -> dict[str, View]:
             default_sort="code",
             drill=lambda x: ("requests", f"tenant:{x.code}"),
             aliases=("tenant", "ten", "departments", "dept"),
+            scopes={"tenant": "code"},
+        ),
+        View(
+            "systems",
+            "tui.systems",
+            (
+                Column("tenant", _attr("tenant"), "tenant"),
+                Column("name", _attr("name"), "name"),
+                Column("provider", _attr("provider"), "provider"),
+                Column("cert_level", _attr("level"), "level"),
+                Column("tui.data_class", _attr("data_classification"), "data_classification"),
+                Column("xinchuang", _attr("xinchuang"), "xinchuang"),
+                Column("status", _attr("status"), "status", status=True),
+            ),
+            lambda d, q, s, t, n, m: d.systems(
+                query=q, sort=s or "name", continue_token=t, limit=n
+            ),
+            key=lambda x: f"{x.tenant}/{x.name}",
+            default_sort="name",
+            drill=lambda x: ("resources", f"tenant:{x.tenant} system:{x.name}"),
+            aliases=("system", "sys", "apps"),
+            scopes={"tenant": "tenant", "provider": "provider"},
+            reads="system.list",
         ),
         View(
             "requests",
@@ -219,7 +256,13 @@ def _views(lang: Lang) -> dict[str, View]:
             key=lambda r: str(r.id),
             default_sort="id",
             aliases=("request", "req", "rq"),
-            actions={"approve": "request.approve", "reject": "request.reject"},
+            scopes={"tenant": "tenant"},
+            actions={
+                "approve": "request.approve",
+                "reject": "request.reject",
+                "provision": "request.provision",
+                "retry": "request.provision",
+            },
         ),
         View(
             "resources",
@@ -239,6 +282,7 @@ def _views(lang: Lang) -> dict[str, View]:
             key=lambda r: f"{r.provider}/{r.kind}/{r.resource_id}",
             default_sort="name",
             aliases=("resource", "res", "rs"),
+            scopes={"tenant": "tenant", "provider": "provider"},
             count=lambda d, q: d.resources(query=q, limit=1).total,
         ),
         View(
@@ -258,6 +302,7 @@ def _views(lang: Lang) -> dict[str, View]:
             key=lambda x: f"{x.provider}/{x.kind}/{x.resource_id}/{x.drift}",
             default_sort="first_seen",
             aliases=("dr",),
+            scopes={"tenant": "tenant", "provider": "provider"},
         ),
         View(
             "violations",
@@ -277,6 +322,8 @@ def _views(lang: Lang) -> dict[str, View]:
             key=lambda v: str(v.id),
             default_sort="id",
             aliases=("violation", "viol", "vio"),
+            actions={"waiver": "waiver.request"},
+            scopes={"tenant": "tenant"},
         ),
         View(
             "waivers",
@@ -312,6 +359,75 @@ def _views(lang: Lang) -> dict[str, View]:
             key=lambda v: v.statement.tenant,
             default_sort="tenant",
             aliases=("statement", "bills", "bill", "st"),
+            actions={
+                "confirm": "bill.confirm",
+                "finalize": "bill.finalize",
+                "export": "bill.export",
+            },
+            scopes={"tenant": "tenant"},
+        ),
+        View(
+            "audit",
+            "tui.audit",
+            (
+                Column("tui.seq", _attr("seq"), "seq"),
+                Column("tui.at", _attr("at"), None),
+                Column("actor", _attr("actor"), None),
+                Column("action", _attr("action"), None),
+                Column("tui.subject", _attr("subject"), None),
+            ),
+            lambda d, q, s, t, n, m: d.audit_log(
+                query=q, sort=s or "-seq", continue_token=t, limit=n
+            ),
+            key=lambda e: str(e.seq),
+            default_sort="-seq",
+            aliases=("auditlog", "log", "events"),
+            reads="audit.list",
+        ),
+        View(
+            "jobs",
+            "tui.jobs",
+            (
+                Column("name", _attr("name"), "name"),
+                Column("tui.schedule", _attr("schedule"), "schedule"),
+                Column(
+                    "tui.last_run",
+                    lambda j: j.last.state if j.last else None,
+                    "last_state",
+                    status=True,
+                ),
+                Column("tui.next_due", _attr("next_due"), "next_due"),
+                Column("tui.runs", _attr("runs"), "runs"),
+                Column("tui.failures", _attr("failures"), "failures"),
+            ),
+            lambda d, q, s, t, n, m: d.job_list(
+                query=q, sort=s or "name", continue_token=t, limit=n
+            ),
+            key=lambda j: str(j.name),
+            default_sort="name",
+            drill=lambda j: ("jobruns", f"job:{j.name}"),
+            aliases=("job", "cron", "scheduled"),
+            reads="job.list",
+        ),
+        View(
+            "jobruns",
+            "tui.job_runs",
+            (
+                Column("id", _attr("id"), "id"),
+                Column("tui.job", _attr("job"), "job"),
+                Column("tui.due", _attr("due_at"), "due_at"),
+                Column("state", _attr("state"), "state", status=True),
+                Column("tui.requested_by", _attr("requested_by"), "requested_by"),
+                Column("tui.failures", _attr("failures"), "failures"),
+                Column("error", _attr("error"), "error"),
+            ),
+            lambda d, q, s, t, n, m: d.job_runs(
+                query=q, sort=s or "-due_at", continue_token=t, limit=n
+            ),
+            key=lambda r: str(r.id),
+            default_sort="-due_at",
+            aliases=("runs", "jr"),
+            reads="job.show",
         ),
     ]
     return {v.name: v for v in views}
@@ -346,24 +462,25 @@ def complete(text: str) -> str:
     return first[:common] if common > len(word) else text
 
 
-def _plain(value: object) -> object:
+def plain(value: object) -> object:
+    """``value`` as plain dicts, lists and scalars (models and dataclasses unfolded)."""
     if isinstance(value, BaseModel):
-        return {k: _plain(v) for k, v in value.model_dump().items()}
+        return {k: plain(v) for k, v in value.model_dump().items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
 def record_fields(record: object) -> list[tuple[str, object]]:
     """A record as (field, value) pairs, nested values as plain dicts and lists."""
-    plain = _plain(record)
-    if isinstance(plain, dict):
-        return list(plain.items())
-    return [("value", plain)]
+    found = plain(record)
+    if isinstance(found, dict):
+        return list(found.items())
+    return [("value", found)]
 
 
 def render_value(value: object, indent: int = 0) -> Sequence[str]:

@@ -167,6 +167,12 @@ def repair_system(
     )
 
 
+@router.get("/provider-states", tags=["estate"])
+def provider_states(g: Caller) -> JSONResponse:
+    """Every provider's connection state: its latest health probe."""
+    return _ok(g.provider_states())
+
+
 @router.get("/tenants", tags=["estate"])
 def tenants(
     g: Caller,
@@ -181,6 +187,18 @@ def tenants(
 @router.get("/tenants/{code}", tags=["estate"])
 def tenant(g: Caller, code: str) -> JSONResponse:
     return _ok(g.tenant(code))
+
+
+@router.get("/systems", tags=["estate"])
+def systems(
+    g: Caller,
+    page: Paging,
+    tenant: str | None = None,
+    sort: str = "name",
+    query: Filter = None,
+) -> JSONResponse:
+    """Information systems with their 等保 level and provider (a department: its own)."""
+    return _ok(g.systems(tenant=tenant, sort=sort, query=query, **page.kwargs()))
 
 
 # ---- requests -----------------------------------------------------------------------
@@ -579,6 +597,12 @@ def verify_audit(g: Caller) -> JSONResponse:
     return _ok(g.verify_audit())
 
 
+@router.get("/audit/events", tags=["audit"])
+def audit_log(g: Caller, page: Paging, sort: str = "-seq", query: Filter = None) -> JSONResponse:
+    """The audit log's events, newest first (``sort``: seq or -seq)."""
+    return _ok(g.audit_log(sort=sort, query=query, **page.kwargs()))
+
+
 @router.post("/audit/checkpoints", tags=["audit"])
 def checkpoint_audit(g: Caller) -> JSONResponse:
     """Sign the current head into the checkpoint file(s) now."""
@@ -621,6 +645,20 @@ def revoke_token(g: Caller, token_id: str) -> JSONResponse:
 def jobs(g: Caller) -> JSONResponse:
     """Every job: schedule, last finished run, next queued firing."""
     return _ok(g.jobs())
+
+
+@router.get("/job-list", tags=["jobs"])
+def job_list(g: Caller, page: Paging, sort: str = "name", query: Filter = None) -> JSONResponse:
+    """The jobs as a page: filtered and sorted like every list."""
+    return _ok(g.job_list(sort=sort, query=query, **page.kwargs()))
+
+
+@router.get("/job-runs", tags=["jobs"])
+def job_runs(
+    g: Caller, page: Paging, job: str | None = None, sort: str = "-due_at", query: Filter = None
+) -> JSONResponse:
+    """Runs of every job (or of ``job``), newest first."""
+    return _ok(g.job_runs(job=job, sort=sort, query=query, **page.kwargs()))
 
 
 @router.get("/jobs/{name}", tags=["jobs"])

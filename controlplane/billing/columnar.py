@@ -78,20 +78,19 @@ class RatedRecords:
     rating: Rating
 
 
-def _deduplicate(records: Iterable[EpochRecord]) -> list[EpochRecord]:
-    """Unique records by natural key, sorted by it (as ``intervals.deduplicate``)."""
+def _deduplicate(records: Iterable[EpochRecord]) -> Iterable[tuple[NaturalKey, EpochRecord]]:
+    """Unique records by natural key (as ``intervals.deduplicate``, which also sorts them:
+    nothing here depends on their order)."""
     seen: dict[NaturalKey, EpochRecord] = {}
     for record in records:
         key = (record.provider, record.source, record.source_key)
-        known = seen.get(key)
-        if known is None:
-            seen[key] = record
-        elif known != record:
+        known = seen.setdefault(key, record)
+        if known is not record and known != record:
             raise ConflictingObservation(
                 f"observation {'/'.join(key)} was recorded twice with different content: "
                 f"{_describe(known.observation())} vs {_describe(record.observation())}"
             )
-    return [seen[key] for key in sorted(seen)]
+    return seen.items()
 
 
 def rate_records(
@@ -102,16 +101,15 @@ def rate_records(
 ) -> RatedRecords:
     """Intervals and rating of ``records``, as the pure core gives for their Observations."""
     series: dict[SeriesKey, list[tuple[int, int, int, NaturalKey]]] = defaultdict(list)
-    spans: list[Span] = []
-    for r in _deduplicate(records):
-        series[(r.provider, r.resource_id, r.meter)].append(
-            (r.start, r.end, r.base, (r.provider, r.source, r.source_key))
-        )
-        spans.append((r.provider, r.resource_id, r.tenant, r.system, r.start, r.end))
+    spans: set[Span] = set()  # a resource's meters share their spans: each once
+    for key, record in _deduplicate(records):
+        provider, _, _, resource_id, tenant, system, meter_name, _, base, start, end = record
+        series[(provider, resource_id, meter_name)].append((start, end, base, key))
+        spans.add((provider, resource_id, tenant, system, start, end))
     intervals: list[EpochInterval] = []
-    for key in sorted(series):
-        provider, resource_id, meter_name = key
-        for start, end, quantity, lineage in _max_envelope(series[key]):
+    for series_key in sorted(series):
+        provider, resource_id, meter_name = series_key
+        for start, end, quantity, lineage in _max_envelope(series[series_key]):
             intervals.append(
                 EpochInterval(provider, resource_id, meter_name, quantity, start, end, lineage,
                               interval_id(provider, resource_id, meter_name, quantity, start, end))

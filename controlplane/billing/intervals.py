@@ -92,6 +92,8 @@ def _max_envelope(
         start, end, quantity, key = records[0]
         return [(start, end, quantity, (key,))]
     records.sort()
+    if all(before[1] <= after[0] for before, after in pairwise(records)):
+        return _touching(records)
     cuts = sorted({t for start, end, _, _ in records for t in (start, end)})
     active: list[tuple[int, NaturalKey, int]] = []  # (-quantity, key, end): max-heap
     out: list[tuple[int, int, int, tuple[NaturalKey, ...]]] = []
@@ -116,6 +118,20 @@ def _max_envelope(
             out.append((left, right, quantity, ()))
             lineage = {key}
     out[-1] = (*out[-1][:3], tuple(sorted(lineage)))
+    return out
+
+
+def _touching(
+    records: list[tuple[int, int, int, NaturalKey]],
+) -> list[tuple[int, int, int, tuple[NaturalKey, ...]]]:
+    """``_max_envelope`` of sorted records that do not overlap: each wins its own span,
+    and a record that starts where the previous one ends at the same quantity joins it."""
+    out: list[tuple[int, int, int, tuple[NaturalKey, ...]]] = []
+    for start, end, quantity, key in records:
+        if out and out[-1][1] == start and out[-1][2] == quantity:
+            out[-1] = (out[-1][0], end, quantity, tuple(sorted((*out[-1][3], key))))
+        else:
+            out.append((start, end, quantity, (key,)))
     return out
 
 

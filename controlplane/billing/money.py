@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from math import gcd
 
 FEN = Decimal("0.01")
 
@@ -51,17 +52,26 @@ def exact_decimal(value: Fraction) -> Decimal:
     denominator has a prime factor other than 2 and 5): a quantity shown to finance
     must be exactly the one used.
     """
-    den = value.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
+    return exact_ratio_decimal(value.numerator, value.denominator)
+
+
+def exact_ratio_decimal(numerator: int, denominator: int) -> Decimal:
+    """``exact_decimal(Fraction(numerator, denominator))`` without building a Fraction.
+
+    The same digits and exponent: the ratio is reduced first, as a Fraction would be.
+    """
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    common = gcd(numerator, denominator)
+    num, den = numerator // common, denominator // common
+    rest, twos, fives = den, 0, 0
+    while rest % 2 == 0:
+        rest //= 2
         twos += 1
-    while den % 5 == 0:
-        den //= 5
+    while rest % 5 == 0:
+        rest //= 5
         fives += 1
-    if den != 1:
-        raise ValueError(f"{value} has no finite decimal expansion")
+    if rest != 1:
+        raise ValueError(f"{num}/{den} has no finite decimal expansion")
     digits = max(twos, fives)
-    scaled = value * 10**digits
-    assert scaled.denominator == 1
-    return Decimal(scaled.numerator).scaleb(-digits)
+    return Decimal(num * 10**digits // den).scaleb(-digits)

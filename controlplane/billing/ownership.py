@@ -34,7 +34,12 @@ def _timeline(spans: Iterable[Span]) -> dict[ResourceKey, list[Segment]]:
                 f"ownership of {provider}/{resource_id}: end is not after start"
             )
         by_resource[(provider, resource_id)].append((start, end, (tenant, system)))
-    return {key: _merge(key, segs) for key, segs in by_resource.items()}
+    try:
+        return {key: _merge(key, segs) for key, segs in by_resource.items()}
+    except OwnershipConflict:  # name the first conflict in resource order, whatever the input's
+        for key in sorted(by_resource):
+            _merge(key, by_resource[key])
+        raise
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
 from functools import cached_property
 from itertools import pairwise
 from typing import Protocol
 
 from controlplane.billing.meters import meter as meter_of
-from controlplane.billing.money import exact_decimal, round_ratio_half_up_fen
+from controlplane.billing.money import exact_ratio_decimal, round_ratio_half_up_fen
 from controlplane.billing.ownership import Ownership, OwnershipTimeline
 from controlplane.billing.period import Month, epoch_seconds, from_epoch
 from controlplane.billing.ratecard import Discount, Proration, RateCard, RateCardVersion, Tier
@@ -201,13 +200,18 @@ class _Rater:
         discount_cuts = self.discount_cuts.get(tenant)
         if discount_cuts is None:
             discount_cuts = self.discount_cuts[tenant] = self.card.discount_boundaries(tenant)
-        cuts = {lo, hi}
+        inner: list[int] = []  # boundaries strictly inside (lo, hi)
         for boundaries in (self.version_cuts, discount_cuts):
             first = bisect.bisect_right(boundaries, lo)
             last = bisect.bisect_left(boundaries, hi)
-            cuts.update(boundaries[first:last])
-        points = sorted(cuts)
+            inner += boundaries[first:last]
         interval_id = interval.interval_id
+        if not inner:  # the common case: one piece
+            priced = self._price(interval, tenant, system, lo, hi)
+            if priced is not None:
+                self._charge(interval, interval_id, priced, lo, hi)
+            return
+        points = sorted({lo, hi, *inner})
         # A boundary where nothing priced changes (e.g. two back-to-back discounts with the
         # same percent and reference) must not cost an extra rounded-up hour: join runs.
         run: tuple[_Priced, int, int] | None = None
@@ -290,6 +294,7 @@ class _Rater:
             self.lineage[key].update(interval_id for _, _, _, interval_id in pieces)
 
     def lines(self) -> list[BillLine]:
+        month = str(self.month)
         out = []
         for key, base_units in self.sums.items():
             tenant, system, provider, meter_name, label, percent, reference = key
@@ -308,7 +313,7 @@ class _Rater:
             denominator = price_den * scale * period_units * 100 * pct_den
             out.append(
                 BillLine(
-                    month=str(self.month),
+                    month=month,
                     tenant=tenant,
                     system=system,
                     provider=provider,
@@ -323,7 +328,7 @@ class _Rater:
                     billed_quantity=(
                         Decimal(base_units)
                         if scale == 1
-                        else exact_decimal(Fraction(base_units, scale))
+                        else exact_ratio_decimal(base_units, scale)
                     ),
                     discount_percent=percent,
                     discount_ref=reference,

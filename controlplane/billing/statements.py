@@ -213,8 +213,9 @@ def build_statement(
     """Assemble and hash one department's statement for ``month``."""
     own_lines = sorted(lines, key=line_sort_key)
     own_adjustments = sorted(adjustments, key=_adjustment_key)
+    month_text = str(month)
     for line in own_lines:
-        if line.tenant != tenant or line.month != str(month):
+        if line.tenant != tenant or line.month != month_text:
             raise StatementError(f"line {line.line_id} is not {tenant}'s for {month}")
     for adj in own_adjustments:
         if adj.tenant != tenant:
@@ -229,7 +230,7 @@ def build_statement(
         if v.version in labels
     )
     return Statement(
-        str(month), tenant, tenant_name, tuple(own_lines), tuple(own_adjustments), refs
+        month_text, tenant, tenant_name, tuple(own_lines), tuple(own_adjustments), refs
     )
 
 

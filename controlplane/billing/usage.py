@@ -40,7 +40,7 @@ def interval_id(
     provider: str, resource_id: str, meter_name: str, quantity: int, start: int, end: int
 ) -> str:
     """The content id of an interval (epoch seconds, base units): the same in every run."""
-    text = "\x1f".join((provider, resource_id, meter_name, str(start), str(end), str(quantity)))
+    text = f"{provider}\x1f{resource_id}\x1f{meter_name}\x1f{start}\x1f{end}\x1f{quantity}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 

@@ -4,36 +4,27 @@
 one job's latest runs (replica, start, end, outcome, error, back-off); ``run`` queues a
 firing due now, which a running ``serve`` takes (the command does not wait for it).
 Through the facade as ``--as``: ``job.list``/``job.show`` for operators and auditors,
-``job.run`` for operators.
+``job.run`` for operators; over an API context too (``/api/v1/jobs``), acting on the
+server's database.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from controlplane.cli.context import CliContext, cli_context
+from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT
-from controlplane.errors import GovcloudError
-from controlplane.facade import Govcloud
-from controlplane.scheduler.service import JobRunInfo, JobSummary
+
+if TYPE_CHECKING:
+    from controlplane.scheduler.service import JobRunInfo, JobSummary
 
 __all__ = ["register"]
 
 app = typer.Typer(help="Scheduled jobs of govcloud serve: runs, outcomes, run now.",
                   no_args_is_help=True)  # fmt: skip
-
-
-def _local(obj: CliContext) -> Govcloud:
-    """The jobs commands act on this host's database (not yet over an API context)."""
-    return Govcloud.acting_as(obj.app, obj.actor)
-
-
-def _refuse(exc: GovcloudError, ctx: typer.Context) -> typer.Exit:
-    typer.echo(f"error: {exc.describe(cli_context(ctx).lang)}", err=True)
-    return typer.Exit(exc.exit_code)
 
 
 def _run(run: JobRunInfo) -> dict[str, Any]:
@@ -71,10 +62,7 @@ _RUN_COLUMNS = (
 def list_(ctx: typer.Context, output: Format = OUTPUT) -> None:
     """Every job: schedule, last run and its outcome, next firing."""
     obj = cli_context(ctx)
-    try:
-        found = _local(obj).jobs()
-    except GovcloudError as exc:
-        raise _refuse(exc, ctx) from None
+    found = obj.facade.jobs()
     emit([_summary(j) for j in found], output, lang=obj.lang, columns=(
         Column("name", lambda r: r["name"]),
         Column("schedule", lambda r: r["schedule"]),
@@ -95,10 +83,7 @@ def show(
 ) -> None:
     """One job and its latest runs, newest first."""
     obj = cli_context(ctx)
-    try:
-        summary, recent = _local(obj).job(name, limit=limit)
-    except GovcloudError as exc:
-        raise _refuse(exc, ctx) from None
+    summary, recent = obj.facade.job(name, limit=limit)
     if output.for_people:
         typer.echo(f"{summary.name}: {summary.schedule} — {summary.description}")
         emit([_run(r) for r in recent], output, lang=obj.lang, columns=_RUN_COLUMNS)
@@ -114,10 +99,7 @@ def run(
 ) -> None:
     """Queue a firing of NAME now; a running `govcloud serve` takes it."""
     obj = cli_context(ctx)
-    try:
-        queued = _local(obj).run_job(name)
-    except GovcloudError as exc:
-        raise _refuse(exc, ctx) from None
+    queued = obj.facade.run_job(name)
     if output.for_people:
         typer.echo(f"queued {queued.job} (run {queued.id}, due {queued.due_at.isoformat()})")
     else:

@@ -233,8 +233,12 @@ HELP_ZH: Mapping[str, str] = {
     "Open the operations console: `:` views, `/` filter, `d` describe, `?` keys.":
         "打开运维控制台：`:` 切换视图，`/` 过滤，`d` 详情，`?` 按键说明。",
     "View to open first (a name or alias, e.g. resources).":
-        "首先打开的视图（名称或别名，如 resources）。",
+        "首先打开的视图， 名称或别名 （如 resources）。",
     "Seconds between refreshes.": "自动刷新间隔（秒）。",
+    "High-contrast theme: white on black (or GOVCLOUD_HIGH_CONTRAST=1).":
+        "高对比度主题： 黑底白字； 或设置 GOVCLOUD_HIGH_CONTRAST=1。",
+    "File keeping the scopes pinned to keys 1-9 (default: beside the client config).":
+        "保存固定范围 （按键 1-9） 的文件； 默认在客户端配置旁。",
     # serve and token (the HTTP API)
     "Serve the govcloud API at /api/v1 and run the jobs that keep the estate in its declared state.":
         "在 /api/v1 提供 govcloud API，并运行使资源目录保持声明状态的计划作业。",

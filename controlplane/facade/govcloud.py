@@ -30,6 +30,7 @@ from controlplane.facade.models import (
     AdjustmentInfo,
     ApplyInfo,
     ApprovalInfo,
+    AuditEventInfo,
     AuditRunInfo,
     AvailabilityInfo,
     EstateInfo,
@@ -39,12 +40,14 @@ from controlplane.facade.models import (
     ImageInfo,
     OutcomeInfo,
     ProviderInfo,
+    ProviderStateInfo,
     QuotaPushInfo,
     RateCardInfo,
     RateInfo,
     RequestDetailInfo,
     RequestInfo,
     RevisionInfo,
+    SystemInfo,
     TenantInfo,
     ViolationInfo,
     WaiverInfo,
@@ -235,6 +238,13 @@ _STATEMENT_FIELDS: dict[str, Callable[[Any], object]] = {
 }
 
 
+#: a job summary's last run, flattened so a filter and a sort can name it
+_JOB_FIELDS: dict[str, Callable[[Any], object]] = {
+    "last_state": lambda j: j.last.state if j.last is not None else None,
+    "last_at": lambda j: j.last.due_at if j.last is not None else None,
+}
+
+
 class Govcloud:
     """Everything govcloud does, for one authenticated principal.
 
@@ -392,6 +402,20 @@ class Govcloud:
             text_fields=("name", "region", "city"),
         )
 
+    @action("provider.list")
+    def provider_states(self) -> list[ProviderStateInfo]:
+        """Every provider's connection state: its latest health probe."""
+        from controlplane.inventory.health import latest_probes
+
+        with self._app.sessions() as session:
+            found = latest_probes(session)
+        return [
+            ProviderStateInfo(name=name, reachable=None, auth_ok=None, latency_ms=None,
+                              checked_at=None, error_code=None)
+            if probe is None else ProviderStateInfo.of(probe, name=name)
+            for name, probe in found
+        ]  # fmt: skip
+
     @action("provider.show")
     def provider(self, name: str) -> ProviderInfo:
         found = self._app.estate.provider(name)
@@ -448,6 +472,30 @@ class Govcloud:
     def tenant(self, code: str) -> TenantInfo:
         self._scope("tenant.show", code)
         return TenantInfo.of(self._app.reads.tenant(code, actor=self._actor))
+
+    @action("system.list")
+    def systems(
+        self,
+        *,
+        tenant: str | None = None,
+        sort: str = "name",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+        query: str | None = None,
+    ) -> Page[SystemInfo]:
+        """Information systems with their 等保 level and provider (a department: its own)."""
+        scope = self._scope("system.list", tenant)
+        rows = self._app.reads.systems(actor=self._actor, tenant=scope)
+        return keyset(
+            (SystemInfo.of(s, tenant=code, provider=provider) for s, code, provider in rows),
+            {"name": lambda s: (s.name, s.tenant), "tenant": lambda s: (s.tenant, s.name)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+            query=query,
+            fields=field_getters(SystemInfo),
+            text_fields=("name", "tenant", "provider"),
+        )
 
     # ---- requests ---------------------------------------------------------------------
 
@@ -958,6 +1006,44 @@ class Govcloud:
             system, directory=directory, actor=self._actor, provider=provider
         )
 
+    @action("audit.list")
+    def audit_log(
+        self,
+        *,
+        sort: str = "-seq",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+        query: str | None = None,
+    ) -> Page[AuditEventInfo]:
+        """The audit log's events, newest first (``sort``: ``seq`` or ``-seq``), filtered
+        on ``actor``, ``action`` and ``subject`` in the database."""
+        from controlplane.audit_service import AUDIT_FIELDS, AuditMatch
+
+        if sort not in ("seq", "-seq"):
+            raise InvalidInput(
+                f"不支持的排序 {sort!r}，可选：seq, -seq",
+                f"unknown sort {sort!r}; expected one of: seq, -seq",
+                details=("sort",),
+            )
+        check_limit(limit)
+        match = [AuditMatch(t.field, t.value, t.invert)
+                 for t in parse_query(query, AUDIT_FIELDS)]  # fmt: skip
+        after = None
+        if continue_token is not None:
+            key = decode_token(continue_token, sort)
+            after = key[0] if key and isinstance(key[0], int) else None
+        rows, total = self._app.audit.events(
+            actor=self._actor, match=match, descending=sort == "-seq", after=after,
+            limit=limit + 1,
+        )  # fmt: skip
+        chosen = [AuditEventInfo.of(r) for r in rows[:limit]]
+        more = len(rows) > limit and chosen
+        return Page(
+            items=tuple(chosen),
+            continue_token=encode_token(sort, (chosen[-1].seq,)) if more else None,
+            total=total,
+        )
+
     @action("audit.checkpoint")
     def checkpoint_audit(self) -> Checkpoint | None:
         """Sign the current head into the checkpoint file(s); ``None`` for an empty log."""
@@ -979,6 +1065,53 @@ class Govcloud:
     def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
         """One job and its latest runs (newest first)."""
         return self._app.jobs.show(name, limit=check_limit(limit))
+
+    @action("job.list")
+    def job_list(
+        self,
+        *,
+        sort: str = "name",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+        query: str | None = None,
+    ) -> Page[JobSummary]:
+        """:meth:`jobs` as a page, filtered and sorted like every list."""
+        from controlplane.scheduler.service import JobSummary
+
+        return keyset(
+            self._app.jobs.summaries(),
+            {"name": lambda j: (j.name,)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+            query=query,
+            fields=field_getters(JobSummary, _JOB_FIELDS),
+            text_fields=("name", "description"),
+        )
+
+    @action("job.show")
+    def job_runs(
+        self,
+        *,
+        job: str | None = None,
+        sort: str = "-due_at",
+        limit: int = DEFAULT_LIMIT,
+        continue_token: str | None = None,
+        query: str | None = None,
+    ) -> Page[JobRunInfo]:
+        """Runs of every job (or of ``job``), newest first, filtered and sorted."""
+        from controlplane.scheduler.service import JobRunInfo
+
+        return keyset(
+            self._app.jobs.runs(job=job),
+            {"id": lambda r: (r.id,)},
+            sort=sort,
+            limit=limit,
+            token=continue_token,
+            query=query,
+            fields=field_getters(JobRunInfo),
+            text_fields=("job", "state", "requested_by", "error"),
+        )
 
     @action("job.run")
     def run_job(self, name: str) -> JobRunInfo:

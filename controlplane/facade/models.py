@@ -21,6 +21,7 @@ __all__ = [
     "AdjustmentInfo",
     "ApplyInfo",
     "ApprovalInfo",
+    "AuditEventInfo",
     "AuditRunInfo",
     "AvailabilityInfo",
     "EstateInfo",
@@ -30,6 +31,7 @@ __all__ = [
     "ImageInfo",
     "OutcomeInfo",
     "ProviderInfo",
+    "ProviderStateInfo",
     "QuotaPushInfo",
     "RateCardInfo",
     "RateInfo",
@@ -37,6 +39,7 @@ __all__ = [
     "RequestDetailInfo",
     "RequestInfo",
     "RevisionInfo",
+    "SystemInfo",
     "TenantInfo",
     "ViolationInfo",
     "WaiverInfo",
@@ -83,6 +86,21 @@ class ProviderInfo(ReadModel):
         if isinstance(data, dict) and data.get("platform") is None:
             return {**data, "platform": data.get("name")}
         return data
+
+
+class ProviderStateInfo(ReadModel):
+    """A provider's connection state: its latest health probe (``None``: never probed)."""
+
+    name: str
+    reachable: bool | None
+    auth_ok: bool | None
+    latency_ms: float | None
+    checked_at: datetime | None
+    error_code: str | None
+
+    @property
+    def up(self) -> bool | None:
+        return None if self.reachable is None else bool(self.reachable and self.auth_ok)
 
 
 class TenantInfo(ReadModel):
@@ -241,6 +259,33 @@ class WaiverInfo(ReadModel):
     state: str
     approver: str | None
     approved_at: datetime | None
+
+
+class SystemInfo(ReadModel):
+    """An information system (信息系统): its grading and where it runs."""
+
+    name: str
+    tenant: str
+    provider: str | None
+    level: int
+    data_classification: str
+    xinchuang: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditEventInfo(ReadModel):
+    """One event of the hash-chained audit log (``hash``: its seal)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    hash: str
+    key_id: str | None
 
 
 class AuditRunInfo(ReadModel):

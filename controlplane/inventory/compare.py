@@ -115,15 +115,22 @@ def resource_values(
     provider_id: int,
     tenant_id: int | None,
     system_id: int | None,
+    names: tuple[str, str | None, str | None],
     stamp: datetime,
     spec: str | None = None,
 ) -> dict[str, Any]:
     """The ``resource`` row columns an observation stands for (``observed_at = stamp``);
-    the spec as plain data, or as the given ``spec_text`` of it."""
+    ``names`` are the provider's, the tenant's code and the system's (``None``: no owner),
+    stored beside the ids as the list's order; the spec as plain data, or as the given
+    ``spec_text`` of it."""
+    provider, tenant, system = names
     return {
         "provider_id": provider_id,
         "tenant_id": tenant_id,
         "system_id": system_id,
+        "provider_name": provider,
+        "tenant_code": tenant or "",
+        "system_name": system or "",
         "kind": observed.kind,
         "resource_id": observed.resource_id,
         "name": observed.name[:255],

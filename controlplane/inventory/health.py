@@ -14,10 +14,11 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from controlplane.db.models import Provider
 from controlplane.db.tables_inventory import ProviderHealth
 from providers import HealthReport, ProviderAuthError, ProviderError, ProviderUnavailable
 
-__all__ = ["availability", "error_from_health", "record_health"]
+__all__ = ["availability", "error_from_health", "latest_probes", "record_health"]
 
 
 def record_health(
@@ -41,6 +42,25 @@ def record_health(
     session.add(row)
     session.flush()
     return row
+
+
+def latest_probes(session: Session) -> list[tuple[str, ProviderHealth | None]]:
+    """Every provider by name with its latest probe (``None``: never probed)."""
+    newest = (
+        select(ProviderHealth.provider_id, func.max(ProviderHealth.checked_at).label("at"))
+        .group_by(col(ProviderHealth.provider_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ProviderHealth).join(
+            newest,
+            (col(ProviderHealth.provider_id) == newest.c.provider_id)
+            & (col(ProviderHealth.checked_at) == newest.c.at),
+        )
+    ).all()
+    latest = {r.provider_id: r for r in sorted(rows, key=lambda r: r.id or 0)}
+    providers = session.exec(select(Provider.id, Provider.name).order_by(Provider.name)).all()
+    return [(name, latest.get(pid or 0)) for pid, name in providers]
 
 
 def error_from_health(report: HealthReport) -> ProviderError | None:

@@ -73,10 +73,15 @@ _CHUNK = 1000
 _ANALYZED = ("resource", "applied_resource", "drift")
 _RESOURCE: Table = table_of(Resource)
 _SYSTEM: Table = table_of(System)
-_UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
+_TENANT: Table = table_of(Tenant)
+_UPDATED_COLUMNS = (
+    "tenant_id", "system_id", "tenant_code", "system_name", "name", "status", "managed", "spec",
+    "deleted_at",
+)  # fmt: skip
 _INSERTED_COLUMNS = (
-    "provider_id", "tenant_id", "system_id", "kind", "resource_id", "name", "status", "managed",
-    "spec", "created_at", "observed_at", "deleted_at",
+    "provider_id", "tenant_id", "system_id", "provider_name", "tenant_code", "system_name",
+    "kind", "resource_id", "name", "status", "managed", "spec", "created_at", "observed_at",
+    "deleted_at",
 )  # fmt: skip
 #: What a batch reads of its stored rows: the compared columns, the spec as its JSON text.
 _STORED = (
@@ -123,6 +128,8 @@ class _Owners:
     """Tenant codes and system names to ids, and declared quotas, cached for one sync."""
 
     def __init__(self, session: Session, provider: str) -> None:
+        self.provider = provider
+        self._session = session
         self.tenants: dict[str, int] = {
             t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
         }
@@ -134,6 +141,8 @@ class _Owners:
                 core_select(_SYSTEM.c.id, _SYSTEM.c.tenant_id, _SYSTEM.c.name)
             )
         }
+        self.codes = {i: code for code, i in self.tenants.items()}
+        self.system_names = {i: name for (_, name), i in self.systems.items()}
         # the estate's quotas are the desired side of a department project's quota
         self.quotas: dict[str, dict[str, Any]] = {
             q.tenant: declared_quota(q)
@@ -145,6 +154,26 @@ class _Owners:
         if tenant_id is None or observed.system is None:
             return tenant_id, None
         return tenant_id, self.systems.get((tenant_id, observed.system))
+
+    def names(self, owner: tuple[int | None, int | None]) -> tuple[str, str | None, str | None]:
+        """The provider's name, the tenant's code and the system's name of ``owner``'s ids
+        (stored beside them as the list's order)."""
+        tenant_id, system_id = owner
+        if (system_id is not None and system_id not in self.system_names) or (
+            tenant_id is not None and tenant_id not in self.codes
+        ):
+            # an owner recorded after this sync read them (an applied row's)
+            self.codes.update(
+                self._session.execute(
+                    core_select(_TENANT.c.id, _TENANT.c.code).where(_TENANT.c.id == tenant_id)
+                ).tuples()
+            )
+            self.system_names.update(self._session.execute(
+                core_select(_SYSTEM.c.id, _SYSTEM.c.name).where(_SYSTEM.c.id == system_id)
+            ).tuples())  # fmt: skip
+        tenant = self.codes.get(tenant_id) if tenant_id is not None else None
+        system = self.system_names.get(system_id) if system_id is not None else None
+        return self.provider, tenant, system
 
 
 @dataclass
@@ -459,7 +488,7 @@ class SyncService:
             text = spec_text(observed.spec)
             values = resource_values(
                 observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
-                stamp=stamp, spec=text,
+                names=owners.names(owner), stamp=stamp, spec=text,
             )  # fmt: skip
             row = stored.get(key)
             if row is None:

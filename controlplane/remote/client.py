@@ -30,14 +30,17 @@ from controlplane.errors import (
 from controlplane.facade.models import (
     AdjustmentInfo,
     ApplyInfo,
+    AuditEventInfo,
     AuditRunInfo,
     AvailabilityInfo,
     EstateInfo,
     GapAckInfo,
     ProviderInfo,
+    ProviderStateInfo,
     QuotaPushInfo,
     RequestDetailInfo,
     RequestInfo,
+    SystemInfo,
     TenantInfo,
     ViolationInfo,
     WaiverInfo,
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
     from controlplane.metering.coverage import MonthCoverage
     from controlplane.metering.service import CollectResult, ImportResult
     from controlplane.requests import ProvisionResult
+    from controlplane.scheduler.service import JobRunInfo, JobSummary
     from infra.export import ExportedProject
     from policies import Severity, WaiverScope
     from providers.types import ApplyOutcome
@@ -268,6 +272,9 @@ class RemoteGovcloud:
 
         return decode(SyncReport, self._post(f"/providers/{_seg(name)}/sync"))
 
+    def provider_states(self) -> list[ProviderStateInfo]:
+        return [ProviderStateInfo.model_validate(p) for p in self._get("/provider-states")]
+
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
                 query: str | None = None) -> Page[TenantInfo]:  # fmt: skip
@@ -276,6 +283,12 @@ class RemoteGovcloud:
 
     def tenant(self, code: str) -> TenantInfo:
         return TenantInfo.model_validate(self._get(f"/tenants/{_seg(code)}"))
+
+    def systems(self, *, tenant: str | None = None, sort: str = "name",
+                limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
+                query: str | None = None) -> Page[SystemInfo]:  # fmt: skip
+        params = _params(tenant=tenant, sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(SystemInfo, "/systems", params)
 
     # ---- requests -----------------------------------------------------------------------
 
@@ -495,6 +508,12 @@ class RemoteGovcloud:
 
         return decode(AuditReport, self._get("/audit/verify"))
 
+    def audit_log(self, *, sort: str = "-seq", limit: int = DEFAULT_LIMIT,
+                  continue_token: str | None = None,
+                  query: str | None = None) -> Page[AuditEventInfo]:  # fmt: skip
+        params = _params(sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(AuditEventInfo, "/audit/events", params)
+
     def checkpoint_audit(self) -> Checkpoint | None:
         from controlplane.audit_checkpoints import Checkpoint
 
@@ -541,6 +560,38 @@ class RemoteGovcloud:
         body = {"thresholds": list(thresholds) if thresholds is not None else None}
         found = self._post("/budget/projections", body)
         return decode(list[BudgetAlertInfo], found)
+
+    def job_list(self, *, sort: str = "name", limit: int = DEFAULT_LIMIT,
+                 continue_token: str | None = None,
+                 query: str | None = None) -> Page[JobSummary]:  # fmt: skip
+        from controlplane.scheduler.service import JobSummary
+
+        params = _params(sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(JobSummary, "/job-list", params)
+
+    def job_runs(self, *, job: str | None = None, sort: str = "-due_at",
+                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
+                 query: str | None = None) -> Page[JobRunInfo]:  # fmt: skip
+        from controlplane.scheduler.service import JobRunInfo
+
+        params = _params(job=job, sort=sort, q=query) | _paging(limit, continue_token)
+        return self._page(JobRunInfo, "/job-runs", params)
+
+    def jobs(self) -> list[JobSummary]:
+        from controlplane.scheduler.service import JobSummary
+
+        return decode(list[JobSummary], self._get("/jobs"))
+
+    def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
+        from controlplane.scheduler.service import JobRunInfo, JobSummary
+
+        found = self._get(f"/jobs/{_seg(name)}", limit=limit)
+        return decode(JobSummary, found["job"]), decode(list[JobRunInfo], found["recent"])
+
+    def run_job(self, name: str) -> JobRunInfo:
+        from controlplane.scheduler.service import JobRunInfo
+
+        return decode(JobRunInfo, self._post(f"/jobs/{_seg(name)}/run"))
 
     def tokens(self, *, principal: str | None = None) -> list[TokenInfo]:
         from controlplane.auth import TokenInfo

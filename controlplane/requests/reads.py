@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import rbac
-from controlplane.db.models import Provider, Resource, Tenant
+from controlplane.db.models import Provider, Resource, System, Tenant
 
 __all__ = ["GovernedReads", "TenantNotFound"]
 
@@ -43,6 +43,25 @@ class GovernedReads:
             if tenant is None:
                 raise TenantNotFound(code)
             return tenant
+
+    def systems(
+        self, *, actor: str, tenant: str | None = None
+    ) -> list[tuple[System, str, str | None]]:
+        """Systems the principal may see (a department: its own), with their tenant's code
+        and their provider's name (``None``: not placed yet)."""
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            rbac.authorize(identity, "system.list", tenant)
+            scope = identity.tenant if identity.scoped() else tenant
+            query = (
+                select(System, Tenant.code, Provider.name)
+                .join(Tenant, col(Tenant.id) == col(System.tenant_id))
+                .outerjoin(Provider, col(Provider.id) == col(System.provider_id))
+            )
+            if scope is not None:
+                query = query.where(Tenant.code == scope)
+            rows = session.exec(query.order_by(col(System.id))).all()
+            return [(system, code, provider) for system, code, provider in rows]
 
     def resources(
         self, *, actor: str, tenant: str | None = None, provider: str | None = None

@@ -155,6 +155,16 @@ class JobService:
             ).all()
         return summary, [JobRunInfo.of(r) for r in rows]
 
+    def runs(self, *, job: str | None = None) -> list[JobRunInfo]:
+        """Every recorded run (of ``job``, which must be one of the jobs), newest first."""
+        if job is not None:
+            self._spec(job)
+        with self._sessions() as session:
+            query = select(JobRun).order_by(col(JobRun.due_at).desc(), col(JobRun.id).desc())
+            if job is not None:
+                query = query.where(JobRun.job == job)
+            return [JobRunInfo.of(r) for r in session.exec(query).all()]
+
     def queue_depth(self) -> dict[str, int]:
         """Work due now and not taken: requests to provision, firings to run."""
         now = self._clock()

@@ -28,6 +28,11 @@ CASES: list[tuple[str, str, str]] = [
     ("drift", "", "-first_seen"),
     ("violations", "", "-id"),
     ("waivers", "", "-id"),
+    ("systems", "!city-a", "-name"),
+    ("audit_log", "action:request !estate", "seq"),
+    ("audit_log", "", "-seq"),
+    ("job_list", "sync", "-name"),
+    ("job_runs", "", "-due_at"),
 ]
 
 

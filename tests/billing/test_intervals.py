@@ -4,7 +4,9 @@ Cases covered:
 - replaying a batch 1–5 times in any order gives the same intervals (hypothesis);
 - duplicates by natural key collapse; the same key with another payload is refused;
 - overlapping observations of one resource+meter take the maximum, never the sum;
-  adjacent equal quantities merge; lineage keeps the winning observations;
+  adjacent equal quantities merge; lineage keeps the winning observations; intervals
+  and lineage equal an hour-by-hour oracle, for overlapping series and for series whose
+  records only touch or leave gaps (hypothesis);
 - quantities convert to integer base units (GiB→MiB, cores→millicores), fractional
   base units and naive / sub-second times are refused;
 - coverage gaps: a provider with no data at all, a hole in the middle, windows with
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -72,6 +75,48 @@ batches = st.lists(
     max_size=25,
     unique_by=lambda o: o.natural_key,
 )
+
+
+def _hourly_envelope(batch: list[Observation]) -> list[tuple[str, int, int, int, list[str]]]:
+    """(resource, start h, end h, quantity, lineage) hour by hour: the highest quantity
+    wins each hour, ties to the smallest key; equal neighbouring hours join."""
+    out: list[tuple[str, int, int, int, list[str]]] = []
+    for resource in sorted({o.resource_id for o in batch}):
+        own = [o for o in batch if o.resource_id == resource]
+        for hour in range(160):
+            at = T0 + timedelta(hours=hour)
+            active = [o for o in own if o.start <= at < o.end]
+            if not active:
+                continue
+            win = min(active, key=lambda o: (-o.quantity, o.source_key))
+            last = out[-1] if out else None
+            if last and last[0] == resource and last[2] == hour and last[3] == win.quantity:
+                out[-1] = (resource, last[1], hour + 1, last[3], sorted({*last[4], win.source_key}))
+            else:
+                out.append((resource, hour, hour + 1, int(win.quantity), [win.source_key]))
+    return out
+
+
+@settings(max_examples=200)
+@given(batches, st.booleans())
+def test_intervals_equal_the_hourly_oracle(batch: list[Observation], apart: bool) -> None:
+    if apart:  # records of a resource touch or leave gaps, never overlap
+        ends: dict[str, timedelta] = {}
+        spread = []
+        for o in batch:
+            start = ends.get(o.resource_id, timedelta(0)) + (o.start - T0) % timedelta(hours=3)
+            ends[o.resource_id] = (
+                start + (o.end - o.start) % timedelta(hours=5) + timedelta(hours=1)
+            )
+            spread.append(replace(o, start=T0 + start, end=T0 + ends[o.resource_id]))
+        batch = [o for o in spread if o.end <= T0 + timedelta(hours=160)]
+    got = [
+        (iv.resource_id, int((iv.start - T0) / timedelta(hours=1)),
+         int((iv.end - T0) / timedelta(hours=1)), iv.quantity,
+         [key for _, _, key in iv.observations])
+        for iv in build_intervals(batch)
+    ]  # fmt: skip
+    assert got == _hourly_envelope(batch)
 
 
 @settings(max_examples=150)

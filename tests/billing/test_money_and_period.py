@@ -3,7 +3,9 @@
 Cases covered:
 - half-up to the fen on exact ties (x.xx5 up, -x.xx5 away from zero), just below ties,
   values that float would get wrong (1.005, 2.675);
-- exact Decimal conversion of terminating fractions and refusal of 1/3;
+- exact Decimal conversion of terminating fractions and refusal of 1/3; both forms
+  (Fraction, unreduced integer ratio, negative numerators) give the value with the fewest
+  digits that hold it, exponent included (hypothesis): stored quantities are its text;
 - H for February (leap and not), 30- and 31-day months; month start at Asia/Shanghai
   midnight (16:00 UTC the day before); YYYY-MM parsing errors; next/previous month.
 """
@@ -15,8 +17,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from controlplane.billing.money import exact_decimal, round_half_up_fen
+from controlplane.billing.money import exact_decimal, exact_ratio_decimal, round_half_up_fen
 from controlplane.billing.period import Month
 
 
@@ -45,6 +49,50 @@ def test_exact_decimal() -> None:
     assert exact_decimal(Fraction(3, 8)) == Decimal("0.375")
     with pytest.raises(ValueError, match="finite decimal"):
         exact_decimal(Fraction(1, 3))
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [(2048, 1024, "2"), (1536, 1024, "1.5"), (3, 6, "0.5"), (-3, 8, "-0.375"), (0, 1024, "0"),
+     (1, 1024, "0.0009765625"), (25, 100, "0.25")],
+)  # fmt: skip
+def test_exact_ratio_decimal(numerator: int, denominator: int, expected: str) -> None:
+    assert str(exact_ratio_decimal(numerator, denominator)) == expected
+
+
+def test_exact_ratio_decimal_refuses() -> None:
+    with pytest.raises(ValueError, match="finite decimal"):
+        exact_ratio_decimal(2, 6)
+    with pytest.raises(ValueError, match="positive"):
+        exact_ratio_decimal(1, 0)
+
+
+def _fewest_digits(value: Fraction) -> str | None:
+    """``value`` with the fewest decimal digits that hold it exactly (None: none do)."""
+    for digits in range(40):
+        scaled = value * 10**digits
+        if scaled.denominator == 1:
+            return str(Decimal(scaled.numerator).scaleb(-digits))
+    return None
+
+
+@given(
+    st.integers(-(10**12), 10**12),
+    st.integers(0, 12),
+    st.integers(0, 6),
+    st.sampled_from([1, 1, 1, 3, 7]),
+)
+def test_exact_ratio_decimal_has_the_fewest_digits(
+    numerator: int, twos: int, fives: int, other: int
+) -> None:
+    denominator = 2**twos * 5**fives * other
+    expected = _fewest_digits(Fraction(numerator, denominator))
+    if expected is None:
+        with pytest.raises(ValueError, match="finite decimal"):
+            exact_ratio_decimal(numerator, denominator)
+    else:
+        assert str(exact_ratio_decimal(numerator, denominator)) == expected
+        assert str(exact_decimal(Fraction(numerator, denominator))) == expected
 
 
 @pytest.mark.parametrize(

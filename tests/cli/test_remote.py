@@ -10,6 +10,7 @@ Cases:
   prints the token; ``get-contexts`` shows no token; ``use-context`` and
   ``--context``/``GOVCLOUD_CONTEXT`` choose; an unknown context is refused; a malformed
   file is reported as ``file:line:col`` (exit 2), never a traceback;
+- ``jobs run`` through a context queues the firing in the server's database;
 - commands that work on a local home only (``init``, ``demo``, ``serve``) refuse with a
   context; a token the server does not know gets its 401 as an error, exit 1.
 """
@@ -59,6 +60,11 @@ COMMANDS: list[list[str]] = [
     ["audit", "verify"],
     ["budget", "alerts"],
     ["budget", "alerts", "--tenant", "police", "--year", "2026"],
+    ["jobs", "list"],
+    ["jobs", "show", "health"],
+    ["jobs", "show", "health", "--limit", "1"],
+    ["jobs", "show", "no-such-job"],
+    ["jobs", "run", "no-such-job"],
 ]
 
 
@@ -159,6 +165,20 @@ def test_a_bad_config_file_is_located(
     err = capsys.readouterr().err
     assert f"{path}:{where}:" in err, err
     assert "Traceback" not in err
+
+
+def test_jobs_run_through_a_context_queues_on_the_server(both: tuple[Run, Run]) -> None:
+    """``jobs run`` over the API queues a firing in the server's database, as the
+    context's principal; ``jobs show`` then prints it the same both ways."""
+    local, remote = both
+    queued = remote.json("jobs", "run", "audit-verify")
+    assert (queued["job"], queued["state"]) == ("audit-verify", "queued")
+    assert queued["requested_by"] == "local-operator"
+    shown = local.json("jobs", "show", "audit-verify")
+    assert queued["id"] in [r["id"] for r in shown["recent"]]
+    assert shown["next_due"] is not None
+    _same(both, ["jobs", "show", "audit-verify", "-o", "json"], "en")
+    _same(both, ["jobs", "list", "-o", "json"], "zh")
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "provider.sync": (lambda g, t, f: g.sync_provider("no-such-provider"), False),
     "tenant.list": (lambda g, t, f: g.tenants(), False),
     "tenant.show": (lambda g, t, f: g.tenant(t), True),
+    "system.list": (lambda g, t, f: g.systems(tenant=t), True),
     "request.plan": (lambda g, t, f: g.plan([manifest("planned", t)]), True),
     "request.list": (lambda g, t, f: g.requests(tenant=t), True),
     "request.show": (lambda g, t, f: g.request(f.requests[t]), True),
@@ -126,6 +127,7 @@ CALLS: dict[str, tuple[Call, bool]] = {
     ),
     "bill.export": (lambda g, t, f: g.export_bills(MONTH, "json", io.BytesIO(), tenant=t), True),
     "audit.verify": (lambda g, t, f: g.verify_audit(), False),
+    "audit.list": (lambda g, t, f: g.audit_log(), False),
     "audit.checkpoint": (lambda g, t, f: g.checkpoint_audit(), False),
     "audit.rotate": (lambda g, t, f: g.rotate_audit_key(), False),
     "infra.export": (

@@ -105,3 +105,53 @@ def test_decimal_sort_is_numeric_across_pages() -> None:
         if token is None:
             break
     assert order == ["t2", "t4", "t1", "t0", "t3"]
+
+
+def test_audit_log_pages_newest_first_and_filters_in_the_database(app: App) -> None:
+    populate(app)
+    door = Govcloud.acting_as(app, "audit-zhou")
+    seen, token = [], None
+    while True:
+        page = door.audit_log(limit=3, continue_token=token, query="!authz")
+        seen.extend(page.items)
+        token = page.continue_token
+        if token is None:
+            break
+    seqs = [e.seq for e in seen]
+    assert len(seqs) == page.total and len(seqs) > 3  # more than one page, nothing twice
+    assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == len(seqs)
+    applied = door.audit_log(query="action:request. subject:request/2", sort="seq")
+    assert len(applied.items) == 3 and all(
+        "request." in e.action and e.subject == "request/2" for e in applied.items
+    )
+    assert door.audit_log(query="action:request_").total == 0  # "_" is no wildcard
+    assert [e.seq for e in applied.items] == sorted(e.seq for e in applied.items)
+    none = door.audit_log(query="!action:request. action:request.")
+    assert none.total == 0 and none.items == ()
+    with pytest.raises(InvalidInput):
+        door.audit_log(query="payload:x")
+    with pytest.raises(InvalidInput):
+        door.audit_log(sort="actor")
+
+
+def test_systems_and_job_runs_filter_and_sort(app: App) -> None:
+    populate(app)
+    door = Govcloud.acting_as(app, "ops-li")
+    systems = door.systems(sort="-tenant")
+    assert [(s.tenant, s.name, s.provider) for s in systems.items] == [
+        ("hrss", "payroll", "prov-sim"),
+        ("city-a-edu", "exams", "city-a-sim"),
+    ]
+    assert [s.level for s in door.systems(sort="-level").items] == [3, 2]  # typed order
+    assert [s.tenant for s in door.systems(query="tenant:city").items] == ["city-a-edu"]
+    own = Govcloud.acting_as(app, "hrss-wang").systems()
+    assert [s.tenant for s in own.items] == ["hrss"]  # a department: its own only
+    jobs = door.job_list(query="sync", sort="-name")
+    names = [j.name for j in jobs.items]
+    assert names and all("sync" in n for n in names) and names == sorted(names, reverse=True)
+    door.run_job(names[0])
+    runs = door.job_runs(job=names[0])
+    assert [(r.job, r.state, r.requested_by) for r in runs.items] == [
+        (names[0], "queued", "ops-li")
+    ]
+    assert door.job_runs(query=f"!job:{names[0]}").total == 0

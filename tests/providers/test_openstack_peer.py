@@ -22,7 +22,9 @@ Cases:
 - crash-resume: an apply subprocess is SIGKILLed after the network, after the
   security group and after the first server exists; each next apply completes with
   exactly one of everything and no orphan;
-- the registry builds the driver from an estate-style ``ProviderConfig``.
+- the registry builds the driver from an estate-style ``ProviderConfig``;
+- a department group another replica created between this one's lookup and its create
+  (Keystone answers 409) is used, not refused, and exists once.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from providers.errors import (
     ProviderQuotaExceeded,
     ProviderUnavailable,
 )
-from providers.openstack import OpenStackDriver
+from providers.openstack import OpenStackDriver, _found_or_created
 from providers.openstack_tags import parse_marker, project_name
 from providers.registry import ProviderConfig, build_driver
 from providers.types import DesiredResource, QuotaSet, SystemRef
@@ -369,7 +371,7 @@ def test_over_quota_boot_is_quota_exceeded(driver: OpenStackDriver) -> None:
 _CHILD = """
 import json, sys
 from datetime import UTC, datetime
-from providers.openstack import OpenStackDriver
+from providers.openstack import OpenStackDriver, _found_or_created
 from providers.types import DesiredResource, SystemRef
 args = json.loads(sys.argv[1])
 driver = OpenStackDriver("peer", cloud=args["cloud"], clock=lambda: datetime.now(UTC),
@@ -463,3 +465,24 @@ def test_registry_builds_the_driver(peer: Any) -> None:
     built = build_driver(config, clock=_now)
     assert isinstance(built, OpenStackDriver)
     assert built.health().healthy
+
+
+def test_a_group_created_meanwhile_by_another_replica_is_used(raw: Any) -> None:
+    name = project_name(_tenant())
+    theirs = raw.identity.create_group(name=name, domain_id="default")  # the other replica
+    lookups: list[str] = []
+
+    def find() -> Any:  # this replica looked before the other one created it
+        lookups.append(name)
+        if len(lookups) == 1:
+            return None
+        return raw.identity.find_group(name, domain_id="default")
+
+    try:
+        ours = _found_or_created(
+            find, lambda: raw.identity.create_group(name=name, domain_id="default")
+        )
+        assert ours.id == theirs.id and len(lookups) == 2
+        assert [g.id for g in raw.identity.groups(name=name)] == [theirs.id]
+    finally:
+        raw.identity.delete_group(theirs, ignore_missing=True)

@@ -1,5 +1,6 @@
 """A small province for the console tests: the governed estate, two pending requests
-(level 4: they wait for the big-data bureau's approval) and resources on both clouds."""
+(level 4: they wait for the big-data bureau's approval), a running system per tenant and
+resources on both clouds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import insert, select
 
 from controlplane.app import App
 from controlplane.db import table_of
-from controlplane.db.models import Provider, Resource, Tenant
+from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.requests import request_service
 from tests.governance.support import CataloguePlanner, apply_estate, manifest
 
@@ -35,11 +36,17 @@ def populate(app: App) -> dict[str, int]:
             for i in range(PER_PROVIDER):
                 rows.append({
                     "provider_id": providers[provider], "tenant_id": tenants[tenant],
-                    "system_id": None, "kind": "server" if i % 3 else "volume",
+                    "system_id": None, "provider_name": provider, "tenant_code": tenant,
+                    "system_name": "", "kind": "server" if i % 3 else "volume",
                     "resource_id": f"{provider}-{i:04d}", "name": f"{tenant}-vm-{i:04d}",
                     "status": "ERROR" if i == 7 else "ACTIVE", "managed": True,
                     "spec": {"flavor": "c2m4"}, "created_at": now - timedelta(minutes=i),
                     "observed_at": now, "deleted_at": None,
                 })  # fmt: skip
         session.execute(insert(table_of(Resource)), rows)
+        for tenant, name, provider, level in (("hrss", "payroll", "prov-sim", 3),
+                                              ("city-a-edu", "exams", "city-a-sim", 2)):  # fmt: skip
+            session.add(System(tenant_id=tenants[tenant], name=name, level=level,
+                               provider_id=providers[provider], data_classification="important",
+                               status="running", created_at=now, updated_at=now))  # fmt: skip
     return ids

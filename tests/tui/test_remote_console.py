@@ -12,7 +12,7 @@ from controlplane.remote import RemoteGovcloud
 from tests.api.conftest import Server, run_server
 from tests.tui.support import PER_PROVIDER
 from tests.tui.test_console import Province, filter_, settle
-from tui.app import ConsoleApp
+from tui.app import ConsoleApp, Place
 from tui.screens import DescribeScreen
 
 pytestmark = pytest.mark.anyio
@@ -70,3 +70,19 @@ async def test_console_over_a_server_filters_sorts_and_describes(
 
         await filter_(console, pilot, "colour:red")  # the server's InvalidInput, shown
         assert console.failed is not None and "colour" in console.failed
+
+
+async def test_new_views_and_cloud_states_over_a_server(remote: RemoteGovcloud) -> None:
+    console = ConsoleApp(remote, refresh_seconds=3600, start="systems")
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(console, pilot)
+        assert console.failed is None, console.failed
+        assert [s.name for s in console.items] == ["exams", "payroll"]
+        for view in ("audit", "jobs", "jobruns"):
+            console.go(Place(view))
+            await settle(console, pilot)
+            assert console.failed is None, (view, console.failed)
+        assert console.clouds is not None and {s.name for s in console.clouds} == {
+            "city-a-sim",
+            "prov-sim",
+        }

@@ -19,6 +19,8 @@ from tui.app import ConsoleApp
 from tui.views import VIEWS
 
 SIZES = [(80, 24), (160, 48)]
+#: who looks at each view: the approver, except where only operators and auditors read
+_READERS = {"audit": "audit-zhou", "jobs": "audit-zhou", "jobruns": "audit-zhou"}
 
 
 async def _settle(pilot: Any) -> None:
@@ -52,8 +54,10 @@ def test_view_snapshot(
     size: tuple[int, int],
 ) -> None:
     app, _ = province
+    if view in ("jobs", "jobruns"):
+        Govcloud.acting_as(app, "ops-li").run_job("health")  # one queued run to show
     console = ConsoleApp(
-        Govcloud.acting_as(app, "bdb-zhang"),
+        Govcloud.acting_as(app, _READERS.get(view, "bdb-zhang")),
         lang=lang,  # type: ignore[arg-type]
         start=view,
         refresh_seconds=3600,

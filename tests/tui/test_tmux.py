@@ -58,7 +58,7 @@ def wait_for(name: str, seen: Callable[[str], bool], what: str, timeout: float =
 def test_tui_in_tmux(terminal: str) -> None:
     wait_for(terminal, lambda s: "pending approvals" in s and "READ-ONLY" in s, "the overview")
     _tmux("send-keys", "-t", terminal, ":")
-    wait_for(terminal, lambda s: ": drift, overview" in s, "the view prompt")
+    wait_for(terminal, lambda s: ": audit, drift, jobruns, jobs, overview" in s, "the view prompt")
     _tmux("send-keys", "-t", terminal, "-l", "res")
     _tmux("send-keys", "-t", terminal, "Tab", "Enter")
     text = wait_for(terminal, lambda s: f"/{2 * PER_PROVIDER}]" in s, "the resources view")
@@ -77,7 +77,7 @@ def test_tui_in_tmux(terminal: str) -> None:
     _tmux("send-keys", "-t", terminal, "Escape")
     wait_for(terminal, lambda s: f"/{2 * PER_PROVIDER}]" in s, "the unfiltered list")
     _tmux("send-keys", "-t", terminal, ":")
-    wait_for(terminal, lambda s: ": drift, overview" in s, "the view prompt")
+    wait_for(terminal, lambda s: ": audit, drift, jobruns, jobs, overview" in s, "the view prompt")
     _tmux("send-keys", "-t", terminal, "-l", "q")
     _tmux("send-keys", "-t", terminal, "Enter")
     deadline = time.monotonic() + 15

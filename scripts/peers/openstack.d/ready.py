@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 import time
 
 import openstack
 from openstack.connection import Connection
 
-CLOUD = "govcloud-peer"
+CLOUD = os.environ.get("GOVCLOUD_OS_CLOUD", "govcloud-peer")  # a private instance's own name
 FLAVORS: tuple[tuple[str, int, int, int], ...] = (  # name, vcpus, ram MiB, disk GiB
     ("m1.tiny", 1, 512, 1),
     ("c2m4", 2, 4096, 10),

@@ -8,21 +8,24 @@ Idempotent: every object is looked up by name before it is created.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import openstack
 from openstack.connection import Connection
 
-CLOUD = "govcloud-peer"
+# The instance's cloud name and port offset (a second, private peer sets both).
+CLOUD = os.environ.get("GOVCLOUD_OS_CLOUD", "govcloud-peer")
+OFFSET = int(os.environ.get("GOVCLOUD_OS_PORT_OFFSET", "0"))
 BASE = "http://127.0.0.1"
 # service user, catalog name, catalog type, endpoint URL
 SERVICES: tuple[tuple[str, str, str, str], ...] = (
-    ("placement", "placement", "placement", f"{BASE}:8778"),
-    ("glance", "glance", "image", f"{BASE}:9292"),
-    ("neutron", "neutron", "network", f"{BASE}:9696"),
-    ("nova", "nova", "compute", f"{BASE}:8774/v2.1"),
+    ("placement", "placement", "placement", f"{BASE}:{8778 + OFFSET}"),
+    ("glance", "glance", "image", f"{BASE}:{9292 + OFFSET}"),
+    ("neutron", "neutron", "network", f"{BASE}:{9696 + OFFSET}"),
+    ("nova", "nova", "compute", f"{BASE}:{8774 + OFFSET}/v2.1"),
     # nova finds cinder as ``volumev3`` (its [cinder] catalog_info default)
-    ("cinder", "cinderv3", "volumev3", f"{BASE}:8776/v3/%(project_id)s"),
+    ("cinder", "cinderv3", "volumev3", f"{BASE}:{8776 + OFFSET}/v3/%(project_id)s"),
 )
 
 

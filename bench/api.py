@@ -70,13 +70,16 @@ def _populate(app: Any, tenants: list[str], resources: int) -> None:
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with app.sessions() as session, session.begin():
-        provider_id = session.execute(select(col(Provider.id))).scalar_one()
+        provider_id, provider = session.execute(select(col(Provider.id), col(Provider.name))).one()
         ids = dict(session.execute(select(col(Tenant.code), col(Tenant.id))).all())
         rows = [
             {
                 "provider_id": provider_id,
                 "tenant_id": ids[tenants[i % len(tenants)]],
                 "system_id": None,
+                "provider_name": provider,
+                "tenant_code": tenants[i % len(tenants)],
+                "system_name": "",
                 "kind": "server" if i % 3 else "volume",
                 "resource_id": f"r-{i:07d}",
                 "name": f"res-{i:07d}",

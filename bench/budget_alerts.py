@@ -75,7 +75,10 @@ def _rows(app: App, province: Province) -> tuple[int, int]:
         for r in province.requests:
             tenant_id = tenants[r["metadata"]["tenant"]]
             base = {"provider_id": providers[province.homes[_key(r)]], "tenant_id": tenant_id,
-                    "system_id": ids[tenant_id, r["metadata"]["name"]], "status": "ACTIVE",
+                    "system_id": ids[tenant_id, r["metadata"]["name"]],
+                    "provider_name": province.homes[_key(r)],
+                    "tenant_code": r["metadata"]["tenant"],
+                    "system_name": r["metadata"]["name"], "status": "ACTIVE",
                     "managed": True, "created_at": NOW, "observed_at": NOW,
                     "deleted_at": None}  # fmt: skip
             for item in r["spec"].get("compute", []):

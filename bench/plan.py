@@ -23,6 +23,7 @@ memory is the process's peak RSS (``ru_maxrss``)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -99,6 +100,11 @@ def run(
     from controlplane.planning import PlanService
     from tenants import ManifestError, load_requests, load_yaml_file
 
+    try:
+        from tenants import without_cycle_collection as pause_gc
+    except ImportError:  # before issue 17's parse work: the collector runs as always
+        pause_gc = contextlib.nullcontext
+
     out: dict[str, Any] = {
         "scale": scale_name,
         "seed": seed,
@@ -135,13 +141,14 @@ def run(
         problems = [p for item in parsed for p in planner.problems(item)]
         latencies: list[float] = []
         exits: Counter[int] = Counter()
-        for item in parsed:
-            start = time.perf_counter()
-            try:
-                exits[planner.plan(item, principal="bench").exit_code] += 1
-            except ManifestError:
-                exits[2] += 1
-            latencies.append(time.perf_counter() - start)
+        with pause_gc():  # as PlanService.plan_all does
+            for item in parsed:
+                start = time.perf_counter()
+                try:
+                    exits[planner.plan(item, principal="bench").exit_code] += 1
+                except ManifestError:
+                    exits[2] += 1
+                latencies.append(time.perf_counter() - start)
         plan_wall, plan_cpu = clock.lap()
         out["plan"] = {
             **_rates(n, plan_wall, plan_cpu),

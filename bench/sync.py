@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -70,7 +71,8 @@ FIRST_SYNC_TARGET_S = 10.0
 NO_CHANGE_TARGET_S = 3.0
 _COLUMNS = (
     "provider_id", "tenant_id", "system_id", "kind", "resource_id", "name", "status", "managed",
-    "spec", "created_at", "observed_at", "deleted_at",
+    "spec", "created_at", "observed_at", "deleted_at", "provider_name", "tenant_code",
+    "system_name",
 )  # fmt: skip
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -211,6 +213,7 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
         tenant_id, system_id = owners.get((item.tenant, item.system), (None, None))
         values = resource_values(
             item, provider_id=provider_id, tenant_id=tenant_id, system_id=system_id,
+            names=("bench-sim", item.tenant if tenant_id else None, item.system if system_id else None),
             stamp=START, spec=spec_text(item.spec),
         )  # fmt: skip
         rows.append(tuple(values[c] for c in _COLUMNS))
@@ -240,7 +243,8 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
         else:
             marks = ", ".join("?" * len(_COLUMNS))
             naive = [
-                (*r[:9], r[9].replace(tzinfo=None), r[10].replace(tzinfo=None), r[11]) for r in rows
+                (*r[:9], r[9].replace(tzinfo=None), r[10].replace(tzinfo=None), *r[11:])
+                for r in rows
             ]
             cursor.executemany(f"INSERT INTO resource_reference ({names}) VALUES ({marks})", naive)
         driver.commit()
@@ -253,8 +257,9 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
 
 def _sqlite_copy(ddl: str) -> str:
     """``resource``'s DDL for a table ``resource_reference`` (indexes renamed too)."""
-    ddl = ddl.replace("CREATE TABLE resource (", "CREATE TABLE resource_reference (", 1)
-    ddl = ddl.replace(" ON resource (", " ON resource_reference (", 1)
+    # a table a migration rebuilt (batch mode) is stored as "resource", quoted
+    ddl = re.sub(r'^CREATE TABLE "?resource"? \(', "CREATE TABLE resource_reference (", ddl)
+    ddl = re.sub(r' ON "?resource"? \(', " ON resource_reference (", ddl, count=1)
     return ddl.replace("CREATE INDEX ix_", "CREATE INDEX ref_ix_", 1).replace(
         "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX ref_", 1
     )

@@ -76,6 +76,12 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's append lock now (held to the end of the transaction), for
+    a caller that takes its other locks first; :func:`append` takes it anyway."""
+    _lock(session)
+
+
 def append(
     session: Session,
     *,
@@ -144,6 +150,8 @@ def _due(pending: _Pending, every: int) -> bool:
 
 
 def _open_checkpoint(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed until the outer transaction
     pending = session.info.get(_PENDING)
     config = session.info.get(SESSION_KEY)
     if not isinstance(pending, _Pending) or not isinstance(config, AuditConfig):
@@ -160,6 +168,8 @@ def _open_checkpoint(session: Session) -> None:
 
 
 def _write_checkpoint(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # SQLAlchemy reports a savepoint's release as a commit too
     pending = session.info.pop(_PENDING, None)
     config = session.info.get(SESSION_KEY)
     ring = session.info.get(_KEYRING)

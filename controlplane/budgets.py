@@ -79,6 +79,12 @@ def _lock(session: Session, tenant: str) -> None:
     session.add(row)
 
 
+def lock_tenants(session: Session, tenants: Sequence[str]) -> None:
+    """Take the budget locks of ``tenants`` in the order given (callers sort them)."""
+    for tenant in tenants:
+        _lock(session, tenant)
+
+
 def _active(session: Session, tenant: str) -> list[BudgetReservation]:
     return list(
         session.exec(

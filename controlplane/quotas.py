@@ -14,6 +14,7 @@ to the audit log (one lock order everywhere: quota row, then the audit chain).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -107,6 +108,14 @@ def _locked_usage(session: Session, tenant: str, provider: str) -> QuotaUsage:
         .execution_options(populate_existing=True)
     ).one()
     return row
+
+
+def lock_usage(session: Session, pairs: Sequence[tuple[str, str]]) -> None:
+    """Lock the usage rows of these (tenant, provider) pairs, in the order given (callers
+    sort them: one order everywhere); a later :func:`reserve` in the same transaction
+    already holds its row."""
+    for tenant, provider in pairs:
+        _locked_usage(session, tenant, provider)
 
 
 def usage(session: Session, tenant: str, provider: str) -> ResourceAmounts:

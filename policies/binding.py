@@ -46,6 +46,11 @@ class BoundRule:
     def pass_en(self) -> str:
         return f"{self.spec.id} [{self.spec.citation_en}] {self.spec.title_en}: passed"
 
+    @cached_property
+    def messages(self) -> dict[Any, tuple[str, str]]:
+        """The engine's composed (zh, en) messages by finding (filled as they occur)."""
+        return {}
+
 
 class PackConflict(ValueError):
     """Two packs bind a must-not-change parameter of a rule to different values."""
@@ -118,6 +123,11 @@ class BoundPacks:
     @cached_property
     def admission_rules(self) -> tuple[BoundRule, ...]:
         return tuple(b for b in self.rules.values() if b.spec.mode.admission)
+
+    @cached_property
+    def admission_by_level(self) -> dict[int | None, tuple[Any, ...]]:
+        """The engine's admission steps by system level (filled as levels occur)."""
+        return {}
 
     @cached_property
     def audit_index(self) -> Mapping[tuple[str, int | None], tuple[BoundRule, ...]]:

@@ -103,7 +103,7 @@ def _verdicts(
     deferred: bool = False,
 ) -> list[Verdict]:
     spec = bound.spec
-    if not findings:
+    if not findings:  # positional arguments: this runs for every rule of every plan
         return [
             Verdict(
                 spec.id,
@@ -114,40 +114,67 @@ def _verdicts(
                 subject_id,
                 system,
                 tenant,
-                message_zh=bound.pass_zh,
-                message_en=bound.pass_en,
-                evaluated_at=at,
+                None,
+                bound.pass_zh,
+                bound.pass_en,
+                "",
+                "",
+                None,
+                False,
+                at,
             )
         ]
     out: list[Verdict] = []
     for finding in findings:
-        where_zh = f"（字段 {finding.field}）" if finding.field else ""
-        where_en = f" (field {finding.field})" if finding.field else ""
-        failed = finding.outcome is Outcome.FAIL
+        message_zh, message_en = _messages(bound, finding)
+        outcome = finding.outcome
+        failed = outcome is Outcome.FAIL
         out.append(
             Verdict(
                 spec.id,
-                finding.outcome,
+                outcome,
                 spec.severity,
                 bound.enforcement,
                 subject_kind,
                 subject_id,
                 system,
                 tenant,
-                field=finding.field,
-                message_zh=f"{spec.id}［{spec.citation_zh}］{spec.title_zh}：{finding.zh}{where_zh}",
-                message_en=(
-                    f"{spec.id} [{spec.citation_en}] {spec.title_en}: {finding.en}{where_en}"
-                ),
-                remediation_zh=spec.remediation_zh if failed else "",
-                remediation_en=spec.remediation_en if failed else "",
-                missing=finding.missing,
-                high_risk=failed and spec.high_risk,
-                evaluated_at=at,
-                deferred=deferred and finding.outcome is not Outcome.NOT_APPLICABLE,
+                finding.field,
+                message_zh,
+                message_en,
+                spec.remediation_zh if failed else "",
+                spec.remediation_en if failed else "",
+                finding.missing,
+                failed and spec.high_risk,
+                at,
+                None,
+                deferred and outcome is not Outcome.NOT_APPLICABLE,
             )
         )
     return out
+
+
+_MESSAGES_KEPT = 4096
+"""Composed messages remembered per bound rule (the same findings recur over a batch)."""
+
+
+def _messages(bound: BoundRule, finding: Finding) -> tuple[str, str]:
+    """The verdict's zh and en messages for ``finding`` of ``bound`` (composed once)."""
+    cache = bound.messages
+    found = cache.get(finding)
+    if found is not None:
+        return found
+    spec = bound.spec
+    where_zh = f"（字段 {finding.field}）" if finding.field else ""
+    where_en = f" (field {finding.field})" if finding.field else ""
+    found = (
+        f"{spec.id}［{spec.citation_zh}］{spec.title_zh}：{finding.zh}{where_zh}",
+        f"{spec.id} [{spec.citation_en}] {spec.title_en}: {finding.en}{where_en}",
+    )
+    if len(cache) >= _MESSAGES_KEPT:
+        cache.clear()
+    cache[finding] = found
+    return found
 
 
 def _pending(bound: BoundRule) -> list[Finding]:
@@ -210,12 +237,58 @@ def _within_grace(resource: ResourceView, now: datetime, grace: timedelta) -> bo
 
 
 def admit(plan: PlanView, bound: BoundPacks) -> AdmissionResult:
-    """Run every bound admission rule on ``plan``; the system level selects which apply."""
+    """Run every bound admission rule on ``plan``; the system level selects which apply.
+
+    The same verdicts as :func:`evaluate_plan` of each rule: the level gate and the
+    pending inputs of a rule depend only on the level, so they are decided once per
+    binding and level (:func:`_admission_steps`), and only rule bodies run per plan.
+    """
     verdicts: list[Verdict] = []
-    for rule in bound.admission_rules:
-        verdicts.extend(evaluate_plan(rule, plan))
+    system = plan.system
+    for rule, fixed in _admission_steps(bound, system.level):
+        if fixed is not None:
+            findings = list(fixed)
+        else:
+            findings = []
+            try:
+                findings.extend(rule.rule.plan(plan, rule.params))
+            except MissingInput as missing:
+                findings.append(not_evaluable(missing.name))
+        verdicts.extend(
+            _verdicts(
+                rule,
+                findings,
+                "request",
+                plan.request,
+                system.name,
+                plan.tenant,
+                plan.as_of,
+                deferred=rule.spec.paperwork,
+            )
+        )
     result = tuple(verdicts)
     return AdmissionResult(not any(_denies(v) for v in result), result)
+
+
+_Step = tuple[BoundRule, tuple[Finding, ...] | None]
+
+
+def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_Step, ...]:
+    """Each admission rule of ``bound`` with its findings when they do not depend on the
+    plan (out of the level's scope, or waiting for inputs), else ``None``."""
+    steps = bound.admission_by_level.get(level)
+    if steps is None:
+        built: list[_Step] = []
+        for rule in bound.admission_rules:
+            gate = _level_gate(rule, level)
+            if gate is not None:
+                built.append((rule, (gate,)))
+            elif not rule.spec.implemented:
+                built.append((rule, tuple(_pending(rule))))
+            else:
+                built.append((rule, None))
+        steps = bound.admission_by_level[level] = tuple(built)
+    return steps
 
 
 def audit(

@@ -13,7 +13,12 @@ Must not import any other govcloud package (it is a leaf), nor any cloud SDK.
 
 from tenants.errors import Location, ManifestError, Problem, format_path
 from tenants.fields import CatalogName, Days, DnsLabel, Money, PositiveInt, StrictBool
-from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
+from tenants.located import (
+    LocatedDocument,
+    load_yaml_documents,
+    load_yaml_file,
+    without_cycle_collection,
+)
 from tenants.manifest import ParsedRequest, load_requests, parse_requests
 from tenants.quantity import (
     ByteQuantity,
@@ -110,4 +115,5 @@ __all__ = [
     "parse_requests",
     "problems_from_validation",
     "schema_error",
+    "without_cycle_collection",
 ]

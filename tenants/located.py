@@ -23,9 +23,11 @@ package.
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
@@ -67,6 +69,7 @@ __all__ = [
     "load_yaml_file",
     "read_bounded",
     "read_text",
+    "without_cycle_collection",
 ]
 
 Path = tuple[str | int, ...]
@@ -174,6 +177,17 @@ def _line_starts(text: str) -> list[int]:
 
 
 # --- composition ----------------------------------------------------------------------------
+
+
+def _location(file: str, line: int, col: int, _new: Any = object.__new__) -> Location:
+    """``Location(file, line, col)``, built without the frozen dataclass's three guarded
+    ``__setattr__`` calls (equal, hashed and ordered the same; every node gets one)."""
+    made: Location = _new(Location)
+    fields = made.__dict__
+    fields["file"] = file
+    fields["line"] = line
+    fields["col"] = col
+    return made
 
 
 class _EventSource(Protocol):
@@ -343,7 +357,7 @@ class _Composer:
 
     def _at(self, event: Any) -> Location:
         mark = event.start_mark
-        return Location(self.file, mark.line + 1, mark.column + 1)
+        return _location(self.file, mark.line + 1, mark.column + 1)
 
     def _document(self, get: Callable[[], Event | None]) -> tuple[int, int]:
         """Compose one document; returns where it ends (0-based line and column)."""
@@ -485,7 +499,7 @@ class _Composer:
         self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
     ) -> None:
         mark = event.start_mark
-        at = Location(self.file, mark.line + 1, mark.column + 1)
+        at = _location(self.file, mark.line + 1, mark.column + 1)
         text: str = event.value
         tag = event.tag
         if len(text) > self.limits.scalar_chars or (
@@ -789,6 +803,25 @@ def _too_big(file: str, size: int, limits: InputLimits) -> Problem:
     )
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block that builds many small objects.
+
+    Composing a large text (and validating its documents) allocates millions of dicts and
+    tuples and keeps them; each allocation burst triggers collections that walk all of
+    them again, nearly half the time of a 10,000-document file. The data is acyclic (an
+    alias to an enclosing collection is refused) and reference counting still frees what
+    is dropped, so nothing leaks; the collector is resumed (if it was running) after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_yaml_documents(
     text: str,
     file: str,
@@ -813,7 +846,8 @@ def load_yaml_documents(
     """
     limits = limits or InputLimits.from_env()
     _check_text(text, file, limits)
-    return _compose(text, file, limits, pure, caps, keep, on_document)
+    with without_cycle_collection():
+        return _compose(text, file, limits, pure, caps, keep, on_document)
 
 
 def load_yaml_file(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +40,8 @@ class ParsedRequest:
     document: LocatedDocument
     index: int
     """0-based position among the file's documents."""
+    _memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """The spec hash once computed (the request is immutable; plan and record both ask)."""
 
     @property
     def name(self) -> str:
@@ -55,8 +57,11 @@ class ParsedRequest:
         return self.document.start
 
     def spec_hash(self) -> str:
-        """See :meth:`tenants.request.SystemRequest.spec_hash`."""
-        return self.request.spec_hash()
+        """See :meth:`tenants.request.SystemRequest.spec_hash` (computed once)."""
+        found = self._memo.get("spec_hash")
+        if found is None:
+            found = self._memo["spec_hash"] = self.request.spec_hash()
+        return found
 
 
 class _Header(BaseModel):

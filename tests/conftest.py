@@ -4,11 +4,21 @@
 PostgreSQL (a fresh database on the local server, dropped afterwards). The server is
 ``GOVCLOUD_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432``); the
 README's test command starts it. An unreachable server fails the test — it never skips.
+
+The suite runs on several pytest-xdist workers (``scripts/test``: ``-n 3 --dist
+loadgroup``). What a test makes is its own: a uniquely named database, ``tmp_path``
+homes (per worker), uniquely named OpenStack projects, kube namespaces and tmux
+sessions, servers on port 0. Tests that must not overlap another share an
+``xdist_group`` (one worker runs the group). A peer a test started is stopped when the
+whole run ends (``pytest_unconfigure`` below), not when the test's module ends: another
+worker may still be using it.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +29,32 @@ import pytest
 
 from controlplane.app import App
 from controlplane.config import Settings
+
+#: names a file listing the peer scripts a test started (tests/peers/*_peer.py write it)
+PEERS_TO_STOP = "GOVCLOUD_TEST_PEERS_TO_STOP"
+_peers_file = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a worker: the controller made the file, the environment names it
+    handle, name = tempfile.mkstemp(prefix="govcloud-peers-to-stop-")
+    os.close(handle)
+    os.environ[PEERS_TO_STOP] = name
+    config.stash[_peers_file] = Path(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stops the peers the run started, once every worker is done with them."""
+    path = config.stash.get(_peers_file, None)
+    if path is None:
+        return
+    scripts = sorted(set(path.read_text(encoding="utf-8").split()))
+    path.unlink(missing_ok=True)
+    os.environ.pop(PEERS_TO_STOP, None)
+    for script in scripts:
+        subprocess.run([script, "down"], capture_output=True, timeout=120, check=False)
+
 
 PG_SERVER = os.environ.get("GOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 

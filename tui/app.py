@@ -174,6 +174,31 @@ class DescribeReady(Message):
         self.lines = list(lines)
 
 
+class Lane:
+    """One facade call at a time for one purpose (a page, a count): one asked for while
+    another runs waits for it, replacing any older one waiting, so keys pressed faster
+    than the database answers cost the running call and the newest, never a pile-up."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.waiting: Callable[[], object] | None = None
+
+    def run(self, start: Callable[[], object]) -> None:
+        """``start`` the call now, or once the running one is :meth:`done`."""
+        if self.busy:
+            self.waiting = start
+        else:
+            self.busy = True
+            start()
+
+    def done(self) -> None:
+        """The running call answered: start the one waiting, if any."""
+        start, self.waiting = self.waiting, None
+        self.busy = start is not None
+        if start is not None:
+            start()
+
+
 class CommandBar(Input):
     """The ``:``/``/`` prompt; Tab completes a view name after ``:``."""
 
@@ -244,6 +269,7 @@ class ConsoleApp(App[None]):
         self.token: str | None = None
         self.loading = False
         self.generation = 0
+        self.pages, self.counts = Lane(), Lane()
         self.marks: set[str] = set()
         self._columns_of: str | None = None
         self.header_line = Static(id="header")
@@ -448,8 +474,12 @@ class ConsoleApp(App[None]):
             for index, column in enumerate(self.view.columns):
                 table.add_column(self._word(column.word).upper(), key=f"c{index}")
             self._columns_of = place.view
+            self.refresh_bindings()  # the view's actions; a filter or sort keeps them
+        else:
+            # rows of another filter or order are not this place's: gone now, so the table
+            # is not redrawn for them (focus returning from the prompt) before its own come
+            table.clear()
         self.items, self.total, self.token = [], None, None
-        self.refresh_bindings()
         self._load(append=False)
 
     def _load(self, *, append: bool) -> None:
@@ -461,15 +491,20 @@ class ConsoleApp(App[None]):
         place = replace(self.place, query=view.scoped(self.scope, self.place.query))
         token = self.token if append else None
         month = self._month_text()
-        self.run_worker(
-            lambda: self._fetch(view, place, token, generation, append, month),
-            thread=True,
-            group="load",
+        self.pages.run(
+            lambda: self.run_worker(
+                lambda: self._fetch(view, place, token, generation, append, month),
+                thread=True,
+                group="load",
+            )
         )
 
     def _fetch(self, view: View, place: Place, token: str | None, generation: int,
                append: bool, month: str) -> None:  # fmt: skip
         """In a thread: one page from the facade, posted back as a message."""
+        if generation != self.generation:  # left while it waited: not worth a query
+            self.post_message(PageLoaded(generation, Page(items=()), append))
+            return
         try:
             page = view.fetch(self.door, place.query or None, place.sort, token, PAGE, month)
         except GovcloudError as exc:
@@ -479,6 +514,7 @@ class ConsoleApp(App[None]):
 
     @on(PageLoaded)
     def _loaded(self, message: PageLoaded) -> None:
+        self.pages.done()
         if message.generation != self.generation:
             return  # an answer for a place we have left
         table = self.table
@@ -506,22 +542,26 @@ class ConsoleApp(App[None]):
     def _count(self, count: Callable[[Door, str | None], int | None], query: str | None,
                generation: int) -> None:  # fmt: skip
         def work() -> None:
+            total = None
             try:
-                total = count(self.door, query)
+                if generation == self.generation:  # still wanted after waiting its turn
+                    total = count(self.door, query)
             except GovcloudError:
-                total = None
+                pass
             self.post_message(CountLoaded(generation, total))
 
-        self.run_worker(work, thread=True, group="count")
+        self.counts.run(lambda: self.run_worker(work, thread=True, group="count"))
 
     @on(CountLoaded)
     def _counted(self, message: CountLoaded) -> None:
+        self.counts.done()
         if message.generation == self.generation:
             self.total = message.total
             self._draw_title()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
+        self.pages.done()
         if message.generation != self.generation:
             return
         self.loading = False
@@ -530,17 +570,19 @@ class ConsoleApp(App[None]):
         self._draw_title()
         self._draw_header()
 
-    def _cell(self, column: Any, item: Any) -> object:
+    def _cell(self, column: Any, item: Any) -> Text:
+        # ``Text``, never a ``str``: the table would parse a string as markup on every
+        # render (a name with ``[`` in it would not show as written)
         value = column.get(item)
         if value is None:
-            return "—"
+            return Text("—")
         if column.status:
             return status_text(str(value))
         if isinstance(value, bool):
-            return self._word("yes" if value else "no")
+            return Text(self._word("yes" if value else "no"))
         if isinstance(value, datetime):
-            return f"{value:%Y-%m-%d %H:%M}"
-        return str(value)
+            return Text(f"{value:%Y-%m-%d %H:%M}")
+        return Text(str(value))
 
     def _add_row(self, table: DataTable[Any], item: Any) -> None:
         key = self.view.key(item)

@@ -1,20 +1,23 @@
-"""Bulk inserts through the engine's own fast path: ``COPY`` on PostgreSQL,
-``executemany`` on SQLite, inside the session's transaction.
+"""Bulk writes and reads through the engine's own fast path, inside the session's
+transaction: inserts by ``COPY`` on PostgreSQL and ``executemany`` on SQLite
+(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``).
 
-Values go through each column type's bind processing once per value (so a timestamp
-is stored exactly as an ORM insert stores it), except columns named *raw*: their values
-are already what the driver takes (a JSON column given its serialized text).
+Values go through each column type's bind processing once per distinct value of a
+write (so a timestamp is stored exactly as an ORM insert stores it), except columns
+named *raw*: their values are already what the driver takes (a JSON column given its
+serialized text). Converted columns' values must be hashable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from itertools import count
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table
 from sqlmodel import Session
 
-__all__ = ["BulkInsert"]
+__all__ = ["BulkInsert", "driver_rows"]
 
 
 class BulkInsert:
@@ -50,14 +53,13 @@ class BulkInsert:
         if not rows:
             return 0
         if self._convert:
-            converted = []
-            for row in rows:
-                values = list(row)
-                for index, processor in self._convert:
-                    if values[index] is not None:
-                        values[index] = processor(values[index])
-                converted.append(values)
-            rows = converted
+            # column by column, once per distinct value: a batch's rows share their stamps
+            columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+            for index, processor in self._convert:
+                distinct = {v: processor(v) for v in set(columns[index]) if v is not None}
+                distinct[None] = None
+                columns[index] = list(map(distinct.__getitem__, columns[index]))
+            rows = list(zip(*columns, strict=True))
         driver = self._session.connection().connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()
@@ -71,3 +73,39 @@ class BulkInsert:
         finally:
             cursor.close()
         return len(rows)
+
+
+_CURSORS = count(1)
+
+
+def driver_rows(session: Session, query: Select[Any], *, size: int = 5000) -> Iterator[Any]:
+    """The rows of ``query`` as the driver returns them, ``size`` at a time.
+
+    For reads of a whole table's worth of rows: no result row objects and no result
+    processing (a SQLite boolean comes back as 0/1, a timestamp as the driver gives it),
+    so select columns that need none. Parameters still get their types' bind
+    processing. PostgreSQL reads through a server-side cursor (memory is ``size`` rows,
+    not the result); SQLite's cursor steps through its result anyway.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = query.compile(dialect=dialect)
+    values = dict(compiled.params)
+    for name, value in values.items():
+        kind = compiled.binds[name].type
+        processor = kind.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None and value is not None:
+            values[name] = processor(value)
+    arguments: Any = values
+    if compiled.positiontup is not None:
+        arguments = tuple(values[name] for name in compiled.positiontup)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    postgresql = dialect.name == "postgresql"
+    cursor = driver.cursor(f"govcloud_rows_{next(_CURSORS)}") if postgresql else driver.cursor()
+    try:
+        cursor.execute(str(compiled), arguments)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+    finally:
+        cursor.close()

@@ -265,6 +265,12 @@ class RequestEvent(SQLModel, table=True):
     reason: str | None = None
 
 
+#: The inventory list's order (provider, tenant, system, kind, name, id), all on the row.
+_LIST_KEY = ("provider_name", "tenant_code", "system_name", "kind", "name", "resource_id")
+#: The columns a list may be sorted by first that have an index of their own.
+_LIST_INDEXED = ("tenant_code", "kind", "name", "status")
+
+
 class Resource(SQLModel, table=True):
     """A cloud resource as last observed on its provider (managed or not)."""
 
@@ -272,7 +278,12 @@ class Resource(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("provider_id", "kind", "resource_id"),
         Index("ix_resource_tenant_system", "tenant_id", "system_id"),
-    )
+        # the inventory list's order, and the same order after a leading sort column: a
+        # page is a range of one of these (see controlplane.inventory.query)
+        Index("ix_resource_list", *_LIST_KEY),
+        *(Index(f"ix_resource_list_{c}", c, *(k for k in _LIST_KEY if k != c))
+          for c in _LIST_INDEXED),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
@@ -287,6 +298,11 @@ class Resource(SQLModel, table=True):
     created_at: datetime = _ts()
     observed_at: datetime = _ts()
     deleted_at: datetime | None = _ts(nullable=True)
+    # the owners' names ('' for none) beside their ids, so the list's order is the row's
+    # own columns; written with the ids (an owner's name never changes), never defaulted
+    provider_name: str = Field(max_length=63)
+    tenant_code: str = Field(max_length=63)
+    system_name: str = Field(max_length=63)
 
 
 class AuditEvent(SQLModel, table=True):

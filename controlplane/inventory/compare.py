@@ -18,13 +18,15 @@ __all__ = [
     "DRIFTED_STATUS",
     "QUOTA_KIND",
     "TAGS_KEY",
+    "Fingerprint",
     "declared_quota",
     "differs",
+    "fingerprint",
+    "fingerprints_differ",
     "plain_spec",
     "resource_values",
     "spec_changes",
     "spec_text",
-    "stored_differs",
 ]
 
 #: The status a driver reports for an object whose live state left the applied one
@@ -67,10 +69,14 @@ def plain_spec(spec: Mapping[str, object]) -> dict[str, Any]:
     return result
 
 
+#: ``json.dumps(..., default=_default)``'s encoder, built once (a sync encodes every spec).
+_ENCODER = json.JSONEncoder(default=_default)
+
+
 def spec_text(spec: Mapping[str, object]) -> str:
     """The JSON text a ``resource.spec`` column holds for ``spec`` (the text the ORM
     writes for ``plain_spec(spec)``: the same serializer, the same key order)."""
-    return json.dumps(dict(spec), default=_default)
+    return _ENCODER.encode(spec if type(spec) is dict else dict(spec))
 
 
 def _scalar_text(value: object) -> object:
@@ -115,15 +121,22 @@ def resource_values(
     provider_id: int,
     tenant_id: int | None,
     system_id: int | None,
+    names: tuple[str, str | None, str | None],
     stamp: datetime,
     spec: str | None = None,
 ) -> dict[str, Any]:
     """The ``resource`` row columns an observation stands for (``observed_at = stamp``);
-    the spec as plain data, or as the given ``spec_text`` of it."""
+    ``names`` are the provider's, the tenant's code and the system's (``None``: no owner),
+    stored beside the ids as the list's order; the spec as plain data, or as the given
+    ``spec_text`` of it."""
+    provider, tenant, system = names
     return {
         "provider_id": provider_id,
         "tenant_id": tenant_id,
         "system_id": system_id,
+        "provider_name": provider,
+        "tenant_code": tenant or "",
+        "system_name": system or "",
         "kind": observed.kind,
         "resource_id": observed.resource_id,
         "name": observed.name[:255],
@@ -147,12 +160,28 @@ def differs(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     return canonical_spec(stored["spec"]) != canonical_spec(values["spec"])
 
 
-def stored_differs(stored: Mapping[str, Any], values: Mapping[str, Any], text: str) -> bool:
-    """``differs`` for a stored row read with its spec as JSON text (``stored["spec"]``)
-    against ``values`` whose spec is the ``spec_text`` ``text``: equal texts are equal
-    specs, so only rows whose text differs (a key order, a changed value) are decoded."""
-    if any(stored[key] != values[key] for key in _COMPARED):
-        return True
-    if stored["spec"] == text:
+#: What decides whether a stored ``resource`` row must be rewritten, in one comparable
+#: value: ``(tenant_id, system_id, name, status, managed, deleted, spec_text)``.
+Fingerprint = tuple[int | None, int | None, str, str, bool, bool, str]
+
+
+def fingerprint(
+    observed: ObservedResource, tenant_id: int | None, system_id: int | None, text: str
+) -> Fingerprint:
+    """The fingerprint of the row ``resource_values`` writes for ``observed`` (live, its
+    spec the ``spec_text`` ``text``); a stored row's is read back by the same columns."""
+    return (
+        tenant_id, system_id, observed.name[:255], observed.status[:32], observed.managed,
+        False, text,
+    )  # fmt: skip
+
+
+def fingerprints_differ(stored: tuple[Any, ...], fresh: Fingerprint) -> bool:
+    """``differs`` on fingerprints: equal ones are equal rows; otherwise the columns
+    decide, and only where they agree are the two spec texts decoded (a key order, a
+    changed value)."""
+    if stored == fresh:
         return False
-    return canonical_spec(json.loads(stored["spec"])) != canonical_spec(json.loads(text))
+    if stored[:6] != fresh[:6]:
+        return True
+    return canonical_spec(json.loads(stored[6])) != canonical_spec(json.loads(fresh[6]))

@@ -3,6 +3,16 @@
 Owns ``ResourceFilter``/``ResourceView``/``list_resources`` (what ``govcloud get
 resources`` shows, newest observation, open drift per resource) and
 ``DriftView``/``list_drift``. Read-only; returns frozen values, never table rows.
+
+The resource list is a hundred thousand rows and is read a page at a time (the console,
+the API, the CLI). Its order (provider, tenant, system, kind, name, id) is made of the
+row's own columns (the owners' names are stored beside their ids), and an index serves
+it, alone or after a leading sort column (tenant, kind, name, status); a page is a
+keyset range of that index from the last row shown, read in order until the limit, so
+it costs its length plus the rows a filter skips, never a join or a sort of every
+match. Owner terms (``provider:``, ``tenant:``) are matched against the owners' own
+small tables first and select resources by equality; other terms are tested during the
+ordered scan. The count (``ResourceFilter.count``) is a separate pass over all matches.
 """
 
 from __future__ import annotations
@@ -13,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, not_, or_, tuple_
+from sqlalchemy import func, literal, not_, or_, tuple_
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import Drift, SyncRun
@@ -31,6 +42,7 @@ __all__ = [
     "list_drift",
     "list_resources",
     "order_value",
+    "page_query",
     "resource_key",
 ]
 
@@ -68,20 +80,16 @@ class TextMatch:
     invert: bool = False
 
 
-def _sort_columns() -> tuple[Any, ...]:
-    # unowned resources have no tenant/system: '' keeps the key total for keyset paging
-    return (
-        col(Provider.name), func.coalesce(col(Tenant.code), ""),
-        func.coalesce(col(System.name), ""), col(Resource.kind), col(Resource.name),
-        col(Resource.resource_id),
-    )  # fmt: skip
+#: the fields of :func:`resource_key`: the list's order, every one a column of the row
+#: (the owners' names are stored beside their ids), so one index serves a page
+_KEY_FIELDS = ("provider", "tenant", "system", "kind", "name", "resource_id")
 
 
 def _columns() -> dict[str, Any]:
     return {
-        "provider": col(Provider.name),
-        "tenant": func.coalesce(col(Tenant.code), ""),
-        "system": func.coalesce(col(System.name), ""),
+        "provider": col(Resource.provider_name),
+        "tenant": col(Resource.tenant_code),
+        "system": col(Resource.system_name),
         "kind": col(Resource.kind),
         "name": col(Resource.name),
         "resource_id": col(Resource.resource_id),
@@ -96,17 +104,31 @@ def _columns() -> dict[str, Any]:
 MATCH_FIELDS = ("provider", "tenant", "system", "kind", "name", "resource_id", "status", "managed")
 ORDER_COLUMNS = (*MATCH_FIELDS, "created_at", "observed_at")
 _TIME_COLUMNS = frozenset({"created_at", "observed_at"})
+#: owners whose names a term matches in their own (small) table first: the matching names
+#: then select the resources by equality, which the list's indexes serve
+_OWNER_NAMES: dict[str, Any] = {"provider": Provider.name, "tenant": Tenant.code}
 
 
-def _condition(term: TextMatch) -> Any:
+def _contains(column: Any, needle: str) -> Any:
+    """``column`` contains ``needle``, case-insensitively: ``ILIKE`` on PostgreSQL, whose
+    planner then estimates from the column's statistics how many rows match (a common
+    value: walk the ordered index and stop at the page; a rare one: scan and sort)."""
+    escaped = needle.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
+
+
+def _condition(session: Session, term: TextMatch) -> Any:
     columns = _columns()
+    needle = term.value.lower()
     if term.field == "managed":
-        wanted = term.value.lower() in ("true", "yes", "1", "是")
-        cond = columns["managed"] == wanted
+        cond = columns["managed"] == (needle in ("true", "yes", "1", "是"))
+    elif term.field in _OWNER_NAMES and needle:
+        owner = col(_OWNER_NAMES[term.field])
+        names = session.scalars(select(owner).where(_contains(owner, needle))).all()
+        cond = columns[term.field].in_(sorted(names))
     else:
-        needle = term.value.lower()
         names = ("name", "resource_id") if term.field is None else (term.field,)
-        parts = [func.lower(columns[n]).contains(needle, autoescape=True) for n in names]
+        parts = [_contains(columns[n], needle) for n in names]
         cond = or_(*parts) if len(parts) > 1 else parts[0]
     return not_(cond) if term.invert else cond
 
@@ -121,44 +143,47 @@ def order_value(view: ResourceView, order: str) -> str | int:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
-def _resource_query(flt: ResourceFilter) -> Select[Any]:
-    query = (
-        select(Resource, Provider.name, Tenant.code, System.name)
-        .join(Provider, col(Provider.id) == col(Resource.provider_id))
-        .outerjoin(Tenant, col(Tenant.id) == col(Resource.tenant_id))
-        .outerjoin(System, col(System.id) == col(Resource.system_id))
-    )
+def _conditions(session: Session, flt: ResourceFilter) -> list[Any]:
+    conditions: list[Any] = []
     if flt.tenant is not None:
-        query = query.where(col(Tenant.code) == flt.tenant)
+        # the scope by the tenant's id, the authoritative owner
+        tenant = select(Tenant.id).where(col(Tenant.code) == flt.tenant).scalar_subquery()
+        conditions.append(col(Resource.tenant_id) == tenant)
     if flt.provider is not None:
-        query = query.where(col(Provider.name) == flt.provider)
+        conditions.append(col(Resource.provider_name) == flt.provider)
     if flt.kind is not None:
-        query = query.where(col(Resource.kind) == flt.kind)
+        conditions.append(col(Resource.kind) == flt.kind)
     if flt.managed is not None:
-        query = query.where(col(Resource.managed) == flt.managed)
+        conditions.append(col(Resource.managed) == flt.managed)
     if not flt.include_deleted:
-        query = query.where(col(Resource.deleted_at).is_(None))
-    for term in flt.match:
-        query = query.where(_condition(term))
-    return query
+        conditions.append(col(Resource.deleted_at).is_(None))
+    conditions.extend(_condition(session, term) for term in flt.match)
+    return conditions
 
 
-def _ordering(flt: ResourceFilter) -> tuple[Any, ...]:
-    columns = _sort_columns()
-    if flt.order is not None:
-        columns = (_columns()[flt.order], *columns)
-    return columns
+def _ordering(flt: ResourceFilter) -> tuple[str, ...]:
+    """The fields the list is ordered by: the key, after ``flt.order`` when given (not
+    repeated in the key, which orders the same): the columns of one of the indexes."""
+    if flt.order is None:
+        return _KEY_FIELDS
+    return (flt.order, *(f for f in _KEY_FIELDS if f != flt.order))
 
 
 def _after(flt: ResourceFilter, key: tuple[str, ...]) -> Any:
-    columns = _ordering(flt)
-    parts: list[Any] = list(key)
-    if flt.order in _TIME_COLUMNS:
-        parts[0] = datetime.fromisoformat(str(parts[0]))
-    elif flt.order == "managed":
-        parts[0] = bool(int(parts[0]))
-    row = tuple_(*columns)
-    bound = tuple_(*(literal(part) for part in parts))
+    """Rows after ``key`` (the order column's value first when ordered) in the list's
+    order, as one row-value comparison an index range can start from."""
+    parts: dict[str, Any] = dict(zip(_KEY_FIELDS, key[-len(_KEY_FIELDS) :], strict=True))
+    if flt.order is not None:
+        first: Any = key[0]
+        if flt.order in _TIME_COLUMNS:
+            first = datetime.fromisoformat(str(first))
+        elif flt.order == "managed":
+            first = bool(int(first))
+        parts[flt.order] = first
+    columns = _columns()
+    fields = _ordering(flt)
+    row = tuple_(*(columns[f] for f in fields))
+    bound = tuple_(*(literal(parts[f]) for f in fields))
     return row < bound if flt.descending else row > bound
 
 
@@ -199,46 +224,58 @@ def _observed_at(resource: Resource, last_done: Mapping[int, datetime]) -> datet
     return max(resource.observed_at, done)
 
 
+def page_query(
+    session: Session, flt: ResourceFilter, conditions: list[Any] | None = None
+) -> SelectOfScalar[Resource]:
+    """The statement of one page: the matching rows in the list's order, from the key
+    after the last row shown, at most ``flt.limit`` of them (``conditions``: those of
+    ``flt``, when already made)."""
+    columns = _columns()
+    ordering = [columns[f] for f in _ordering(flt)]
+    query = select(Resource).where(
+        *(_conditions(session, flt) if conditions is None else conditions)
+    )
+    query = query.order_by(*(c.desc() for c in ordering) if flt.descending else ordering)
+    if flt.after is not None:
+        # the key of the last row shown; a row deleted since then keeps its place
+        key_columns = [columns[f] for f in _KEY_FIELDS]
+        anchor = session.execute(
+            select(*key_columns).where(col(Resource.id) == flt.after)
+        ).one_or_none()
+        if anchor is not None:
+            query = query.where(tuple_(*key_columns) > tuple_(*map(literal, anchor)))
+    if flt.after_key is not None:
+        # the key itself (the facade's continue token): no anchor row to look up
+        query = query.where(_after(flt, flt.after_key))
+    if flt.limit is not None:
+        query = query.limit(flt.limit)
+    return query
+
+
 def list_resources(
     sessions: sessionmaker[Session], flt: ResourceFilter = ResourceFilter()
 ) -> tuple[list[ResourceView], int | None]:
     """Resources matching ``flt`` ordered by provider, tenant, system, kind, name; and
     how many matched in all (the list starts after ``flt.after`` and stops at
-    ``flt.limit``)."""
-    query = _resource_query(flt)
+    ``flt.limit``).
+
+    A page reads the rows of one table in the order of one of its indexes and stops at
+    the limit, so it costs about its length plus the rows a filter skips, never a sort
+    of every match; the count is a pass over all the matches (``flt.count``)."""
     with sessions() as session:
+        conditions = _conditions(session, flt)
         total = None
         if flt.count:
-            count = select(func.count()).select_from(query.subquery())
+            count = select(func.count()).select_from(Resource).where(*conditions)
             total = int(session.execute(count).scalar_one())
-        ordering = _ordering(flt)
-        ordered = query.order_by(*(c.desc() for c in ordering) if flt.descending else ordering)
-        if flt.after is not None:
-            # the key of the last row shown; a row deleted since then keeps its place
-            anchor = session.execute(
-                select(*_sort_columns())
-                .select_from(Resource)
-                .join(Provider, col(Provider.id) == col(Resource.provider_id))
-                .outerjoin(Tenant, col(Tenant.id) == col(Resource.tenant_id))
-                .outerjoin(System, col(System.id) == col(Resource.system_id))
-                .where(col(Resource.id) == flt.after)
-            ).one_or_none()
-            if anchor is not None:
-                after = tuple_(*(literal(part) for part in anchor))
-                ordered = ordered.where(tuple_(*_sort_columns()) > after)
-        if flt.after_key is not None:
-            # the key itself (the facade's continue token): no anchor row to look up
-            ordered = ordered.where(_after(flt, flt.after_key))
-        if flt.limit is not None:
-            ordered = ordered.limit(flt.limit)
-        rows = session.execute(ordered).all()
-        drift = _open_drift(session, [(r.provider_id, r.kind, r.resource_id) for r, *_ in rows])
-        last_done = _last_done(session, {r.provider_id for r, *_ in rows})
+        rows = list(session.scalars(page_query(session, flt, conditions)))
+        drift = _open_drift(session, [(r.provider_id, r.kind, r.resource_id) for r in rows])
+        last_done = _last_done(session, {r.provider_id for r in rows})
     views = [
         ResourceView(
-            provider=provider,
-            tenant=tenant,
-            system=system,
+            provider=resource.provider_name,
+            tenant=resource.tenant_code or None,
+            system=resource.system_name or None,
             kind=resource.kind,
             resource_id=resource.resource_id,
             name=resource.name,
@@ -253,7 +290,7 @@ def list_resources(
             ),
             row_id=resource.id or 0,
         )
-        for resource, provider, tenant, system in rows
+        for resource in rows
     ]
     return views, total
 

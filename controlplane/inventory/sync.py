@@ -5,17 +5,19 @@ Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
 1. probe health and store the probe (an unhealthy or unbuildable provider stops here
    with the driver's ``ProviderError``, recorded on the provider's health);
 2. open a ``SyncRun`` whose *stamp* is strictly later than any earlier run's;
-3. stream ``list_inventory()`` in batches, one transaction each: each batch reads its
-   stored rows by ``(provider, kind, resource_id)`` (the unique index; the planner's
-   statistics are refreshed as a bulk load outgrows them), inserts new resources through
-   the engine's bulk path (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and
-   rewrites changed ones with ``observed_at = stamp``; a row whose values and spec text
-   are unchanged is not written at all, only its id remembered. Tenant and system codes
-   map to ids; the batch's drift (changed, unmanaged) is settled. Memory is the batch
-   plus the ids (and, in the sweep, the keys) of the provider's rows;
-4. sweep in one transaction, one streamed pass over the live rows: those neither
-   written by this run nor seen by it are gone (``deleted_at``); desired-but-absent
-   resources are ``missing`` drift; close the run.
+3. read the provider's stored rows once, in one streamed query: each row's id and
+   *fingerprint* (owner, name, status, managed, deleted, spec text) by
+   ``(kind, resource_id)``;
+4. stream ``list_inventory()`` in batches, one transaction each: each observation's
+   fingerprint is compared with the stored one by a dict look-up; new resources go in
+   through the engine's bulk path (``COPY`` on PostgreSQL, ``executemany`` on SQLite),
+   changed ones are rewritten with ``observed_at = stamp``, unchanged ones are not
+   written at all. Tenant and system codes map to ids; the batch's drift (changed,
+   unmanaged) is settled, judged only where it can have changed (see ``_Pass``). Memory
+   is the batch, the fingerprints of the stored rows not yet met and the keys met;
+5. sweep in one transaction: the stored live rows this run never met are gone
+   (``deleted_at``); desired-but-absent resources are ``missing`` drift (an anti-join
+   in the database); close the run.
 
 A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
 nothing is wrongly marked gone and the next run converges. Every transaction that
@@ -29,20 +31,20 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, Text, bindparam, cast, func, update
+from sqlalchemy import Select, Table, Text, bindparam, cast, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import audit
 from controlplane.db import table_of
-from controlplane.db.bulk import BulkInsert
+from controlplane.db.bulk import BulkInsert, driver_rows
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.statistics import refresh_statistics
@@ -53,10 +55,10 @@ from controlplane.inventory.compare import (
     QUOTA_KIND,
     TAGS_KEY,
     declared_quota,
-    resource_values,
+    fingerprint,
+    fingerprints_differ,
     spec_changes,
     spec_text,
-    stored_differs,
 )
 from controlplane.inventory.drift import DriftLedger, Finding, Key
 from controlplane.inventory.health import error_from_health, record_health
@@ -73,16 +75,30 @@ _CHUNK = 1000
 _ANALYZED = ("resource", "applied_resource", "drift")
 _RESOURCE: Table = table_of(Resource)
 _SYSTEM: Table = table_of(System)
-_UPDATED_COLUMNS = ("tenant_id", "system_id", "name", "status", "managed", "spec", "deleted_at")
-_INSERTED_COLUMNS = (
-    "provider_id", "tenant_id", "system_id", "kind", "resource_id", "name", "status", "managed",
-    "spec", "created_at", "observed_at", "deleted_at",
+_TENANT: Table = table_of(Tenant)
+_APPLIED: Table = table_of(AppliedResource)
+#: Rows per fetch when a whole provider's rows are read in one streamed query.
+_STREAM = 5000
+_UPDATED_COLUMNS = (
+    "tenant_id", "system_id", "tenant_code", "system_name", "name", "status", "managed", "spec",
+    "deleted_at",
 )  # fmt: skip
-#: What a batch reads of its stored rows: the compared columns, the spec as its JSON text.
+_INSERTED_COLUMNS = (
+    "provider_id", "tenant_id", "system_id", "provider_name", "tenant_code", "system_name",
+    "kind", "resource_id", "name", "status", "managed", "spec", "created_at", "observed_at",
+    "deleted_at",
+)  # fmt: skip
+#: What a sync reads of its stored rows: id, key and the columns of ``Fingerprint``
+#: (the spec as its JSON text, as written).
 _STORED = (
     _RESOURCE.c.id, _RESOURCE.c.kind, _RESOURCE.c.resource_id, _RESOURCE.c.tenant_id,
     _RESOURCE.c.system_id, _RESOURCE.c.name, _RESOURCE.c.status, _RESOURCE.c.managed,
-    _RESOURCE.c.deleted_at, cast(_RESOURCE.c.spec, Text).label("spec"),
+    _RESOURCE.c.deleted_at.is_not(None), cast(_RESOURCE.c.spec, Text),
+)  # fmt: skip
+#: What govcloud recorded applying, by key: spec as its JSON text, desired name, owner.
+_HELD = (
+    _APPLIED.c.kind, _APPLIED.c.resource_id, cast(_APPLIED.c.spec, Text), _APPLIED.c.name,
+    _SYSTEM.c.tenant_id, _APPLIED.c.system_id,
 )  # fmt: skip
 
 
@@ -123,6 +139,8 @@ class _Owners:
     """Tenant codes and system names to ids, and declared quotas, cached for one sync."""
 
     def __init__(self, session: Session, provider: str) -> None:
+        self.provider = provider
+        self._session = session
         self.tenants: dict[str, int] = {
             t.code: t.id for t in session.exec(select(Tenant)) if t.id is not None
         }
@@ -134,6 +152,8 @@ class _Owners:
                 core_select(_SYSTEM.c.id, _SYSTEM.c.tenant_id, _SYSTEM.c.name)
             )
         }
+        self.codes = {i: code for code, i in self.tenants.items()}
+        self.system_names = {i: name for (_, name), i in self.systems.items()}
         # the estate's quotas are the desired side of a department project's quota
         self.quotas: dict[str, dict[str, Any]] = {
             q.tenant: declared_quota(q)
@@ -146,23 +166,48 @@ class _Owners:
             return tenant_id, None
         return tenant_id, self.systems.get((tenant_id, observed.system))
 
+    def names(self, owner: tuple[int | None, int | None]) -> tuple[str, str | None, str | None]:
+        """The provider's name, the tenant's code and the system's name of ``owner``'s ids
+        (stored beside them as the list's order)."""
+        tenant_id, system_id = owner
+        if (system_id is not None and system_id not in self.system_names) or (
+            tenant_id is not None and tenant_id not in self.codes
+        ):
+            # an owner recorded after this sync read them (an applied row's)
+            self.codes.update(
+                self._session.execute(
+                    core_select(_TENANT.c.id, _TENANT.c.code).where(_TENANT.c.id == tenant_id)
+                ).tuples()
+            )
+            self.system_names.update(self._session.execute(
+                core_select(_SYSTEM.c.id, _SYSTEM.c.name).where(_SYSTEM.c.id == system_id)
+            ).tuples())  # fmt: skip
+        tenant = self.codes.get(tenant_id) if tenant_id is not None else None
+        system = self.system_names.get(system_id) if system_id is not None else None
+        return self.provider, tenant, system
+
 
 @dataclass
 class _Pass:
     """What one sync's stream knows and has seen.
 
-    ``ids``: the stored rows it found (whether or not it rewrote them), for the sweep.
-    Drift is judged afresh only where it can have changed since the provider's last
-    completed run: resources new or changed now, unmanaged ones, those with open drift
-    (``drifting``), those re-applied since (``reapplied``), quotas (their desired side
-    is the estate's), or every resource when no run has completed yet (``everything``).
-    A resource outside all of these is as that run judged it: no drift.
+    ``stored``: the provider's rows as read before the stream, ``(id, fingerprint)`` by
+    key, each taken out when the stream meets its resource: what is left at the sweep
+    was not seen. ``met``: the keys the stream has met (live now). Drift is judged afresh
+    only where it can have changed since the provider's last completed run: resources
+    new or changed now, unmanaged ones, those with open drift (``drifting``), those
+    re-applied since (``reapplied``), quotas (their desired side is the estate's), or
+    every resource when no run has completed yet (``everything``; then the applied rows
+    are read once, ``applied``). A resource outside all of these is as that run judged
+    it: no drift.
     """
 
-    ids: set[int]
+    stored: dict[Key, tuple[int, tuple[Any, ...]]]
+    met: set[Key]
     drifting: set[Key]
     reapplied: set[Key]
     everything: bool
+    applied: dict[Key, _Held] | None
 
     @classmethod
     def start(cls, session: Session, provider_id: int) -> _Pass:
@@ -185,7 +230,14 @@ class _Pass:
                 )
             )
             reapplied = {(kind, rid) for kind, rid in rows}
-        return cls(set(), {(kind, rid) for kind, rid in drifting}, reapplied, last is None)
+        return cls(
+            stored=_stored(session, provider_id, None),
+            met=set(),
+            drifting={(kind, rid) for kind, rid in drifting},
+            reapplied=reapplied,
+            everything=last is None,
+            applied=_applied(session, provider_id, None) if last is None else None,
+        )
 
     def judges(self, key: Key, observed: ObservedResource) -> bool:
         """Whether this resource's drift must be judged whatever its stored row says."""
@@ -197,14 +249,24 @@ class _Pass:
             or key in self.reapplied
         )
 
+    def held(self, session: Session, provider_id: int, keys: Collection[Key]) -> dict[Key, _Held]:
+        """The applied rows of ``keys`` (those govcloud applied)."""
+        if self.applied is None:
+            return _applied(session, provider_id, keys)
+        return {key: self.applied[key] for key in keys if key in self.applied}
 
-@dataclass(frozen=True)
-class _Held:
-    """What govcloud recorded applying to one resource id: spec, owner, desired name."""
 
-    spec: Mapping[str, Any]
+class _Held(NamedTuple):
+    """What govcloud recorded applying to one resource id: spec (its JSON text), owner,
+    desired name (a tuple: a first sync holds one per applied resource)."""
+
+    text: str
     owner: tuple[int | None, int | None]
     name: str
+
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = json.loads(self.text)
+        return spec
 
 
 def _finding(
@@ -212,12 +274,13 @@ def _finding(
     held: _Held | None,
     quotas: Mapping[str, Mapping[str, Any]],
     owner: tuple[int | None, int | None],
+    text: str,
 ) -> Finding | None:
-    """The drift one observation shows, if any (see ``_changed_finding``)."""
+    """The drift one observation (its spec the ``spec_text`` ``text``) shows, if any."""
     if held is not None and not observed.managed:
         # known by id but no longer marked: changed on the resource, never a newcomer
         changes = {TAGS_KEY: {"desired": "govcloud", "observed": None}}
-        changes.update(spec_changes(held.spec, observed.spec))
+        changes.update(spec_changes(held.spec(), observed.spec))
         return Finding(
             observed.kind, observed.resource_id, observed.name, "changed", *owner,
             detail={"keys": changes},
@@ -226,16 +289,22 @@ def _finding(
         return Finding(observed.kind, observed.resource_id, observed.name, "unmanaged", *owner)
     if observed.kind == QUOTA_KIND:
         declared = quotas.get(observed.tenant or "", declared_quota(None))
-        return _changed_finding(observed, declared, owner)
-    return _changed_finding(observed, held.spec if held else None, owner)
+        return _changed_finding(observed, spec_changes(declared, observed.spec), owner)
+    if held is None or held.text == text:
+        # nothing applied to compare with, or the very spec that was applied
+        if observed.status != DRIFTED_STATUS:
+            return None
+        return _changed_finding(observed, {}, owner)
+    return _changed_finding(observed, spec_changes(held.spec(), observed.spec), owner)
 
 
 def _changed_finding(
     observed: ObservedResource,
-    applied: Mapping[str, Any] | None,
+    changes: dict[str, dict[str, Any]],
     owner: tuple[int | None, int | None],
 ) -> Finding | None:
-    changes = spec_changes(applied, observed.spec) if applied else {}
+    """``changed`` drift: spec keys that left the applied values, or a driver's own
+    ``Drifted`` status."""
     if not changes and observed.status != DRIFTED_STATUS:
         return None
     detail: dict[str, Any] = {"keys": changes}
@@ -430,24 +499,18 @@ class SyncService:
         seen: _Pass,
     ) -> Counter[str]:
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
-        stored = {
-            (row["kind"], row["resource_id"]): row
-            for row in session.execute(
-                keyed_rows(
-                    core_select(*_STORED).where(_RESOURCE.c.provider_id == provider_id),
-                    _RESOURCE.c.kind,
-                    _RESOURCE.c.resource_id,
-                    by_key,
-                )
-            ).mappings()
-        }
+        stored = seen.stored
+        again = [key for key in by_key if key in seen.met]
+        if again:
+            # met in an earlier batch of this run (a listing that repeats itself): as now
+            stored.update(_stored(session, provider_id, again))
         judged = {k for k, o in by_key.items() if k not in stored or seen.judges(k, o)}
-        applied = _applied(session, provider_id, judged)
+        applied = seen.held(session, provider_id, judged)
         looked_up = set(judged)
         inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         unchanged = 0
-        owned: dict[Key, tuple[ObservedResource, tuple[int | None, int | None]]] = {}
+        owned: dict[Key, tuple[ObservedResource, tuple[int | None, int | None], str]] = {}
         for key, observed in by_key.items():
             held = applied.get(key)
             owner = owners.ids(observed)
@@ -457,29 +520,39 @@ class SyncService:
                 owner = held.owner
                 observed = replace(observed, name=held.name)
             text = spec_text(observed.spec)
-            values = resource_values(
-                observed, provider_id=provider_id, tenant_id=owner[0], system_id=owner[1],
-                stamp=stamp, spec=text,
-            )  # fmt: skip
-            row = stored.get(key)
+            fresh = fingerprint(observed, *owner, text)
+            row = stored.pop(key, None)
             if row is None:
-                inserts.append(tuple(values[c] for c in _INSERTED_COLUMNS))
-            elif stored_differs(dict(row), values, text):
-                values["spec"] = json.loads(text)
-                updates.append({"row_id": row["id"], **values})
-                seen.ids.add(row["id"])
+                _, tenant, system = owners.names(owner)
+                inserts.append(
+                    (
+                        provider_id, *owner, owners.provider, tenant or "", system or "",
+                        key[0], key[1], fresh[2], fresh[3], observed.managed, text,
+                        observed.created_at, stamp, None,
+                    )
+                )  # fmt: skip
+            elif fingerprints_differ(row[1], fresh):
+                # the owner's names go with its ids (the fingerprint holds the ids)
+                _, tenant, system = owners.names(owner)
+                updates.append(
+                    {
+                        "row_id": row[0], "tenant_id": owner[0], "system_id": owner[1],
+                        "tenant_code": tenant or "", "system_name": system or "",
+                        "name": fresh[2], "status": fresh[3], "managed": observed.managed,
+                        "spec": json.loads(text), "deleted_at": None, "observed_at": stamp,
+                    }
+                )  # fmt: skip
                 judged.add(key)
             else:
-                # unchanged: nothing to write; the sweep knows it was seen by its id
-                unchanged += 1
-                seen.ids.add(row["id"])
+                unchanged += 1  # nothing to write: the sweep knows it was met
             if key in judged:
-                owned[key] = (observed, owner)
+                owned[key] = (observed, owner, text)
+        seen.met.update(by_key)
         # changed managed resources not judged above: their applied rows too
-        applied.update(_applied(session, provider_id, owned.keys() - looked_up))
+        applied.update(seen.held(session, provider_id, owned.keys() - looked_up))
         findings: list[Finding] = []
-        for key, (observed, owner) in owned.items():
-            finding = _finding(observed, applied.get(key), owners.quotas, owner)
+        for key, (observed, owner, text) in owned.items():
+            finding = _finding(observed, applied.get(key), owners.quotas, owner, text)
             if finding is not None:
                 findings.append(finding)
         if inserts:
@@ -489,7 +562,7 @@ class SyncService:
                 update(_RESOURCE)
                 .where(_RESOURCE.c.id == bindparam("row_id"))
                 .values({c: bindparam(c) for c in (*_UPDATED_COLUMNS, "observed_at")}),
-                [{k: u[k] for k in ("row_id", *_UPDATED_COLUMNS, "observed_at")} for u in updates],
+                updates,
             )
         # only resources with open drift or a finding now can change the drift rows
         ledger.settle([k for k in by_key if k in seen.drifting], findings)
@@ -501,24 +574,13 @@ class SyncService:
     def _sweep(
         self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger, seen: _Pass
     ) -> int:
-        """Mark gone what this run did not see, and settle ``missing`` drift: one streamed
-        pass over the provider's live rows, then one over its applied rows."""
-        live_rows = session.execute(
-            core_select(
-                _RESOURCE.c.id,
-                _RESOURCE.c.kind,
-                _RESOURCE.c.resource_id,
-                (_RESOURCE.c.observed_at < stamp).label("stale"),
-            ).where(_RESOURCE.c.provider_id == provider_id, _RESOURCE.c.deleted_at.is_(None))
-        )
-        gone: list[tuple[int, str, str]] = []
-        live: set[Key] = set()
-        for row_id, kind, rid, stale in live_rows:
-            # written by this run (inserted, updated: stamped) or seen unchanged (by id)
-            if not stale or row_id in seen.ids:
-                live.add((kind, rid))
-            else:
-                gone.append((row_id, kind, rid))
+        """Mark gone the stored live rows the stream never met, and settle ``missing``
+        drift."""
+        gone = [
+            (row_id, kind, rid)
+            for (kind, rid), (row_id, stored) in seen.stored.items()
+            if not stored[5]  # live when read (deleted ones stay as they are)
+        ]
         ids = [row_id for row_id, _, _ in gone]
         for start in range(0, len(ids), _CHUNK):
             session.execute(
@@ -528,34 +590,44 @@ class SyncService:
             )
         # gone resources are neither changed nor unmanaged any more
         ledger.settle([(kind, rid) for _, kind, rid in gone], [])
-        ledger.settle_type("missing", self._missing(session, provider_id, live))
+        ledger.settle_type("missing", self._missing(session, provider_id))
         return len(gone)
 
-    def _missing(self, session: Session, provider_id: int, live: set[Key]) -> list[Finding]:
+    def _missing(self, session: Session, provider_id: int) -> list[Finding]:
         """Desired but not live, or known managed and gone while its system still is.
 
-        ``live`` holds the keys of the provider's live rows (the sweep read them all), so
-        the applied rows are read once, in one streamed pass, with no lookup per row: the
-        planner's statistics of a table a sync has just filled cannot make it quadratic.
+        Runs after the sweep, in its transaction: the provider's live rows are then
+        exactly the resources this run met, so "desired but not live" is an anti-join of
+        the applied rows against them by the unique index, in the database (only what is
+        missing comes back; no lookup per row from here, no whole table into memory).
         """
         found: dict[Key, Finding] = {}
-        applied = session.execute(
-            core_select(
-                col(AppliedResource.kind),
-                col(AppliedResource.resource_id),
-                col(AppliedResource.name),
-                col(System.tenant_id),
-                col(AppliedResource.system_id),
+        live = (
+            core_select(_RESOURCE.c.id)
+            .where(
+                _RESOURCE.c.provider_id == _APPLIED.c.provider_id,
+                _RESOURCE.c.kind == _APPLIED.c.kind,
+                _RESOURCE.c.resource_id == _APPLIED.c.resource_id,
+                _RESOURCE.c.deleted_at.is_(None),
             )
-            .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
-            .where(col(AppliedResource.provider_id) == provider_id)
-            .order_by(col(AppliedResource.id))
+            .exists()
         )
-        for kind, rid, name, tenant_id, system_id in applied:
-            if (kind, rid) not in live:
-                found[kind, rid] = Finding(
-                    kind, rid, name, "missing", tenant_id, system_id, detail={"why": "desired"}
-                )
+        desired = session.connection().execute(
+            core_select(
+                _APPLIED.c.kind,
+                _APPLIED.c.resource_id,
+                _APPLIED.c.name,
+                _SYSTEM.c.tenant_id,
+                _APPLIED.c.system_id,
+            )
+            .outerjoin(_SYSTEM, _SYSTEM.c.id == _APPLIED.c.system_id)
+            .where(_APPLIED.c.provider_id == provider_id, ~live)
+            .order_by(_APPLIED.c.id)
+        )
+        for kind, rid, name, tenant_id, system_id in desired:
+            found[kind, rid] = Finding(
+                kind, rid, name, "missing", tenant_id, system_id, detail={"why": "desired"}
+            )
         gone = session.execute(
             core_select(
                 _RESOURCE.c.kind,
@@ -619,27 +691,44 @@ class SyncService:
         )
 
 
-def _applied(session: Session, provider_id: int, keys: Iterable[Key]) -> dict[Key, _Held]:
-    """What govcloud recorded applying to these resources (those it applied)."""
-    keys = list(keys)
-    if not keys:
+def _keyed(
+    session: Session,
+    query: Select[Any],
+    kind: Any,
+    resource_id: Any,
+    keys: Collection[Key] | None,
+) -> Iterable[Any]:
+    """Rows of ``query`` for ``keys`` by the unique index, or all of them (``None``)
+    streamed straight off the driver (a whole provider's rows: no row objects)."""
+    if keys is None:
+        return driver_rows(session, query, size=_STREAM)
+    return session.connection().execute(keyed_rows(query, kind, resource_id, keys))
+
+
+def _stored(
+    session: Session, provider_id: int, keys: Collection[Key] | None
+) -> dict[Key, tuple[int, tuple[Any, ...]]]:
+    """The provider's stored rows (of ``keys``, or all): ``(id, fingerprint)`` by key."""
+    if keys is not None and not keys:
+        return {}
+    query = core_select(*_STORED).where(_RESOURCE.c.provider_id == provider_id)
+    rows = _keyed(session, query, _RESOURCE.c.kind, _RESOURCE.c.resource_id, keys)
+    return {(kind, rid): (row_id, tuple(values)) for row_id, kind, rid, *values in rows}
+
+
+def _applied(session: Session, provider_id: int, keys: Collection[Key] | None) -> dict[Key, _Held]:
+    """What govcloud recorded applying to these resources (of ``keys``, or all)."""
+    if keys is not None and not keys:
         return {}
     query = (
-        core_select(
-            col(AppliedResource.kind),
-            col(AppliedResource.resource_id),
-            col(AppliedResource.spec),
-            col(AppliedResource.name),
-            col(AppliedResource.system_id),
-            col(System.tenant_id),
-        )
-        .outerjoin(System, col(System.id) == col(AppliedResource.system_id))
-        .where(col(AppliedResource.provider_id) == provider_id)
+        core_select(*_HELD)
+        .outerjoin(_SYSTEM, _SYSTEM.c.id == _APPLIED.c.system_id)
+        .where(_APPLIED.c.provider_id == provider_id)
     )
-    kind, rid = col(AppliedResource.kind), col(AppliedResource.resource_id)
+    rows = _keyed(session, query, _APPLIED.c.kind, _APPLIED.c.resource_id, keys)
     return {
-        (row.kind, row.resource_id): _Held(row.spec, (row.tenant_id, row.system_id), row.name)
-        for row in session.execute(keyed_rows(query, kind, rid, keys))
+        (kind, rid): _Held(text, (tenant_id, system_id), name)
+        for kind, rid, text, name, tenant_id, system_id in rows
     }
 
 

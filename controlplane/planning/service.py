@@ -41,7 +41,13 @@ from controlplane.planning.pricing import estimate
 from controlplane.planning.snapshot import EstateSnapshot, load_owned, load_snapshot
 from controlplane.timeutil import Clock
 from providers.types import DesiredResource
-from tenants import ManifestError, ParsedRequest, Problem, ResourceAmounts
+from tenants import (
+    ManifestError,
+    ParsedRequest,
+    Problem,
+    ResourceAmounts,
+    without_cycle_collection,
+)
 
 __all__ = ["PlanService", "Planner"]
 
@@ -96,11 +102,12 @@ class PlanService:
 
     def plan_all(self, parsed: Sequence[ParsedRequest], *, principal: str) -> list[Plan]:
         """Plan every document of a file: all located errors first, then each in order."""
-        planner = self.planner()
+        planner = self.planner(batch=parsed)
         problems = [p for item in parsed for p in planner.problems(item)]
         if problems:
             raise ManifestError(problems)
-        return [planner.plan(item, principal=principal) for item in parsed]
+        with without_cycle_collection():  # plans are acyclic; see tenants.located
+            return [planner.plan(item, principal=principal) for item in parsed]
 
 
 @dataclass
@@ -115,7 +122,6 @@ class _TenantRows:
     """system name → 12 × its synced monthly cost (unknown systems under "")"""
     reserved: dict[str, Decimal]
     """system name → the yearly cost its active budget reservations hold"""
-    reserved_stale: bool = False
 
 
 def _chunks(values: Sequence[int], size: int = 2000) -> list[Sequence[int]]:
@@ -226,13 +232,14 @@ class Planner:
                 if sid in found:
                     row.resources[sid] = tuple(found[sid])
 
-    def reservations_changed(self, tenant: str) -> None:
-        """The department's budget reservations changed (a request was recorded): read
-        them again before its next plan."""
+    def will_reserve(self, tenant: str, system: str, annual: Decimal | None) -> None:
+        """A request of ``system`` planned in this batch will hold ``annual`` a year once
+        recorded (``None``: it holds nothing; whatever the system held stays): the
+        department's next plans count it, as if it had been recorded already."""
         info = self.snapshot.tenants.get(tenant)
         rows = self._tenants.get(info.id) if info is not None else None
-        if rows is not None:
-            rows.reserved_stale = True
+        if rows is not None and annual is not None:
+            rows.reserved[system] = annual
 
     def _rows(self, parsed: ParsedRequest) -> _TenantRows:
         """The department's rows, with the resources of the system ``parsed`` names."""
@@ -242,10 +249,6 @@ class Planner:
         if rows is None or (system is not None and system[0] not in rows.resources):
             self.prefetch([parsed])
             rows = self._tenants[tenant_id]
-        if rows.reserved_stale:
-            with self._sessions() as session:
-                rows.reserved = budgets.reserved_annual(session, parsed.tenant)
-            rows.reserved_stale = False
         return rows
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
@@ -306,7 +309,7 @@ class Planner:
         tenant = snap.tenants[parsed.tenant]
         rows = self._rows(parsed)
         current = self._current(tenant.id, parsed.name, rows)
-        spec_hash = request.spec_hash()
+        spec_hash = parsed.spec_hash()
         desired_all = desired_resources(request, snap.flavors)
         meters = meters_of(desired_all)
         needs = self._needs(parsed, current, desired_all, meters)

@@ -68,5 +68,5 @@ class _Batch:
     def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
         return summarize(self._planner.plan(parsed, principal=principal))
 
-    def recorded(self, tenant: str) -> None:
-        self._planner.reservations_changed(tenant)
+    def recorded(self, tenant: str, system: str, annual: Decimal | None) -> None:
+        self._planner.will_reserve(tenant, system, annual)

@@ -107,6 +107,12 @@ class BatchPlanning(Protocol):
 
 @runtime_checkable
 class BatchPlanner(Planner, Protocol):
-    """Plans the documents of one file; told when a department's request was recorded."""
+    """Plans the documents of one file; told what each planned document will reserve.
 
-    def recorded(self, tenant: str) -> None: ...
+    The file's documents are all planned before any is recorded, so the planner is told
+    the yearly cost ``system`` of ``tenant`` will hold once recorded (``None``: none, it
+    is not admitted): the department's later documents see it, as they would have had
+    the request been recorded before they were planned.
+    """
+
+    def recorded(self, tenant: str, system: str, annual: Decimal | None) -> None: ...

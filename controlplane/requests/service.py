@@ -33,7 +33,7 @@ from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable
 from controlplane.requests.planned import BatchPlanner, BatchPlanning, Planner, PlanSummary
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
 from controlplane.timeutil import Clock
-from tenants import ManifestError, ParsedRequest, ResourceAmounts
+from tenants import ManifestError, ParsedRequest, ResourceAmounts, without_cycle_collection
 
 __all__ = [
     "ApplyResult",
@@ -56,6 +56,22 @@ class RequestNotFound(LookupError):
 
 class SelfApproval(rbac.PermissionDenied):
     """An approver may never decide on their own request."""
+
+
+APPLY_BATCH = 500
+"""Documents of one file recorded per transaction by :meth:`RequestService.apply_all`."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A document planned and ready to record; ``reserves``: the yearly cost its budget
+    reservation will hold if it is admitted (``None``: it holds none)."""
+
+    parsed: ParsedRequest
+    tenant: Tenant
+    plan: PlanSummary
+    document: dict[str, Any]
+    reserves: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -141,22 +157,86 @@ class RequestService:
     # ---- apply / delete -----------------------------------------------------------
 
     def apply_all(self, parsed: Sequence[ParsedRequest], *, actor: str) -> list[ApplyResult]:
-        """:meth:`apply` each document of a file in order, reading the estate once.
+        """:meth:`apply` each document of a file in order, the file as one unit.
 
-        With a planner that plans batches the estate and the documents' departments are
-        read once for the file; each document is still planned as if applied alone and
-        recorded in its own transaction, exactly as one :meth:`apply` after another.
+        Every document is checked and planned before anything is written, so a refused
+        document (an unknown department, a pool with no room…) refuses the file and
+        changes nothing. The records are then written :data:`APPLY_BATCH` documents per
+        transaction: each batch first locks, in the one global order (quota rows, then
+        the departments' budget locks, then the audit chain; each sorted), everything
+        its documents will touch, so concurrent appliers wait for each other instead of
+        deadlocking. A batch commits whole or not at all: after a crash the batches
+        committed are kept, and applying the file again finds their specs already
+        requested (no-ops) and records only the rest. Each document is still planned as
+        if applied alone after the ones before it (the department's budget sees the
+        reservations the earlier documents of the file take).
         """
+        if not parsed:
+            return []
+        with self._sessions() as session:
+            identity = rbac.resolve(session, actor)
+            tenants = _tenants(session, parsed)
+            for code in sorted(tenants):
+                rbac.authorize(identity, "request.apply", code)
+            currents = _current_requests(session, [(tenants[p.tenant], p.name) for p in parsed])
         planner: Planner = self._planner
         if isinstance(planner, BatchPlanning):
             planner = planner.batch(parsed)
-        results = []
-        for item in parsed:
-            result = self.apply(item, actor=actor, planner=planner)
-            if result.request is not None and isinstance(planner, BatchPlanner):
-                planner.recorded(item.tenant)
-            results.append(result)
+        prepared: list[_Prepared | ApplyResult] = []
+        with without_cycle_collection():  # plans are acyclic; see tenants.located
+            for item in parsed:
+                tenant = tenants[item.tenant]
+                assert tenant.id is not None
+                current = currents.get((tenant.id, item.name))
+                ready = self._prepare(item, tenant, current, actor, planner)
+                if isinstance(ready, _Prepared) and isinstance(planner, BatchPlanner):
+                    planner.recorded(item.tenant, item.name, ready.reserves)
+                prepared.append(ready)
+        results: list[ApplyResult] = []
+        for start in range(0, len(prepared), APPLY_BATCH):
+            chunk = prepared[start : start + APPLY_BATCH]
+            todo = [p for p in chunk if isinstance(p, _Prepared)]
+            done: dict[int, ApplyResult] = {}
+            if todo:
+                now = self._clock()
+                with transaction(self._sessions) as session:
+                    _lock_ahead(session, todo)
+                    for p in todo:
+                        done[id(p)] = self._record_in(
+                            session, p.parsed, p.tenant, p.plan, identity, "apply", p.document, now
+                        )
+            results.extend(done[id(p)] if isinstance(p, _Prepared) else p for p in chunk)
         return results
+
+    def _prepare(
+        self,
+        parsed: ParsedRequest,
+        tenant: Tenant,
+        current: Request | None,
+        actor: str,
+        planner: Planner,
+    ) -> _Prepared | ApplyResult:
+        """What :meth:`apply` would record for ``parsed`` (planned, nothing written), or
+        the no-op it is."""
+        repairs = self._repairs(current) if current is not None else ()
+        if (
+            current is not None
+            and current.action == "apply"
+            and (current.spec_hash == parsed.spec_hash())
+            and not repairs
+        ):
+            return _unchanged(parsed, current)
+        plan = planner.plan(parsed, principal=actor)
+        meta = parsed.request.metadata
+        document = {
+            **plan.stored(),
+            "metadata": {"labels": dict(meta.labels), "annotations": dict(meta.annotations)},
+        }
+        if repairs:
+            # the same spec on a drifted system: an update whose plan is the undoing
+            document = {**document, "repair": [step.as_json() for step in repairs]}
+        reserves = plan.monthly_price * 12 if plan.admitted and plan.provider else None
+        return _Prepared(parsed, tenant, plan, document, reserves)
 
     def apply(
         self, parsed: ParsedRequest, *, actor: str, planner: Planner | None = None
@@ -167,31 +247,10 @@ class RequestService:
             tenant = _tenant(session, parsed)
             rbac.authorize(identity, "request.apply", tenant.code)
             current = _current_request(session, tenant, parsed.name)
-        repairs = self._repairs(current) if current is not None else ()
-        if (
-            current is not None
-            and current.action == "apply"
-            and (current.spec_hash == parsed.spec_hash())
-            and not repairs
-        ):
-            return ApplyResult(
-                None,
-                noop=True,
-                message_zh=f"系统 {parsed.name} 已是该规格（申请 #{current.id}，"
-                f"{current.state}），未做任何更改",
-                message_en=f"system {parsed.name} already has this spec (request #{current.id}, "
-                f"{current.state}); nothing changed",
-            )
-        plan = (planner or self._planner).plan(parsed, principal=actor)
-        meta = parsed.request.metadata
-        document = {
-            **plan.stored(),
-            "metadata": {"labels": dict(meta.labels), "annotations": dict(meta.annotations)},
-        }
-        if repairs:
-            # the same spec on a drifted system: an update whose plan is the undoing
-            document = {**document, "repair": [step.as_json() for step in repairs]}
-        return self._record(parsed, tenant, plan, identity, "apply", document)
+        ready = self._prepare(parsed, tenant, current, actor, planner or self._planner)
+        if not isinstance(ready, _Prepared):
+            return ready
+        return self._record(parsed, tenant, ready.plan, identity, "apply", ready.document)
 
     def _repairs(self, current: Request) -> tuple[RepairStep, ...]:
         """Open drift of a Ready system, as repair steps (nothing for other states)."""
@@ -255,84 +314,99 @@ class RequestService:
         action: str,
         plan_doc: dict[str, Any],
     ) -> ApplyResult:
-        now = self._clock()
-        quota_error: quotas.QuotaExceeded | None = None
         with transaction(self._sessions) as session:
-            system = session.exec(
-                select(System).where(System.tenant_id == tenant.id, System.name == parsed.name)
-            ).first()
-            assert tenant.id is not None
-            request = Request(
-                tenant_id=tenant.id,
-                system_id=system.id if system else None,
-                system_name=parsed.name,
-                action=action,
-                state="Submitted",
-                spec=parsed.request.spec.canonical(),
-                spec_hash=parsed.spec_hash(),
-                requester=identity.name,
-                plan=plan_doc,
-                created_at=now,
-                updated_at=now,
+            return self._record_in(
+                session, parsed, tenant, plan, identity, action, plan_doc, self._clock()
             )
-            session.add(request)
-            session.flush()
-            assert request.id is not None
-            if plan.admitted and action == "apply" and plan.provider:
-                try:
-                    with session.begin_nested():
-                        quotas.reserve(
-                            session,
-                            request_id=request.id,
-                            tenant=tenant.code,
-                            provider=plan.provider,
-                            system=parsed.name,
-                            amounts=plan.amounts,
-                            now=now,
-                        )
-                except quotas.QuotaExceeded as exc:
-                    quota_error = exc
-            check: budgets.BudgetCheck | None = None
-            if plan.admitted and action == "apply" and quota_error is None:
-                # judged here, under the department's budget lock, not at plan time
-                check = budgets.reserve(
-                    session,
-                    request_id=request.id,
-                    tenant=tenant.code,
-                    system=parsed.name,
-                    annual=plan.monthly_price * 12,
-                    budget=tenant.budget,
-                    synced_annual=plan.synced_annual,
-                    now=now,
-                )
-            _first_event(session, request, actor=identity.name, at=now)
-            if not plan.admitted or quota_error is not None:
-                reasons = [quota_error.describe("en")] if quota_error else list(plan.reasons)
-                transition(
-                    session,
-                    request,
-                    "Denied",
-                    actor="govcloud:admission",
-                    at=now,
-                    reason="; ".join(reasons) or "denied by policy",
-                )
-            else:
-                transition(
-                    session,
-                    request,
-                    "Admitted",
-                    actor="govcloud:admission",
-                    at=now,
-                    payload={
-                        "provider": plan.provider,
-                        "specHash": request.spec_hash,
-                        "budget": check.to_record() if check else None,
-                    },
-                )
-                # the plan's view can only be lower than the locked one (same synced cost,
-                # fewer reservations), so either saying "over" sends the request to finance
-                over_budget = plan.over_budget or (check is not None and check.over_budget)
-                self._open_approvals(session, request, parsed, over_budget, now)
+
+    def _record_in(
+        self,
+        session: Session,
+        parsed: ParsedRequest,
+        tenant: Tenant,
+        plan: PlanSummary,
+        identity: rbac.Identity,
+        action: str,
+        plan_doc: dict[str, Any],
+        now: datetime,
+    ) -> ApplyResult:
+        """Record one request in the caller's transaction."""
+        quota_error: quotas.QuotaExceeded | None = None
+        system = session.exec(
+            select(System).where(System.tenant_id == tenant.id, System.name == parsed.name)
+        ).first()
+        assert tenant.id is not None
+        request = Request(
+            tenant_id=tenant.id,
+            system_id=system.id if system else None,
+            system_name=parsed.name,
+            action=action,
+            state="Submitted",
+            spec=parsed.request.spec.canonical(),
+            spec_hash=parsed.spec_hash(),
+            requester=identity.name,
+            plan=plan_doc,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(request)
+        session.flush()
+        assert request.id is not None
+        if plan.admitted and action == "apply" and plan.provider:
+            try:
+                with session.begin_nested():
+                    quotas.reserve(
+                        session,
+                        request_id=request.id,
+                        tenant=tenant.code,
+                        provider=plan.provider,
+                        system=parsed.name,
+                        amounts=plan.amounts,
+                        now=now,
+                    )
+            except quotas.QuotaExceeded as exc:
+                quota_error = exc
+        check: budgets.BudgetCheck | None = None
+        if plan.admitted and action == "apply" and quota_error is None:
+            # judged here, under the department's budget lock, not at plan time
+            check = budgets.reserve(
+                session,
+                request_id=request.id,
+                tenant=tenant.code,
+                system=parsed.name,
+                annual=plan.monthly_price * 12,
+                budget=tenant.budget,
+                synced_annual=plan.synced_annual,
+                now=now,
+            )
+        _first_event(session, request, actor=identity.name, at=now)
+        if not plan.admitted or quota_error is not None:
+            reasons = [quota_error.describe("en")] if quota_error else list(plan.reasons)
+            transition(
+                session,
+                request,
+                "Denied",
+                actor="govcloud:admission",
+                at=now,
+                reason="; ".join(reasons) or "denied by policy",
+            )
+        else:
+            transition(
+                session,
+                request,
+                "Admitted",
+                actor="govcloud:admission",
+                at=now,
+                payload={
+                    "provider": plan.provider,
+                    "specHash": request.spec_hash,
+                    "budget": check.to_record() if check else None,
+                },
+            )
+            # the plan's view can only be lower than the locked one (same synced cost,
+            # fewer reservations), so either saying "over" sends the request to finance
+            over_budget = plan.over_budget or (check is not None and check.over_budget)
+            self._open_approvals(session, request, parsed, over_budget, now)
         return _outcome(request, quota_error)
 
     def _open_approvals(
@@ -520,6 +594,73 @@ def _first_event(session: Session, request: Request, *, actor: str, at: datetime
             "specHash": request.spec_hash,
         },
     )
+
+
+def _unchanged(parsed: ParsedRequest, current: Request) -> ApplyResult:
+    return ApplyResult(
+        None,
+        noop=True,
+        message_zh=f"系统 {parsed.name} 已是该规格（申请 #{current.id}，{current.state}），未做任何更改",
+        message_en=f"system {parsed.name} already has this spec (request #{current.id}, "
+        f"{current.state}); nothing changed",
+    )
+
+
+def _tenants(session: Session, parsed: Sequence[ParsedRequest]) -> dict[str, Tenant]:
+    """The departments the documents name, by code; every unknown one is refused, located."""
+    codes = sorted({p.tenant for p in parsed})
+    found: dict[str, Tenant] = {}
+    for start in range(0, len(codes), 2000):
+        rows = session.exec(select(Tenant).where(col(Tenant.code).in_(codes[start : start + 2000])))
+        found.update((t.code, t) for t in rows.all())
+    problems = [
+        p.document.problem(
+            ("metadata", "tenant"),
+            f"unknown tenant {p.tenant!r}",
+            expected="a tenant code of the estate",
+            found=p.tenant,
+        )
+        for p in parsed
+        if p.tenant not in found
+    ]
+    if problems:
+        raise ManifestError(problems)
+    return found
+
+
+def _current_requests(
+    session: Session, systems: Sequence[tuple[Tenant, str]]
+) -> dict[tuple[int, str], Request]:
+    """:func:`_current_request` of many systems at once, by (tenant id, system name)."""
+    out: dict[tuple[int, str], Request] = {}
+    by_tenant: dict[int, set[str]] = {}
+    for tenant, name in systems:
+        assert tenant.id is not None
+        by_tenant.setdefault(tenant.id, set()).add(name)
+    ids = sorted(by_tenant)
+    for start in range(0, len(ids), 500):
+        rows = session.exec(
+            select(Request)
+            .where(
+                col(Request.tenant_id).in_(ids[start : start + 500]),
+                col(Request.state).not_in(REFUSED),
+            )
+            .order_by(col(Request.id))
+        ).all()
+        for row in rows:  # by id: the latest of each system is the one kept
+            if row.system_name in by_tenant[row.tenant_id]:
+                out[row.tenant_id, row.system_name] = row
+    return out
+
+
+def _lock_ahead(session: Session, batch: Sequence[_Prepared]) -> None:
+    """Take every lock the batch's records will take, up front and in the global order
+    (quota rows, budget locks, the audit chain; each sorted), so two appliers of
+    overlapping files wait for each other rather than deadlock."""
+    held = [p for p in batch if p.plan.admitted and p.plan.provider]
+    quotas.lock_usage(session, sorted({(p.tenant.code, str(p.plan.provider)) for p in held}))
+    budgets.lock_tenants(session, sorted({p.tenant.code for p in held}))
+    audit.lock_chain(session)
 
 
 def _tenant(session: Session, parsed: ParsedRequest) -> Tenant:

@@ -5,6 +5,7 @@ Imports only :mod:`policies` internals.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -73,8 +74,10 @@ class RiskyPortParams(Params):
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _within(source: str, allowed: frozenset[str]) -> bool:
-    """``source`` is an allowed tag or a CIDR inside one of the allowed CIDRs."""
+    """``source`` is an allowed tag or a CIDR inside one of the allowed CIDRs (answered
+    once per pair: a batch asks about the same few sources again and again)."""
     if source in allowed:
         return True
     try:

@@ -15,3 +15,8 @@ def test_tui_bench_small_sqlite() -> None:
     assert figures["first_paint_ms"]["median"] > 0
     assert figures["sort_ms"]["next_column"]["sort"] == "status"
     assert figures["sort_ms"]["reverse"]["sort"] == "-status"
+    assert figures["first_paint_ms"]["cpu_median"] > 0
+    facade = figures["facade_ms"]
+    assert set(facade) == {*(f"{f} sort=name" for f in FILTERS), "(all) sort=status",
+                           "(all) sort=-status"}  # fmt: skip
+    assert all(f["page_ms"] > 0 and f["with_count_ms"] > 0 for f in facade.values())

@@ -117,6 +117,9 @@ def test_removing_a_provider_that_hosts_resources_is_refused(app: App, clock: ob
         session.add(
             Resource(
                 provider_id=city.id,
+                provider_name="city-a",
+                tenant_code="",
+                system_name="",
                 kind="server",
                 resource_id="srv-1",
                 name="web-1",

@@ -60,6 +60,7 @@ def _populate(app: App) -> None:
                 session.add(
                     Resource(
                         provider_id=provider_id, tenant_id=tenant_id, kind="server",
+                        provider_name=PROVIDER[tenant], tenant_code=tenant, system_name="",
                         resource_id=f"{tenant}-{n}", name=f"{tenant}-web-{n}", status="ACTIVE",
                         spec={}, created_at=AT, observed_at=AT,
                     )

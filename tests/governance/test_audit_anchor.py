@@ -300,6 +300,33 @@ def test_append_rolled_back_in_a_savepoint_is_not_anchored(app: App, before: int
         assert audit.inspect(session).checkpoint.seq == 3 + before  # type: ignore[union-attr]
 
 
+def test_savepoint_released_after_an_append_anchors_nothing_before_the_commit(
+    app: App,
+) -> None:
+    """A batch appends, then releases a savepoint (a quota reservation), then fails: the
+    savepoint's release is no commit, so no checkpoint may name the appended event."""
+    _history(app, 3)
+
+    def failing_batch() -> None:
+        with transaction(app.sessions) as session:
+            audit.append(session, at=app.clock(), actor="a", action="x", subject="y")
+            with session.begin_nested():
+                audit.append(session, at=app.clock(), actor="a", action="x", subject="z")
+            raise RuntimeError("the batch failed after the savepoint")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
+    assert _kinds(app) == []
+    with app.sessions() as session:
+        assert audit.inspect(session).checkpoint.seq == 3  # type: ignore[union-attr]
+    with transaction(app.sessions) as session:
+        audit.append(session, at=app.clock(), actor="a", action="x", subject="y")
+        with session.begin_nested():
+            audit.append(session, at=app.clock(), actor="a", action="x", subject="z")
+    with app.sessions() as session:
+        assert audit.inspect(session).checkpoint.seq == 5  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def every_five(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
     home = tmp_path / "home5"

@@ -44,7 +44,9 @@ def _observed(**changes: object) -> ObservedResource:
 
 def test_differs_ignores_the_stamp_only() -> None:
     def values(observed: ObservedResource, stamp: datetime) -> dict[str, object]:
-        return resource_values(observed, provider_id=1, tenant_id=2, system_id=3, stamp=stamp)
+        return resource_values(
+            observed, provider_id=1, tenant_id=2, system_id=3, names=("p", "t", "s"), stamp=stamp
+        )
 
     stored = values(_observed(), NOW)
     assert not differs(stored, values(_observed(), NOW + timedelta(hours=1)))

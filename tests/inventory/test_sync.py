@@ -103,7 +103,12 @@ def test_first_sync_stores_inventory_health_and_unmanaged_drift(world: World) ->
         None,
     )
     assert web.spec["vcpu"] == 2
+    # the owners' names beside the ids: the list's order is the row's own columns
+    assert (web.provider_name, web.tenant_code, web.system_name) == (
+        "sim-health", PORTAL.tenant, PORTAL.system,
+    )  # fmt: skip
     assert (rows[rogue].managed, rows[rogue].tenant_id) == (False, None)
+    assert (rows[rogue].tenant_code, rows[rogue].system_name) == ("", "")
     (drift,) = _drift(world)
     assert (drift.drift, drift.resource_id, drift.name) == ("unmanaged", rogue, "hand-made")
     with world.app.sessions() as session:

@@ -4,11 +4,13 @@ Covers: making (or reusing) Custodian's own virtualenv with ``scripts/peers/cust
 venv`` (it pins openstacksdk 0.52, so it never shares govcloud's environment); writing a
 clouds.yaml with one entry per project Custodian must see (it lists servers of the
 scoped project only); running ``custodian run --cache-period 0`` and returning the ids
-of the resources a policy matched, with the wall time the run took.
+of the resources a policy matched, with the wall time the run took. Test processes
+running side by side (pytest-xdist workers) make the virtualenv one at a time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -32,9 +34,13 @@ class CustodianRun:
 
 def custodian_executable() -> str:
     """The ``custodian`` of its own virtualenv (created on first use, ~15 s with uv)."""
-    result = subprocess.run(
-        [str(SCRIPT), "venv"], capture_output=True, text=True, timeout=900, check=False
-    )
+    cache = Path(os.environ.get("GOVCLOUD_PEERS_CACHE", Path.home() / ".cache/govcloud-peers"))
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "custodian-venv.start-lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [str(SCRIPT), "venv"], capture_output=True, text=True, timeout=900, check=False
+        )
     if result.returncode != 0:
         raise RuntimeError(f"scripts/peers/custodian venv failed:\n{result.stderr[-4000:]}")
     return result.stdout.strip().splitlines()[-1]

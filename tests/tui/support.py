@@ -36,7 +36,8 @@ def populate(app: App) -> dict[str, int]:
             for i in range(PER_PROVIDER):
                 rows.append({
                     "provider_id": providers[provider], "tenant_id": tenants[tenant],
-                    "system_id": None, "kind": "server" if i % 3 else "volume",
+                    "system_id": None, "provider_name": provider, "tenant_code": tenant,
+                    "system_name": "", "kind": "server" if i % 3 else "volume",
                     "resource_id": f"{provider}-{i:04d}", "name": f"{tenant}-vm-{i:04d}",
                     "status": "ERROR" if i == 7 else "ACTIVE", "managed": True,
                     "spec": {"flavor": "c2m4"}, "created_at": now - timedelta(minutes=i),

@@ -233,8 +233,8 @@ class EmbeddedReads:
             views.append(
                 ResourceView(
                     provider=provider,
-                    tenant=tenant,
-                    system=system,
+                    tenant=tenant or None,
+                    system=system or None,
                     kind=kind,
                     resource_id=resource_id,
                     name=name,
@@ -281,20 +281,13 @@ class EmbeddedReads:
 
 
 _RESOURCE_COLUMNS = (
-    "resource.id, resource.provider_id, resource.kind, resource.resource_id, resource.name, "
-    "resource.status, resource.managed, resource.spec, resource.created_at, "
-    "resource.observed_at, resource.deleted_at, provider.name, tenant.code, system.name"
+    "id, provider_id, kind, resource_id, name, status, managed, spec, created_at, "
+    "observed_at, deleted_at, provider_name, tenant_code, system_name"
 )
-_RESOURCE_FROM = (
-    "FROM resource JOIN provider ON provider.id = resource.provider_id "
-    "LEFT OUTER JOIN tenant ON tenant.id = resource.tenant_id "
-    "LEFT OUTER JOIN system ON system.id = resource.system_id"
-)
-#: the list order (:func:`resource_key`): unowned resources sort with '' for owner
-_RESOURCE_ORDER = (
-    "provider.name, coalesce(tenant.code, ''), coalesce(system.name, ''), resource.kind, "
-    "resource.name, resource.resource_id"
-)
+_RESOURCE_FROM = "FROM resource"
+#: the list order (:func:`resource_key`): the owners' names stored beside their ids
+#: ('' for none), the columns of the list's index
+_RESOURCE_ORDER = "provider_name, tenant_code, system_name, kind, name, resource_id"
 
 
 def _resource_filter(
@@ -307,16 +300,17 @@ def _resource_filter(
     conditions: list[str] = []
     params: list[Any] = []
     for condition, value in (
-        ("tenant.code = ?", tenant),
-        ("provider.name = ?", provider),
-        ("resource.kind = ?", kind),
-        ("resource.managed = ?", None if managed is None else int(managed)),
+        # the scope by the tenant's id, the authoritative owner (as the facade)
+        ("tenant_id = (SELECT id FROM tenant WHERE code = ?)", tenant),
+        ("provider_name = ?", provider),
+        ("kind = ?", kind),
+        ("managed = ?", None if managed is None else int(managed)),
     ):
         if value is not None:
             conditions.append(condition)
             params.append(value)
     if not include_deleted:
-        conditions.append("resource.deleted_at IS NULL")
+        conditions.append("deleted_at IS NULL")
     return ("WHERE " + " AND ".join(conditions) if conditions else "WHERE 1 = 1"), params
 
 

@@ -42,8 +42,8 @@ insert into principal values ('fin', '["finance"]', NULL);
 insert into principal values ('mixed', '["department", "auditor"]', 'police');
 insert into principal values ('ghost', '["nosuchrole"]', NULL);
 update resource set deleted_at = '2026-03-01 08:00:00.000000' where id in (3, 50, 120);
-update resource set managed = 0, tenant_id = NULL, system_id = NULL,
-    name = '未管理-主机-一号' where id in (7, 8);
+update resource set managed = 0, tenant_id = NULL, system_id = NULL, tenant_code = '',
+    system_name = '', name = '未管理-主机-一号' where id in (7, 8);
 update resource set managed = 0 where id = 9;
 update resource set observed_at = '2026-02-01 00:00:00.000000' where id in (20, 21, 22);
 insert into sync_run (provider_id, stamp, started_at, finished_at, state, counts)

@@ -1118,7 +1118,19 @@ class OpenStackDriver:
             ):
                 yield observe_volume(self.name, volume, projects, server_names)
         for project_id, tenant in sorted(projects.items()):
-            yield observe_quota(self.name, project_id, tenant, self.get_quotas(project_id))
+            try:
+                quotas = self.get_quotas(project_id)
+            except (ProviderInvalidRequest, ProviderNotFound):
+                # Nova answers 400 "not a valid project" for a project deleted since the
+                # listing (a department offboarded meanwhile): nothing of it to observe
+                if self._project_exists(project_id):
+                    raise
+                continue
+            yield observe_quota(self.name, project_id, tenant, quotas)
+
+    def _project_exists(self, project_id: str) -> bool:
+        with translated(self.name):
+            return self.conn.identity.find_project(project_id, ignore_missing=True) is not None
 
     def get_quotas(self, project_id: str) -> dict[str, int | None]:
         """A project's Nova, Neutron (and Cinder) limits in ``QuotaSet`` terms."""

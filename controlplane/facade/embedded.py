@@ -10,7 +10,7 @@ keyset tokens and limits (:mod:`.paging`) and the same read models, from the sam
 tables. It serves only a SQLite home already at :data:`~controlplane.db.revision.HEAD`:
 :meth:`EmbeddedReads.open` returns ``None`` for anything else (no file yet, another
 schema, another database), and the caller uses :class:`Govcloud`, which creates,
-migrates or refuses as ever. tests/facade/test_embedded_reads.py holds both paths to
+migrates or refuses as ever. tests/cli/test_embedded_reads.py holds both paths to
 the same results, and tests/cli/test_startup.py to the modules a list command loads.
 
 The SQL mirrors :func:`controlplane.inventory.query.list_resources` (default order, no

@@ -24,7 +24,9 @@ Cases:
   exactly one of everything and no orphan;
 - the registry builds the driver from an estate-style ``ProviderConfig``;
 - a department group another replica created between this one's lookup and its create
-  (Keystone answers 409) is used, not refused, and exists once.
+  (Keystone answers 409) is used, not refused, and exists once;
+- a department project deleted between the inventory's project listing and its quota
+  read (Nova answers 400 "not a valid project") is skipped, not a failed sync.
 """
 
 from __future__ import annotations
@@ -486,3 +488,17 @@ def test_a_group_created_meanwhile_by_another_replica_is_used(raw: Any) -> None:
         assert [g.id for g in raw.identity.groups(name=name)] == [theirs.id]
     finally:
         raw.identity.delete_group(theirs, ignore_missing=True)
+
+
+def test_a_project_deleted_after_the_listing_is_skipped(
+    driver: OpenStackDriver, raw: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = raw.identity.create_project(name=project_name(_tenant()), domain_id="default")
+    raw.identity.delete_project(gone)
+    listed = driver._department_projects()
+    kept = next(iter(listed), None)  # the peer's other departments are still read
+    # the listing as it was just before another replica offboarded the department
+    monkeypatch.setattr(driver, "_department_projects", lambda: {**listed, gone.id: "gone"})
+    quotas = {o.resource_id for o in driver.list_inventory() if o.kind == "project_quota"}
+    assert gone.id not in quotas
+    assert kept is None or kept in quotas

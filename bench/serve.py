@@ -328,15 +328,20 @@ def run_kill(rounds: int, requests: int, seed: int) -> dict[str, Any]:
             b.submit(leftover)
         settled = b.wait_settled(600)
         states = b.states()
-        with b.app.sessions() as session:
-            failed_without_reason = [
-                r.id
-                for r in session.exec(select(Request).where(Request.state == "Failed"))
-                if not _last_reason(session, r.id or 0)
-            ]
+        failed_without_reason = _failed_without_reason(b)
         return {"bench": "kill", "rounds": rounds, "requests": requests,
                 "settled_seconds": round(settled, 1), "states": dict(states),
                 "failed_without_reason": failed_without_reason, **cloud_check(b)}  # fmt: skip
+
+
+def _failed_without_reason(b: Bench) -> list[int | None]:
+    """The Failed requests whose last event gives no reason (there should be none)."""
+    with b.app.sessions() as session:
+        return [
+            r.id
+            for r in session.exec(select(Request).where(Request.state == "Failed"))
+            if not _last_reason(session, r.id or 0)
+        ]
 
 
 def _last_reason(session: Any, request_id: int) -> str | None:
@@ -574,12 +579,8 @@ def run_kill_openstack(rounds: int, requests: int, seed: int, cloud: str) -> dic
             submit(names[rounds * per_round :])
         settled = b.wait_settled(600)
         states = b.states()
+        failed_without_reason = _failed_without_reason(b)
         with b.app.sessions() as session:
-            failed_without_reason = [
-                r.id
-                for r in session.exec(select(Request).where(Request.state == "Failed"))
-                if not _last_reason(session, r.id or 0)
-            ]
             # a request provisioned more than once: a killed replica's claim was resumed
             resumed = sum(1 for r in session.exec(select(Request)) if r.attempts > 1)
         result: dict[str, Any] = {

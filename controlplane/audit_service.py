@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, not_, or_
+from sqlalchemy import ColumnElement, func, not_, or_
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -37,7 +37,7 @@ class AuditMatch:
     invert: bool = False
 
 
-def _condition(term: AuditMatch) -> object:
+def _condition(term: AuditMatch) -> ColumnElement[bool]:
     # a substring, not a pattern: LIKE's own wildcards in the text match themselves
     text = term.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     needle = f"%{text}%"
@@ -82,13 +82,13 @@ class AuditService:
         with self._sessions() as session:
             rbac.authorize(rbac.resolve(session, actor), "audit.list")
             conditions = [_condition(t) for t in match]
-            query = select(AuditEvent).where(*conditions)  # type: ignore[arg-type]
+            query = select(AuditEvent).where(*conditions)
             seq = col(AuditEvent.seq)
             if after is not None:
                 query = query.where(seq < after if descending else seq > after)
             query = query.order_by(seq.desc() if descending else seq).limit(limit)
             rows = list(session.exec(query).all())
             total = session.exec(
-                select(func.count()).select_from(AuditEvent).where(*conditions)  # type: ignore[arg-type]
+                select(func.count()).select_from(AuditEvent).where(*conditions)
             ).one()
             return rows, int(total)

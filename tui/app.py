@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -543,11 +544,10 @@ class ConsoleApp(App[None]):
                generation: int) -> None:  # fmt: skip
         def work() -> None:
             total = None
-            try:
+            # a refused count leaves the total unknown: the title shows "?"
+            with suppress(GovcloudError):
                 if generation == self.generation:  # still wanted after waiting its turn
                     total = count(self.door, query)
-            except GovcloudError:
-                pass
             self.post_message(CountLoaded(generation, total))
 
         self.counts.run(lambda: self.run_worker(work, thread=True, group="count"))

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from controlplane import audit, budgets, quotas
 from controlplane.app import App
@@ -63,7 +63,7 @@ FIVE = [("s0", "hrss"), ("s1", "city-a-edu"), ("s2", "hrss"), ("s3", "hrss"), ("
 
 def _requests(app: App) -> list[tuple[str, str]]:
     with app.sessions() as session:
-        rows = session.exec(select(Request).order_by(Request.id)).all()  # type: ignore[arg-type]
+        rows = session.exec(select(Request).order_by(col(Request.id))).all()
         return [(r.system_name, r.state) for r in rows]
 
 

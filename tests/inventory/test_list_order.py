@@ -83,7 +83,7 @@ def test_every_sort_pages_through_the_whole_list_in_order(app: App, descending: 
         else:
             expected = sorted(
                 everything,
-                key=lambda v, c=column: (_typed(v, c), resource_key(v)),  # type: ignore[misc]
+                key=lambda v: (_typed(v, column), resource_key(v)),
                 reverse=descending,
             )
         assert [resource_key(v) for v in shown] == [resource_key(v) for v in expected], sort

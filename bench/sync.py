@@ -15,8 +15,12 @@ syncs that provider through ``driver_for`` from its clouds.yaml name; otherwise 
 output says why that part did not run.
 
 Each sync also records the time of every batch (the gap between the driver handing out
-one batch and the next): ``batch_ms`` gives the median of the first and of the last ten,
-and their ratio — flat is near 1, a lookup that slows as the table fills shows here.
+one batch and the next): ``batch_ms`` gives the median of the first and of the last ten
+(a third of the batches when there are fewer than 30), and their ratio — flat is near 1,
+a lookup that slows as the table fills shows here. The batch size is the sync's own per
+engine (``default_batch_size``) unless ``--batch-size`` says otherwise. Every figure has
+the process CPU time beside the wall time (``cpu_seconds``: user + system of this
+process; PostgreSQL's server work is not in it) and the load average when it began.
 
 The reference, measured in the same run on the same database: the same rows (the
 columns a first sync writes) bulk-written by the engine's own fast path into an empty
@@ -59,6 +63,7 @@ from controlplane.db.tables_inventory import AppliedResource
 from controlplane.estate.schema import parse_estate
 from controlplane.inventory import SyncReport, SyncService, sync_service
 from controlplane.inventory.compare import resource_values, spec_text
+from controlplane.inventory.sync import default_batch_size
 from providers import DesiredResource, Driver, ObservedResource, SimulatorDriver
 from providers.sim.clock import ManualClock
 from tenants import load_yaml_documents
@@ -168,20 +173,26 @@ class BatchClock:
             return {}
         # the last gap also holds the pull that found the stream empty: leave it out
         gaps = gaps[:-1]
-        first, last = gaps[:10], gaps[-10:]
-        head, tail = statistics.median(first), statistics.median(last)
+        window = max(1, min(10, len(gaps) // 3))
+        head, tail = statistics.median(gaps[:window]), statistics.median(gaps[-window:])
         return {
-            "first_10_median_ms": round(head, 1),
-            "last_10_median_ms": round(tail, 1),
+            "batches": len(gaps),
+            "window": window,
+            "first_median_ms": round(head, 1),
+            "last_median_ms": round(tail, 1),
             "last_over_first": round(tail / head, 2) if head else 0.0,
         }
 
 
 def timed_sync(service: SyncService, name: str, clock: BatchClock | None = None) -> dict[str, Any]:
+    load = _load()[0]
+    cpu = time.process_time()
     with rss_peak() as memory:
         report: SyncReport = service.sync(name)
     return {
         "seconds": round(report.seconds, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "load_average": load,
         "resources_per_second": round(report.observed / report.seconds),
         "observed": report.observed,
         "created": report.created,
@@ -195,9 +206,10 @@ def timed_sync(service: SyncService, name: str, clock: BatchClock | None = None)
     }
 
 
-def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
-    """Seconds to bulk-write the first sync's rows into an empty copy of ``resource``
-    by the engine's own fast path (rows prepared beforehand, commit included)."""
+def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float]:
+    """Seconds (wall, process CPU) to bulk-write the first sync's rows into an empty
+    copy of ``resource`` by the engine's own fast path (rows prepared beforehand, commit
+    included)."""
     with app.sessions() as session:
         provider_id = bench_provider_id(session)
         owners = {
@@ -234,7 +246,7 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
         connection.commit()
         driver = connection.connection.driver_connection
         assert driver is not None
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         cursor = driver.cursor()
         if postgresql:
             with cursor.copy(f"COPY resource_reference ({names}) FROM STDIN") as copy:
@@ -248,11 +260,11 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
             ]
             cursor.executemany(f"INSERT INTO resource_reference ({names}) VALUES ({marks})", naive)
         driver.commit()
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
         cursor.close()
         connection.execute(text("DROP TABLE resource_reference"))
         connection.commit()
-    return seconds
+    return seconds, cpu
 
 
 def _sqlite_copy(ddl: str) -> str:
@@ -328,7 +340,7 @@ def record_applied_specs(app: App, sim: SimulatorDriver) -> None:
             session.execute(insert(AppliedResource), batch)
 
 
-def bench_simulator(url: str, resources: int, batch_size: int) -> dict[str, Any]:
+def bench_simulator(url: str, resources: int, batch_size: int | None) -> dict[str, Any]:
     clock = ManualClock(START)
     with tempfile.TemporaryDirectory() as home:
         app = App(Settings(home=Path(home), database_url=url), clock=clock)
@@ -350,12 +362,13 @@ def bench_simulator(url: str, resources: int, batch_size: int) -> dict[str, Any]
             populate_s = time.perf_counter() - began
             record_applied_specs(app, sim)
             clock.advance(minutes=1)  # provisioning comes before the sync that sees it
-            timer = BatchClock(sim, batch_size)
-            service = SyncService(app.sessions, clock, lambda _p: timer, batch_size=batch_size)
+            size = batch_size or default_batch_size(app.engine.dialect.name)
+            timer = BatchClock(sim, size)
+            service = SyncService(app.sessions, clock, lambda _p: timer, batch_size=size)
             result: dict[str, Any] = {
                 "database": url.split(":", 1)[0],
                 "cloud_resources": sim.resource_count,
-                "batch_size": batch_size,
+                "batch_size": size,
                 "populate_simulator_seconds": round(populate_s, 2),
             }
             result["first_sync"] = timed_sync(service, "bench-sim", timer)
@@ -371,7 +384,9 @@ def bench_simulator(url: str, resources: int, batch_size: int) -> dict[str, Any]
             )
             clock.advance(hours=1)
             result["third_sync_after_300_changes"] = timed_sync(service, "bench-sim", timer)
-            result["reference_bulk_write_seconds"] = round(reference_bulk_write(app, sim), 2)
+            wall, cpu = reference_bulk_write(app, sim)
+            result["reference_bulk_write_seconds"] = round(wall, 2)
+            result["reference_bulk_write_cpu_seconds"] = round(cpu, 2)
             return result
         finally:
             app.close()
@@ -476,6 +491,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def median(pick: Callable[[dict[str, Any]], float]) -> float:
         return round(statistics.median(pick(r) for r in runs), 2)
 
+    def cpu(step: str) -> float:
+        return median(lambda r: float(r[step]["cpu_seconds"]))
+
+    steps = ("first_sync", "second_sync_nothing_changed", "third_sync_after_300_changes")
     first = median(lambda r: r["first_sync"]["seconds"])
     again = median(lambda r: r["second_sync_nothing_changed"]["seconds"])
     reference = median(lambda r: r["reference_bulk_write_seconds"])
@@ -483,7 +502,13 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "first_sync_seconds": first,
         "no_change_resync_seconds": again,
         "after_300_changes_seconds": median(lambda r: r["third_sync_after_300_changes"]["seconds"]),
+        "cpu_seconds": {step: cpu(step) for step in steps},
+        "load_average": [
+            min(r[s]["load_average"] for r in runs for s in steps),
+            max(r[s]["load_average"] for r in runs for s in steps),
+        ],
         "reference_bulk_write_seconds": reference,
+        "reference_bulk_write_cpu_seconds": median(lambda r: r["reference_bulk_write_cpu_seconds"]),
         "ratio_first_sync_to_reference": round(first / reference, 1) if reference else None,
         "ratio_no_change_to_reference": round(again / reference, 1) if reference else None,
         "first_sync_batch_last_over_first": median(
@@ -491,15 +516,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "targets_seconds": {"first_sync": FIRST_SYNC_TARGET_S, "no_change": NO_CHANGE_TARGET_S},
         "within_targets": first <= FIRST_SYNC_TARGET_S and again <= NO_CHANGE_TARGET_S,
-        "peak_rss_growth_mib": max(
-            r[step]["peak_rss_growth_mib"]
-            for r in runs
-            for step in (
-                "first_sync",
-                "second_sync_nothing_changed",
-                "third_sync_after_300_changes",
-            )
-        ),
+        "peak_rss_growth_mib": max(r[step]["peak_rss_growth_mib"] for r in runs for step in steps),
         "runs": len(runs),
     }
 
@@ -507,7 +524,9 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="the sync's own per engine when not given"
+    )
     parser.add_argument("--runs", type=int, default=1, help="simulator runs per database")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")

@@ -8,16 +8,19 @@ Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
 3. read the provider's stored rows once, in one streamed query: each row's id and
    *fingerprint* (owner, name, status, managed, deleted, spec text) by
    ``(kind, resource_id)``;
-4. stream ``list_inventory()`` in batches, one transaction each: each observation's
-   fingerprint is compared with the stored one by a dict look-up; new resources go in
-   through the engine's bulk path (``COPY`` on PostgreSQL, ``executemany`` on SQLite),
-   changed ones are rewritten with ``observed_at = stamp``, unchanged ones are not
-   written at all. Tenant and system codes map to ids; the batch's drift (changed,
+4. stream ``list_inventory()`` in batches (``default_batch_size``), one transaction
+   each: each observation's fingerprint is compared with the stored one by a dict
+   look-up; new resources go in through the engine's bulk path (``COPY`` on
+   PostgreSQL, ``executemany`` on SQLite), changed ones are rewritten with
+   ``observed_at = stamp``, unchanged ones are not written at all. Tenant and system codes map to ids; the batch's drift (changed,
    unmanaged) is settled, judged only where it can have changed (see ``_Pass``). Memory
    is the batch, the fingerprints of the stored rows not yet met and the keys met;
 5. sweep in one transaction: the stored live rows this run never met are gone
    (``deleted_at``); desired-but-absent resources are ``missing`` drift (an anti-join
    in the database); close the run.
+
+On SQLite the stream and the sweep share one connection with a larger page cache
+(``bulk_sessions``); each batch is still its own transaction.
 
 A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
 nothing is wrongly marked gone and the next run converges. Every transaction that
@@ -45,7 +48,7 @@ from sqlmodel import Session, col, select
 from controlplane import audit
 from controlplane.db import table_of
 from controlplane.db.bulk import BulkInsert, driver_rows
-from controlplane.db.engine import transaction
+from controlplane.db.engine import bulk_sessions, transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.statistics import refresh_statistics
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
@@ -66,12 +69,21 @@ from controlplane.inventory.keys import keyed_rows
 from controlplane.timeutil import Clock
 from providers import Driver, HealthReport, ObservedResource, ProviderError
 
-__all__ = ["DriverFactory", "SyncReport", "SyncService", "UnknownProvider"]
+__all__ = [
+    "DriverFactory", "SyncReport", "SyncService", "UnknownProvider", "default_batch_size",
+]  # fmt: skip
 
 DriverFactory = Callable[[Provider], Driver]
 #: System states whose resources are expected to disappear (not ``missing``).
 _RETIRED_SYSTEM_STATES = ("deleted", "deleting")
 _CHUNK = 1000
+#: Resources per batch (one transaction each) by engine. A first sync's SQLite commit
+#: writes every index page its batch touched to the WAL, and with the resource table's
+#: eight indexes a batch of 1,000 touches ~4,000 pages once they outgrow it: 3.3 GB
+#: written for 100k resources, ~11 s CPU; batches of 10,000 write 0.6 GB (bench/README.md).
+#: PostgreSQL's COPY batches are flat at 1,000 and keep its transactions short.
+_BATCH_SIZES = {"sqlite": 10_000}
+_BATCH_SIZE = 1000
 _ANALYZED = ("resource", "applied_resource", "drift")
 _RESOURCE: Table = table_of(Resource)
 _SYSTEM: Table = table_of(System)
@@ -127,6 +139,11 @@ class SyncReport:
     drift_open: Mapping[str, int]
     seconds: float
     batches: int = field(default=0)
+
+
+def default_batch_size(dialect: str) -> int:
+    """Resources per sync batch on the engine named ``dialect`` (``sqlite``, ...)."""
+    return _BATCH_SIZES.get(dialect, _BATCH_SIZE)
 
 
 def _batched(items: Iterable[ObservedResource], size: int) -> Iterator[list[ObservedResource]]:
@@ -324,10 +341,12 @@ class SyncService:
         clock: Clock,
         drivers: DriverFactory,
         *,
-        batch_size: int = 1000,
+        batch_size: int | None = None,
         actor: str = "govcloud-sync",
     ) -> None:
-        if batch_size < 1:
+        """``batch_size``: resources per batch, or ``None`` for the engine's
+        (``default_batch_size``)."""
+        if batch_size is not None and batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._sessions = sessions
         self._clock = clock
@@ -407,13 +426,16 @@ class SyncService:
             raise unhealthy
         run_id, stamp = self._start(provider_id, report)
         try:
-            counts, seen = self._stream(driver, provider_id, name, run_id, stamp, actor)
-            with transaction(self._sessions) as session:
-                ledger = DriftLedger(session, provider_id, stamp)
-                counts["gone"] = self._sweep(session, provider_id, stamp, ledger, seen)
-                _tally(counts, ledger)
-                open_now = self._open_drift(session, provider_id)
-                self._finish(session, run_id, counts, open_now, name, actor)
+            with bulk_sessions(self._sessions) as sessions:
+                counts, seen = self._stream(
+                    sessions, driver, provider_id, name, run_id, stamp, actor
+                )
+                with transaction(sessions) as session:
+                    ledger = DriftLedger(session, provider_id, stamp)
+                    counts["gone"] = self._sweep(session, provider_id, stamp, ledger, seen)
+                    _tally(counts, ledger)
+                    open_now = self._open_drift(session, provider_id)
+                    self._finish(session, run_id, counts, open_now, name, actor)
         except ProviderError as exc:
             self._record_failure(provider_id, None, exc, actor, run_id)
             raise
@@ -434,16 +456,24 @@ class SyncService:
         )
 
     def _stream(
-        self, driver: Driver, provider_id: int, name: str, run_id: int, stamp: datetime, actor: str
+        self,
+        sessions: sessionmaker[Session],
+        driver: Driver,
+        provider_id: int,
+        name: str,
+        run_id: int,
+        stamp: datetime,
+        actor: str,
     ) -> tuple[Counter[str], _Pass]:
         """Upsert the inventory batch by batch, one transaction each."""
         counts: Counter[str] = Counter()
-        self._keep_statistics()
-        with self._sessions() as session:
+        _keep_statistics(sessions)
+        with sessions() as session:
             owners = _Owners(session, name)
             seen = _Pass.start(session, provider_id)
-        for batch in _batched(driver.list_inventory(), self.batch_size):
-            with transaction(self._sessions) as session:
+            size = self.batch_size or default_batch_size(session.get_bind().dialect.name)
+        for batch in _batched(driver.list_inventory(), size):
+            with transaction(sessions) as session:
                 ledger = DriftLedger(session, provider_id, stamp)
                 done = self._batch(session, provider_id, batch, stamp, owners, ledger, seen)
                 if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
@@ -461,17 +491,11 @@ class SyncService:
                         },
                     )
             if done["created"]:
-                self._keep_statistics()
+                _keep_statistics(sessions)
             counts.update(done)
             counts["batches"] += 1
             _tally(counts, ledger)
         return counts, seen
-
-    def _keep_statistics(self) -> None:
-        """Analyze the inventory tables a bulk load has outgrown (PostgreSQL), so batch
-        lookups stay index probes as the table fills."""
-        with transaction(self._sessions) as session:
-            refresh_statistics(session, _ANALYZED)
 
     def _start(self, provider_id: int, report: HealthReport) -> tuple[int, datetime]:
         now = self._clock()
@@ -689,6 +713,13 @@ class SyncService:
             subject=name,
             payload={"run": run_id, **summary, "open": open_now},
         )
+
+
+def _keep_statistics(sessions: sessionmaker[Session]) -> None:
+    """Analyze the inventory tables a bulk load has outgrown (PostgreSQL), so batch
+    lookups stay index probes as the table fills."""
+    with transaction(sessions) as session:
+        refresh_statistics(session, _ANALYZED)
 
 
 def _keyed(

@@ -79,9 +79,10 @@ _RETIRED_SYSTEM_STATES = ("deleted", "deleting")
 _CHUNK = 1000
 #: Resources per batch (one transaction each) by engine. A first sync's SQLite commit
 #: writes every index page its batch touched to the WAL, and with the resource table's
-#: eight indexes a batch of 1,000 touches ~4,000 pages once they outgrow it: 3.3 GB
-#: written for 100k resources, ~11 s CPU; batches of 10,000 write 0.6 GB (bench/README.md).
-#: PostgreSQL's COPY batches are flat at 1,000 and keep its transactions short.
+#: eight indexes a batch of 1,000 touches ~4,000 pages once they outgrow it: batches
+#: slowed as the table grew, 3.3 GB written for 100k resources, ~10 s CPU. Batches of
+#: 10,000 (with ``bulk_sessions``' page cache) write 0.6 GB in ~6 s CPU, flat
+#: (bench/README.md). PostgreSQL's COPY batches are flat at 1,000 and stay short.
 _BATCH_SIZES = {"sqlite": 10_000}
 _BATCH_SIZE = 1000
 _ANALYZED = ("resource", "applied_resource", "drift")

@@ -5,7 +5,7 @@ session with a handful of grouped statements whatever the province's size (40 cl
 3,000 departments, 100,000 resources): providers, their latest probes
 (:func:`~controlplane.inventory.health.latest_probes`), what live resources allocate
 (:func:`~controlplane.planning.snapshot.allocation`, as placement measures it), live
-resources, open violations by severity, requests waiting for approval, this month's
+resources, open drift, open violations by severity, requests waiting for approval, this month's
 rated spend per cloud and the statements' month-to-date against the budget
 (:func:`~controlplane.billing.budget_status`, as ``bill show`` projects it).
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ from controlplane.billing import Month, budget_status
 from controlplane.db.models import Provider, Request, Resource, System, Tenant
 from controlplane.db.tables_billing import BillAdjustmentRow, BillLineRow, BillStatement
 from controlplane.db.tables_compliance import PolicyViolation
+from controlplane.db.tables_inventory import Drift, ProviderHealth
 from controlplane.inventory.health import latest_probes
 from controlplane.planning.snapshot import allocation
 from tenants import ResourceAmounts
@@ -126,6 +127,8 @@ class CloudFigures:
     violations: Violations
     pending: int
     resources: int
+    #: open drift found by sync
+    drift: int
     #: this month's rated lines on this cloud plus adjustments naming it
     spend: Decimal
 
@@ -145,6 +148,7 @@ class TierFigures:
     violations: Violations
     pending: int
     resources: int
+    drift: int
     spend: Decimal
 
 
@@ -168,10 +172,9 @@ class Overview:
     #: the department the figures are narrowed to (``None``: the whole province)
     tenant: str | None
     tiers: tuple[TierFigures, ...]
-    #: province totals: these include violations and requests of no placed system
-    violations: Violations
-    pending: int
-    resources: int
+    #: the province's totals (tier ``""``, every cloud): its violations and pending
+    #: approvals include those of no placed system
+    province: TierFigures
     spend: Spend
 
 
@@ -194,6 +197,7 @@ def read_overview(
     probes = dict(latest_probes(session))
     used = allocation(session, None if tenant_id is None else [tenant_id])
     resources = _resources(session, tenant_id)
+    drift = _drift(session, tenant_id)
     violations = _violations(session, tenant)
     pending = _pending(session, tenant_id)
     spend = _spend(session, month, tenant)
@@ -208,19 +212,22 @@ def read_overview(
             storage_gib=Capacity(amounts.storage_gib, _declared(storage)),
             public_ips=Capacity(Decimal(amounts.public_ips), _declared(ips)),
             violations=violations.get(pid, Violations()), pending=pending.get(name, 0),
-            resources=resources.get(pid, 0), spend=spend.get(name, _ZERO),
+            resources=resources.get(pid, 0), drift=drift.get(pid, 0), spend=spend.get(name, _ZERO),
         ))  # fmt: skip
     by_tier: dict[str, list[CloudFigures]] = defaultdict(list)
     for cloud in clouds:
         by_tier[cloud.tier].append(cloud)
+    every = _tier("", tuple(clouds))
     return Overview(
         month=str(month),
         as_of=now,
         tenant=tenant,
         tiers=tuple(_tier(t, tuple(by_tier[t])) for t in sorted(by_tier, key=_tier_rank)),
-        violations=sum(violations.values(), Violations()),
-        pending=sum(pending.values()),
-        resources=sum(resources.values()),
+        province=replace(
+            every,
+            violations=sum(violations.values(), Violations()),
+            pending=sum(pending.values()),
+        ),
         spend=_budget(session, month, now, tenant),
     )
 
@@ -241,10 +248,8 @@ def _declared(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _health(probe: object, now: datetime) -> Health:
-    from controlplane.db.tables_inventory import ProviderHealth
-
-    if not isinstance(probe, ProviderHealth):
+def _health(probe: ProviderHealth | None, now: datetime) -> Health:
+    if probe is None:
         return Health("never", None, None, stale=False, error_code=None)
     up = probe.reachable and probe.auth_ok
     return Health("up" if up else "down", probe.latency_ms, probe.checked_at,
@@ -254,8 +259,10 @@ def _health(probe: object, now: datetime) -> Health:
 
 def _tier(tier: str, clouds: tuple[CloudFigures, ...]) -> TierFigures:
     def total(read: str) -> Capacity:
-        parts = [getattr(c, read) for c in clouds]
-        return sum(parts[1:], parts[0])  # type: ignore[no-any-return]
+        found = Capacity(Decimal(0), Decimal(0))  # no cloud: nothing declared, none used
+        for cloud in clouds:
+            found += getattr(cloud, read)
+        return found
 
     return TierFigures(
         tier=tier,
@@ -271,6 +278,7 @@ def _tier(tier: str, clouds: tuple[CloudFigures, ...]) -> TierFigures:
         violations=sum((c.violations for c in clouds), Violations()),
         pending=sum(c.pending for c in clouds),
         resources=sum(c.resources for c in clouds),
+        drift=sum(c.drift for c in clouds),
         spend=sum((c.spend for c in clouds), _ZERO),
     )
 
@@ -283,6 +291,17 @@ def _resources(session: Session, tenant_id: int | None) -> dict[int, int]:
     )
     if tenant_id is not None:
         query = query.where(col(Resource.tenant_id) == tenant_id)
+    return dict(session.execute(query).tuples().all())
+
+
+def _drift(session: Session, tenant_id: int | None) -> dict[int, int]:
+    query = (
+        select(col(Drift.provider_id), func.count())
+        .where(col(Drift.resolved_at).is_(None))
+        .group_by(col(Drift.provider_id))
+    )
+    if tenant_id is not None:
+        query = query.where(col(Drift.tenant_id) == tenant_id)
     return dict(session.execute(query).tuples().all())
 
 
@@ -338,7 +357,7 @@ def _yuan(session: Session, total: object) -> Decimal:
     if total is None:
         return _ZERO
     if session.get_bind().dialect.name == "sqlite":
-        return Decimal(int(str(total))) / 100
+        return (Decimal(int(str(total))) / 100).quantize(_ZERO)
     return Decimal(str(total)).quantize(_ZERO)
 
 

@@ -1,7 +1,7 @@
 """The overview (``Govcloud.overview``) on both databases, and who sees which figures.
 
 Cases: with two clouds (prov-sim declares all four capacities, city-a-sim no public IPs)
-the figures per cloud and per tier are what the rows hold — a probe up with its latency,
+the figures per cloud and per tier are what the rows hold — open drift, a probe up with its latency,
 a cloud never probed, then down, then stale as the clock moves; capacity used by live
 resources against what is declared, an undeclared capacity not tracked and a deleted
 resource not counted; open violations by severity on the cloud of their system (one of
@@ -24,7 +24,7 @@ from controlplane.app import App
 from controlplane.billing import Month
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_compliance import AuditRun, PolicyViolation
-from controlplane.db.tables_inventory import ProviderHealth
+from controlplane.db.tables_inventory import Drift, ProviderHealth
 from controlplane.facade import Govcloud, PermissionDenied
 from controlplane.overview import STALE_AFTER, Capacity, CloudFigures, Overview
 from controlplane.requests import request_service
@@ -75,6 +75,9 @@ def _populate(app: App) -> None:
             provider_name="prov-sim", tenant_code="hrss", system_name="", resource_id="fip-1",
             name="fip-1", status="ACTIVE", spec={}, created_at=AT, observed_at=AT,
         ))  # fmt: skip
+        session.add(Drift(provider_id=providers["prov-sim"], kind="server", resource_id="hrss-0",
+                          name="hrss-web-0", tenant_id=tenants["hrss"], drift="changed",
+                          detail={}, first_seen=AT, last_seen=AT))  # fmt: skip
         session.add(ProviderHealth(provider_id=providers["prov-sim"], checked_at=AT,
                                    reachable=True, auth_ok=True, latency_ms=12.5))  # fmt: skip
         run = AuditRun(started_at=AT, finished_at=AT, actor="ops-li")
@@ -122,16 +125,19 @@ def test_figures_per_cloud_and_tier(populated: App, clock: FakeClock) -> None:
     assert prov.public_ips == Capacity(Decimal(1), Decimal(64))
     assert city.public_ips.declared is None and city.public_ips.percent is None  # not tracked
     assert prov.resources == 3 and city.resources == 2
+    assert (prov.drift, city.drift, found.province.drift) == (1, 0, 1)
     v = prov.violations
     assert (v.critical, v.high, v.medium, v.low) == (1, 1, 0, 0)
     assert city.violations.high == 1 and city.violations.total == 1
-    assert found.violations.total == 4  # the medium of no system counts province-wide
-    assert prov.pending == 1 and city.pending == 1 and found.pending == 2
+    assert found.province.violations.total == 4  # the medium of no system counts province-wide
+    assert prov.pending == 1 and city.pending == 1 and found.province.pending == 2
     # 2 vCPU for 1 day of 31 at 45.00 and 40.00 a month
     assert prov.spend == Decimal("2.90") and city.spend == Decimal("2.58")
     provincial = found.tiers[0]
     assert (provincial.up, provincial.down, provincial.never) == (1, 0, 0)
     assert found.tiers[1].never == 1 and found.tiers[1].public_ips.declared is None
+    assert found.province.vcpu == Capacity(Decimal(16), Decimal(2500))
+    assert found.province.public_ips.declared is None  # one part untracked: so is the sum
     spend = found.spend
     assert spend.month_to_date == Decimal("5.48") and spend.statements == 2
     assert spend.annual_budget == Decimal("1500000.00") and not spend.projected_overrun
@@ -157,10 +163,10 @@ def test_department_sees_its_own_figures(populated: App) -> None:
     own = dept.overview(MARCH)
     assert own.tenant == "hrss"
     prov, city = _cloud(own, "prov-sim"), _cloud(own, "city-a-sim")
-    assert prov.resources == 3 and city.resources == 0
+    assert prov.resources == 3 and city.resources == 0 and own.province.drift == 1
     assert city.violations.total == 0 and city.pending == 0 and city.spend == 0
     assert city.vcpu.used == 0 and city.vcpu.declared == Decimal(500)  # declared: the estate's
-    assert own.violations.total == 3 and own.pending == 1
+    assert own.province.violations.total == 3 and own.province.pending == 1
     assert own.spend.month_to_date == Decimal("2.90")
     assert own.spend.annual_budget == Decimal("1200000.00")
     assert city.health.state == "never"  # the clouds' health: everybody's to read
@@ -168,7 +174,10 @@ def test_department_sees_its_own_figures(populated: App) -> None:
     with pytest.raises(PermissionDenied):
         dept.overview(MARCH, tenant="city-a-edu")
     wide = Govcloud.acting_as(populated, "audit-zhou").overview(MARCH, tenant="city-a-edu")
-    assert wide.tenant == "city-a-edu" and wide.pending == 1 and wide.resources == 2
+    assert (
+        wide.tenant == "city-a-edu" and wide.province.pending == 1 and wide.province.resources == 2
+    )
+    assert wide.province.drift == 0
 
 
 def test_statements_bounded_whatever_the_size(populated: App) -> None:

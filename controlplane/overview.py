@@ -43,6 +43,7 @@ __all__ = [
     "STALE_AFTER",
     "Capacity",
     "CloudFigures",
+    "Figures",
     "Health",
     "Overview",
     "Spend",
@@ -116,10 +117,9 @@ class Violations:
 
 
 @dataclass(frozen=True)
-class CloudFigures:
-    name: str
-    tier: str
-    health: Health
+class Figures:
+    """What a cloud, a tier or the province holds: the figures of an overview row."""
+
     vcpu: Capacity
     memory_gib: Capacity
     storage_gib: Capacity
@@ -129,27 +129,27 @@ class CloudFigures:
     resources: int
     #: open drift found by sync
     drift: int
-    #: this month's rated lines on this cloud plus adjustments naming it
+    #: this month's rated lines on the cloud(s) plus adjustments naming them
     spend: Decimal
 
 
 @dataclass(frozen=True)
-class TierFigures:
+class CloudFigures(Figures):
+    name: str
+    tier: str
+    health: Health
+
+
+@dataclass(frozen=True)
+class TierFigures(Figures):
+    """A tier's clouds and their totals (the province's: tier ``""``, every cloud)."""
+
     tier: str
     clouds: tuple[CloudFigures, ...]
     up: int
     down: int
     never: int
     stale: int
-    vcpu: Capacity
-    memory_gib: Capacity
-    storage_gib: Capacity
-    public_ips: Capacity
-    violations: Violations
-    pending: int
-    resources: int
-    drift: int
-    spend: Decimal
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from controlplane.overview import (
         Capacity,
         CloudFigures,
+        Figures,
         Health,
         Overview,
         Spend,
@@ -170,7 +171,7 @@ def _severities(v: Violations) -> str:
     return f"{v.critical}/{v.high}/{v.medium}/{v.low}"
 
 
-def _line(name: str, scope: str, part: CloudFigures | TierFigures, health: str,
+def _line(name: str, scope: str, part: Figures, health: str,
           clouds: Sequence[CloudFigures], lang: Lang,
           budget: str | None = None) -> OverviewLine:  # fmt: skip
     return OverviewLine(
@@ -237,7 +238,7 @@ def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
     drift; a tier's clouds; the open violations of a severity and the requests waiting
     for approval (lists that know no cloud: the province's, or the department's)."""
     tier, cloud = _part(found, scope)
-    part: TierFigures | CloudFigures = cloud or tier or found.province
+    part: Figures = cloud or tier or found.province
     clouds = [cloud] if cloud else list((tier or found.province).clouds)
     if cloud is None and tier is None:
         scope = ""  # not a tier or a cloud of this overview: the province's figures

@@ -17,13 +17,13 @@ from controlplane.db import table_of
 from controlplane.db.tables_compliance import PolicyResult
 from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
 
-__all__ = ["BATCH", "ResultWriter", "stored_results", "verdict_of"]
+__all__ = ["BATCH", "COLUMNS", "ResultWriter", "result_values", "stored_results", "verdict_of"]
 
 BATCH = 5000
 _FIELD_MAX = 255
 
 
-_COLUMNS = (
+COLUMNS = (
     "run_id",
     "evaluated_at",
     "rule_id",
@@ -44,8 +44,8 @@ _COLUMNS = (
 )
 
 
-def _result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``_COLUMNS``, in order (``at``: the stored timestamp)."""
+def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
     passed = v.outcome is Outcome.PASS
     return (
         run_id,
@@ -89,7 +89,7 @@ class ResultWriter:
         table = table_of(PolicyResult)
         processors = {
             name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in _COLUMNS
+            for name in COLUMNS
         }
         converted = {name for name, p in processors.items() if p is not None}
         if not converted <= {"evaluated_at", "high_risk", "deferred"}:
@@ -98,18 +98,18 @@ class ResultWriter:
         self._stamp: Callable[[Any], Any] = stamp if stamp is not None else (lambda v: v)
         self._last: tuple[Any, Any] = (None, None)
         self._postgresql = dialect.name == "postgresql"
-        names = ", ".join(_COLUMNS)
+        names = ", ".join(COLUMNS)
         if self._postgresql:
             self._statement = f"COPY {table.name} ({names}) FROM STDIN"
         else:
-            marks = ", ".join("?" * len(_COLUMNS))
+            marks = ", ".join("?" * len(COLUMNS))
             self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
 
     def add(self, verdict: Verdict) -> None:
         at = verdict.evaluated_at
         if at is not self._last[0]:
             self._last = (at, self._stamp(at))
-        self._rows.append(_result_values(self._run_id, self._last[1], verdict))
+        self._rows.append(result_values(self._run_id, self._last[1], verdict))
         if len(self._rows) >= BATCH:
             self.flush()
 

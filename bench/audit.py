@@ -375,10 +375,15 @@ def _reset(app: Any) -> None:
 
     from controlplane.db import table_of
     from controlplane.db.engine import transaction
-    from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicyViolation
+    from controlplane.db.tables_compliance import (
+        AuditRun,
+        PolicyResult,
+        PolicySubjectDigest,
+        PolicyViolation,
+    )
 
     with transaction(app.sessions) as session:
-        for model in (PolicyResult, PolicyViolation, AuditRun):
+        for model in (PolicySubjectDigest, PolicyResult, PolicyViolation, AuditRun):
             session.execute(delete(table_of(model)))
 
 

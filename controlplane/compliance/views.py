@@ -254,10 +254,12 @@ class Inventory:
                         site = SiteFacts()
                     else:
                         key = (provider_id, *(spec.get(k) for k in _SITE_KEYS))
-                        found = sites.get(key) if _plain_key(key) else None
-                        site = found or _site(spec, provider)
-                        if found is None and _plain_key(key):
-                            sites[key] = site
+                        try:
+                            site = sites[key]
+                        except (KeyError, TypeError):  # new, or a list where text belongs
+                            site = _site(spec, provider)
+                            if _plain_key(key):
+                                sites[key] = site
                     scope = scopes.get((tenant_id, provider_id))
                     if scope is None:
                         scope = scopes[tenant_id, provider_id] = self.scope_of(tenant_id, provider)
@@ -288,8 +290,9 @@ _SITE_KEYS = ("country", "province", "city", "az", "availability_zone", "site", 
 
 
 def _plain_key(key: tuple[Any, ...]) -> bool:
-    """Site values as text (or absent): anything else is built per resource, uncached."""
-    return all(v is None or (isinstance(v, str | int) and not isinstance(v, bool)) for v in key)
+    """Site values as text (or absent): anything else is built per resource, uncached
+    (``True`` and ``1`` are equal keys but not equal texts)."""
+    return all(v is None or type(v) is str for v in key[1:])
 
 
 def _inventory_columns() -> tuple[Any, ...]:

@@ -28,6 +28,7 @@ __all__ = [
     "BATCH",
     "COLUMNS",
     "ResultWriter",
+    "bulk_insert",
     "digest_of",
     "held_at",
     "result_values",
@@ -220,18 +221,26 @@ class ResultWriter:
     def _bulk_insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         driver = self._session.connection().connection.driver_connection
         assert driver is not None
-        listed = ", ".join(names)
         cursor = driver.cursor()
         try:
-            if self._postgresql:
-                with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join("?" * len(names))
-                cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
+            bulk_insert(cursor, self._postgresql, table, names, rows)
         finally:
             cursor.close()
+
+
+def bulk_insert(
+    cursor: Any, postgresql: bool, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """``rows`` into ``table`` by the driver's bulk path: ``COPY`` on PostgreSQL (psycopg),
+    one ``executemany`` on SQLite; values as the driver takes them."""
+    listed = ", ".join(names)
+    if postgresql:
+        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(names))
+        cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
 
 
 @cache

@@ -140,6 +140,10 @@ class ResultWriter:
         assert driver is not None
         cursor = driver.cursor()  # ~100k rows: straight from the driver, no Core rows
         try:
+            if self._postgresql:
+                # one run at a time: a second waits, then compares with what the first
+                # stored (SQLite's writer lock, taken by the run's own row, does the same)
+                cursor.execute("LOCK TABLE policy_subject_digest IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("SELECT subject_kind, subject_id, digest FROM policy_subject_digest")
             self._stored = {(kind, subject): digest for kind, subject, digest in cursor}
         finally:

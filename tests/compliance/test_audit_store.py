@@ -10,7 +10,8 @@ episode; a finding that can no longer be evaluated stays open; results written i
 query on the timestamp finds every one); an unchanged re-audit writes no result row yet
 answers for every result of its run, at its own time, a changed subject's results are
 replaced (the earlier run still answers with the old verdict) and a vanished subject's
-end; one resource id on two clouds keeps both results run after run. (An estate without policies audits against
+end; one resource id on two clouds keeps both results run after run; rows that runs
+wrote before the upgrade to result intervals stay each with its own run. (An estate without policies audits against
 the level floor: test_level_floor.py.)
 """
 
@@ -18,15 +19,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, text
 from sqlmodel import col, select
 
 from controlplane.app import App
 from controlplane.compliance import ComplianceService, compliance_service
 from controlplane.compliance.store import held_at
+from controlplane.config import Settings
+from controlplane.db import migrate
 from controlplane.db.models import AuditEvent, System
 from controlplane.db.tables_compliance import PolicyResult, PolicyViolation
+from controlplane.db.types import UTCDateTime
+from tests.conftest import FakeClock
 
 from .conftest import Inventory, log_sink
 
@@ -226,3 +233,38 @@ def test_one_id_on_two_clouds_keeps_both_results(
             if v.subject_id == "logs-ok" and v.rule_id == "CSL-LOG-01"
         )
         assert twins == ["fail", "pass"] and run.results == runs[0].results
+
+
+def test_rows_written_per_run_before_the_upgrade_stay_with_their_run(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    app = App(Settings(tmp_path / "home", database_url), clock=clock)
+    try:
+        migrate.upgrade(app.engine, "resource_list_order")  # every run wrote every row
+        with app.engine.begin() as connection:
+            for run in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO policy_audit_run (id, started_at, actor, resources,"
+                        " rules_bound, results, passed, failed, waived, not_applicable,"
+                        " not_evaluable, opened, resolved)"
+                        " VALUES (:id, :at, 'ops', 1, 1, 1, 1, 0, 0, 0, 0, 0, 0)"
+                    ).bindparams(bindparam("at", type_=UTCDateTime())),
+                    {"id": run, "at": clock() + timedelta(hours=run)},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO policy_result (run_id, evaluated_at, rule_id,"
+                        " subject_kind, subject_id, outcome, severity, enforcement,"
+                        " high_risk, deferred)"
+                        " VALUES (:id, :at, 'CSL-LOG-01', 'log_sink', 'logs', :outcome,"
+                        " 'high', 'enforce', false, false)"
+                    ).bindparams(bindparam("at", type_=UTCDateTime())),
+                    {"id": run, "at": clock(), "outcome": ("fail", "pass")[run - 1]},
+                )
+        app.init()
+        service = compliance_service(app)
+        assert [str(v.outcome) for v in service.results(1)] == ["fail"]
+        assert [str(v.outcome) for v in service.results(2)] == ["pass"]
+    finally:
+        app.close()

@@ -24,7 +24,7 @@ from typing import Any
 
 from controlplane.records import stored_records, system_record_facts
 from policies import (
-    AdmissionResult,
+    Assessment,
     BackupView,
     BaselineOptOut,
     ComputeItem,
@@ -37,7 +37,7 @@ from policies import (
     SystemFacts,
     Verdict,
     VolumeView,
-    admit,
+    assess,
 )
 from policies import IngressRule as PolicyIngress
 from policies import ProviderFacts as PolicyProvider
@@ -88,20 +88,31 @@ class SiteFacts:
 
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
-    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any."""
+    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any.
+
+    ``assessment`` builds the verdicts when first read (a batch plan mostly needs only
+    ``admitted``; showing or recording a plan reads them all).
+    """
 
     packs: tuple[str, ...]
-    admitted: bool
-    verdicts: tuple[Verdict, ...] = ()
+    assessment: Assessment
     opt_out: BaselineOptOut | None = None
 
     @property
+    def admitted(self) -> bool:
+        return self.assessment.admitted
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        return self.assessment.verdicts
+
+    @property
     def denials(self) -> tuple[Verdict, ...]:
-        return AdmissionResult(bool(self.admitted), self.verdicts).denials
+        return self.assessment.denials
 
     @property
     def warnings(self) -> tuple[Verdict, ...]:
-        return AdmissionResult(bool(self.admitted), self.verdicts).warnings
+        return self.assessment.warnings
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -222,5 +233,4 @@ def judge(
 ) -> PolicyOutcome:
     """Admit ``view`` under its level's floor and the binding for its department's scope."""
     bound = policy.for_scope(level=view.system.level, tenant=view.tenant, city=city, sector=sector)
-    result = admit(view, bound)
-    return PolicyOutcome(bound.packs, result.admitted, result.verdicts, policy.opt_out)
+    return PolicyOutcome(bound.packs, assess(view, bound), policy.opt_out)

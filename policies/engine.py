@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from policies.binding import BoundPacks, BoundRule
 from policies.registry import ALL_LEVELS, Finding, MissingInput, not_applicable, not_evaluable
@@ -261,14 +260,15 @@ class Assessment:
     __slots__ = ("_findings", "_plan", "_verdicts", "admitted")
 
     def __init__(
-        self, plan: PlanView, findings: tuple[tuple[BoundRule, tuple[Finding, ...]], ...]
+        self,
+        plan: PlanView,
+        findings: tuple[tuple[BoundRule, tuple[Finding, ...]], ...],
+        admitted: bool,
     ) -> None:
         self._plan = plan
         self._findings = findings
         self._verdicts: tuple[Verdict, ...] | None = None
-        self.admitted = not any(
-            _finding_denies(rule, finding) for rule, found in findings for finding in found
-        )
+        self.admitted = admitted
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -322,11 +322,20 @@ def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
     bodies run per plan.
     """
     out: list[tuple[BoundRule, tuple[Finding, ...]]] = []
+    admitted = True
     for rule, fixed in _admission_steps(bound, plan.system.level):
         if fixed is None:
-            fixed = tuple(_collect(partial(rule.rule.plan, plan, rule.params)))
+            # as :func:`_collect` (inline: this runs for every rule of every plan)
+            findings: list[Finding] = []
+            try:
+                findings.extend(rule.rule.plan(plan, rule.params))
+            except MissingInput as missing:
+                findings.append(not_evaluable(missing.name))
+            fixed = tuple(findings)
+        if fixed and admitted:
+            admitted = not any(_finding_denies(rule, finding) for finding in fixed)
         out.append((rule, fixed))
-    return Assessment(plan, tuple(out))
+    return Assessment(plan, tuple(out), admitted)
 
 
 _Step = tuple[BoundRule, tuple[Finding, ...] | None]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from controlplane.records import stored_records, system_record_facts
@@ -125,6 +126,7 @@ class PolicyOutcome:
         }
 
 
+@lru_cache(maxsize=256)  # a provider's facts are the same for every plan placed there
 def _provider(site: SiteFacts, province: str) -> PolicyProvider:
     return PolicyProvider(
         name=site.name,
@@ -213,6 +215,7 @@ def plan_view(
     )
 
 
+@lru_cache(maxsize=1024)  # an image's facts are the same for every plan that names it
 def _image(image: CatalogImage | None, name: str) -> ImageFacts:
     if image is None:
         return ImageFacts(name, in_catalog=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -145,6 +146,9 @@ class Planner:
         self._independent = independent
         self.snapshot = snapshot
         self.scheduler = Scheduler(snapshot.providers.values())
+        self._engines = MappingProxyType(
+            {name: facts.engine for name, facts in snapshot.providers.items()}
+        )
         # subnets earlier plans of this batch took: provider → (tenant id, system) → cidr
         self._planned: dict[str, dict[tuple[int, str], str]] = {}
         # what the batch reads of the database, once per department (:meth:`prefetch`)
@@ -367,7 +371,7 @@ class Planner:
             budget=budget,
             policy=outcome,
             source=str(parsed.location),
-            engines={name: facts.engine for name, facts in snap.providers.items()},
+            engines=self._engines,
         )
 
     def _subnet(self, parsed: ParsedRequest, tenant_id: int, provider: str) -> str | None:

@@ -210,7 +210,7 @@ class CommandBar(Input):
 
     mode = "command"
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         # ``esc`` is handled here, not bound: a binding of the prompt's own would hide the
         # console's ``esc`` (back) from the key line while the prompt has focus, and the
         # key line would be rebuilt twice for every filter (on the way in and out)

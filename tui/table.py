@@ -65,6 +65,8 @@ class Table(DataTable[Any]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         cache_key: CellCacheKey = (row_key, column_key, base_style, cursor, hover,
                                    self._show_hover_cursor, self._update_count,
                                    self._pseudo_class_state)  # fmt: skip

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlmodel import col
 
 from controlplane.app import App
@@ -26,8 +26,9 @@ from controlplane.db.models import Provider, Resource, Tenant
 from controlplane.db.statistics import analyze
 from controlplane.facade import Govcloud
 from controlplane.inventory import ResourceFilter
-from controlplane.inventory.query import RARE, TextMatch, _contains, page_query
+from controlplane.inventory.query import RARE, TextMatch, _contains
 from tests.governance.support import apply_estate
+from tests.inventory.plans import page_plan
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 #: names that exercise case, LIKE's wildcards and escape, FTS5's quote, wide text
@@ -118,20 +119,11 @@ def test_a_term_finds_what_like_finds(app: App) -> None:
 
 
 def _plan(app: App, term: str) -> str:
+    # a table this small is cheaper to scan, or to walk in the list's order: ask whether
+    # the trigram index can serve the term (at 100,000 rows the planner takes it unasked
+    # for a rare term: bench/tui.py's facade figures)
     flt = ResourceFilter(limit=101, match=(TextMatch(None, term),))
-    with app.sessions() as session:
-        query = page_query(session, flt).compile(
-            dialect=app.engine.dialect, compile_kwargs={"literal_binds": True}
-        )
-        if app.engine.dialect.name == "sqlite":
-            rows = session.execute(text(f"EXPLAIN QUERY PLAN {query}")).all()
-            return "\n".join(str(row[-1]) for row in rows)
-        # a table this small is cheaper to scan, or to walk in the list's order: ask
-        # whether the trigram index can serve the term (at 100,000 rows the planner
-        # takes it unasked for a rare term: bench/tui.py's facade figures)
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        session.execute(text("SET LOCAL enable_indexscan = off"))
-        return "\n".join(str(r[0]) for r in session.execute(text(f"EXPLAIN {query}")))
+    return page_plan(app, flt, switched_off=("seqscan", "indexscan"))
 
 
 def test_a_rare_term_is_read_through_the_trigram_index(app: App) -> None:

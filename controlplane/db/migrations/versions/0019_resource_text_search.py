@@ -54,7 +54,12 @@ _TRIGGERS = {
 
 
 def _skipped(why: str) -> None:
-    _log.warning("resource text search not indexed (%s): substring filters scan the table", why)
+    _log.warning(
+        "资源文本检索未建索引（%s）：子串过滤将扫描全表 / "
+        "resource text search not indexed (%s): substring filters scan the table",
+        why,
+        why,
+    )
 
 
 def upgrade() -> None:

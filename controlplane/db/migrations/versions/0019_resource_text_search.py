@@ -8,7 +8,8 @@ every row of the table. Trigram indexes serve it on both engines:
   them as it is). Rows a sync inserts wait in GIN's pending list (cheap to write), which
   the planner prices so high that it scans the table instead; the statistics refresh
   after a bulk load merges them (``controlplane.db.statistics``). Inserting into the
-  index row by row instead (``fastupdate = off``) tripled the insert time. Where the extension cannot be created (not installed, no right to
+  index row by row instead (``fastupdate = off``) tripled the insert time. Both columns
+  keep a finer histogram (1000 entries), from which the planner tells a rare term. Where the extension cannot be created (not installed, no right to
   create it) the migration goes on without them and says so in the log: filters then
   read the table as before.
 * SQLite: an FTS5 table with the ``trigram`` tokenizer over the same two columns,
@@ -41,6 +42,7 @@ depends_on: str | Sequence[str] | None = None
 _log = logging.getLogger("alembic.runtime.migration")
 
 _COLUMNS = ("name", "resource_id")
+_STATISTICS = ", ".join(f"ALTER COLUMN {c} SET STATISTICS {{target}}" for c in _COLUMNS)
 _FTS = "resource_trgm"
 _NEW = "new.id, new.name, new.resource_id"
 _OLD = "'delete', old.id, old.name, old.resource_id"
@@ -80,6 +82,11 @@ def _upgrade_postgresql(bind: sa.Connection) -> None:
     for column in _COLUMNS:
         op.create_index(f"ix_resource_{column}_trgm", "resource", [column],
                         postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})  # fmt: skip
+    # the planner prices ``ILIKE '%term%'`` by the share of the column's histogram that
+    # matches: with the default 100 entries one that matches by chance puts a term found
+    # in 0.1% of the rows at 1%, and the page walks the list's index through every row
+    # instead of reading the trigram index; 1000 entries tell 0.1% from 1%
+    op.execute(f"ALTER TABLE resource {_STATISTICS.format(target=1000)}")
 
 
 def _upgrade_sqlite(bind: sa.Connection) -> None:
@@ -100,6 +107,7 @@ def _upgrade_sqlite(bind: sa.Connection) -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
+        op.execute(f"ALTER TABLE resource {_STATISTICS.format(target=-1)}")
         for column in reversed(_COLUMNS):
             op.execute(f"DROP INDEX IF EXISTS ix_resource_{column}_trgm")
         # pg_trgm stays: it may have been there before, and other tables may use it

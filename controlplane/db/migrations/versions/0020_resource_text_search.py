@@ -23,7 +23,7 @@ None of these is in the table models (``controlplane.db.text_search`` names them
 autogenerate to leave alone).
 
 Revision ID: resource_text_search
-Revises: resource_list_order
+Revises: audit_result_intervals
 Create Date: 2026-12-06 03:20:00.000000
 """
 
@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "resource_text_search"
-down_revision: str | None = "resource_list_order"
+down_revision: str | None = "audit_result_intervals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,11 @@ The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and
 PyYAML's pure-Python parser where it is not; both give the same events, and one composer
 here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
 ``Decimal`` for every YAML float so no price or version is ever rounded through binary
-floating point, ``date``/``datetime``) plus a map from field path to source location, so
-later validation can point at ``file:line:col`` for any path.
+floating point, ``date``/``datetime``) plus a map from field path to the parser's mark
+of that value and of its key, so later validation can point at ``file:line:col`` for any
+path. A mark becomes a :class:`Location` only when a position is asked for, and the
+common events are composed in one loop without a call per event: composing costs about
+what libyaml's own ``compose_all`` does (``bench/parse.py``).
 
 Scalars are resolved by :mod:`tenants.scalars` (the YAML 1.2 core schema, plus
 timestamps and ``<<`` merge keys), exactly as govcloud read them before. Every
@@ -352,9 +355,14 @@ class _Composer:
         caps: ListCaps | None = None,
         keep: int | None = None,
         on_document: OnDocument | None = None,
+        *,
+        inline: bool = True,
     ) -> None:
         self.file = file
         self.limits = limits
+        self.inline = inline
+        """Whether the common events take :meth:`_document`'s inline steps (False: every
+        event goes to its method, which tests compare the inline steps against)."""
         self.caps = caps or {}
         self.keep = keep
         self.text = text
@@ -442,7 +450,8 @@ class _Composer:
         scalar_chars, node_limit, depth = limits.scalar_chars, limits.nodes, limits.depth
         caps = self.caps
         # scalars that need their span noted (tabs in a libyaml text) take the method
-        inline_scalars = self.spans is None
+        inline = self.inline
+        inline_scalars = inline and self.spans is None
         while True:
             event: Any = get()
             kind = type(event)
@@ -516,6 +525,7 @@ class _Composer:
                     is_list = kind is SequenceStartEvent
                     if (
                         top is None
+                        or not inline
                         or event.tag is not None
                         or event.anchor is not None
                         or len(stack) >= depth
@@ -548,6 +558,7 @@ class _Composer:
                     parent = stack[-1] if stack else None
                     if (
                         parent is None
+                        or not inline
                         or top.merges
                         or top.anchor is not None
                         or (parent.cap is not None and len(parent.data) >= parent.cap[0])

@@ -436,7 +436,8 @@ class _Composer:
         The loop keeps the innermost open collection in ``top`` and does the common
         events' work inline (a method call per event was most of the composing time);
         each inline step is the same as the method's, and any event off that path goes
-        to the method.
+        to the method. A path is extended as ``path + (part,)``, which builds the tuple in
+        about half the time of ``(*path, part)`` (hence the ``noqa``).
         """
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
         marks = doc.marks
@@ -499,7 +500,7 @@ class _Composer:
                             self._place(value, mark, doc, stack, recorded=False)
                         else:
                             data = top.data
-                            marks[top.path + (len(data),)] = mark
+                            marks[top.path + (len(data),)] = mark  # noqa: RUF005
                             data.append(value)
                     elif not top.has_key:
                         if value is MERGE:
@@ -517,7 +518,7 @@ class _Composer:
                         top.has_key = False
                         top.seen[top.key] = value
                         key_text = top.key_text
-                        path = top.path + (key_text,)
+                        path = top.path + (key_text,)  # noqa: RUF005
                         marks[path] = mark
                         key_marks[path] = top.key_mark
                         top.data[key_text] = value
@@ -536,10 +537,10 @@ class _Composer:
                     else:
                         mark = event.start_mark
                         if top.is_list:
-                            path = top.path + (len(top.data),)
+                            path = top.path + (len(top.data),)  # noqa: RUF005
                             marks[path] = mark
                         else:
-                            path = top.path + (top.key_text,)
+                            path = top.path + (top.key_text,)  # noqa: RUF005
                             marks[path] = mark
                             key_marks[path] = top.key_mark
                         self.nodes += 1

@@ -82,19 +82,28 @@ def test_inline_steps_agree_on_generated_manifests(pure: bool) -> None:
 _MANIFESTS = sorted((ROOT / "tests/tenants/manifests/valid").glob("*.yaml"))
 
 
-@pytest.mark.slow
-@settings(max_examples=60, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
-@given(
-    path=st.sampled_from(_MANIFESTS),
-    names=st.lists(st.sampled_from(sorted(YAML_MUTATORS)), min_size=1, max_size=3),
-    seed=st.integers(0, 2**32),
-)
-def test_inline_steps_agree_on_mutated_manifests(path: Path, names: list[str], seed: int) -> None:
+def _mutated(path: Path, names: list[str], seed: int) -> str:
+    """The manifest at ``path`` damaged by the mutators ``names`` in turn, seeded."""
     rng = random.Random(seed)
     text = path.read_text()
     for name in names:
         text = YAML_MUTATORS[name](text, rng)
+    return text
+
+
+MUTATED = st.builds(
+    _mutated,
+    st.sampled_from(_MANIFESTS),
+    st.lists(st.sampled_from(sorted(YAML_MUTATORS)), min_size=1, max_size=3),
+    st.integers(0, 2**32),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(text=MUTATED)
+def test_inline_steps_agree_on_mutated_manifests(text: str) -> None:
     _agree(text, pure=not C_PARSER)
 
 

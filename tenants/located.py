@@ -928,6 +928,7 @@ def _compose(
     def again() -> list[LocatedDocument]:  # the same reading by the pure parser
         return _compose(text, file, limits, True, caps, keep, on_document)
 
+    composer: _Composer | None = None
     try:
         c_marks = _CParser is not None and not pure
         composer = _Composer(file, limits, text, c_marks, caps, keep, on_document)
@@ -939,22 +940,33 @@ def _compose(
             return again()
         raise ManifestError([tab])
     except _Refusal as refusal:
-        raise ManifestError([refusal.problem]) from None
+        raise ManifestError([_tab_before(composer, refusal.problem)]) from None
     except yaml.MarkedYAMLError as exc:
         problem = _mark_problem(file, exc, text)
         if "maximum nesting depth" in str(exc.problem):
             # libyaml's own ceiling (1,000 flow levels) met while it looked ahead of ours
             where = problem.location or Location(file, 1, 1)
-            raise ManifestError([Problem(where, "", limit_message(
+            problem = Problem(where, "", limit_message(
                 "the nesting of mappings and lists", limits.depth, "depth"),
-                expected=f"at most {limits.depth} levels")]) from None  # fmt: skip
+                expected=f"at most {limits.depth} levels")  # fmt: skip
+            raise ManifestError([_tab_before(composer, problem)]) from None
         if not pure and len(text) <= _REWORD_CHARS:
             # the two parsers disagree on a few corners (libyaml is the stricter there):
             # on text this small the pure parser's verdict is the one always given
             return again()
-        raise ManifestError([problem]) from None
+        raise ManifestError([_tab_before(composer, problem)]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
+
+
+def _tab_before(composer: _Composer | None, problem: Problem) -> Problem:
+    """``problem``, or the tab PyYAML refuses before it: libyaml reads on past a tab
+    PyYAML stops at, so on a large text (not re-read by the pure parser) a refusal met
+    later would otherwise replace the first error PyYAML has always reported."""
+    if composer is None or problem.location is None:
+        return problem
+    composer.stopped_at = (problem.location.line - 1, problem.location.col - 1)
+    return composer.misplaced_tab() or problem
 
 
 def _check_text(text: str, file: str, limits: InputLimits) -> None:

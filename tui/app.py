@@ -81,6 +81,10 @@ WAIVER_DAYS = 90
 PREFETCH = 20
 
 
+#: the views that read one month (the others ignore a month and would only show it)
+_MONTHLY = frozenset({"overview", "tiles", "statements"})
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the console is: a view, its filter, its sort (``-field``: descending) and,
@@ -701,7 +705,9 @@ class ConsoleApp(App[None]):
         if target is None:
             self.action_describe()
         else:
-            self.go(Place(target[0], target[1]))
+            # a month chosen with ``:overview YYYY-MM`` stays with the figures drilled from it
+            month = self.place.month if target[0] in _MONTHLY else None
+            self.go(Place(target[0], target[1], month=month))
 
     def action_describe(self) -> None:
         item = self._current()

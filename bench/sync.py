@@ -225,9 +225,12 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> float:
                 text("CREATE TABLE resource_reference (LIKE resource INCLUDING ALL)")
             )
         else:
+            # the table and its indexes; not the triggers that keep the trigram search
+            # table in step (the reference writes no search table)
             for (ddl,) in connection.execute(
                 text(
-                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'resource' AND sql IS NOT NULL"
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'resource'"
+                    " AND type IN ('table', 'index') AND sql IS NOT NULL"
                 )
             ):
                 connection.execute(text(_sqlite_copy(ddl)))
@@ -398,6 +401,17 @@ def pg_database() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def database_url(engine: str) -> Iterator[str]:
+    """A fresh, empty database of ``engine`` (``sqlite`` or ``postgresql``) for one run."""
+    if engine == "postgresql":
+        with pg_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{directory}/govcloud.db"
 
 
 def openstack_peer(start: bool) -> tuple[str, str] | str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "resource_list_order"
+HEAD = "resource_text_search"
 
 _VERSION_TABLE = "alembic_version"
 

@@ -181,8 +181,9 @@ class _Rater:
 
     def rate_span(self, interval: _Span, start: int, end: int) -> None:
         """Rate ``interval`` over ``[start, end)`` (epoch seconds)."""
-        lo = max(start, self.start)
-        hi = min(end, self.end)
+        # conditional expressions, not max()/min(): this runs once per interval and piece
+        lo = start if start > self.start else self.start
+        hi = end if end < self.end else self.end
         if lo >= hi:
             return
         cursor = lo
@@ -193,7 +194,8 @@ class _Rater:
                 continue
             if seg_start > cursor:
                 self._unrated(interval, cursor, seg_start, UnratedReason.NO_OWNER)
-            owned_start, owned_end = max(cursor, seg_start), min(seg_end, hi)
+            owned_start = seg_start if seg_start > cursor else cursor
+            owned_end = seg_end if seg_end < hi else hi
             self._rate_owned(interval, tenant, system, owned_start, owned_end)
             cursor = owned_end
             if cursor >= hi:

@@ -642,14 +642,9 @@ def revoke_token(g: Caller, token_id: str) -> JSONResponse:
 
 
 @router.get("/jobs", tags=["jobs"])
-def jobs(g: Caller) -> JSONResponse:
-    """Every job: schedule, last finished run, next queued firing."""
-    return _ok(g.jobs())
-
-
-@router.get("/job-list", tags=["jobs"])
-def job_list(g: Caller, page: Paging, sort: str = "name", query: Filter = None) -> JSONResponse:
-    """The jobs as a page: filtered and sorted like every list."""
+def jobs(g: Caller, page: Paging, sort: str = "name", query: Filter = None) -> JSONResponse:
+    """Every job (schedule, last finished run, next queued firing) as a page, filtered and
+    sorted like every list."""
     return _ok(g.job_list(sort=sort, query=query, **page.kwargs()))
 
 

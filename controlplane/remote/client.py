@@ -45,7 +45,7 @@ from controlplane.facade.models import (
     ViolationInfo,
     WaiverInfo,
 )
-from controlplane.facade.paging import DEFAULT_LIMIT, Page
+from controlplane.facade.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 from controlplane.remote.decode import PlanRecord, decode, decode_page
 
 if TYPE_CHECKING:
@@ -567,7 +567,7 @@ class RemoteGovcloud:
         from controlplane.scheduler.service import JobSummary
 
         params = _params(sort=sort, q=query) | _paging(limit, continue_token)
-        return self._page(JobSummary, "/job-list", params)
+        return self._page(JobSummary, "/jobs", params)
 
     def job_runs(self, *, job: str | None = None, sort: str = "-due_at",
                  limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
@@ -578,9 +578,15 @@ class RemoteGovcloud:
         return self._page(JobRunInfo, "/job-runs", params)
 
     def jobs(self) -> list[JobSummary]:
-        from controlplane.scheduler.service import JobSummary
-
-        return decode(list[JobSummary], self._get("/jobs"))
+        """Every job: the pages of ``GET /jobs`` (one list route, paged like every list)."""
+        found: list[JobSummary] = []
+        token: str | None = None
+        while True:
+            page = self.job_list(limit=MAX_LIMIT, continue_token=token)
+            found.extend(page.items)
+            if page.continue_token is None:
+                return found
+            token = page.continue_token
 
     def job(self, name: str, *, limit: int = 20) -> tuple[JobSummary, list[JobRunInfo]]:
         from controlplane.scheduler.service import JobRunInfo, JobSummary

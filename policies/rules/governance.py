@@ -15,7 +15,7 @@ from policies.params import NoParams, Params, Tighten
 from policies.registry import Finding, Rule, fail, need, not_applicable, rule
 from policies.rules._common import age_days
 from policies.verdicts import RuleMode, Severity
-from policies.views import PlanView, ResourceView, SystemFacts
+from policies.views import PlanView, ProviderFacts, ResourceView, SystemFacts
 
 GROUP = "governance"
 _GOOD_CONCLUSIONS = frozenset({"符合", "基本符合"})
@@ -35,8 +35,9 @@ class ProviderSelectionParams(Params):
     ),
     clause="8.2.6.1 a",
     levels=(2, 3, 4),
-    mode=RuleMode.ADMISSION,
+    mode=RuleMode.BOTH,
     severity=Severity.CRITICAL,
+    kinds=("system",),
     params=ProviderSelectionParams,
     remediation=(
         "选择备案等级足够、测评结论为符合/基本符合且云评估有效的云平台。",
@@ -46,40 +47,66 @@ class ProviderSelectionParams(Params):
     paperwork=True,
 )
 class CompliantProvider(Rule[ProviderSelectionParams]):
+    """The hosting cloud's own filing, assessment and cloud security assessment.
+
+    At admission the finding points at the placement; in the continuous audit it points
+    at the estate's record of the cloud, because a certificate that lapses after go-live
+    is fixed there (or by moving the system), not in the department's manifest.
+    """
+
     def plan(self, view: PlanView, params: ProviderSelectionParams) -> Iterator[Finding]:
         level = need(view.system.level, "spec.classifiedProtection")
         provider = need(view.provider, "placement decision (provider)")
-        name = provider.name
-        certified = need(provider.certified_level, f"provider {name} certifiedLevel")
-        if certified < level:
-            yield fail(
-                "spec.placement.provider",
-                f"云平台 {name} 备案等级 {certified} 低于系统定级 {level}",
-                f"provider {name} is filed at level {certified}, below {level}",
+        for _, zh, en in _provider_gaps(provider, level, params, view.as_of):
+            yield fail("spec.placement.provider", zh, en)
+
+    def resource(
+        self, view: ResourceView, params: ProviderSelectionParams, now: datetime
+    ) -> Iterator[Finding]:
+        system = need(view.system, "system record")
+        level = need(system.level, "system level")
+        if view.provider is None:
+            yield not_applicable("系统尚未部署到云平台", "the system is not placed on a cloud yet")
+            return
+        for field, zh, en in _provider_gaps(view.provider, level, params, now):
+            yield fail(f"providers[{view.provider.name}].{field}", zh, en)
+
+
+def _provider_gaps(
+    provider: ProviderFacts, level: int, params: ProviderSelectionParams, now: datetime
+) -> Iterator[tuple[str, str, str]]:
+    """(estate field, zh, en) for each way the cloud falls short of a level-``level`` system."""
+    name = provider.name
+    certified = need(provider.certified_level, f"provider {name} certifiedLevel")
+    if certified < level:
+        yield (
+            "certifiedLevel",
+            f"云平台 {name} 备案等级 {certified} 低于系统定级 {level}",
+            f"provider {name} is filed at level {certified}, below {level}",
+        )
+    conclusion = need(provider.assessment_conclusion, f"provider {name} assessment result")
+    if conclusion not in _GOOD_CONCLUSIONS:
+        yield (
+            "assessment.conclusion",
+            f"云平台 {name} 等级测评结论为 {conclusion}",
+            f"provider {name} assessment conclusion is {conclusion}",
+        )
+    if level >= 3:
+        assessed = need(provider.assessment_date, f"provider {name} assessment date")
+        age = age_days(assessed, now)
+        if age > params.max_assessment_age_days:
+            yield (
+                "assessment.date",
+                f"云平台 {name} 等级测评已 {age} 天",
+                f"provider {name} was assessed {age} days ago",
             )
-        conclusion = need(provider.assessment_conclusion, f"provider {name} assessment result")
-        if conclusion not in _GOOD_CONCLUSIONS:
-            yield fail(
-                "spec.placement.provider",
-                f"云平台 {name} 等级测评结论为 {conclusion}",
-                f"provider {name} assessment conclusion is {conclusion}",
-            )
-        if level >= 3:
-            assessed = need(provider.assessment_date, f"provider {name} assessment date")
-            age = age_days(assessed, view.as_of)
-            if age > params.max_assessment_age_days:
-                yield fail(
-                    "spec.placement.provider",
-                    f"云平台 {name} 等级测评已 {age} 天",
-                    f"provider {name} was assessed {age} days ago",
-                )
-        valid = need(provider.csa_valid_until, f"provider {name} cloud assessment validity")
-        if valid <= view.as_of.date():
-            yield fail(
-                "spec.placement.provider",
-                f"云平台 {name} 云计算服务安全评估已于 {valid} 失效",
-                f"provider {name} cloud security assessment expired on {valid}",
-            )
+    valid = need(provider.csa_valid_until, f"provider {name} cloud assessment validity")
+    if valid <= now.date():
+        yield (
+            "assessment.validUntil",
+            f"云平台 {name} 云计算服务安全评估已于 {valid} 失效",
+            f"provider {name} cloud security assessment expired on {valid}",
+        )
 
 
 @rule(

@@ -234,3 +234,42 @@ def test_malformed_records_are_located(change: dict[str, Any], path: str) -> Non
         load_requests(_manifest(**change), name="sso-portal.yaml")
     [problem] = caught.value.problems
     assert problem.path == path and problem.location is not None
+
+
+def _provider_assessed_long_ago(spec: dict[str, Any]) -> None:
+    spec["providers"][0]["assessment"]["date"] = "2025-02-01"
+
+
+def _provider_certificate_lapsing(spec: dict[str, Any]) -> None:
+    spec["providers"][0]["assessment"]["validUntil"] = "2026-03-20"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        pytest.param(_provider_assessed_long_ago, "assessment.date", id="assessment-too-old"),
+        pytest.param(
+            _provider_certificate_lapsing, "assessment.validUntil", id="certificate-lapsed"
+        ),
+    ],
+)
+def test_provider_facts_that_lapse_after_go_live_become_violations(
+    app: App, clock: FakeClock, edit: Any, field: str
+) -> None:
+    """The cloud's own assessment is audited continuously, not only at admission.
+
+    A system admitted onto a compliant cloud is in violation once that cloud's
+    assessment grows too old or its certificate lapses, named at the estate's field.
+    """
+    _apply_estate(app)
+    _provision(app, _manifest())
+    service = compliance_service(app)
+    service.audit()
+    assert _violations(app, "MLPS-L2-CSP-01") == []
+
+    _apply_estate(app, _estate(edit))
+    clock.advance(days=40)
+    service.audit()
+    [violation] = _violations(app, "MLPS-L2-CSP-01")
+    assert violation.state == "open"
+    assert violation.field == f"providers[prov-main].{field}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, not_, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -20,6 +20,7 @@ from controlplane.audit_checkpoints import Checkpoint
 from controlplane.audit_verify import AuditReport
 from controlplane.db.engine import transaction
 from controlplane.db.models import AuditEvent
+from controlplane.db.substring import contains
 from controlplane.timeutil import Clock
 
 __all__ = ["AUDIT_FIELDS", "AuditMatch", "AuditService"]
@@ -38,12 +39,8 @@ class AuditMatch:
 
 
 def _condition(term: AuditMatch) -> ColumnElement[bool]:
-    # a substring, not a pattern: LIKE's own wildcards in the text match themselves
-    text = term.value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f"%{text}%"
     names = AUDIT_FIELDS if term.field is None else (term.field,)
-    found = or_(*(func.lower(getattr(AuditEvent, n)).like(needle, escape="\\") for n in names))
-    return not_(found) if term.invert else found
+    return contains([col(getattr(AuditEvent, n)) for n in names], term.value, invert=term.invert)
 
 
 class AuditService:

@@ -130,6 +130,12 @@ class BoundPacks:
         return {}
 
     @cached_property
+    def audit_by_kind(self) -> dict[tuple[str, int | None, bool], tuple[Any, ...]]:
+        """The engine's audit steps by (kind, level, bound to a system), filled as they
+        occur."""
+        return {}
+
+    @cached_property
     def audit_index(self) -> Mapping[tuple[str, int | None], tuple[BoundRule, ...]]:
         """Audit rules by (resource kind, system level); level ``None`` keeps every rule."""
         index: dict[tuple[str, int | None], list[BoundRule]] = {}

@@ -300,16 +300,57 @@ def audit(
 ) -> Iterator[Verdict]:
     """Every applicable bound audit rule on every resource, passes included.
 
-    Rules are looked up by (kind, level) in the binding's index, so rules that cannot
-    apply to a resource cost nothing. Active waivers turn matching failures into
-    ``waived`` verdicts; expired ones no longer do.
+    The same verdicts as :func:`evaluate_resource` of each rule the binding's index
+    gives the resource's (kind, level), so rules that cannot apply cost nothing; what
+    does not depend on the resource (the level gate, a missing system binding, pending
+    inputs) is decided once per (kind, level, bound to a system) by
+    :func:`_audit_steps`, and only rule bodies run per resource. Active waivers turn
+    matching failures into ``waived`` verdicts; expired ones no longer do.
     """
-    index = bound.audit_index
     for resource in resources:
         system = resource.system
-        rules = index.get((resource.kind, system.level if system is not None else None), ())
-        for rule in rules:
-            for verdict in evaluate_resource(rule, resource, now, grace):
+        level = system.level if system is not None else None
+        name = system.name if system is not None else None
+        kind, subject, tenant = resource.kind, resource.id, resource.tenant
+        grace_checked: bool | None = None
+        for rule, fixed in _audit_steps(bound, kind, level, system is not None):
+            if fixed is not None:
+                findings = list(fixed)
+            else:
+                findings = []
+                try:
+                    findings.extend(rule.rule.resource(resource, rule.params, now))
+                except MissingInput as missing:
+                    findings.append(not_evaluable(missing.name))
+            deferred = False
+            if rule.spec.paperwork:
+                if grace_checked is None:
+                    grace_checked = _within_grace(resource, now, grace)
+                deferred = grace_checked
+            for verdict in _verdicts(rule, findings, kind, subject, name, tenant, now, deferred):
                 if waivers is not None and verdict.outcome is Outcome.FAIL:
                     verdict = waivers.apply(verdict, now)
                 yield verdict
+
+
+def _audit_steps(
+    bound: BoundPacks, kind: str, level: int | None, has_system: bool
+) -> tuple[_Step, ...]:
+    """Each audit rule of ``bound`` for a resource of ``kind`` at ``level``, with its
+    findings when they do not depend on the resource (as :func:`evaluate_resource`
+    decides them), else ``None``."""
+    key = (kind, level, has_system)
+    steps = bound.audit_by_kind.get(key)
+    if steps is None:
+        built: list[_Step] = []
+        for rule in bound.audit_index.get((kind, level), ()):
+            if not has_system and rule.spec.needs_system:
+                built.append((rule, (not_evaluable("system binding of the resource"),)))
+            elif has_system and (gate := _level_gate(rule, level)) is not None:
+                built.append((rule, (gate,)))
+            elif not rule.spec.implemented:
+                built.append((rule, tuple(_pending(rule))))
+            else:
+                built.append((rule, None))
+        steps = bound.audit_by_kind[key] = tuple(built)
+    return steps

@@ -3,7 +3,9 @@
 :class:`ComplianceService` binds the estate's policy per scope (tenant, then sector,
 then city overlay, then the provincial baseline), streams the inventory through
 :func:`policies.audit` with the approved waivers, stores each result — passes included —
-in batches, and updates the violation lifecycle, all in one transaction: a run is stored
+in batches (a subject's results only when they changed since the last run: a run's
+results are those it wrote and those it found unchanged, see
+:mod:`controlplane.compliance.store`), and updates the violation lifecycle, all in one transaction: a run is stored
 whole or not at all. It also answers the questions asked of stored results: runs,
 results of a run, violations, and the per-测评单元 report of one system.
 """
@@ -95,7 +97,7 @@ class ComplianceService:
             session.flush()
             assert run.id is not None
             book = WaiverBook(approved_waivers(session))
-            writer = ResultWriter(session, run.id)
+            writer = ResultWriter(session, run.id, at)
             tracker = ViolationTracker(session, run.id, at)
             counts: Counter[Outcome] = Counter()
             resources = 0
@@ -103,15 +105,16 @@ class ComplianceService:
                 resources += 1
                 bound = bindings.for_scope(scope, view.system.level if view.system else None)
                 grace = bindings.policy.paperwork_grace
-                for verdict in run_rules((view,), bound, at, book, grace):
+                verdicts = list(run_rules((view,), bound, at, book, grace))
+                for verdict in verdicts:
                     counts[verdict.outcome] += 1
-                    writer.add(verdict)
                     tracker.observe(verdict)
-            writer.flush()
+                writer.add(view.kind, view.id, verdicts)
+            writer.finish()
             tracker.finish()
             run.resources = resources
             run.rules_bound = len(set().union(*(b.rules for b in bindings.cache.values())))
-            run.results = writer.written
+            run.results = sum(counts.values())
             for outcome, column in _OUTCOME_COLUMNS.items():
                 setattr(run, column, counts[outcome])
             run.opened, run.resolved = tracker.opened, tracker.resolved

@@ -1,5 +1,9 @@
 """Stored policy results: batched writes of verdicts and reading them back as verdicts.
 
+A result row holds from the run that produced it until a later run's results of the same
+subject differ (see :class:`ResultWriter`); :func:`held_at` selects the rows of one run,
+so "what was the verdict of rule R on subject X at run N" stays one query.
+
 A pass's messages are the rule's fixed pass text, so they are not stored (most results
 of a province are passes); :func:`verdict_of` rebuilds them from the rule. Fields longer
 than the column are cut at 255 characters, which only ever shortens a location path.
@@ -7,30 +11,44 @@ than the column are cut at 255 characters, which only ever shortens a location p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from functools import cache
+from hashlib import blake2b
 from typing import Any
 
+from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from controlplane.db import table_of
-from controlplane.db.tables_compliance import PolicyResult
+from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicySubjectDigest
 from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
 
-__all__ = ["BATCH", "ResultWriter", "stored_results", "verdict_of"]
+__all__ = [
+    "BATCH",
+    "COLUMNS",
+    "ResultWriter",
+    "bulk_insert",
+    "digest_of",
+    "held_at",
+    "result_values",
+    "stored_results",
+    "verdict_of",
+]
 
 BATCH = 5000
 _FIELD_MAX = 255
 
 
-_COLUMNS = (
+COLUMNS = (
     "run_id",
     "evaluated_at",
-    "rule_id",
+    # the subject's own fields first: the same for all its results (see digest_of)
     "subject_kind",
     "subject_id",
     "system",
     "tenant",
+    "rule_id",
     "outcome",
     "severity",
     "enforcement",
@@ -44,17 +62,15 @@ _COLUMNS = (
 )
 
 
-def _result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``_COLUMNS``, in order (``at``: the stored timestamp)."""
+def _content(v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``COLUMNS`` after the run and the timestamp."""
     passed = v.outcome is Outcome.PASS
     return (
-        run_id,
-        at,
-        v.rule_id,
         v.subject_kind,
         v.subject_id,
         v.system,
         v.tenant,
+        v.rule_id,
         str(v.outcome),
         str(v.severity),
         str(v.enforcement),
@@ -68,68 +84,167 @@ def _result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
     )
 
 
-class ResultWriter:
-    """Buffers verdicts of one run and writes them ``BATCH`` rows at a time.
+def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
+    return (run_id, at, *_content(v))
 
-    Half a million results per province run: rows go to the driver in bulk — ``COPY`` on
-    PostgreSQL, one ``executemany`` on SQLite — inside the session's transaction, not row
-    by row through statement compilation. The timestamp goes through its column type's
-    own bind processing (so it is stored exactly as an ORM insert stores it), once per
-    distinct value: a run's verdicts share it. The other values the drivers take as they
-    are (a bool is 0/1 in SQLite, as SQLAlchemy stores it); a column added later that
-    needs conversion is refused here rather than stored differently.
+
+def digest_of(contents: Sequence[tuple[Any, ...]]) -> str:
+    """A stable digest (the same in every process) of one subject's results, each as
+    built by :func:`_content`: the subject is the digest's key and its system and tenant
+    are those of every result, so they are digested once."""
+    first = contents[0] if contents else ()
+    varying = [content[4:] for content in contents]
+    return blake2b(repr((first[2:4], varying)).encode(), digest_size=16).hexdigest()
+
+
+Subject = tuple[str, str]
+_DIGEST_COLUMNS = ("subject_kind", "subject_id", "digest", "run_id")
+
+
+class ResultWriter:
+    """Stores one run's results: a subject's rows only when they differ from the last run.
+
+    Half a million results per province run, most of them the same as last time. Each
+    subject's results are digested; when the digest equals the stored one, nothing is
+    written (its rows stay current); otherwise its current rows are superseded by this
+    run and the new ones written. Subjects absent from this run have theirs superseded
+    at :meth:`finish`. Rows go to the driver in bulk — ``COPY`` on PostgreSQL, one
+    ``executemany`` on SQLite — ``BATCH`` at a time, inside the session's transaction.
+    The timestamp goes through its column type's own bind processing (so it is stored
+    exactly as an ORM insert stores it); the other values the drivers take as they are
+    (a bool is 0/1 in SQLite, as SQLAlchemy stores it); a column added later that needs
+    conversion is refused here rather than stored differently.
     """
 
-    def __init__(self, session: Session, run_id: int) -> None:
+    def __init__(self, session: Session, run_id: int, at: datetime) -> None:
         self._session = session
         self._run_id = run_id
         self._rows: list[tuple[Any, ...]] = []
+        self._replaced: list[Subject] = []
         self.written = 0
         dialect = session.connection().dialect
         table = table_of(PolicyResult)
         processors = {
             name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in _COLUMNS
+            for name in COLUMNS
         }
         converted = {name for name, p in processors.items() if p is not None}
         if not converted <= {"evaluated_at", "high_risk", "deferred"}:
             raise TypeError(f"policy_result columns need conversion: {sorted(converted)}")
         stamp = processors["evaluated_at"]
-        self._stamp: Callable[[Any], Any] = stamp if stamp is not None else (lambda v: v)
-        self._last: tuple[Any, Any] = (None, None)
+        self._stamp = stamp(at) if stamp is not None else at
         self._postgresql = dialect.name == "postgresql"
-        names = ", ".join(_COLUMNS)
-        if self._postgresql:
-            self._statement = f"COPY {table.name} ({names}) FROM STDIN"
-        else:
-            marks = ", ".join("?" * len(_COLUMNS))
-            self._statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        self._stored: dict[Subject, str] = {}
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()  # ~100k rows: straight from the driver, no Core rows
+        try:
+            if self._postgresql:
+                # one run at a time: a second waits, then compares with what the first
+                # stored (SQLite's writer lock, taken by the run's own row, does the same)
+                cursor.execute("LOCK TABLE policy_subject_digest IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT subject_kind, subject_id, digest FROM policy_subject_digest")
+            self._stored = {(kind, subject): digest for kind, subject, digest in cursor}
+        finally:
+            cursor.close()
+        self._seen: dict[Subject, str] = {}
 
-    def add(self, verdict: Verdict) -> None:
-        at = verdict.evaluated_at
-        if at is not self._last[0]:
-            self._last = (at, self._stamp(at))
-        self._rows.append(_result_values(self._run_id, self._last[1], verdict))
+    def add(self, kind: str, subject: str, verdicts: Sequence[Verdict]) -> None:
+        """The results of one subject (a resource or a system record) in this run."""
+        if not verdicts:
+            return
+        contents = [_content(v) for v in verdicts]
+        digest = digest_of(contents)
+        key = (kind, subject)
+        earlier = self._seen.get(key)
+        if earlier is not None:
+            # the same subject twice in one run (one id on two clouds): both are its
+            # results; the next run compares its own first half with both and rewrites
+            self._seen[key] = blake2b(f"{earlier}{digest}".encode(), digest_size=16).hexdigest()
+        else:
+            self._seen[key] = digest
+            stored = self._stored.get(key)
+            if stored == digest:
+                return  # unchanged since the last run: its rows stay current
+            if stored is not None:
+                self._replaced.append(key)
+        run, stamp = self._run_id, self._stamp
+        self._rows.extend((run, stamp, *content) for content in contents)
         if len(self._rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if not self._rows:
+        """Supersede the replaced subjects' rows, then write the pending rows."""
+        self._supersede(self._replaced)
+        self._replaced = []
+        if self._rows:
+            self._bulk_insert(table_of(PolicyResult).name, COLUMNS, self._rows)
+            self.written += len(self._rows)
+            self._rows = []
+
+    def finish(self) -> None:
+        """Flush, supersede subjects this run no longer has, and store the new digests."""
+        self.flush()
+        stored, seen = self._stored, self._seen
+        self._supersede([key for key in stored if key not in seen])
+        table = table_of(PolicySubjectDigest)
+        self._per_subject(
+            delete(table), table, [key for key in stored if seen.get(key) != stored[key]]
+        )
+        fresh = [
+            (*key, digest, self._run_id)
+            for key, digest in seen.items()
+            if stored.get(key) != digest
+        ]
+        for start in range(0, len(fresh), BATCH):
+            self._bulk_insert(table.name, _DIGEST_COLUMNS, fresh[start : start + BATCH])
+
+    def _supersede(self, subjects: list[Subject]) -> None:
+        table = table_of(PolicyResult)
+        statement = (
+            update(table)
+            .where(table.c.superseded_run_id.is_(None))
+            .values(superseded_run_id=self._run_id)
+        )
+        self._per_subject(statement, table, subjects)
+
+    def _per_subject(
+        self, statement: Update | Delete, table: Table, subjects: list[Subject]
+    ) -> None:
+        """``statement`` for each subject, by (kind, id), ``BATCH`` subjects a call."""
+        if not subjects:
             return
+        statement = statement.where(table.c.subject_kind == bindparam("kind")).where(
+            table.c.subject_id == bindparam("subject")
+        )
+        params = [{"kind": kind, "subject": subject} for kind, subject in subjects]
+        for start in range(0, len(params), BATCH):
+            self._session.execute(statement, params[start : start + BATCH])
+
+    def _bulk_insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         driver = self._session.connection().connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()
         try:
-            if self._postgresql:
-                with cursor.copy(self._statement) as copy:
-                    for row in self._rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self._statement, self._rows)
+            bulk_insert(cursor, self._postgresql, table, names, rows)
         finally:
             cursor.close()
-        self.written += len(self._rows)
-        self._rows = []
+
+
+def bulk_insert(
+    cursor: Any, postgresql: bool, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """``rows`` into ``table`` by the driver's bulk path: ``COPY`` on PostgreSQL (psycopg),
+    one ``executemany`` on SQLite; values as the driver takes them."""
+    listed = ", ".join(names)
+    if postgresql:
+        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(names))
+        cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
 
 
 @cache
@@ -146,8 +261,9 @@ def _remediation(rule_id: str, outcome: Outcome) -> tuple[str, str]:
     return spec.remediation_zh, spec.remediation_en
 
 
-def verdict_of(row: PolicyResult) -> Verdict:
-    """A stored result as the :class:`policies.Verdict` the engine produced."""
+def verdict_of(row: PolicyResult, at: datetime | None = None) -> Verdict:
+    """A stored result as the :class:`policies.Verdict` the engine produced (evaluated
+    at ``at``, the reading run's time, when given; else when it was first produced)."""
     outcome = Outcome(row.outcome)
     if outcome is Outcome.PASS:
         zh, en = _pass_text(row.rule_id)
@@ -170,20 +286,30 @@ def verdict_of(row: PolicyResult) -> Verdict:
         remediation_en=fix_en,
         missing=row.missing,
         high_risk=row.high_risk,
-        evaluated_at=row.evaluated_at,
+        evaluated_at=at if at is not None else row.evaluated_at,
         waiver_id=row.waiver_id,
         deferred=row.deferred,
     )
 
 
+def held_at(run_id: int) -> ColumnElement[bool]:
+    """The results of run ``run_id``: produced by it or before, not yet superseded."""
+    superseded = col(PolicyResult.superseded_run_id)
+    return (col(PolicyResult.run_id) <= run_id) & (superseded.is_(None) | (superseded > run_id))
+
+
 def stored_results(
     session: Session, run_id: int, *, system: str | None = None, tenant: str | None = None
 ) -> Iterator[Verdict]:
-    """The results of one run, optionally of one system (and tenant), in stored order."""
-    query = select(PolicyResult).where(col(PolicyResult.run_id) == run_id)
+    """The results of one run, optionally of one system (and tenant), in stored order,
+    each evaluated at the run's time."""
+    run = session.get(AuditRun, run_id)
+    if run is None:
+        return
+    query = select(PolicyResult).where(held_at(run_id))
     if system is not None:
         query = query.where(col(PolicyResult.system) == system)
     if tenant is not None:
         query = query.where(col(PolicyResult.tenant) == tenant)
     for row in session.exec(query.order_by(col(PolicyResult.id))):
-        yield verdict_of(row)
+        yield verdict_of(row, run.started_at)

@@ -18,11 +18,12 @@ Reads the database through the session it is given; never writes. Imports
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Dialect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -207,61 +208,114 @@ class Inventory:
             yield view, self.scope_of(row.tenant_id, provider)
 
     def resource_views(self) -> Iterator[tuple[ResourceView, AuditScope]]:
-        """Every live (not deleted) resource, in id order, fetched ``_BATCH`` at a time."""
-        r = Resource
+        """Every live (not deleted) resource, in id order, fetched ``_BATCH`` at a time.
+
+        A province holds ~100k resources: the rows come straight from the driver (a
+        server-side cursor on PostgreSQL), each value through its column type's own
+        result processing, without building ORM or Core rows; sites and scopes, shared
+        by most resources of a cloud and a department, are built once each.
+        """
+        connection = self._session.connection()
+        dialect = connection.dialect
+        columns = _inventory_columns()
         query = (
-            sa_select(
-                col(r.provider_id),
-                col(r.tenant_id),
-                col(r.system_id),
-                col(r.kind),
-                col(r.resource_id),
-                col(r.name),
-                col(r.spec),
-                col(r.created_at),
-                col(AppliedResource.request_id),
-            )
+            sa_select(*columns)
             # govcloud's own resources are known by the id provisioning recorded
             .outerjoin(
                 AppliedResource,
-                (col(AppliedResource.provider_id) == col(r.provider_id))
-                & (col(AppliedResource.kind) == col(r.kind))
-                & (col(AppliedResource.resource_id) == col(r.resource_id)),
+                (col(AppliedResource.provider_id) == col(Resource.provider_id))
+                & (col(AppliedResource.kind) == col(Resource.kind))
+                & (col(AppliedResource.resource_id) == col(Resource.resource_id)),
             )
-            .where(col(r.deleted_at).is_(None))
-            .order_by(col(r.id))
-            .execution_options(yield_per=_BATCH)
+            .where(col(Resource.deleted_at).is_(None))
+            .order_by(col(Resource.id))
         )
-        for row in self._session.execute(query):
-            provider = self.providers.get(row.provider_id)
-            system = self.systems.get(row.system_id) if row.system_id is not None else None
-            tenant_id = row.tenant_id
-            if tenant_id is None and row.system_id is not None:
-                owner = self._system_rows.get(row.system_id)
-                tenant_id = owner.tenant_id if owner is not None else None
-            tenant = self.tenants.get(tenant_id) if tenant_id is not None else None
-            spec: Mapping[str, Any] = row.spec or {}
-            view = ResourceView(
-                kind=row.kind,
-                id=row.resource_id,
-                name=row.name,
-                tenant=tenant.code if tenant is not None else None,
-                system=system,
-                provider=provider,
-                site=_site(spec, provider) if provider is not None else SiteFacts(),
-                data_grade=_text(spec.get("data_grade")),
-                ingress=ingress_of(row.kind, spec),
-                attrs={
-                    **resource_attrs(spec),
-                    "request_id": row.request_id or spec.get("request_id"),
-                },
-                created_at=row.created_at,
-            )
-            yield view, self.scope_of(tenant_id, provider)
+        sql = str(query.compile(dialect=dialect))
+        spec_of = _processor(columns[6], dialect)
+        created_of = _processor(columns[7], dialect)
+        sites: dict[tuple[Any, ...], SiteFacts] = {}
+        scopes: dict[tuple[int | None, int | None], AuditScope] = {}
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        postgresql = dialect.name == "postgresql"
+        cursor = driver.cursor(name="audit_inventory") if postgresql else driver.cursor()
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(_BATCH):
+                for provider_id, tenant_id, system_id, kind, rid, name, raw, created, req in batch:
+                    provider = self.providers.get(provider_id)
+                    system = self.systems.get(system_id) if system_id is not None else None
+                    if tenant_id is None and system_id is not None:
+                        owner = self._system_rows.get(system_id)
+                        tenant_id = owner.tenant_id if owner is not None else None
+                    tenant = self.tenants.get(tenant_id) if tenant_id is not None else None
+                    spec: Mapping[str, Any] = (spec_of(raw) if spec_of else raw) or {}
+                    if provider is None:
+                        site = SiteFacts()
+                    else:
+                        key = (provider_id, *(spec.get(k) for k in _SITE_KEYS))
+                        try:
+                            site = sites[key]
+                        except (KeyError, TypeError):  # new, or a list where text belongs
+                            site = _site(spec, provider)
+                            if _plain_key(key):
+                                sites[key] = site
+                    scope = scopes.get((tenant_id, provider_id))
+                    if scope is None:
+                        scope = scopes[tenant_id, provider_id] = self.scope_of(tenant_id, provider)
+                    view = ResourceView(
+                        kind=kind,
+                        id=rid,
+                        name=name,
+                        tenant=tenant.code if tenant is not None else None,
+                        system=system,
+                        provider=provider,
+                        site=site,
+                        data_grade=_text(spec.get("data_grade")),
+                        ingress=ingress_of(kind, spec),
+                        attrs={**resource_attrs(spec), "request_id": req or spec.get("request_id")},
+                        created_at=created_of(created) if created_of else created,
+                    )
+                    yield view, scope
+        finally:
+            cursor.close()
 
     def views(self) -> Iterator[tuple[ResourceView, AuditScope]]:
         yield from self.system_views()
         yield from self.resource_views()
+
+
+_SITE_KEYS = ("country", "province", "city", "az", "availability_zone", "site", "storage_backend")
+"""The spec keys :func:`_site` reads: two resources alike in these share one site."""
+
+
+def _plain_key(key: tuple[Any, ...]) -> bool:
+    """Site values as text (or absent): anything else is built per resource, uncached
+    (``True`` and ``1`` are equal keys but not equal texts)."""
+    return all(v is None or type(v) is str for v in key[1:])
+
+
+def _inventory_columns() -> tuple[Any, ...]:
+    r = Resource
+    return (
+        col(r.provider_id),
+        col(r.tenant_id),
+        col(r.system_id),
+        col(r.kind),
+        col(r.resource_id),
+        col(r.name),
+        col(r.spec),
+        col(r.created_at),
+        col(AppliedResource.request_id),
+    )
+
+
+def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's own conversion of a driver value (``None``: taken as it is)."""
+    processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).result_processor(
+        dialect, None
+    )
+    return processor
 
 
 def _text(value: object) -> str | None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "resource_list_order"
+HEAD = "audit_result_intervals"
 
 _VERSION_TABLE = "alembic_version"
 

@@ -1,8 +1,11 @@
 """Compliance tables: audit runs, every stored policy result, violations and waivers.
 
-``policy_result`` holds one row per (rule, subject, finding) of each audit run, passes
+``policy_result`` holds every (rule, subject, finding) result of every audit run, passes
 included, so compliance percentages and history per system and per 等保 control are
-queries. ``policy_violation`` is the lifecycle derived from successive runs (open,
+queries. A row holds from the run that first produced it (``run_id``) until the run that
+replaced it (``superseded_run_id``, ``NULL`` while current): a subject whose results did
+not change since the last run is not written again (``policy_subject_digest`` tells),
+so the results of run N are the rows with ``run_id <= N`` not superseded by N. ``policy_violation`` is the lifecycle derived from successive runs (open,
 waived, resolved). ``policy_waiver`` holds waiver requests and their approval. Systems
 and tenants are recorded by name and code, not by foreign key, so history outlives the
 inventory it describes. Table models only; the service is :mod:`controlplane.compliance`.
@@ -13,12 +16,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from controlplane.db.types import UTCDateTime
 
-__all__ = ["AuditRun", "PolicyResult", "PolicyViolation", "PolicyWaiver"]
+__all__ = ["AuditRun", "PolicyResult", "PolicySubjectDigest", "PolicyViolation", "PolicyWaiver"]
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -46,17 +49,30 @@ class AuditRun(SQLModel, table=True):
     resolved: int = 0
 
 
+_CURRENT = "superseded_run_id IS NULL"
+
+
 class PolicyResult(SQLModel, table=True):
-    """One rule's result on one subject in one run (passes included).
+    """One rule's result on one subject, from the run that produced it until the run that
+    replaced it (passes included).
 
     The messages of a pass are the rule's fixed pass text and are not stored; readers
-    rebuild them from the rule (see ``controlplane.compliance.store``).
+    rebuild them from the rule (see ``controlplane.compliance.store``). ``evaluated_at``
+    is when the result was first produced; a run's reader reports the run's own time.
     """
 
     __tablename__ = "policy_result"
     __table_args__ = (
-        Index("ix_policy_result_run_system", "run_id", "system"),
+        Index("ix_policy_result_system_run", "system", "run_id"),
         Index("ix_policy_result_run_rule", "run_id", "rule_id"),
+        # the current results of a subject, found when a run replaces them
+        Index(
+            "ix_policy_result_current",
+            "subject_kind",
+            "subject_id",
+            sqlite_where=text(_CURRENT),
+            postgresql_where=text(_CURRENT),
+        ),
     )
 
     # a province produces ~5 results per resource per run: 64-bit ids on PostgreSQL;
@@ -85,6 +101,21 @@ class PolicyResult(SQLModel, table=True):
     waiver_id: str | None = Field(default=None, max_length=32)
     # a paperwork failure within the grace period after go-live: shown, not a violation
     deferred: bool = False
+    # the first run whose results of this subject differ (no foreign key: a run's rows
+    # are kept while later runs still read them)
+    superseded_run_id: int | None = None
+
+
+class PolicySubjectDigest(SQLModel, table=True):
+    """The digest of one subject's current results, so an unchanged subject is not
+    written again; ``run_id`` is the run that last wrote them."""
+
+    __tablename__ = "policy_subject_digest"
+
+    subject_kind: str = Field(sa_column=Column(String(32), primary_key=True))
+    subject_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    digest: str = Field(max_length=32)
+    run_id: int
 
 
 class PolicyViolation(SQLModel, table=True):

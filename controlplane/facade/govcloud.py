@@ -55,6 +55,7 @@ from controlplane.facade.models import (
 from controlplane.facade.paging import (
     DEFAULT_LIMIT,
     Page,
+    bad_token,
     check_limit,
     decode_token,
     encode_token,
@@ -83,7 +84,7 @@ if TYPE_CHECKING:
     from controlplane.rbac import Action, Identity
     from controlplane.requests import ApplyResult, ProvisionResult
     from controlplane.requests.provisioning import RepairResult
-    from controlplane.scheduler.service import JobRunInfo, JobSummary
+    from controlplane.scheduler.service import JobRunInfo, JobSummary, RunOrder
     from infra.export import ExportedProject
     from policies import Severity, WaiverScope
     from policies.reports import ComplianceReport
@@ -1099,18 +1100,30 @@ class Govcloud:
         continue_token: str | None = None,
         query: str | None = None,
     ) -> Page[JobRunInfo]:
-        """Runs of every job (or of ``job``), newest first, filtered and sorted."""
-        from controlplane.scheduler.service import JobRunInfo
+        """Runs of every job (or of ``job``), newest first, filtered, sorted and paged in
+        the database (``sort``: a run field, ``-field`` descending; ties by id)."""
+        from controlplane.scheduler.service import RUN_FIELDS, RunMatch, RunOrder
 
-        return keyset(
-            self._app.jobs.runs(job=job),
-            {"id": lambda r: (r.id,)},
-            sort=sort,
-            limit=limit,
-            token=continue_token,
-            query=query,
-            fields=field_getters(JobRunInfo),
-            text_fields=("job", "state", "requested_by", "error"),
+        chosen = parse_sort(sort, RUN_FIELDS)
+        if chosen is None:
+            raise InvalidInput(
+                f"不支持的排序 {sort!r}，可选：{', '.join(RUN_FIELDS)}",
+                f"unknown sort {sort!r}; expected one of: {', '.join(RUN_FIELDS)}",
+                details=("sort",),
+            )
+        check_limit(limit)
+        order = RunOrder(*chosen)
+        match = [RunMatch(t.field, t.value, t.invert) for t in parse_query(query, RUN_FIELDS)]
+        after = None if continue_token is None else _run_key(order, continue_token, sort)
+        rows, total = self._app.jobs.runs(
+            job=job, match=match, order=order, after=after, limit=limit + 1
+        )
+        page = rows[:limit]
+        more = len(rows) > limit and page
+        return Page(
+            items=tuple(page),
+            continue_token=encode_token(sort, _run_token(order, page[-1])) if more else None,
+            total=total,
         )
 
     @action("job.run")
@@ -1190,3 +1203,34 @@ class Govcloud:
                 f"it would borrow the deciding role(s) {', '.join(borrowed)}",
             )
         return Govcloud(self._app, replace(target, impersonator=self._actor))
+
+
+def _run_token(order: RunOrder, run: JobRunInfo) -> tuple[str | int, ...]:
+    """The continue key after ``run``: its sort value as text or number, then its id."""
+    if order.field == "id":
+        return (run.id,)
+    value = getattr(run, order.field)
+    if isinstance(value, datetime):
+        return (value.isoformat(), run.id)
+    return ("" if value is None else value, run.id)
+
+
+def _run_key(order: RunOrder, token: str, sort: str) -> tuple[object, int]:
+    """``(value, id)`` a runs token continues after, typed like its column."""
+    parts = decode_token(token, sort)
+    if order.field == "id":
+        if len(parts) == 1 and isinstance(parts[0], int):
+            return parts[0], parts[0]
+        raise bad_token("not a token")
+    ident = parts[1] if len(parts) == 2 else None
+    if not isinstance(ident, int):
+        raise bad_token("not a token")
+    value = parts[0]
+    if order.field == "due_at":
+        try:
+            return datetime.fromisoformat(str(value)), ident
+        except ValueError as exc:
+            raise bad_token("not a token") from exc
+    if order.field == "failures" and not isinstance(value, int):
+        raise bad_token("not a token")
+    return value, ident

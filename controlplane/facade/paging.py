@@ -70,7 +70,8 @@ def key_part(value: object) -> str | int:
     return str(value)
 
 
-def _bad_token(why: str) -> InvalidInput:
+def bad_token(why: str) -> InvalidInput:
+    """The error for a continue token that is not one of ours (``why`` says how)."""
     return InvalidInput(
         f"续页令牌无效（{why}）：请从第一页重新读取",
         f"invalid continue token ({why}): read again from the first page",
@@ -89,14 +90,14 @@ def decode_token(token: str, sort: str) -> Key:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         doc = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise _bad_token("not a token") from exc
+        raise bad_token("not a token") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("k"), list):
-        raise _bad_token("not a token")
+        raise bad_token("not a token")
     if doc.get("s") != sort:
-        raise _bad_token(f"issued for sort {doc.get('s')!r}, not {sort!r}")
+        raise bad_token(f"issued for sort {doc.get('s')!r}, not {sort!r}")
     parts = doc["k"]
     if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in parts):
-        raise _bad_token("not a token")
+        raise bad_token("not a token")
     return tuple(parts)
 
 

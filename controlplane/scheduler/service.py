@@ -5,17 +5,19 @@ and reached only through the facade (``job.list``, ``job.show``, ``job.run``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane.db.engine import transaction
 from controlplane.db.models import Provider
+from controlplane.db.substring import contains
 from controlplane.db.tables_scheduler import JobRun
 from controlplane.requests import claims
 from controlplane.scheduler import catalog as jobs_catalog
@@ -23,7 +25,53 @@ from controlplane.scheduler.catalog import JobSpec
 from controlplane.scheduler.runs import enqueue
 from controlplane.timeutil import Clock
 
-__all__ = ["JobNotFound", "JobRunInfo", "JobService", "JobSummary"]
+__all__ = [
+    "RUN_FIELDS",
+    "RUN_TEXT_FIELDS",
+    "JobNotFound",
+    "JobRunInfo",
+    "JobService",
+    "JobSummary",
+    "RunMatch",
+    "RunOrder",
+]
+
+#: the run columns a list may sort and filter on; a bare filter word searches the text ones
+_RUN_COLUMNS: dict[str, Any] = {
+    "id": col(JobRun.id),
+    "job": col(JobRun.job),
+    "due_at": col(JobRun.due_at),
+    "state": col(JobRun.state),
+    "requested_by": col(JobRun.requested_by),
+    "failures": col(JobRun.failures),
+    # a run without an error sorts first, as an empty text (the lists' rule for None)
+    "error": func.coalesce(col(JobRun.error), ""),
+}
+RUN_FIELDS = tuple(_RUN_COLUMNS)
+RUN_TEXT_FIELDS = ("job", "state", "requested_by", "error")
+
+
+@dataclass(frozen=True)
+class RunMatch:
+    """``field`` (``None``: any of :data:`RUN_TEXT_FIELDS`) contains ``value``, case-blind."""
+
+    field: str | None
+    value: str
+    invert: bool = False
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    """Runs ordered by ``field`` (one of :data:`RUN_FIELDS`), ties by id the same way."""
+
+    field: str
+    descending: bool = False
+
+
+def _run_condition(term: RunMatch) -> ColumnElement[bool]:
+    names = RUN_TEXT_FIELDS if term.field is None else (term.field,)
+    text = [col(getattr(JobRun, n)) for n in names]
+    return contains(text, term.value, invert=term.invert)
 
 
 class JobNotFound(LookupError):
@@ -155,15 +203,45 @@ class JobService:
             ).all()
         return summary, [JobRunInfo.of(r) for r in rows]
 
-    def runs(self, *, job: str | None = None) -> list[JobRunInfo]:
-        """Every recorded run (of ``job``, which must be one of the jobs), newest first."""
+    def runs(
+        self,
+        *,
+        job: str | None = None,
+        match: Sequence[RunMatch] = (),
+        order: RunOrder = RunOrder("due_at", descending=True),
+        after: tuple[object, int] | None = None,
+        limit: int = 100,
+    ) -> tuple[list[JobRunInfo], int]:
+        """One page of recorded runs (of ``job``, which must be one of the jobs) in
+        ``order``, strictly after the key ``after`` (the last row's ``(value, id)``); and
+        how many match in all. Filtered, ordered and paged in SQL: a job firing every few
+        minutes records some hundred thousand runs a year."""
         if job is not None:
             self._spec(job)
+        conditions = [_run_condition(m) for m in match]
+        if job is not None:
+            conditions.append(col(JobRun.job) == job)
+        column = _RUN_COLUMNS[order.field]
+        ident = col(JobRun.id)
+        query = select(JobRun).where(*conditions)
+        if after is not None:
+            value, last = after
+            if order.field == "id":
+                query = query.where(ident < last if order.descending else ident > last)
+            elif order.descending:
+                query = query.where(or_(column < value, and_(column == value, ident < last)))
+            else:
+                query = query.where(or_(column > value, and_(column == value, ident > last)))
+        if order.field == "id":
+            query = query.order_by(ident.desc() if order.descending else ident)
+        elif order.descending:
+            query = query.order_by(column.desc(), ident.desc())
+        else:
+            query = query.order_by(column, ident)
         with self._sessions() as session:
-            query = select(JobRun).order_by(col(JobRun.due_at).desc(), col(JobRun.id).desc())
-            if job is not None:
-                query = query.where(JobRun.job == job)
-            return [JobRunInfo.of(r) for r in session.exec(query).all()]
+            rows = [JobRunInfo.of(r) for r in session.exec(query.limit(limit)).all()]
+            total = session.exec(select(func.count()).select_from(JobRun).where(*conditions))
+            return rows, int(total.one())
 
     def queue_depth(self) -> dict[str, int]:
         """Work due now and not taken: requests to provision, firings to run."""

@@ -7,28 +7,40 @@ department only; the run is in the audit log; a second run resolves fixed findin
 same row with ``last_seen`` moved on, and a finding that fails again opens a new
 episode; a finding that can no longer be evaluated stays open; results written in bulk
 (COPY / executemany) are stored exactly as an ORM insert stores them (a typed equality
-query on the timestamp finds every one). (An estate without policies audits against
+query on the timestamp finds every one); an unchanged re-audit writes no result row yet
+answers for every result of its run, at its own time, a changed subject's results are
+replaced (the earlier run still answers with the old verdict) and a vanished subject's
+end; one resource id on two clouds keeps both results run after run; rows that runs
+wrote before the upgrade to result intervals stay each with its own run. (An estate without policies audits against
 the level floor: test_level_floor.py.)
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, text
 from sqlmodel import col, select
 
 from controlplane.app import App
-from controlplane.compliance import compliance_service
-from controlplane.db.models import AuditEvent
+from controlplane.compliance import ComplianceService, compliance_service
+from controlplane.compliance.store import held_at
+from controlplane.config import Settings
+from controlplane.db import migrate
+from controlplane.db.models import AuditEvent, System
 from controlplane.db.tables_compliance import PolicyResult, PolicyViolation
+from controlplane.db.types import UTCDateTime
+from tests.conftest import FakeClock
 
-from .conftest import Inventory
+from .conftest import Inventory, log_sink
 
 
 def _rows(app: App, run_id: int) -> list[PolicyResult]:
     with app.sessions() as session:
-        return list(session.exec(select(PolicyResult).where(col(PolicyResult.run_id) == run_id)))
+        return list(session.exec(select(PolicyResult).where(held_at(run_id))))
 
 
 def _violations(app: App, rule: str, subject: str) -> list[PolicyViolation]:
@@ -153,3 +165,106 @@ def test_not_evaluable_keeps_the_violation_open(app: App, sample: Inventory) -> 
     ]
     assert [str(v.outcome) for v in results] == ["not_evaluable"]
     assert results[0].missing == "volume.encrypted"
+
+
+def _written_by(app: App, run_id: int) -> int:
+    with app.sessions() as session:
+        query = select(func.count()).select_from(PolicyResult)
+        return session.exec(query.where(col(PolicyResult.run_id) == run_id)).one()
+
+
+def _as_of(service: ComplianceService, run_id: int) -> dict[tuple[str, str], list[str]]:
+    found: dict[tuple[str, str], list[str]] = {}
+    for v in service.results(run_id):
+        found.setdefault((v.rule_id, v.subject_id), []).append(str(v.outcome))
+    return found
+
+
+def test_unchanged_results_are_kept_not_rewritten(
+    app: App, sample: Inventory, clock: object
+) -> None:
+    service = compliance_service(app)
+    first = service.audit()
+    clock.advance(hours=1)  # type: ignore[attr-defined]
+    second = service.audit()  # nothing changed
+    assert first.id is not None and second.id is not None
+    assert _written_by(app, first.id) == first.results == second.results
+    assert _written_by(app, second.id) == 0
+    again = service.results(second.id)
+    assert [replace(v, evaluated_at=None) for v in again] == [
+        replace(v, evaluated_at=None) for v in service.results(first.id)
+    ]
+    assert {v.evaluated_at for v in again} == {second.started_at}
+
+    sample.update("logs-short", retention_days=365)  # fixed: only its results change
+    sample.delete("sg-web")  # gone: its results end with the second run
+    clock.advance(hours=1)  # type: ignore[attr-defined]
+    third = service.audit()
+    assert third.id is not None
+    before, after = _as_of(service, second.id), _as_of(service, third.id)
+    assert before["CSL-LOG-01", "logs-short"] == ["fail"]
+    assert after["CSL-LOG-01", "logs-short"] == ["pass"]
+    assert ("MLPS-L1-NET-02", "sg-web") in before and not any(s == "sg-web" for _, s in after)
+    rewritten = [v for v in service.results(third.id) if v.subject_id == "logs-short"]
+    assert _written_by(app, third.id) == len(rewritten) > 0
+    assert {k: o for k, o in before.items() if k[1] not in ("logs-short", "sg-web")} == {
+        k: o for k, o in after.items() if k[1] != "logs-short"
+    }
+    assert sum(len(o) for o in after.values()) == third.results
+
+
+def test_one_id_on_two_clouds_keeps_both_results(
+    app: App, sample: Inventory, clock: object
+) -> None:
+    with app.sessions() as session:
+        system = session.exec(select(System).where(col(System.name) == "edu-portal")).one()
+    assert system.id is not None
+    sample.resource(system.id, "log_sink", "logs-ok", log_sink(30), "city-a")  # a twin id
+    service = compliance_service(app)
+    runs = []
+    for _ in range(3):
+        runs.append(service.audit())
+        clock.advance(hours=1)  # type: ignore[attr-defined]
+    for run in runs:
+        assert run.id is not None
+        twins = sorted(
+            str(v.outcome)
+            for v in service.results(run.id)
+            if v.subject_id == "logs-ok" and v.rule_id == "CSL-LOG-01"
+        )
+        assert twins == ["fail", "pass"] and run.results == runs[0].results
+
+
+def test_rows_written_per_run_before_the_upgrade_stay_with_their_run(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    app = App(Settings(tmp_path / "home", database_url), clock=clock)
+    try:
+        migrate.upgrade(app.engine, "resource_list_order")  # every run wrote every row
+        with app.engine.begin() as connection:
+            for run in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO policy_audit_run (id, started_at, actor, resources,"
+                        " rules_bound, results, passed, failed, waived, not_applicable,"
+                        " not_evaluable, opened, resolved)"
+                        " VALUES (:id, :at, 'ops', 1, 1, 1, 1, 0, 0, 0, 0, 0, 0)"
+                    ).bindparams(bindparam("at", type_=UTCDateTime())),
+                    {"id": run, "at": clock() + timedelta(hours=run)},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO policy_result (run_id, evaluated_at, rule_id,"
+                        " subject_kind, subject_id, outcome, severity, enforcement,"
+                        " high_risk, deferred)"
+                        " VALUES (:id, :at, 'CSL-LOG-01', 'log_sink', 'logs', :outcome,"
+                        " 'high', 'enforce', false, false)"
+                    ).bindparams(bindparam("at", type_=UTCDateTime())),
+                    {"id": run, "at": clock(), "outcome": ("fail", "pass")[run - 1]},
+                )
+        app.init()
+        service = compliance_service(app)
+        assert [str(v.outcome) for v in service.results(1)] == ["fail"]
+        assert [str(v.outcome) for v in service.results(2)] == ["pass"]
+    finally:
+        app.close()

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from controlplane.app import App
 from controlplane.compliance import compliance_service
+from controlplane.compliance.store import held_at
 from controlplane.db.models import AuditEvent
 from controlplane.db.tables_compliance import PolicyResult
 from controlplane.estate.schema import parse_estate
@@ -58,7 +59,7 @@ def _result(app: App, run_id: int, rule: str, subject: str) -> PolicyResult:
     with app.sessions() as session:
         query = (
             select(PolicyResult)
-            .where(col(PolicyResult.run_id) == run_id)
+            .where(held_at(run_id))
             .where(col(PolicyResult.rule_id) == rule)
             .where(col(PolicyResult.subject_id) == subject)
         )

@@ -26,6 +26,7 @@ from controlplane.compliance import (
     compliance_service,
     waiver_service,
 )
+from controlplane.compliance.store import held_at
 from controlplane.db.tables_compliance import AuditRun, PolicyResult
 from policies import WaiverScope
 from policies.reports import Conclusion, render_markdown, render_xlsx
@@ -39,7 +40,7 @@ def _stored_counts(app: App, system: str) -> Counter[str]:
         assert run is not None
         rows = session.exec(
             select(PolicyResult.outcome)
-            .where(col(PolicyResult.run_id) == run.id)
+            .where(held_at(run.id))
             .where(col(PolicyResult.system) == system)
         )
         return Counter(rows)

@@ -6,15 +6,19 @@ field or sort is refused naming the valid ones."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from controlplane.app import App
+from controlplane.db.engine import transaction
+from controlplane.db.tables_scheduler import JobRun
 from controlplane.facade import Govcloud, InvalidInput
 from controlplane.facade.models import TenantInfo
 from controlplane.facade.paging import keyset
 from controlplane.facade.query import Term, field_getters, parse_query
+from controlplane.scheduler.service import JobRunInfo
 from tests.tui.support import PER_PROVIDER, populate
 
 
@@ -155,3 +159,63 @@ def test_systems_and_job_runs_filter_and_sort(app: App) -> None:
         (names[0], "queued", "ops-li")
     ]
     assert door.job_runs(query=f"!job:{names[0]}").total == 0
+
+
+def _runs_walk(door: Govcloud, **kw: object) -> list[JobRunInfo]:
+    seen: list[JobRunInfo] = []
+    token = None
+    while True:
+        page = door.job_runs(limit=7, continue_token=token, **kw)  # type: ignore[arg-type]
+        seen.extend(page.items)
+        token = page.continue_token
+        if token is None:
+            return seen
+
+
+def test_job_runs_page_in_the_database_under_every_sort(app: App) -> None:
+    """Runs grow by the hundred thousand a year: filtered, sorted and paged in SQL, the
+    pages of every sort and direction are total, ordered by the typed value with ties by
+    id, and a filter's total is counted in the database."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with transaction(app.sessions) as session:
+        for i in range(57):
+            session.add(
+                JobRun(
+                    job=("health", "inventory-sync", "meter-collect")[i % 3],
+                    due_at=start + timedelta(minutes=5 * (i // 2)),  # pairs tie on due_at
+                    state=("ok", "failed", "temporary", "queued")[i % 4],
+                    requested_by="leader-a" if i % 5 else "ops-li",
+                    failures=i % 4,
+                    error=None if i % 3 else f"timeout_{i}% of 100",
+                )
+            )
+    door = Govcloud.acting_as(app, "local-operator")  # no estate yet: the bootstrap operator
+    every = _runs_walk(door)
+    assert len(every) == 57 and len({r.id for r in every}) == 57
+
+    def typed(run: JobRunInfo, field: str) -> object:
+        value = getattr(run, field)
+        return "" if value is None else value
+
+    for field in ("id", "job", "due_at", "state", "requested_by", "failures", "error"):
+        for descending in (False, True):
+            sort = f"-{field}" if descending else field
+            walked = [r.id for r in _runs_walk(door, sort=sort)]
+            expected = sorted(every, key=lambda r: (typed(r, field), r.id), reverse=descending)
+            assert walked == [r.id for r in expected], sort
+
+    # LIKE's wildcards in the text match themselves; an inverted term keeps the NULLs
+    # "0%" is in timeout_0% and timeout_30% only; as a pattern it would match every error
+    assert door.job_runs(query="error:0%", limit=100).total == 2
+    assert door.job_runs(query="error:timeou__", limit=100).total == 0
+    assert door.job_runs(query="error:%", limit=100).total == 19
+    assert door.job_runs(query="!error:timeout", limit=100).total == 38
+    assert door.job_runs(query="ops-li", limit=100).total == 12
+    failed = door.job_runs(job="health", query="state:fail", limit=100)
+    assert failed.total == len(failed.items) == 4  # i = 9, 21, 33, 45
+    with pytest.raises(InvalidInput):
+        door.job_runs(sort="replica")
+    page = door.job_runs(limit=7, sort="due_at")
+    assert page.continue_token is not None
+    with pytest.raises(InvalidInput):
+        door.job_runs(limit=7, sort="-due_at", continue_token=page.continue_token)

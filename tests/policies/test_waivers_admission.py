@@ -4,7 +4,7 @@ Cases: the design's level-3 example plan is admitted under every built-in pack; 
 enforced failure denies naming rule, clause and field; warn mode admits with a warning;
 an enforced critical rule that cannot be evaluated denies (fail closed); the system
 level selects the rules; audit evaluates only rules indexed for a resource's kind and
-level. Waivers: a valid grant; same-person approval refused; an approver without the
+level, and gives exactly what evaluating each of them alone gives. Waivers: a valid grant; same-person approval refused; an approver without the
 role refused; critical rule refused; missing or past expiry refused; a waived failure
 still shows (as waived) and, once the waiver expires, is a violation again; scope
 matching by system, resource and tenant.
@@ -31,6 +31,7 @@ from policies import (
     admit,
     audit,
     bind_packs,
+    evaluate_resource,
     grant_waiver,
 )
 from policies.binding import BoundRule
@@ -116,6 +117,32 @@ def test_audit_uses_the_kind_and_level_index() -> None:
     assert [(r.subject_id, r.rule_id, r.outcome) for r in results] == [
         ("v1", "MLPS-L3-BAK-05", Outcome.FAIL)
     ]
+
+
+def test_audit_gives_what_each_indexed_rule_gives() -> None:
+    """The audit's per-(kind, level) steps decide exactly as evaluate_resource does:
+    without a system, with a system of no level, at every level, within the paperwork
+    grace period, with inputs missing and present."""
+    kinds = sorted({kind for kind, _ in ALL.audit_index})
+    systems = [None, replace(make_system(3), level=None)]
+    systems += [make_system(level) for level in (1, 2, 3, 4)]
+    systems.append(replace(make_system(3), live_since=NOW - timedelta(days=1)))
+    attrs: list[dict[str, object]] = [{}, {"encrypted": False, "replica_count": 1}]
+    views = [
+        ResourceView(kind, f"{kind}-{n}", kind, "hrss", system=system, attrs=given)
+        for kind in kinds
+        for n, (system, given) in enumerate((s, a) for s in systems for a in attrs)
+    ]
+    expected = [
+        verdict
+        for view in views
+        for rule in ALL.audit_index.get(
+            (view.kind, view.system.level if view.system is not None else None), ()
+        )
+        for verdict in evaluate_resource(rule, view, NOW)
+    ]
+    assert len(expected) > len(views)
+    assert list(audit(views, ALL, NOW)) == expected
 
 
 def _grant(**overrides: object) -> object:

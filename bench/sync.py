@@ -400,6 +400,17 @@ def pg_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def database_url(engine: str) -> Iterator[str]:
+    """A fresh, empty database of ``engine`` (``sqlite`` or ``postgresql``) for one run."""
+    if engine == "postgresql":
+        with pg_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{directory}/govcloud.db"
+
+
 def openstack_peer(start: bool) -> tuple[str, str] | str:
     """``(clouds_yaml, cloud)`` of a running peer, or why there is none."""
     script = REPO / "scripts" / "peers" / "openstack"

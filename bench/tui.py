@@ -36,12 +36,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.sync import estate_text, pg_database, rss_peak
+from bench.sync import database_url, estate_text, rss_peak
 
 TARGETS = {"first_paint_ms": 1000, "filter_ms": 100}
 FILTERS = ("kind:volume", "res-00042", "provider:bench-sim-07 !status:active", "tenant:t0123")
@@ -238,12 +237,7 @@ def run(resources: int, tenants: int, providers: int, engines: list[str]) -> dic
         "targets_ms": TARGETS, "cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
     }  # fmt: skip
     for engine in engines:
-        with ExitStack() as stack:
-            if engine == "postgresql":
-                url = stack.enter_context(pg_database())
-            else:
-                directory = stack.enter_context(tempfile.TemporaryDirectory())
-                url = f"sqlite:///{directory}/govcloud.db"
+        with database_url(engine) as url:
             out[engine] = _engine(url, resources, tenants, providers)
     out["loadavg_after"] = os.getloadavg()
     return out

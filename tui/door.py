@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         RequestInfo,
         WaiverInfo,
     )
+    from controlplane.overview import Overview
 
 __all__ = ["Door", "Who"]
 
@@ -43,6 +44,8 @@ class Door(Protocol):
                   query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
     def provider_states(self) -> list[Any]: ...
+
+    def overview(self, month: Month, *, tenant: str | None = ...) -> Overview: ...
 
     def tenants(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                 query: str | None = ...) -> Page[Any]: ...  # fmt: skip

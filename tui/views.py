@@ -9,11 +9,12 @@ same methods), so the console works the same over the local home or a remote ser
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -21,10 +22,23 @@ from controlplane.facade import Month, Page
 from controlplane.i18n import Lang, tr
 from tui.door import Door
 
+if TYPE_CHECKING:
+    from controlplane.overview import (
+        Capacity,
+        CloudFigures,
+        Figures,
+        Health,
+        Overview,
+        Spend,
+        TierFigures,
+        Violations,
+    )
+
 __all__ = [
     "ALIASES",
     "VIEWS",
     "Column",
+    "OverviewLine",
     "OverviewRow",
     "View",
     "complete",
@@ -91,8 +105,31 @@ def current_month(now: datetime | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class OverviewLine:
+    """One row of the overview: the province, a tier (its clouds' total) or one cloud.
+    Cells are text: a status is a glyph and a word, never a colour alone."""
+
+    name: str
+    #: the figures it opens: ``""`` (the province), ``tier:…`` or ``provider:…``
+    scope: str
+    health: str
+    latency: str
+    vcpu: str
+    memory: str
+    storage: str
+    ips: str
+    violations: str
+    pending: int
+    spend: str
+    #: the departments' annual budget (the province's row only: no cloud has one)
+    budget: str | None
+    resources: int
+    drift: int
+
+
+@dataclass(frozen=True)
 class OverviewRow:
-    """One tile of the overview: a figure and the filtered list it opens."""
+    """One figure of a row of the overview (a tile) and the filtered list it opens."""
 
     area: str
     figure: str
@@ -101,64 +138,164 @@ class OverviewRow:
     query: str
 
 
-def _overview(door: Door, lang: Lang, month: str) -> list[OverviewRow]:
-    """Per tier and across the province: clouds, pending approvals, open violations by
-    severity, open drift, resources, month-to-date spend against budget."""
-    rows: list[OverviewRow] = []
-    providers = _all(lambda t: door.providers(limit=1000, continue_token=t))
-    tiers = sorted({p.tier for p in providers})
-    for tier in tiers:
-        count = sum(1 for p in providers if p.tier == tier)
-        rows.append(OverviewRow(tr(tier, lang), tr("providers", lang), str(count),
-                                "providers", f"tier:{tier}"))  # fmt: skip
-    pending = door.requests(query="state:pending", limit=1).total or 0
-    rows.append(OverviewRow(tr("tui.requests", lang), tr("tui.pending_approvals", lang),
-                            str(pending), "requests", "state:pending"))  # fmt: skip
-    for severity in ("critical", "high", "medium", "low"):
-        found = door.violations(state="open", query=f"severity:{severity}", limit=1).total or 0
-        rows.append(OverviewRow(tr("tui.violations", lang), tr(f"tui.severity.{severity}", lang),
-                                str(found),
-                                "violations", f"state:open severity:{severity}"))  # fmt: skip
-    drift = door.drift(limit=1).total or 0
-    rows.append(OverviewRow(tr("tui.drift", lang), tr("tui.open", lang), str(drift), "drift", ""))
-    resources = door.resources(limit=1).total or 0
-    rows.append(OverviewRow(tr("tui.resources", lang), tr("tui.total", lang), str(resources),
-                            "resources", ""))  # fmt: skip
-    statements = _all(lambda t: door.bills(_month(month), limit=1000, continue_token=t))
-    spent = sum((s.budget.month_to_date for s in statements), Decimal("0"))
-    budget = sum((s.budget.annual_budget for s in statements), Decimal("0"))
-    over = sum(1 for s in statements if s.budget.projected_overrun)
-    rows.append(OverviewRow(tr("tui.spend", lang), f"{month} / {tr('annual_budget', lang)}",
-                            f"{spent} / {budget}", "statements", ""))  # fmt: skip
-    rows.append(OverviewRow(tr("tui.spend", lang), tr("projected_overrun", lang), str(over),
-                            "statements", "projected_overrun:true"))  # fmt: skip
+_GLYPH = {"up": "✓", "down": "✗", "never": "?"}
+
+
+def _health(health: Health, lang: Lang) -> str:
+    text = f"{_GLYPH[health.state]} {tr(f'tui.ov.{health.state}', lang)}"
+    return f"{text} ({tr('tui.stale', lang)})" if health.stale else text
+
+
+def _clouds(clouds: Sequence[CloudFigures], lang: Lang) -> str:
+    """``✓3 ✗1 ?0``: how many are up, down, never probed (and how many probes are stale)."""
+    counts = [sum(1 for c in clouds if c.health.state == s) for s in _GLYPH]
+    text = " ".join(f"{g}{n}" for g, n in zip(_GLYPH.values(), counts, strict=True))
+    stale = sum(1 for c in clouds if c.health.stale)
+    return f"{text} ({tr('tui.stale', lang)} {stale})" if stale else text
+
+
+def _latency(clouds: Sequence[CloudFigures]) -> str:
+    """A cloud's latency; over several, the slowest cloud's (what holds an operator up)."""
+    found = [c.health.latency_ms for c in clouds if c.health.latency_ms is not None]
+    return "—" if not found else f"{max(found):.0f}"
+
+
+def _capacity(capacity: Capacity, lang: Lang) -> str:
+    used = f"{capacity.used.quantize(Decimal(1))}"
+    if capacity.declared is None:
+        return f"{used} {tr('tui.ov.untracked', lang)}"
+    return f"{used}/{capacity.declared.quantize(Decimal(1))} {capacity.percent}%"
+
+
+def _severities(v: Violations) -> str:
+    return f"{v.critical}/{v.high}/{v.medium}/{v.low}"
+
+
+def _line(name: str, scope: str, part: Figures, health: str,
+          clouds: Sequence[CloudFigures], lang: Lang,
+          budget: str | None = None) -> OverviewLine:  # fmt: skip
+    return OverviewLine(
+        name=name, scope=scope, health=health, latency=_latency(clouds),
+        vcpu=_capacity(part.vcpu, lang), memory=_capacity(part.memory_gib, lang),
+        storage=_capacity(part.storage_gib, lang), ips=_capacity(part.public_ips, lang),
+        violations=_severities(part.violations), pending=part.pending, spend=str(part.spend),
+        budget=budget, resources=part.resources, drift=part.drift,
+    )  # fmt: skip
+
+
+def _budget(spend: Spend, lang: Lang) -> str:
+    over = f" ! {tr('projected_overrun', lang)}" if spend.projected_overrun else ""
+    return f"{spend.annual_budget}{over}"
+
+
+def _lines(found: Overview, lang: Lang) -> list[OverviewLine]:
+    """The province first (its totals include what no placed system carries), then each
+    tier's total followed by its clouds."""
+    every = found.province.clouds
+    # the province's spend is the statements' month-to-date (adjustments of no cloud too)
+    province = dataclasses.replace(
+        _line(tr("tui.ov.province", lang), "", found.province, _clouds(every, lang), every,
+              lang, _budget(found.spend, lang)),
+        spend=str(found.spend.month_to_date),
+    )  # fmt: skip
+    rows = [province]
+    for tier in found.tiers:
+        rows.append(_line(tr(tier.tier, lang), f"tier:{tier.tier}", tier,
+                          _clouds(tier.clouds, lang), tier.clouds, lang))  # fmt: skip
+        rows.extend(
+            _line(f"  {c.name}", f"provider:{c.name}", c, _health(c.health, lang), [c], lang)
+            for c in tier.clouds
+        )
     return rows
-
-
-def _month(text: str) -> Month:
-    return Month.parse(text)
-
-
-def _all(read: Callable[[str | None], Page[Any]]) -> list[Any]:
-    items: list[Any] = []
-    token: str | None = None
-    while True:
-        page = read(token)
-        items.extend(page.items)
-        token = page.continue_token
-        if token is None:
-            return items
 
 
 def _overview_fetch(lang: Lang) -> Fetch:
     def fetch(door: Door, query: str | None, sort: str | None, token: str | None,
               limit: int, month: str) -> Page[Any]:  # fmt: skip
-        rows = _overview(door, lang, month)
-        if query:
-            rows = [r for r in rows if query.lower() in f"{r.area} {r.figure}".lower()]
+        rows = _lines(door.overview(_month(month)), lang)
+        if query:  # a tier or a cloud by name: its rows stay with the province's
+            rows = [r for r in rows if not r.scope or query.lower() in r.scope.lower()]
         return Page(items=tuple(rows), continue_token=None, total=len(rows))
 
     return fetch
+
+
+def _part(found: Overview, scope: str) -> tuple[TierFigures | None, CloudFigures | None]:
+    """The tier or the cloud ``scope`` names (``tier:…``, ``provider:…``); neither: the
+    province's."""
+    kind, _, name = scope.partition(":")
+    for tier in found.tiers:
+        if kind == "tier" and tier.tier == name:
+            return tier, None
+        for cloud in tier.clouds:
+            if kind == "provider" and cloud.name == name:
+                return None, cloud
+    return None, None
+
+
+def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
+    """Each figure of one overview row, with the list it opens: a cloud's resources and
+    drift; a tier's clouds; the open violations of a severity and the requests waiting
+    for approval (lists that know no cloud: the province's, or the department's)."""
+    tier, cloud = _part(found, scope)
+    part: Figures = cloud or tier or found.province
+    clouds = [cloud] if cloud else list((tier or found.province).clouds)
+    if cloud is None and tier is None:
+        scope = ""  # not a tier or a cloud of this overview: the province's figures
+    inventory = ("resources", f"provider:{cloud.name}") if cloud else ("providers", scope)
+    w = functools.partial(tr, lang=lang)
+    health = _health(cloud.health, lang) if cloud else _clouds(clouds, lang)
+    rows = [OverviewRow(w("tui.ov.health_area"), w("tui.ov.health"), health, "providers",
+                        f"name:{cloud.name}" if cloud else scope)]  # fmt: skip
+    if cloud is not None and cloud.health.checked_at is not None:
+        rows.append(OverviewRow(w("tui.ov.health_area"), w("tui.ov.probed"),
+                                f"{cloud.health.checked_at:%Y-%m-%d %H:%M}", "providers",
+                                f"name:{cloud.name}"))  # fmt: skip
+    rows.append(OverviewRow(w("tui.ov.health_area"), w("tui.ov.latency"),
+                            f"{_latency(clouds)} ms", "providers", rows[0].query))  # fmt: skip
+    for word, capacity in (("tui.ov.vcpu", part.vcpu), ("tui.ov.memory", part.memory_gib),
+                           ("tui.ov.storage", part.storage_gib), ("tui.ov.ips", part.public_ips)):  # fmt: skip
+        rows.append(OverviewRow(w("tui.ov.capacity"), w(word), _capacity(capacity, lang),
+                                *inventory))  # fmt: skip
+    for severity in ("critical", "high", "medium", "low"):
+        rows.append(OverviewRow(w("tui.violations"), w(f"tui.severity.{severity}"),
+                                str(getattr(part.violations, severity)), "violations",
+                                f"state:open severity:{severity}"))  # fmt: skip
+    rows.append(OverviewRow(w("tui.requests"), w("tui.pending_approvals"), str(part.pending),
+                            "requests", "state:pending"))  # fmt: skip
+    rows.append(OverviewRow(w("tui.resources"), w("tui.total"), str(part.resources),
+                            *inventory))  # fmt: skip
+    rows.append(OverviewRow(w("tui.drift"), w("tui.open"), str(part.drift), "drift",
+                            f"provider:{cloud.name}" if cloud else ""))  # fmt: skip
+    spent = found.spend.month_to_date if not scope else part.spend
+    rows.append(OverviewRow(w("tui.spend"), found.month, str(spent), "statements", ""))
+    if not scope:  # the budget is the departments', not a cloud's or a tier's
+        spend = found.spend
+        rows += [
+            OverviewRow(w("tui.spend"), w("annual_budget"), str(spend.annual_budget),
+                        "statements", ""),
+            OverviewRow(w("tui.spend"), w("tui.ov.year_to_date"),
+                        str(spend.spent_before_month + spend.month_to_date), "statements", ""),
+            OverviewRow(w("tui.spend"), w("tui.ov.projected_year"), str(spend.projected_year),
+                        "statements", ""),
+            OverviewRow(w("tui.spend"), w("projected_overrun"),
+                        w("yes") if spend.projected_overrun else w("no"), "statements",
+                        "projected_overrun:true"),
+        ]  # fmt: skip
+    return rows
+
+
+def _tiles_fetch(lang: Lang) -> Fetch:
+    def fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+              limit: int, month: str) -> Page[Any]:  # fmt: skip
+        rows = _tiles(door.overview(_month(month)), (query or "").strip(), lang)
+        return Page(items=tuple(rows), continue_token=None, total=len(rows))
+
+    return fetch
+
+
+def _month(text: str) -> Month:
+    return Month.parse(text)
 
 
 def _views(lang: Lang) -> dict[str, View]:
@@ -167,15 +304,41 @@ def _views(lang: Lang) -> dict[str, View]:
             "overview",
             "tui.overview",
             (
+                Column("tui.ov.cloud", _attr("name")),
+                Column("tui.ov.health", _attr("health")),
+                Column("tui.ov.ms", _attr("latency")),
+                Column("tui.ov.vcpu", _attr("vcpu")),
+                Column("tui.ov.violations", _attr("violations")),
+                Column("tui.ov.pending", _attr("pending")),
+                Column("tui.ov.spend", _attr("spend")),
+                Column("tui.ov.budget", _attr("budget")),
+                Column("tui.ov.memory", _attr("memory")),
+                Column("tui.ov.storage", _attr("storage")),
+                Column("tui.ov.ips", _attr("ips")),
+                Column("tui.resources", _attr("resources")),
+                Column("tui.drift", _attr("drift")),
+            ),
+            _overview_fetch(lang),
+            key=lambda r: r.scope or "province",
+            default_sort="",
+            drill=lambda r: ("tiles", r.scope),
+            aliases=("ov", "home", "dash"),
+            reads="overview.show",
+        ),
+        View(
+            "tiles",
+            "tui.tiles",
+            (
                 Column("tui.area", _attr("area")),
                 Column("tui.figure", _attr("figure")),
                 Column("value", _attr("value")),
             ),
-            _overview_fetch(lang),
-            key=lambda r: f"{r.view}:{r.query}",
+            _tiles_fetch(lang),
+            key=lambda r: f"{r.area}:{r.figure}",
             default_sort="",
             drill=lambda r: (r.view, r.query),
-            aliases=("ov", "home", "dash"),
+            aliases=("figures", "tile"),
+            reads="overview.show",
         ),
         View(
             "providers",

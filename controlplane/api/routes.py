@@ -173,6 +173,13 @@ def provider_states(g: Caller) -> JSONResponse:
     return _ok(g.provider_states())
 
 
+@router.get("/overview/{month}", tags=["estate"])
+def overview(g: Caller, month: str, tenant: str | None = None) -> JSONResponse:
+    """Per tier and per cloud: health, capacity, open violations, pending approvals and the
+    month's spend against budget (a department: its own figures)."""
+    return _ok(g.overview(_month(month), tenant=tenant))
+
+
 @router.get("/tenants", tags=["estate"])
 def tenants(
     g: Caller,

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from controlplane.inventory.sync import SyncReport
     from controlplane.metering.coverage import MonthCoverage
     from controlplane.metering.service import CollectResult, ImportResult
+    from controlplane.overview import Overview
     from controlplane.planning import Plan
     from controlplane.rbac import Action, Identity
     from controlplane.requests import ApplyResult, ProvisionResult
@@ -416,6 +417,17 @@ class Govcloud:
             if probe is None else ProviderStateInfo.of(probe, name=name)
             for name, probe in found
         ]  # fmt: skip
+
+    @action("overview.show")
+    def overview(self, month: Month, *, tenant: str | None = None) -> Overview:
+        """Per tier and per cloud: health, capacity used, open violations, pending
+        approvals, resources and ``month``'s spend against budget (a department: its own
+        figures; naming another department is refused)."""
+        from controlplane.overview import read_overview
+
+        scope = self._scope("overview.show", tenant)
+        with self._app.sessions() as session:
+            return read_overview(session, month, self._app.clock(), scope)
 
     @action("provider.show")
     def provider(self, name: str) -> ProviderInfo:

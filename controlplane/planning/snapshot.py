@@ -44,6 +44,7 @@ from tenants import LocatedDocument, Location, ResourceAmounts
 __all__ = [
     "EstateSnapshot",
     "TenantInfo",
+    "allocation",
     "load_owned",
     "load_snapshot",
     "policy_from_document",
@@ -187,17 +188,27 @@ def _times(amounts: ResourceAmounts, n: int) -> ResourceAmounts:
     )
 
 
-def _allocation(session: Session, by_id: Mapping[int, Provider]) -> dict[str, ResourceAmounts]:
-    """Provider name → what its live resources allocate."""
-    usage: dict[str, ResourceAmounts] = {}
-    for provider_id, _, _, kind_name, spec, n in _groups(session, owned=False, tenant_ids=None):
-        kind, provider = KINDS.get(kind_name), by_id.get(provider_id)
-        if kind is None or provider is None:
+def allocation(
+    session: Session, tenant_ids: Sequence[int] | None = None
+) -> dict[int, ResourceAmounts]:
+    """Provider id → what its live resources allocate (those of ``tenant_ids`` only, when
+    given), metered as plans meter them; summed in the database by :func:`_groups`."""
+    usage: dict[int, ResourceAmounts] = {}
+    for provider_id, _, _, kind_name, spec, n in _groups(
+        session, owned=False, tenant_ids=tenant_ids
+    ):
+        kind = KINDS.get(kind_name)
+        if kind is None:
             continue
         meters = dict(kind.usage_of(spec))
         amounts = _times(amounts_of(meters, 1 if kind_name == "namespace" else 0), n)
-        usage[provider.name] = usage.get(provider.name, _ZERO) + amounts
+        usage[provider_id] = usage.get(provider_id, _ZERO) + amounts
     return usage
+
+
+def _allocation(session: Session, by_id: Mapping[int, Provider]) -> dict[str, ResourceAmounts]:
+    """Provider name → what its live resources allocate."""
+    return {by_id[i].name: used for i, used in allocation(session).items() if i in by_id}
 
 
 def load_owned(session: Session, snapshot: EstateSnapshot, tenant_ids: Collection[int]) -> None:

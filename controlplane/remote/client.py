@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from controlplane.inventory.sync import SyncReport
     from controlplane.metering.coverage import MonthCoverage
     from controlplane.metering.service import CollectResult, ImportResult
+    from controlplane.overview import Overview
     from controlplane.requests import ProvisionResult
     from controlplane.scheduler.service import JobRunInfo, JobSummary
     from infra.export import ExportedProject
@@ -274,6 +275,11 @@ class RemoteGovcloud:
 
     def provider_states(self) -> list[ProviderStateInfo]:
         return [ProviderStateInfo.model_validate(p) for p in self._get("/provider-states")]
+
+    def overview(self, month: Month, *, tenant: str | None = None) -> Overview:
+        from controlplane.overview import Overview
+
+        return decode(Overview, self._get(f"/overview/{month}", tenant=tenant))
 
     def tenants(self, *, city: str | None = None, sort: str = "code",
                 limit: int = DEFAULT_LIMIT, continue_token: str | None = None,

@@ -44,6 +44,7 @@ CALLS: dict[str, tuple[str, Path, Callable[[str, Fixture], Body], bool]] = {
     "provider.list": ("GET", lambda t, f: "/providers", lambda t, f: None, False),
     "provider.show": ("GET", lambda t, f: "/providers/prov-sim", lambda t, f: None, False),
     "provider.sync": ("POST", lambda t, f: "/providers/no-such/sync", lambda t, f: None, False),
+    "overview.show": ("GET", lambda t, f: f"/overview/2026-03?tenant={t}", lambda t, f: None, True),
     "tenant.list": ("GET", lambda t, f: "/tenants", lambda t, f: None, False),
     "system.list": ("GET", lambda t, f: f"/systems?tenant={t}", lambda t, f: None, True),
     "tenant.show": ("GET", lambda t, f: f"/tenants/{t}", lambda t, f: None, True),

@@ -68,6 +68,7 @@ CALLS: dict[str, tuple[Call, bool]] = {
     "provider.list": (lambda g, t, f: g.providers(), False),
     "provider.show": (lambda g, t, f: g.provider("prov-sim"), False),
     "provider.sync": (lambda g, t, f: g.sync_provider("no-such-provider"), False),
+    "overview.show": (lambda g, t, f: g.overview(MONTH, tenant=t), True),
     "tenant.list": (lambda g, t, f: g.tenants(), False),
     "tenant.show": (lambda g, t, f: g.tenant(t), True),
     "system.list": (lambda g, t, f: g.systems(tenant=t), True),

@@ -11,6 +11,8 @@ from sqlalchemy import insert, select
 from controlplane.app import App
 from controlplane.db import table_of
 from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.tables_compliance import AuditRun, PolicyViolation
+from controlplane.db.tables_inventory import ProviderHealth
 from controlplane.requests import request_service
 from tests.governance.support import CataloguePlanner, apply_estate, manifest
 
@@ -50,3 +52,27 @@ def populate(app: App) -> dict[str, int]:
                                provider_id=providers[provider], data_classification="important",
                                status="running", created_at=now, updated_at=now))  # fmt: skip
     return ids
+
+
+def dashboard(app: App) -> None:
+    """What the overview shows beyond :func:`populate`: prov-sim probed up (23 ms),
+    city-a-sim down, and open violations on both clouds' systems (one of no system)."""
+    at = datetime(2026, 3, 1, 7, 59, tzinfo=UTC)
+    with app.sessions() as session, session.begin():
+        providers = dict(session.execute(select(Provider.name, Provider.id)).all())  # type: ignore[arg-type]
+        session.add(ProviderHealth(provider_id=providers["prov-sim"], checked_at=at,
+                                   reachable=True, auth_ok=True, latency_ms=23.4))  # fmt: skip
+        session.add(ProviderHealth(provider_id=providers["city-a-sim"], checked_at=at,
+                                   reachable=False, auth_ok=False, error_code="unavailable"))  # fmt: skip
+        run = AuditRun(started_at=at, finished_at=at, actor="ops-li")
+        session.add(run)
+        session.flush()
+        for key, tenant, system, severity in (("a", "hrss", "payroll", "critical"),
+                                              ("b", "hrss", "payroll", "high"),
+                                              ("c", "city-a-edu", "exams", "medium"),
+                                              ("d", "city-a-edu", None, "low")):  # fmt: skip
+            session.add(PolicyViolation(
+                key=key, rule_id="GC-1", subject_kind="server", subject_id=key, system=system,
+                tenant=tenant, severity=severity, state="open", opened_at=at, last_seen_at=at,
+                opened_run_id=run.id, last_run_id=run.id,
+            ))  # fmt: skip

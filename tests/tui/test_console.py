@@ -52,7 +52,7 @@ async def test_views_by_alias_and_tab_completion(province: Province) -> None:
     async with console.run_test(size=(80, 24)) as pilot:
         await settle(console, pilot)
         assert console.place.view == "overview"
-        assert any(r.figure == "pending approvals" and r.value == "2" for r in console.items)
+        assert console.items[0].scope == "" and console.items[0].pending == 2  # the province
         for typed, view in (("prov", "providers"), ("dept", "tenants"), ("dr", "drift"),
                             ("vio", "violations"), ("wv", "waivers"), ("st", "statements")):  # fmt: skip
             await command(console, pilot, typed)

@@ -1,6 +1,7 @@
 """The console over :class:`RemoteGovcloud` against a running ``govcloud serve`` (uvicorn
 on 127.0.0.1): resources page in, `/` filters and `s`/`r` sorts run on the server, and
-`d` describes a row, the same as over the local facade."""
+`d` describes a row, the same as over the local facade; the overview's figures come back
+whole and drill the same way."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from controlplane.billing import Month
+from controlplane.facade import Govcloud
 from controlplane.remote import RemoteGovcloud
 from tests.api.conftest import Server, run_server
-from tests.tui.support import PER_PROVIDER
+from tests.tui.support import PER_PROVIDER, dashboard
 from tests.tui.test_console import Province, filter_, settle
 from tui.app import ConsoleApp, Place
 from tui.screens import DescribeScreen
@@ -86,3 +89,21 @@ async def test_new_views_and_cloud_states_over_a_server(remote: RemoteGovcloud) 
             "city-a-sim",
             "prov-sim",
         }
+
+
+async def test_overview_over_a_server(province: Province, remote: RemoteGovcloud) -> None:
+    """The overview's read models come back whole from the server (the same figures as
+    the local facade) and the console drills from a cloud's row the same way."""
+    dashboard(province[0])
+    month = Month.parse("2026-03")
+    assert remote.overview(month) == Govcloud.acting_as(province[0], "ops-li").overview(month)
+    console = ConsoleApp(remote, refresh_seconds=3600)
+    async with console.run_test(size=(80, 24)) as pilot:
+        await settle(console, pilot)
+        assert console.failed is None, console.failed
+        row = next(i for i, r in enumerate(console.items) if r.scope == "provider:city-a-sim")
+        assert console.items[row].health == "✗ down"
+        console.table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(console, pilot)
+        assert (console.place.view, console.place.query) == ("tiles", "provider:city-a-sim")

@@ -15,6 +15,7 @@ import pytest
 from controlplane.app import App
 from controlplane.facade import Govcloud
 from tests.conftest import FakeClock
+from tests.tui.support import dashboard
 from tui.app import ConsoleApp
 from tui.views import VIEWS
 
@@ -56,6 +57,8 @@ def test_view_snapshot(
     app, _ = province
     if view in ("jobs", "jobruns"):
         Govcloud.acting_as(app, "ops-li").run_job("health")  # one queued run to show
+    if view in ("overview", "tiles"):
+        dashboard(app)  # probes and violations: the overview's figures
     console = ConsoleApp(
         Govcloud.acting_as(app, _READERS.get(view, "bdb-zhang")),
         lang=lang,  # type: ignore[arg-type]

@@ -56,7 +56,7 @@ def wait_for(name: str, seen: Callable[[str], bool], what: str, timeout: float =
 
 
 def test_tui_in_tmux(terminal: str) -> None:
-    wait_for(terminal, lambda s: "pending approvals" in s and "READ-ONLY" in s, "the overview")
+    wait_for(terminal, lambda s: "PENDING" in s and "READ-ONLY" in s, "the overview")
     _tmux("send-keys", "-t", terminal, ":")
     wait_for(terminal, lambda s: ": audit, drift, jobruns, jobs, overview" in s, "the view prompt")
     _tmux("send-keys", "-t", terminal, "-l", "res")

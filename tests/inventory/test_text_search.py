@@ -17,13 +17,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+import pytest
+from sqlalchemy import delete, insert, or_, select, text, update
 from sqlmodel import col
 
 from controlplane.app import App
 from controlplane.db import table_of
 from controlplane.db.models import Provider, Resource, Tenant
 from controlplane.db.statistics import analyze
+from controlplane.db.text_search import BULK_TABLE, indexed_in_bulk
 from controlplane.facade import Govcloud
 from controlplane.inventory import ResourceFilter
 from controlplane.inventory.query import RARE, TextMatch, _contains
@@ -139,3 +141,45 @@ def test_a_rare_term_is_read_through_the_trigram_index(app: App) -> None:
         assert "resource_trgm" not in _plan(app, "01")
     else:
         assert "ix_resource_name_trgm" in plan and "ix_resource_resource_id_trgm" in plan, plan
+
+
+def test_rows_a_bulk_writer_inserts_are_found_like_the_triggers_rows(app: App) -> None:
+    """The sync inserts inside ``indexed_in_bulk`` (one indexing statement, not the per-row
+    trigger): its rows are found as LIKE finds them; a failed bulk block leaves no mark
+    behind, so the trigger indexes the next ordinary insert."""
+    _seed(app)
+    door = Govcloud.acting_as(app, "ops-li")
+    resources = table_of(Resource)
+
+    def template(session: Any) -> dict[str, Any]:
+        row = session.execute(select(resources).where(col(Resource.name) == "axb-node")).one()
+        found = dict(row._mapping)
+        found.pop("id")
+        return found
+
+    with app.sessions() as session, session.begin():
+        late = template(session)
+        with indexed_in_bulk(session.connection()):
+            session.execute(insert(resources), [
+                {**late, "name": f"bulk-portal-{i}", "resource_id": f"BULK-{i:05d}"}
+                for i in range(3)
+            ])  # fmt: skip
+    assert _shown(door, "bulk-portal") == [f"BULK-{i:05d}" for i in range(3)]
+    assert _shown(door, "bulk-portal") == _like(app, _term("bulk-portal"))
+
+    def failed_batch() -> None:
+        with app.sessions() as session, session.begin(), indexed_in_bulk(session.connection()):
+            lost = {**late, "name": "lost-portal", "resource_id": "LOST-1"}
+            session.execute(insert(resources), [lost])
+            raise RuntimeError("the batch failed")
+
+    with pytest.raises(RuntimeError):
+        failed_batch()
+    with app.sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "sqlite":
+            marks = session.execute(text(f"SELECT count(*) FROM {BULK_TABLE}")).scalar_one()
+            assert marks == 0
+        after = {**late, "name": "after-portal", "resource_id": "A-1"}
+        session.execute(insert(resources), [after])
+    assert _shown(door, "lost-portal") == []
+    assert _shown(door, "after-portal") == ["A-1"] == _like(app, _term("after-portal"))

@@ -237,9 +237,12 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float]:
                 text("CREATE TABLE resource_reference (LIKE resource INCLUDING ALL)")
             )
         else:
+            # the table and its indexes; not the triggers that keep the trigram search
+            # table in step (the reference writes no search table)
             for (ddl,) in connection.execute(
                 text(
-                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'resource' AND sql IS NOT NULL"
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'resource'"
+                    " AND type IN ('table', 'index') AND sql IS NOT NULL"
                 )
             ):
                 connection.execute(text(_sqlite_copy(ddl)))

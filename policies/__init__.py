@@ -12,7 +12,15 @@ or a cloud SDK.
 """
 
 from policies.binding import BoundPacks, BoundRule
-from policies.engine import AdmissionResult, admit, audit, evaluate_plan, evaluate_resource
+from policies.engine import (
+    AdmissionResult,
+    Assessment,
+    admit,
+    assess,
+    audit,
+    evaluate_plan,
+    evaluate_resource,
+)
 from policies.level_baseline import LEVEL_PACKS, BaselineOptOut
 from policies.listing import list_rules
 from policies.overlays import EstatePolicy, PolicyBinding, load_policy_binding, loosenings
@@ -41,6 +49,7 @@ __all__ = [
     "BUILTIN_PACKS",
     "LEVEL_PACKS",
     "AdmissionResult",
+    "Assessment",
     "BackupView",
     "BaselineOptOut",
     "BoundPacks",
@@ -73,6 +82,7 @@ __all__ = [
     "WaiverRefused",
     "WaiverScope",
     "admit",
+    "assess",
     "audit",
     "bind_packs",
     "builtin_packs",

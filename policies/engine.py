@@ -15,14 +15,16 @@ from datetime import datetime, timedelta
 
 from policies.binding import BoundPacks, BoundRule
 from policies.registry import ALL_LEVELS, Finding, MissingInput, not_applicable, not_evaluable
-from policies.verdicts import Outcome, Severity, Verdict
+from policies.verdicts import Enforcement, Outcome, Severity, Verdict
 from policies.views import PlanView, ResourceView
 from policies.waivers import WaiverBook
 
 __all__ = [
     "PAPERWORK_GRACE",
     "AdmissionResult",
+    "Assessment",
     "admit",
+    "assess",
     "audit",
     "evaluate_plan",
     "evaluate_resource",
@@ -239,35 +241,101 @@ def _within_grace(resource: ResourceView, now: datetime, grace: timedelta) -> bo
 def admit(plan: PlanView, bound: BoundPacks) -> AdmissionResult:
     """Run every bound admission rule on ``plan``; the system level selects which apply.
 
-    The same verdicts as :func:`evaluate_plan` of each rule: the level gate and the
-    pending inputs of a rule depend only on the level, so they are decided once per
-    binding and level (:func:`_admission_steps`), and only rule bodies run per plan.
+    The same verdicts as :func:`evaluate_plan` of each rule (see :func:`assess`).
     """
-    verdicts: list[Verdict] = []
-    system = plan.system
-    for rule, fixed in _admission_steps(bound, system.level):
-        if fixed is not None:
-            findings = list(fixed)
-        else:
-            findings = []
+    found = assess(plan, bound)
+    return AdmissionResult(found.admitted, found.verdicts)
+
+
+class Assessment:
+    """The policy answer for one plan, its verdicts built only when first read.
+
+    Whether the plan is admitted is decided from the rule bodies' findings directly: a
+    plan reports a verdict for every bound rule, passes included (~40 per plan), and a
+    batch mostly asks only whether each was admitted, so building them (and composing
+    their messages) waits until the plan is shown or recorded. The verdicts are those
+    :func:`evaluate_plan` gives for each rule, in binding order.
+    """
+
+    __slots__ = ("_findings", "_plan", "_verdicts", "admitted")
+
+    def __init__(
+        self,
+        plan: PlanView,
+        findings: tuple[tuple[BoundRule, tuple[Finding, ...]], ...],
+        admitted: bool,
+    ) -> None:
+        self._plan = plan
+        self._findings = findings
+        self._verdicts: tuple[Verdict, ...] | None = None
+        self.admitted = admitted
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        built = self._verdicts
+        if built is None:
+            plan, system = self._plan, self._plan.system
+            out: list[Verdict] = []
+            for rule, findings in self._findings:
+                out.extend(
+                    _verdicts(
+                        rule,
+                        list(findings),
+                        "request",
+                        plan.request,
+                        system.name,
+                        plan.tenant,
+                        plan.as_of,
+                        deferred=rule.spec.paperwork,
+                    )
+                )
+            built = self._verdicts = tuple(out)
+        return built
+
+    @property
+    def denials(self) -> tuple[Verdict, ...]:
+        return AdmissionResult(self.admitted, self.verdicts).denials
+
+    @property
+    def warnings(self) -> tuple[Verdict, ...]:
+        return AdmissionResult(self.admitted, self.verdicts).warnings
+
+
+def _finding_denies(rule: BoundRule, finding: Finding) -> bool:
+    """:func:`_denies` of the verdict ``finding`` of ``rule`` becomes, without building it
+    (a paperwork rule's findings are deferred unless not applicable)."""
+    outcome = finding.outcome
+    if rule.enforcement is not Enforcement.ENFORCE or outcome is Outcome.NOT_APPLICABLE:
+        return False
+    if rule.spec.paperwork:
+        return False
+    return outcome is Outcome.FAIL or (
+        outcome is Outcome.NOT_EVALUABLE and rule.spec.severity is Severity.CRITICAL
+    )
+
+
+def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
+    """Every bound admission rule's findings on ``plan``, its verdicts built lazily.
+
+    The level gate and the pending inputs of a rule depend only on the level, so they
+    are decided once per binding and level (:func:`_admission_steps`), and only rule
+    bodies run per plan.
+    """
+    out: list[tuple[BoundRule, tuple[Finding, ...]]] = []
+    admitted = True
+    for rule, fixed in _admission_steps(bound, plan.system.level):
+        if fixed is None:
+            # as :func:`_collect` (inline: this runs for every rule of every plan)
+            findings: list[Finding] = []
             try:
                 findings.extend(rule.rule.plan(plan, rule.params))
             except MissingInput as missing:
                 findings.append(not_evaluable(missing.name))
-        verdicts.extend(
-            _verdicts(
-                rule,
-                findings,
-                "request",
-                plan.request,
-                system.name,
-                plan.tenant,
-                plan.as_of,
-                deferred=rule.spec.paperwork,
-            )
-        )
-    result = tuple(verdicts)
-    return AdmissionResult(not any(_denies(v) for v in result), result)
+            fixed = tuple(findings)
+        if fixed and admitted:
+            admitted = not any(_finding_denies(rule, finding) for finding in fixed)
+        out.append((rule, fixed))
+    return Assessment(plan, tuple(out), admitted)
 
 
 _Step = tuple[BoundRule, tuple[Finding, ...] | None]

@@ -140,10 +140,12 @@ class Verdict:
         # recursive deep copy (a plan records dozens of verdicts, an audit hundreds of
         # thousands)
         record = {name: getattr(self, name) for name in _VERDICT_FIELDS}
-        for key in ("outcome", "severity", "enforcement"):
-            record[key] = str(record[key])
-        at = self.evaluated_at
-        record["evaluated_at"] = at.isoformat() if at is not None else None
+        # the members' values: the same str objects in every record (``str()`` of a
+        # StrEnum member makes a new one each time)
+        record["outcome"] = self.outcome.value
+        record["severity"] = self.severity.value
+        record["enforcement"] = self.enforcement.value
+        record["evaluated_at"] = _iso(self.evaluated_at)
         return record
 
     @classmethod
@@ -160,3 +162,18 @@ class Verdict:
 
 
 _VERDICT_FIELDS = tuple(f.name for f in fields(Verdict))
+
+_last_iso: list[tuple[datetime, str]] = []
+
+
+def _iso(at: datetime | None) -> str | None:
+    """``at`` in ISO-8601, the same str for the same instant as the record before:
+    a plan's or an audit's verdicts share one evaluation time, and records held by the
+    thousand (``apply`` of a file returns every plan) need not each hold a copy."""
+    if at is None:
+        return None
+    if _last_iso and _last_iso[0][0] == at and _last_iso[0][0].tzinfo == at.tzinfo:
+        return _last_iso[0][1]
+    text = at.isoformat()
+    _last_iso[:] = [(at, text)]
+    return text

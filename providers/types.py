@@ -39,6 +39,7 @@ __all__ = [
     "canonical_spec",
     "managed_identity",
     "spec_fingerprint",
+    "spec_record",
 ]
 
 TAG_TENANT = "govcloud:tenant"
@@ -118,6 +119,16 @@ def canonical_spec(spec: Mapping[str, object]) -> str:
     return json.dumps(
         spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
     )
+
+
+def spec_record(spec: Mapping[str, object]) -> dict[str, object]:
+    """``spec`` as a dict for a JSON record: the spec itself when it is one.
+
+    Specs are never changed in place (see :class:`DesiredResource`), so a record shares
+    it: ``apply`` of a large file holds every plan's record, and copying each resource's
+    spec into the plan's changes and its desired list doubled what they hold.
+    """
+    return spec if isinstance(spec, dict) else dict(spec)
 
 
 def spec_fingerprint(spec: Mapping[str, object]) -> str:

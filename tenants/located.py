@@ -4,8 +4,11 @@ The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and
 PyYAML's pure-Python parser where it is not; both give the same events, and one composer
 here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
 ``Decimal`` for every YAML float so no price or version is ever rounded through binary
-floating point, ``date``/``datetime``) plus a map from field path to source location, so
-later validation can point at ``file:line:col`` for any path.
+floating point, ``date``/``datetime``) plus a map from field path to the parser's mark
+of that value and of its key, so later validation can point at ``file:line:col`` for any
+path. A mark becomes a :class:`Location` only when a position is asked for, and the
+common events are composed in one loop without a call per event: composing costs about
+what libyaml's own ``compose_all`` does (``bench/parse.py``).
 
 Scalars are resolved by :mod:`tenants.scalars` (the YAML 1.2 core schema, plus
 timestamps and ``<<`` merge keys), exactly as govcloud read them before. Every
@@ -29,7 +32,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 import yaml
 from yaml.events import (
@@ -63,6 +66,7 @@ __all__ = [
     "C_PARSER",
     "ListCaps",
     "LocatedDocument",
+    "Mark",
     "OnDocument",
     "Path",
     "load_yaml_documents",
@@ -89,10 +93,29 @@ C_PARSER: bool = _CParser is not None
 """Whether documents are parsed by libyaml (else by PyYAML's pure-Python parser)."""
 
 
-@dataclass
+class Mark(Protocol):
+    """A parser's 0-based position (PyYAML's ``Mark``, from libyaml or the pure parser)."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+
+
+class _Mark(NamedTuple):
+    """A position the composer works out itself (0-based, like a parser's mark)."""
+
+    line: int
+    column: int
+
+
+@dataclass(eq=False)
 class LocatedDocument:
     """One YAML document as plain data plus the source position of every path.
 
+    ``marks`` and ``key_marks`` keep the parser's own 0-based marks of every value and
+    key (a :class:`Location` is made only when a position is asked for: a valid document
+    never needs one); ``values`` and ``keys`` are the same positions as locations.
     ``aliases`` maps the path of an alias (or of a key brought in by a ``<<`` merge) to
     the path of the node it stands for; positions below it are that node's, which is
     where the user must edit.
@@ -101,22 +124,47 @@ class LocatedDocument:
     data: Any
     file: str
     start: Location
-    values: dict[Path, Location] = field(default_factory=dict)
-    keys: dict[Path, Location] = field(default_factory=dict)
     aliases: dict[Path, Path] = field(default_factory=dict)
+    marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
+    key_marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
+
+    @property
+    def values(self) -> dict[Path, Location]:
+        """The position of every value (and of every mapping and list), by path."""
+        return {path: self._location(mark) for path, mark in self.marks.items()}
+
+    @property
+    def keys(self) -> dict[Path, Location]:
+        """The position of every mapping key, by the path of its value."""
+        return {path: self._location(mark) for path, mark in self.key_marks.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LocatedDocument):
+            return NotImplemented
+        return (self.data, self.file, self.start, self.aliases, self.values, self.keys) == (
+            other.data, other.file, other.start, other.aliases, other.values, other.keys,
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by content
+
+    def _location(self, mark: Mark) -> Location:
+        return _location(self.file, mark.line + 1, mark.column + 1)
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path``; falls back to the nearest located ancestor."""
-        table = self.keys if key else self.values
+        marks = self.marks
+        table = self.key_marks if key else marks
         probe = tuple(path)
         while probe:
             real = self._through_aliases(probe)
-            if real in table:
-                return table[real]
-            if key and real in self.values:
-                return self.values[real]
+            found = table.get(real)
+            if found is None and key:
+                found = marks.get(real)
+            if found is not None:
+                return self._location(found)
             probe = probe[:-1]
-        return self.values.get((), self.start)
+        root = marks.get(())
+        return self.start if root is None else self._location(root)
 
     def _through_aliases(self, path: Path) -> Path:
         """``path`` with every alias strictly above it replaced by the node it names."""
@@ -214,7 +262,7 @@ def _parser(text: str, pure: bool) -> _EventSource:
 class _Anchor:
     value: Any
     path: Path
-    location: Location
+    mark: Mark
     size: int
     open: bool
 
@@ -223,29 +271,35 @@ class _Frame:
     """An open mapping or sequence and where its next child goes."""
 
     __slots__ = (
-        "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_location",
-        "key_text", "location", "merge_location", "merges", "nodes_before", "path", "seen",
+        "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_mark",
+        "key_text", "mark", "merge_mark", "merges", "nodes_before", "path", "seen",
     )  # fmt: skip
 
     def __init__(
-        self, is_list: bool, path: Path, location: Location, nodes_before: int, anchor: str | None
+        self,
+        is_list: bool,
+        path: Path,
+        mark: Mark,
+        nodes_before: int,
+        anchor: str | None,
+        flow: bool,
     ) -> None:
         self.is_list = is_list
         self.data: Any = [] if is_list else {}
         self.path = path
-        self.location = location
+        self.mark = mark
         self.nodes_before = nodes_before
         self.anchor = anchor
-        self.flow = False
+        self.flow = flow
         self.cap: tuple[int, str] | None = None
         self.has_key = False
-        self.key_end: tuple[int, int] | None = None
+        self.key_end: Mark | None = None
         self.key: Any = None
         self.key_text: str | int = ""
-        self.key_location = location
+        self.key_mark = mark
         self.seen: dict[Any, Any] = {}
         self.merges: list[tuple[dict[Any, Any], Path]] = []
-        self.merge_location: Location | None = None
+        self.merge_mark: Mark | None = None
 
     def child(self) -> Path | None:
         """The path of the next child, or None when the next node is a mapping key."""
@@ -277,10 +331,20 @@ def _where(frame: _Frame | None, path: Path | None) -> str:
 
 
 _COMPLEX_KEY = "a mapping key must be a plain value, not a mapping or a list"
+# the first characters of a plain scalar that may resolve to something other than text
+# (a number, a date, a boolean, null, the merge key); any other plain scalar is its text
+_TYPED_FIRST = frozenset("0123456789-+.tTfF~nN<")
 
 
 class _Composer:
-    """Builds plain data and positions from parser events, counting what the limits bound."""
+    """Builds plain data and positions from parser events, counting what the limits bound.
+
+    Positions are the parser's own marks, kept as they come (a :class:`Location` is made
+    only for a problem); the common events — a plain or quoted scalar without tag or
+    anchor in a block collection, a collection opened and closed — are handled in
+    :meth:`_document`'s loop itself, anything else by the methods below, which hold every
+    rule and every message.
+    """
 
     def __init__(
         self,
@@ -291,9 +355,14 @@ class _Composer:
         caps: ListCaps | None = None,
         keep: int | None = None,
         on_document: OnDocument | None = None,
+        *,
+        inline: bool = True,
     ) -> None:
         self.file = file
         self.limits = limits
+        self.inline = inline
+        """Whether the common events take :meth:`_document`'s inline steps (False: every
+        event goes to its method, which tests compare the inline steps against)."""
         self.caps = caps or {}
         self.keep = keep
         self.text = text
@@ -355,19 +424,37 @@ class _Composer:
                        limit_message("the number of YAML documents", limit, "documents"),
                        expected=f"at most {limit:,} documents")  # fmt: skip
 
-    def _at(self, event: Any) -> Location:
-        mark = event.start_mark
+    def _loc(self, mark: Mark) -> Location:
         return _location(self.file, mark.line + 1, mark.column + 1)
 
+    def _at(self, event: Any) -> Location:
+        return self._loc(event.start_mark)
+
     def _document(self, get: Callable[[], Event | None]) -> tuple[int, int]:
-        """Compose one document; returns where it ends (0-based line and column)."""
+        """Compose one document; returns where it ends (0-based line and column).
+
+        The loop keeps the innermost open collection in ``top`` and does the common
+        events' work inline (a method call per event was most of the composing time);
+        each inline step is the same as the method's, and any event off that path goes
+        to the method. A path is extended as ``path + (part,)``, which builds the tuple in
+        about half the time of ``(*path, part)`` (hence the ``noqa``).
+        """
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
+        marks = doc.marks
+        key_marks = doc.key_marks
         anchors: dict[str, _Anchor] = {}
         stack: list[_Frame] = []
+        top: _Frame | None = None
         pending: _Refusal | None = None
         skipped_depth = 0
+        limits = self.limits
+        scalar_chars, node_limit, depth = limits.scalar_chars, limits.nodes, limits.depth
+        caps = self.caps
+        # scalars that need their span noted (tabs in a libyaml text) take the method
+        inline = self.inline
+        inline_scalars = inline and self.spans is None
         while True:
-            event = get()
+            event: Any = get()
             kind = type(event)
             if pending is not None:
                 # a syntax error later in the same document is reported first, as the
@@ -377,25 +464,127 @@ class _Composer:
                     skipped_depth += 1
                 elif kind is MappingEndEvent or kind is SequenceEndEvent:
                     skipped_depth -= 1
-                if len(stack) + skipped_depth > self.limits.depth:
+                if len(stack) + skipped_depth > depth:
                     raise self._too_deep(self._at(event), stack[-1] if stack else None)
                 if kind is DocumentEndEvent:
                     raise pending
                 continue
             try:
                 if kind is ScalarEvent:
-                    self._scalar(event, doc, stack, anchors)
+                    text: str = event.value
+                    if (
+                        top is None
+                        or event.tag is not None
+                        or event.anchor is not None
+                        or not inline_scalars
+                        or not text.isprintable()
+                        or len(text) > scalar_chars
+                        or (top.flow and not text)  # where libyaml places it: see _after_colon
+                    ):
+                        self._scalar(event, doc, stack, anchors)
+                        continue
+                    if not event.implicit[0] or (text and text[0] not in _TYPED_FIRST):
+                        value: Any = text
+                    else:
+                        try:
+                            value = plain_scalar(text)
+                        except ScalarError:
+                            self._scalar(event, doc, stack, anchors)  # refuses it, located
+                            raise
+                    self.nodes += 1
+                    mark = event.start_mark
+                    if self.nodes > node_limit:
+                        self._count(mark, 0, alias=False)
+                    if top.is_list:
+                        if top.cap is not None and len(top.data) >= top.cap[0]:
+                            self._place(value, mark, doc, stack, recorded=False)
+                        else:
+                            data = top.data
+                            marks[top.path + (len(data),)] = mark  # noqa: RUF005
+                            data.append(value)
+                    elif not top.has_key:
+                        if value is MERGE:
+                            top.key_end = event.end_mark
+                            self._key(top, value, mark)
+                        else:
+                            top.has_key = True
+                            top.key_mark = mark
+                            top.key_end = event.end_mark
+                            top.key = value
+                            top.key_text = value if isinstance(value, str | int) else str(value)
+                    elif top.key is MERGE or top.key in top.seen:
+                        self._place(value, mark, doc, stack, recorded=False)
+                    else:
+                        top.has_key = False
+                        top.seen[top.key] = value
+                        key_text = top.key_text
+                        path = top.path + (key_text,)  # noqa: RUF005
+                        marks[path] = mark
+                        key_marks[path] = top.key_mark
+                        top.data[key_text] = value
                 elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                    self._open(event, doc, stack, anchors, kind is SequenceStartEvent)
+                    is_list = kind is SequenceStartEvent
+                    if (
+                        top is None
+                        or not inline
+                        or event.tag is not None
+                        or event.anchor is not None
+                        or len(stack) >= depth
+                        or self.nodes >= node_limit
+                        or not (top.is_list or (top.has_key and top.key is not MERGE))
+                    ):
+                        self._open(event, doc, stack, anchors, is_list)
+                    else:
+                        mark = event.start_mark
+                        if top.is_list:
+                            path = top.path + (len(top.data),)  # noqa: RUF005
+                            marks[path] = mark
+                        else:
+                            path = top.path + (top.key_text,)  # noqa: RUF005
+                            marks[path] = mark
+                            key_marks[path] = top.key_mark
+                        self.nodes += 1
+                        frame = _Frame(
+                            is_list, path, mark, self.nodes, None, bool(event.flow_style)
+                        )
+                        if is_list and caps:
+                            frame.cap = caps.get(
+                                tuple(-1 if isinstance(p, int) else p for p in path)
+                            )
+                        stack.append(frame)
+                    top = stack[-1]
                 elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                    self._close(doc, stack, anchors)
+                    assert top is not None  # the parser closes only what it opened
+                    stack.pop()
+                    parent = stack[-1] if stack else None
+                    if (
+                        parent is None
+                        or not inline
+                        or top.merges
+                        or top.anchor is not None
+                        or (parent.cap is not None and len(parent.data) >= parent.cap[0])
+                        or not (parent.is_list or parent.has_key)
+                        or parent.key is MERGE
+                        or parent.key in parent.seen
+                    ):
+                        stack.append(top)
+                        self._close(doc, stack, anchors)
+                    elif parent.is_list:
+                        parent.data.append(top.data)
+                    else:
+                        parent.has_key = False
+                        parent.seen[parent.key] = top.data
+                        parent.data[parent.key_text] = top.data
+                    top = stack[-1] if stack else None
                 elif kind is AliasEvent:
                     self._alias(event, doc, stack, anchors)
                 elif kind is DocumentEndEvent:
-                    doc.start = doc.values.get((), doc.start)
+                    root = marks.get(())
+                    if root is not None:
+                        doc.start = self._loc(root)
                     self.documents.append(doc)
-                    mark: Any = event.end_mark  # type: ignore[union-attr]
-                    return mark.line, mark.column
+                    end = event.end_mark
+                    return end.line, end.column
             except _Refusal as refusal:
                 if refusal.stop:
                     raise  # limits stop the work at once
@@ -457,7 +646,7 @@ class _Composer:
                                f"character {chr(9)!r} that cannot start any token")  # fmt: skip
         return None
 
-    def _after_colon(self, top: _Frame, at: Location) -> Location:
+    def _after_colon(self, top: _Frame, at: Mark) -> Mark:
         """Where PyYAML places an empty value in a flow mapping: just after the ``:``.
 
         libyaml places it at the next token instead; this keeps the two parsers (and every
@@ -466,31 +655,30 @@ class _Composer:
         if top.key_end is None:
             return at
         starts = self._starts()
-        line, column = top.key_end
-        index = starts[line] + column
+        index = starts[top.key_end.line] + top.key_end.column
         while index < len(self.text) and self.text[index] in " \t\r\n":
             index += 1
         if index >= len(self.text) or self.text[index] != ":":
             return at
         line = bisect.bisect_right(starts, index) - 1
-        return Location(self.file, line + 1, index - starts[line] + 2)
+        return _Mark(line, index - starts[line] + 1)
 
     def _too_deep(self, at: Location, top: _Frame | None) -> _Refusal:
         return _Refusal(Problem(at, _where(top, None), limit_message(
             "the nesting of mappings and lists", self.limits.depth, "depth"),
             expected=f"at most {self.limits.depth} levels"), stop=True)  # fmt: skip
 
-    def _count(self, at: Location, added: int, *, alias: bool) -> None:
+    def _count(self, mark: Mark, added: int, *, alias: bool) -> None:
         self.nodes += added
         if self.nodes > self.limits.nodes:
-            raise _Refusal(Problem(at, "", limit_message(
+            raise _Refusal(Problem(self._loc(mark), "", limit_message(
                 "the number of YAML nodes", self.limits.nodes, "nodes"),
                 expected=f"at most {self.limits.nodes:,} nodes, aliases counted expanded"),
                 stop=True)  # fmt: skip
         if alias:
             self.alias_nodes += added
             if self.alias_nodes > self.limits.alias_nodes:
-                raise _Refusal(Problem(at, "", limit_message(
+                raise _Refusal(Problem(self._loc(mark), "", limit_message(
                     "the expansion of aliases", self.limits.alias_nodes, "alias_nodes"),
                     expected=f"aliases that expand to at most {self.limits.alias_nodes:,} nodes",
                     found=f"{self.alias_nodes:,} nodes"), stop=True)  # fmt: skip
@@ -499,13 +687,12 @@ class _Composer:
         self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
     ) -> None:
         mark = event.start_mark
-        at = _location(self.file, mark.line + 1, mark.column + 1)
         text: str = event.value
         tag = event.tag
         if len(text) > self.limits.scalar_chars or (
             not text.isprintable() and CONTROL_CHARACTERS.search(text) is not None
         ):
-            self._refuse_text(text, at, stack)
+            self._refuse_text(text, self._loc(mark), stack)
         try:
             if tag is None and event.implicit[0]:
                 value = plain_scalar(text)
@@ -514,31 +701,33 @@ class _Composer:
             else:
                 value = tagged_scalar(tag, text)
         except ScalarError as exc:
+            where = self._loc(mark)
             top = stack[-1] if stack else None
             shown = _where(top, top.child() if top else ())
             if str(exc).startswith("unsupported YAML tag"):
-                raise _Refusal(Problem(at, shown, str(exc), expected=exc.expected)) from exc
+                raise _Refusal(Problem(where, shown, str(exc), expected=exc.expected)) from exc
             named = "" if tag is None else f" (tag {tag.replace(CORE_TAG, '!!')})"
-            raise _Refusal(Problem(at, shown, f"{exc}{named}", expected=exc.expected,
+            raise _Refusal(Problem(where, shown, f"{exc}{named}", expected=exc.expected,
                                    found=repr(text[:40]))) from exc  # fmt: skip
         self.nodes += 1
         if self.nodes > self.limits.nodes:
-            self._count(at, 0, alias=False)
+            self._count(mark, 0, alias=False)
         if self.spans is not None and event.style:  # plain: None (pure) or "" (libyaml)
             end = event.end_mark
             self.spans.append(((mark.line, mark.column), (end.line, end.column)))
+        at: Mark = mark
         if stack:
             top = stack[-1]
             if not top.has_key and not top.is_list:
-                top.key_end = (event.end_mark.line, event.end_mark.column)
+                top.key_end = event.end_mark
             elif self.c_marks and top.flow and not (text or event.style or tag or event.anchor):
-                at = self._after_colon(top, at)
+                at = self._after_colon(top, mark)
         elif self.c_marks and not text:
             # an empty document at the end of a text without a final line break: libyaml
             # counts a line that is not there; PyYAML stops at the last character
-            end = self._end()
-            if (mark.line, mark.column) > end:
-                at = Location(self.file, end[0] + 1, end[1] + 1)
+            end_at = self._end()
+            if (mark.line, mark.column) > end_at:
+                at = _Mark(*end_at)
         if event.anchor is not None:
             path = stack[-1].child() if stack else ()
             anchors[event.anchor] = _Anchor(value, path or (), at, 1, open=False)
@@ -566,28 +755,30 @@ class _Composer:
         anchors: dict[str, _Anchor],
         is_list: bool,
     ) -> None:
-        at = self._at(event)
+        mark = event.start_mark
         top = stack[-1] if stack else None
         if len(stack) >= self.limits.depth:
-            raise self._too_deep(at, top)
+            raise self._too_deep(self._loc(mark), top)
         path = top.child() if top is not None else ()
         if path is None:
-            raise _Refusal(Problem(at, _where(top, None), _COMPLEX_KEY,
+            raise _Refusal(Problem(self._loc(mark), _where(top, None), _COMPLEX_KEY,
                                    expected="a key such as name"))  # fmt: skip
         tag = event.tag
         if tag is not None and tag != "!" and tag != CORE_TAG + ("seq" if is_list else "map"):
-            raise _Refusal(Problem(at, format_path(path), f"unsupported YAML tag {tag}",
-                                   expected="a plain value"))  # fmt: skip
-        doc.values[path] = at
+            raise _Refusal(Problem(self._loc(mark), format_path(path),
+                                   f"unsupported YAML tag {tag}", expected="a plain value"))  # fmt: skip
+        doc.marks[path] = mark
         if top is not None and not top.is_list and top.key is not MERGE:
-            doc.keys[path] = top.key_location
-        self._count(at, 1, alias=False)
-        frame = _Frame(is_list, path, at, self.nodes, event.anchor)
-        frame.flow = bool(event.flow_style)
+            doc.key_marks[path] = top.key_mark
+        self.nodes += 1
+        if self.nodes > self.limits.nodes:
+            self._count(mark, 0, alias=False)
+        anchor = event.anchor
+        frame = _Frame(is_list, path, mark, self.nodes, anchor, bool(event.flow_style))
         if is_list and self.caps:
             frame.cap = self.caps.get(tuple(-1 if isinstance(p, int) else p for p in path))
-        if event.anchor is not None:
-            anchors[event.anchor] = _Anchor(frame.data, path, at, 0, open=True)
+        if anchor is not None:
+            anchors[anchor] = _Anchor(frame.data, path, mark, 0, open=True)
         stack.append(frame)
 
     def _close(
@@ -604,79 +795,79 @@ class _Composer:
             anchor = anchors.get(frame.anchor)
             if anchor is not None and anchor.value is frame.data:
                 anchor.size, anchor.open = self.nodes - frame.nodes_before + 1, False
-        self._place(frame.data, frame.location, doc, stack, recorded=True)
+        self._place(frame.data, frame.mark, doc, stack, recorded=True)
 
     def _alias(
         self, event: Any, doc: LocatedDocument, stack: list[_Frame], anchors: dict[str, _Anchor]
     ) -> None:
-        at = self._at(event)
+        mark = event.start_mark
         anchor = anchors.get(event.anchor)
         if anchor is None:
-            raise _syntax(at, f"found undefined alias {event.anchor!r}")
+            raise _syntax(self._loc(mark), f"found undefined alias {event.anchor!r}")
         top = stack[-1] if stack else None
         path = top.child() if top is not None else ()
         if anchor.open:
-            raise _Refusal(Problem(at, _where(top, path),
+            raise _Refusal(Problem(self._loc(mark), _where(top, path),
                 f"alias *{event.anchor} refers to a collection that contains it",
                 expected="an alias to a node completed before it"))  # fmt: skip
-        self._count(at, anchor.size, alias=True)
+        self._count(mark, anchor.size, alias=True)
         if top is not None and path is None:
-            top.key_end = (event.end_mark.line, event.end_mark.column)
+            top.key_end = event.end_mark
         if path and path != anchor.path:
             doc.aliases[path] = anchor.path
-        self._place(anchor.value, anchor.location, doc, stack, recorded=False)
+        self._place(anchor.value, anchor.mark, doc, stack, recorded=False)
 
     def _place(
-        self, value: Any, at: Location, doc: LocatedDocument, stack: list[_Frame], *, recorded: bool
+        self, value: Any, at: Mark, doc: LocatedDocument, stack: list[_Frame], *, recorded: bool
     ) -> None:
         """Put a finished node into its parent (or make it the document's root)."""
         if not stack:
             doc.data = value
-            doc.values[()] = at
+            doc.marks[()] = at
             return
         top = stack[-1]
         data = top.data
         if top.is_list:
             if top.cap is not None and len(data) >= top.cap[0]:
                 limit, what = top.cap
-                raise _Refusal(Problem(doc.values.get(top.path, at), format_path(top.path),
-                    f"too many {what}: the limit is {limit:,}", expected=f"at most {limit:,} {what}",
-                    found=f"more than {limit:,}"), stop=True)  # fmt: skip
+                raise _Refusal(Problem(self._loc(doc.marks.get(top.path, at)),
+                    format_path(top.path), f"too many {what}: the limit is {limit:,}",
+                    expected=f"at most {limit:,} {what}", found=f"more than {limit:,}"),
+                    stop=True)  # fmt: skip
             if not recorded:
-                doc.values[(*top.path, len(data))] = at
+                doc.marks[(*top.path, len(data))] = at
             data.append(value)
         elif not top.has_key:
             if isinstance(value, dict | list):
-                raise _Refusal(Problem(at, format_path(top.path), _COMPLEX_KEY,
+                raise _Refusal(Problem(self._loc(at), format_path(top.path), _COMPLEX_KEY,
                                        expected="a key such as name"))  # fmt: skip
             self._key(top, value, at)
         elif top.key is MERGE:
             top.has_key = False
-            self._merge_source(top, value, at)
+            self._merge_source(top, value, self._loc(at))
         else:
             top.has_key = False
             key = top.key
             if key in top.seen:
-                raise _Refusal(Problem(top.key_location, "",
+                raise _Refusal(Problem(self._loc(top.key_mark), "",
                     "YAML syntax error: while constructing a mapping found duplicate key "
                     f'"{key}" with value "{value}" (original value: "{top.seen[key]}")'))  # fmt: skip
             top.seen[key] = value
             if not recorded:
                 path = (*top.path, top.key_text)
-                doc.values[path] = at
-                doc.keys[path] = top.key_location
+                doc.marks[path] = at
+                doc.key_marks[path] = top.key_mark
             data[top.key_text] = value
 
-    @staticmethod
-    def _key(top: _Frame, key: Any, at: Location) -> None:
+    def _key(self, top: _Frame, key: Any, at: Mark) -> None:
         top.has_key = True
-        top.key_location = at
+        top.key_mark = at
         top.key = key
         if key is MERGE:
-            if top.merge_location is not None:
-                raise _Refusal(Problem(at, "", "YAML syntax error: while constructing a "
-                                       'mapping found duplicate merge key "<<"'))  # fmt: skip
-            top.merge_location = at
+            if top.merge_mark is not None:
+                raise _Refusal(Problem(self._loc(at), "", "YAML syntax error: while "
+                                       'constructing a mapping found duplicate merge key "<<"'))  # fmt: skip
+            top.merge_mark = at
         else:
             top.key_text = key if isinstance(key, str | int) else str(key)
 
@@ -737,6 +928,7 @@ def _compose(
     def again() -> list[LocatedDocument]:  # the same reading by the pure parser
         return _compose(text, file, limits, True, caps, keep, on_document)
 
+    composer: _Composer | None = None
     try:
         c_marks = _CParser is not None and not pure
         composer = _Composer(file, limits, text, c_marks, caps, keep, on_document)
@@ -748,22 +940,33 @@ def _compose(
             return again()
         raise ManifestError([tab])
     except _Refusal as refusal:
-        raise ManifestError([refusal.problem]) from None
+        raise ManifestError([_tab_before(composer, refusal.problem)]) from None
     except yaml.MarkedYAMLError as exc:
         problem = _mark_problem(file, exc, text)
         if "maximum nesting depth" in str(exc.problem):
             # libyaml's own ceiling (1,000 flow levels) met while it looked ahead of ours
             where = problem.location or Location(file, 1, 1)
-            raise ManifestError([Problem(where, "", limit_message(
+            problem = Problem(where, "", limit_message(
                 "the nesting of mappings and lists", limits.depth, "depth"),
-                expected=f"at most {limits.depth} levels")]) from None  # fmt: skip
+                expected=f"at most {limits.depth} levels")  # fmt: skip
+            raise ManifestError([_tab_before(composer, problem)]) from None
         if not pure and len(text) <= _REWORD_CHARS:
             # the two parsers disagree on a few corners (libyaml is the stricter there):
             # on text this small the pure parser's verdict is the one always given
             return again()
-        raise ManifestError([problem]) from None
+        raise ManifestError([_tab_before(composer, problem)]) from None
     except yaml.YAMLError as exc:  # any other parser failure still refuses the input cleanly
         raise ManifestError([Problem(Location(file, 1, 1), "", f"YAML error: {exc}")]) from None
+
+
+def _tab_before(composer: _Composer | None, problem: Problem) -> Problem:
+    """``problem``, or the tab PyYAML refuses before it: libyaml reads on past a tab
+    PyYAML stops at, so on a large text (not re-read by the pure parser) a refusal met
+    later would otherwise replace the first error PyYAML has always reported."""
+    if composer is None or problem.location is None:
+        return problem
+    composer.stopped_at = (problem.location.line - 1, problem.location.col - 1)
+    return composer.misplaced_tab() or problem
 
 
 def _check_text(text: str, file: str, limits: InputLimits) -> None:

@@ -26,7 +26,7 @@ from tenants.bounds import REQUEST_LIST_CAPS
 from tenants.errors import Location, ManifestError, Problem
 from tenants.limits import ENV_PREFIX, InputLimits
 from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
-from tenants.request import SystemRequest
+from tenants.request import API_VERSION, KIND, SystemRequest
 from tenants.validation import parse_model
 
 __all__ = ["ParsedRequest", "load_requests", "parse_requests"]
@@ -91,7 +91,9 @@ def _validate(doc: LocatedDocument) -> SystemRequest:
                 )
             ]
         )
-    parse_model(_Header, doc)
+    data = doc.data
+    if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
+        parse_model(_Header, doc)  # refuses it with the header's problems alone
     return parse_model(SystemRequest, doc)
 
 

@@ -18,6 +18,7 @@ package.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -117,6 +118,13 @@ IngressSource = Literal["internet"] | IPv4Network | IPv6Network
 _SOURCE_EXPECTED = '"internet" or a network in CIDR notation, e.g. 10.20.0.0/16 or 2001:db8::/32'
 
 
+@functools.lru_cache(maxsize=4096)
+def _network(text: str) -> IPv4Network | IPv6Network:
+    """``ip_network(text)``, once per distinct text: a province's requests name the same
+    few management and office ranges thousands of times (networks are immutable)."""
+    return ip_network(text, strict=True)
+
+
 def _source(value: Any) -> IngressSource:
     if isinstance(value, IPv4Network | IPv6Network):
         return value
@@ -125,7 +133,7 @@ def _source(value: Any) -> IngressSource:
     if not isinstance(value, str):
         raise schema_error("not a traffic source", expected=_SOURCE_EXPECTED, found=repr(value))
     try:
-        return ip_network(value, strict=True)
+        return _network(value)
     except ValueError as exc:
         try:
             loose = ip_network(value, strict=False)

@@ -27,17 +27,18 @@ from typing import Any, ClassVar
 
 import yaml
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from controlplane.facade import RULES, GovcloudError, Month, Page
 from controlplane.i18n import Lang, tr
 from tui.detail import plan_lines, statement_lines
 from tui.door import Door
+from tui.footer import KeyFooter
 from tui.screens import ConfirmScreen, DescribeScreen, HelpScreen
 from tui.status import status_text
 from tui.table import Table
@@ -78,6 +79,10 @@ BULK_LIMIT = 50
 WAIVER_DAYS = 90
 #: load the next page when the cursor is this close to the last loaded row
 PREFETCH = 20
+
+
+#: the views that read one month (the others ignore a month and would only show it)
+_MONTHLY = frozenset({"overview", "tiles", "statements"})
 
 
 @dataclass(frozen=True)
@@ -201,14 +206,22 @@ class Lane:
 
 
 class CommandBar(Input):
-    """The ``:``/``/`` prompt; Tab completes a view name after ``:``."""
+    """The ``:``/``/`` prompt; Tab completes a view name after ``:``, ``esc`` closes it."""
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("tab", "complete", show=False, priority=True),
-        Binding("escape", "close", show=False),
     ]
 
     mode = "command"
+
+    async def _on_key(self, event: events.Key) -> None:
+        # ``esc`` is handled here, not bound: a binding of the prompt's own would hide the
+        # console's ``esc`` (back) from the key line while the prompt has focus, and the
+        # key line would be rebuilt twice for every filter (on the way in and out)
+        if event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            self.action_close()
 
     def action_complete(self) -> None:
         if self.mode == "command":
@@ -354,7 +367,7 @@ class ConsoleApp(App[None]):
         yield self.title_line
         yield self.table
         yield self.bar
-        yield Footer()
+        yield KeyFooter(hold_for=(CommandBar,))
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -692,7 +705,9 @@ class ConsoleApp(App[None]):
         if target is None:
             self.action_describe()
         else:
-            self.go(Place(target[0], target[1]))
+            # a month chosen with ``:overview YYYY-MM`` stays with the figures drilled from it
+            month = self.place.month if target[0] in _MONTHLY else None
+            self.go(Place(target[0], target[1], month=month))
 
     def action_describe(self) -> None:
         item = self._current()

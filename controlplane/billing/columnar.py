@@ -78,19 +78,12 @@ class RatedRecords:
     rating: Rating
 
 
-def _deduplicate(records: Iterable[EpochRecord]) -> Iterable[tuple[NaturalKey, EpochRecord]]:
-    """Unique records by natural key (as ``intervals.deduplicate``, which also sorts them:
-    nothing here depends on their order)."""
-    seen: dict[NaturalKey, EpochRecord] = {}
-    for record in records:
-        key = (record.provider, record.source, record.source_key)
-        known = seen.setdefault(key, record)
-        if known is not record and known != record:
-            raise ConflictingObservation(
-                f"observation {'/'.join(key)} was recorded twice with different content: "
-                f"{_describe(known.observation())} vs {_describe(record.observation())}"
-            )
-    return seen.items()
+def _conflict(key: NaturalKey, known: EpochRecord, record: EpochRecord) -> ConflictingObservation:
+    """The error ``intervals.deduplicate`` raises for the same two records."""
+    return ConflictingObservation(
+        f"observation {'/'.join(key)} was recorded twice with different content: "
+        f"{_describe(known.observation())} vs {_describe(record.observation())}"
+    )
 
 
 def rate_records(
@@ -102,18 +95,26 @@ def rate_records(
     """Intervals and rating of ``records``, as the pure core gives for their Observations."""
     series: dict[SeriesKey, list[tuple[int, int, int, NaturalKey]]] = defaultdict(list)
     spans: set[Span] = set()  # a resource's meters share their spans: each once
-    for key, record in _deduplicate(records):
-        provider, _, _, resource_id, tenant, system, meter_name, _, base, start, end = record
+    # one pass deduplicates (as ``intervals.deduplicate``: the first conflict in input
+    # order is the one named), groups the series and collects the owners they state
+    seen: dict[NaturalKey, EpochRecord] = {}
+    for record in records:
+        provider, source, source_key, resource_id, tenant, system, meter_name, _, base, start, end = record  # fmt: skip
+        key = (provider, source, source_key)
+        known = seen.setdefault(key, record)
+        if known is not record:
+            if known != record:
+                raise _conflict(key, known, record)
+            continue
         series[(provider, resource_id, meter_name)].append((start, end, base, key))
         spans.add((provider, resource_id, tenant, system, start, end))
     intervals: list[EpochInterval] = []
+    add = intervals.append
     for series_key in sorted(series):
         provider, resource_id, meter_name = series_key
         for start, end, quantity, lineage in _max_envelope(series[series_key]):
-            intervals.append(
-                EpochInterval(provider, resource_id, meter_name, quantity, start, end, lineage,
-                              interval_id(provider, resource_id, meter_name, quantity, start, end))
-            )  # fmt: skip
+            add(EpochInterval(provider, resource_id, meter_name, quantity, start, end, lineage,
+                              interval_id(provider, resource_id, meter_name, quantity, start, end)))  # fmt: skip
     rating = rate_epoch_intervals(
         month,
         ((iv, iv.start, iv.end) for iv in intervals),

@@ -44,7 +44,7 @@ from controlplane.billing.meters import meter as meter_of
 from controlplane.billing.money import exact_ratio_decimal, round_ratio_half_up_fen
 from controlplane.billing.ownership import Ownership, OwnershipTimeline
 from controlplane.billing.period import Month, epoch_seconds, from_epoch
-from controlplane.billing.ratecard import Discount, Proration, RateCard, RateCardVersion, Tier
+from controlplane.billing.ratecard import Discount, Proration, Rate, RateCard, RateCardVersion, Tier
 from controlplane.billing.usage import UsageInterval
 
 
@@ -114,6 +114,9 @@ class Rating:
 
 _LineKey = tuple[str, str, str, str, str, Decimal, str]  # tenant system provider meter ver % ref
 _SECONDS = {Proration.HOUR: 3600, Proration.DAY: 86400}
+# tier, rate, approval ref, unit price, period units, scale, amount numerator per base
+# unit, amount denominator: what every line of one version/meter/provider/discount shares
+_Terms = tuple[Tier, Rate, str, Decimal, int, int, int, int]
 
 
 class _Span(Protocol):
@@ -170,14 +173,17 @@ class _Rater:
         self.discount_cuts: dict[str, tuple[int, ...]] = {}
         self.rates: dict[tuple[str, str, int], tuple[Tier, str, Proration] | UnratedReason] = {}
         self.discounts: dict[tuple[str, int], Discount] = {}
+        self.pieces: dict[tuple[str, str, str, str, int, int], tuple[_LineKey, int] | UnratedReason]
+        self.pieces = {}
 
     def rate(self, interval: UsageInterval) -> None:
         self.rate_span(interval, epoch_seconds(interval.start), epoch_seconds(interval.end))
 
     def rate_span(self, interval: _Span, start: int, end: int) -> None:
         """Rate ``interval`` over ``[start, end)`` (epoch seconds)."""
-        lo = max(start, self.start)
-        hi = min(end, self.end)
+        # conditional expressions, not max()/min(): this runs once per interval and piece
+        lo = start if start > self.start else self.start
+        hi = end if end < self.end else self.end
         if lo >= hi:
             return
         cursor = lo
@@ -188,7 +194,8 @@ class _Rater:
                 continue
             if seg_start > cursor:
                 self._unrated(interval, cursor, seg_start, UnratedReason.NO_OWNER)
-            owned_start, owned_end = max(cursor, seg_start), min(seg_end, hi)
+            owned_start = seg_start if seg_start > cursor else cursor
+            owned_end = seg_end if seg_end < hi else hi
             self._rate_owned(interval, tenant, system, owned_start, owned_end)
             cursor = owned_end
             if cursor >= hi:
@@ -200,17 +207,53 @@ class _Rater:
         discount_cuts = self.discount_cuts.get(tenant)
         if discount_cuts is None:
             discount_cuts = self.discount_cuts[tenant] = self.card.discount_boundaries(tenant)
+        version_cuts = self.version_cuts
+        # the first boundary after lo of each kind: one inside (lo, hi) splits the span
+        at_version = bisect.bisect_right(version_cuts, lo)
+        at_discount = bisect.bisect_right(discount_cuts, lo)
+        if (at_version < len(version_cuts) and version_cuts[at_version] < hi) or (
+            at_discount < len(discount_cuts) and discount_cuts[at_discount] < hi
+        ):
+            self._rate_pieces(interval, tenant, system, lo, hi, discount_cuts)
+            return
+        # the common case, one piece: what prices it is constant between two boundaries,
+        # so it is looked up once per (provider, meter, owner, version span, discount span)
+        memo = (interval.provider, interval.meter, tenant, system, at_version, at_discount)
+        found = self.pieces.get(memo)
+        if found is None:
+            priced = self._priced(interval.provider, interval.meter, tenant, system, lo)
+            found = self.pieces[memo] = (
+                priced
+                if isinstance(priced, UnratedReason)
+                else (priced.key, _SECONDS.get(priced.proration, 0))
+            )
+        if isinstance(found, UnratedReason):
+            self._unrated(interval, lo, hi, found, tenant)
+            return
+        key, seconds = found
+        if not seconds:  # month proration
+            series = (interval.provider, interval.resource_id, interval.meter)
+            self.monthly[series].append((-interval.quantity, lo, key, interval.interval_id))
+            return
+        self.sums[key] += interval.quantity * -((lo - hi) // seconds)  # whole periods, up
+        self.lineage[key].add(interval.interval_id)
+
+    def _rate_pieces(
+        self,
+        interval: _Span,
+        tenant: str,
+        system: str,
+        lo: int,
+        hi: int,
+        discount_cuts: tuple[int, ...],
+    ) -> None:
+        """Rate ``[lo, hi)`` split at every rate-version and discount boundary inside it."""
         inner: list[int] = []  # boundaries strictly inside (lo, hi)
         for boundaries in (self.version_cuts, discount_cuts):
             first = bisect.bisect_right(boundaries, lo)
             last = bisect.bisect_left(boundaries, hi)
             inner += boundaries[first:last]
         interval_id = interval.interval_id
-        if not inner:  # the common case: one piece
-            priced = self._price(interval, tenant, system, lo, hi)
-            if priced is not None:
-                self._charge(interval, interval_id, priced, lo, hi)
-            return
         points = sorted({lo, hi, *inner})
         # A boundary where nothing priced changes (e.g. two back-to-back discounts with the
         # same percent and reference) must not cost an extra rounded-up hour: join runs.
@@ -236,21 +279,30 @@ class _Rater:
         self.lineage[priced.key].add(interval_id)
 
     def _price(self, interval: _Span, tenant: str, system: str, lo: int, hi: int) -> _Priced | None:
+        priced = self._priced(interval.provider, interval.meter, tenant, system, lo)
+        if isinstance(priced, UnratedReason):
+            self._unrated(interval, lo, hi, priced, tenant)
+            return None
+        return priced
+
+    def _priced(
+        self, provider: str, meter_name: str, tenant: str, system: str, lo: int
+    ) -> _Priced | UnratedReason:
+        """What prices usage of ``provider``/``meter_name`` owned by tenant/system at ``lo``."""
         # what is in force is constant between two boundaries: look each one up once
-        memo = (interval.provider, interval.meter, bisect.bisect_right(self.version_cuts, lo))
+        memo = (provider, meter_name, bisect.bisect_right(self.version_cuts, lo))
         found = self.rates.get(memo)
         if found is None:
-            found = self.rates[memo] = self._look_up(interval.provider, interval.meter, lo)
+            found = self.rates[memo] = self._look_up(provider, meter_name, lo)
         if not isinstance(found, tuple):
-            self._unrated(interval, lo, hi, found, tenant)
-            return None
+            return found
         tier, version, proration = found
         at = (tenant, bisect.bisect_right(self.discount_cuts[tenant], lo))
         discount = self.discounts.get(at)
         if discount is None:
             discount = self.discounts[at] = self.card.discount_at(tenant, lo) or _NO_DISCOUNT
-        key = (tenant, system, interval.provider, interval.meter, version,
-               discount.percent, discount.reference)  # fmt: skip
+        key = (tenant, system, provider, meter_name, version, discount.percent,
+               discount.reference)  # fmt: skip
         return _Priced(key, tier, proration)
 
     def _look_up(
@@ -296,21 +348,15 @@ class _Rater:
     def lines(self) -> list[BillLine]:
         month = str(self.month)
         out = []
+        terms: dict[tuple[str, str, str, Decimal], _Terms] = {}  # the same for many lines
         for key, base_units in self.sums.items():
             tenant, system, provider, meter_name, label, percent, reference = key
-            version = self.versions[label]
-            rate = version.rate(meter_name)
-            tier = self.tiers[provider]
-            assert rate is not None
-            price = rate.price(tier)
-            assert price is not None
-            period_units = self.period_units[rate.proration]
-            scale = meter_of(meter_name).scale
-            price_num, price_den = price.as_integer_ratio()
-            pct_num, pct_den = percent.as_integer_ratio()
-            # price × (base / scale) / period × (100 − pct) / 100, as one integer ratio
-            numerator = price_num * base_units * (100 * pct_den - pct_num)
-            denominator = price_den * scale * period_units * 100 * pct_den
+            found = terms.get((label, meter_name, provider, percent))
+            if found is None:
+                found = terms[(label, meter_name, provider, percent)] = self._terms(
+                    label, meter_name, provider, percent
+                )
+            tier, rate, approval_ref, price, period_units, scale, per_unit, denominator = found
             out.append(
                 BillLine(
                     month=month,
@@ -322,7 +368,7 @@ class _Rater:
                     unit=rate.unit,
                     proration=rate.proration,
                     rate_version=label,
-                    approval_ref=version.approval_ref,
+                    approval_ref=approval_ref,
                     unit_price=price,
                     period_units=period_units,
                     billed_quantity=(
@@ -332,12 +378,30 @@ class _Rater:
                     ),
                     discount_percent=percent,
                     discount_ref=reference,
-                    amount=round_ratio_half_up_fen(numerator, denominator),
+                    amount=round_ratio_half_up_fen(per_unit * base_units, denominator),
                     interval_ids=tuple(sorted(self.lineage[key])),
                 )
             )
         out.sort(key=line_sort_key)
         return out
+
+    def _terms(self, label: str, meter_name: str, provider: str, percent: Decimal) -> _Terms:
+        """What prices a line besides its quantity: the amount is
+        ``per_unit × base units / denominator``, i.e. price × (base / scale) / period ×
+        (100 − pct) / 100 as one integer ratio."""
+        version = self.versions[label]
+        rate = version.rate(meter_name)
+        tier = self.tiers[provider]
+        assert rate is not None
+        price = rate.price(tier)
+        assert price is not None
+        period_units = self.period_units[rate.proration]
+        scale = meter_of(meter_name).scale
+        price_num, price_den = price.as_integer_ratio()
+        pct_num, pct_den = percent.as_integer_ratio()
+        per_unit = price_num * (100 * pct_den - pct_num)
+        denominator = price_den * scale * period_units * 100 * pct_den
+        return tier, rate, version.approval_ref, price, period_units, scale, per_unit, denominator
 
 
 _NO_DISCOUNT = Discount("", Decimal(0), Month(1970, 1).first_day)

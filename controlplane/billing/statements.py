@@ -12,13 +12,13 @@ value modules; no I/O.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from itertools import groupby
+from json.encoder import encode_basestring
 from typing import Any
 
 from controlplane.billing.errors import StatementError
@@ -96,11 +96,8 @@ class Statement:
 
     @cached_property
     def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON of ``statement_document``."""
-        text = json.dumps(
-            statement_document(self), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        """SHA-256 of the canonical JSON of ``statement_document`` (``canonical_text``)."""
+        return hashlib.sha256(canonical_text(self).encode("utf-8")).hexdigest()
 
     @property
     def groups(self) -> tuple[LineGroup, ...]:
@@ -188,6 +185,61 @@ def _line_document(line: BillLine) -> dict[str, Any]:
         "amount": _money(line.amount),
         "intervalIds": list(line.interval_ids),
     }
+
+
+def canonical_text(statement: Statement) -> str:
+    """``json.dumps(statement_document(statement), sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))``, written out directly.
+
+    A month close hashes 3,000 statements of ~40,000 lines, and every read re-checks
+    them: building the dicts and sorting their keys was a sixth of a bill run. The keys
+    below are in sorted order by hand; ``tests/billing/test_statements.py`` holds this
+    text to ``json.dumps`` of the document, byte for byte.
+    """
+    groups = ",".join(
+        f'{{"lines":[{",".join(map(_line_text, group.lines))}],'
+        f'"provider":{_text(group.provider)},"subtotal":"{_money(group.subtotal)}",'
+        f'"system":{_text(group.system)}}}'
+        for group in statement.groups
+    )
+    adjustments = ",".join(
+        f'{{"amount":"{_money(adj.amount)}","approver":{_text(adj.approver)},'
+        f'"evidence":{_text(adj.evidence)},"kind":{_text(adj.kind.value)},'
+        f'"provider":{_text(adj.provider)},"reason":{_text(adj.reason)},'
+        f'"relatesTo":{_text(adj.relates_to)}}}'
+        for adj in statement.adjustments
+    )
+    versions = ",".join(
+        f'{{"approvalRef":{_text(ref.approval_ref)},"approver":{_text(ref.approver)},'
+        f'"version":{_text(ref.version)}}}'
+        for ref in statement.rate_versions
+    )
+    return (
+        f'{{"adjustments":[{adjustments}],'
+        f'"adjustmentsTotal":"{_money(statement.adjustments_total)}","currency":"CNY",'
+        f'"groups":[{groups}],"linesTotal":"{_money(statement.lines_total)}",'
+        f'"month":{_text(statement.month)},"rateVersions":[{versions}],'
+        f'"tenant":{_text(statement.tenant)},"tenantName":{_text(statement.tenant_name)},'
+        f'"total":"{_money(statement.total)}"}}'
+    )
+
+
+_text = encode_basestring  # a JSON string as json.dumps(..., ensure_ascii=False) writes it
+
+
+def _line_text(line: BillLine) -> str:
+    """``_line_document(line)`` as canonical JSON (sorted keys, no spaces)."""
+    return (
+        f'{{"amount":"{_money(line.amount)}","approvalRef":{_text(line.approval_ref)},'
+        f'"billedQuantity":"{canonical_number(line.billed_quantity)}",'
+        f'"discountPercent":"{canonical_number(line.discount_percent)}",'
+        f'"discountRef":{_text(line.discount_ref)},'
+        f'"intervalIds":[{",".join(map(_text, line.interval_ids))}],'
+        f'"lineId":{_text(line.line_id)},"meter":{_text(line.meter)},'
+        f'"periodUnits":{int(line.period_units)},"proration":{_text(line.proration.value)},'
+        f'"rateVersion":{_text(line.rate_version)},"tier":{_text(line.tier.value)},'
+        f'"unit":{_text(line.unit)},"unitPrice":"{canonical_number(line.unit_price)}"}}'
+    )
 
 
 def _adjustment_key(adj: Adjustment) -> tuple[str, str, str, str, Decimal, str, str]:

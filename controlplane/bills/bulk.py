@@ -8,6 +8,24 @@ already stored), on SQLite by one prepared ``executemany`` (``INSERT OR IGNORE``
 intervals), with times converted by the database from epoch seconds into the exact form
 ``UTCDateTime`` stores. Money goes as the text ``Money`` stores on SQLite and as
 ``Decimal`` on PostgreSQL; JSON columns as ``json.dumps`` text, as SQLAlchemy writes them.
+
+Why every usage interval a line cites is stored, rather than lines with a hash of their
+inputs and intervals derived again on demand (decided for issue 17, month close):
+
+* Intervals are the max envelope of *all* observations of a series, and observations
+  keep arriving after a month is finalized (late imports re-rate it only to carry the
+  difference into the next open month). Deriving a finalized statement's intervals
+  again would need the exact set of observations its run saw. Ingest does not take the
+  bill lock and PostgreSQL allocates batch ids before commit, so "batches up to id N"
+  is not that set; storing it per run is as large as the intervals themselves.
+* The statement's content hash covers its lines' interval ids, and every read
+  re-checks it: the drill-down (statement → lines → intervals) of a finalized month is
+  then fixed by what is stored, whatever arrives later, and tampering with a line's
+  lineage is detected like tampering with its amount.
+* Intervals are content-addressed (``usage.interval_id``), so a re-run of a month or of
+  a later month stores only the ones it has not seen; the cost is paid by the first run
+  of a month: 0.4–0.9 s of its 5.5–6 s CPU at province scale (80,761 intervals, stage
+  timer, load 15–18), plus their ids (one SHA-256 each) in the rating pass.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "audit_result_intervals"
+HEAD = "resource_text_search"
 
 _VERSION_TABLE = "alembic_version"
 

@@ -5,6 +5,10 @@ some time after a bulk load, and until then a table filled in the same hour look
 or small to the planner. A lookup that should be an index probe then scans. Callers that
 bulk-load a table ask here after writing; the check reads the server's own counters of
 rows changed since the last analysis, so tables that did not grow much are left alone.
+
+A table analyzed here also has its GIN indexes' pending lists merged into them (as a
+VACUUM would): rows inserted in bulk wait there, and until they are merged the planner
+prices the index so high that it scans the table (the resources' trigram indexes).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-__all__ = ["refresh_statistics"]
+__all__ = ["analyze", "refresh_statistics"]
 
 #: Analyze once the rows changed since the last analysis reach this share of the table
 #: (or ``_FLOOR`` rows, whichever is more): statistics at most a doubling out of date.
@@ -27,8 +31,17 @@ _STALE = text(
 ).bindparams(bindparam("names", expanding=True))
 
 
+#: the GIN indexes of a table, by name
+_GIN = text(
+    "SELECT index.relname FROM pg_index JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
+    " JOIN pg_am ON pg_am.oid = index.relam JOIN pg_class AS owner ON owner.oid = pg_index.indrelid"
+    " WHERE owner.relname = :table AND pg_am.amname = 'gin'"
+)
+
+
 def refresh_statistics(session: Session, tables: Sequence[str]) -> list[str]:
-    """``ANALYZE`` those of ``tables`` whose statistics are stale; returns their names."""
+    """``ANALYZE`` those of ``tables`` whose statistics are stale (and merge their GIN
+    indexes' pending lists); returns their names."""
     if session.connection().dialect.name != "postgresql":
         return []
     stale = [
@@ -38,5 +51,13 @@ def refresh_statistics(session: Session, tables: Sequence[str]) -> list[str]:
         )
     ]
     for name in sorted(stale):
-        session.execute(text(f'ANALYZE "{name}"'))
+        analyze(session, name)
     return stale
+
+
+def analyze(session: Session, table: str) -> None:
+    """``ANALYZE`` ``table`` now and merge its GIN indexes' pending lists (PostgreSQL)."""
+    session.execute(text(f'ANALYZE "{table}"'))
+    for (index,) in session.execute(_GIN, {"table": table}):
+        session.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
+                        {"index": index})  # fmt: skip

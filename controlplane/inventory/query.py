@@ -12,7 +12,13 @@ keyset range of that index from the last row shown, read in order until the limi
 it costs its length plus the rows a filter skips, never a join or a sort of every
 match. Owner terms (``provider:``, ``tenant:``) are matched against the owners' own
 small tables first and select resources by equality; other terms are tested during the
-ordered scan. The count (``ResourceFilter.count``) is a separate pass over all matches.
+ordered scan. A substring of the name or provider id is also served by a trigram index
+(:mod:`controlplane.db.text_search`): on PostgreSQL ``ILIKE`` uses the ``pg_trgm`` index
+when the planner's statistics say the term is rare; on SQLite a term of three or more
+characters is looked up in the FTS5 trigram table first, and when it is rare (at most
+:data:`RARE` rows) only those rows are read and tested, while a common one is left to
+the ordered scan, which finds a page of it sooner. The count (``ResourceFilter.count``)
+is a separate pass over all matches.
 """
 
 from __future__ import annotations
@@ -23,18 +29,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, not_, or_, tuple_
+from sqlalchemy import and_, column, func, literal, not_, or_, table, tuple_
 from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import Drift, SyncRun
+from controlplane.db.text_search import FTS_TABLE, MIN_TERM, SEARCHED, fts_table
 from controlplane.inventory.views import ResourceView, resource_key
 
 __all__ = [
     "MATCH_FIELDS",
     "ORDER_COLUMNS",
+    "RARE",
     "DriftView",
     "ResourceFilter",
     "ResourceView",
@@ -117,6 +125,32 @@ def _contains(column: Any, needle: str) -> Any:
     return column.ilike(f"%{escaped}%", escape="/")
 
 
+#: a term the trigram table finds in at most this many rows is read through it (SQLite)
+RARE = 1000
+
+
+def _trigram_rows(session: Session, names: tuple[str, ...], needle: str) -> Any | None:
+    """The rows whose ``names`` may contain ``needle`` as SQLite's FTS5 trigram table
+    finds them (a superset of the ``LIKE`` matches: it folds case beyond ASCII), when
+    that narrows the list to at most :data:`RARE` rows; ``None`` otherwise (PostgreSQL,
+    whose planner chooses its trigram index itself; a term shorter than a trigram; a
+    database without the table; a common term)."""
+    if len(needle) < MIN_TERM or not set(names) <= set(SEARCHED):
+        return None
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or not fts_table(connection):
+        return None
+    fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+    phrase = '"' + needle.replace('"', '""') + '"'  # a literal in FTS5's query syntax
+    rows = select(fts.c.rowid).where(
+        fts.c[FTS_TABLE].op("MATCH")(f"{{{' '.join(names)}}} : {phrase}")
+    )
+    found = session.execute(select(func.count()).select_from(rows.limit(RARE + 1).subquery()))
+    if found.scalar_one() > RARE:
+        return None
+    return col(Resource.id).in_(rows)
+
+
 def _condition(session: Session, term: TextMatch) -> Any:
     columns = _columns()
     needle = term.value.lower()
@@ -130,6 +164,11 @@ def _condition(session: Session, term: TextMatch) -> Any:
         names = ("name", "resource_id") if term.field is None else (term.field,)
         parts = [_contains(columns[n], needle) for n in names]
         cond = or_(*parts) if len(parts) > 1 else parts[0]
+        # the index narrows a term that must hold (a negated one holds for nearly every
+        # row); ``LIKE`` still decides, so the matches are exactly its own
+        narrowed = None if term.invert else _trigram_rows(session, names, needle)
+        if narrowed is not None:
+            cond = and_(narrowed, cond)
     return not_(cond) if term.invert else cond
 
 

@@ -53,6 +53,7 @@ from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.statistics import refresh_statistics
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
 from controlplane.db.tables_requests import Quota
+from controlplane.db.text_search import indexed_in_bulk
 from controlplane.inventory.compare import (
     DRIFTED_STATUS,
     QUOTA_KIND,
@@ -581,7 +582,8 @@ class SyncService:
             if finding is not None:
                 findings.append(finding)
         if inserts:
-            BulkInsert(session, _RESOURCE, _INSERTED_COLUMNS, raw=("spec",)).write(inserts)
+            with indexed_in_bulk(session.connection()):
+                BulkInsert(session, _RESOURCE, _INSERTED_COLUMNS, raw=("spec",)).write(inserts)
         if updates:
             session.execute(
                 update(_RESOURCE)

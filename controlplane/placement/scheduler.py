@@ -33,6 +33,8 @@ _PIN = FILTERS_BY_NAME["pin"]
 # the index stands in for the pin and reach filters, which run first
 _AFTER_REACH = next(i for i, f in enumerate(FILTERS) if f.name == "reach") + 1
 
+_Route = tuple[tuple[tuple[Exclusion, ...], ProviderFacts | None], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Weighed:
@@ -78,6 +80,11 @@ class Scheduler:
             if p.tier != "provincial"
         }
         self._consumed: dict[str, ResourceAmounts] = {}
+        # each provider's headroom net of this scheduler's commits (dropped on commit)
+        self._headroom: dict[str, ResourceAmounts] = {}
+        # per department (city, sector): the providers it reaches, each after the run of
+        # reach refusals of the providers before it (see :meth:`_route`)
+        self._routes: dict[tuple[str | None, str | None], _Route] = {}
 
     @property
     def providers(self) -> tuple[ProviderFacts, ...]:
@@ -89,43 +96,80 @@ class Scheduler:
 
     def free(self, provider: ProviderFacts, needs: SystemNeeds) -> ResourceAmounts:
         """Free capacity for ``needs``: its own current allocation there counts as free."""
-        free = provider.headroom(self._consumed.get(provider.name))
+        free = self._headroom.get(provider.name)
+        if free is None:
+            free = provider.headroom(self._consumed.get(provider.name))
+            self._headroom[provider.name] = free
         if provider.name == needs.current_provider:
             free = free + needs.current_amounts
         return free
 
-    def _reachable(self, needs: SystemNeeds) -> set[str]:
+    def _reachable(self, city: str | None, sector: str | None) -> set[str]:
         names = {p.name for p in self._provincial}
-        if needs.tenant_city is not None:
-            names.update(p.name for p in self._by_city.get(needs.tenant_city, ()))
-        if needs.tenant_sector is not None:
-            names.update(p.name for p in self._by_sector.get(needs.tenant_sector, ()))
+        if city is not None:
+            names.update(p.name for p in self._by_city.get(city, ()))
+        if sector is not None:
+            names.update(p.name for p in self._by_sector.get(sector, ()))
         return names
+
+    def _route(self, needs: SystemNeeds) -> _Route:
+        """The providers a department reaches, in order, each after the reach refusals
+        of the providers before it (the trailing refusals last, with no provider): the
+        same exclusions in the same order as running the reach filter on every one."""
+        key = (needs.tenant_city, needs.tenant_sector)
+        route = self._routes.get(key)
+        if route is None:
+            reachable = self._reachable(*key)
+            steps: list[tuple[tuple[Exclusion, ...], ProviderFacts | None]] = []
+            refused: list[Exclusion] = []
+            for provider in self._providers:
+                if provider.name in reachable:
+                    steps.append((tuple(refused), provider))
+                    refused = []
+                else:
+                    refused.append(self._reach_refusals[provider.name])
+            steps.append((tuple(refused), None))
+            route = self._routes[key] = tuple(steps)
+        return route
 
     def place(self, needs: SystemNeeds) -> Decision:
         """Decide for one system without consuming anything."""
-        reachable = self._reachable(needs)
         exclusions: list[Exclusion] = []
         admitted: list[tuple[ProviderFacts, ResourceAmounts]] = []
-        for provider in self._providers:
-            # pin and reach need no capacity arithmetic: most providers stop here
-            if needs.pin_provider or needs.pin_tier:
-                pinned = _PIN.check(provider, needs, ResourceAmounts())
+        if needs.pin_provider or needs.pin_tier:
+            reachable = self._reachable(needs.tenant_city, needs.tenant_sector)
+            for provider in self._providers:
+                # pin and reach need no capacity arithmetic: most providers stop here
+                pinned = _PIN.check(provider, needs, _ZERO)
                 if pinned is not None:
                     exclusions.append(Exclusion(provider.name, _PIN.name, *pinned))
-                    continue
-            if provider.name not in reachable:
-                exclusions.append(self._reach_refusals[provider.name])
-                continue
-            free = self.free(provider, needs)
-            refusal = first_refusal(provider, needs, free, _AFTER_REACH)
-            if refusal is not None:
-                exclusions.append(refusal)
-            else:
-                admitted.append((provider, free))
+                elif provider.name not in reachable:
+                    exclusions.append(self._reach_refusals[provider.name])
+                else:
+                    self._judge(provider, needs, exclusions, admitted)
+        else:
+            for refused, reached in self._route(needs):
+                exclusions.extend(refused)
+                if reached is not None:
+                    self._judge(reached, needs, exclusions, admitted)
         ranking = _rank(admitted, needs)
         chosen = ranking[0].provider if ranking else None
         return Decision(needs.tenant, needs.system, chosen, tuple(exclusions), tuple(ranking))
+
+    def _judge(
+        self,
+        provider: ProviderFacts,
+        needs: SystemNeeds,
+        exclusions: list[Exclusion],
+        admitted: list[tuple[ProviderFacts, ResourceAmounts]],
+    ) -> None:
+        """The filters after pin and reach on one provider the department reaches."""
+        free = self.free(provider, needs)
+        refusal = first_refusal(provider, needs, free, _AFTER_REACH)
+        if refusal is not None:
+            exclusions.append(refusal)
+        else:
+            admitted.append((provider, free))
 
     def commit(self, decision: Decision, needs: SystemNeeds) -> None:
         """Record that ``needs`` now occupies the chosen provider (a batch's bookkeeping)."""
@@ -138,7 +182,9 @@ class Scheduler:
             # moving away frees the old place
             old = needs.current_provider
             self._consumed[old] = self._consumed.get(old, _ZERO) - needs.current_amounts
+            self._headroom.pop(old, None)
         self._consumed[decision.chosen] = self._consumed.get(decision.chosen, _ZERO) + taken
+        self._headroom.pop(decision.chosen, None)
 
     def place_batch(self, batch: Iterable[SystemNeeds]) -> list[Decision]:
         """Place each system in order, each seeing the capacity the earlier ones took."""
@@ -155,6 +201,10 @@ def _rank(
 ) -> list[Weighed]:
     if not admitted:
         return []
+    if len(admitted) == 1:
+        # min-max normalising one score gives 0 whatever it is: no weigher need run
+        only = admitted[0][0].name
+        return [Weighed(only, 0.0, {w.name: round(w.multiplier * 0.0, 4) for w in WEIGHERS})]
     totals = [0.0] * len(admitted)
     parts: list[dict[str, float]] = [{} for _ in admitted]
     for weigher in WEIGHERS:

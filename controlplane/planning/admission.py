@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from controlplane.records import stored_records, system_record_facts
 from policies import (
-    AdmissionResult,
+    Assessment,
     BackupView,
     BaselineOptOut,
     ComputeItem,
@@ -37,7 +38,7 @@ from policies import (
     SystemFacts,
     Verdict,
     VolumeView,
-    admit,
+    assess,
 )
 from policies import IngressRule as PolicyIngress
 from policies import ProviderFacts as PolicyProvider
@@ -88,20 +89,31 @@ class SiteFacts:
 
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
-    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any."""
+    """The packs bound, the verdicts, and the estate's opt-out of the level floor if any.
+
+    ``assessment`` builds the verdicts when first read (a batch plan mostly needs only
+    ``admitted``; showing or recording a plan reads them all).
+    """
 
     packs: tuple[str, ...]
-    admitted: bool
-    verdicts: tuple[Verdict, ...] = ()
+    assessment: Assessment
     opt_out: BaselineOptOut | None = None
 
     @property
+    def admitted(self) -> bool:
+        return self.assessment.admitted
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        return self.assessment.verdicts
+
+    @property
     def denials(self) -> tuple[Verdict, ...]:
-        return AdmissionResult(bool(self.admitted), self.verdicts).denials
+        return self.assessment.denials
 
     @property
     def warnings(self) -> tuple[Verdict, ...]:
-        return AdmissionResult(bool(self.admitted), self.verdicts).warnings
+        return self.assessment.warnings
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -114,6 +126,7 @@ class PolicyOutcome:
         }
 
 
+@lru_cache(maxsize=256)  # a provider's facts are the same for every plan placed there
 def _provider(site: SiteFacts, province: str) -> PolicyProvider:
     return PolicyProvider(
         name=site.name,
@@ -202,6 +215,7 @@ def plan_view(
     )
 
 
+@lru_cache(maxsize=1024)  # an image's facts are the same for every plan that names it
 def _image(image: CatalogImage | None, name: str) -> ImageFacts:
     if image is None:
         return ImageFacts(name, in_catalog=False)
@@ -222,5 +236,4 @@ def judge(
 ) -> PolicyOutcome:
     """Admit ``view`` under its level's floor and the binding for its department's scope."""
     bound = policy.for_scope(level=view.system.level, tenant=view.tenant, city=city, sector=sector)
-    result = admit(view, bound)
-    return PolicyOutcome(bound.packs, result.admitted, result.verdicts, policy.opt_out)
+    return PolicyOutcome(bound.packs, assess(view, bound), policy.opt_out)

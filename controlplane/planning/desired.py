@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from ipaddress import IPv6Network
+from operator import itemgetter
 from typing import Protocol
 
 from providers.kinds import KINDS
@@ -86,7 +87,8 @@ def _vm_network(request: SystemRequest) -> list[DesiredResource]:
             {"description": f"{request.metadata.tenant}/{request.metadata.name}"},
         ),
     ]
-    for rule in sorted(ingress, key=_rule_name):
+    # each rule's name once (it is the sort key too): it formats the source network
+    for name, rule in sorted(((_rule_name(r), r) for r in ingress), key=itemgetter(0)):
         spec: dict[str, object] = {
             "security_group": SECURITY_GROUP,
             "direction": "ingress",
@@ -98,9 +100,7 @@ def _vm_network(request: SystemRequest) -> list[DesiredResource]:
         if rule.port is not None:
             spec["port_min"], spec["port_max"] = rule.port.first, rule.port.last
         out.append(
-            DesiredResource(
-                "security_rule", _rule_name(rule), spec, (f"security_group/{SECURITY_GROUP}",)
-            )
+            DesiredResource("security_rule", name, spec, (f"security_group/{SECURITY_GROUP}",))
         )
     return out
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from providers.types import DesiredResource, canonical_spec
+from providers.types import DesiredResource, canonical_spec, spec_record
 
 __all__ = ["ChangeAction", "ExistingResource", "ResourceChange", "diff"]
 
@@ -52,7 +52,7 @@ class ResourceChange:
             "provider": self.provider,
             "kind": self.kind,
             "name": self.name,
-            "spec": dict(self.spec),
+            "spec": spec_record(self.spec),
             "changed": list(self.changed),
             "resource_id": self.resource_id,
         }

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from controlplane.placement import FILTERS_BY_NAME, Decision
+from controlplane.placement import FILTERS_BY_NAME, Decision, Exclusion
 from controlplane.placement.facts import CAPACITY_DIMENSIONS
 from controlplane.planning.admission import PolicyOutcome
 from controlplane.planning.diff import ResourceChange
@@ -182,23 +182,12 @@ class Plan:
             "placement": {
                 "provider": decision.chosen,
                 "engine": self.engines.get(decision.chosen) if decision.chosen else None,
-                "engines": dict(sorted(self.engines.items())),
+                "engines": _engines_record(self.engines),
                 "ranking": [
                     {"provider": w.provider, "weight": w.weight, "parts": dict(w.parts)}
                     for w in decision.ranking
                 ],
-                "excluded": [
-                    {
-                        "provider": e.provider,
-                        "filter": e.filter,
-                        "filter_title": {
-                            "zh": FILTERS_BY_NAME[e.filter].title_zh,
-                            "en": FILTERS_BY_NAME[e.filter].title_en,
-                        },
-                        "reason": {"zh": e.reason_zh, "en": e.reason_en},
-                    }
-                    for e in decision.exclusions
-                ],
+                "excluded": [_exclusion_record(e) for e in decision.exclusions],
             },
             "summary": self.counts(),
             "changes": [c.to_record() for c in self.changes],
@@ -207,3 +196,39 @@ class Plan:
             "budget": self.budget.to_record(),
             "policy": self.policy.to_record(),
         }
+
+
+# The records of the parts many plans share, built once and shared by every plan record
+# that shows them: a batch of 10,000 plans held for ``apply`` (and returned by it) would
+# otherwise hold 42 provider exclusions and the 42 providers' engines in new dicts per
+# plan, most of its memory. Plan records are read and serialised, never changed in place.
+_SHARED_KEPT = 4096
+_exclusion_records: dict[Exclusion, dict[str, Any]] = {}
+_engine_records: list[tuple[Mapping[str, str], dict[str, str]]] = []
+
+
+def _exclusion_record(e: Exclusion) -> dict[str, Any]:
+    found = _exclusion_records.get(e)
+    if found is None:
+        hard = FILTERS_BY_NAME[e.filter]
+        found = {
+            "provider": e.provider,
+            "filter": e.filter,
+            "filter_title": {"zh": hard.title_zh, "en": hard.title_en},
+            "reason": {"zh": e.reason_zh, "en": e.reason_en},
+        }
+        if len(_exclusion_records) >= _SHARED_KEPT:
+            _exclusion_records.clear()
+        _exclusion_records[e] = found
+    return found
+
+
+def _engines_record(engines: Mapping[str, str]) -> dict[str, str]:
+    """``engines`` sorted by provider (the same dict for the same mapping: a planner
+    hands every plan of its snapshot the one mapping)."""
+    for seen, record in _engine_records:
+        if seen is engines:
+            return record
+    record = dict(sorted(engines.items()))
+    _engine_records[:] = [(engines, record)]
+    return record

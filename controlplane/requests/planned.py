@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from providers import DesiredResource
+from providers.types import spec_record
 from tenants import ParsedRequest, ResourceAmounts
 
 __all__ = [
@@ -30,7 +31,12 @@ __all__ = [
 
 def desired_to_json(desired: Iterable[DesiredResource]) -> list[dict[str, Any]]:
     return [
-        {"kind": d.kind, "name": d.name, "spec": dict(d.spec), "dependsOn": list(d.depends_on)}
+        {
+            "kind": d.kind,
+            "name": d.name,
+            "spec": spec_record(d.spec),
+            "dependsOn": list(d.depends_on),
+        }
         for d in desired
     ]
 

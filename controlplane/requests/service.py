@@ -182,7 +182,7 @@ class RequestService:
         planner: Planner = self._planner
         if isinstance(planner, BatchPlanning):
             planner = planner.batch(parsed)
-        prepared: list[_Prepared | ApplyResult] = []
+        prepared: list[_Prepared | ApplyResult | None] = []
         with without_cycle_collection():  # plans are acyclic; see tenants.located
             for item in parsed:
                 tenant = tenants[item.tenant]
@@ -195,6 +195,8 @@ class RequestService:
         results: list[ApplyResult] = []
         for start in range(0, len(prepared), APPLY_BATCH):
             chunk = prepared[start : start + APPLY_BATCH]
+            # a recorded batch's plans are dropped as it is done (a file of 10,000)
+            prepared[start : start + APPLY_BATCH] = [None] * len(chunk)
             todo = [p for p in chunk if isinstance(p, _Prepared)]
             done: dict[int, ApplyResult] = {}
             if todo:
@@ -205,7 +207,7 @@ class RequestService:
                         done[id(p)] = self._record_in(
                             session, p.parsed, p.tenant, p.plan, identity, "apply", p.document, now
                         )
-            results.extend(done[id(p)] if isinstance(p, _Prepared) else p for p in chunk)
+            results.extend(done[id(p)] if isinstance(p, _Prepared) else p for p in chunk if p)
         return results
 
     def _prepare(

@@ -4,7 +4,8 @@ Cases covered:
 - one statement per department (an empty one too), lines grouped by system and
   provider, total = sum of rounded lines + adjustments exactly, versions and 文号 cited;
 - the content hash is stable across input order and changes when any shown value does
-  (an amount, a name, an adjustment) — and only then;
+  (an amount, a name, an adjustment) — and only then; the canonical text it hashes is
+  byte for byte ``json.dumps`` of the statement document, hostile strings included;
 - SLA: availability at/above target deducts nothing; below a tier deducts the largest
   matching tier's percent of the department's charges on that provider, rounded half-up
   once, as an adjustment with evidence; percent strings like "5%" parse;
@@ -15,6 +16,8 @@ Cases covered:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -38,7 +41,9 @@ from controlplane.billing import (
     ownership_from_observations,
     rate_month,
     sla_adjustments,
+    statement_document,
 )
+from controlplane.billing.statements import canonical_text
 
 MARCH = Month.parse("2026-03")
 
@@ -88,6 +93,27 @@ def test_content_hash_changes_iff_content_changes(
     assert renamed[1].content_hash != base[1].content_hash
     adjusted = build_statements(MARCH, lines, [correction("hrss", "0.00")], tenants, card)
     assert adjusted[1].content_hash != base[1].content_hash
+
+
+HOSTILE = 'a"b\\c\n\t\x00\x1f\x7f 省\u2028\ud7ff😀 </script>'
+
+
+def test_canonical_text_is_json_dumps_of_the_document(
+    lines, card: RateCard, tenants: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    odd = dataclasses.replace(lines[0], system=HOSTILE, discount_ref=HOSTILE, approval_ref="",
+                              discount_percent=Decimal("12.50"), billed_quantity=Decimal("0.5"),
+                              unit_price=Decimal("100.0000"), amount=Decimal("-3.10"))  # fmt: skip
+    weird = Adjustment("hrss", AdjustmentKind.SLA, HOSTILE, HOSTILE, Decimal("-0.01"), "2026-02",
+                       HOSTILE, HOSTILE)  # fmt: skip
+    statements = build_statements(MARCH, [odd, *lines[1:]], [weird, correction("hrss", "5")],
+                                  {**tenants, "idle": HOSTILE}, card)  # fmt: skip
+    for statement in statements:
+        expected = json.dumps(statement_document(statement), sort_keys=True,
+                              ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+        assert canonical_text(statement) == expected
+        assert statement.content_hash == hashlib.sha256(expected.encode()).hexdigest()
+    assert any(HOSTILE in json.loads(canonical_text(s))["tenantName"] for s in statements)
 
 
 def test_sla_deduction(lines, card: RateCard, tenants: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlmodel import col
 
 from controlplane.app import App
@@ -19,8 +19,9 @@ from controlplane.db import table_of
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.facade import Govcloud
 from controlplane.inventory import ResourceFilter
-from controlplane.inventory.query import ORDER_COLUMNS, page_query, resource_key
+from controlplane.inventory.query import ORDER_COLUMNS, resource_key
 from tests.governance.support import apply_estate
+from tests.inventory.plans import page_plan
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -102,17 +103,8 @@ def test_owner_terms_match_a_substring_of_the_owners_name(app: App) -> None:
 
 
 def _plan(app: App, flt: ResourceFilter) -> str:
-    with app.sessions() as session:
-        query = page_query(session, flt).compile(
-            dialect=app.engine.dialect, compile_kwargs={"literal_binds": True}
-        )
-        if app.engine.dialect.name == "sqlite":
-            rows = session.execute(text(f"EXPLAIN QUERY PLAN {query}")).all()
-            return "\n".join(str(row[-1]) for row in rows)
-        # a table this small is cheaper to scan: ask whether an index can serve the page
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        session.execute(text("SET LOCAL enable_sort = off"))
-        return "\n".join(str(r[0]) for r in session.execute(text(f"EXPLAIN {query}")))
+    # a table this small is cheaper to scan: ask whether an index can serve the page
+    return page_plan(app, flt, switched_off=("seqscan", "sort"))
 
 
 @pytest.mark.parametrize(

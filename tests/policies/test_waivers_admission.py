@@ -20,17 +20,21 @@ from policy_fixtures import NOW, make_plan, make_system
 
 from policies import (
     BUILTIN_PACKS,
+    AdmissionResult,
     BoundPacks,
     Enforcement,
     IngressRule,
     Outcome,
+    PlanView,
     ResourceView,
     WaiverBook,
     WaiverRefused,
     WaiverScope,
     admit,
+    assess,
     audit,
     bind_packs,
+    evaluate_plan,
     evaluate_resource,
     grant_waiver,
 )
@@ -220,3 +224,41 @@ def test_bound_rule_messages_are_cached_per_rule() -> None:
     bound: BoundRule = ALL.rules["CSL-LOG-01"]
     assert bound.pass_zh is bound.pass_zh
     assert "CSL-LOG-01" in bound.pass_en
+
+
+def _plans_to_judge() -> list[tuple[PlanView, BoundPacks]]:
+    plan, level2 = make_plan(), make_plan(2)
+    warned = BoundPacks.of(
+        (), [replace(b, enforcement=Enforcement.WARN) for b in ALL.rules.values()]
+    )
+    no_paperwork = replace(plan, system=replace(plan.system, filing_number=None, assessed_on=None))
+    internet_rdp = replace(plan, ingress=(*plan.ingress, IngressRule("internet", 3389)))
+    return [
+        (plan, ALL),
+        (level2, ALL),
+        (internet_rdp, ALL),
+        (internet_rdp, warned),
+        (replace(plan, provider=None), ALL),
+        (replace(plan, provider=None), warned),
+        (no_paperwork, ALL),
+        (replace(plan, system=replace(plan.system, level=None)), ALL),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_assessment_decides_as_its_verdicts_would(index: int) -> None:
+    """``assess`` decides from findings and builds verdicts later: both as one rule at a
+    time by ``evaluate_plan`` gives them and as the verdicts' own denials decide."""
+    plan, bound = _plans_to_judge()[index]
+    found = assess(plan, bound)
+    expected = tuple(v for b in bound.admission_rules for v in evaluate_plan(b, plan))
+    assert found.verdicts == expected
+    assert found.admitted is (not AdmissionResult(True, expected).denials)
+    assert found.denials == AdmissionResult(found.admitted, expected).denials
+    assert found.warnings == AdmissionResult(found.admitted, expected).warnings
+    assert admit(plan, bound) == AdmissionResult(found.admitted, expected)
+
+
+def test_assessment_covers_admitted_and_denied_plans() -> None:
+    decided = [assess(plan, bound).admitted for plan, bound in _plans_to_judge()]
+    assert True in decided and False in decided

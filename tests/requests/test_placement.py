@@ -22,6 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controlplane.placement import FILTERS, FILTERS_BY_NAME, ProviderFacts, Scheduler, SystemNeeds
+from controlplane.placement.filters import Exclusion, first_refusal
+from controlplane.placement.scheduler import Weighed
+from controlplane.placement.weighers import WEIGHERS, normalise
 from tenants import ResourceAmounts
 
 CITIES = ("city-a", "city-b")
@@ -256,3 +259,48 @@ def test_every_filter_has_bilingual_titles() -> None:
         "capacity",
     }
     assert all(f.title_zh and f.title_en for f in FILTERS)
+
+
+def _reference(scheduler: Scheduler, system: SystemNeeds) -> tuple[list[Exclusion], list[Weighed]]:
+    """Every filter on every provider in name order, every weigher on every admitted one
+    (what the scheduler's reach routes and shortcuts stand in for)."""
+    exclusions: list[Exclusion] = []
+    admitted: list[ProviderFacts] = []
+    for provider in scheduler.providers:
+        refusal = first_refusal(provider, system, scheduler.free(provider, system))
+        if refusal is None:
+            admitted.append(provider)
+        else:
+            exclusions.append(refusal)
+    shares = {
+        w.name: [
+            w.multiplier * s
+            for s in normalise([w.score(p, system, scheduler.free(p, system)) for p in admitted])
+        ]
+        for w in WEIGHERS
+    }
+    totals = [sum(column[i] for column in shares.values()) for i in range(len(admitted))]
+    order = sorted(range(len(admitted)), key=lambda i: (-totals[i], admitted[i].name))
+    ranking = [
+        Weighed(
+            admitted[i].name,
+            round(totals[i], 4),
+            {name: round(column[i], 4) for name, column in shares.items()},
+        )
+        for i in order
+    ]
+    return exclusions, ranking
+
+
+@settings(max_examples=200, deadline=None)
+@given(providers(), st.lists(needs(), min_size=1, max_size=12))
+def test_batch_decides_as_every_filter_and_weigher_would(
+    estate: list[ProviderFacts], batch: list[SystemNeeds]
+) -> None:
+    scheduler = Scheduler(estate)
+    for system in batch:
+        exclusions, ranking = _reference(scheduler, system)
+        decision = scheduler.place(system)
+        assert list(decision.exclusions) == exclusions
+        assert list(decision.ranking) == ranking
+        scheduler.commit(decision, system)

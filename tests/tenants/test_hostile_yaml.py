@@ -384,6 +384,22 @@ def test_c_and_pure_agree_on_mutated_manifests(path: Path, names: list[str], see
     assert _outcome(text, pure=False) == _outcome(text, pure=True)
 
 
+@pytest.mark.skipif(not C_PARSER, reason="libyaml is not installed: only the pure path exists")
+@pytest.mark.parametrize("deep", ["block", "flow"])
+def test_a_tab_before_a_later_refusal_is_reported_first_on_a_large_text(deep: str) -> None:
+    """libyaml reads on past a tab PyYAML refuses; on a text too large to re-read with the
+    pure parser, the refusal it meets later (here the depth limit) must not replace the
+    tab, the first error. Found by the mutation test (seed 39538: flip, block_nesting×2)."""
+    text = "a: {b: 1, c\t 2}\n" + "#" * (70 * 1024) + "\n"
+    if deep == "block":
+        text += "x:\n" + "".join(" " * i + "- \n" for i in range(500))
+    else:
+        text += "x: " + "[" * 1200 + "]" * 1200 + "\n"
+    expected = ["f.yaml:1:12"]
+    assert _outcome(text, pure=False) == ("refused", expected)
+    assert _outcome(text, pure=True) == ("refused", expected)
+
+
 def test_stdin_is_read_no_further_than_the_file_size_limit() -> None:
     """``plan -f -``: stdin is refused at its limit (located at ``<stdin>:1:1``) after
     reading at most one byte more, and non-UTF-8 bytes are located like a file's."""

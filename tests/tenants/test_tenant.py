@@ -12,6 +12,7 @@ Cases:
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -149,6 +150,15 @@ def test_quotas_per_provider() -> None:
     assert quota.exceeded_by(used) == []
     assert (used + extra) - extra == used
     assert str(QuotaExcess("vcpu", 100, Decimal("100.5"))) == "vcpu: 100.5 requested, quota 100"
+
+
+def test_amounts_arithmetic_covers_every_field() -> None:
+    """The operators spell the fields out (for speed): each one must take part."""
+    names = [f.name for f in fields(ResourceAmounts)]
+    a = ResourceAmounts(**{name: 7 + i for i, name in enumerate(names)})
+    b = ResourceAmounts(**{name: 1 + 2 * i for i, name in enumerate(names)})
+    assert [getattr(a + b, n) for n in names] == [getattr(a, n) + getattr(b, n) for n in names]
+    assert [getattr(a - b, n) for n in names] == [getattr(a, n) - getattr(b, n) for n in names]
 
 
 @pytest.mark.parametrize(

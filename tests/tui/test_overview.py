@@ -98,3 +98,18 @@ async def test_department_sees_its_own_figures(province: Province) -> None:
         assert rows["provider:city-a-sim"].health == "✗ 中断"  # the clouds' health: everybody's
         assert rows[""].violations == "1/1/0/0" and rows[""].pending == 1
         assert rows[""].budget == "1200000.00"
+
+
+async def test_a_chosen_month_stays_with_the_figures_drilled_from_it(province: Province) -> None:
+    dashboard(province[0])
+    console = console_for(province, principal="bdb-zhang")
+    async with console.run_test(size=(160, 48)) as pilot:
+        await settle(console, pilot)
+        await pilot.press(":")
+        await pilot.press(*"overview 2026-02", "enter")
+        await settle(console, pilot)
+        assert (console.place.view, console.place.month) == ("overview", "2026-02")
+        await _open(console, pilot, lambda r: r.scope == "provider:prov-sim")
+        assert (console.place.view, console.place.month) == ("tiles", "2026-02")
+        await _open(console, pilot, lambda t: t.figure == "total")
+        assert (console.place.view, console.place.month) == ("resources", None)

@@ -9,6 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 
 from controlplane.db import load_tables
+from controlplane.db.text_search import is_search_object
 
 load_tables()
 config = context.config
@@ -25,9 +26,15 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The trigram indexes live outside the table models (see db/text_search.py)."""
+    return not is_search_object(name)
+
+
 context.configure(
     connection=connection,
     render_item=_render_item,
+    include_name=_include_name,
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         canonical_spec,
         managed_identity,
         spec_fingerprint,
+        spec_record,
     )
 
 _LAZY = {
@@ -116,6 +117,7 @@ _LAZY = {
     "register_driver_kind": "providers.registry",
     "run_in_order": "providers.ordering",
     "spec_fingerprint": "providers.types",
+    "spec_record": "providers.types",
     "to_decimal": "providers.quantity",
 }
 
@@ -175,5 +177,6 @@ __all__ = [
     "register_driver_kind",
     "run_in_order",
     "spec_fingerprint",
+    "spec_record",
     "to_decimal",
 ]

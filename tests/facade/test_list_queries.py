@@ -6,8 +6,10 @@ field or sort is refused naming the valid ones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import pytest
 
@@ -16,10 +18,12 @@ from controlplane.db.engine import transaction
 from controlplane.db.tables_scheduler import JobRun
 from controlplane.facade import Govcloud, InvalidInput
 from controlplane.facade.models import TenantInfo
-from controlplane.facade.paging import keyset
+from controlplane.facade.paging import Page, keyset
 from controlplane.facade.query import Term, field_getters, parse_query
 from controlplane.scheduler.service import JobRunInfo
 from tests.tui.support import PER_PROVIDER, populate
+
+T = TypeVar("T")
 
 
 def test_parse_query_terms() -> None:
@@ -33,15 +37,20 @@ def test_parse_query_terms() -> None:
     assert "kind, name" in refused.value.describe("en")
 
 
-def _walk(door: Govcloud, **kw: object) -> list[object]:
-    seen: list[object] = []
+def _pages(fetch: Callable[..., Page[T]], **kw: object) -> list[T]:
+    """Every item of a list, read 40 to a page by following the continue tokens."""
+    seen: list[T] = []
     token = None
     while True:
-        page = door.resources(limit=40, continue_token=token, **kw)  # type: ignore[arg-type]
+        page = fetch(limit=40, continue_token=token, **kw)
         seen.extend(page.items)
         token = page.continue_token
         if token is None:
             return seen
+
+
+def _walk(door: Govcloud, **kw: object) -> list[Any]:
+    return _pages(door.resources, **kw)
 
 
 def test_resources_filter_and_sort_in_the_database(app: App) -> None:
@@ -161,17 +170,6 @@ def test_systems_and_job_runs_filter_and_sort(app: App) -> None:
     assert door.job_runs(query=f"!job:{names[0]}").total == 0
 
 
-def _runs_walk(door: Govcloud, **kw: object) -> list[JobRunInfo]:
-    seen: list[JobRunInfo] = []
-    token = None
-    while True:
-        page = door.job_runs(limit=7, continue_token=token, **kw)  # type: ignore[arg-type]
-        seen.extend(page.items)
-        token = page.continue_token
-        if token is None:
-            return seen
-
-
 def test_job_runs_page_in_the_database_under_every_sort(app: App) -> None:
     """Runs grow by the hundred thousand a year: filtered, sorted and paged in SQL, the
     pages of every sort and direction are total, ordered by the typed value with ties by
@@ -190,7 +188,7 @@ def test_job_runs_page_in_the_database_under_every_sort(app: App) -> None:
                 )
             )
     door = Govcloud.acting_as(app, "local-operator")  # no estate yet: the bootstrap operator
-    every = _runs_walk(door)
+    every = _pages(door.job_runs)
     assert len(every) == 57 and len({r.id for r in every}) == 57
 
     def typed(run: JobRunInfo, field: str) -> object:
@@ -200,7 +198,7 @@ def test_job_runs_page_in_the_database_under_every_sort(app: App) -> None:
     for field in ("id", "job", "due_at", "state", "requested_by", "failures", "error"):
         for descending in (False, True):
             sort = f"-{field}" if descending else field
-            walked = [r.id for r in _runs_walk(door, sort=sort)]
+            walked = [r.id for r in _pages(door.job_runs, sort=sort)]
             expected = sorted(every, key=lambda r: (typed(r, field), r.id), reverse=descending)
             assert walked == [r.id for r in expected], sort
 

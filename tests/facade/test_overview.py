@@ -29,28 +29,15 @@ from controlplane.facade import Govcloud, PermissionDenied
 from controlplane.overview import STALE_AFTER, Capacity, CloudFigures, Overview
 from controlplane.requests import request_service
 from tests.conftest import FakeClock
-from tests.governance.support import GOVERNED, CataloguePlanner, apply_estate, manifest
+from tests.governance.support import CataloguePlanner, apply_priced_estate, manifest
 
 MARCH = Month.parse("2026-03")
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 PROVIDER = {"hrss": "prov-sim", "city-a-edu": "city-a-sim"}
-RATE_CARD = """
-  rateCard:
-    version: "2026.1"
-    effectiveFrom: 2026-01-01
-    rates:
-      - {meter: compute.vcpu, unit: vCPU, prices: {provincial: "45.00", municipal: "40.00", sector: "42.00"}}
-"""
 
 
 def _populate(app: App) -> None:
-    text = GOVERNED.read_text(encoding="utf-8").replace(
-        "  principals:", RATE_CARD + "  principals:"
-    )
-    path = app.settings.home / "estate.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    apply_estate(app, path)
+    apply_priced_estate(app)
     requests = request_service(app, CataloguePlanner(app))
     for tenant, provider in PROVIDER.items():  # level 4: waits for the bureau's approval
         requests.apply(manifest("portal", tenant, level=4, provider=provider), actor="ops-li")

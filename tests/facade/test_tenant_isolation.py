@@ -24,20 +24,12 @@ from controlplane.db.tables_compliance import AuditRun, PolicyViolation, PolicyW
 from controlplane.db.tables_inventory import Drift
 from controlplane.facade import Govcloud, InvalidInput, PermissionDenied
 from controlplane.requests import request_service
-from tests.governance.support import CataloguePlanner, apply_estate, manifest
+from tests.governance.support import CataloguePlanner, apply_priced_estate, manifest
 
 OWN, OTHER = "hrss", "city-a-edu"
 PROVIDER = {OWN: "prov-sim", OTHER: "city-a-sim"}
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 MARCH = Month.parse("2026-03")
-
-RATE_CARD = """
-  rateCard:
-    version: "2026.1"
-    effectiveFrom: 2026-01-01
-    rates:
-      - {meter: compute.vcpu, unit: vCPU, prices: {provincial: "45.00", municipal: "40.00", sector: "42.00"}}
-"""
 
 
 def _ids(session: Session, tenant: str) -> tuple[int, int]:
@@ -106,15 +98,7 @@ def _usage(app: App) -> None:
 
 @pytest.fixture
 def populated(app: App, tmp_path: object) -> App:
-    from tests.governance.support import GOVERNED
-
-    text = GOVERNED.read_text(encoding="utf-8").replace(
-        "  principals:", RATE_CARD + "  principals:"
-    )
-    path = app.settings.home / "estate.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    apply_estate(app, path)
+    apply_priced_estate(app)
     _populate(app)
     _usage(app)
     return app

@@ -30,6 +30,27 @@ def apply_estate(app: App, path: Path = GOVERNED) -> None:
     app.estate.apply(estate_document(path), actor="local-operator")
 
 
+#: a vCPU rate card for the governed estate (its clouds price compute, nothing else)
+RATE_CARD = """
+  rateCard:
+    version: "2026.1"
+    effectiveFrom: 2026-01-01
+    rates:
+      - {meter: compute.vcpu, unit: vCPU, prices: {provincial: "45.00", municipal: "40.00", sector: "42.00"}}
+"""
+
+
+def apply_priced_estate(app: App) -> None:
+    """The governed estate with :data:`RATE_CARD`, written into the home and applied."""
+    text = GOVERNED.read_text(encoding="utf-8").replace(
+        "  principals:", RATE_CARD + "  principals:"
+    )
+    path = app.settings.home / "estate.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    apply_estate(app, path)
+
+
 def manifest_text(
     name: str = "portal",
     tenant: str = "hrss",

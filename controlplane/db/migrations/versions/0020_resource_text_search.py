@@ -47,6 +47,10 @@ _log = logging.getLogger("alembic.runtime.migration")
 _COLUMNS = ("name", "resource_id")
 _STATISTICS = ", ".join(f"ALTER COLUMN {c} SET STATISTICS {{target}}" for c in _COLUMNS)
 _FTS = "resource_trgm"
+# a sync's batches append to GIN's pending list; at the default 4 MB the inserting
+# backend merges the list into the index every few batches, at 64 MB a first sync of a
+# province merges about once, and the statistics refresh after it merges the rest
+_PENDING_KB = 65536
 _NEW = "new.id, new.name, new.resource_id"
 _OLD = "'delete', old.id, old.name, old.resource_id"
 _INSERT = f"INSERT INTO {_FTS}(rowid, name, resource_id) VALUES ({_NEW});"
@@ -88,7 +92,8 @@ def _upgrade_postgresql(bind: sa.Connection) -> None:
         return
     for column in _COLUMNS:
         op.create_index(f"ix_resource_{column}_trgm", "resource", [column],
-                        postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})  # fmt: skip
+                        postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+                        postgresql_with={"gin_pending_list_limit": _PENDING_KB})  # fmt: skip
     # the planner prices ``ILIKE '%term%'`` by the share of the column's histogram that
     # matches: with the default 100 entries one that matches by chance puts a term found
     # in 0.1% of the rows at 1%, and the page walks the list's index through every row

@@ -109,9 +109,9 @@ def test_many_documents_are_refused_at_the_second(
     path.write_text((piece * 10_000)[: 15 * 2**20 - 7])
     monkeypatch.setenv("GOVCLOUD_DATABASE_URL", app.settings.database_url)
     before = snapshot(app.engine)
-    began = time.perf_counter()
+    began = time.process_time()  # CPU, not wall: the machine's load is not the input's
     assert main(["--home", str(app.settings.home), "estate", "apply", "-f", str(path)]) == 2
-    assert time.perf_counter() - began < 3  # 16 s under load before; now well under 1 s
+    assert time.process_time() - began < 3  # 16 s under load before; now well under 1 s
     err = capsys.readouterr().err
     second = piece.count("\n") + 3  # its "---", then the comment that opens TEXT
     assert f"{path}:{second}:1: <document>: an estate file holds exactly one document" in err

@@ -53,15 +53,16 @@ def test_hostile_usage_is_refused_located_and_imports_nothing(
     path.write_text(text, encoding="utf-8")
     before = snapshot(billing_app.engine)
     capsys.readouterr()
-    began = time.perf_counter()
+    # CPU time, not wall: a shared machine's load must not fail a refusal that is quick
+    began = time.process_time()
     code = cli(billing_app, "meter", "import", "-f", str(path))
-    seconds = time.perf_counter() - began
+    seconds = time.process_time() - began
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{path}{expected}" in err, err
     problems = [line for line in err.splitlines()[1:] if line.startswith("  ")]
     assert problems and all(line.startswith(f"  {path}:") for line in problems), err
-    assert seconds < 3  # under a second on an idle machine; this one is shared
+    assert seconds < 3  # CPU seconds: under one on any machine; a runaway parse is not
     assert snapshot(billing_app.engine) == before
 
 

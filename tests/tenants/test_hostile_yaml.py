@@ -51,13 +51,14 @@ LAUGHS = "\n".join(
 
 
 def within(seconds: float, work: Callable[[], T]) -> T:
-    """``work()``'s result, asserting it takes under ``seconds`` — the best of three tries,
-    since this 2-core machine is shared and one try may wait for the CPU."""
+    """``work()``'s result, asserting it takes under ``seconds`` of this process's CPU —
+    the best of three tries; CPU time, not wall, since a shared machine's load is not the
+    input's cost."""
     best, result = float("inf"), None
     for _ in range(3):
-        began = time.perf_counter()
+        began = time.process_time()
         result = work()
-        best = min(best, time.perf_counter() - began)
+        best = min(best, time.process_time() - began)
         if best < seconds:
             break
     assert best < seconds, f"took {best:.2f} s"
@@ -169,9 +170,9 @@ def test_document_limits() -> None:
     many = "".join(
         "---\n" + REQUEST.replace("social-security-portal", f"system-{i}") for i in range(1000)
     )
-    began = time.perf_counter()
+    began = time.process_time()
     assert len(load_requests(many)) == 1000
-    assert time.perf_counter() - began < 20  # was over 20 s (10x less on an idle machine)
+    assert time.process_time() - began < 20  # CPU s; it was over 20 (10x less today)
 
 
 def _stream_near_the_limits() -> str:
@@ -288,13 +289,13 @@ def high_water_mib():
 with open("/proc/self/clear_refs", "w") as refs:
     refs.write("5")
 tracemalloc.start()
-began = time.perf_counter()
+began = time.process_time()  # CPU, not wall: the machine's load is not the input's
 try:
     load_yaml_file(sys.argv[1])
     message = "loaded"
 except ManifestError as exc:
     message = str(exc)
-seconds = time.perf_counter() - began
+seconds = time.process_time() - began
 print(json.dumps({"seconds": seconds, "message": message, "peak_mib": high_water_mib(),
                   "python_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20}))
 """

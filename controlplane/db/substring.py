@@ -1,7 +1,8 @@
 """Case-blind substring conditions for the lists that filter in the database.
 
 A user's filter text is a substring, not a pattern: LIKE's own wildcards (``%``, ``_``)
-and the escape character in it match themselves.
+and the escape character in it match themselves. ``ILIKE`` on PostgreSQL (its trigram
+indexes serve it as it is), ``lower(…) LIKE lower(…)`` on SQLite.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, not_, or_
 from sqlalchemy.orm import Mapped
 
-__all__ = ["contains"]
+__all__ = ["contains", "ilike_contains"]
+
+
+def ilike_contains(column: Any, needle: str) -> ColumnElement[bool]:
+    """``column`` contains ``needle``, case-insensitively."""
+    escaped = needle.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    condition: ColumnElement[bool] = column.ilike(f"%{escaped}%", escape="/")
+    return condition
 
 
 def contains(
@@ -22,7 +30,5 @@ def contains(
 
     A NULL column contains nothing, so an inverted term keeps rows where it is NULL.
     """
-    text = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f"%{text}%"
-    found = or_(*(func.coalesce(func.lower(c), "").like(needle, escape="\\") for c in columns))
+    found = or_(*(ilike_contains(func.coalesce(c, ""), value) for c in columns))
     return not_(found) if invert else found

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.substring import ilike_contains
 from controlplane.db.tables_inventory import Drift, SyncRun
 from controlplane.db.text_search import FTS_TABLE, MIN_TERM, SEARCHED, fts_table
 from controlplane.inventory.views import ResourceView, resource_key
@@ -117,14 +118,6 @@ _TIME_COLUMNS = frozenset({"created_at", "observed_at"})
 _OWNER_NAMES: dict[str, Any] = {"provider": Provider.name, "tenant": Tenant.code}
 
 
-def _contains(column: Any, needle: str) -> Any:
-    """``column`` contains ``needle``, case-insensitively: ``ILIKE`` on PostgreSQL, whose
-    planner then estimates from the column's statistics how many rows match (a common
-    value: walk the ordered index and stop at the page; a rare one: scan and sort)."""
-    escaped = needle.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return column.ilike(f"%{escaped}%", escape="/")
-
-
 #: a term the trigram table finds in at most this many rows is read through it (SQLite)
 RARE = 1000
 
@@ -158,11 +151,11 @@ def _condition(session: Session, term: TextMatch) -> Any:
         cond = columns["managed"] == (needle in ("true", "yes", "1", "是"))
     elif term.field in _OWNER_NAMES and needle:
         owner = col(_OWNER_NAMES[term.field])
-        names = session.scalars(select(owner).where(_contains(owner, needle))).all()
+        names = session.scalars(select(owner).where(ilike_contains(owner, needle))).all()
         cond = columns[term.field].in_(sorted(names))
     else:
         names = ("name", "resource_id") if term.field is None else (term.field,)
-        parts = [_contains(columns[n], needle) for n in names]
+        parts = [ilike_contains(columns[n], needle) for n in names]
         cond = or_(*parts) if len(parts) > 1 else parts[0]
         # the index narrows a term that must hold (a negated one holds for nearly every
         # row); ``LIKE`` still decides, so the matches are exactly its own

@@ -28,6 +28,7 @@ from controlplane.billing import (
     Adjustment,
     AdjustmentKind,
     AvailabilityMeasurement,
+    BillLine,
     Month,
     Observation,
     RateCard,
@@ -49,7 +50,9 @@ MARCH = Month.parse("2026-03")
 
 
 @pytest.fixture
-def lines(card: RateCard, march_usage: list[Observation], tiers: dict[str, Tier]):  # type: ignore[no-untyped-def]
+def lines(
+    card: RateCard, march_usage: list[Observation], tiers: dict[str, Tier]
+) -> tuple[BillLine, ...]:
     owners = ownership_from_observations(march_usage)
     return rate_month(MARCH, build_intervals(march_usage), owners, card, tiers).lines
 
@@ -60,7 +63,7 @@ def correction(tenant: str, amount: str) -> Adjustment:
     )
 
 
-def test_statements(lines, card: RateCard, tenants: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_statements(lines: tuple[BillLine, ...], card: RateCard, tenants: dict[str, str]) -> None:
     extra = {**tenants, "idle": "省档案馆"}
     statements = build_statements(MARCH, lines, [correction("hrss", "-30.00")], extra, card)
     assert [s.tenant for s in statements] == ["city-a-edu", "hrss", "idle", "water-dept"]
@@ -80,8 +83,8 @@ def test_statements(lines, card: RateCard, tenants: dict[str, str]) -> None:  # 
 
 
 def test_content_hash_changes_iff_content_changes(
-    lines, card: RateCard, tenants: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    lines: tuple[BillLine, ...], card: RateCard, tenants: dict[str, str]
+) -> None:
     base = build_statements(MARCH, lines, [], tenants, card)
     again = build_statements(MARCH, list(reversed(lines)), [], tenants, card)
     assert [s.content_hash for s in again] == [s.content_hash for s in base]
@@ -99,8 +102,8 @@ HOSTILE = 'a"b\\c\n\t\x00\x1f\x7f 省\u2028\ud7ff😀 </script>'
 
 
 def test_canonical_text_is_json_dumps_of_the_document(
-    lines, card: RateCard, tenants: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    lines: tuple[BillLine, ...], card: RateCard, tenants: dict[str, str]
+) -> None:
     odd = dataclasses.replace(lines[0], system=HOSTILE, discount_ref=HOSTILE, approval_ref="",
                               discount_percent=Decimal("12.50"), billed_quantity=Decimal("0.5"),
                               unit_price=Decimal("100.0000"), amount=Decimal("-3.10"))  # fmt: skip
@@ -116,7 +119,9 @@ def test_canonical_text_is_json_dumps_of_the_document(
     assert any(HOSTILE in json.loads(canonical_text(s))["tenantName"] for s in statements)
 
 
-def test_sla_deduction(lines, card: RateCard, tenants: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_sla_deduction(
+    lines: tuple[BillLine, ...], card: RateCard, tenants: dict[str, str]
+) -> None:
     rule = SlaRule.from_data(
         "99.95", [{"below": "99.9", "deduct": "5%"}, {"below": "99.5", "deduct": "10%"}]
     )
@@ -146,7 +151,7 @@ def test_sla_deduction(lines, card: RateCard, tenants: dict[str, str]) -> None: 
         SlaRule.from_data("abc", [])
 
 
-def test_adjustment_and_statement_errors(lines, card: RateCard) -> None:  # type: ignore[no-untyped-def]
+def test_adjustment_and_statement_errors(lines: tuple[BillLine, ...], card: RateCard) -> None:
     with pytest.raises(StatementError, match="reason and approver"):
         Adjustment("hrss", AdjustmentKind.CORRECTION, " ", "x", Decimal(1), "2026-02")
     with pytest.raises(StatementError, match="whole number of fen"):

@@ -123,13 +123,13 @@ def test_city_overlay_tightens_only_its_city(app: App, sample: Inventory) -> Non
     assert "365" in (edu.message_en or "")
 
 
-def test_second_run_updates_the_lifecycle(app: App, sample: Inventory, clock: object) -> None:
+def test_second_run_updates_the_lifecycle(app: App, sample: Inventory, clock: FakeClock) -> None:
     service = compliance_service(app)
     first = service.audit()
     opened_at = app.clock()
     sample.update("logs-short", retention_days=365)  # fixed
     sample.delete("sg-web")  # gone from the inventory
-    clock.advance(hours=1)  # type: ignore[attr-defined]
+    clock.advance(hours=1)
     second = service.audit()
     assert second.id is not None and first.id is not None
 
@@ -146,7 +146,7 @@ def test_second_run_updates_the_lifecycle(app: App, sample: Inventory, clock: ob
     assert second.resolved == len(resolved) >= 2 and second.opened == 0
 
     sample.update("logs-short", retention_days=30)  # broken again: a new episode
-    clock.advance(hours=1)  # type: ignore[attr-defined]
+    clock.advance(hours=1)
     third = service.audit()
     episodes = _violations(app, "CSL-LOG-01", "logs-short")
     assert [v.state for v in episodes] == ["resolved", "open"]
@@ -181,11 +181,11 @@ def _as_of(service: ComplianceService, run_id: int) -> dict[tuple[str, str], lis
 
 
 def test_unchanged_results_are_kept_not_rewritten(
-    app: App, sample: Inventory, clock: object
+    app: App, sample: Inventory, clock: FakeClock
 ) -> None:
     service = compliance_service(app)
     first = service.audit()
-    clock.advance(hours=1)  # type: ignore[attr-defined]
+    clock.advance(hours=1)
     second = service.audit()  # nothing changed
     assert first.id is not None and second.id is not None
     assert _written_by(app, first.id) == first.results == second.results
@@ -198,7 +198,7 @@ def test_unchanged_results_are_kept_not_rewritten(
 
     sample.update("logs-short", retention_days=365)  # fixed: only its results change
     sample.delete("sg-web")  # gone: its results end with the second run
-    clock.advance(hours=1)  # type: ignore[attr-defined]
+    clock.advance(hours=1)
     third = service.audit()
     assert third.id is not None
     before, after = _as_of(service, second.id), _as_of(service, third.id)
@@ -214,7 +214,7 @@ def test_unchanged_results_are_kept_not_rewritten(
 
 
 def test_one_id_on_two_clouds_keeps_both_results(
-    app: App, sample: Inventory, clock: object
+    app: App, sample: Inventory, clock: FakeClock
 ) -> None:
     with app.sessions() as session:
         system = session.exec(select(System).where(col(System.name) == "edu-portal")).one()
@@ -224,7 +224,7 @@ def test_one_id_on_two_clouds_keeps_both_results(
     runs = []
     for _ in range(3):
         runs.append(service.audit())
-        clock.advance(hours=1)  # type: ignore[attr-defined]
+        clock.advance(hours=1)
     for run in runs:
         assert run.id is not None
         twins = sorted(

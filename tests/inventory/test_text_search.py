@@ -25,10 +25,11 @@ from controlplane.app import App
 from controlplane.db import table_of
 from controlplane.db.models import Provider, Resource, Tenant
 from controlplane.db.statistics import analyze
+from controlplane.db.substring import ilike_contains
 from controlplane.db.text_search import BULK_TABLE, indexed_in_bulk
 from controlplane.facade import Govcloud
 from controlplane.inventory import ResourceFilter
-from controlplane.inventory.query import RARE, TextMatch, _contains
+from controlplane.inventory.query import RARE, TextMatch
 from tests.governance.support import apply_estate
 from tests.inventory.plans import page_plan
 
@@ -44,9 +45,9 @@ def _seed(app: App) -> None:
     apply_estate(app)
     with app.sessions() as session, session.begin():
         provider_id, provider = session.execute(
-            select(col(Provider.id), col(Provider.name))
-        ).first()  # type: ignore[misc]
-        tenant_id, code = session.execute(select(col(Tenant.id), col(Tenant.code))).first()  # type: ignore[misc]
+            select(col(Provider.id), col(Provider.name)).limit(1)
+        ).one()
+        tenant_id, code = session.execute(select(col(Tenant.id), col(Tenant.code)).limit(1)).one()
         names = _NAMES + [f"fill-{i:04d}" for i in range(RARE + 50)]
         rows: list[dict[str, Any]] = [{
             "provider_id": provider_id, "tenant_id": tenant_id, "system_id": None,
@@ -60,7 +61,7 @@ def _seed(app: App) -> None:
 def _like(app: App, term: TextMatch) -> list[str]:
     """The provider ids the plain ``LIKE`` finds for ``term``, in the list's order."""
     names = ("name", "resource_id") if term.field is None else (term.field,)
-    found = or_(*(_contains(col(getattr(Resource, n)), term.value.lower()) for n in names))
+    found = or_(*(ilike_contains(col(getattr(Resource, n)), term.value.lower()) for n in names))
     with app.sessions() as session:
         ids = session.scalars(
             select(col(Resource.resource_id)).where(

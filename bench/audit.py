@@ -423,47 +423,53 @@ def _bulk_reference(app: Any, count: int, seed: int) -> dict[str, Any]:
     """The same result rows as a run stores, written by the driver's bulk path alone.
 
     The pure engine's verdicts over the inventory become ``policy_result`` rows (the
-    store's own row builder) and go into an empty copy of the table: ``COPY`` on
-    PostgreSQL, ``executemany`` on SQLite, 5,000 a batch; only the writes are timed.
+    store's own row builder) and go into an empty copy of the table (with its indexes on
+    PostgreSQL, without them on SQLite) by ``controlplane.db.bulk.BulkInsert``, as the
+    store writes them: ``COPY`` on PostgreSQL, ``executemany`` on SQLite, 5,000 a
+    batch; only the writes are timed.
     """
-    from sqlalchemy import text
+    from sqlalchemy import MetaData, text
 
-    from controlplane.compliance.store import COLUMNS, bulk_insert, result_values
+    from controlplane.compliance.store import COLUMNS, result_values
+    from controlplane.db import table_of
+    from controlplane.db.bulk import BulkInsert
+    from controlplane.db.engine import transaction
+    from controlplane.db.tables_compliance import PolicyResult
 
     bound = bind_packs(BUILTIN_PACKS)
     postgresql = app.engine.dialect.name == "postgresql"
     seconds = cpu = 0.0
     rows: list[tuple[Any, ...]] = []
     written = 0
-    with app.engine.begin() as conn:
+    copy = table_of(PolicyResult).to_metadata(MetaData(), name="result_copy")
+    with transaction(app.sessions) as session:
         if postgresql:
-            conn.execute(text("CREATE TEMP TABLE result_copy (LIKE policy_result INCLUDING ALL)"))
+            session.execute(
+                text("CREATE TEMP TABLE result_copy (LIKE policy_result INCLUDING ALL)")
+            )
         else:
-            sql = conn.execute(
+            sql = session.execute(
                 text("SELECT sql FROM sqlite_master WHERE name = 'policy_result'")
             ).scalar_one()
-            conn.execute(text(sql.replace("policy_result", "result_copy", 1)))
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
+            session.execute(text(sql.replace("policy_result", "result_copy", 1)))
+        writer = BulkInsert(session, copy, COLUMNS, raw=COLUMNS)
         stamp = NOW.isoformat(" ") if not postgresql else NOW
 
         def write() -> None:
             nonlocal seconds, cpu, written, rows
             took, started = _cpu(), time.perf_counter()
-            bulk_insert(cursor, postgresql, "result_copy", COLUMNS, rows)
+            written += writer.write(rows)
             seconds += time.perf_counter() - started
             cpu += _cpu() - took
-            written += len(rows)
             rows = []
 
+        run = session.execute(text("SELECT max(id) FROM policy_audit_run")).scalar_one()
         for verdict in audit(inventory(count, seed), bound, NOW):
-            rows.append(result_values(1, stamp, verdict))
+            rows.append(result_values(run, stamp, verdict))
             if len(rows) >= 5000:
                 write()
         write()
-        cursor.close()
-        conn.execute(text("DROP TABLE result_copy"))
+        session.execute(text("DROP TABLE result_copy"))
     method = "copy" if postgresql else "executemany"
     return {
         "rows": written,

@@ -12,7 +12,6 @@ results of a run, violations, and the per-测评单元 report of one system.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,24 +98,22 @@ class ComplianceService:
             book = WaiverBook(approved_waivers(session))
             writer = ResultWriter(session, run.id, at)
             tracker = ViolationTracker(session, run.id, at)
-            counts: Counter[Outcome] = Counter()
             resources = 0
             for view, scope in Inventory(session).views():
                 resources += 1
                 bound = bindings.for_scope(scope, view.system.level if view.system else None)
                 grace = bindings.policy.paperwork_grace
                 verdicts = list(run_rules((view,), bound, at, book, grace))
-                for verdict in verdicts:
-                    counts[verdict.outcome] += 1
-                    tracker.observe(verdict)
+                tracker.observe(view.kind, view.id, verdicts)
                 writer.add(view.kind, view.id, verdicts)
             writer.finish()
             tracker.finish()
             run.resources = resources
             run.rules_bound = len(set().union(*(b.rules for b in bindings.cache.values())))
+            counts = writer.outcomes
             run.results = sum(counts.values())
             for outcome, column in _OUTCOME_COLUMNS.items():
-                setattr(run, column, counts[outcome])
+                setattr(run, column, counts[outcome.value])
             run.opened, run.resolved = tracker.opened, tracker.resolved
             run.finished_at = max(self._clock(), at)
             session.add(run)

@@ -11,7 +11,7 @@ keeps its violation open: a missing input proves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,9 +31,10 @@ OPEN = "open"
 WAIVED = "waived"
 RESOLVED = "resolved"
 _ACTIVE = (OPEN, WAIVED)
+_FAIL, _WAIVED = Outcome.FAIL, Outcome.WAIVED
 _KEY_MAX = 512
 
-Prefix = tuple[str, str, str]
+Subject = tuple[str, str]
 
 
 def finding_key(v: Verdict) -> str:
@@ -43,7 +44,8 @@ def finding_key(v: Verdict) -> str:
 @dataclass
 class _Active:
     id: int
-    prefix: Prefix
+    subject: Subject
+    rule_id: str
     state: str
     waiver_id: str | None
     message: tuple[str | None, str | None]
@@ -60,7 +62,8 @@ class ViolationTracker:
     opened: int = 0
     resolved: int = 0
     _active: dict[str, _Active] = field(default_factory=dict)
-    _prefixes: dict[Prefix, set[Outcome]] = field(default_factory=dict)
+    # per subject with an active violation: the outcomes of each rule seen this run
+    _subjects: dict[Subject, dict[str, set[Outcome]]] = field(default_factory=dict)
     _new: dict[str, dict[str, Any]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _still: list[int] = field(default_factory=list)  # still failing alike: only "seen" moves
@@ -79,17 +82,24 @@ class ViolationTracker:
             col(v.message_en),
         ).where(col(v.state).in_(_ACTIVE))
         for vid, key, rule, kind, subject, state, waiver, zh, en in self.session.execute(query):
-            prefix = (rule, kind, subject)
-            self._active[key] = _Active(vid, prefix, state, waiver, (zh, en))
-            self._prefixes[prefix] = set()
+            self._active[key] = _Active(vid, (kind, subject), rule, state, waiver, (zh, en))
+            self._subjects.setdefault((kind, subject), {})[rule] = set()
 
-    def observe(self, v: Verdict) -> None:
-        prefix = (v.rule_id, v.subject_kind, v.subject_id)
-        outcomes = self._prefixes.get(prefix)
-        if outcomes is not None:
-            outcomes.add(v.outcome)
-        if v.outcome not in (Outcome.FAIL, Outcome.WAIVED) or v.deferred:
-            return
+    def observe(self, kind: str, subject: str, verdicts: Sequence[Verdict]) -> None:
+        """The verdicts of one subject in this run."""
+        rules = self._subjects.get((kind, subject))
+        if rules is not None:
+            for v in verdicts:
+                outcomes = rules.get(v.rule_id)
+                if outcomes is not None:
+                    outcomes.add(v.outcome)
+        for v in verdicts:
+            # most verdicts pass: identity tests, no hashing of the enum member
+            outcome = v.outcome
+            if (outcome is _FAIL or outcome is _WAIVED) and not v.deferred:
+                self._failing(v)
+
+    def _failing(self, v: Verdict) -> None:
         key = finding_key(v)
         state = WAIVED if v.outcome is Outcome.WAIVED else OPEN
         active = self._active.get(key)
@@ -143,7 +153,7 @@ class ViolationTracker:
         """Write what is pending: new episodes, updates, and resolutions."""
         self._flush_updates()
         for unseen in self._unseen():
-            outcomes = self._prefixes[unseen.prefix]
+            outcomes = self._subjects[unseen.subject][unseen.rule_id]
             if Outcome.NOT_EVALUABLE in outcomes:
                 continue
             self._updates.append(

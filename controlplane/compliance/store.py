@@ -11,16 +11,19 @@ than the column are cut at 255 characters, which only ever shortens a location p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import cache
 from hashlib import blake2b
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, update
+from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, text, update
 from sqlmodel import Session, col, select
 
 from controlplane.db import table_of
+from controlplane.db.bulk import BulkInsert, DeferredIndexes, defer_indexes, driver_rows
 from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicySubjectDigest
 from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
 
@@ -28,7 +31,6 @@ __all__ = [
     "BATCH",
     "COLUMNS",
     "ResultWriter",
-    "bulk_insert",
     "digest_of",
     "held_at",
     "result_values",
@@ -62,10 +64,12 @@ COLUMNS = (
 )
 
 
-def _content(v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``COLUMNS`` after the run and the timestamp."""
+def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
     passed = v.outcome is Outcome.PASS
     return (
+        run_id,
+        at,
         v.subject_kind,
         v.subject_id,
         v.system,
@@ -84,21 +88,18 @@ def _content(v: Verdict) -> tuple[Any, ...]:
     )
 
 
-def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
-    return (run_id, at, *_content(v))
-
-
-def digest_of(contents: Sequence[tuple[Any, ...]]) -> str:
+def digest_of(rows: Sequence[tuple[Any, ...]]) -> str:
     """A stable digest (the same in every process) of one subject's results, each as
-    built by :func:`_content`: the subject is the digest's key and its system and tenant
-    are those of every result, so they are digested once."""
-    first = contents[0] if contents else ()
-    varying = [content[4:] for content in contents]
-    return blake2b(repr((first[2:4], varying)).encode(), digest_size=16).hexdigest()
+    built by :func:`result_values`: the run and the time are not part of it, the subject
+    is the digest's key and its system and tenant are those of every result, so they are
+    digested once."""
+    first = rows[0] if rows else ()
+    varying = [row[6:] for row in rows]
+    return blake2b(repr((first[4:6], varying)).encode(), digest_size=16).hexdigest()
 
 
 Subject = tuple[str, str]
+_OUTCOME = itemgetter(COLUMNS.index("outcome"))
 _DIGEST_COLUMNS = ("subject_kind", "subject_id", "digest", "run_id")
 
 
@@ -109,9 +110,11 @@ class ResultWriter:
     subject's results are digested; when the digest equals the stored one, nothing is
     written (its rows stay current); otherwise its current rows are superseded by this
     run and the new ones written. Subjects absent from this run have theirs superseded
-    at :meth:`finish`. Rows go to the driver in bulk — ``COPY`` on PostgreSQL, one
-    ``executemany`` on SQLite — ``BATCH`` at a time, inside the session's transaction.
-    The timestamp goes through its column type's own bind processing (so it is stored
+    at :meth:`finish`. Rows go to the driver in bulk (:class:`BulkInsert`: ``COPY`` on
+    PostgreSQL, one ``executemany`` on SQLite), ``BATCH`` at a time, inside the session's
+    transaction. A first load — no result stored at all, so every row is written — drops
+    the table's secondary indexes (and PostgreSQL's foreign key, checked row by row) and
+    builds them once at :meth:`finish`, in the same transaction. The timestamp goes through its column type's own bind processing (so it is stored
     exactly as an ORM insert stores it); the other values the drivers take as they are
     (a bool is 0/1 in SQLite, as SQLAlchemy stores it); a column added later that needs
     conversion is refused here rather than stored differently.
@@ -123,6 +126,8 @@ class ResultWriter:
         self._rows: list[tuple[Any, ...]] = []
         self._replaced: list[Subject] = []
         self.written = 0
+        #: this run's results by outcome (its value), written or held
+        self.outcomes: Counter[str] = Counter()
         dialect = session.connection().dialect
         table = table_of(PolicyResult)
         processors = {
@@ -134,28 +139,36 @@ class ResultWriter:
             raise TypeError(f"policy_result columns need conversion: {sorted(converted)}")
         stamp = processors["evaluated_at"]
         self._stamp = stamp(at) if stamp is not None else at
-        self._postgresql = dialect.name == "postgresql"
-        self._stored: dict[Subject, str] = {}
-        driver = session.connection().connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()  # ~100k rows: straight from the driver, no Core rows
-        try:
-            if self._postgresql:
-                # one run at a time: a second waits, then compares with what the first
-                # stored (SQLite's writer lock, taken by the run's own row, does the same)
-                cursor.execute("LOCK TABLE policy_subject_digest IN SHARE ROW EXCLUSIVE MODE")
-            cursor.execute("SELECT subject_kind, subject_id, digest FROM policy_subject_digest")
-            self._stored = {(kind, subject): digest for kind, subject, digest in cursor}
-        finally:
-            cursor.close()
+        # the stamp converted once above; the other values go as the driver takes them
+        self._results = BulkInsert(session, table, COLUMNS, raw=COLUMNS)
+        self._digests = BulkInsert(session, table_of(PolicySubjectDigest), _DIGEST_COLUMNS)
+        if dialect.name == "postgresql":
+            # one run at a time: a second waits, then compares with what the first
+            # stored (SQLite's writer lock, taken by the run's own row, does the same)
+            session.execute(text("LOCK TABLE policy_subject_digest IN SHARE ROW EXCLUSIVE MODE"))
+        digests = select(PolicySubjectDigest.subject_kind, PolicySubjectDigest.subject_id,
+                         PolicySubjectDigest.digest)  # fmt: skip
+        self._stored: dict[Subject, str] = {
+            (kind, subject): digest for kind, subject, digest in driver_rows(session, digests)
+        }
         self._seen: dict[Subject, str] = {}
+        # a first load (no result stored at all): every row of the run is written, so
+        # the table's indexes are built once after it instead of row by row
+        self._deferred: DeferredIndexes | None = None
+        if (
+            not self._stored
+            and session.execute(select(col(PolicyResult.id)).limit(1)).first() is None
+        ):
+            self._deferred = defer_indexes(session, table.name)
 
     def add(self, kind: str, subject: str, verdicts: Sequence[Verdict]) -> None:
         """The results of one subject (a resource or a system record) in this run."""
         if not verdicts:
             return
-        contents = [_content(v) for v in verdicts]
-        digest = digest_of(contents)
+        run, stamp = self._run_id, self._stamp
+        rows = [result_values(run, stamp, v) for v in verdicts]
+        self.outcomes.update(map(_OUTCOME, rows))
+        digest = digest_of(rows)
         key = (kind, subject)
         earlier = self._seen.get(key)
         if earlier is not None:
@@ -169,8 +182,7 @@ class ResultWriter:
                 return  # unchanged since the last run: its rows stay current
             if stored is not None:
                 self._replaced.append(key)
-        run, stamp = self._run_id, self._stamp
-        self._rows.extend((run, stamp, *content) for content in contents)
+        self._rows.extend(rows)
         if len(self._rows) >= BATCH:
             self.flush()
 
@@ -179,8 +191,7 @@ class ResultWriter:
         self._supersede(self._replaced)
         self._replaced = []
         if self._rows:
-            self._bulk_insert(table_of(PolicyResult).name, COLUMNS, self._rows)
-            self.written += len(self._rows)
+            self.written += self._results.write(self._rows)
             self._rows = []
 
     def finish(self) -> None:
@@ -198,7 +209,10 @@ class ResultWriter:
             if stored.get(key) != digest
         ]
         for start in range(0, len(fresh), BATCH):
-            self._bulk_insert(table.name, _DIGEST_COLUMNS, fresh[start : start + BATCH])
+            self._digests.write(fresh[start : start + BATCH])
+        if self._deferred is not None:
+            self._deferred.build()
+            self._deferred = None
 
     def _supersede(self, subjects: list[Subject]) -> None:
         table = table_of(PolicyResult)
@@ -221,30 +235,6 @@ class ResultWriter:
         params = [{"kind": kind, "subject": subject} for kind, subject in subjects]
         for start in range(0, len(params), BATCH):
             self._session.execute(statement, params[start : start + BATCH])
-
-    def _bulk_insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        driver = self._session.connection().connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            bulk_insert(cursor, self._postgresql, table, names, rows)
-        finally:
-            cursor.close()
-
-
-def bulk_insert(
-    cursor: Any, postgresql: bool, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """``rows`` into ``table`` by the driver's bulk path: ``COPY`` on PostgreSQL (psycopg),
-    one ``executemany`` on SQLite; values as the driver takes them."""
-    listed = ", ".join(names)
-    if postgresql:
-        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" * len(names))
-        cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
 
 
 @cache

@@ -1,6 +1,8 @@
 """Bulk writes and reads through the engine's own fast path, inside the session's
 transaction: inserts by ``COPY`` on PostgreSQL and ``executemany`` on SQLite
-(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``).
+(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``); a
+first load into an empty table with its secondary indexes (and, on PostgreSQL, its
+foreign keys) built once after the rows rather than row by row (``defer_indexes``).
 
 Values go through each column type's bind processing once per distinct value of a
 write (so a timestamp is stored exactly as an ORM insert stores it), except columns
@@ -14,10 +16,10 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, text
 from sqlmodel import Session
 
-__all__ = ["BulkInsert", "driver_rows"]
+__all__ = ["BulkInsert", "DeferredIndexes", "defer_indexes", "driver_rows"]
 
 
 class BulkInsert:
@@ -109,3 +111,79 @@ def driver_rows(session: Session, query: Select[Any], *, size: int = 5000) -> It
             yield from rows
     finally:
         cursor.close()
+
+
+class DeferredIndexes:
+    """A table's secondary indexes and foreign keys, dropped for a bulk load; :meth:`build`
+    creates them again, from their own stored definitions, in the same transaction."""
+
+    def __init__(self, session: Session, table: str, statements: Sequence[str]) -> None:
+        self._session = session
+        self.table = table
+        self.statements = tuple(statements)
+
+    def build(self) -> None:
+        """Create what was dropped (then, on PostgreSQL, gather the table's statistics:
+        the planner would otherwise see the table as it was before the load)."""
+        connection = self._session.connection()
+        for statement in self.statements:
+            connection.exec_driver_sql(statement)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f'ANALYZE "{self.table}"')
+        self.statements = ()
+
+
+_PG_SECONDARY = text(
+    # indexes that back no constraint (the primary key and unique constraints stay)
+    "SELECT index.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index"
+    " JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
+    " WHERE pg_index.indrelid = CAST(:table AS regclass) AND NOT EXISTS"
+    " (SELECT 1 FROM pg_constraint WHERE pg_constraint.conindid = pg_index.indexrelid)"
+    " ORDER BY index.relname"
+)
+_PG_FOREIGN = text(
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+    " WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
+)
+_SQLITE_SECONDARY = text(
+    # sql is NULL for the indexes SQLite makes itself (primary key, unique constraints)
+    "SELECT name, sql FROM sqlite_master"
+    " WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL ORDER BY name"
+)
+
+
+def defer_indexes(session: Session, table: str) -> DeferredIndexes:
+    """Drop ``table``'s secondary indexes — and on PostgreSQL its foreign keys, which
+    check every inserted row one by one — for a first load into it; call ``build()`` on
+    the answer after the load, in the same transaction.
+
+    For a load of many rows into an empty (or small) table: each index is then sorted
+    once instead of updated row by row, and the foreign keys are checked by one join (as
+    PostgreSQL's "Populating a Database" advises). DDL is transactional on both engines,
+    so a crash or a rollback before the commit leaves the table as it was. On PostgreSQL
+    the table is locked exclusively until the commit (readers of it wait).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        indexes = list(session.execute(_PG_SECONDARY, {"table": table}))
+        foreign = list(session.execute(_PG_FOREIGN, {"table": table}))
+        for name, _ in foreign:
+            connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        statements = [definition for _, definition in indexes]
+        statements += [
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            for name, definition in foreign
+        ]
+        return DeferredIndexes(session, table, statements)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if not driver.in_transaction:
+        # pysqlite begins a transaction only before a data change: DDL first would run
+        # (and commit) on its own
+        connection.exec_driver_sql("BEGIN")
+    indexes = list(session.execute(_SQLITE_SECONDARY, {"table": table}))
+    for name, _ in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    return DeferredIndexes(session, table, [definition for _, definition in indexes])

@@ -11,17 +11,21 @@ query on the timestamp finds every one); an unchanged re-audit writes no result 
 answers for every result of its run, at its own time, a changed subject's results are
 replaced (the earlier run still answers with the old verdict) and a vanished subject's
 end; one resource id on two clouds keeps both results run after run; rows that runs
-wrote before the upgrade to result intervals stay each with its own run. (An estate without policies audits against
-the level floor: test_level_floor.py.)
+wrote before the upgrade to result intervals stay each with its own run; a first audit
+into the empty table (its indexes and foreign key dropped and built again after the
+load) leaves the table's definition as it was, and one that fails after the rebuild
+leaves no row and the same definition. (An estate without policies audits against the
+level floor: test_level_floor.py.)
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import bindparam, func, text
 from sqlmodel import col, select
 
@@ -34,6 +38,7 @@ from controlplane.db.models import AuditEvent, System
 from controlplane.db.tables_compliance import PolicyResult, PolicyViolation
 from controlplane.db.types import UTCDateTime
 from tests.conftest import FakeClock
+from tests.controlplane.dbdump import definitions
 
 from .conftest import Inventory, log_sink
 
@@ -268,3 +273,42 @@ def test_rows_written_per_run_before_the_upgrade_stay_with_their_run(
         assert [str(v.outcome) for v in service.results(2)] == ["pass"]
     finally:
         app.close()
+
+
+def _result_schema(app: App) -> list[str]:
+    return definitions(app.engine, "policy_result")
+
+
+class _ClockStopped(Exception):
+    """Raised by the clock when the run asks for its finishing time."""
+
+
+def test_a_first_audit_into_the_empty_table_keeps_its_indexes(
+    app: App, sample: Inventory, clock: FakeClock
+) -> None:
+    before = _result_schema(app)
+    assert sum("CREATE INDEX" in s for s in before) == 3
+    times = iter([clock()])
+
+    def stops() -> datetime:
+        return next(times, None) or _stop()
+
+    failing = ComplianceService(app.sessions, stops, lambda: None)
+    with pytest.raises(_ClockStopped):  # after every row is written and indexed
+        failing.audit()
+    assert _result_schema(app) == before
+    with app.sessions() as session:
+        assert session.exec(select(func.count()).select_from(PolicyResult)).one() == 0
+    service = compliance_service(app)
+    first = service.audit()
+    assert _result_schema(app) == before
+    assert first.id is not None and _written_by(app, first.id) == first.results > 0
+    with app.sessions() as session:  # the rebuilt indexes hold the loaded rows
+        by_system = select(func.count()).where(col(PolicyResult.system) == "sso-portal")
+        assert session.exec(by_system.select_from(PolicyResult)).one() == len(
+            service.results(first.id, system="sso-portal")
+        )
+
+
+def _stop() -> datetime:
+    raise _ClockStopped

@@ -15,9 +15,11 @@ from policies.binding import BoundPacks, BoundRule
 from policies.engine import (
     AdmissionResult,
     Assessment,
+    AuditResult,
     admit,
     assess,
     audit,
+    audit_results,
     evaluate_plan,
     evaluate_resource,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "LEVEL_PACKS",
     "AdmissionResult",
     "Assessment",
+    "AuditResult",
     "BackupView",
     "BaselineOptOut",
     "BoundPacks",
@@ -84,6 +87,7 @@ __all__ = [
     "admit",
     "assess",
     "audit",
+    "audit_results",
     "bind_packs",
     "builtin_packs",
     "catalog",

@@ -51,6 +51,12 @@ class BoundRule:
         """The engine's composed (zh, en) messages by finding (filled as they occur)."""
         return {}
 
+    @cached_property
+    def results(self) -> dict[Any, Any]:
+        """The engine's audit results by (finding, deferred), the pass by ``None``
+        (filled as they occur)."""
+        return {}
+
 
 class PackConflict(ValueError):
     """Two packs bind a must-not-change parameter of a rule to different values."""

@@ -23,9 +23,11 @@ __all__ = [
     "PAPERWORK_GRACE",
     "AdmissionResult",
     "Assessment",
+    "AuditResult",
     "admit",
     "assess",
     "audit",
+    "audit_results",
     "evaluate_plan",
     "evaluate_resource",
 ]
@@ -359,6 +361,141 @@ def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_Step, ...]:
     return steps
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class AuditResult:
+    """A verdict without its subject: what one bound rule found, the same object for
+    every subject it found alike (most results of an audit are the same pass of the same
+    rule), so a caller can keep what it derives from one by the object itself.
+
+    :meth:`verdict` puts it on a subject; :func:`audit_results` gives a resource's.
+    """
+
+    rule_id: str
+    outcome: Outcome
+    severity: Severity
+    enforcement: Enforcement
+    field: str | None
+    message_zh: str
+    message_en: str
+    remediation_zh: str
+    remediation_en: str
+    missing: str | None
+    high_risk: bool
+    waiver_id: str | None
+    deferred: bool
+
+    def verdict(
+        self,
+        subject_kind: str,
+        subject_id: str,
+        system: str | None,
+        tenant: str | None,
+        at: datetime | None,
+    ) -> Verdict:
+        return Verdict(
+            self.rule_id,
+            self.outcome,
+            self.severity,
+            self.enforcement,
+            subject_kind,
+            subject_id,
+            system,
+            tenant,
+            self.field,
+            self.message_zh,
+            self.message_en,
+            self.remediation_zh,
+            self.remediation_en,
+            self.missing,
+            self.high_risk,
+            at,
+            self.waiver_id,
+            self.deferred,
+        )
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> AuditResult:
+        """``verdict`` without its subject."""
+        v = verdict
+        return cls(v.rule_id, v.outcome, v.severity, v.enforcement, v.field, v.message_zh,
+                   v.message_en, v.remediation_zh, v.remediation_en, v.missing, v.high_risk,
+                   v.waiver_id, v.deferred)  # fmt: skip
+
+
+_RESULTS_KEPT = 4096
+"""Results remembered per bound rule (as :data:`_MESSAGES_KEPT`)."""
+
+
+def _results(bound: BoundRule, findings: list[Finding], deferred: bool) -> list[AuditResult]:
+    """The results :func:`_verdicts` gives for ``findings``, each made once per bound
+    rule and (finding, deferred)."""
+    cache: dict[object, AuditResult] = bound.results
+    if not findings:
+        found = cache.get(None)
+        if found is None:
+            found = cache[None] = AuditResult.of(
+                _verdicts(bound, findings, "", "", None, None, None, deferred)[0]
+            )
+        return [found]
+    out: list[AuditResult] = []
+    for finding in findings:
+        key = (finding, deferred)
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= _RESULTS_KEPT:
+                cache.clear()
+            found = cache[key] = AuditResult.of(
+                _verdicts(bound, [finding], "", "", None, None, None, deferred)[0]
+            )
+        out.append(found)
+    return out
+
+
+def audit_results(
+    resource: ResourceView,
+    bound: BoundPacks,
+    now: datetime,
+    waivers: WaiverBook | None = None,
+    grace: timedelta = PAPERWORK_GRACE,
+) -> list[AuditResult]:
+    """The results of every applicable bound audit rule on ``resource``, passes included:
+    :func:`audit`'s verdicts of the resource without their subject, in the same order.
+
+    What does not depend on the resource (the level gate, a missing system binding,
+    pending inputs) is decided once per (kind, level, bound to a system) by
+    :func:`_audit_steps`, and only rule bodies run per resource. Active waivers turn
+    matching failures into ``waived`` results; expired ones no longer do.
+    """
+    system = resource.system
+    level = system.level if system is not None else None
+    grace_checked: bool | None = None
+    out: list[AuditResult] = []
+    for rule, fixed in _audit_steps(bound, resource.kind, level, system is not None):
+        if fixed is not None:
+            findings = list(fixed)
+        else:
+            findings = []
+            try:
+                findings.extend(rule.rule.resource(resource, rule.params, now))
+            except MissingInput as missing:
+                findings.append(not_evaluable(missing.name))
+        deferred = False
+        if rule.spec.paperwork:
+            if grace_checked is None:
+                grace_checked = _within_grace(resource, now, grace)
+            deferred = grace_checked
+        out.extend(_results(rule, findings, deferred))
+    if waivers is not None:
+        name = system.name if system is not None else None
+        for index, result in enumerate(out):
+            if result.outcome is Outcome.FAIL:
+                verdict = result.verdict(resource.kind, resource.id, name, resource.tenant, now)
+                waived = waivers.apply(verdict, now)
+                if waived is not verdict:
+                    out[index] = AuditResult.of(waived)
+    return out
+
+
 def audit(
     resources: Iterable[ResourceView],
     bound: BoundPacks,
@@ -369,36 +506,15 @@ def audit(
     """Every applicable bound audit rule on every resource, passes included.
 
     The same verdicts as :func:`evaluate_resource` of each rule the binding's index
-    gives the resource's (kind, level), so rules that cannot apply cost nothing; what
-    does not depend on the resource (the level gate, a missing system binding, pending
-    inputs) is decided once per (kind, level, bound to a system) by
-    :func:`_audit_steps`, and only rule bodies run per resource. Active waivers turn
-    matching failures into ``waived`` verdicts; expired ones no longer do.
+    gives the resource's (kind, level), so rules that cannot apply cost nothing: each
+    resource's :func:`audit_results` put on the resource.
     """
     for resource in resources:
         system = resource.system
-        level = system.level if system is not None else None
         name = system.name if system is not None else None
         kind, subject, tenant = resource.kind, resource.id, resource.tenant
-        grace_checked: bool | None = None
-        for rule, fixed in _audit_steps(bound, kind, level, system is not None):
-            if fixed is not None:
-                findings = list(fixed)
-            else:
-                findings = []
-                try:
-                    findings.extend(rule.rule.resource(resource, rule.params, now))
-                except MissingInput as missing:
-                    findings.append(not_evaluable(missing.name))
-            deferred = False
-            if rule.spec.paperwork:
-                if grace_checked is None:
-                    grace_checked = _within_grace(resource, now, grace)
-                deferred = grace_checked
-            for verdict in _verdicts(rule, findings, kind, subject, name, tenant, now, deferred):
-                if waivers is not None and verdict.outcome is Outcome.FAIL:
-                    verdict = waivers.apply(verdict, now)
-                yield verdict
+        for result in audit_results(resource, bound, now, waivers, grace):
+            yield result.verdict(kind, subject, name, tenant, now)
 
 
 def _audit_steps(

@@ -2,7 +2,7 @@
 
 :class:`ComplianceService` binds the estate's policy per scope (tenant, then sector,
 then city overlay, then the provincial baseline), streams the inventory through
-:func:`policies.audit` with the approved waivers, stores each result — passes included —
+:func:`policies.audit_results` with the approved waivers, stores each result — passes included —
 in batches (a subject's results only when they changed since the last run: a run's
 results are those it wrote and those it found unchanged, see
 :mod:`controlplane.compliance.store`), and updates the violation lifecycle, all in one transaction: a run is stored
@@ -30,8 +30,15 @@ from controlplane.db.engine import transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_compliance import AuditRun, PolicyViolation
 from controlplane.timeutil import Clock
-from policies import BoundPacks, EstatePolicy, Outcome, Verdict, WaiverBook, WaiverScope
-from policies import audit as run_rules
+from policies import (
+    BoundPacks,
+    EstatePolicy,
+    Outcome,
+    Verdict,
+    WaiverBook,
+    WaiverScope,
+    audit_results,
+)
 from policies.reports import ComplianceReport, build_report
 
 __all__ = ["ComplianceService", "NoAuditRun", "SystemNotFound"]
@@ -99,13 +106,14 @@ class ComplianceService:
             writer = ResultWriter(session, run.id, at)
             tracker = ViolationTracker(session, run.id, at)
             resources = 0
+            grace = bindings.policy.paperwork_grace
             for view, scope in Inventory(session).views():
                 resources += 1
-                bound = bindings.for_scope(scope, view.system.level if view.system else None)
-                grace = bindings.policy.paperwork_grace
-                verdicts = list(run_rules((view,), bound, at, book, grace))
-                tracker.observe(view.kind, view.id, verdicts)
-                writer.add(view.kind, view.id, verdicts)
+                system = view.system
+                bound = bindings.for_scope(scope, system.level if system else None)
+                results = audit_results(view, bound, at, book, grace)
+                tracker.observe(view, results)
+                writer.add(view, results)
             writer.finish()
             tracker.finish()
             run.resources = resources

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from controlplane.compliance.store import BATCH
 from controlplane.db import table_of
 from controlplane.db.tables_compliance import PolicyViolation
-from policies import Outcome, Verdict
+from policies import AuditResult, Outcome, ResourceView, Verdict
 
 __all__ = ["OPEN", "RESOLVED", "WAIVED", "ViolationTracker", "finding_key"]
 
@@ -85,19 +85,20 @@ class ViolationTracker:
             self._active[key] = _Active(vid, (kind, subject), rule, state, waiver, (zh, en))
             self._subjects.setdefault((kind, subject), {})[rule] = set()
 
-    def observe(self, kind: str, subject: str, verdicts: Sequence[Verdict]) -> None:
-        """The verdicts of one subject in this run."""
-        rules = self._subjects.get((kind, subject))
+    def observe(self, view: ResourceView, results: Sequence[AuditResult]) -> None:
+        """The results of one subject in this run."""
+        rules = self._subjects.get((view.kind, view.id))
         if rules is not None:
-            for v in verdicts:
-                outcomes = rules.get(v.rule_id)
+            for r in results:
+                outcomes = rules.get(r.rule_id)
                 if outcomes is not None:
-                    outcomes.add(v.outcome)
-        for v in verdicts:
-            # most verdicts pass: identity tests, no hashing of the enum member
-            outcome = v.outcome
-            if (outcome is _FAIL or outcome is _WAIVED) and not v.deferred:
-                self._failing(v)
+                    outcomes.add(r.outcome)
+        for r in results:
+            # most results pass: identity tests, no hashing of the enum member
+            outcome = r.outcome
+            if (outcome is _FAIL or outcome is _WAIVED) and not r.deferred:
+                system = view.system.name if view.system is not None else None
+                self._failing(r.verdict(view.kind, view.id, system, view.tenant, self.now))
 
     def _failing(self, v: Verdict) -> None:
         key = finding_key(v)

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import cache
 from hashlib import blake2b
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, text, update
@@ -25,7 +24,16 @@ from sqlmodel import Session, col, select
 from controlplane.db import table_of
 from controlplane.db.bulk import BulkInsert, DeferredIndexes, defer_indexes, driver_rows
 from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicySubjectDigest
-from policies import BoundRule, Enforcement, Outcome, Severity, Verdict, get_rule
+from policies import (
+    AuditResult,
+    BoundRule,
+    Enforcement,
+    Outcome,
+    ResourceView,
+    Severity,
+    Verdict,
+    get_rule,
+)
 
 __all__ = [
     "BATCH",
@@ -64,16 +72,10 @@ COLUMNS = (
 )
 
 
-def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
-    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
+def _stored(v: Verdict | AuditResult) -> tuple[Any, ...]:
+    """The values of ``COLUMNS`` after the subject's (system and tenant included)."""
     passed = v.outcome is Outcome.PASS
     return (
-        run_id,
-        at,
-        v.subject_kind,
-        v.subject_id,
-        v.system,
-        v.tenant,
         v.rule_id,
         str(v.outcome),
         str(v.severity),
@@ -88,6 +90,11 @@ def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
     )
 
 
+def result_values(run_id: int, at: Any, v: Verdict) -> tuple[Any, ...]:
+    """One verdict as the values of ``COLUMNS``, in order (``at``: the stored timestamp)."""
+    return (run_id, at, v.subject_kind, v.subject_id, v.system, v.tenant, *_stored(v))
+
+
 def digest_of(rows: Sequence[tuple[Any, ...]]) -> str:
     """A stable digest (the same in every process) of one subject's results, each as
     built by :func:`result_values`: the run and the time are not part of it, the subject
@@ -99,7 +106,7 @@ def digest_of(rows: Sequence[tuple[Any, ...]]) -> str:
 
 
 Subject = tuple[str, str]
-_OUTCOME = itemgetter(COLUMNS.index("outcome"))
+_PARTS_KEPT = 65536  # results' stored values kept by object (most are a few shared ones)
 _DIGEST_COLUMNS = ("subject_kind", "subject_id", "digest", "run_id")
 
 
@@ -152,6 +159,7 @@ class ResultWriter:
             (kind, subject): digest for kind, subject, digest in driver_rows(session, digests)
         }
         self._seen: dict[Subject, str] = {}
+        self._parts: dict[AuditResult, tuple[tuple[Any, ...], str]] = {}
         # a first load (no result stored at all): every row of the run is written, so
         # the table's indexes are built once after it instead of row by row
         self._deferred: DeferredIndexes | None = None
@@ -161,14 +169,20 @@ class ResultWriter:
         ):
             self._deferred = defer_indexes(session, table.name)
 
-    def add(self, kind: str, subject: str, verdicts: Sequence[Verdict]) -> None:
+    def add(self, view: ResourceView, results: Sequence[AuditResult]) -> None:
         """The results of one subject (a resource or a system record) in this run."""
-        if not verdicts:
+        if not results:
             return
-        run, stamp = self._run_id, self._stamp
-        rows = [result_values(run, stamp, v) for v in verdicts]
-        self.outcomes.update(map(_OUTCOME, rows))
-        digest = digest_of(rows)
+        kind, subject, tenant = view.kind, view.id, view.tenant
+        system = view.system.name if view.system is not None else None
+        # a result object is shared by every subject it judged alike: its stored values
+        # and their text in the digest are made once per object
+        parts = self._parts
+        found = [parts.get(r) or self._part(r) for r in results]
+        self.outcomes.update([values[1] for values, _ in found])
+        # digest_of(rows), without building the text of each result again
+        text = f"({(system, tenant)!r}, [{', '.join([shown for _, shown in found])}])"
+        digest = blake2b(text.encode(), digest_size=16).hexdigest()
         key = (kind, subject)
         earlier = self._seen.get(key)
         if earlier is not None:
@@ -182,9 +196,17 @@ class ResultWriter:
                 return  # unchanged since the last run: its rows stay current
             if stored is not None:
                 self._replaced.append(key)
-        self._rows.extend(rows)
+        head = (self._run_id, self._stamp, kind, subject, system, tenant)
+        self._rows.extend([head + values for values, _ in found])
         if len(self._rows) >= BATCH:
             self.flush()
+
+    def _part(self, result: AuditResult) -> tuple[tuple[Any, ...], str]:
+        if len(self._parts) >= _PARTS_KEPT:
+            self._parts.clear()
+        values = _stored(result)
+        made = self._parts[result] = (values, repr(values))
+        return made
 
     def flush(self) -> None:
         """Supersede the replaced subjects' rows, then write the pending rows."""

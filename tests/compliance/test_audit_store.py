@@ -14,7 +14,8 @@ end; one resource id on two clouds keeps both results run after run; rows that r
 wrote before the upgrade to result intervals stay each with its own run; a first audit
 into the empty table (its indexes and foreign key dropped and built again after the
 load) leaves the table's definition as it was, and one that fails after the rebuild
-leaves no row and the same definition. (An estate without policies audits against the
+leaves no row and the same definition; a subject's stored digest is ``digest_of`` its
+stored rows. (An estate without policies audits against the
 level floor: test_level_floor.py.)
 """
 
@@ -31,11 +32,11 @@ from sqlmodel import col, select
 
 from controlplane.app import App
 from controlplane.compliance import ComplianceService, compliance_service
-from controlplane.compliance.store import held_at
+from controlplane.compliance.store import COLUMNS, digest_of, held_at
 from controlplane.config import Settings
 from controlplane.db import migrate
 from controlplane.db.models import AuditEvent, System
-from controlplane.db.tables_compliance import PolicyResult, PolicyViolation
+from controlplane.db.tables_compliance import PolicyResult, PolicySubjectDigest, PolicyViolation
 from controlplane.db.types import UTCDateTime
 from tests.conftest import FakeClock
 from tests.controlplane.dbdump import definitions
@@ -312,3 +313,20 @@ def test_a_first_audit_into_the_empty_table_keeps_its_indexes(
 
 def _stop() -> datetime:
     raise _ClockStopped
+
+
+def test_stored_digests_are_those_of_the_stored_rows(app: App, sample: Inventory) -> None:
+    # the writer digests each result's text once per shared result object; the digest
+    # must stay digest_of(rows), or runs stored before would all be rewritten
+    run = compliance_service(app).audit()
+    assert run.id is not None
+    by_subject: dict[tuple[str, str], list[tuple[object, ...]]] = {}
+    for row in sorted(_rows(app, run.id), key=lambda r: r.id or 0):
+        values = tuple(getattr(row, name) for name in COLUMNS)
+        by_subject.setdefault((row.subject_kind, row.subject_id), []).append(values)
+    with app.sessions() as session:
+        stored = {
+            (d.subject_kind, d.subject_id): d.digest
+            for d in session.exec(select(PolicySubjectDigest))
+        }
+    assert stored == {key: digest_of(rows) for key, rows in by_subject.items()}

@@ -4,7 +4,9 @@ Cases: the design's level-3 example plan is admitted under every built-in pack; 
 enforced failure denies naming rule, clause and field; warn mode admits with a warning;
 an enforced critical rule that cannot be evaluated denies (fail closed); the system
 level selects the rules; audit evaluates only rules indexed for a resource's kind and
-level, and gives exactly what evaluating each of them alone gives. Waivers: a valid grant; same-person approval refused; an approver without the
+level, and gives exactly what evaluating each of them alone gives; a resource's
+``audit_results`` are shared by subjects judged alike (a waived one is its subject's
+own) and are the audit's verdicts without the subject. Waivers: a valid grant; same-person approval refused; an approver without the
 role refused; critical rule refused; missing or past expiry refused; a waived failure
 still shows (as waived) and, once the waiver expires, is a violation again; scope
 matching by system, resource and tenant.
@@ -33,6 +35,7 @@ from policies import (
     admit,
     assess,
     audit,
+    audit_results,
     bind_packs,
     evaluate_plan,
     evaluate_resource,
@@ -262,3 +265,18 @@ def test_assessment_decides_as_its_verdicts_would(index: int) -> None:
 def test_assessment_covers_admitted_and_denied_plans() -> None:
     decided = [assess(plan, bound).admitted for plan, bound in _plans_to_judge()]
     assert True in decided and False in decided
+
+
+def test_audit_results_are_shared_and_waivers_stay_per_subject() -> None:
+    """A resource's results are its verdicts without the subject; subjects judged alike
+    share the same result objects, and a waiver changes only its own subject's."""
+    waiver = _grant()
+    book = WaiverBook([waiver])  # type: ignore[list-item]
+    only = BoundPacks.of((), [ALL.rules["MLPS-L3-BAK-05"]])
+    at = NOW + timedelta(days=1)
+    v1, v2, v3 = _volume("v1"), _volume("v2", system="other"), _volume("v3", system="other")
+    (r1,), (r2,), (r3,) = (audit_results(v, only, at, book) for v in (v1, v2, v3))
+    assert r2 is r3 and r2.outcome is Outcome.FAIL  # alike: one object
+    assert r1.outcome is Outcome.WAIVED and r1.waiver_id == "W-1"  # covered: its own
+    assert [r.verdict(v.kind, v.id, v.system.name, v.tenant, at) for r, v in
+            ((r1, v1), (r2, v2))] == list(audit([v1, v2], only, at, book))  # fmt: skip

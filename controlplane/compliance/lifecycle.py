@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import Session, col
 
 from controlplane.compliance.store import BATCH
 from controlplane.db import table_of
+from controlplane.db.bulk import BulkInsert
 from controlplane.db.tables_compliance import PolicyViolation
 from policies import AuditResult, Outcome, ResourceView, Verdict
 
@@ -171,9 +172,13 @@ class ViolationTracker:
                 self._flush_updates()
         self._flush_updates()
         self._flush_still()
-        rows = list(self._new.values())
-        for start in range(0, len(rows), BATCH):
-            self.session.execute(insert(table_of(PolicyViolation)), rows[start : start + BATCH])
+        rows = [tuple(new.values()) for new in self._new.values()]
+        if rows:
+            # the dicts of one run share their keys, in order
+            columns = tuple(next(iter(self._new.values())))
+            writer = BulkInsert(self.session, table_of(PolicyViolation), columns)
+            for start in range(0, len(rows), BATCH):
+                writer.write(rows[start : start + BATCH])
         self.opened = len(rows)
 
     def _unseen(self) -> Iterable[_Active]:

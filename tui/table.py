@@ -266,22 +266,24 @@ class Table(ScrollView, can_focus=True):
         """Add rows, keyed by ``keys`` (else by their position), measuring their cells."""
         columns = self.columns
         count = len(columns)
+        new = [[_one_line(cell) for cell in cells][:count] for cells in rows]
+        start = len(self._rows)
+        added = [str(start + n) for n in range(len(new))] if keys is None else list(keys)
+        if (
+            len(added) != len(new)
+            or len(set(added)) != len(added)
+            or set(added) & self._index.keys()
+        ):
+            raise ValueError("each row needs a key of its own, not one already in the table")
         widths = [c.width for c in columns]
-        added: list[str] = []
-        key_of = iter(keys) if keys is not None else None
-        for cells in rows:
-            row = [_one_line(cell) for cell in cells][:count]
+        for row in new:
             row.extend("" for _ in range(count - len(row)))
-            key = str(len(self._rows)) if key_of is None else next(key_of)
-            if key in self._index:
-                raise ValueError(f"a row keyed {key!r} is already in the table")
             for index, cell in enumerate(row):
                 if not columns[index].fixed:
                     widths[index] = max(widths[index], _width(cell))
-            self._index[key] = len(self._rows)
-            self._rows.append(row)
-            self._keys.append(key)
-            added.append(key)
+        self._index.update((key, start + n) for n, key in enumerate(added))
+        self._rows.extend(new)
+        self._keys.extend(added)
         widened = False
         for column, width in zip(columns, widths, strict=True):
             widened |= column.width != width
@@ -487,12 +489,12 @@ class Table(ScrollView, can_focus=True):
         self._styles.clear()
         self.refresh()
 
-    def _on_resize(self, _: events.Resize) -> None:
-        self._lines.clear()
-
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base = self.rich_style  # once per paint, not per line: it is not cheap
-        return super().render_lines(crop)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -500,15 +502,21 @@ class Table(ScrollView, can_focus=True):
         row = HEADER if y == 0 else y - 1 + scroll_y
         base = self._base if self._base is not None else self.rich_style
         if row >= len(self._rows):
-            return Strip.blank(width, base)
+            row = len(self._rows)  # past the last row: one blank line for all
         cursor = row == self._cursor and row != HEADER
         hover = row == self._hover
         key = (row, cursor, hover, scroll_x, width, base)
         strip = self._lines.get(key)
         if strip is None:
-            segments, length = self._segments(row, cursor, hover, width)
-            cropped = line_crop(segments, scroll_x, scroll_x + width, length)
-            strip = Strip(cropped).adjust_cell_length(width, base)
+            if row == len(self._rows):
+                strip = Strip.blank(width, base)
+            else:
+                segments, length = self._segments(row, cursor, hover, width)
+                cropped = line_crop(segments, scroll_x, scroll_x + width, length)
+                if length - scroll_x >= width:  # as long as the view (the usual case)
+                    strip = Strip(cropped, width)
+                else:
+                    strip = Strip(cropped).adjust_cell_length(width, base)
             self._lines[key] = strip
         return strip
 

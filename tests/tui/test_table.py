@@ -260,7 +260,11 @@ async def test_a_cell_replaced_shows_at_once() -> None:
         assert _text(table, 0).rstrip() == "    NAME"
         assert [str(c) for c in table.get_row_at(0)] == ["*", "a wider name"]
         with pytest.raises(ValueError, match="already"):
-            table.add_row(" ", "again", key="k0")
+            table.add_row(" ", "again, wider than a wider name", key="k0")
+        with pytest.raises(ValueError, match="its own"):
+            table.add_rows([[" ", "x"], [" ", "y"]], keys=["k7", "k7"])
+        assert table.row_count == 1  # refused whole: no row in, no column widened
+        assert table.columns[1].width == len("a wider name")
         table.add_row("x\ty", Text("two\nlines"), key="k1")  # one line each, no control codes
         assert _text(table, 2).rstrip() == " x  two lines"
         table.add_row(" ", "[bold]name[/] \x1b[31m", key="k2")  # a str is shown as written

@@ -50,9 +50,9 @@ __all__ = ["Cell", "Column", "Table"]
 Cell = Text | str
 
 #: the header's place in row numbers (the body's rows are 0, 1, …)
-HEADER = -1
+_HEADER = -1
 #: cells of padding on each side of a column
-PADDING = 1
+_PADDING = 1
 _ARROWS = {False: "↑", True: "↓"}
 
 
@@ -68,7 +68,7 @@ class Column:
 
     @property
     def render_width(self) -> int:
-        return self.width + 2 * PADDING
+        return self.width + 2 * _PADDING
 
 
 #: a line break or a tab shows as a space; another control character (an escape that
@@ -221,7 +221,7 @@ class Table(ScrollView, can_focus=True):
         self._rows: list[list[Cell]] = []
         self._index: dict[str, int] = {}
         self._cursor = 0
-        #: the row under the mouse (``HEADER``: the header), shown while the mouse moves
+        #: the row under the mouse (``_HEADER``: the header), shown while the mouse moves
         self._hover: int | None = None
         self._sort: tuple[str, bool] | None = None
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -344,7 +344,7 @@ class Table(ScrollView, can_focus=True):
         if wanted != self._sort:
             self._sort = wanted
             self._lines.clear()
-            self._refresh_row(HEADER)
+            self._refresh_row(_HEADER)
 
     def _column_index(self, column_key: str) -> int:
         for index, column in enumerate(self.columns):
@@ -366,8 +366,8 @@ class Table(ScrollView, can_focus=True):
 
     def _refresh_row(self, row: int) -> None:
         """Repaint one row where it is on screen (the header stays on top)."""
-        y = 0 if row == HEADER else row + 1 - int(self.scroll_y)
-        if y >= 0 and (row == HEADER or y > 0):
+        y = 0 if row == _HEADER else row + 1 - int(self.scroll_y)
+        if y >= 0 and (row == _HEADER or y > 0):
             self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     # ---- the cursor ----------------------------------------------------------------
@@ -446,13 +446,13 @@ class Table(ScrollView, can_focus=True):
     # ---- the mouse -----------------------------------------------------------------
 
     def _row_at(self, event: events.MouseEvent) -> int | None:
-        """The row under the mouse (``HEADER`` for the header), or ``None``."""
+        """The row under the mouse (``_HEADER`` for the header), or ``None``."""
         offset = event.get_content_offset(self)
         view = self.scrollable_content_region
         if offset is None or offset.x >= view.width or offset.y >= view.height:
             return None
         if offset.y == 0:
-            return HEADER
+            return _HEADER
         row = offset.y - 1 + int(self.scroll_y)
         return row if row < len(self._rows) else None
 
@@ -468,7 +468,7 @@ class Table(ScrollView, can_focus=True):
         if row is None:
             return
         event.stop()
-        if row == HEADER:
+        if row == _HEADER:
             x = (event.get_content_offset_capture(self).x) + int(self.scroll_x)
             for index, column in enumerate(self.columns):
                 x -= column.render_width
@@ -499,11 +499,11 @@ class Table(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
-        row = HEADER if y == 0 else y - 1 + scroll_y
+        row = _HEADER if y == 0 else y - 1 + scroll_y
         base = self._base if self._base is not None else self.rich_style
         if row >= len(self._rows):
             row = len(self._rows)  # past the last row: one blank line for all
-        cursor = row == self._cursor and row != HEADER
+        cursor = row == self._cursor and row != _HEADER
         hover = row == self._hover
         key = (row, cursor, hover, scroll_x, width, base)
         strip = self._lines.get(key)
@@ -541,7 +541,7 @@ class Table(ScrollView, can_focus=True):
         """The whole line of ``row`` (not yet cut to the view) and its length in cells."""
         component = self.get_component_rich_style
         on = Style()
-        if row == HEADER:
+        if row == _HEADER:
             row_style = component("table--header")
             if hover:
                 on = component("table--hover") + component("table--header-hover")
@@ -568,16 +568,16 @@ class Table(ScrollView, can_focus=True):
         sorted_by = self._sort
         for column, cell in zip(self.columns, cells, strict=True):
             inner = column.width
-            put(" " * PADDING, plain)
-            right = " " * PADDING
-            if row == HEADER and sorted_by is not None and sorted_by[0] == column.key:
+            put(" " * _PADDING, plain)
+            right = " " * _PADDING
+            if row == _HEADER and sorted_by is not None and sorted_by[0] == column.key:
                 # beside the label: in the column when there is room, else in the right
                 # padding (a label is never wider than its column: no width changes)
                 arrow = _ARROWS[sorted_by[1]]
                 if _width(cell) < inner:
                     cell = cell + arrow if isinstance(cell, str) else Text.assemble(cell, arrow)
                 else:
-                    right = arrow + " " * (PADDING - 1)
+                    right = arrow + " " * (_PADDING - 1)
             if isinstance(cell, str):
                 text = cell if cell_len(cell) == inner else set_cell_size(cell, inner)
                 put(text, plain)

@@ -170,6 +170,12 @@ async def test_the_cursor_moves_clamps_and_says_where_it_is() -> None:
         await pilot.pause()
         cursor_look = _cells(table.render_line(1))[1][1]
         assert cursor_look != _cells(table.render_line(2))[1][1]
+        app.set_focus(None)  # blurred: the cursor's other look, drawn again at once
+        await pilot.pause()
+        assert _cells(table.render_line(1))[1][1] not in (cursor_look, None)
+        table.focus()
+        await pilot.pause()
+        assert _cells(table.render_line(1))[1][1] == cursor_look
         await pilot.press("down", "down")
         assert table.cursor_row == 2
         assert [(m.cursor_row, m.row_key) for m in app.seen] == [(1, "k1"), (2, "k2")]

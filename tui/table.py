@@ -548,7 +548,7 @@ class Table(ScrollView, can_focus=True):
             cells: list[Cell] = [column.label for column in self.columns]
         else:
             if not self.zebra_stripes:
-                row_style = self.rich_style
+                row_style = self._base if self._base is not None else self.rich_style
             else:
                 row_style = component("table--odd-row" if row % 2 else "table--even-row")
             if hover:

@@ -510,29 +510,6 @@ class SyncService:
                 _keep_statistics(sessions)
         return counts, seen
 
-    def _write(
-        self,
-        session: Session,
-        provider_id: int,
-        batch: list[ObservedResource],
-        stamp: datetime,
-        owners: _Owners,
-        seen: _Pass,
-        counts: Counter[str],
-    ) -> dict[str, Any] | None:
-        """Write one batch in ``session``'s transaction and count it; returns what its
-        audit event says, or ``None`` when it changed nothing."""
-        ledger = DriftLedger(session, provider_id, stamp)
-        done = self._batch(session, provider_id, batch, stamp, owners, ledger, seen)
-        counts.update(done)
-        counts["batches"] += 1
-        _tally(counts, ledger)
-        if not (done["created"] or done["updated"] or ledger.opened or ledger.resolved):
-            return None
-        return {
-            **done, "drift_opened": dict(ledger.opened), "drift_resolved": dict(ledger.resolved),
-        }  # fmt: skip
-
     def _audit_batch(
         self, session: Session, name: str, actor: str, run_id: int, event: dict[str, Any]
     ) -> None:
@@ -560,16 +537,19 @@ class SyncService:
             session.flush()
             return run.id or 0, stamp
 
-    def _batch(
+    def _write(
         self,
         session: Session,
         provider_id: int,
         batch: list[ObservedResource],
         stamp: datetime,
         owners: _Owners,
-        ledger: DriftLedger,
         seen: _Pass,
-    ) -> Counter[str]:
+        counts: Counter[str],
+    ) -> dict[str, Any] | None:
+        """Write one batch in ``session``'s transaction and add it to ``counts``; returns
+        what its audit event says, or ``None`` when it changed nothing."""
+        ledger = DriftLedger(session, provider_id, stamp)
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
         stored = seen.stored
         again = [key for key in by_key if key in seen.met]
@@ -640,9 +620,17 @@ class SyncService:
         # only resources with open drift or a finding now can change the drift rows
         ledger.settle([k for k in by_key if k in seen.drifting], findings)
         seen.drifting.update(f.key for f in findings)
-        return Counter(
+        done = Counter(
             observed=len(by_key), created=len(inserts), updated=len(updates), unchanged=unchanged,
         )  # fmt: skip
+        counts.update(done)
+        counts["batches"] += 1
+        _tally(counts, ledger)
+        if not (inserts or updates or ledger.opened or ledger.resolved):
+            return None
+        return {
+            **done, "drift_opened": dict(ledger.opened), "drift_resolved": dict(ledger.resolved),
+        }  # fmt: skip
 
     def _sweep(
         self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger, seen: _Pass

@@ -18,7 +18,6 @@ Cases:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,31 +35,13 @@ from controlplane.facade import Govcloud
 from controlplane.inventory import ResourceFilter
 from controlplane.inventory.query import TextMatch
 from controlplane.rbac import BOOTSTRAP_OPERATOR
-from providers import DesiredResource, ObservedResource, SimulatorDriver
+from providers import DesiredResource
 
-from .conftest import World, server
+from .conftest import Watched, World, breaks, server
 from .plans import page_plan
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 _INDEXES = ("ix_resource_name_trgm", "ix_resource_resource_id_trgm")
-
-
-class _Watched:
-    """A driver that calls ``watch`` once its stream has handed out ``count`` resources,
-    then goes on (or raises what ``watch`` raises)."""
-
-    def __init__(self, inner: SimulatorDriver, count: int, watch: Callable[[], None]) -> None:
-        self.name, self.kind = inner.name, inner.kind
-        self._inner, self._count, self._watch = inner, count, watch
-
-    def __getattr__(self, attribute: str) -> object:
-        return getattr(self._inner, attribute)
-
-    def list_inventory(self) -> Iterator[ObservedResource]:
-        for index, item in enumerate(self._inner.list_inventory()):
-            if index == self._count:
-                self._watch()
-            yield item
 
 
 def _seed(world: World) -> None:
@@ -180,7 +161,7 @@ def test_mid_load_others_see_the_indexes_and_wait_for_the_rows(world: World) -> 
             except OperationalError as exc:
                 seen["reader"] = getattr(exc.orig, "sqlstate", None)
 
-    world.service(batch_size=3, driver=_Watched(world.sim, 5, look)).sync("sim-health")  # type: ignore[arg-type]
+    world.service(batch_size=3, driver=Watched(world.sim, 5, look)).sync("sim-health")  # type: ignore[arg-type]
 
     assert seen == {"indexes": everyone, "reader": "55P03"}  # lock_not_available
     assert set(_INDEXES) < everyone
@@ -191,11 +172,10 @@ def test_an_error_mid_load_leaves_nothing_and_the_next_sync_loads_once(world: Wo
     _seed(world)
     before = _indexes(world)
 
-    def die() -> None:
-        raise RuntimeError("process killed")
-
     with pytest.raises(RuntimeError, match="process killed"):
-        world.service(batch_size=3, driver=_Watched(world.sim, 7, die)).sync("sim-health")  # type: ignore[arg-type]
+        world.service(
+            batch_size=3, driver=Watched(world.sim, 7, breaks(RuntimeError("process killed")))
+        ).sync("sim-health")  # type: ignore[arg-type]
 
     postgresql = world.app.engine.dialect.name == "postgresql"
     # PostgreSQL's load was one transaction; SQLite committed its first two batches

@@ -72,11 +72,12 @@ def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> Non
     """Insert ``intervals`` into ``usage_interval``, skipping ids already stored."""
     if not intervals:
         return
-    rows = (
+    join = "/".join
+    rows = [
         (iv.interval_id, iv.provider, iv.resource_id, iv.meter, iv.quantity, iv.start, iv.end,
-         _json_strings("/".join(key) for key in iv.observations))
+         _json_strings(map(join, iv.observations)))
         for iv in intervals
-    )  # fmt: skip
+    ]  # fmt: skip
     dialect, connection = _driver(session)
     if dialect == "postgresql":
         connection.exec_driver_sql(
@@ -95,7 +96,7 @@ def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> Non
     connection.exec_driver_sql(
         f"INSERT OR IGNORE INTO usage_interval {_INTERVAL_COLUMNS} "
         f"VALUES (?, ?, ?, ?, ?, {_SQLITE_TIME}, {_SQLITE_TIME}, ?)",
-        list(rows),
+        rows,
     )
 
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from itertools import pairwise
+from operator import attrgetter
 from typing import Protocol
 
 from controlplane.billing.meters import meter as meter_of
@@ -501,17 +502,11 @@ class _Rater:
 _NO_DISCOUNT = Discount("", Decimal(0), Month(1970, 1).first_day)
 
 
-def line_sort_key(line: BillLine) -> tuple[str, str, str, str, str, Decimal, str]:
-    """The canonical order of lines: tenant, system, provider, meter, version, discount."""
-    return (
-        line.tenant,
-        line.system,
-        line.provider,
-        line.meter,
-        line.rate_version,
-        line.discount_percent,
-        line.discount_ref,
-    )
+# The canonical order of lines: tenant, system, provider, meter, version, discount (one
+# C call per line: a month close sorts ~40,000 lines twice).
+line_sort_key: Callable[[BillLine], tuple[str, str, str, str, str, Decimal, str]] = attrgetter(
+    "tenant", "system", "provider", "meter", "rate_version", "discount_percent", "discount_ref"
+)
 
 
 def rate_month(

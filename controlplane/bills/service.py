@@ -278,7 +278,7 @@ class BillsService:
     def finalize(self, month: Month, *, actor: str) -> list[str]:
         """Freeze every statement of ``month``; refuses with every reason it finds."""
         now = self._clock()
-        with transaction(self._sessions) as session:
+        with without_cycle_collection(), transaction(self._sessions) as session:  # see run
             _lock(session)
             rows = month_rows(session, str(month))
             if _month_finalized(rows):

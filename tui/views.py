@@ -342,15 +342,18 @@ def _views(lang: Lang) -> dict[str, View]:
         View(
             "overview",
             "tui.overview",
+            # what the 驾驶舱 is read for first — health, violations, approvals, spend
+            # against budget — fits 80 columns in zh and en; latency and capacity (each
+            # cloud's tiles have them too) follow, a scroll to the right at that width
             (
                 Column("tui.ov.cloud", _attr("name")),
                 Column("tui.ov.health", _attr("health")),
-                Column("tui.ov.ms", _attr("latency")),
-                Column("tui.ov.vcpu", _attr("vcpu")),
                 Column("tui.ov.violations", _attr("violations")),
                 Column("tui.ov.pending", _attr("pending")),
                 Column("tui.ov.spend", _attr("spend")),
                 Column("tui.ov.budget", _attr("budget")),
+                Column("tui.ov.ms", _attr("latency")),
+                Column("tui.ov.vcpu", _attr("vcpu")),
                 Column("tui.ov.memory", _attr("memory")),
                 Column("tui.ov.storage", _attr("storage")),
                 Column("tui.ov.ips", _attr("ips")),

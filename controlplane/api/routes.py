@@ -240,17 +240,9 @@ def requests(
     query: Filter = None,
 ) -> JSONResponse:
     """Requests; ``provider``/``tier``: of the cloud(s) their plan placed them on."""
-    return _ok(
-        g.requests(
-            tenant=tenant,
-            state=state,
-            provider=provider,
-            tier=tier,
-            sort=sort,
-            query=query,
-            **page.kwargs(),
-        )
-    )
+    found = g.requests(tenant=tenant, state=state, provider=provider, tier=tier, sort=sort,
+                       query=query, **page.kwargs())  # fmt: skip
+    return _ok(found)
 
 
 @router.get("/requests/{request_id}", tags=["requests"])

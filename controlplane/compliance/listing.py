@@ -73,18 +73,16 @@ def list_violations(
     are equalities; each of ``matches`` (``(text, invert)``, a ``/`` term on the cloud)
     a case-blind substring of the cloud's name (or its absence)."""
     where = violation_provider()
-    query = select(PolicyViolation, where.label("provider")).order_by(col(PolicyViolation.id))
-    if state is not None:
-        query = query.where(col(PolicyViolation.state) == state)
-    if system is not None:
-        query = query.where(col(PolicyViolation.system) == system)
-    if tenant is not None:
-        query = query.where(col(PolicyViolation.tenant) == tenant)
-    if provider is not None:
-        query = query.where(where == provider)
+    v = PolicyViolation
+    equal = ((col(v.state), state), (col(v.system), system), (col(v.tenant), tenant),
+             (where, provider))  # fmt: skip
+    query = (
+        select(v, where.label("provider"))
+        .where(*(column == value for column, value in equal if value is not None))
+        .order_by(col(v.id))
+    )
     if tier is not None:
-        clouds = select(col(Provider.name)).where(col(Provider.tier) == tier)
-        query = query.where(where.in_(clouds))
+        query = query.where(where.in_(select(col(Provider.name)).where(col(Provider.tier) == tier)))
     for text, invert in matches:
         query = query.where(contains([where], text, invert=invert))
     with sessions() as session:

@@ -183,9 +183,9 @@ HELP_ZH: Mapping[str, str] = {
         "历次审计的违规：新发现、仍未通过、已豁免、已解决。",
     "open | waived | resolved": "状态：open、waived 或 resolved",
     "Only violations on this cloud (their resource's, else their system's).":
-        "只列此云平台上的违规（按其资源所在的云平台，否则按其系统所在的云平台）。",
+        "只列此云平台上的违规。",
     "Only those on the clouds of this tier (provincial, municipal, sector).":
-        "只列此层级（provincial、municipal、sector）各云平台上的。",
+        "只列该层级各云平台上的。",
     "Only requests their plan placed on this cloud.": "只列规划放置在此云平台上的申请。",
     "Request, approve and list policy waivers.": "申请、批准和列出策略豁免。",
     "Ask for a time-limited exception to one rule (critical rules are never waived).":

@@ -15,7 +15,10 @@ three after one warm call:
   pending requests' total, the open violations' total per severity, open drift's total,
   the resources' total and the month's statements, through the list calls; and the
   ratio;
-* ``first_paint_ms`` — from starting the console on the overview until its rows are in.
+* ``first_paint_ms`` — from starting the console on the overview until its rows are in;
+* ``tile_lists_ms`` — what a cloud's tiles open: its open high violations
+  (``violations(provider=…)``) and its pending approvals (``requests(provider=…)``), for
+  the cloud with the most; ``counted`` checks each list's length against its figure.
 
 ``server_cpu_ms`` is PostgreSQL's share: the CPU its backends serving the bench's
 database used over the same call (from /proc; 10 ms ticks). Prints one JSON document::
@@ -185,12 +188,22 @@ def _engine(url: str, args: argparse.Namespace) -> dict[str, Any]:
             province = _timed(lambda: ops.overview(month), server)
             reference = _timed(lambda: _reference(ops, month), server)
             found = ops.overview(month)
+            cloud = max((c for t in found.tiers for c in t.clouds), key=lambda c: c.violations.high)
+            high = ops.violations(state="open", provider=cloud.name, query="severity:high")
+            waiting = ops.requests(state="PendingApproval", provider=cloud.name)
+            tiles = {
+                "violations": _timed(lambda: ops.violations(
+                    state="open", provider=cloud.name, query="severity:high"), server),
+                "pending": _timed(lambda: ops.requests(
+                    state="PendingApproval", provider=cloud.name), server),
+            }  # fmt: skip
             with rss_peak() as memory:
                 paints = [asyncio.run(_first_paint(ops)) for _ in range(3)]
             return {
                 "overview_ms": {"province": province,
                                 "department": _timed(lambda: dept.overview(month), server)},
                 "reference_ms": reference,
+                "tile_lists_ms": tiles,
                 "ratio_wall": round(province["ms"] / reference["ms"], 2),
                 "ratio_cpu": round(province["cpu_ms"] / max(reference["cpu_ms"], 0.1), 2),
                 "first_paint_ms": {
@@ -201,7 +214,10 @@ def _engine(url: str, args: argparse.Namespace) -> dict[str, Any]:
                             "open_violations": found.province.violations.total,
                             "pending": found.province.pending,
                             "vcpu_used": str(found.province.vcpu.used),
-                            "clouds_down": sum(t.down for t in found.tiers)},
+                            "clouds_down": sum(t.down for t in found.tiers),
+                            "cloud": cloud.name,
+                            "cloud_high": [cloud.violations.high, high.total],
+                            "cloud_pending": [cloud.pending, waiting.total]},
                 **memory,
             }  # fmt: skip
         finally:

@@ -20,7 +20,10 @@ one batch and the next): ``batch_ms`` gives the median of the first and of the l
 a lookup that slows as the table fills shows here. The batch size is the sync's own per
 engine (``default_batch_size``) unless ``--batch-size`` says otherwise. Every figure has
 the process CPU time beside the wall time (``cpu_seconds``: user + system of this
-process; PostgreSQL's server work is not in it) and the load average when it began.
+process; PostgreSQL's server work is not in it) and the load average when it began;
+on a PostgreSQL server on this machine, ``server_cpu_seconds`` is the CPU of the
+database's backends over the same span, read from /proc (a backend that exits meanwhile
+is missed; the reference's COPY has its own).
 
 The reference, measured in the same run on the same database: the same rows (the
 columns a first sync writes) bulk-written by the engine's own fast path into an empty
@@ -52,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import insert, select, text
+from sqlalchemy import Engine, insert, select, text
 from sqlmodel import Session, col
 
 from bench.sync_simulator import PER_SYSTEM, systems
@@ -80,6 +83,7 @@ _COLUMNS = (
     "system_name",
 )  # fmt: skip
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 _ESTATE = """\
 apiVersion: govcloud.io/v1
@@ -184,14 +188,47 @@ class BatchClock:
         }
 
 
-def timed_sync(service: SyncService, name: str, clock: BatchClock | None = None) -> dict[str, Any]:
+def backend_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds (user + system) of each PostgreSQL backend serving ``engine``'s
+    database, by pid, read from /proc: the server must run on this machine (``{}``
+    elsewhere, or on SQLite, whose work is in this process)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = list(connection.execute(query).scalars())
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return {}
+        found[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return found
+
+
+def server_seconds(before: dict[int, float], after: dict[int, float]) -> float | None:
+    """The backends' CPU between two :func:`backend_cpu` readings (a backend that exited
+    in between is missed), or ``None`` where they cannot be read."""
+    if not after:
+        return None
+    return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), 2)
+
+
+def timed_sync(
+    service: SyncService, name: str, clock: BatchClock | None = None, engine: Engine | None = None
+) -> dict[str, Any]:
     load = _load()[0]
+    server = backend_cpu(engine) if engine is not None else {}
     cpu = time.process_time()
     with rss_peak() as memory:
         report: SyncReport = service.sync(name)
+    cpu = time.process_time() - cpu
+    server_cpu = server_seconds(server, backend_cpu(engine)) if engine is not None else None
     return {
         "seconds": round(report.seconds, 2),
-        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "cpu_seconds": round(cpu, 2),
+        **({"server_cpu_seconds": server_cpu} if server_cpu is not None else {}),
         "load_average": load,
         "resources_per_second": round(report.observed / report.seconds),
         "observed": report.observed,
@@ -206,8 +243,8 @@ def timed_sync(service: SyncService, name: str, clock: BatchClock | None = None)
     }
 
 
-def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float]:
-    """Seconds (wall, process CPU) to bulk-write the first sync's rows into an empty
+def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float, float | None]:
+    """Seconds (wall, process CPU, server CPU where readable) to bulk-write the first sync's rows into an empty
     copy of ``resource`` by the engine's own fast path (rows prepared beforehand, commit
     included)."""
     with app.sessions() as session:
@@ -249,6 +286,7 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float]:
         connection.commit()
         driver = connection.connection.driver_connection
         assert driver is not None
+        server = backend_cpu(app.engine)
         began, cpu = time.perf_counter(), time.process_time()
         cursor = driver.cursor()
         if postgresql:
@@ -264,10 +302,11 @@ def reference_bulk_write(app: App, sim: SimulatorDriver) -> tuple[float, float]:
             cursor.executemany(f"INSERT INTO resource_reference ({names}) VALUES ({marks})", naive)
         driver.commit()
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+        server_cpu = server_seconds(server, backend_cpu(app.engine))
         cursor.close()
         connection.execute(text("DROP TABLE resource_reference"))
         connection.commit()
-    return seconds, cpu
+    return seconds, cpu, server_cpu
 
 
 def _sqlite_copy(ddl: str) -> str:
@@ -374,9 +413,11 @@ def bench_simulator(url: str, resources: int, batch_size: int | None) -> dict[st
                 "batch_size": size,
                 "populate_simulator_seconds": round(populate_s, 2),
             }
-            result["first_sync"] = timed_sync(service, "bench-sim", timer)
+            result["first_sync"] = timed_sync(service, "bench-sim", timer, app.engine)
             clock.advance(hours=1)
-            result["second_sync_nothing_changed"] = timed_sync(service, "bench-sim", timer)
+            result["second_sync_nothing_changed"] = timed_sync(
+                service, "bench-sim", timer, app.engine
+            )
             ids = [r.resource_id for r in islice_inventory(sim, 200)]
             for rid in ids[:100]:
                 sim.tamper(rid, {"vcpu": 16})
@@ -386,10 +427,14 @@ def bench_simulator(url: str, resources: int, batch_size: int | None) -> dict[st
                 DesiredResource("server", f"late-{i}", {"vcpu": 1}) for i in range(100)
             )
             clock.advance(hours=1)
-            result["third_sync_after_300_changes"] = timed_sync(service, "bench-sim", timer)
-            wall, cpu = reference_bulk_write(app, sim)
+            result["third_sync_after_300_changes"] = timed_sync(
+                service, "bench-sim", timer, app.engine
+            )
+            wall, cpu, server_cpu = reference_bulk_write(app, sim)
             result["reference_bulk_write_seconds"] = round(wall, 2)
             result["reference_bulk_write_cpu_seconds"] = round(cpu, 2)
+            if server_cpu is not None:
+                result["reference_bulk_write_server_cpu_seconds"] = server_cpu
             return result
         finally:
             app.close()
@@ -408,7 +453,8 @@ def islice_inventory(sim: SimulatorDriver, count: int) -> list[Any]:
 @contextmanager
 def pg_database() -> Iterator[str]:
     admin = PG_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    name = f"govcloud_bench_{uuid.uuid4().hex[:8]}"
+    # GOVCLOUD_BENCH_DB_PREFIX: whose databases these are on a shared server
+    name = f"{os.environ.get('GOVCLOUD_BENCH_DB_PREFIX', 'govcloud_bench_')}{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -517,6 +563,20 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "no_change_resync_seconds": again,
         "after_300_changes_seconds": median(lambda r: r["third_sync_after_300_changes"]["seconds"]),
         "cpu_seconds": {step: cpu(step) for step in steps},
+        **(
+            {
+                "server_cpu_seconds": {
+                    step: median(lambda r, step=step: float(r[step]["server_cpu_seconds"]))
+                    for step in steps
+                },
+                "reference_bulk_write_server_cpu_seconds": median(
+                    lambda r: float(r["reference_bulk_write_server_cpu_seconds"])
+                ),
+            }
+            if all("reference_bulk_write_server_cpu_seconds" in r for r in runs)
+            and all("server_cpu_seconds" in r[step] for r in runs for step in steps)
+            else {}
+        ),
         "load_average": [
             min(r[s]["load_average"] for r in runs for s in steps),
             max(r[s]["load_average"] for r in runs for s in steps),

@@ -349,7 +349,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tui.severity.low": ("低", "low"),
     # the overview (领导驾驶舱): a row per tier and per cloud, and each row's figures
     "tui.tiles": ("分项指标", "figures"),
-    "tui.ov.cloud": ("层级 / 云平台", "tier / cloud"),
+    "tui.ov.cloud": ("层级/云平台", "tier / cloud"),
     "tui.ov.province": ("全省", "province"),
     "tui.ov.health": ("状态", "health"),
     "tui.ov.ms": ("延迟ms", "ms"),
@@ -361,7 +361,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tui.ov.memory": ("内存GiB", "memory GiB"),
     "tui.ov.storage": ("存储GiB", "storage GiB"),
     "tui.ov.ips": ("公网IP", "public IPs"),
-    "tui.ov.violations": ("违规 严/高/中/低", "viol C/H/M/L"),
+    "tui.ov.violations": ("违规严高中低", "viol C/H/M/L"),
     "tui.ov.pending": ("待审批", "pending"),
     "tui.ov.spend": ("本月支出", "spend"),
     "tui.ov.budget": ("年度预算", "budget"),

@@ -9,8 +9,12 @@ resources, open drift, open violations by severity, requests waiting for approva
 rated spend per cloud and the statements' month-to-date against the budget
 (:func:`~controlplane.billing.budget_status`, as ``bill show`` projects it).
 
-A violation or a request belongs to the cloud its system is placed on; those of no
-placed system are counted in the province's totals only. With ``tenant`` every figure
+A violation belongs to the cloud it is on — its resource's, else its system's
+(:func:`~controlplane.compliance.listing.violation_provider`) — and a request to the
+cloud its plan placed it on (:func:`~controlplane.requests.reads.request_provider`): the
+very expressions the violations and requests lists filter by, so a cloud's or a tier's
+figure is the length of the list it opens. Those of no known cloud are counted in the
+province's totals only. With ``tenant`` every figure
 is that department's own (its resources, violations, requests, spend and budget); the
 clouds' health and declared capacity are the estate's, which every role may read.
 Imports :mod:`controlplane.db`, the inventory, planning and billing helpers; never the
@@ -26,16 +30,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, cast, func, select
+from sqlalchemy import ColumnElement, Float, Integer, cast, func, select
 from sqlmodel import Session, col
 
 from controlplane.billing import Month, budget_status
-from controlplane.db.models import Provider, Request, Resource, System, Tenant
+from controlplane.compliance.listing import violation_provider
+from controlplane.db.models import Provider, Request, Resource, Tenant
 from controlplane.db.tables_billing import BillAdjustmentRow, BillLineRow, BillStatement
 from controlplane.db.tables_compliance import PolicyViolation
 from controlplane.db.tables_inventory import Drift, ProviderHealth
 from controlplane.inventory.health import latest_probes
 from controlplane.planning.snapshot import allocation
+from controlplane.requests.reads import request_provider
 from tenants import ResourceAmounts
 
 __all__ = [
@@ -211,7 +217,7 @@ def read_overview(
             memory_gib=Capacity(amounts.memory_gib, _declared(memory)),
             storage_gib=Capacity(amounts.storage_gib, _declared(storage)),
             public_ips=Capacity(Decimal(amounts.public_ips), _declared(ips)),
-            violations=violations.get(pid, Violations()), pending=pending.get(name, 0),
+            violations=violations.get(name, Violations()), pending=pending.get(name, 0),
             resources=resources.get(pid, 0), drift=drift.get(pid, 0), spend=spend.get(name, _ZERO),
         ))  # fmt: skip
     by_tier: dict[str, list[CloudFigures]] = defaultdict(list)
@@ -305,28 +311,22 @@ def _drift(session: Session, tenant_id: int | None) -> dict[int, int]:
     return dict(session.execute(query).tuples().all())
 
 
-def _violations(session: Session, tenant: str | None) -> dict[int | None, Violations]:
-    """Open violations by the cloud of their system (``None``: no placed system)."""
+def _violations(session: Session, tenant: str | None) -> dict[str | None, Violations]:
+    """Open violations by the cloud they are on (``None``: not known), as the violations
+    list decides it (:func:`~controlplane.compliance.listing.violation_provider`)."""
+    cloud = violation_provider()
     query = (
-        select(col(System.provider_id), col(PolicyViolation.severity), func.count())
+        select(cloud, col(PolicyViolation.severity), func.count())
         .select_from(PolicyViolation)
-        .outerjoin(Tenant, col(Tenant.code) == col(PolicyViolation.tenant))
-        .outerjoin(
-            System,
-            and_(
-                col(System.tenant_id) == col(Tenant.id),
-                col(System.name) == col(PolicyViolation.system),
-            ),
-        )
         .where(col(PolicyViolation.state) == "open")
-        .group_by(col(System.provider_id), col(PolicyViolation.severity))
+        .group_by(cloud, col(PolicyViolation.severity))
     )
     if tenant is not None:
         query = query.where(col(PolicyViolation.tenant) == tenant)
-    counts: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for pid, severity, n in session.execute(query).tuples():
-        counts[pid][severity] = counts[pid].get(severity, 0) + n
-    return {pid: _by_severity(found) for pid, found in counts.items()}
+    counts: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for name, severity, n in session.execute(query).tuples():
+        counts[name][severity] = counts[name].get(severity, 0) + n
+    return {name: _by_severity(found) for name, found in counts.items()}
 
 
 def _by_severity(found: Mapping[str, int]) -> Violations:
@@ -335,8 +335,9 @@ def _by_severity(found: Mapping[str, int]) -> Violations:
 
 def _pending(session: Session, tenant_id: int | None) -> dict[str | None, int]:
     """Requests waiting for approval by the cloud their plan placed them on (a new
-    system has no ``system`` row before it is provisioned: the plan is what names it)."""
-    placed = col(Request.plan)[("govcloud", "provider")].as_string()
+    system has no ``system`` row before it is provisioned: the plan is what names it),
+    as the requests list decides it (:func:`~controlplane.requests.reads.request_provider`)."""
+    placed = request_provider()
     query = select(placed, func.count()).where(col(Request.state) == PENDING).group_by(placed)
     if tenant_id is not None:
         query = query.where(col(Request.tenant_id) == tenant_id)

@@ -32,7 +32,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.theme import Theme
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from controlplane.facade import RULES, GovcloudError, Month, Page
 from controlplane.i18n import Lang, tr
@@ -231,7 +231,7 @@ class CommandBar(Input):
     def action_close(self) -> None:
         self.value = ""
         self.display = False
-        self.screen.set_focus(self.screen.query_one(DataTable))
+        self.screen.set_focus(self.screen.query_one(Table))
 
 
 #: the row actions the console offers and their keys (each view says which facade
@@ -289,7 +289,7 @@ class ConsoleApp(App[None]):
         self.header_line = Static(id="header")
         self.crumbs_line = Static(id="crumbs")
         self.title_line = Static(id="title")
-        self.table: DataTable[Any] = Table(id="table", cursor_type="row", zebra_stripes=True)
+        self.table = Table(id="table", zebra_stripes=True)
         self.bar = CommandBar(id="bar")
         self.bar.display = False
         self._bind_keys()
@@ -493,6 +493,10 @@ class ConsoleApp(App[None]):
             # rows of another filter or order are not this place's: gone now, so the table
             # is not redrawn for them (focus returning from the prompt) before its own come
             table.clear()
+        # the header marks the column the rows are sorted by
+        sort = place.sort or self.view.default_sort
+        keys = {c.sort: f"c{i}" for i, c in enumerate(self.view.columns) if c.sort}
+        table.show_sort(keys.get(sort.lstrip("-")), descending=sort.startswith("-"))
         self.items, self.total, self.token = [], None, None
         self._load(append=False)
 
@@ -536,8 +540,10 @@ class ConsoleApp(App[None]):
         if not message.append:
             table.clear()
             self.items = []
-        for item in message.page.items:
-            self._add_row(table, item)
+        table.add_rows(
+            [self._row(item) for item in message.page.items],
+            keys=[self.view.key(item) for item in message.page.items],
+        )
         self.items.extend(message.page.items)
         self.token = message.page.continue_token
         if message.page.total is not None or not message.append:
@@ -583,28 +589,26 @@ class ConsoleApp(App[None]):
         self._draw_title()
         self._draw_header()
 
-    def _cell(self, column: Any, item: Any) -> Text:
-        # ``Text``, never a ``str``: the table would parse a string as markup on every
-        # render (a name with ``[`` in it would not show as written)
+    def _cell(self, column: Any, item: Any) -> Text | str:
+        # the table shows a ``str`` as written (never parsed as markup: a name with ``[``
+        # in it shows as it is), a status as a styled ``Text``
         value = column.get(item)
         if value is None:
-            return Text("—")
+            return "—"
         if column.status:
             return status_text(str(value))
         if isinstance(value, bool):
-            return Text(self._word("yes" if value else "no"))
+            return self._word("yes" if value else "no")
         if isinstance(value, datetime):
-            return Text(f"{value:%Y-%m-%d %H:%M}")
-        return Text(str(value))
+            return f"{value:%Y-%m-%d %H:%M}"
+        return str(value)
 
-    def _add_row(self, table: DataTable[Any], item: Any) -> None:
-        key = self.view.key(item)
-        mark = "*" if key in self.marks else " "
-        cells = [self._cell(c, item) for c in self.view.columns]
-        table.add_row(mark, *cells, key=key)
+    def _row(self, item: Any) -> list[Text | str]:
+        mark = "*" if self.view.key(item) in self.marks else " "
+        return [mark, *(self._cell(c, item) for c in self.view.columns)]
 
-    @on(DataTable.RowHighlighted)
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+    @on(Table.RowHighlighted)
+    def _near_end(self, event: Table.RowHighlighted) -> None:
         if (self.token is not None and not self.loading
                 and event.cursor_row >= len(self.items) - PREFETCH):  # fmt: skip
             self._load(append=True)
@@ -692,8 +696,8 @@ class ConsoleApp(App[None]):
             return None
         return self.items[table.cursor_row]
 
-    @on(DataTable.RowSelected)
-    def _drill(self, event: DataTable.RowSelected) -> None:
+    @on(Table.RowSelected)
+    def _drill(self, event: Table.RowSelected) -> None:
         item = self._current()
         if item is None:
             return

@@ -62,7 +62,8 @@ class Door(Protocol):
     def job_runs(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
                  query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
-    def requests(self, *, sort: str = ..., limit: int = ..., continue_token: str | None = ...,
+    def requests(self, *, provider: str | None = ..., tier: str | None = ..., sort: str = ...,
+                 limit: int = ..., continue_token: str | None = ...,
                  query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
     def resources(self, *, limit: int = ..., continue_token: str | None = ...,
@@ -72,7 +73,8 @@ class Door(Protocol):
     def drift(self, *, limit: int = ..., continue_token: str | None = ...,
               query: str | None = ..., sort: str = ...) -> Page[Any]: ...  # fmt: skip
 
-    def violations(self, *, state: str | None = ..., sort: str = ..., limit: int = ...,
+    def violations(self, *, state: str | None = ..., provider: str | None = ...,
+                   tier: str | None = ..., sort: str = ..., limit: int = ...,
                    continue_token: str | None = ..., query: str | None = ...,
                    ) -> Page[Any]: ...  # fmt: skip
 

@@ -41,6 +41,7 @@ __all__ = [
     "OverviewLine",
     "OverviewRow",
     "View",
+    "cloud_scope",
     "complete",
     "current_month",
     "plain",
@@ -94,6 +95,41 @@ class View:
         kind, _, value = scope.partition(":")
         name = self.scopes.get(kind)
         return query if name is None else f"{name}:{value} {query}".strip()
+
+
+#: the scopes a list of violations or requests takes exactly (``@provider:NAME``: one
+#: cloud, ``@tier:NAME``: a tier's clouds), as the facade's ``provider``/``tier``
+CLOUD_SCOPES = ("provider", "tier")
+
+
+def cloud_scope(query: str | None) -> tuple[dict[str, str], str | None]:
+    """``query``'s ``@provider:NAME`` / ``@tier:NAME`` terms as the facade's exact
+    ``provider``/``tier`` arguments, and the rest of it (the ``/`` filter) as text. A
+    tile opens its list with one, so the list holds exactly what the tile counted
+    (a ``provider:`` filter is a substring: ``prov`` would match every ``prov-*``)."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    for raw in (query or "").split():
+        kind, sep, value = raw[1:].partition(":") if raw.startswith("@") else ("", "", "")
+        if sep and value and kind in CLOUD_SCOPES:
+            found[kind] = value
+        else:
+            rest.append(raw)
+    return found, " ".join(rest) or None
+
+
+def _violations_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+                      limit: int, month: str) -> Page[Any]:  # fmt: skip
+    scope, rest = cloud_scope(query)
+    return door.violations(query=rest, sort=sort or "id", continue_token=token, limit=limit,
+                           **scope)  # fmt: skip
+
+
+def _requests_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+                    limit: int, month: str) -> Page[Any]:  # fmt: skip
+    scope, rest = cloud_scope(query)
+    return door.requests(query=rest, sort=sort or "id", continue_token=token, limit=limit,
+                         **scope)  # fmt: skip
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -236,7 +272,8 @@ def _part(found: Overview, scope: str) -> tuple[TierFigures | None, CloudFigures
 def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
     """Each figure of one overview row, with the list it opens: a cloud's resources and
     drift; a tier's clouds; the open violations of a severity and the requests waiting
-    for approval (lists that know no cloud: the province's, or the department's)."""
+    for approval on the cloud or the tier's clouds (``@provider:…``/``@tier:…``, exact:
+    the list holds what the figure counts), or the province's (of no cloud too)."""
     tier, cloud = _part(found, scope)
     part: Figures = cloud or tier or found.province
     clouds = [cloud] if cloud else list((tier or found.province).clouds)
@@ -257,12 +294,14 @@ def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
                            ("tui.ov.storage", part.storage_gib), ("tui.ov.ips", part.public_ips)):  # fmt: skip
         rows.append(OverviewRow(w("tui.ov.capacity"), w(word), _capacity(capacity, lang),
                                 *inventory))  # fmt: skip
+    # the lists of what is on a cloud: scoped exactly as the overview counted
+    on = f"@provider:{cloud.name} " if cloud else (f"@{scope} " if scope else "")
     for severity in ("critical", "high", "medium", "low"):
         rows.append(OverviewRow(w("tui.violations"), w(f"tui.severity.{severity}"),
                                 str(getattr(part.violations, severity)), "violations",
-                                f"state:open severity:{severity}"))  # fmt: skip
+                                f"{on}state:open severity:{severity}"))  # fmt: skip
     rows.append(OverviewRow(w("tui.requests"), w("tui.pending_approvals"), str(part.pending),
-                            "requests", "state:pending"))  # fmt: skip
+                            "requests", f"{on}state:PendingApproval"))  # fmt: skip
     rows.append(OverviewRow(w("tui.resources"), w("tui.total"), str(part.resources),
                             *inventory))  # fmt: skip
     rows.append(OverviewRow(w("tui.drift"), w("tui.open"), str(part.drift), "drift",
@@ -303,15 +342,18 @@ def _views(lang: Lang) -> dict[str, View]:
         View(
             "overview",
             "tui.overview",
+            # what the 驾驶舱 is read for first — health, violations, approvals, spend
+            # against budget — fits 80 columns in zh and en; latency and capacity (each
+            # cloud's tiles have them too) follow, a scroll to the right at that width
             (
                 Column("tui.ov.cloud", _attr("name")),
                 Column("tui.ov.health", _attr("health")),
-                Column("tui.ov.ms", _attr("latency")),
-                Column("tui.ov.vcpu", _attr("vcpu")),
                 Column("tui.ov.violations", _attr("violations")),
                 Column("tui.ov.pending", _attr("pending")),
                 Column("tui.ov.spend", _attr("spend")),
                 Column("tui.ov.budget", _attr("budget")),
+                Column("tui.ov.ms", _attr("latency")),
+                Column("tui.ov.vcpu", _attr("vcpu")),
                 Column("tui.ov.memory", _attr("memory")),
                 Column("tui.ov.storage", _attr("storage")),
                 Column("tui.ov.ips", _attr("ips")),
@@ -415,7 +457,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("requester", _attr("requester"), "requester"),
                 Column("updated", _attr("updated_at"), "updated_at"),
             ),
-            lambda d, q, s, t, n, m: d.requests(query=q, sort=s or "id", continue_token=t, limit=n),
+            _requests_fetch,
             key=lambda r: str(r.id),
             default_sort="id",
             aliases=("request", "req", "rq"),
@@ -479,9 +521,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("state", _attr("state"), "state", status=True),
                 Column("tui.subject", _attr("subject_id"), "subject_id"),
             ),
-            lambda d, q, s, t, n, m: d.violations(
-                query=q, sort=s or "id", continue_token=t, limit=n
-            ),
+            _violations_fetch,
             key=lambda v: str(v.id),
             default_sort="id",
             aliases=("violation", "viol", "vio"),

@@ -234,10 +234,15 @@ def requests(
     page: Paging,
     tenant: str | None = None,
     state: str | None = None,
+    provider: str | None = None,
+    tier: str | None = None,
     sort: str = "id",
     query: Filter = None,
 ) -> JSONResponse:
-    return _ok(g.requests(tenant=tenant, state=state, sort=sort, query=query, **page.kwargs()))
+    """Requests; ``provider``/``tier``: of the cloud(s) their plan placed them on."""
+    found = g.requests(tenant=tenant, state=state, provider=provider, tier=tier, sort=sort,
+                       query=query, **page.kwargs())  # fmt: skip
+    return _ok(found)
 
 
 @router.get("/requests/{request_id}", tags=["requests"])
@@ -349,14 +354,20 @@ def violations(
     state: str | None = None,
     system: str | None = None,
     tenant: str | None = None,
+    provider: str | None = None,
+    tier: str | None = None,
     sort: str = "id",
     query: Filter = None,
 ) -> JSONResponse:
+    """Violations; ``provider``/``tier``: of the cloud(s) they are on (their resource's,
+    else their system's)."""
     return _ok(
         g.violations(
             state=state,
             system=system,
             tenant=tenant,
+            provider=provider,
+            tier=tier,
             sort=sort,
             query=query,
             **page.kwargs(),

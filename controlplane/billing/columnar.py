@@ -13,18 +13,17 @@ Imports only the billing value modules; no I/O.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from controlplane.billing.errors import ConflictingObservation
+from controlplane.billing.errors import ConflictingObservation, OwnershipConflict
 from controlplane.billing.intervals import SeriesKey, _describe, _max_envelope
-from controlplane.billing.ownership import OwnershipTimeline, Span
+from controlplane.billing.ownership import OwnershipTimeline
 from controlplane.billing.period import Month, epoch_seconds, from_epoch
 from controlplane.billing.ratecard import RateCard, Tier
-from controlplane.billing.rating import Rating, rate_epoch_intervals
+from controlplane.billing.rating import Rating, _Rater
 from controlplane.billing.usage import NaturalKey, Observation, interval_id
 
 __all__ = ["EpochInterval", "EpochRecord", "RatedRecords", "rate_records"]
@@ -92,12 +91,19 @@ def rate_records(
     card: RateCard,
     provider_tiers: Mapping[str, Tier],
 ) -> RatedRecords:
-    """Intervals and rating of ``records``, as the pure core gives for their Observations."""
-    series: dict[SeriesKey, list[tuple[int, int, int, NaturalKey]]] = defaultdict(list)
-    spans: set[Span] = set()  # a resource's meters share their spans: each once
+    """Intervals and rating of ``records``, as the pure core gives for their Observations.
+
+    A resource whose records all state one owner is rated without an ownership timeline
+    (its intervals lie inside that owner's spans, so nothing splits them); only resources
+    whose records state several owners build one, and only they can conflict.
+    """
+    series: dict[SeriesKey, list[tuple[int, int, int, NaturalKey]]] = {}
+    owners: dict[tuple[str, str], tuple[str, str]] = {}
+    mixed: set[tuple[str, str]] = set()
     # one pass deduplicates (as ``intervals.deduplicate``: the first conflict in input
-    # order is the one named), groups the series and collects the owners they state
+    # order is the one named), groups the series and notes the owners they state
     seen: dict[NaturalKey, EpochRecord] = {}
+    empty: EpochRecord | None = None
     for record in records:
         provider, source, source_key, resource_id, tenant, system, meter_name, _, base, start, end = record  # fmt: skip
         key = (provider, source, source_key)
@@ -106,20 +112,41 @@ def rate_records(
             if known != record:
                 raise _conflict(key, known, record)
             continue
-        series[(provider, resource_id, meter_name)].append((start, end, base, key))
-        spans.add((provider, resource_id, tenant, system, start, end))
+        found = series.get((provider, resource_id, meter_name))
+        if found is None:
+            series[(provider, resource_id, meter_name)] = [(start, end, base, key)]
+        else:
+            found.append((start, end, base, key))
+        owner = owners.setdefault((provider, resource_id), (tenant, system))
+        if owner[0] != tenant or owner[1] != system:
+            mixed.add((provider, resource_id))
+        if end <= start and empty is None:
+            empty = record
+    if empty is not None:  # what ``OwnershipTimeline`` refuses
+        raise OwnershipConflict(
+            f"ownership of {empty.provider}/{empty.resource_id}: end is not after start"
+        )
+    timeline = OwnershipTimeline.from_spans(
+        (r.provider, r.resource_id, r.tenant, r.system, r.start, r.end)
+        for r in seen.values()
+        if (r.provider, r.resource_id) in mixed
+    )
+    rater = _Rater(month, card, timeline, provider_tiers)
     intervals: list[EpochInterval] = []
-    add = intervals.append
     for series_key in sorted(series):
         provider, resource_id, meter_name = series_key
-        for start, end, quantity, lineage in _max_envelope(series[series_key]):
-            add(EpochInterval(provider, resource_id, meter_name, quantity, start, end, lineage,
-                              interval_id(provider, resource_id, meter_name, quantity, start, end)))  # fmt: skip
-    rating = rate_epoch_intervals(
-        month,
-        ((iv, iv.start, iv.end) for iv in intervals),
-        OwnershipTimeline.from_spans(spans),
-        card,
-        provider_tiers,
-    )
+        made = [
+            EpochInterval(provider, resource_id, meter_name, quantity, start, end, lineage,
+                          interval_id(provider, resource_id, meter_name, quantity, start, end))
+            for start, end, quantity, lineage in _max_envelope(series[series_key])
+        ]  # fmt: skip
+        intervals += made
+        if (provider, resource_id) in mixed:
+            for iv in made:
+                rater.rate_span(iv, iv.start, iv.end)
+        else:
+            tenant, system = owners[(provider, resource_id)]
+            rater.rate_owned_series(made, tenant, system)
+    rater.settle_monthly()
+    rating = Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
     return RatedRecords(tuple(intervals), rating)

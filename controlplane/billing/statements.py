@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import groupby
 from json.encoder import encode_basestring
 from typing import Any
@@ -225,6 +225,11 @@ def canonical_text(statement: Statement) -> str:
 
 
 _text = encode_basestring  # a JSON string as json.dumps(..., ensure_ascii=False) writes it
+# (also of a Tier or Proration: a StrEnum member is the str of its value)
+
+# unit prices and discount percents: a few values shared by every line of a month close;
+# equal Decimals have one canonical text, so caching by value is exact
+_repeated_number = lru_cache(maxsize=4096)(canonical_number)
 
 
 def _line_text(line: BillLine) -> str:
@@ -232,13 +237,13 @@ def _line_text(line: BillLine) -> str:
     return (
         f'{{"amount":"{_money(line.amount)}","approvalRef":{_text(line.approval_ref)},'
         f'"billedQuantity":"{canonical_number(line.billed_quantity)}",'
-        f'"discountPercent":"{canonical_number(line.discount_percent)}",'
+        f'"discountPercent":"{_repeated_number(line.discount_percent)}",'
         f'"discountRef":{_text(line.discount_ref)},'
         f'"intervalIds":[{",".join(map(_text, line.interval_ids))}],'
         f'"lineId":{_text(line.line_id)},"meter":{_text(line.meter)},'
-        f'"periodUnits":{int(line.period_units)},"proration":{_text(line.proration.value)},'
-        f'"rateVersion":{_text(line.rate_version)},"tier":{_text(line.tier.value)},'
-        f'"unit":{_text(line.unit)},"unitPrice":"{canonical_number(line.unit_price)}"}}'
+        f'"periodUnits":{int(line.period_units)},"proration":{_text(line.proration)},'
+        f'"rateVersion":{_text(line.rate_version)},"tier":{_text(line.tier)},'
+        f'"unit":{_text(line.unit)},"unitPrice":"{_repeated_number(line.unit_price)}"}}'
     )
 
 

@@ -22,10 +22,14 @@ inputs and intervals derived again on demand (decided for issue 17, month close)
   re-checks it: the drill-down (statement → lines → intervals) of a finalized month is
   then fixed by what is stored, whatever arrives later, and tampering with a line's
   lineage is detected like tampering with its amount.
-* Intervals are content-addressed (``usage.interval_id``), so a re-run of a month or of
-  a later month stores only the ones it has not seen; the cost is paid by the first run
-  of a month: 0.4–0.9 s of its 5.5–6 s CPU at province scale (80,761 intervals, stage
-  timer, load 15–18), plus their ids (one SHA-256 each) in the rating pass.
+* Intervals are content-addressed (``usage.interval_id``) and never deleted, so the
+  service hands in only the intervals cited by the statements it rewrites: a statement
+  whose content hash is unchanged had its intervals stored with it, and a re-run of an
+  unchanged month stores none. The cost is paid by the first run of a month: ~0.6 s of
+  its ~4 s CPU at province scale (80,761 intervals, stage timer, SQLite, load 10–15;
+  0.15 s of it builds the rows), plus their ids (one SHA-256 each) in the rating pass.
+  It is also a floor: on SQLite the month's read (0.4 s) and this write alone exceed the
+  1.2 s that would be 5× the DuckDB reference (issue 17, bill-close, 2026-12-06).
 """
 
 from __future__ import annotations
@@ -44,7 +48,6 @@ LINE_COLUMNS = ("statement_id", "position", "line_id", "system", "provider", "ti
                 "unit", "proration", "rate_version", "approval_ref", "unit_price",
                 "period_units", "billed_quantity", "discount_percent", "discount_ref",
                 "amount", "interval_ids")  # fmt: skip
-_MONEY = (11, 13, 14, 16)  # positions of Money columns in LINE_COLUMNS
 _INTERVAL_COLUMNS = (
     '(interval_id, provider, resource_id, meter, quantity, "start", "end", observations)'
 )
@@ -72,11 +75,12 @@ def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> Non
     """Insert ``intervals`` into ``usage_interval``, skipping ids already stored."""
     if not intervals:
         return
-    rows = (
+    join = "/".join
+    rows = [
         (iv.interval_id, iv.provider, iv.resource_id, iv.meter, iv.quantity, iv.start, iv.end,
-         _json_strings("/".join(key) for key in iv.observations))
+         _json_strings(map(join, iv.observations)))
         for iv in intervals
-    )  # fmt: skip
+    ]  # fmt: skip
     dialect, connection = _driver(session)
     if dialect == "postgresql":
         connection.exec_driver_sql(
@@ -95,30 +99,33 @@ def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> Non
     connection.exec_driver_sql(
         f"INSERT OR IGNORE INTO usage_interval {_INTERVAL_COLUMNS} "
         f"VALUES (?, ?, ?, ?, ?, {_SQLITE_TIME}, {_SQLITE_TIME}, ?)",
-        list(rows),
+        rows,
     )
 
 
-def _line_values(statement_id: int, position: int, line: BillLine) -> list[Any]:
-    return [statement_id, position, line.line_id, line.system, line.provider, line.tier.value,
+def _line_values(statement_id: int, position: int, line: BillLine, text: bool) -> tuple[Any, ...]:
+    """One ``bill_line`` row; ``text``: Money as exact decimal text (SQLite), else Decimal."""
+    money = (line.unit_price, line.billed_quantity, line.discount_percent, line.amount)
+    price, quantity, percent, amount = map(str, money) if text else money
+    return (statement_id, position, line.line_id, line.system, line.provider, line.tier.value,
             line.meter, line.unit, line.proration.value, line.rate_version, line.approval_ref,
-            line.unit_price, line.period_units, line.billed_quantity, line.discount_percent,
-            line.discount_ref, line.amount, _json_strings(line.interval_ids)]  # fmt: skip
+            price, line.period_units, quantity, percent, line.discount_ref, amount,
+            _json_strings(line.interval_ids))  # fmt: skip
 
 
 def insert_lines(session: Session, lines: Iterable[tuple[int, int, BillLine]]) -> None:
     """Insert (statement id, position, line) rows into ``bill_line``."""
-    rows = [_line_values(*item) for item in lines]
+    dialect, connection = _driver(session)
+    text = dialect != "postgresql"
+    rows = [
+        _line_values(statement_id, position, line, text) for statement_id, position, line in lines
+    ]
     if not rows:
         return
-    dialect, connection = _driver(session)
     columns = ", ".join(LINE_COLUMNS)
     if dialect == "postgresql":
         _copy(connection, f"COPY bill_line ({columns}) FROM STDIN", rows)
         return
-    for row in rows:  # Money is exact decimal text on SQLite
-        for i in _MONEY:
-            row[i] = str(row[i])
     marks = ", ".join("?" * len(LINE_COLUMNS))
     statement = f"INSERT INTO bill_line ({columns}) VALUES ({marks})"
-    connection.exec_driver_sql(statement, [tuple(row) for row in rows])
+    connection.exec_driver_sql(statement, rows)

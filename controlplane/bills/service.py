@@ -50,6 +50,7 @@ from controlplane.db.tables_billing import (
 )
 from controlplane.metering import load_usage, month_coverage
 from controlplane.timeutil import Clock
+from tenants import without_cycle_collection
 
 if TYPE_CHECKING:
     from controlplane.app import App
@@ -107,7 +108,9 @@ class BillsService:
 
     def run(self, month: Month, *, actor: str) -> RunResult:
         """Rate ``month`` and write its statements (one transaction, deterministic)."""
-        with transaction(self._sessions) as session:
+        # a province's close builds ~10^6 small acyclic objects (records, intervals, lines):
+        # without the pause, collections that walk them all again cost a fifth of the run
+        with without_cycle_collection(), transaction(self._sessions) as session:
             _lock(session)
             stored = month_rows(session, str(month))
             result = compute_month(session, month, load_inputs(session), actor)
@@ -146,8 +149,6 @@ class BillsService:
         session.add(run)
         session.flush()
         assert run.id is not None
-        used = {i for line in rated.rating.lines for i in line.interval_ids}
-        store_intervals(session, [iv for iv in rated.intervals if iv.interval_id in used])
         by_tenant = {row.tenant: row for row in stored}
         changed: list[str] = []
         rewritten: list[Statement] = []
@@ -181,6 +182,11 @@ class BillsService:
             )
             for tenant, statement_id in inserted:
                 ids[tenant] = statement_id
+        # the intervals the rewritten statements cite; an unchanged statement's were
+        # stored with it (content-addressed, never deleted), so a re-run writes none
+        cited = {i for s in rewritten for line in s.lines for i in line.interval_ids}
+        if cited:
+            store_intervals(session, [iv for iv in rated.intervals if iv.interval_id in cited])
         replace_contents(session, [(ids[s.tenant], s) for s in rewritten])
         for gone in by_tenant.values():  # departments no longer in the estate
             self._delete(session, gone)
@@ -272,7 +278,7 @@ class BillsService:
     def finalize(self, month: Month, *, actor: str) -> list[str]:
         """Freeze every statement of ``month``; refuses with every reason it finds."""
         now = self._clock()
-        with transaction(self._sessions) as session:
+        with without_cycle_collection(), transaction(self._sessions) as session:  # see run
             _lock(session)
             rows = month_rows(session, str(month))
             if _month_finalized(rows):

@@ -182,6 +182,11 @@ HELP_ZH: Mapping[str, str] = {
     "Violations across audit runs: opened, still failing, waived, resolved.":
         "历次审计的违规：新发现、仍未通过、已豁免、已解决。",
     "open | waived | resolved": "状态：open、waived 或 resolved",
+    "Only violations on this cloud (their resource's, else their system's).":
+        "只列此云平台上的违规。",
+    "Only those on the clouds of this tier (provincial, municipal, sector).":
+        "只列该层级各云平台上的。",
+    "Only requests their plan placed on this cloud.": "只列规划放置在此云平台上的申请。",
     "Request, approve and list policy waivers.": "申请、批准和列出策略豁免。",
     "Ask for a time-limited exception to one rule (critical rules are never waived).":
         "为一条规则申请限时豁免（严重级规则不可豁免）。",

@@ -166,6 +166,7 @@ def _violation_record(v: ViolationInfo) -> dict[str, Any]:
         "field": v.field,
         "system": v.system,
         "tenant": v.tenant,
+        "provider": v.provider,
         "severity": v.severity,
         "high_risk": v.high_risk,
         "state": v.state,
@@ -184,13 +185,26 @@ def violations(
     ctx: typer.Context,
     state: str | None = typer.Option(None, "--state", help="open | waived | resolved"),
     system: str | None = typer.Option(None, "--system"),
+    provider: str | None = typer.Option(
+        None,
+        "--provider",
+        help="Only violations on this cloud (their resource's, else their system's).",
+    ),
+    tier: str | None = typer.Option(
+        None,
+        "--tier",
+        help="Only those on the clouds of this tier (provincial, municipal, sector).",
+    ),
     limit: int = LIMIT,
     token: str | None = CONTINUE,
     output: Format = OUTPUT,
 ) -> None:
     """Violations across audit runs: opened, still failing, waived, resolved."""
     obj = cli_context(ctx)
-    found = obj.facade.violations(state=state, system=system, limit=limit, continue_token=token)
+    found = obj.facade.violations(
+        state=state, system=system, provider=provider, tier=tier, limit=limit,
+        continue_token=token,
+    )  # fmt: skip
     page = shown(found, [_violation_record(v) for v in found.items])
     columns = _columns(
         obj.lang,
@@ -203,6 +217,7 @@ def violations(
         ],
     )
     columns.append(Column(word("id", obj.lang), lambda r: r["id"], wide=True))
+    columns.append(Column(word("provider", obj.lang), lambda r: r["provider"], wide=True))
     emit(page.rows, output, lang=obj.lang, columns=columns)
     print_continue(page, output, obj.lang)
 

@@ -32,6 +32,7 @@ def _record(request: Any, tenant: str | None = None) -> dict[str, Any]:
         "action": request.action,
         "state": request.state,
         "requester": request.requester,
+        "provider": request.provider,
         "spec_hash": request.spec_hash,
         "updated_at": request.updated_at,
     }
@@ -141,13 +142,24 @@ def list_(
     ctx: typer.Context,
     tenant: str | None = typer.Option(None, "--tenant"),
     state: str | None = typer.Option(None, "--state"),
+    provider: str | None = typer.Option(
+        None, "--provider", help="Only requests their plan placed on this cloud."
+    ),
+    tier: str | None = typer.Option(
+        None,
+        "--tier",
+        help="Only those on the clouds of this tier (provincial, municipal, sector).",
+    ),
     limit: int = LIMIT,
     token: str | None = CONTINUE,
     output: Format = OUTPUT,
 ) -> None:
     """Requests you may see (a department sees its own)."""
     obj = cli_context(ctx)
-    found = obj.facade.requests(tenant=tenant, state=state, limit=limit, continue_token=token)
+    found = obj.facade.requests(
+        tenant=tenant, state=state, provider=provider, tier=tier, limit=limit,
+        continue_token=token,
+    )  # fmt: skip
     page = shown(found, [_record(r, r.tenant) for r in found.items])
     emit(page.rows, output, lang=obj.lang, columns=_list_columns(obj.lang))
     print_continue(page, output, obj.lang)
@@ -161,6 +173,7 @@ def _list_columns(lang: Lang) -> tuple[Column, ...]:
         Column("action", lambda r: tr(r["action"], lang)),
         Column("state", lambda r: state_text(r["state"], lang)),
         Column("requester", lambda r: r["requester"], wide=True),
+        Column("provider", lambda r: r["provider"], wide=True),
         Column("updated", lambda r: r["updated_at"]),
     )
 

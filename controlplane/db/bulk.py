@@ -1,6 +1,8 @@
 """Bulk writes and reads through the engine's own fast path, inside the session's
 transaction: inserts by ``COPY`` on PostgreSQL and ``executemany`` on SQLite
-(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``).
+(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``); a
+load into a (nearly) empty PostgreSQL table with its secondary indexes built once after
+it (``indexes_built_after``).
 
 Values go through each column type's bind processing once per distinct value of a
 write (so a timestamp is stored exactly as an ORM insert stores it), except columns
@@ -11,13 +13,29 @@ serialized text). Converted columns' values must be hashable.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-__all__ = ["BulkInsert", "driver_rows"]
+__all__ = ["NEARLY_EMPTY", "BulkInsert", "driver_rows", "indexes_built_after"]
+
+#: :func:`indexes_built_after` takes a table holding fewer rows than this
+NEARLY_EMPTY = 1000
+_LOCK_NOT_AVAILABLE = "55P03"
+#: a table's indexes that no constraint needs (not unique, not a primary key, in the
+#: default tablespace, which ``pg_get_indexdef`` leaves unnamed), with their definitions
+_SECONDARY = text(
+    "SELECT index.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index"
+    " JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
+    " WHERE pg_index.indrelid = CAST(:table AS regclass) AND NOT pg_index.indisunique"
+    " AND NOT pg_index.indisprimary AND NOT pg_index.indisexclusion AND pg_index.indisvalid"
+    " AND index.reltablespace = 0"
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = pg_index.indexrelid)"
+)
 
 
 class BulkInsert:
@@ -109,3 +127,51 @@ def driver_rows(session: Session, query: Select[Any], *, size: int = 5000) -> It
             yield from rows
     finally:
         cursor.close()
+
+
+@contextmanager
+def indexes_built_after(session: Session, table: str) -> Iterator[bool]:
+    """Build ``table``'s secondary indexes once after the block's inserts, if it holds
+    fewer than :data:`NEARLY_EMPTY` rows: yields whether it does (``False``: nothing was
+    changed; the caller writes as usual, in transactions of its own).
+
+    Inserting row by row into each index costs a first load of 100k resources more
+    server time than the rows themselves (nine indexes: five six-column list orders and
+    two trigram GINs); one ``CREATE INDEX`` each after the load sorts once and leaves
+    compact indexes (bench/README.md). The price is ``table``'s ACCESS EXCLUSIVE lock
+    until the caller's transaction ends: readers and writers of the table wait for the
+    load. So only a (nearly) empty table qualifies — a later load would rebuild
+    everyone's rows and hold everyone up — and the lock is asked for with ``NOWAIT``
+    (another transaction in the table means ``False`` at once, not a queue behind the
+    load). Unique indexes and primary keys stay, so the load can neither duplicate a
+    row nor skip a check. The others are dropped and re-created from their own
+    definitions (``pg_get_indexdef``) inside a savepoint of the caller's transaction:
+    no other transaction ever sees them missing, and an error in the block takes back
+    the drop and the block's rows together. PostgreSQL only.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield False
+        return
+    few = text(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT :n) AS head')
+    definitions = dict(session.execute(_SECONDARY, {"table": table}).tuples().all())
+    if not definitions or session.execute(few, {"n": NEARLY_EMPTY}).scalar_one() >= NEARLY_EMPTY:
+        yield False
+        return
+    try:
+        with session.begin_nested():
+            session.execute(text(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE NOWAIT'))
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            raise
+        yield False  # another transaction is reading or writing it
+        return
+    # counted again under the lock: another writer may have filled it meanwhile
+    if session.execute(few, {"n": NEARLY_EMPTY}).scalar_one() >= NEARLY_EMPTY:
+        yield False
+        return
+    with session.begin_nested():
+        for name in sorted(definitions):
+            session.execute(text(f'DROP INDEX "{name}"'))
+        yield True
+        for name in sorted(definitions):
+            session.execute(text(definitions[name]))

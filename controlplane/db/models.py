@@ -278,6 +278,8 @@ class Resource(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("provider_id", "kind", "resource_id"),
         Index("ix_resource_tenant_system", "tenant_id", "system_id"),
+        # a violation's resource, whatever its cloud (controlplane.compliance.listing)
+        Index("ix_resource_subject", "resource_id", "kind"),
         # the inventory list's order, and the same order after a leading sort column: a
         # page is a range of one of these (see controlplane.inventory.query)
         Index("ix_resource_list", *_LIST_KEY),

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "resource_text_search"
+HEAD = "violation_subject_lookup"
 
 _VERSION_TABLE = "alembic_version"
 

@@ -61,7 +61,7 @@ from controlplane.facade.paging import (
     encode_token,
     keyset,
 )
-from controlplane.facade.query import field_getters, parse_query, parse_sort
+from controlplane.facade.query import field_getters, parse_query, parse_sort, split_query
 from tenants import ParsedRequest, load_requests, load_yaml_documents
 
 if TYPE_CHECKING:
@@ -213,7 +213,9 @@ def _parsed_requests(requests: Requests) -> Sequence[ParsedRequest]:
 
 
 def _request_info(row: Any, tenant: str) -> RequestInfo:
-    return RequestInfo.of(row, tenant=tenant)
+    from controlplane.requests.reads import planned_provider
+
+    return RequestInfo.of(row, tenant=tenant, provider=planned_provider(row.plan))
 
 
 def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
@@ -559,13 +561,26 @@ class Govcloud:
         *,
         tenant: str | None = None,
         state: str | None = None,
+        provider: str | None = None,
+        tier: str | None = None,
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
         query: str | None = None,
     ) -> Page[RequestInfo]:
+        """Requests, of one cloud (``provider``) or tier's clouds (``tier``) where their
+        plan placed them; those and a ``provider:`` term of ``query`` filter in the
+        database, the rest of ``query`` over what they keep."""
         scope = self._scope("request.list", tenant)
-        rows = self._app.requests.list(actor=self._actor, tenant=scope, state=state)
+        on_cloud, query = split_query(query, list(RequestInfo.model_fields), "provider")
+        rows = self._app.requests.list(
+            actor=self._actor,
+            tenant=scope,
+            state=state,
+            provider=provider,
+            tier=tier,
+            matches=tuple((t.value, t.invert) for t in on_cloud),
+        )
         return keyset(
             (_request_info(r, code) for r, code in rows),
             {
@@ -811,15 +826,31 @@ class Govcloud:
         state: str | None = None,
         system: str | None = None,
         tenant: str | None = None,
+        provider: str | None = None,
+        tier: str | None = None,
         sort: str = "id",
         limit: int = DEFAULT_LIMIT,
         continue_token: str | None = None,
         query: str | None = None,
     ) -> Page[ViolationInfo]:
+        """Violations, of one cloud (``provider``) or a tier's clouds (``tier``) by the
+        cloud each is on; those and a ``provider:`` term of ``query`` filter in the
+        database, the rest of ``query`` over what they keep."""
+        from controlplane.compliance.listing import list_violations
+
         scope = self._scope("policy.violations", tenant)
-        rows = self._app.compliance.violations(state=state, system=system, tenant=scope)
+        on_cloud, query = split_query(query, list(ViolationInfo.model_fields), "provider")
+        rows = list_violations(
+            self._app.sessions,
+            state=state,
+            system=system,
+            tenant=scope,
+            provider=provider,
+            tier=tier,
+            matches=tuple((t.value, t.invert) for t in on_cloud),
+        )
         return keyset(
-            (ViolationInfo.of(v) for v in rows),
+            (ViolationInfo.of(v, provider=name) for v, name in rows),
             {"id": lambda v: (v.id,), "opened": lambda v: (v.opened_at, v.id)},
             sort=sort,
             limit=limit,

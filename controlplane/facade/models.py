@@ -164,6 +164,9 @@ class EstateInfo(ReadModel):
 
 
 class RequestInfo(ReadModel):
+    """A request; ``provider``: the cloud its plan placed it on (``None``: nowhere yet;
+    see :func:`controlplane.requests.reads.request_provider`)."""
+
     id: int
     tenant: str
     system_name: str
@@ -173,6 +176,7 @@ class RequestInfo(ReadModel):
     spec_hash: str
     created_at: datetime
     updated_at: datetime
+    provider: str | None = None
 
 
 class EventInfo(ReadModel):
@@ -228,6 +232,10 @@ class ApplyInfo(ReadModel):
 
 
 class ViolationInfo(ReadModel):
+    """A violation; ``provider``: the cloud it is on — its resource's, else its
+    system's (``None``: neither known; see
+    :func:`controlplane.compliance.listing.violation_provider`)."""
+
     id: int
     rule_id: str
     subject_kind: str
@@ -245,6 +253,7 @@ class ViolationInfo(ReadModel):
     opened_at: datetime
     last_seen_at: datetime
     resolved_at: datetime | None
+    provider: str | None = None
 
 
 class WaiverInfo(ReadModel):

@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 
 from controlplane.errors import InvalidInput
 
-__all__ = ["Fields", "Term", "field_getters", "matcher", "parse_query", "parse_sort"]
+__all__ = [
+    "Fields",
+    "Term",
+    "field_getters",
+    "matcher",
+    "parse_query",
+    "parse_sort",
+    "split_query",
+]
 
 T = TypeVar("T")
 #: field name -> how to read it from a list item
@@ -55,6 +63,25 @@ def parse_query(text: str | None, fields: Sequence[str]) -> tuple[Term, ...]:
         elif body:
             terms.append(Term(None, body, invert))
     return tuple(terms)
+
+
+def split_query(
+    text: str | None, fields: Sequence[str], name: str
+) -> tuple[tuple[Term, ...], str | None]:
+    """The ``name:…`` terms of ``text`` (for a list that runs them in the database) and
+    the rest of it, as text; :class:`InvalidInput` for an unknown field, as
+    :func:`parse_query` says."""
+    terms = parse_query(text, fields)
+    taken = tuple(t for t in terms if t.field == name)
+    if not taken:
+        return (), text
+
+    def named(raw: str) -> bool:  # as parse_query reads a term: one leading "!" inverts
+        field, sep, _ = raw[1 if raw.startswith("!") else 0 :].partition(":")
+        return bool(sep) and field == name
+
+    rest = [raw for raw in (text or "").split() if not named(raw)]
+    return taken, " ".join(rest) or None
 
 
 def parse_sort(sort: str, fields: Sequence[str]) -> tuple[str, bool] | None:

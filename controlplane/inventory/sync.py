@@ -22,6 +22,15 @@ Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
 On SQLite the stream and the sweep share one connection with a larger page cache
 (``bulk_sessions``); each batch is still its own transaction.
 
+A provider's first load into an empty ``resource`` table on PostgreSQL is one
+transaction instead (``bulk.indexes_built_after``): the secondary indexes (list orders,
+trigram GINs) are dropped under the table's lock and built once after the last batch;
+the batches' audit events are appended at its end (the audit chain's lock is held only
+from there); the table is analyzed right after the commit. A crash or error loses the
+whole load (and nothing else): the next run loads it again. Where the table already
+holds rows, or another transaction is using it, the batches are written one transaction
+each as above.
+
 A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
 nothing is wrongly marked gone and the next run converges. Every transaction that
 changes inventory appends an audit event; batches that change nothing write nothing.
@@ -47,10 +56,10 @@ from sqlmodel import Session, col, select
 
 from controlplane import audit
 from controlplane.db import table_of
-from controlplane.db.bulk import BulkInsert, driver_rows
+from controlplane.db.bulk import BulkInsert, driver_rows, indexes_built_after
 from controlplane.db.engine import bulk_sessions, transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
-from controlplane.db.statistics import refresh_statistics
+from controlplane.db.statistics import analyze, refresh_statistics
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
 from controlplane.db.tables_requests import Quota
 from controlplane.db.text_search import indexed_in_bulk
@@ -474,30 +483,44 @@ class SyncService:
             owners = _Owners(session, name)
             seen = _Pass.start(session, provider_id)
             size = self.batch_size or default_batch_size(session.get_bind().dialect.name)
-        for batch in _batched(driver.list_inventory(), size):
+        batches = _batched(driver.list_inventory(), size)
+        if not seen.stored:
             with transaction(sessions) as session:
-                ledger = DriftLedger(session, provider_id, stamp)
-                done = self._batch(session, provider_id, batch, stamp, owners, ledger, seen)
-                if done["created"] or done["updated"] or ledger.opened or ledger.resolved:
-                    audit.append(
-                        session,
-                        at=self._clock(),
-                        actor=actor,
-                        action="inventory.batch",
-                        subject=name,
-                        payload={
-                            "run": run_id,
-                            **done,
-                            "drift_opened": dict(ledger.opened),
-                            "drift_resolved": dict(ledger.resolved),
-                        },
-                    )
-            if done["created"]:
+                with indexes_built_after(session, _RESOURCE.name) as deferred:
+                    # a first load into an empty table: one transaction, indexes after
+                    events = [
+                        self._write(session, provider_id, batch, stamp, owners, seen, counts)
+                        for batch in (batches if deferred else ())
+                    ]
+                for event in events:
+                    if event is not None:
+                        self._audit_batch(session, name, actor, run_id, event)
+            if deferred:
+                # after the commit: analyzed inside, the server would count the load's
+                # rows as changed since, and the next sync would analyze them again
+                with transaction(sessions) as session:
+                    analyze(session, _RESOURCE.name)
+                return counts, seen
+        for batch in batches:
+            with transaction(sessions) as session:
+                event = self._write(session, provider_id, batch, stamp, owners, seen, counts)
+                if event is not None:
+                    self._audit_batch(session, name, actor, run_id, event)
+            if event is not None and event["created"]:
                 _keep_statistics(sessions)
-            counts.update(done)
-            counts["batches"] += 1
-            _tally(counts, ledger)
         return counts, seen
+
+    def _audit_batch(
+        self, session: Session, name: str, actor: str, run_id: int, event: dict[str, Any]
+    ) -> None:
+        audit.append(
+            session,
+            at=self._clock(),
+            actor=actor,
+            action="inventory.batch",
+            subject=name,
+            payload={"run": run_id, **event},
+        )
 
     def _start(self, provider_id: int, report: HealthReport) -> tuple[int, datetime]:
         now = self._clock()
@@ -514,16 +537,19 @@ class SyncService:
             session.flush()
             return run.id or 0, stamp
 
-    def _batch(
+    def _write(
         self,
         session: Session,
         provider_id: int,
         batch: list[ObservedResource],
         stamp: datetime,
         owners: _Owners,
-        ledger: DriftLedger,
         seen: _Pass,
-    ) -> Counter[str]:
+        counts: Counter[str],
+    ) -> dict[str, Any] | None:
+        """Write one batch in ``session``'s transaction and add it to ``counts``; returns
+        what its audit event says, or ``None`` when it changed nothing."""
+        ledger = DriftLedger(session, provider_id, stamp)
         by_key: dict[Key, ObservedResource] = {(o.kind, o.resource_id): o for o in batch}
         stored = seen.stored
         again = [key for key in by_key if key in seen.met]
@@ -594,9 +620,17 @@ class SyncService:
         # only resources with open drift or a finding now can change the drift rows
         ledger.settle([k for k in by_key if k in seen.drifting], findings)
         seen.drifting.update(f.key for f in findings)
-        return Counter(
+        done = Counter(
             observed=len(by_key), created=len(inserts), updated=len(updates), unchanged=unchanged,
         )  # fmt: skip
+        counts.update(done)
+        counts["batches"] += 1
+        _tally(counts, ledger)
+        if not (inserts or updates or ledger.opened or ledger.resolved):
+            return None
+        return {
+            **done, "drift_opened": dict(ledger.opened), "drift_resolved": dict(ledger.resolved),
+        }  # fmt: skip
 
     def _sweep(
         self, session: Session, provider_id: int, stamp: datetime, ledger: DriftLedger, seen: _Pass

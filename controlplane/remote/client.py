@@ -311,10 +311,12 @@ class RemoteGovcloud:
         found = self._post("/requests/delete", self._manifest(requests))
         return [ApplyInfo.model_validate(a) for a in found]
 
-    def requests(self, *, tenant: str | None = None, state: str | None = None, sort: str = "id",
+    def requests(self, *, tenant: str | None = None, state: str | None = None,
+                 provider: str | None = None, tier: str | None = None, sort: str = "id",
                  limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
                  query: str | None = None) -> Page[RequestInfo]:  # fmt: skip
-        params = _params(tenant=tenant, state=state, sort=sort, q=query)
+        params = _params(tenant=tenant, state=state, provider=provider, tier=tier, sort=sort,
+                         q=query)  # fmt: skip
         return self._page(RequestInfo, "/requests", params | _paging(limit, continue_token))
 
     def request(self, request_id: int) -> RequestDetailInfo:
@@ -398,10 +400,12 @@ class RemoteGovcloud:
         return AuditRunInfo.model_validate(self._post("/policy/audits"))
 
     def violations(self, *, state: str | None = None, system: str | None = None,
-                   tenant: str | None = None, sort: str = "id", limit: int = DEFAULT_LIMIT,
+                   tenant: str | None = None, provider: str | None = None,
+                   tier: str | None = None, sort: str = "id", limit: int = DEFAULT_LIMIT,
                    continue_token: str | None = None,
                    query: str | None = None) -> Page[ViolationInfo]:  # fmt: skip
-        params = _params(state=state, system=system, tenant=tenant, sort=sort, q=query)
+        params = _params(state=state, system=system, tenant=tenant, provider=provider,
+                         tier=tier, sort=sort, q=query)  # fmt: skip
         return self._page(
             ViolationInfo, "/policy/violations", params | _paging(limit, continue_token)
         )

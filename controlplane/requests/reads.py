@@ -1,18 +1,43 @@
-"""Tenant and resource reads that honour RBAC (a department sees only its own tenant).
+"""Tenant and resource reads that honour RBAC (a department sees only its own tenant),
+and where a request places its system.
 
 The estate and inventory services read without asking who reads; commands acting for a
 principal go through these, so the scoping rule is enforced in the service layer.
+
+A request's cloud (its *provider*) is the one its plan placed it on
+(``plan.govcloud.provider``, what provisioning will act on; a delete request keeps the
+cloud of the system it removes); ``None`` when the plan placed it nowhere (denied before
+placement). :func:`request_provider` reads it in SQL, so the requests list filters on
+it and the overview counts pending approvals by it alike; :func:`planned_provider` reads
+it from a loaded row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import rbac
-from controlplane.db.models import Provider, Resource, System, Tenant
+from controlplane.db.models import Provider, Request, Resource, System, Tenant
 
-__all__ = ["GovernedReads", "TenantNotFound"]
+__all__ = ["GovernedReads", "TenantNotFound", "planned_provider", "request_provider"]
+
+
+def request_provider() -> ColumnElement[str | None]:
+    """The name of the cloud a request's plan placed it on (``None``: nowhere)."""
+    placed: ColumnElement[str | None] = col(Request.plan)[("govcloud", "provider")].as_string()
+    return placed
+
+
+def planned_provider(plan: Mapping[str, Any]) -> str | None:
+    """:func:`request_provider` of a loaded request's ``plan``."""
+    facts = plan.get("govcloud")
+    found = facts.get("provider") if isinstance(facts, Mapping) else None
+    return str(found) if found is not None else None
 
 
 class TenantNotFound(LookupError):

@@ -29,12 +29,14 @@ from sqlmodel import Session, col, select
 
 from controlplane import audit, budgets, quotas, rbac
 from controlplane.db.engine import transaction
-from controlplane.db.models import Request, RequestEvent, System, Tenant
+from controlplane.db.models import Provider, Request, RequestEvent, System, Tenant
+from controlplane.db.substring import contains
 from controlplane.db.tables_requests import ApprovalStep, RequestApproval, RequestOutcome
 from controlplane.i18n import Lang
 from controlplane.inventory.repair import RepairStep, system_steps
 from controlplane.requests.approvals import AUTO_APPROVER, ChainStep, applicable_steps
 from controlplane.requests.planned import BatchPlanner, BatchPlanning, Planner, PlanSummary
+from controlplane.requests.reads import request_provider
 from controlplane.requests.states import REFUSED, TRANSITIONS, IllegalTransition, State
 from controlplane.timeutil import Clock
 from tenants import ManifestError, ParsedRequest, ResourceAmounts, without_cycle_collection
@@ -718,11 +720,18 @@ class RequestService:
         actor: str,
         tenant: str | None = None,
         state: str | None = None,
+        provider: str | None = None,
+        tier: str | None = None,
+        matches: Sequence[tuple[str, bool]] = (),
         after_id: int | None = None,
         limit: int | None = None,
     ) -> list[tuple[Request, str]]:
         """Requests the principal may see (a department: only its own tenant's), by id;
-        a page starts after ``after_id`` and holds at most ``limit``."""
+        a page starts after ``after_id`` and holds at most ``limit``. ``provider`` (exact)
+        and ``tier`` narrow to the cloud(s) the plan placed the request on
+        (:func:`~controlplane.requests.reads.request_provider`); each of ``matches``
+        (``(text, invert)``) keeps requests whose cloud's name contains ``text`` (or not)."""
+        placed = request_provider()
         with self._sessions() as session:
             identity = rbac.resolve(session, actor)
             rbac.authorize(identity, "request.list", tenant)
@@ -735,6 +744,12 @@ class RequestService:
                 query = query.where(Tenant.code == tenant)
             if state is not None:
                 query = query.where(Request.state == state)
+            if provider is not None:
+                query = query.where(placed == provider)
+            if tier is not None:
+                query = query.where(placed.in_(select(Provider.name).where(Provider.tier == tier)))
+            for text, invert in matches:
+                query = query.where(contains([placed], text, invert=invert))
             if after_id is not None:
                 query = query.where(col(Request.id) > after_id)
             rows = session.exec(query.order_by(col(Request.id)).limit(limit)).all()

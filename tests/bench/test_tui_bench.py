@@ -16,6 +16,8 @@ def test_tui_bench_small_sqlite() -> None:
     assert figures["sort_ms"]["next_column"]["sort"] == "status"
     assert figures["sort_ms"]["reverse"]["sort"] == "-status"
     assert figures["first_paint_ms"]["cpu_median"] > 0
+    # the main thread's CPU is part of the process's
+    assert all(0 < f["ui_cpu_ms"] <= f["cpu_ms"] for f in filters.values())
     facade = figures["facade_ms"]
     assert set(facade) == {*(f"{f} sort=name" for f in FILTERS), "(all) sort=status",
                            "(all) sort=-status"}  # fmt: skip

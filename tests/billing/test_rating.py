@@ -7,12 +7,15 @@ Cases covered:
 - daily proration (9 days 30 minutes → 10 days over 31) and monthly (any use → a month);
 - month proration never charges twice when the owner changes mid-month;
 - usage without owner, version, meter rate or tier price comes back as unrated;
+- a rated line (filled without the dataclass's ``__init__``) is the line its fields
+  build: equal, same hash, same ``line_id``, still frozen;
 - rate card lookups: versions in force, open ends, gaps, overlap and same-day errors,
   discounts effective-dated per department.
 """
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,6 +23,7 @@ import pytest
 
 from controlplane.billing import (
     SHANGHAI,
+    BillLine,
     Month,
     Observation,
     Ownership,
@@ -76,6 +80,17 @@ def test_march_by_hand(card: RateCard, march_usage: list[Observation]) -> None:
     # sector 8 vCPU the whole month, split at 16 Mar: 42 × 8 × 360/744 + 38 × 8 × 384/744
     assert got[("water-dept", "compute.vcpu", "2026.1")].amount == Decimal("162.58")
     assert got[("water-dept", "compute.vcpu", "2026.2")].amount == Decimal("156.90")
+
+
+def test_rated_lines_are_the_lines_their_fields_build(
+    card: RateCard, march_usage: list[Observation]
+) -> None:
+    for line in rate(card, march_usage).lines:
+        built = BillLine(**{f.name: getattr(line, f.name) for f in fields(BillLine)})
+        assert built == line and hash(built) == hash(line) and built.line_id == line.line_id
+        assert set(vars(line)) - {"line_id"} == {f.name for f in fields(BillLine)}
+        with pytest.raises(FrozenInstanceError):
+            line.amount = Decimal(0)  # type: ignore[misc]
 
 
 def test_february_has_672_hours(card: RateCard, march_usage: list[Observation]) -> None:

@@ -9,12 +9,19 @@ no placed system in the province total only; resolved ones nowhere); requests pe
 approval; this month's rated spend per cloud and the statements' month-to-date against
 the annual budget. A department sees only its own figures and is refused another
 department's; a wide role sees both. A bounded number of statements whatever the size.
+Each cloud's and each tier's open violations of a severity and pending approvals are
+exactly the rows of the violations and requests lists narrowed to that cloud
+(``provider``) or tier (``tier``), the province's those of the unnarrowed lists; a
+violation of a resource is on the resource's cloud even with no system (and a cloud
+whose name another's contains does not take its rows); a ``provider:`` term filters the
+lists by the cloud's name.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -192,3 +199,64 @@ def test_statements_bounded_whatever_the_size(populated: App) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(seen) == small <= 16
+
+
+def _violation(session: Any, run: int, key: str, tenant: str | None, system: str | None,
+               subject: str, severity: str = "high", kind: str = "server") -> None:  # fmt: skip
+    session.add(PolicyViolation(
+        key=key, rule_id="GC-2", subject_kind=kind, subject_id=subject, system=system,
+        tenant=tenant, severity=severity, state="open", opened_at=AT, last_seen_at=AT,
+        opened_run_id=run, last_run_id=run,
+    ))  # fmt: skip
+
+
+def test_each_figure_is_the_length_of_its_list(populated: App) -> None:
+    with populated.sessions() as session, session.begin():
+        providers = {p.name: p for p in session.exec(select(Provider))}
+        # a cloud whose name contains another's: exact scopes keep them apart
+        other = Provider(name="prov-sim-2", tier="provincial", kind="simulator", region="r",
+                         certified_level=3, arch="x86_64", engine=providers["prov-sim"].engine,
+                         created_at=AT, updated_at=AT)  # fmt: skip
+        session.add(other)
+        session.flush()
+        assert other.id is not None
+        session.add(Resource(
+            provider_id=other.id, tenant_id=None, kind="server", provider_name="prov-sim-2",
+            tenant_code="", system_name="", resource_id="p2-0", name="p2-0", status="ACTIVE",
+            spec={}, created_at=AT, observed_at=AT,
+        ))  # fmt: skip
+        run = session.exec(select(AuditRun)).first()
+        assert run is not None and run.id is not None
+        _violation(session, run.id, "h", None, None, "p2-0")
+        # an unmanaged resource of no system: on its resource's cloud
+        _violation(session, run.id, "f", "city-a-edu", None, "city-a-edu-0", "critical")
+        # a system subject: on its system's cloud
+        _violation(session, run.id, "g", "hrss", "portal", "hrss/portal", "low", "system")
+    reader = Govcloud.acting_as(populated, "bdb-zhang")
+    found = reader.overview(MARCH)
+    clouds = [c for t in found.tiers for c in t.clouds]
+    assert _cloud(found, "city-a-sim").violations.critical == 1
+    assert _cloud(found, "prov-sim").violations.low == 1
+    figured = [*(({"provider": c.name}, c) for c in clouds),
+               *(({"tier": t.tier}, t) for t in found.tiers), ({}, found.province)]  # fmt: skip
+    for scope, figures in figured:
+        for severity in ("critical", "high", "medium", "low"):
+            page = reader.violations(state="open", query=f"severity:{severity}", **scope)
+            assert len(page.items) == page.total == getattr(figures.violations, severity), (
+                scope, severity)  # fmt: skip
+            if "provider" in scope:
+                assert {v.provider for v in page.items} <= {scope["provider"]}
+        pending = reader.requests(state="PendingApproval", **scope)
+        assert len(pending.items) == pending.total == figures.pending, scope
+        assert {r.provider for r in pending.items} <= {scope.get("provider"), None} | {
+            c.name for c in clouds}  # fmt: skip
+    assert _cloud(found, "prov-sim-2").violations.high == 1
+    assert _cloud(found, "prov-sim").violations.high == 1  # not prov-sim-2's too
+    unplaced = reader.violations(state="open", query="!provider:sim")
+    assert [(v.tenant, v.system, v.provider) for v in unplaced.items] == [("hrss", None, None)]
+    on_city = reader.violations(state="open", query="provider:CITY severity:critical")
+    assert [v.subject_id for v in on_city.items] == ["city-a-edu-0"]
+    assert [r.provider for r in reader.requests(query="provider:city").items] == ["city-a-sim"]
+    dept = Govcloud.acting_as(populated, "hrss-wang")
+    assert dept.violations(provider="city-a-sim").total == 0  # another department's
+    assert dept.requests(tier="municipal").total == 0

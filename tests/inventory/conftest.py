@@ -7,7 +7,7 @@ through ``controlplane.drivers.driver_for`` — the same state file the CLI's sy
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,14 @@ from controlplane.db.models import Provider, System, Tenant
 from controlplane.drivers import driver_for
 from controlplane.estate.schema import parse_estate
 from controlplane.inventory import SyncService, record_applied
-from providers import ApplyOutcome, DesiredResource, Driver, SimulatorDriver, SystemRef
+from providers import (
+    ApplyOutcome,
+    DesiredResource,
+    Driver,
+    ObservedResource,
+    SimulatorDriver,
+    SystemRef,
+)
 from tenants import load_yaml_file
 
 EXAMPLE = Path(__file__).parents[1] / "controlplane" / "estates" / "valid" / "example.yaml"
@@ -30,6 +37,33 @@ PORTAL = SystemRef("hrss", "portal", "req-1", 3)
 def server(name: str, vcpu: int = 2) -> DesiredResource:
     spec = {"flavor": f"c{vcpu}m{vcpu * 2}", "vcpu": vcpu, "memory_mib": vcpu * 2048}
     return DesiredResource("server", name, {**spec, "image": "kylin-v10-sp3"})
+
+
+class Watched:
+    """A driver whose inventory stream calls ``watch`` once it has handed out ``count``
+    resources, then goes on (a ``watch`` that raises breaks the stream there)."""
+
+    def __init__(self, inner: SimulatorDriver, count: int, watch: Callable[[], None]) -> None:
+        self.name, self.kind = inner.name, inner.kind
+        self._inner, self._count, self._watch = inner, count, watch
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(self._inner, attribute)
+
+    def list_inventory(self) -> Iterator[ObservedResource]:
+        for index, item in enumerate(self._inner.list_inventory()):
+            if index == self._count:
+                self._watch()
+            yield item
+
+
+def breaks(error: Exception) -> Callable[[], None]:
+    """A ``Watched`` watch that raises ``error``."""
+
+    def watch() -> None:
+        raise error
+
+    return watch
 
 
 @dataclass

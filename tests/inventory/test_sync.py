@@ -27,7 +27,6 @@ Cases:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -48,14 +47,12 @@ from controlplane.inventory import (
 )
 from providers import (
     DesiredResource,
-    ObservedResource,
     ProviderAuthError,
     ProviderUnavailable,
-    SimulatorDriver,
     SimulatorFaults,
 )
 
-from .conftest import PORTAL, World, server
+from .conftest import PORTAL, Watched, World, breaks, server
 
 
 def _resources(world: World) -> list[Resource]:
@@ -201,28 +198,11 @@ def test_unmanaged_resource_that_disappears_resolves_its_drift(world: World) -> 
     assert report.drift_open == {}  # an unmanaged resource going away is not "missing"
 
 
-class _DiesAfter:
-    """A driver whose inventory stream breaks after ``count`` resources."""
-
-    def __init__(self, inner: SimulatorDriver, count: int, error: Exception) -> None:
-        self.name, self.kind = inner.name, inner.kind
-        self._inner, self._count, self._error = inner, count, error
-
-    def __getattr__(self, attribute: str) -> object:
-        return getattr(self._inner, attribute)
-
-    def list_inventory(self) -> Iterator[ObservedResource]:
-        for index, item in enumerate(self._inner.list_inventory()):
-            if index == self._count:
-                raise self._error
-            yield item
-
-
 def test_crash_mid_sync_loses_nothing_and_next_run_converges(world: World) -> None:
     _seed(world)
     world.service().sync("sim-health")
     world.apply([server(f"api-{i}") for i in range(7)])  # 13 resources now
-    dying = _DiesAfter(world.sim, 8, RuntimeError("process killed"))
+    dying = Watched(world.sim, 8, breaks(RuntimeError("process killed")))
 
     with pytest.raises(RuntimeError, match="process killed"):
         world.service(driver=dying).sync("sim-health")  # type: ignore[arg-type]
@@ -243,7 +223,7 @@ def test_crash_mid_sync_loses_nothing_and_next_run_converges(world: World) -> No
 
 def test_provider_error_mid_stream_fails_the_run_and_is_recorded(world: World) -> None:
     _seed(world)
-    dying = _DiesAfter(world.sim, 4, ProviderUnavailable("sim-health", "connection reset"))
+    dying = Watched(world.sim, 4, breaks(ProviderUnavailable("sim-health", "connection reset")))
     with pytest.raises(ProviderUnavailable):
         world.service(driver=dying).sync("sim-health")  # type: ignore[arg-type]
     with world.app.sessions() as session:

@@ -3,21 +3,32 @@
 Cases: the rows are the province, each tier and its clouds, with health as a glyph and a
 word (✓ up, ✗ down, ? never), latency, capacity used/declared, violations by severity
 and pending approvals; enter on a cloud's row opens that cloud's figures, and enter on a
-figure its filtered list (the cloud's resources, the open critical violations, the
-requests pending approval); esc goes back each step; a tier's row opens its clouds; a
-`/` filter keeps the province and the matching clouds; a department principal sees its
-own figures only.
+figure its filtered list (the cloud's resources, the cloud's open critical violations
+and its requests pending approval, the title naming the scope); esc goes back each step;
+a tier's row opens its clouds; every violation and pending-approval tile of the
+province, a tier and a cloud opens a list of exactly as many rows as it counts; a `/`
+filter keeps the province and the matching clouds; a department principal sees its own
+figures only; at 80×24, in zh and in en, a province's widest figures (hundreds of
+millions spent this month, billions of budget, a projected overrun) show whole.
 """
 
 from __future__ import annotations
 
+import html
+import re
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from controlplane.billing import Month
+from controlplane.facade import Govcloud
+from controlplane.overview import Overview
 from tests.tui.support import PER_PROVIDER, dashboard
 from tests.tui.test_console import Province, console_for, filter_, settle
 from tui.app import ConsoleApp
+from tui.views import cloud_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -70,11 +81,15 @@ async def test_drill_from_a_clouds_row(province: Province) -> None:
         assert console.place.view == "tiles"
         await _open(console, pilot, lambda t: t.figure == "critical")
         assert console.place.view == "violations"
-        assert [(v.severity, v.system) for v in console.items] == [("critical", "payroll")]
+        assert [(v.severity, v.system, v.provider) for v in console.items] == [
+            ("critical", "payroll", "prov-sim")]  # fmt: skip
+        assert "@provider:prov-sim" in _title(console)
         await pilot.press("escape")
         await settle(console, pilot)
         await _open(console, pilot, lambda t: t.figure == "pending approvals")
-        assert console.place.view == "requests" and console.total == 2
+        assert console.place.view == "requests" and console.total == 1
+        assert [(r.tenant, r.provider) for r in console.items] == [("hrss", "prov-sim")]
+        assert "(@provider:prov-sim state:PendingApproval)" in _title(console)
         for _ in range(2):
             await pilot.press("escape")
             await settle(console, pilot)
@@ -85,6 +100,43 @@ async def test_drill_from_a_clouds_row(province: Province) -> None:
         await _open(console, pilot, lambda t: t.figure == "total")
         assert (console.place.view, console.place.query) == ("providers", "tier:municipal")
         assert [p.name for p in console.items] == ["city-a-sim"]
+
+
+def test_a_cloud_scope_is_taken_out_of_the_filter() -> None:
+    assert cloud_scope("@provider:prov-sim state:open !x @tier:") == (
+        {"provider": "prov-sim"}, "state:open !x @tier:")  # fmt: skip
+    assert cloud_scope("@tier:municipal") == ({"tier": "municipal"}, None)
+    assert cloud_scope(None) == ({}, None)
+
+
+def _title(console: ConsoleApp) -> str:
+    return str(console.query_one("#title").render())
+
+
+@pytest.mark.parametrize("scope", ["", "tier:provincial", "tier:municipal",
+                                   "provider:prov-sim", "provider:city-a-sim"])  # fmt: skip
+async def test_each_tile_opens_as_many_rows_as_it_counts(province: Province, scope: str) -> None:
+    """The violation and pending-approval tiles of the province, a tier and a cloud."""
+    dashboard(province[0])
+    console = console_for(province, principal="bdb-zhang")
+    async with console.run_test(size=(80, 24)) as pilot:
+        await settle(console, pilot)
+        await _open(console, pilot, lambda r: r.scope == scope)
+        tiles = [t for t in console.items if t.view in ("violations", "requests")]
+        assert len(tiles) == 5
+        opened = 0
+        for index in range(len(tiles)):
+            tile = [t for t in console.items if t.view in ("violations", "requests")][index]
+            await _open(console, pilot, lambda t, key=tile.figure: t.figure == key)
+            assert console.place.view == tile.view
+            assert len(console.items) == console.total == int(tile.value), (scope, tile)
+            if scope:
+                assert f"@{scope}" in _title(console)
+            opened += len(console.items)
+            await pilot.press("escape")
+            await settle(console, pilot)
+        assert opened > 0
+    assert console.place.view == "tiles"
 
 
 async def test_department_sees_its_own_figures(province: Province) -> None:
@@ -113,3 +165,54 @@ async def test_a_chosen_month_stays_with_the_figures_drilled_from_it(province: P
         assert (console.place.view, console.place.month) == ("tiles", "2026-02")
         await _open(console, pilot, lambda t: t.figure == "total")
         assert (console.place.view, console.place.month) == ("resources", None)
+
+
+class _WideFigures:
+    """The province's own door, its overview carrying a large province's money: what a
+    real 驾驶舱 must fit (the test province has no statements)."""
+
+    SPEND, BUDGET = Decimal("375000000.00"), Decimal("4500000000.00")
+
+    def __init__(self, door: Govcloud) -> None:
+        self._door = door
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._door, name)
+
+    def overview(self, month: Month, *, tenant: str | None = None) -> Overview:
+        found = self._door.overview(month, tenant=tenant)
+        tiers = tuple(
+            replace(
+                t, spend=self.SPEND, clouds=tuple(replace(c, spend=self.SPEND) for c in t.clouds)
+            )
+            for t in found.tiers
+        )
+        spend = replace(found.spend, month_to_date=self.SPEND, annual_budget=self.BUDGET,
+                        projected_overrun=True)  # fmt: skip
+        return replace(found, tiers=tiers, spend=spend)
+
+
+def _screen(console: ConsoleApp) -> list[str]:
+    """The screen's lines as text (read from the screenshot: whatever draws the table)."""
+    lines: dict[int, list[tuple[float, str]]] = {}
+    pattern = r'<text [^>]*x="([\d.]+)"[^>]*clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>'
+    for x, line, text in re.findall(pattern, console.export_screenshot()):
+        lines.setdefault(int(line), []).append((float(x), html.unescape(text)))
+    return ["".join(t for _, t in sorted(parts)).replace("\xa0", " ") for _, parts in
+            sorted(lines.items())]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_spend_and_budget_show_whole_at_80x24(province: Province, lang: str) -> None:
+    dashboard(province[0])
+    console = ConsoleApp(_WideFigures(Govcloud.acting_as(province[0], "bdb-zhang")),  # type: ignore[arg-type]
+                         lang=lang, refresh_seconds=3600)  # type: ignore[arg-type]  # fmt: skip
+    async with console.run_test(size=(80, 24)) as pilot:
+        await settle(console, pilot)
+        screen = _screen(console)
+    header = next(line for line in screen if ("本月支出" if lang == "zh" else "SPEND") in line)
+    assert ("年度预算" if lang == "zh" else "BUDGET") in header
+    row = next(line for line in screen if ("全省" if lang == "zh" else "province") in line)
+    assert "375000000.00" in row and "4500000000.00 !" in row, row
+    cloud = next(line for line in screen if "prov-sim" in line)
+    assert "375000000.00" in cloud, cloud

@@ -1,7 +1,8 @@
 """The console over :class:`RemoteGovcloud` against a running ``govcloud serve`` (uvicorn
 on 127.0.0.1): resources page in, `/` filters and `s`/`r` sorts run on the server, and
 `d` describes a row, the same as over the local facade; the overview's figures come back
-whole and drill the same way."""
+whole and drill the same way, a cloud's violation and pending-approval tiles opening
+that cloud's lists (``provider`` sent to the server) of as many rows as they count."""
 
 from __future__ import annotations
 
@@ -107,3 +108,14 @@ async def test_overview_over_a_server(province: Province, remote: RemoteGovcloud
         await pilot.press("enter")
         await settle(console, pilot)
         assert (console.place.view, console.place.query) == ("tiles", "provider:city-a-sim")
+        tiles = {t.figure: t for t in console.items}
+        for figure, view in (("medium", "violations"), ("pending approvals", "requests")):
+            console.table.move_cursor(row=console.items.index(tiles[figure]))
+            await pilot.press("enter")
+            await settle(console, pilot)
+            assert console.failed is None, console.failed
+            assert console.place.view == view
+            assert len(console.items) == console.total == int(tiles[figure].value) == 1
+            assert {item.provider for item in console.items} == {"city-a-sim"}
+            await pilot.press("escape")
+            await settle(console, pilot)

@@ -25,20 +25,13 @@ _READERS = {"audit": "audit-zhou", "jobs": "audit-zhou", "jobruns": "audit-zhou"
 
 
 async def _settle(pilot: Any) -> None:
-    """Until the rows and the count are in and the table has measured its columns (it
-    does so when idle: a screenshot before that has header-wide columns)."""
+    """Until the rows and the count are in (the table measures its columns as rows are
+    added: no later pass to wait for)."""
     console = pilot.app
     for _ in range(500):
         await console.workers.wait_for_complete()
         await pilot.pause()
-        table = console.table
-        if (
-            not console.loading
-            and console.as_of is not None
-            and console.total is not None
-            and not table._require_update_dimensions
-            and not table._new_rows
-        ):
+        if not console.loading and console.as_of is not None and console.total is not None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the console did not settle")

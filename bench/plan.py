@@ -11,7 +11,9 @@ on the shared server) and measures, in one process:
   one snapshot, the batch's systems and reservations fetched once, then place, diff,
   price, budget and admit each (p50/p99 per plan); the admitted ones counted;
 * ``apply`` — ``Govcloud.apply`` of the requests as one file (``--apply N`` documents,
-  0 to skip): each recorded, admitted or denied, with its reservations.
+  0 to skip): each recorded, admitted or denied, with its reservations; its own peak
+  RSS (the process's peak is reset before it, on Linux), and the same file applied
+  again (``reapply``: what a second apply records).
 
 Times are wall seconds and the process's CPU seconds (the machine is shared, so the CPU
 figure is the one-core throughput); ``ratio`` is the reference's rate over ours. Peak
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import resource
@@ -41,6 +44,28 @@ from typing import Any
 def _peak_mib() -> float:
     scale = 1 if sys.platform == "darwin" else 1024
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20, 1)
+
+
+def _reset_peak() -> bool:
+    """Start the process's peak RSS again from its current RSS (Linux: ``clear_refs``
+    5), so a stage's own peak can be read after it; False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _stage_peak_mib() -> float | None:
+    """The peak RSS since :func:`_reset_peak` (``VmHWM``), or None off Linux."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def _with_policy(estate: Path) -> None:
@@ -186,17 +211,38 @@ def run(
             # decisions) is not part of ``apply``: released so its peak is its own
             del parsed, planner, helper, valid, needs, decisions, snapshot
             docs = text.split("\n---\n")[:apply]
+            n_docs = len(docs)
+            manifest = Manifest("\n---\n".join(docs), "requests.yaml")
+            del docs
             facade = Govcloud.acting_as(app, "local-operator")
+            gc.collect()
+            reset = _reset_peak()
             clock = _Clock()
-            results = facade.apply(Manifest("\n---\n".join(docs), "requests.yaml"))
+            results = facade.apply(manifest)
             apply_wall, apply_cpu = clock.lap()
+            peak = _stage_peak_mib() if reset else None
             states = Counter(r.request.state if r.request else "noop" for r in results)
+            del results
+            clock = _Clock()
+            again = facade.apply(manifest)
+            again_wall, again_cpu = clock.lap()
             out["apply"] = {
                 "what": "Govcloud.apply of one file (parse, plan, record, reserve, audit)",
-                "documents": len(docs),
-                **_rates(len(docs), apply_wall, apply_cpu),
+                "documents": n_docs,
+                **_rates(n_docs, apply_wall, apply_cpu),
                 "states": dict(sorted(states.items())),
+                "peak_rss_mib": peak,
+                "reapply": {
+                    "what": "the same file again (issue 17: a re-apply records nothing new)",
+                    **_rates(len(again), again_wall, again_cpu),
+                    "states": dict(
+                        sorted(
+                            Counter(r.request.state if r.request else "noop" for r in again).items()
+                        )
+                    ),
+                },
             }
+            del again
         out["peak_rss_mib"] = _peak_mib()
         out["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         app.close()

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from policies.views import INTERNET_SOURCES
-from tenants import SystemRequestSpec
+from tenants import SystemRequestSpec, source_text
 
 __all__ = [
     "kms_certified",
@@ -29,7 +29,7 @@ def stored_records(spec: SystemRequestSpec) -> dict[str, Any]:
     return {
         **spec.records.stored(),
         "internetFacing": any(
-            str(rule.source) in INTERNET_SOURCES for rule in spec.network.ingress
+            source_text(rule.source) in INTERNET_SOURCES for rule in spec.network.ingress
         ),
     }
 

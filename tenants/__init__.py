@@ -50,6 +50,7 @@ from tenants.request import (
     SystemRequestSpec,
     Tier,
     Volume,
+    source_text,
 )
 from tenants.tenant import (
     LocalizedName,
@@ -115,5 +116,6 @@ __all__ = [
     "parse_requests",
     "problems_from_validation",
     "schema_error",
+    "source_text",
     "without_cycle_collection",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, Inexact
-from functools import partial
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -139,9 +139,18 @@ def format_quantity(value: Decimal | int, *, binary: bool = False) -> str:
     largest decimal suffix that keeps it whole (``0.5`` -> ``500m``, ``15000`` -> ``15k``),
     falling back to an exponent (``1e-12``) below nano.
     """
-    value = Decimal(value)
-    if not value.is_finite():
+    if isinstance(value, Decimal) and not value.is_finite():
         raise QuantityError(f"{value} is not a finite quantity")
+    return _formatted(value, binary)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: Decimal | int, binary: bool) -> str:
+    """:func:`format_quantity` of a finite value, once per value: a province's requests
+    ask for the same few sizes thousands of times, and every plan, hash and view shows
+    them (the text depends only on the number, so ``16`` and ``Decimal("16.0")`` share
+    an entry)."""
+    value = Decimal(value)
     if value == 0:
         return "0"
     decimal = _format_decimal(value)

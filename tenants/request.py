@@ -56,6 +56,7 @@ __all__ = [
     "SystemRequestSpec",
     "Tier",
     "Volume",
+    "source_text",
 ]
 
 API_VERSION = "govcloud.io/v1"
@@ -148,7 +149,17 @@ def _source(value: Any) -> IngressSource:
         ) from exc
 
 
-Source = Annotated[IngressSource, PlainValidator(_source), PlainSerializer(str, when_used="json")]
+@functools.lru_cache(maxsize=4096)
+def source_text(source: IngressSource) -> str:
+    """``str(source)``, once per distinct source: :mod:`ipaddress` formats a network anew
+    each time it is shown, and the spec hash, the plan's resources and its policy view
+    each show every rule's source."""
+    return str(source)
+
+
+Source = Annotated[
+    IngressSource, PlainValidator(_source), PlainSerializer(source_text, when_used="json")
+]
 
 
 # --- the spec's parts --------------------------------------------------------------------
@@ -439,12 +450,15 @@ class SystemRequestSpec(StrictModel):
         """
         data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
         data["compute"] = sorted(data["compute"], key=lambda group: group["name"])
-        data["network"]["ingress"] = sorted(data["network"]["ingress"], key=_canonical_json)
+        ingress = data["network"]["ingress"]
+        if len(ingress) > 1:
+            data["network"]["ingress"] = sorted(ingress, key=_rule_json)
         if data["network"].get("subnetPrefix") is None:
             # not asked for: the same spelling (and hash) as before the field existed
             data["network"].pop("subnetPrefix", None)
         # facts added later count only when written, so older specs hash as before
-        data["records"] = self.records.stored()
+        # (the records as stored: :meth:`SystemRecords.stored` of the dump above)
+        data["records"] = _without_none(data["records"])
         if not data["records"]:
             del data["records"]
         if data["encryption"]["customerManagedKey"] is None:
@@ -454,6 +468,41 @@ class SystemRequestSpec(StrictModel):
 
 def _canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_RULE_KEYS = ("from", "port", "protocol")  # an ingress rule's dump, in sorted order
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # one string: C's encode_basestring
+
+
+def _rule_json(rule: dict[str, Any]) -> str:
+    """``_canonical_json(rule)`` of one dumped ingress rule (its sort key), written out
+    directly: a plan's rules are sorted by it, and ``json.dumps`` costs more than the
+    text it makes."""
+    if tuple(sorted(rule)) != _RULE_KEYS:
+        return _canonical_json(rule)
+    port = rule["port"]
+    if type(port) is int:
+        port_text = str(port)
+    elif isinstance(port, str):
+        port_text = _json_text(port)
+    elif port is None:
+        port_text = "null"
+    else:
+        return _canonical_json(rule)
+    return (
+        f'{{"from":{_json_text(rule["from"])},"port":{port_text},'
+        f'"protocol":{_json_text(rule["protocol"])}}}'
+    )
+
+
+def _without_none(data: Any) -> Any:
+    """``data`` (dumped JSON) without the ``None`` fields at any depth, as ``exclude_none``
+    dumps it."""
+    if isinstance(data, dict):
+        return {k: _without_none(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_without_none(v) for v in data]
+    return data
 
 
 class SystemRequest(StrictModel):

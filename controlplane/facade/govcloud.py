@@ -219,12 +219,17 @@ def _request_info(row: Any, tenant: str) -> RequestInfo:
 
 
 def _apply_info(result: ApplyResult, tenant: str) -> ApplyInfo:
+    """What a caller is told of one document; of the plan, where the request goes and why
+    it was denied (:func:`~controlplane.requests.planned.plan_outcome`)."""
+    from controlplane.requests.planned import plan_outcome
+
+    request = result.request
     return ApplyInfo(
-        request=_request_info(result.request, tenant) if result.request is not None else None,
+        request=_request_info(request, tenant) if request is not None else None,
         noop=result.noop,
         message_zh=result.message_zh,
         message_en=result.message_en,
-        plan=dict(result.request.plan) if result.request is not None else None,
+        plan=plan_outcome(request.plan) if request is not None else None,
         quota_refused=result.quota_error is not None,
     )
 
@@ -528,10 +533,19 @@ class Govcloud:
 
     @action("request.apply")
     def apply(self, requests: Requests) -> list[ApplyInfo]:
-        """Record a request per document (an identical spec is a no-op)."""
+        """Record a request per document (an identical spec is a no-op).
+
+        The file is planned whole first (any refused document refuses it, located), then
+        its parsed documents are let go before the batches are recorded: the memory of a
+        file of 10,000 is that of its plans in compact form and of one batch.
+        """
         parsed = self._own("request.apply", requests)
-        results = self._app.requests.apply_all(parsed, actor=self._actor)
-        return [_apply_info(result, p.tenant) for result, p in zip(results, parsed, strict=True)]
+        tenants = [p.tenant for p in parsed]
+        planned = self._app.requests.plan_file(parsed, actor=self._actor)
+        del parsed  # the located trees (when parsed here from a Manifest)
+        # each result is made small as its batch is done: no row or plan is kept
+        results = self._app.requests.record_file(planned)
+        return [_apply_info(r, tenant) for r, tenant in zip(results, tenants, strict=True)]
 
     @action("request.delete")
     def delete(self, requests: Requests) -> list[ApplyInfo]:

@@ -42,7 +42,7 @@ from policies import (
 )
 from policies import IngressRule as PolicyIngress
 from policies import ProviderFacts as PolicyProvider
-from tenants import SystemRequest, format_quantity
+from tenants import SystemRequest, format_quantity, source_text
 
 __all__ = [
     "CatalogImage",
@@ -158,7 +158,7 @@ def plan_view(
     spec, meta = request.spec, request.metadata
     ingress = tuple(
         PolicyIngress(
-            source=str(rule.source),
+            source=source_text(rule.source),
             port_min=None if rule.port is None else rule.port.first,
             port_max=None if rule.port is None else rule.port.last,
             protocol=rule.protocol,

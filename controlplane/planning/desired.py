@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 from ipaddress import IPv6Network
 from operator import itemgetter
 from typing import Protocol
@@ -30,7 +31,7 @@ from providers.kubernetes_objects import (
     system_resources,
 )
 from providers.types import DesiredResource, SystemRef
-from tenants import IngressRule, ResourceAmounts, SystemRequest, format_quantity
+from tenants import IngressRule, ResourceAmounts, SystemRequest, format_quantity, source_text
 
 __all__ = [
     "NETWORK",
@@ -56,14 +57,18 @@ FlavorSize = tuple[int, int]
 _LABEL = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
+def _label_of(source: str) -> str:
+    return "internet" if source == "internet" else _LABEL.sub("-", source).strip("-")
+
+
 def _source_label(rule: IngressRule) -> str:
-    return "internet" if rule.source == "internet" else _LABEL.sub("-", str(rule.source)).strip("-")
+    return _label_of(source_text(rule.source))
 
 
 def _remote_cidr(rule: IngressRule) -> str:
-    if rule.source == "internet":
-        return INTERNET_CIDR
-    return str(rule.source)
+    source = source_text(rule.source)
+    return INTERNET_CIDR if source == "internet" else source
 
 
 def _rule_name(rule: IngressRule) -> str:
@@ -78,7 +83,7 @@ def _rule_name(rule: IngressRule) -> str:
 
 def _vm_network(request: SystemRequest) -> list[DesiredResource]:
     ingress = request.spec.network.ingress
-    internet = any(r.source == "internet" for r in ingress)
+    internet = any(source_text(r.source) == "internet" for r in ingress)
     out = [
         DesiredResource("network", NETWORK, {"cidr": SYSTEM_CIDR, "router": internet}),
         DesiredResource(
@@ -142,7 +147,7 @@ def _servers(request: SystemRequest, flavors: Mapping[str, FlavorSize]) -> list[
                         (f"server/{name}",),
                     )
                 )
-    if servers and any(r.source == "internet" for r in request.spec.network.ingress):
+    if servers and any(source_text(r.source) == "internet" for r in request.spec.network.ingress):
         # one public address per system, on its first server (the entry point)
         out.append(
             DesiredResource(
@@ -185,7 +190,7 @@ def _namespace(request: SystemRequest) -> list[DesiredResource]:
         {
             "port": r.port.first,
             "protocol": r.protocol,
-            "from": _remote_cidr(r) if r.source != "internet" else "internet",
+            "from": source_text(r.source),
         }
         for r in ingress
         if r.port is not None and r.port.first == r.port.last

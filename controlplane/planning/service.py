@@ -93,10 +93,8 @@ class PlanService:
     ) -> Planner:
         """A planner over ``snapshot`` (read now when not given) that has read what the
         plans of ``batch`` need."""
-        # read with the cyclic collector paused: the batch's parsed documents are already
-        # in memory (10,000 of them for a large file), and each collection the estate's
-        # thousands of loaded rows would trigger walks them all again: most of a batch
-        # plan's reading time. What the reads leave behind is freed once it resumes.
+        # the snapshot read with the cyclic collector paused, as :meth:`Planner.prefetch`
+        # reads (see there); what the reads leave behind is freed once it resumes
         with without_cycle_collection():
             planner = Planner(self._sessions, snapshot or self.snapshot(), independent=independent)
             planner.prefetch(batch)
@@ -167,6 +165,13 @@ class Planner:
         the systems the documents name. A plan of a document not prefetched reads its
         own when it runs, so calling this is only ever an optimisation.
         """
+        # read with the cyclic collector paused: a batch's parsed documents (10,000 for a
+        # large file) are already in memory, and each collection the thousands of rows
+        # read here trigger walks them all again (most of the reading time)
+        with without_cycle_collection():
+            self._prefetch(parsed)
+
+    def _prefetch(self, parsed: Sequence[ParsedRequest]) -> None:
         tenants = self.snapshot.tenants
         wanted: dict[int, set[str]] = {}
         for item in parsed:

@@ -26,6 +26,7 @@ __all__ = [
     "Planner",
     "desired_from_json",
     "desired_to_json",
+    "plan_outcome",
 ]
 
 
@@ -51,6 +52,25 @@ def desired_from_json(items: Iterable[Mapping[str, Any]]) -> list[DesiredResourc
         )
         for i in items
     ]
+
+
+def plan_outcome(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """Of a stored plan, what the caller of ``apply`` is told: where the request goes
+    (the placement's provider and engine), why it was denied (the providers placement
+    excluded when it found none, the policy verdicts that failed), nothing else — a
+    file of 10,000 returns no plans (``request show`` has the whole one)."""
+    out: dict[str, Any] = {}
+    placement = plan.get("placement")
+    if isinstance(placement, Mapping):
+        placed = placement.get("provider")
+        out["placement"] = {"provider": placed, "engine": placement.get("engine")}
+        if placed is None:
+            out["placement"]["excluded"] = list(placement.get("excluded") or ())
+    policy = plan.get("policy")
+    if isinstance(policy, Mapping):
+        verdicts = policy.get("verdicts") or ()
+        out["policy"] = {"verdicts": [v for v in verdicts if v.get("outcome") == "fail"]}
+    return out
 
 
 @dataclass(frozen=True)

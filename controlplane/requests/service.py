@@ -14,12 +14,16 @@ here, in the service, so no caller can skip it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import json
+import marshal
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -39,6 +43,7 @@ from tenants import ManifestError, ParsedRequest, ResourceAmounts, without_cycle
 
 __all__ = [
     "ApplyResult",
+    "PlannedFile",
     "RequestDetail",
     "RequestNotFound",
     "RequestService",
@@ -64,16 +69,138 @@ APPLY_BATCH = 500
 """Documents of one file recorded per transaction by :meth:`RequestService.apply_all`."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """What recording needs of a parsed document (not its located tree)."""
+
+    name: str
+    spec_hash: str
+    level: int
+
+    @classmethod
+    def of(cls, parsed: ParsedRequest) -> _Document:
+        spec = parsed.request.spec
+        return cls(parsed.name, parsed.spec_hash(), spec.classified_protection)
+
+
+@dataclass(frozen=True, slots=True)
+class _Current:
+    """The columns of a system's current request that ``apply`` judges a document by."""
+
+    id: int
+    tenant_id: int
+    system_name: str
+    action: str
+    state: str
+    spec_hash: str
+    system_id: int | None
+
+    @classmethod
+    def of(cls, row: Request) -> _Current:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.tenant_id,
+            row.system_name,
+            row.action,
+            row.state,
+            row.spec_hash,
+            row.system_id,
+        )
+
+
+_CURRENT_COLUMNS = (
+    col(Request.id),
+    col(Request.tenant_id),
+    col(Request.system_name),
+    col(Request.action),
+    col(Request.state),
+    col(Request.spec_hash),
+    col(Request.system_id),
+)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A document planned and ready to record; ``reserves``: the yearly cost its budget
     reservation will hold if it is admitted (``None``: it holds none)."""
 
-    parsed: ParsedRequest
+    document: _Document
     tenant: Tenant
     plan: PlanSummary
-    document: dict[str, Any]
+    spec: dict[str, Any]
+    stored: dict[str, Any]
     reserves: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """A :class:`_Prepared` kept small until its batch is recorded: the spec and plan to
+    store, compressed, and the plan's facts without its document."""
+
+    document: _Document
+    tenant: Tenant
+    plan: PlanSummary
+    packed: bytes
+    reserves: Decimal | None
+
+    @classmethod
+    def of(cls, ready: _Prepared) -> _Packed:
+        # marshal: the records are JSON values, and it is some 5x faster than json both
+        # ways; zlib's fastest level keeps a fifth (8 KB of a plan's 40 KB)
+        values = (ready.spec, ready.stored)
+        try:
+            data = marshal.dumps(values)
+        except ValueError:  # a str/dict subclass (an enum…): as the JSON column sees it
+            data = marshal.dumps(json.loads(json.dumps(values)))
+        packed = zlib.compress(data, 1)
+        return cls(
+            ready.document,
+            ready.tenant,
+            replace(ready.plan, document={}, desired=()),
+            packed,
+            ready.reserves,
+        )
+
+    def unpack(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        spec, stored = marshal.loads(zlib.decompress(self.packed))
+        return spec, stored
+
+
+@dataclass(frozen=True)
+class _BatchReads:
+    """What every record of a batch reads, read once for the batch: the estate's
+    approval chain and the ids of the systems the documents name (recording creates no
+    system, so neither changes within the batch)."""
+
+    chain: Sequence[ChainStep]
+    systems: dict[tuple[int, str], int]
+
+    @classmethod
+    def of(cls, session: Session, batch: Sequence[_Packed]) -> _BatchReads:
+        names: dict[int, set[str]] = {}
+        for p in batch:
+            assert p.tenant.id is not None
+            names.setdefault(p.tenant.id, set()).add(p.document.name)
+        systems: dict[tuple[int, str], int] = {}
+        ids = sorted(names)
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                sa.select(col(System.id), col(System.tenant_id), col(System.name)).where(
+                    col(System.tenant_id).in_(ids[start : start + 500])
+                )
+            ).all()
+            for sid, tid, name in rows:
+                if name in names[tid] and sid is not None:
+                    systems[tid, name] = sid
+        return cls(_chain(session), systems)
+
+
+def _chain(session: Session) -> list[ChainStep]:
+    return [
+        ChainStep(s.name, s.position, s.role, s.condition)
+        for s in session.exec(select(ApprovalStep)).all()
+    ]
 
 
 @dataclass(frozen=True)
@@ -88,6 +215,20 @@ class ApplyResult:
 
     def describe(self, lang: Lang = "en") -> str:
         return self.message_zh if lang == "zh" else self.message_en
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """The documents of one file, checked and planned, ready for
+    :meth:`RequestService.record_file` (what :meth:`RequestService.plan_file` returns).
+
+    It holds no parsed document: once a file is planned its located trees are not
+    needed, and a caller that drops them records a file of 10,000 in the memory of a
+    batch. Each item is a no-op already decided or a document to record, in file order.
+    """
+
+    identity: rbac.Identity
+    items: list[_Packed | ApplyResult | None]
 
 
 @dataclass(frozen=True)
@@ -159,22 +300,21 @@ class RequestService:
     # ---- apply / delete -----------------------------------------------------------
 
     def apply_all(self, parsed: Sequence[ParsedRequest], *, actor: str) -> list[ApplyResult]:
-        """:meth:`apply` each document of a file in order, the file as one unit.
+        """:meth:`apply` each document of a file in order, the file as one unit:
+        :meth:`plan_file` then :meth:`record_file` (see them), every result kept."""
+        return list(self.record_file(self.plan_file(parsed, actor=actor)))
 
-        Every document is checked and planned before anything is written, so a refused
-        document (an unknown department, a pool with no room…) refuses the file and
-        changes nothing. The records are then written :data:`APPLY_BATCH` documents per
-        transaction: each batch first locks, in the one global order (quota rows, then
-        the departments' budget locks, then the audit chain; each sorted), everything
-        its documents will touch, so concurrent appliers wait for each other instead of
-        deadlocking. A batch commits whole or not at all: after a crash the batches
-        committed are kept, and applying the file again finds their specs already
-        requested (no-ops) and records only the rest. Each document is still planned as
-        if applied alone after the ones before it (the department's budget sees the
-        reservations the earlier documents of the file take).
+    def plan_file(self, parsed: Sequence[ParsedRequest], *, actor: str) -> PlannedFile:
+        """Check and plan every document of a file; nothing is written.
+
+        A refused document (an unknown department, a pool with no room…) refuses the
+        file: it raises before anything is recorded. Each document is planned as if
+        applied alone after the ones before it (the department's budget sees the
+        reservations the earlier documents of the file take). What is kept of each is
+        what recording needs, its spec and plan compressed as they will be stored.
         """
         if not parsed:
-            return []
+            return PlannedFile(rbac.Identity("", frozenset()), [])
         with self._sessions() as session:
             identity = rbac.resolve(session, actor)
             tenants = _tenants(session, parsed)
@@ -184,39 +324,73 @@ class RequestService:
         planner: Planner = self._planner
         if isinstance(planner, BatchPlanning):
             planner = planner.batch(parsed)
-        prepared: list[_Prepared | ApplyResult | None] = []
+        items: list[_Packed | ApplyResult | None] = []
         with without_cycle_collection():  # plans are acyclic; see tenants.located
             for item in parsed:
                 tenant = tenants[item.tenant]
                 assert tenant.id is not None
                 current = currents.get((tenant.id, item.name))
                 ready = self._prepare(item, tenant, current, actor, planner)
-                if isinstance(ready, _Prepared) and isinstance(planner, BatchPlanner):
-                    planner.recorded(item.tenant, item.name, ready.reserves)
-                prepared.append(ready)
-        results: list[ApplyResult] = []
-        for start in range(0, len(prepared), APPLY_BATCH):
-            chunk = prepared[start : start + APPLY_BATCH]
-            # a recorded batch's plans are dropped as it is done (a file of 10,000)
-            prepared[start : start + APPLY_BATCH] = [None] * len(chunk)
-            todo = [p for p in chunk if isinstance(p, _Prepared)]
+                if isinstance(ready, _Prepared):
+                    if isinstance(planner, BatchPlanner):
+                        planner.recorded(item.tenant, item.name, ready.reserves)
+                    items.append(_Packed.of(ready))
+                else:
+                    items.append(ready)
+        return PlannedFile(identity, items)
+
+    def record_file(self, planned: PlannedFile) -> Iterator[ApplyResult]:
+        """Record a planned file, :data:`APPLY_BATCH` documents per transaction, and
+        yield each batch's results, in file order, once the batch has committed.
+
+        Each batch is recorded only as the iteration reaches it: iterate to the end.
+        Each batch first locks, in the one global order (quota rows, then the
+        departments' budget locks, then the audit chain; each sorted), everything its
+        documents will touch, so concurrent appliers wait for each other instead of
+        deadlocking. A batch commits whole or not at all: after a crash the batches
+        committed are kept, and applying the file again finds their specs already
+        requested (no-ops) and records only the rest. A batch's plans are given up as
+        it is recorded (``planned`` is emptied as it goes), so a caller that keeps only
+        what it needs of each result holds a file of 10,000 in the memory of a batch.
+        """
+        items, identity = planned.items, planned.identity
+        for start in range(0, len(items), APPLY_BATCH):
+            chunk = items[start : start + APPLY_BATCH]
+            items[start : start + APPLY_BATCH] = [None] * len(chunk)
+            todo = [p for p in chunk if isinstance(p, _Packed)]
             done: dict[int, ApplyResult] = {}
             if todo:
                 now = self._clock()
-                with transaction(self._sessions) as session:
+                # the batch's records are freed by reference counting; the rows the
+                # session tracks, by the collector once the batch is done
+                with without_cycle_collection(), transaction(self._sessions) as session:
                     _lock_ahead(session, todo)
+                    known = _BatchReads.of(session, todo)
                     for p in todo:
+                        spec, stored = p.unpack()
                         done[id(p)] = self._record_in(
-                            session, p.parsed, p.tenant, p.plan, identity, "apply", p.document, now
+                            session,
+                            p.document,
+                            spec,
+                            p.tenant,
+                            p.plan,
+                            identity,
+                            "apply",
+                            stored,
+                            now,
+                            known,
                         )
-            results.extend(done[id(p)] if isinstance(p, _Prepared) else p for p in chunk if p)
-        return results
+            del todo
+            for item in chunk:
+                if item is not None:
+                    yield done.pop(id(item)) if isinstance(item, _Packed) else item
+            del chunk, done
 
     def _prepare(
         self,
         parsed: ParsedRequest,
         tenant: Tenant,
-        current: Request | None,
+        current: _Current | None,
         actor: str,
         planner: Planner,
     ) -> _Prepared | ApplyResult:
@@ -240,7 +414,8 @@ class RequestService:
             # the same spec on a drifted system: an update whose plan is the undoing
             document = {**document, "repair": [step.as_json() for step in repairs]}
         reserves = plan.monthly_price * 12 if plan.admitted and plan.provider else None
-        return _Prepared(parsed, tenant, plan, document, reserves)
+        spec = parsed.request.spec.canonical()
+        return _Prepared(_Document.of(parsed), tenant, plan, spec, document, reserves)
 
     def apply(
         self, parsed: ParsedRequest, *, actor: str, planner: Planner | None = None
@@ -250,13 +425,16 @@ class RequestService:
             identity = rbac.resolve(session, actor)
             tenant = _tenant(session, parsed)
             rbac.authorize(identity, "request.apply", tenant.code)
-            current = _current_request(session, tenant, parsed.name)
+            row = _current_request(session, tenant, parsed.name)
+        current = _Current.of(row) if row is not None else None
         ready = self._prepare(parsed, tenant, current, actor, planner or self._planner)
         if not isinstance(ready, _Prepared):
             return ready
-        return self._record(parsed, tenant, ready.plan, identity, "apply", ready.document)
+        return self._record(
+            ready.document, ready.spec, tenant, ready.plan, identity, "apply", ready.stored
+        )
 
-    def _repairs(self, current: Request) -> tuple[RepairStep, ...]:
+    def _repairs(self, current: _Current) -> tuple[RepairStep, ...]:
         """Open drift of a Ready system, as repair steps (nothing for other states)."""
         if current.state != "Ready" or current.system_id is None:
             return ()
@@ -307,11 +485,14 @@ class RequestService:
             over_budget=False,
             desired=(),
         )
-        return self._record(parsed, tenant, summary, identity, "delete", plan_doc)
+        spec = parsed.request.spec.canonical()
+        document = _Document.of(parsed)
+        return self._record(document, spec, tenant, summary, identity, "delete", plan_doc)
 
     def _record(
         self,
-        parsed: ParsedRequest,
+        document: _Document,
+        spec: dict[str, Any],
         tenant: Tenant,
         plan: PlanSummary,
         identity: rbac.Identity,
@@ -320,34 +501,41 @@ class RequestService:
     ) -> ApplyResult:
         with transaction(self._sessions) as session:
             return self._record_in(
-                session, parsed, tenant, plan, identity, action, plan_doc, self._clock()
+                session, document, spec, tenant, plan, identity, action, plan_doc, self._clock()
             )
 
     def _record_in(
         self,
         session: Session,
-        parsed: ParsedRequest,
+        document: _Document,
+        spec: dict[str, Any],
         tenant: Tenant,
         plan: PlanSummary,
         identity: rbac.Identity,
         action: str,
         plan_doc: dict[str, Any],
         now: datetime,
+        known: _BatchReads | None = None,
     ) -> ApplyResult:
-        """Record one request in the caller's transaction."""
+        """Record one request in the caller's transaction (``known``: what the batch
+        has read for all its documents at once)."""
         quota_error: quotas.QuotaExceeded | None = None
-        system = session.exec(
-            select(System).where(System.tenant_id == tenant.id, System.name == parsed.name)
-        ).first()
         assert tenant.id is not None
+        if known is not None:
+            system_id = known.systems.get((tenant.id, document.name))
+        else:
+            system = session.exec(
+                select(System).where(System.tenant_id == tenant.id, System.name == document.name)
+            ).first()
+            system_id = system.id if system else None
         request = Request(
             tenant_id=tenant.id,
-            system_id=system.id if system else None,
-            system_name=parsed.name,
+            system_id=system_id,
+            system_name=document.name,
             action=action,
             state="Submitted",
-            spec=parsed.request.spec.canonical(),
-            spec_hash=parsed.spec_hash(),
+            spec=spec,
+            spec_hash=document.spec_hash,
             requester=identity.name,
             plan=plan_doc,
             created_at=now,
@@ -364,7 +552,7 @@ class RequestService:
                         request_id=request.id,
                         tenant=tenant.code,
                         provider=plan.provider,
-                        system=parsed.name,
+                        system=document.name,
                         amounts=plan.amounts,
                         now=now,
                     )
@@ -377,7 +565,7 @@ class RequestService:
                 session,
                 request_id=request.id,
                 tenant=tenant.code,
-                system=parsed.name,
+                system=document.name,
                 annual=plan.monthly_price * 12,
                 budget=tenant.budget,
                 synced_annual=plan.synced_annual,
@@ -410,24 +598,22 @@ class RequestService:
             # the plan's view can only be lower than the locked one (same synced cost,
             # fewer reservations), so either saying "over" sends the request to finance
             over_budget = plan.over_budget or (check is not None and check.over_budget)
-            self._open_approvals(session, request, parsed, over_budget, now)
+            chain = known.chain if known is not None else _chain(session)
+            self._open_approvals(session, request, document.level, over_budget, now, chain)
         return _outcome(request, quota_error)
 
     def _open_approvals(
         self,
         session: Session,
         request: Request,
-        parsed: ParsedRequest,
+        level: int,
         over_budget: bool,
         now: datetime,
+        chain: Sequence[ChainStep],
     ) -> None:
-        chain = [
-            ChainStep(s.name, s.position, s.role, s.condition)
-            for s in session.exec(select(ApprovalStep)).all()
-        ]
         steps = applicable_steps(
             chain,
-            level=parsed.request.spec.classified_protection,
+            level=level,
             over_budget=over_budget,
         )
         assert request.id is not None
@@ -613,7 +799,7 @@ def _first_event(session: Session, request: Request, *, actor: str, at: datetime
     )
 
 
-def _unchanged(parsed: ParsedRequest, current: Request) -> ApplyResult:
+def _unchanged(parsed: ParsedRequest, current: _Current) -> ApplyResult:
     return ApplyResult(
         None,
         noop=True,
@@ -647,17 +833,19 @@ def _tenants(session: Session, parsed: Sequence[ParsedRequest]) -> dict[str, Ten
 
 def _current_requests(
     session: Session, systems: Sequence[tuple[Tenant, str]]
-) -> dict[tuple[int, str], Request]:
-    """:func:`_current_request` of many systems at once, by (tenant id, system name)."""
-    out: dict[tuple[int, str], Request] = {}
+) -> dict[tuple[int, str], _Current]:
+    """:func:`_current_request` of many systems at once, by (tenant id, system name): the
+    columns ``apply`` judges by, not the stored specs and plans (a re-applied file of
+    10,000 would otherwise load every plan it recorded)."""
+    out: dict[tuple[int, str], _Current] = {}
     by_tenant: dict[int, set[str]] = {}
     for tenant, name in systems:
         assert tenant.id is not None
         by_tenant.setdefault(tenant.id, set()).add(name)
     ids = sorted(by_tenant)
     for start in range(0, len(ids), 500):
-        rows = session.exec(
-            select(Request)
+        rows = session.execute(
+            sa.select(*_CURRENT_COLUMNS)
             .where(
                 col(Request.tenant_id).in_(ids[start : start + 500]),
                 col(Request.state).not_in(REFUSED),
@@ -665,12 +853,13 @@ def _current_requests(
             .order_by(col(Request.id))
         ).all()
         for row in rows:  # by id: the latest of each system is the one kept
-            if row.system_name in by_tenant[row.tenant_id]:
-                out[row.tenant_id, row.system_name] = row
+            current = _Current(*row)
+            if current.system_name in by_tenant[current.tenant_id]:
+                out[current.tenant_id, current.system_name] = current
     return out
 
 
-def _lock_ahead(session: Session, batch: Sequence[_Prepared]) -> None:
+def _lock_ahead(session: Session, batch: Sequence[_Packed]) -> None:
     """Take every lock the batch's records will take, up front and in the global order
     (quota rows, budget locks, the audit chain; each sorted), so two appliers of
     overlapping files wait for each other rather than deadlock."""

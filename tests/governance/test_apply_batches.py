@@ -6,13 +6,20 @@ nothing of the second, and applying the file again records each remaining docume
 and the committed ones not again (one request per system, quota held once); a document
 that is refused (unknown department, or a planner refusing it located) refuses the file
 and nothing is written, not even the documents before it; every batch takes its quota
-rows, budget locks and the audit chain lock up front, each sorted, before recording.
+rows, budget locks and the audit chain lock up front, each sorted, before recording;
+a planned file keeps no parsed document (their located trees are freed once the caller
+drops them), gives each batch's plans up as it is recorded and yields its results once
+it has committed; what is packed for recording is the spec and plan the request then stores.
 """
 
 from __future__ import annotations
 
+import enum
+import gc
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -197,3 +204,46 @@ def test_budget_of_a_later_document_counts_the_earlier_ones(app: App) -> None:
     planner.will_reserve("hrss", "s0", None)  # denied: what s0 holds stays as it was
     again = planner.plan(parsed[1], principal="local-operator").budget.committed_annual
     assert again == after
+
+
+def test_planned_file_keeps_no_parsed_document(app: App, service: RequestService) -> None:
+    parsed = _file(*FIVE)
+    alive = [weakref.ref(p.document) for p in parsed]
+    planned = service.plan_file(parsed, actor="local-operator")
+    del parsed
+    gc.collect()
+    assert [ref() for ref in alive] == [None] * 5
+    results = service.record_file(planned)
+    first = [next(results), next(results)]  # the first batch, committed
+    assert planned.items == [None, None, *planned.items[2:]] and all(planned.items[2:])
+    rest = list(results)
+    assert planned.items == [None] * 5  # each batch's plans given up as it was recorded
+    recorded = [r.request for r in first + rest]
+    assert [(r.system_name, r.state) for r in recorded if r] == _requests(app)
+
+
+class _Level(enum.StrEnum):
+    HIGH = "high"
+
+
+def test_packed_spec_and_plan_are_what_the_request_stores(
+    app: App, planner: CataloguePlanner
+) -> None:
+    class Annotating(CataloguePlanner):
+        def plan(self, parsed: ParsedRequest, *, principal: str) -> PlanSummary:
+            base = super().plan(parsed, principal=principal)
+            # a str subclass and a tuple, as a planner's record may hold: stored as JSON
+            extra = {"level": _Level.HIGH, "pair": (1, "二")}
+            return replace(
+                base, document={**base.document, **(extra if parsed.name == "s1" else {})}
+            )
+
+    service = request_service(app, Annotating(app))
+    service.apply_all(_file(*FIVE[:2]), actor="local-operator")
+    with app.sessions() as session:
+        rows = session.exec(select(Request).order_by(col(Request.id))).all()
+        plans = {r.system_name: r.plan for r in rows}
+        specs = {r.system_name: r.spec for r in rows}
+    assert plans["s1"]["level"] == "high" and plans["s1"]["pair"] == [1, "二"]
+    assert plans["s0"]["system"] == "s0" and plans["s0"]["govcloud"]["provider"] == "prov-sim"
+    assert specs["s0"]["compute"][0]["count"] == 1

@@ -8,6 +8,8 @@ Cases:
   are named, never free;
 - the diff: create / update (named keys) / unchanged / delete, and a move deletes on
   the old provider;
+- what ``apply`` returns of a stored plan: the provider and engine, the exclusions only
+  when placement found none, only the failed verdicts;
 - on SQLite and PostgreSQL: an estate without a ``policies:`` section still denies a
   level-3 system's RDP from the internet by the level's 等保 floor (rule, clause and
   field named; exit 1) and admits the corrected manifest; an advisory opt-out admits
@@ -38,6 +40,7 @@ from controlplane.planning import (
     estimate,
     meters_of,
 )
+from controlplane.requests.planned import plan_outcome
 from policies import get_rule
 from providers.types import DesiredResource
 from tenants import load_requests, load_yaml_documents, load_yaml_file
@@ -108,6 +111,27 @@ def _apply(app: App, text: str | None = None) -> None:
         app.estate.apply(parse_estate(load_yaml_file(str(ESTATE)), str(ESTATE)), actor="ops")
     else:
         app.estate.apply(parse_estate(load_yaml_documents(text, "e.yaml"), "e.yaml"), actor="ops")
+
+
+def test_plan_outcome_keeps_where_it_goes_and_why_it_was_denied() -> None:
+    excluded = [{"provider": "city-b", "filter": "pin", "reason": {"en": "pinned"}}]
+    verdicts = [
+        {"rule_id": "MLPS-1", "outcome": "pass", "enforcement": "enforce"},
+        {"rule_id": "MLPS-2", "outcome": "fail", "enforcement": "enforce"},
+        {"rule_id": "MLPS-3", "outcome": "fail", "enforcement": "warn"},
+    ]
+    stored = {
+        "placement": {"provider": None, "engine": None, "ranking": [1], "excluded": excluded},
+        "policy": {"admitted": False, "verdicts": verdicts},
+        "changes": [{"action": "create"}],
+    }
+    assert plan_outcome(stored) == {
+        "placement": {"provider": None, "engine": None, "excluded": excluded},
+        "policy": {"verdicts": verdicts[1:]},
+    }
+    placed = {**stored, "placement": {"provider": "prov", "engine": "sdk", "excluded": excluded}}
+    assert plan_outcome(placed)["placement"] == {"provider": "prov", "engine": "sdk"}
+    assert plan_outcome({"action": "delete", "govcloud": {}}) == {}
 
 
 def test_no_policies_section_enforces_the_level_floor(app: App, tmp_path: Path) -> None:

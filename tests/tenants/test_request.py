@@ -322,3 +322,56 @@ def test_canonical_spec_is_plain_json() -> None:
     assert json.loads(json.dumps(canonical)) == canonical
     assert [group["name"] for group in canonical["compute"]] == ["db", "web"]
     assert canonical["kubernetes"]["quota"] == {"cpu": "16", "memory": "64Gi", "pods": 100}
+
+
+def _canonical_by_dumps(request: SystemRequest) -> dict[str, Any]:
+    """The canonical spec as first written: every ingress rule's sort key by
+    ``json.dumps``, the records dumped again with ``exclude_none`` (the oracle of the
+    written-out keys :meth:`SystemRequestSpec.canonical` uses)."""
+    spec = request.spec
+    data = spec.model_dump(mode="json", by_alias=True)
+
+    def text(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    data["compute"] = sorted(data["compute"], key=lambda group: group["name"])
+    data["network"]["ingress"] = sorted(data["network"]["ingress"], key=text)
+    if data["network"].get("subnetPrefix") is None:
+        data["network"].pop("subnetPrefix", None)
+    data["records"] = spec.records.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data["records"]:
+        del data["records"]
+    if data["encryption"]["customerManagedKey"] is None:
+        del data["encryption"]["customerManagedKey"]
+    return data
+
+
+_RULES = st.fixed_dictionaries(
+    {"from": st.sampled_from(["internet", "10.20.0.0/16", "10.2.0.0/16", "2001:db8::/32",
+                              "10.20.0.0/24", "0.0.0.0/0"])},
+    optional={
+        "port": st.sampled_from([22, 443, 4433, "80", "8000-8080", "8000-8100", 1, 65535]),
+        "protocol": st.sampled_from(["tcp", "udp"]),
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(_RULES, max_size=6, unique_by=lambda r: tuple(sorted(map(str, r.items())))),
+    st.booleans(),
+)
+def test_canonical_spec_matches_the_general_dumps(
+    rules: list[dict[str, Any]], with_records: bool
+) -> None:
+    data = copy.deepcopy(EXAMPLE)
+    data["spec"]["network"]["ingress"] = [{"port": 443, **rule} for rule in rules] + [
+        {"protocol": "icmp", "from": "10.9.0.0/16"}
+    ]
+    if with_records:
+        data["spec"]["records"] = {
+            "filingNumber": "11010000000-00001",
+            "assessment": {"date": "2025-01-02", "agency": "测评中心", "conclusion": "符合"},
+        }
+    request = SystemRequest.model_validate(data)
+    assert request.spec.canonical() == _canonical_by_dumps(request)

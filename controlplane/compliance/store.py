@@ -22,7 +22,8 @@ from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, 
 from sqlmodel import Session, col, select
 
 from controlplane.db import table_of
-from controlplane.db.bulk import BulkInsert, DeferredIndexes, defer_indexes, driver_rows
+from controlplane.db.bulk import BulkInsert, driver_rows
+from controlplane.db.deferred_indexes import DeferredIndexes, defer_indexes
 from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicySubjectDigest
 from policies import (
     AuditResult,
@@ -119,9 +120,9 @@ class ResultWriter:
     run and the new ones written. Subjects absent from this run have theirs superseded
     at :meth:`finish`. Rows go to the driver in bulk (:class:`BulkInsert`: ``COPY`` on
     PostgreSQL, one ``executemany`` on SQLite), ``BATCH`` at a time, inside the session's
-    transaction. A first load — no result stored at all, so every row is written — drops
-    the table's secondary indexes (and PostgreSQL's foreign key, checked row by row) and
-    builds them once at :meth:`finish`, in the same transaction. The timestamp goes through its column type's own bind processing (so it is stored
+    transaction. A first load — no result stored at all, so every row is written —
+    builds the table's secondary indexes (and PostgreSQL's foreign key, checked row by
+    row) once at :meth:`finish` instead (``defer_indexes``). The timestamp goes through its column type's own bind processing (so it is stored
     exactly as an ORM insert stores it); the other values the drivers take as they are
     (a bool is 0/1 in SQLite, as SQLAlchemy stores it); a column added later that needs
     conversion is refused here rather than stored differently.
@@ -163,11 +164,8 @@ class ResultWriter:
         # a first load (no result stored at all): every row of the run is written, so
         # the table's indexes are built once after it instead of row by row
         self._deferred: DeferredIndexes | None = None
-        if (
-            not self._stored
-            and session.execute(select(col(PolicyResult.id)).limit(1)).first() is None
-        ):
-            self._deferred = defer_indexes(session, table.name)
+        if not self._stored:
+            self._deferred = defer_indexes(session, table.name, foreign_keys=True)
 
     def add(self, view: ResourceView, results: Sequence[AuditResult]) -> None:
         """The results of one subject (a resource or a system record) in this run."""

@@ -1,10 +1,8 @@
 """Bulk writes and reads through the engine's own fast path, inside the session's
 transaction: inserts by ``COPY`` on PostgreSQL and ``executemany`` on SQLite
-(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``); a
-load into a (nearly) empty PostgreSQL table with its secondary indexes built once after
-it (``indexes_built_after``); a first load into an empty table, on either engine, with
-its secondary indexes (and, on PostgreSQL, its foreign keys) dropped in the load's own
-transaction and built once after the rows (``defer_indexes``).
+(``BulkInsert``); many rows read straight off the driver's cursor (``driver_rows``). A
+first load into a (nearly) empty table builds its indexes after the rows with
+``controlplane.db.deferred_indexes``.
 
 Values go through each column type's bind processing once per distinct value of a
 write (so a timestamp is stored exactly as an ORM insert stores it), except columns
@@ -15,36 +13,13 @@ serialized text). Converted columns' values must be hashable.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Select, Table, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Select, Table
 from sqlmodel import Session
 
-__all__ = [
-    "NEARLY_EMPTY",
-    "BulkInsert",
-    "DeferredIndexes",
-    "defer_indexes",
-    "driver_rows",
-    "indexes_built_after",
-]
-
-#: :func:`indexes_built_after` takes a table holding fewer rows than this
-NEARLY_EMPTY = 1000
-_LOCK_NOT_AVAILABLE = "55P03"
-#: a table's indexes that no constraint needs (not unique, not a primary key, in the
-#: default tablespace, which ``pg_get_indexdef`` leaves unnamed), with their definitions
-_SECONDARY = text(
-    "SELECT index.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index"
-    " JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
-    " WHERE pg_index.indrelid = CAST(:table AS regclass) AND NOT pg_index.indisunique"
-    " AND NOT pg_index.indisprimary AND NOT pg_index.indisexclusion AND pg_index.indisvalid"
-    " AND index.reltablespace = 0"
-    " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = pg_index.indexrelid)"
-)
+__all__ = ["BulkInsert", "driver_rows"]
 
 
 class BulkInsert:
@@ -136,127 +111,3 @@ def driver_rows(session: Session, query: Select[Any], *, size: int = 5000) -> It
             yield from rows
     finally:
         cursor.close()
-
-
-@contextmanager
-def indexes_built_after(session: Session, table: str) -> Iterator[bool]:
-    """Build ``table``'s secondary indexes once after the block's inserts, if it holds
-    fewer than :data:`NEARLY_EMPTY` rows: yields whether it does (``False``: nothing was
-    changed; the caller writes as usual, in transactions of its own).
-
-    Inserting row by row into each index costs a first load of 100k resources more
-    server time than the rows themselves (nine indexes: five six-column list orders and
-    two trigram GINs); one ``CREATE INDEX`` each after the load sorts once and leaves
-    compact indexes (bench/README.md). The price is ``table``'s ACCESS EXCLUSIVE lock
-    until the caller's transaction ends: readers and writers of the table wait for the
-    load. So only a (nearly) empty table qualifies — a later load would rebuild
-    everyone's rows and hold everyone up — and the lock is asked for with ``NOWAIT``
-    (another transaction in the table means ``False`` at once, not a queue behind the
-    load). Unique indexes and primary keys stay, so the load can neither duplicate a
-    row nor skip a check. The others are dropped and re-created from their own
-    definitions (``pg_get_indexdef``) inside a savepoint of the caller's transaction:
-    no other transaction ever sees them missing, and an error in the block takes back
-    the drop and the block's rows together. PostgreSQL only.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        yield False
-        return
-    few = text(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT :n) AS head')
-    definitions = dict(session.execute(_SECONDARY, {"table": table}).tuples().all())
-    if not definitions or session.execute(few, {"n": NEARLY_EMPTY}).scalar_one() >= NEARLY_EMPTY:
-        yield False
-        return
-    try:
-        with session.begin_nested():
-            session.execute(text(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE NOWAIT'))
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
-            raise
-        yield False  # another transaction is reading or writing it
-        return
-    # counted again under the lock: another writer may have filled it meanwhile
-    if session.execute(few, {"n": NEARLY_EMPTY}).scalar_one() >= NEARLY_EMPTY:
-        yield False
-        return
-    with session.begin_nested():
-        for name in sorted(definitions):
-            session.execute(text(f'DROP INDEX "{name}"'))
-        yield True
-        for name in sorted(definitions):
-            session.execute(text(definitions[name]))
-
-
-class DeferredIndexes:
-    """A table's secondary indexes and foreign keys, dropped for a bulk load; :meth:`build`
-    creates them again, from their own stored definitions, in the same transaction."""
-
-    def __init__(self, session: Session, table: str, statements: Sequence[str]) -> None:
-        self._session = session
-        self.table = table
-        self.statements = tuple(statements)
-
-    def build(self) -> None:
-        """Create what was dropped (then, on PostgreSQL, gather the table's statistics:
-        the planner would otherwise see the table as it was before the load)."""
-        connection = self._session.connection()
-        for statement in self.statements:
-            connection.exec_driver_sql(statement)
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(f'ANALYZE "{self.table}"')
-        self.statements = ()
-
-
-_PG_SECONDARY = text(
-    # indexes that back no constraint (the primary key and unique constraints stay)
-    "SELECT index.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index"
-    " JOIN pg_class AS index ON index.oid = pg_index.indexrelid"
-    " WHERE pg_index.indrelid = CAST(:table AS regclass) AND NOT EXISTS"
-    " (SELECT 1 FROM pg_constraint WHERE pg_constraint.conindid = pg_index.indexrelid)"
-    " ORDER BY index.relname"
-)
-_PG_FOREIGN = text(
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-    " WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
-)
-_SQLITE_SECONDARY = text(
-    # sql is NULL for the indexes SQLite makes itself (primary key, unique constraints)
-    "SELECT name, sql FROM sqlite_master"
-    " WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL ORDER BY name"
-)
-
-
-def defer_indexes(session: Session, table: str) -> DeferredIndexes:
-    """Drop ``table``'s secondary indexes — and on PostgreSQL its foreign keys, which
-    check every inserted row one by one — for a first load into it; call ``build()`` on
-    the answer after the load, in the same transaction.
-
-    For a load of many rows into an empty (or small) table: each index is then sorted
-    once instead of updated row by row, and the foreign keys are checked by one join (as
-    PostgreSQL's "Populating a Database" advises). DDL is transactional on both engines,
-    so a crash or a rollback before the commit leaves the table as it was. On PostgreSQL
-    the table is locked exclusively until the commit (readers of it wait).
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        indexes = list(session.execute(_PG_SECONDARY, {"table": table}))
-        foreign = list(session.execute(_PG_FOREIGN, {"table": table}))
-        for name, _ in foreign:
-            connection.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        for name, _ in indexes:
-            connection.exec_driver_sql(f'DROP INDEX "{name}"')
-        statements = [definition for _, definition in indexes]
-        statements += [
-            f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
-            for name, definition in foreign
-        ]
-        return DeferredIndexes(session, table, statements)
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    if not driver.in_transaction:
-        # pysqlite begins a transaction only before a data change: DDL first would run
-        # (and commit) on its own
-        connection.exec_driver_sql("BEGIN")
-    indexes = list(session.execute(_SQLITE_SECONDARY, {"table": table}))
-    for name, _ in indexes:
-        connection.exec_driver_sql(f'DROP INDEX "{name}"')
-    return DeferredIndexes(session, table, [definition for _, definition in indexes])

@@ -22,14 +22,14 @@ Owns ``SyncService`` and ``SyncReport``. One sync of one provider:
 On SQLite the stream and the sweep share one connection with a larger page cache
 (``bulk_sessions``); each batch is still its own transaction.
 
-A provider's first load into an empty ``resource`` table on PostgreSQL is one
-transaction instead (``bulk.indexes_built_after``): the secondary indexes (list orders,
-trigram GINs) are dropped under the table's lock and built once after the last batch;
-the batches' audit events are appended at its end (the audit chain's lock is held only
-from there); the table is analyzed right after the commit. A crash or error loses the
-whole load (and nothing else): the next run loads it again. Where the table already
-holds rows, or another transaction is using it, the batches are written one transaction
-each as above.
+A provider's first load into an empty ``resource`` table is one transaction instead
+(``deferred_indexes.defer_indexes``, on both engines): the secondary indexes (list
+orders, trigram GINs) are dropped under the table's lock and built once after the last
+batch; the batches' audit events are appended at its end (the audit chain's lock is held
+only from there); on PostgreSQL the table is analyzed right after the commit. A crash or
+error loses the whole load (and nothing else): the next run loads it again. Where the
+table already holds rows, or another transaction is using it (PostgreSQL), the batches
+are written one transaction each as above.
 
 A crash between batches leaves committed batches (idempotent upserts) and no sweep, so
 nothing is wrongly marked gone and the next run converges. Every transaction that
@@ -56,10 +56,11 @@ from sqlmodel import Session, col, select
 
 from controlplane import audit
 from controlplane.db import table_of
-from controlplane.db.bulk import BulkInsert, driver_rows, indexes_built_after
+from controlplane.db.bulk import BulkInsert, driver_rows
+from controlplane.db.deferred_indexes import defer_indexes
 from controlplane.db.engine import bulk_sessions, transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
-from controlplane.db.statistics import analyze, refresh_statistics
+from controlplane.db.statistics import refresh_statistics
 from controlplane.db.tables_inventory import AppliedResource, Drift, SyncRun
 from controlplane.db.tables_requests import Quota
 from controlplane.db.text_search import indexed_in_bulk
@@ -486,20 +487,16 @@ class SyncService:
         batches = _batched(driver.list_inventory(), size)
         if not seen.stored:
             with transaction(sessions) as session:
-                with indexes_built_after(session, _RESOURCE.name) as deferred:
+                with defer_indexes(session, _RESOURCE.name) as deferred:
                     # a first load into an empty table: one transaction, indexes after
                     events = [
                         self._write(session, provider_id, batch, stamp, owners, seen, counts)
-                        for batch in (batches if deferred else ())
+                        for batch in (batches if deferred.active else ())
                     ]
                 for event in events:
                     if event is not None:
                         self._audit_batch(session, name, actor, run_id, event)
-            if deferred:
-                # after the commit: analyzed inside, the server would count the load's
-                # rows as changed since, and the next sync would analyze them again
-                with transaction(sessions) as session:
-                    analyze(session, _RESOURCE.name)
+            if deferred.active:
                 return counts, seen
         for batch in batches:
             with transaction(sessions) as session:

@@ -66,12 +66,13 @@ class Door(Protocol):
                  limit: int = ..., continue_token: str | None = ...,
                  query: str | None = ...) -> Page[Any]: ...  # fmt: skip
 
-    def resources(self, *, limit: int = ..., continue_token: str | None = ...,
-                  query: str | None = ..., sort: str = ..., count: bool = ...,
-                  ) -> Page[Any]: ...  # fmt: skip
+    def resources(self, *, provider: str | None = ..., limit: int = ...,
+                  continue_token: str | None = ..., query: str | None = ..., sort: str = ...,
+                  count: bool = ...) -> Page[Any]: ...  # fmt: skip
 
-    def drift(self, *, limit: int = ..., continue_token: str | None = ...,
-              query: str | None = ..., sort: str = ...) -> Page[Any]: ...  # fmt: skip
+    def drift(self, *, provider: str | None = ..., tier: str | None = ..., limit: int = ...,
+              continue_token: str | None = ..., query: str | None = ...,
+              sort: str = ...) -> Page[Any]: ...  # fmt: skip
 
     def violations(self, *, state: str | None = ..., provider: str | None = ...,
                    tier: str | None = ..., sort: str = ..., limit: int = ...,

@@ -97,12 +97,14 @@ class View:
         return query if name is None else f"{name}:{value} {query}".strip()
 
 
-#: the scopes a list of violations or requests takes exactly (``@provider:NAME``: one
-#: cloud, ``@tier:NAME``: a tier's clouds), as the facade's ``provider``/``tier``
+#: the scopes a list of violations, requests or drift takes exactly (``@provider:NAME``:
+#: one cloud, ``@tier:NAME``: a tier's clouds), as the facade's ``provider``/``tier``
+#: (the resources list: ``@provider:`` only)
 CLOUD_SCOPES = ("provider", "tier")
 
 
-def cloud_scope(query: str | None) -> tuple[dict[str, str], str | None]:
+def cloud_scope(query: str | None,
+                kinds: Sequence[str] = CLOUD_SCOPES) -> tuple[dict[str, str], str | None]:  # fmt: skip
     """``query``'s ``@provider:NAME`` / ``@tier:NAME`` terms as the facade's exact
     ``provider``/``tier`` arguments, and the rest of it (the ``/`` filter) as text. A
     tile opens its list with one, so the list holds exactly what the tile counted
@@ -111,7 +113,7 @@ def cloud_scope(query: str | None) -> tuple[dict[str, str], str | None]:
     rest: list[str] = []
     for raw in (query or "").split():
         kind, sep, value = raw[1:].partition(":") if raw.startswith("@") else ("", "", "")
-        if sep and value and kind in CLOUD_SCOPES:
+        if sep and value and kind in kinds:
             found[kind] = value
         else:
             rest.append(raw)
@@ -130,6 +132,25 @@ def _requests_fetch(door: Door, query: str | None, sort: str | None, token: str 
     scope, rest = cloud_scope(query)
     return door.requests(query=rest, sort=sort or "id", continue_token=token, limit=limit,
                          **scope)  # fmt: skip
+
+
+def _resources_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+                     limit: int, month: str) -> Page[Any]:  # fmt: skip
+    scope, rest = cloud_scope(query, ("provider",))  # resources have no tier to take
+    return door.resources(query=rest, sort=sort or "name", continue_token=token, limit=limit,
+                          count=False, provider=scope.get("provider"))  # fmt: skip
+
+
+def _resources_count(door: Door, query: str | None) -> int | None:
+    scope, rest = cloud_scope(query, ("provider",))
+    return door.resources(query=rest, limit=1, provider=scope.get("provider")).total
+
+
+def _drift_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+                 limit: int, month: str) -> Page[Any]:  # fmt: skip
+    scope, rest = cloud_scope(query)
+    return door.drift(query=rest, sort=sort or "first_seen", continue_token=token, limit=limit,
+                      **scope)  # fmt: skip
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -270,16 +291,17 @@ def _part(found: Overview, scope: str) -> tuple[TierFigures | None, CloudFigures
 
 
 def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
-    """Each figure of one overview row, with the list it opens: a cloud's resources and
-    drift; a tier's clouds; the open violations of a severity and the requests waiting
-    for approval on the cloud or the tier's clouds (``@provider:…``/``@tier:…``, exact:
-    the list holds what the figure counts), or the province's (of no cloud too)."""
+    """Each figure of one overview row, with the list it opens: a cloud's resources; a
+    tier's clouds; the open drift, the open violations of a severity and the requests
+    waiting for approval on the cloud or the tier's clouds (``@provider:…``/``@tier:…``,
+    exact: the list holds what the figure counts), or the province's (of no cloud too)."""
     tier, cloud = _part(found, scope)
     part: Figures = cloud or tier or found.province
     clouds = [cloud] if cloud else list((tier or found.province).clouds)
     if cloud is None and tier is None:
         scope = ""  # not a tier or a cloud of this overview: the province's figures
-    inventory = ("resources", f"provider:{cloud.name}") if cloud else ("providers", scope)
+    # a cloud's inventory is its resources (exact: ``@provider:…``), a tier's its clouds
+    inventory = ("resources", f"@provider:{cloud.name}") if cloud else ("providers", scope)
     w = functools.partial(tr, lang=lang)
     health = _health(cloud.health, lang) if cloud else _clouds(clouds, lang)
     rows = [OverviewRow(w("tui.ov.health_area"), w("tui.ov.health"), health, "providers",
@@ -305,7 +327,7 @@ def _tiles(found: Overview, scope: str, lang: Lang) -> list[OverviewRow]:
     rows.append(OverviewRow(w("tui.resources"), w("tui.total"), str(part.resources),
                             *inventory))  # fmt: skip
     rows.append(OverviewRow(w("tui.drift"), w("tui.open"), str(part.drift), "drift",
-                            f"provider:{cloud.name}" if cloud else ""))  # fmt: skip
+                            on.strip()))  # fmt: skip
     spent = found.spend.month_to_date if not scope else part.spend
     rows.append(OverviewRow(w("tui.spend"), found.month, str(spent), "statements", ""))
     if not scope:  # the budget is the departments', not a cloud's or a tier's
@@ -481,14 +503,12 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("status", _attr("status"), "status", status=True),
                 Column("tui.drift", lambda r: len(r.drift) or "", None),
             ),
-            lambda d, q, s, t, n, m: d.resources(
-                query=q, sort=s or "name", continue_token=t, limit=n, count=False
-            ),
+            _resources_fetch,
             key=lambda r: f"{r.provider}/{r.kind}/{r.resource_id}",
             default_sort="name",
             aliases=("resource", "res", "rs"),
             scopes={"tenant": "tenant", "provider": "provider"},
-            count=lambda d, q: d.resources(query=q, limit=1).total,
+            count=_resources_count,
         ),
         View(
             "drift",
@@ -501,9 +521,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("tui.drift", _attr("drift"), "drift", status=True),
                 Column("tui.first_seen", _attr("first_seen"), "first_seen"),
             ),
-            lambda d, q, s, t, n, m: d.drift(
-                query=q, sort=s or "first_seen", continue_token=t, limit=n
-            ),
+            _drift_fetch,
             key=lambda x: f"{x.provider}/{x.kind}/{x.resource_id}/{x.drift}",
             default_sort="first_seen",
             aliases=("dr",),

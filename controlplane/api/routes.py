@@ -312,6 +312,7 @@ def drift(
     g: Caller,
     page: Paging,
     provider: str | None = None,
+    tier: str | None = None,
     tenant: str | None = None,
     include_resolved: bool = False,
     sort: str = "first_seen",
@@ -320,6 +321,7 @@ def drift(
     return _ok(
         g.drift(
             provider=provider,
+            tier=tier,
             tenant=tenant,
             include_resolved=include_resolved,
             query=query,

@@ -166,6 +166,11 @@ def _detail(record: Mapping[str, Any]) -> str | None:
 def drift(
     ctx: typer.Context,
     provider: str | None = typer.Option(None, "--provider", help="Provider name."),
+    tier: str | None = typer.Option(
+        None,
+        "--tier",
+        help="Only those on the clouds of this tier (provincial, municipal, sector).",
+    ),
     history: bool = typer.Option(False, "--history", help="Include resolved drift."),
     limit: int = LIMIT,
     token: str | None = CONTINUE,
@@ -174,8 +179,9 @@ def drift(
     """Drift found by `provider sync`: missing, changed and unmanaged resources."""
     obj = cli_context(ctx)
     found = obj.facade.drift(
-        provider=provider, include_resolved=history, limit=limit, continue_token=token
-    )
+        provider=provider, tier=tier, include_resolved=history, limit=limit,
+        continue_token=token,
+    )  # fmt: skip
     page = shown(found, [drift_record(v) for v in found.items])
     lang = obj.lang
     columns = [

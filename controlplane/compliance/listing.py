@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
+from controlplane.db.clouds import tier_clouds
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.substring import contains
 from controlplane.db.tables_compliance import PolicyViolation
@@ -82,7 +83,7 @@ def list_violations(
         .order_by(col(v.id))
     )
     if tier is not None:
-        query = query.where(where.in_(select(col(Provider.name)).where(col(Provider.tier) == tier)))
+        query = query.where(where.in_(tier_clouds(tier)))
     for text, invert in matches:
         query = query.where(contains([where], text, invert=invert))
     with sessions() as session:

@@ -761,6 +761,7 @@ class Govcloud:
         self,
         *,
         provider: str | None = None,
+        tier: str | None = None,
         tenant: str | None = None,
         include_resolved: bool = False,
         limit: int = DEFAULT_LIMIT,
@@ -768,13 +769,16 @@ class Govcloud:
         query: str | None = None,
         sort: str = "first_seen",
     ) -> Page[DriftView]:
-        """Drift found by sync (open unless ``include_resolved``), oldest first."""
+        """Drift found by sync (open unless ``include_resolved``), oldest first; of one
+        cloud (``provider``, exact) or a tier's clouds (``tier``), in the database: the
+        overview's drift figure of that cloud or tier is the length of this list."""
         from controlplane.inventory import DriftView, list_drift
 
         scope = self._scope("drift.list", tenant)
         rows = list_drift(
             self._app.sessions,
             provider=provider,
+            tier=tier,
             tenant=scope,
             include_resolved=include_resolved,
         )

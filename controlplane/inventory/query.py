@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased, sessionmaker
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from controlplane.db.clouds import tier_clouds
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.substring import ilike_contains
 from controlplane.db.tables_inventory import Drift, SyncRun
@@ -346,10 +347,13 @@ def list_drift(
     sessions: sessionmaker[Session],
     *,
     provider: str | None = None,
+    tier: str | None = None,
     tenant: str | None = None,
     include_resolved: bool = False,
 ) -> list[DriftView]:
-    """Drift rows (open ones unless ``include_resolved``), oldest first."""
+    """Drift rows (open ones unless ``include_resolved``), oldest first; ``provider``
+    (the cloud's exact name) and ``tier`` (one of its clouds,
+    :func:`~controlplane.db.clouds.tier_clouds`) narrow to the cloud the drift is on."""
     owner, system = aliased(Tenant), aliased(System)
     query = (
         select(Drift, Provider.name, owner.code, system.name)
@@ -359,6 +363,8 @@ def list_drift(
     )
     if provider is not None:
         query = query.where(col(Provider.name) == provider)
+    if tier is not None:
+        query = query.where(col(Provider.name).in_(tier_clouds(tier)))
     if tenant is not None:
         query = query.where(col(owner.code) == tenant)
     if not include_resolved:

@@ -376,14 +376,14 @@ class RemoteGovcloud:
                          count=count) | _paging(limit, continue_token)  # fmt: skip
         return self._page(ResourceView, "/resources", params)
 
-    def drift(self, *, provider: str | None = None, tenant: str | None = None,
-              include_resolved: bool = False, limit: int = DEFAULT_LIMIT,
-              continue_token: str | None = None, query: str | None = None,
-              sort: str = "first_seen") -> Page[DriftView]:  # fmt: skip
+    def drift(self, *, provider: str | None = None, tier: str | None = None,
+              tenant: str | None = None, include_resolved: bool = False,
+              limit: int = DEFAULT_LIMIT, continue_token: str | None = None,
+              query: str | None = None, sort: str = "first_seen") -> Page[DriftView]:  # fmt: skip
         from controlplane.inventory import DriftView
 
-        params = _params(provider=provider, tenant=tenant, include_resolved=include_resolved,
-                         q=query, sort=sort)  # fmt: skip
+        params = _params(provider=provider, tier=tier, tenant=tenant,
+                         include_resolved=include_resolved, q=query, sort=sort)  # fmt: skip
         return self._page(DriftView, "/drift", params | _paging(limit, continue_token))
 
     # ---- policy -------------------------------------------------------------------------

@@ -28,8 +28,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from controlplane import audit, budgets, quotas, rbac
+from controlplane.db.clouds import tier_clouds
 from controlplane.db.engine import transaction
-from controlplane.db.models import Provider, Request, RequestEvent, System, Tenant
+from controlplane.db.models import Request, RequestEvent, System, Tenant
 from controlplane.db.substring import contains
 from controlplane.db.tables_requests import ApprovalStep, RequestApproval, RequestOutcome
 from controlplane.i18n import Lang
@@ -747,7 +748,7 @@ class RequestService:
             if provider is not None:
                 query = query.where(placed == provider)
             if tier is not None:
-                query = query.where(placed.in_(select(Provider.name).where(Provider.tier == tier)))
+                query = query.where(placed.in_(tier_clouds(tier)))
             for text, invert in matches:
                 query = query.where(contains([placed], text, invert=invert))
             if after_id is not None:

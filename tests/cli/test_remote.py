@@ -48,6 +48,7 @@ COMMANDS: list[list[str]] = [
     ["get", "resources", "--limit", "1000", "-o", "wide"],
     ["get", "resources", "--kind", "server", "--limit", "20"],
     ["get", "drift"],
+    ["get", "drift", "--tier", "municipal"],
     ["policy", "list"],
     ["policy", "violations"],
     ["policy", "waiver", "list"],

@@ -13,8 +13,10 @@ Each cloud's and each tier's open violations of a severity and pending approvals
 exactly the rows of the violations and requests lists narrowed to that cloud
 (``provider``) or tier (``tier``), the province's those of the unnarrowed lists; a
 violation of a resource is on the resource's cloud even with no system (and a cloud
-whose name another's contains does not take its rows); a ``provider:`` term filters the
-lists by the cloud's name.
+whose name another's contains does not take its rows); so is each one's open drift
+(``drift(provider=…)``, ``drift(tier=…)``, a department's its own) and each cloud's
+resources (``resources(provider=…)``); a ``provider:`` term filters the lists by the
+cloud's name.
 """
 
 from __future__ import annotations
@@ -225,6 +227,11 @@ def test_each_figure_is_the_length_of_its_list(populated: App) -> None:
             tenant_code="", system_name="", resource_id="p2-0", name="p2-0", status="ACTIVE",
             spec={}, created_at=AT, observed_at=AT,
         ))  # fmt: skip
+        # open drift on prov-sim-2 (two rows) and a resolved one: not prov-sim's, not open
+        for rid, resolved in (("p2-0", None), ("p2-1", None), ("p2-2", AT)):
+            session.add(Drift(provider_id=other.id, kind="server", resource_id=rid, name=rid,
+                              tenant_id=None, drift="unmanaged", detail={}, first_seen=AT,
+                              last_seen=AT, resolved_at=resolved))  # fmt: skip
         run = session.exec(select(AuditRun)).first()
         assert run is not None and run.id is not None
         _violation(session, run.id, "h", None, None, "p2-0")
@@ -248,10 +255,21 @@ def test_each_figure_is_the_length_of_its_list(populated: App) -> None:
                 assert {v.provider for v in page.items} <= {scope["provider"]}
         pending = reader.requests(state="PendingApproval", **scope)
         assert len(pending.items) == pending.total == figures.pending, scope
+        drift = reader.drift(**scope)
+        assert len(drift.items) == drift.total == figures.drift, scope
+        if "provider" in scope:
+            assert {d.provider for d in drift.items} <= {scope["provider"]}
+            resources = reader.resources(provider=scope["provider"])
+            assert resources.total == figures.resources, scope
         assert {r.provider for r in pending.items} <= {scope.get("provider"), None} | {
             c.name for c in clouds}  # fmt: skip
     assert _cloud(found, "prov-sim-2").violations.high == 1
     assert _cloud(found, "prov-sim").violations.high == 1  # not prov-sim-2's too
+    assert (_cloud(found, "prov-sim").drift, _cloud(found, "prov-sim-2").drift) == (1, 2)
+    assert [d.resource_id for d in reader.drift(tier="provincial").items] == [
+        "hrss-0", "p2-0", "p2-1"]  # fmt: skip
+    assert reader.drift(tier="municipal").total == 0
+    assert reader.drift(tier="no-such-tier").total == 0
     unplaced = reader.violations(state="open", query="!provider:sim")
     assert [(v.tenant, v.system, v.provider) for v in unplaced.items] == [("hrss", None, None)]
     on_city = reader.violations(state="open", query="provider:CITY severity:critical")
@@ -260,3 +278,4 @@ def test_each_figure_is_the_length_of_its_list(populated: App) -> None:
     dept = Govcloud.acting_as(populated, "hrss-wang")
     assert dept.violations(provider="city-a-sim").total == 0  # another department's
     assert dept.requests(tier="municipal").total == 0
+    assert [d.resource_id for d in dept.drift(tier="provincial").items] == ["hrss-0"]

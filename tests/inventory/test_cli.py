@@ -9,7 +9,7 @@ Cases:
   vCPU...) from ``providers.kinds``; ``-o json|yaml`` carry the spec; ``--limit``
   says how many were left out; Chinese headings with ``--lang zh``;
 - after out-of-band tampering and removal, a second sync reports the drift and
-  ``get drift`` shows it (``--history`` keeps resolved rows);
+  ``get drift`` shows it (``--history`` keeps resolved rows; ``--tier`` only those on a tier's clouds);
 - ``provider sync`` of an OpenStack provider whose cloud is not in any clouds.yaml,
   of a Kubernetes provider whose context does not exist, and of an unknown provider
   exits 1 with a govcloud error naming the provider (no traceback); neither NAME nor
@@ -114,6 +114,11 @@ def test_drift_after_out_of_band_changes(
     assert main([*cli, "get", "drift", "--provider", "sim-health"]) == 0
     table = capsys.readouterr().out
     assert "vcpu 2→6" in table and "missing" in table and "unmanaged" in table
+    # --tier: the drift on the clouds of that tier (sim-health is a sector cloud)
+    assert main([*cli, "get", "drift", "--tier", "sector", "-o", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(drift)
+    assert main([*cli, "get", "drift", "--tier", "municipal", "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
     world.sim.remove_out_of_band(managed[0])
     assert main([*cli, "provider", "sync", "sim-health"]) == 0

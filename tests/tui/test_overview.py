@@ -6,7 +6,9 @@ and pending approvals; enter on a cloud's row opens that cloud's figures, and en
 figure its filtered list (the cloud's resources, the cloud's open critical violations
 and its requests pending approval, the title naming the scope); esc goes back each step;
 a tier's row opens its clouds; every violation and pending-approval tile of the
-province, a tier and a cloud opens a list of exactly as many rows as it counts; a `/`
+province, a tier and a cloud opens a list of exactly as many rows as it counts, and so
+do the drift tiles of each and a cloud's resources and capacity tiles (exactly: a cloud
+``prov-sim-2`` beside ``prov-sim`` is not counted or listed as ``prov-sim``); a `/`
 filter keeps the province and the matching clouds; a department principal sees its own
 figures only; at 80×24, in zh and in en, a province's widest figures (hundreds of
 millions spent this month, billions of budget, a projected overrun) show whole.
@@ -17,12 +19,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from controlplane.app import App
 from controlplane.billing import Month
+from controlplane.db.models import Provider, Resource, Tenant
+from controlplane.db.tables_inventory import Drift
 from controlplane.facade import Govcloud
 from controlplane.overview import Overview
 from tests.tui.support import PER_PROVIDER, dashboard
@@ -74,7 +81,7 @@ async def test_drill_from_a_clouds_row(province: Province) -> None:
         assert figures["violations", "critical"].value == "1"
         assert ("spend", "annual budget") not in figures  # a cloud has no budget
         await _open(console, pilot, lambda t: t.figure == "total")
-        assert (console.place.view, console.place.query) == ("resources", "provider:prov-sim")
+        assert (console.place.view, console.place.query) == ("resources", "@provider:prov-sim")
         assert console.total == PER_PROVIDER
         await pilot.press("escape")
         await settle(console, pilot)
@@ -136,6 +143,85 @@ async def test_each_tile_opens_as_many_rows_as_it_counts(province: Province, sco
             await pilot.press("escape")
             await settle(console, pilot)
         assert opened > 0
+    assert console.place.view == "tiles"
+
+
+#: a cloud whose name holds prov-sim's: its resources and open drift by cloud
+TWIN, TWIN_RESOURCES = "prov-sim-2", 4
+OPEN_DRIFT = {"prov-sim": 2, TWIN: 3, "city-a-sim": 1}
+
+
+def _twin_and_drift(app: App) -> None:
+    """``prov-sim-2`` (provincial, like prov-sim) with a few resources, and open drift on
+    each cloud (one resolved row on prov-sim besides: the tiles count open drift)."""
+    at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    with app.sessions() as session, session.begin():
+        sim = session.execute(select(Provider).where(Provider.name == "prov-sim")).scalar_one()
+        twin = Provider(**(sim.model_dump() | {"id": None, "name": TWIN}))
+        session.add(twin)
+        session.flush()
+        providers = dict(session.execute(select(Provider.name, Provider.id)).all())  # type: ignore[arg-type]
+        tenants = dict(session.execute(select(Tenant.code, Tenant.id)).all())  # type: ignore[arg-type]
+        for i in range(TWIN_RESOURCES):
+            session.add(Resource(
+                provider_id=providers[TWIN], tenant_id=tenants["hrss"], provider_name=TWIN,
+                tenant_code="hrss", system_name="", kind="server", resource_id=f"{TWIN}-{i}",
+                name=f"hrss-twin-{i}", status="ACTIVE", managed=True, spec={}, created_at=at,
+                observed_at=at,
+            ))  # fmt: skip
+        rows = [(cloud, i, None) for cloud, n in OPEN_DRIFT.items() for i in range(n)]
+        for cloud, i, resolved in [*rows, ("prov-sim", 99, at)]:
+            tenant = "city-a-edu" if cloud == "city-a-sim" else "hrss"
+            session.add(Drift(
+                provider_id=providers[cloud], kind="server", resource_id=f"{cloud}-d{i}",
+                name=f"d{i}", tenant_id=tenants[tenant], drift="unmanaged", detail={},
+                first_seen=at, last_seen=at, resolved_at=resolved,
+            ))  # fmt: skip
+
+
+@pytest.mark.parametrize("scope", ["", "tier:provincial", "tier:municipal",
+                                   "provider:prov-sim", f"provider:{TWIN}"])  # fmt: skip
+async def test_drift_and_inventory_tiles_open_as_many_rows_as_they_count(
+    province: Province, scope: str
+) -> None:
+    """The drift tile of the province, a tier and a cloud, and a cloud's resources and
+    capacity tiles, beside a cloud whose name contains another's."""
+    dashboard(province[0])
+    _twin_and_drift(province[0])
+    console = console_for(province, principal="bdb-zhang")
+    async with console.run_test(size=(80, 24)) as pilot:
+        await settle(console, pilot)
+        await _open(console, pilot, lambda r: r.scope == scope)
+        figures = {(t.area, t.figure): t for t in console.items}
+        drift = figures["drift", "open"]
+        expected = {"": 6, "tier:provincial": 5, "tier:municipal": 1,
+                    "provider:prov-sim": 2, f"provider:{TWIN}": 3}  # fmt: skip
+        assert int(drift.value) == expected[scope]
+        await _open(console, pilot, lambda t: t.area == "drift")
+        assert console.place.view == "drift"
+        assert len(console.items) == console.total == int(drift.value), scope
+        if scope:
+            assert f"@{scope}" in _title(console)
+            kind, _, name = scope.partition(":")
+            clouds = {name} if kind == "provider" else (
+                {"prov-sim", TWIN} if name == "provincial" else {"city-a-sim"})  # fmt: skip
+            assert {d.provider for d in console.items} == clouds
+        await pilot.press("escape")
+        await settle(console, pilot)
+        for key in (("resources", "total"), ("capacity (used/declared)", "vCPU")):
+            tile = {(t.area, t.figure): t for t in console.items}[key]
+            await _open(console, pilot, lambda t, key=key: (t.area, t.figure) == key)
+            if scope.startswith("provider:"):  # a cloud's: its resources, exactly
+                cloud = scope.partition(":")[2]
+                assert (console.place.view, console.place.query) == (
+                    "resources", f"@provider:{cloud}")  # fmt: skip
+                assert console.total == int(figures["resources", "total"].value)
+                assert {r.provider for r in console.items} == {cloud}
+            else:  # a tier's or the province's: its clouds
+                assert (console.place.view, console.place.query) == ("providers", scope)
+                assert tile.query == scope
+            await pilot.press("escape")
+            await settle(console, pilot)
     assert console.place.view == "tiles"
 
 

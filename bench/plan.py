@@ -233,7 +233,7 @@ def run(
                 "states": dict(sorted(states.items())),
                 "peak_rss_mib": peak,
                 "reapply": {
-                    "what": "the same file again (issue 17: a re-apply records nothing new)",
+                    "what": "the same file again: admitted documents are no-ops; Denied ones are planned and recorded again (no apply key yet)",
                     **_rates(len(again), again_wall, again_cpu),
                     "states": dict(
                         sorted(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,12 @@ from providers import (
     ApplyOutcome,
     DesiredResource,
     Driver,
+    HealthReport,
     ObservedResource,
+    QuotaSet,
     SimulatorDriver,
     SystemRef,
+    UsageObservation,
 )
 from tenants import load_yaml_file
 
@@ -40,15 +44,27 @@ def server(name: str, vcpu: int = 2) -> DesiredResource:
 
 
 class Watched:
-    """A driver whose inventory stream calls ``watch`` once it has handed out ``count``
+    """A ``Driver`` (the simulator ``inner``, delegated to) whose inventory stream calls ``watch`` once it has handed out ``count``
     resources, then goes on (a ``watch`` that raises breaks the stream there)."""
 
     def __init__(self, inner: SimulatorDriver, count: int, watch: Callable[[], None]) -> None:
         self.name, self.kind = inner.name, inner.kind
         self._inner, self._count, self._watch = inner, count, watch
 
-    def __getattr__(self, attribute: str) -> object:
-        return getattr(self._inner, attribute)
+    def health(self) -> HealthReport:
+        return self._inner.health()
+
+    def apply(self, system: SystemRef, desired: Sequence[DesiredResource]) -> list[ApplyOutcome]:
+        return self._inner.apply(system, desired)
+
+    def delete(self, system: SystemRef) -> list[ApplyOutcome]:
+        return self._inner.delete(system)
+
+    def observe_usage(self, since: datetime, until: datetime) -> Iterator[UsageObservation]:
+        return self._inner.observe_usage(since, until)
+
+    def set_quotas(self, tenant: str, quotas: QuotaSet) -> None:
+        self._inner.set_quotas(tenant, quotas)
 
     def list_inventory(self) -> Iterator[ObservedResource]:
         for index, item in enumerate(self._inner.list_inventory()):

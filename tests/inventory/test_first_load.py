@@ -177,7 +177,7 @@ def test_mid_load_others_see_the_indexes_and_wait_for_the_rows(world: World) -> 
             except OperationalError as exc:
                 seen["reader"] = getattr(exc.orig, "sqlstate", None)
 
-    world.service(batch_size=3, driver=Watched(world.sim, 5, look)).sync("sim-health")  # type: ignore[arg-type]
+    world.service(batch_size=3, driver=Watched(world.sim, 5, look)).sync("sim-health")
 
     # PostgreSQL: lock_not_available; SQLite: the table as it was before the load
     assert seen == {"indexes": everyone, "reader": "55P03" if postgresql else 0}
@@ -192,7 +192,7 @@ def test_an_error_mid_load_leaves_nothing_and_the_next_sync_loads_once(world: Wo
     with pytest.raises(RuntimeError, match="process killed"):
         world.service(
             batch_size=3, driver=Watched(world.sim, 7, breaks(RuntimeError("process killed")))
-        ).sync("sim-health")  # type: ignore[arg-type]
+        ).sync("sim-health")
 
     # the load was one transaction
     assert _count(world, Resource) == 0

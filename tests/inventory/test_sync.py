@@ -205,7 +205,7 @@ def test_crash_mid_sync_loses_nothing_and_next_run_converges(world: World) -> No
     dying = Watched(world.sim, 8, breaks(RuntimeError("process killed")))
 
     with pytest.raises(RuntimeError, match="process killed"):
-        world.service(driver=dying).sync("sim-health")  # type: ignore[arg-type]
+        world.service(driver=dying).sync("sim-health")
 
     rows = _resources(world)
     assert all(r.deleted_at is None for r in rows)  # no sweep ran: nothing wrongly gone
@@ -225,7 +225,7 @@ def test_provider_error_mid_stream_fails_the_run_and_is_recorded(world: World) -
     _seed(world)
     dying = Watched(world.sim, 4, breaks(ProviderUnavailable("sim-health", "connection reset")))
     with pytest.raises(ProviderUnavailable):
-        world.service(driver=dying).sync("sim-health")  # type: ignore[arg-type]
+        world.service(driver=dying).sync("sim-health")
     with world.app.sessions() as session:
         run = session.exec(select(SyncRun)).one()
         probes = list(session.exec(select(ProviderHealth).order_by(col(ProviderHealth.id))))

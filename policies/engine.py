@@ -185,14 +185,24 @@ def _pending(bound: BoundRule) -> list[Finding]:
     return [not_evaluable("; ".join(bound.spec.pending_inputs))]
 
 
+def _fixed(bound: BoundRule, level: int | None, has_system: bool) -> list[Finding] | None:
+    """``bound``'s findings when they do not depend on the subject (no system binding
+    for a rule that needs one, out of the level's scope, or waiting for inputs), else
+    ``None``: the rule body decides."""
+    if not has_system:
+        if bound.spec.needs_system:
+            return [not_evaluable("system binding of the resource")]
+    elif (gate := _level_gate(bound, level)) is not None:
+        return [gate]
+    if not bound.spec.implemented:
+        return _pending(bound)
+    return None
+
+
 def evaluate_plan(bound: BoundRule, plan: PlanView) -> list[Verdict]:
     """One bound rule on one plan."""
-    gate = _level_gate(bound, plan.system.level)
-    if gate is not None:
-        findings = [gate]
-    elif not bound.spec.implemented:
-        findings = _pending(bound)
-    else:
+    findings = _fixed(bound, plan.system.level, True)
+    if findings is None:
         findings = _collect(lambda: bound.rule.plan(plan, bound.params))
     return _verdicts(
         bound,
@@ -215,13 +225,8 @@ def evaluate_resource(
     going live: reported, but not yet a violation.
     """
     system = resource.system
-    if system is None and bound.spec.needs_system:
-        findings = [not_evaluable("system binding of the resource")]
-    elif system is not None and (gate := _level_gate(bound, system.level)) is not None:
-        findings = [gate]
-    elif not bound.spec.implemented:
-        findings = _pending(bound)
-    else:
+    findings = _fixed(bound, system.level if system is not None else None, system is not None)
+    if findings is None:
         findings = _collect(lambda: bound.rule.resource(resource, bound.params, now))
     return _verdicts(
         bound,
@@ -348,17 +353,17 @@ def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_Step, ...]:
     plan (out of the level's scope, or waiting for inputs), else ``None``."""
     steps = bound.admission_by_level.get(level)
     if steps is None:
-        built: list[_Step] = []
-        for rule in bound.admission_rules:
-            gate = _level_gate(rule, level)
-            if gate is not None:
-                built.append((rule, (gate,)))
-            elif not rule.spec.implemented:
-                built.append((rule, tuple(_pending(rule))))
-            else:
-                built.append((rule, None))
-        steps = bound.admission_by_level[level] = tuple(built)
+        steps = bound.admission_by_level[level] = _steps(bound.admission_rules, level, True)
     return steps
+
+
+def _steps(rules: Iterable[BoundRule], level: int | None, has_system: bool) -> tuple[_Step, ...]:
+    """Each of ``rules`` with its :func:`_fixed` findings."""
+    out: list[_Step] = []
+    for rule in rules:
+        fixed = _fixed(rule, level, has_system)
+        out.append((rule, None if fixed is None else tuple(fixed)))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -526,15 +531,6 @@ def _audit_steps(
     key = (kind, level, has_system)
     steps = bound.audit_by_kind.get(key)
     if steps is None:
-        built: list[_Step] = []
-        for rule in bound.audit_index.get((kind, level), ()):
-            if not has_system and rule.spec.needs_system:
-                built.append((rule, (not_evaluable("system binding of the resource"),)))
-            elif has_system and (gate := _level_gate(rule, level)) is not None:
-                built.append((rule, (gate,)))
-            elif not rule.spec.implemented:
-                built.append((rule, tuple(_pending(rule))))
-            else:
-                built.append((rule, None))
-        steps = bound.audit_by_kind[key] = tuple(built)
+        rules = bound.audit_index.get((kind, level), ())
+        steps = bound.audit_by_kind[key] = _steps(rules, level, has_system)
     return steps

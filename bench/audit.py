@@ -349,32 +349,6 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _server_cpu(app: Any) -> float | None:
-    """CPU seconds (user + system) of the PostgreSQL backends serving this bench's database.
-
-    The bench's database is its own, so every backend connected to it is the bench's; the
-    server runs on this machine, so ``/proc`` has their counters. ``None`` on SQLite.
-    """
-    if app.engine.dialect.name != "postgresql":
-        return None
-    from sqlalchemy import text
-
-    with app.engine.connect() as conn:
-        pids = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        ).scalars()
-        total = 0.0
-        tick = os.sysconf("SC_CLK_TCK")
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
 def _reset(app: Any) -> None:
     """Forget every audit (results, violations, runs) so the next run is a first audit."""
     from sqlalchemy import delete
@@ -394,15 +368,16 @@ def _reset(app: Any) -> None:
 
 
 def _timed_audit(app: Any, service: Any) -> dict[str, Any]:
-    server = _server_cpu(app)
+    from bench.sync import backend_cpu, server_seconds
+
+    server = backend_cpu(app.engine)
     cpu, started = _cpu(), time.perf_counter()
     audit_run = service.audit(actor="bench")
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
-    after = _server_cpu(app)
     return {
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu, 3),
-        "server_cpu_seconds": None if server is None or after is None else round(after - server, 3),
+        "server_cpu_seconds": server_seconds(server, backend_cpu(app.engine)),
         "resources": audit_run.resources,
         "results": audit_run.results,
         "results_per_second": round(audit_run.results / seconds),

@@ -27,6 +27,7 @@ from sqlalchemy import Dialect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from controlplane.db.bulk import driver_rows
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_inventory import AppliedResource
 from controlplane.records import provider_assessment_facts, system_record_facts
@@ -230,55 +231,46 @@ class Inventory:
             .where(col(Resource.deleted_at).is_(None))
             .order_by(col(Resource.id))
         )
-        sql = str(query.compile(dialect=dialect))
         spec_of = _processor(columns[6], dialect)
         created_of = _processor(columns[7], dialect)
         sites: dict[tuple[Any, ...], SiteFacts] = {}
         scopes: dict[tuple[int | None, int | None], AuditScope] = {}
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        postgresql = dialect.name == "postgresql"
-        cursor = driver.cursor(name="audit_inventory") if postgresql else driver.cursor()
-        try:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(_BATCH):
-                for provider_id, tenant_id, system_id, kind, rid, name, raw, created, req in batch:
-                    provider = self.providers.get(provider_id)
-                    system = self.systems.get(system_id) if system_id is not None else None
-                    if tenant_id is None and system_id is not None:
-                        owner = self._system_rows.get(system_id)
-                        tenant_id = owner.tenant_id if owner is not None else None
-                    tenant = self.tenants.get(tenant_id) if tenant_id is not None else None
-                    spec: Mapping[str, Any] = (spec_of(raw) if spec_of else raw) or {}
-                    if provider is None:
-                        site = SiteFacts()
-                    else:
-                        key = (provider_id, *(spec.get(k) for k in _SITE_KEYS))
-                        try:
-                            site = sites[key]
-                        except (KeyError, TypeError):  # new, or a list where text belongs
-                            site = _site(spec, provider)
-                            if _plain_key(key):
-                                sites[key] = site
-                    scope = scopes.get((tenant_id, provider_id))
-                    if scope is None:
-                        scope = scopes[tenant_id, provider_id] = self.scope_of(tenant_id, provider)
-                    view = ResourceView(
-                        kind=kind,
-                        id=rid,
-                        name=name,
-                        tenant=tenant.code if tenant is not None else None,
-                        system=system,
-                        provider=provider,
-                        site=site,
-                        data_grade=_text(spec.get("data_grade")),
-                        ingress=ingress_of(kind, spec),
-                        attrs={**resource_attrs(spec), "request_id": req or spec.get("request_id")},
-                        created_at=created_of(created) if created_of else created,
-                    )
-                    yield view, scope
-        finally:
-            cursor.close()
+        rows = driver_rows(self._session, query, size=_BATCH)
+        for provider_id, tenant_id, system_id, kind, rid, name, raw, created, req in rows:
+            provider = self.providers.get(provider_id)
+            system = self.systems.get(system_id) if system_id is not None else None
+            if tenant_id is None and system_id is not None:
+                owner = self._system_rows.get(system_id)
+                tenant_id = owner.tenant_id if owner is not None else None
+            tenant = self.tenants.get(tenant_id) if tenant_id is not None else None
+            spec: Mapping[str, Any] = (spec_of(raw) if spec_of else raw) or {}
+            if provider is None:
+                site = SiteFacts()
+            else:
+                key = (provider_id, *(spec.get(k) for k in _SITE_KEYS))
+                try:
+                    site = sites[key]
+                except (KeyError, TypeError):  # new, or a list where text belongs
+                    site = _site(spec, provider)
+                    if _plain_key(key):
+                        sites[key] = site
+            scope = scopes.get((tenant_id, provider_id))
+            if scope is None:
+                scope = scopes[tenant_id, provider_id] = self.scope_of(tenant_id, provider)
+            view = ResourceView(
+                kind=kind,
+                id=rid,
+                name=name,
+                tenant=tenant.code if tenant is not None else None,
+                system=system,
+                provider=provider,
+                site=site,
+                data_grade=_text(spec.get("data_grade")),
+                ingress=ingress_of(kind, spec),
+                attrs={**resource_attrs(spec), "request_id": req or spec.get("request_id")},
+                created_at=created_of(created) if created_of else created,
+            )
+            yield view, scope
 
     def views(self) -> Iterator[tuple[ResourceView, AuditScope]]:
         yield from self.system_views()

@@ -147,6 +147,4 @@ def rate_records(
         else:
             tenant, system = owners[(provider, resource_id)]
             rater.rate_owned_series(made, tenant, system)
-    rater.settle_monthly()
-    rating = Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
-    return RatedRecords(tuple(intervals), rating)
+    return RatedRecords(tuple(intervals), rater.rating())

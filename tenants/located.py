@@ -437,7 +437,8 @@ class _Composer:
         events' work inline (a method call per event was most of the composing time);
         each inline step is the same as the method's, and any event off that path goes
         to the method. A path is extended as ``path + (part,)``, which builds the tuple in
-        about half the time of ``(*path, part)`` (hence the ``noqa``).
+        some 20% less CPU than ``(*path, part)`` (56 against 69 ns on Python 3.11; hence
+        the ``noqa``).
         """
         doc = LocatedDocument(data=None, file=self.file, start=Location(self.file, 1, 1))
         marks = doc.marks

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from controlplane.billing.errors import ConflictingObservation, OwnershipConflict
+from controlplane.billing.errors import ConflictingObservation
 from controlplane.billing.intervals import SeriesKey, _describe, _max_envelope
-from controlplane.billing.ownership import OwnershipTimeline
+from controlplane.billing.ownership import OwnershipTimeline, _empty_span
 from controlplane.billing.period import Month, epoch_seconds, from_epoch
 from controlplane.billing.ratecard import RateCard, Tier
 from controlplane.billing.rating import Rating, _Rater
@@ -123,9 +123,7 @@ def rate_records(
         if end <= start and empty is None:
             empty = record
     if empty is not None:  # what ``OwnershipTimeline`` refuses
-        raise OwnershipConflict(
-            f"ownership of {empty.provider}/{empty.resource_id}: end is not after start"
-        )
+        raise _empty_span(empty.provider, empty.resource_id)
     timeline = OwnershipTimeline.from_spans(
         (r.provider, r.resource_id, r.tenant, r.system, r.start, r.end)
         for r in seen.values()
@@ -147,6 +145,4 @@ def rate_records(
         else:
             tenant, system = owners[(provider, resource_id)]
             rater.rate_owned_series(made, tenant, system)
-    rater.settle_monthly()
-    rating = Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
-    return RatedRecords(tuple(intervals), rating)
+    return RatedRecords(tuple(intervals), rater.rating())

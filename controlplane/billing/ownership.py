@@ -26,13 +26,16 @@ Segment = tuple[int, int, Owner]
 Span = tuple[str, str, str, str, int, int]  # provider, resource, tenant, system, start, end
 
 
+def _empty_span(provider: str, resource_id: str) -> OwnershipConflict:
+    """The error for a span whose end is not after its start."""
+    return OwnershipConflict(f"ownership of {provider}/{resource_id}: end is not after start")
+
+
 def _timeline(spans: Iterable[Span]) -> dict[ResourceKey, list[Segment]]:
     by_resource: dict[ResourceKey, list[Segment]] = defaultdict(list)
     for provider, resource_id, tenant, system, start, end in spans:
         if end <= start:
-            raise OwnershipConflict(
-                f"ownership of {provider}/{resource_id}: end is not after start"
-            )
+            raise _empty_span(provider, resource_id)
         by_resource[(provider, resource_id)].append((start, end, (tenant, system)))
     try:
         return {key: _merge(key, segs) for key, segs in by_resource.items()}

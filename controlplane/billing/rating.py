@@ -448,6 +448,11 @@ class _Rater:
             )
         )
 
+    def rating(self) -> Rating:
+        """The month's ``Rating``, once every interval has been rated."""
+        self.settle_monthly()
+        return Rating(self.month, tuple(self.lines()), tuple(sorted(self.unrated)))
+
     def settle_monthly(self) -> None:
         """Charge each month-prorated resource+meter once, at its first peak."""
         for pieces in self.monthly.values():
@@ -540,5 +545,4 @@ def rate_month(
     rater = _Rater(month, card, timeline, provider_tiers)
     for interval in intervals:
         rater.rate(interval)
-    rater.settle_monthly()
-    return Rating(month, tuple(rater.lines()), tuple(sorted(rater.unrated)))
+    return rater.rating()

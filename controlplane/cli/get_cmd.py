@@ -15,7 +15,7 @@ import typer
 
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, TIER, print_continue, shown
 from controlplane.cli.status import resource_state, state_text
 from controlplane.i18n import Lang
 from controlplane.inventory.words import say
@@ -166,11 +166,7 @@ def _detail(record: Mapping[str, Any]) -> str | None:
 def drift(
     ctx: typer.Context,
     provider: str | None = typer.Option(None, "--provider", help="Provider name."),
-    tier: str | None = typer.Option(
-        None,
-        "--tier",
-        help="Only those on the clouds of this tier (provincial, municipal, sector).",
-    ),
+    tier: str | None = TIER,
     history: bool = typer.Option(False, "--history", help="Include resolved drift."),
     limit: int = LIMIT,
     token: str | None = CONTINUE,

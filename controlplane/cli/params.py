@@ -31,6 +31,7 @@ __all__ = [
     "LIMIT",
     "OUTPUT",
     "OUTPUT_FILE",
+    "TIER",
     "Page",
     "after_id",
     "after_key",
@@ -54,6 +55,12 @@ OUTPUT_FILE = "--output-file"
 LIMIT: Any = typer.Option(200, "--limit", min=1, help="At most this many rows per page.")
 CONTINUE: Any = typer.Option(
     None, "--continue", help="Token printed at the end of the previous page."
+)
+#: ``--tier`` of the lists that filter by the clouds of one tier.
+TIER: Any = typer.Option(
+    None,
+    "--tier",
+    help="Only those on the clouds of this tier (provincial, municipal, sector).",
 )
 
 

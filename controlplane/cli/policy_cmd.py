@@ -25,6 +25,7 @@ from controlplane.cli.params import (
     OUTPUT,
     OUTPUT_FILE,
     OUTPUT_FILE_HELP,
+    TIER,
     print_continue,
     shown,
 )
@@ -190,11 +191,7 @@ def violations(
         "--provider",
         help="Only violations on this cloud (their resource's, else their system's).",
     ),
-    tier: str | None = typer.Option(
-        None,
-        "--tier",
-        help="Only those on the clouds of this tier (provincial, municipal, sector).",
-    ),
+    tier: str | None = TIER,
     limit: int = LIMIT,
     token: str | None = CONTINUE,
     output: Format = OUTPUT,

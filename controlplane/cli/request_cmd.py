@@ -14,7 +14,7 @@ import typer
 
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
-from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
+from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, TIER, print_continue, shown
 from controlplane.cli.plan_cmd import read_manifest
 from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
@@ -145,11 +145,7 @@ def list_(
     provider: str | None = typer.Option(
         None, "--provider", help="Only requests their plan placed on this cloud."
     ),
-    tier: str | None = typer.Option(
-        None,
-        "--tier",
-        help="Only those on the clouds of this tier (provincial, municipal, sector).",
-    ),
+    tier: str | None = TIER,
     limit: int = LIMIT,
     token: str | None = CONTINUE,
     output: Format = OUTPUT,

@@ -66,6 +66,8 @@ from tenants import ParsedRequest, load_requests, load_yaml_documents
 
 if TYPE_CHECKING:
     # Result types only: each area's module is imported when its method first runs.
+    from pydantic import BaseModel
+
     from controlplane.app import App
     from controlplane.audit_checkpoints import Checkpoint
     from controlplane.audit_verify import AuditReport
@@ -210,6 +212,16 @@ def _parsed_requests(requests: Requests) -> Sequence[ParsedRequest]:
     if isinstance(requests, Manifest):
         return load_requests(requests.text, name=requests.source)
     return requests
+
+
+def _cloud_terms(
+    query: str | None, model: type[BaseModel]
+) -> tuple[tuple[tuple[str, bool], ...], str | None]:
+    """The ``provider:`` terms of ``query`` as ``(text, inverted)`` pairs, for a list that
+    filters them in the database, and the rest of ``query`` (checked against ``model``'s
+    fields, as :func:`~controlplane.facade.query.split_query` says)."""
+    on_cloud, rest = split_query(query, list(model.model_fields), "provider")
+    return tuple((t.value, t.invert) for t in on_cloud), rest
 
 
 def _request_info(row: Any, tenant: str) -> RequestInfo:
@@ -572,14 +584,14 @@ class Govcloud:
         plan placed them; those and a ``provider:`` term of ``query`` filter in the
         database, the rest of ``query`` over what they keep."""
         scope = self._scope("request.list", tenant)
-        on_cloud, query = split_query(query, list(RequestInfo.model_fields), "provider")
+        on_cloud, query = _cloud_terms(query, RequestInfo)
         rows = self._app.requests.list(
             actor=self._actor,
             tenant=scope,
             state=state,
             provider=provider,
             tier=tier,
-            matches=tuple((t.value, t.invert) for t in on_cloud),
+            matches=on_cloud,
         )
         return keyset(
             (_request_info(r, code) for r, code in rows),
@@ -843,7 +855,7 @@ class Govcloud:
         from controlplane.compliance.listing import list_violations
 
         scope = self._scope("policy.violations", tenant)
-        on_cloud, query = split_query(query, list(ViolationInfo.model_fields), "provider")
+        on_cloud, query = _cloud_terms(query, ViolationInfo)
         rows = list_violations(
             self._app.sessions,
             state=state,
@@ -851,7 +863,7 @@ class Govcloud:
             tenant=scope,
             provider=provider,
             tier=tier,
-            matches=tuple((t.value, t.invert) for t in on_cloud),
+            matches=on_cloud,
         )
         return keyset(
             (ViolationInfo.of(v, provider=name) for v, name in rows),

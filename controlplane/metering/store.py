@@ -22,20 +22,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, func, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Table, and_, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from controlplane import audit
 from controlplane.billing import BillingError, CollectionWindow, EpochRecord, meter
 from controlplane.db import table_of
+from controlplane.db.bulk import driver_rows
 from controlplane.db.tables_billing import (
     CollectionWindowRow,
     IngestBatch,
     UsageObservationRow,
 )
 from controlplane.metering.records import RawUsage
-from controlplane.timeutil import as_utc
 
 __all__ = [
     "IngestConflict",
@@ -281,43 +281,18 @@ class StoredRecords:
     total: int
 
 
-_RECORD_SQL = {
-    # the times as epoch seconds and "both whole seconds", converted by the database;
-    # SQLite holds UTCDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) text
-    "sqlite": """SELECT provider, source, source_key, resource_id, tenant, system, meter,
-        quantity, CAST(strftime('%s', "start") AS INTEGER), CAST(strftime('%s', "end") AS INTEGER),
-        substr("start", 20) = '.000000' AND substr("end", 20) = '.000000'
-        FROM usage_observation WHERE "start" < ? AND "end" > ?""",
-    # date_part is double precision, exact for whole seconds (< 2^53), and half the
-    # server time of extract's NUMERIC at 100,000 rows; the others fall back anyway
-    "postgresql": """SELECT provider, source, source_key, resource_id, tenant, system, meter,
-        quantity, date_part('epoch', "start")::bigint, date_part('epoch', "end")::bigint,
-        date_trunc('second', "start") = "start" AND date_trunc('second', "end") = "end"
-        FROM usage_observation WHERE "start" < %s AND "end" > %s""",
-}
+def _epoch(column: Any, dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
+        return cast(func.strftime("%s", column), BigInteger)
+    # date_part is double precision, exact for whole seconds (< 2^53), and half the server
+    # time of extract's NUMERIC at 100,000 rows; the others fall back anyway
+    return cast(func.date_part("epoch", column), BigInteger)
 
 
-def _record_rows(session: Session, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
-    """The raw driver rows of ``_RECORD_SQL``, in the caller's transaction.
-
-    Through the DB-API cursor rather than SQLAlchemy's result rows: a province's month is
-    ~100,000 rows of 11 columns, and wrapping each in a ``Row`` with its type processors
-    cost more than the database's own work.
-    """
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect == "sqlite":  # the text UTCDateTime stores, compared as text
-        bounds: tuple[Any, ...] = tuple(
-            as_utc(t).strftime("%Y-%m-%d %H:%M:%S.%f") for t in (end, start)
-        )
-    else:
-        bounds = (as_utc(end), as_utc(start))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(_RECORD_SQL[dialect], bounds)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+def _whole_second(column: ColumnElement[Any], dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        return func.substr(column, 20) == ".000000"
+    return func.date_trunc("second", column) == column
 
 
 def load_records(session: Session, start: datetime, end: datetime) -> StoredRecords | None:
@@ -328,7 +303,16 @@ def load_records(session: Session, start: datetime, end: datetime) -> StoredReco
     (sub-second time, empty field, empty span, quantity not whole in base units): the
     caller then goes through ``load_usage`` and the core's own checks, which name it.
     """
-    rows = _record_rows(session, start, end)
+    # straight off the driver: a province's month is ~100,000 rows of 11 columns, and
+    # wrapping each in a ``Row`` with its type processors cost more than the database's work
+    dialect = session.get_bind().dialect.name
+    c = OBSERVATIONS.c
+    rows = list(driver_rows(session,
+        select(c.provider, c.source, c.source_key, c.resource_id, c.tenant, c.system, c.meter,
+               c.quantity, _epoch(c.start, dialect), _epoch(c.end, dialect),
+               and_(_whole_second(c.start, dialect), _whole_second(c.end, dialect)))
+        .where(and_(c.start < end, c.end > start))
+    ))  # fmt: skip
     quantities: dict[tuple[str, Any], tuple[Decimal, int]] = {}
     records: list[EpochRecord] = []
     for provider, source, key, resource_id, tenant, system, name, raw, lo, hi, whole in rows:

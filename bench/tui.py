@@ -157,6 +157,8 @@ def _keypress(console: Any, key: str) -> None:
 async def _keys(door: Any, rounds: int) -> dict[str, Any]:
     """Each filter and each sort key ``rounds`` times: wall and CPU to the page in the
     table (``loaded``) and to its paint."""
+    from textual.widgets import Input
+
     from tui.app import ConsoleApp
 
     console = ConsoleApp(door, start="resources", refresh_seconds=3600)
@@ -185,7 +187,7 @@ async def _keys(door: Any, rounds: int) -> dict[str, Any]:
         for _ in range(rounds):
             for text in FILTERS:
                 await pilot.press("slash")
-                console.query_one("#bar").value = text  # type: ignore[attr-defined]
+                console.query_one("#bar", Input).value = text
                 await timed(text, "enter")
                 await pilot.press("escape")
                 await _until(

@@ -202,8 +202,10 @@ def read_overview(
     ).all()
     probes = dict(latest_probes(session))
     used = allocation(session, None if tenant_id is None else [tenant_id])
-    resources = _resources(session, tenant_id)
-    drift = _drift(session, tenant_id)
+    resources = _count_by_provider(session, col(Resource.provider_id), col(Resource.tenant_id),
+                                   col(Resource.deleted_at).is_(None), tenant_id)  # fmt: skip
+    drift = _count_by_provider(session, col(Drift.provider_id), col(Drift.tenant_id),
+                               col(Drift.resolved_at).is_(None), tenant_id)  # fmt: skip
     violations = _violations(session, tenant)
     pending = _pending(session, tenant_id)
     spend = _spend(session, month, tenant)
@@ -289,25 +291,17 @@ def _tier(tier: str, clouds: tuple[CloudFigures, ...]) -> TierFigures:
     )
 
 
-def _resources(session: Session, tenant_id: int | None) -> dict[int, int]:
-    query = (
-        select(col(Resource.provider_id), func.count())
-        .where(col(Resource.deleted_at).is_(None))
-        .group_by(col(Resource.provider_id))
-    )
+def _count_by_provider(
+    session: Session,
+    provider: Any,
+    tenant: Any,
+    live: ColumnElement[bool],
+    tenant_id: int | None,
+) -> dict[int, int]:
+    """The ``live`` rows on each cloud (of one department when ``tenant_id`` is given)."""
+    query = select(provider, func.count()).where(live).group_by(provider)
     if tenant_id is not None:
-        query = query.where(col(Resource.tenant_id) == tenant_id)
-    return dict(session.execute(query).tuples().all())
-
-
-def _drift(session: Session, tenant_id: int | None) -> dict[int, int]:
-    query = (
-        select(col(Drift.provider_id), func.count())
-        .where(col(Drift.resolved_at).is_(None))
-        .group_by(col(Drift.provider_id))
-    )
-    if tenant_id is not None:
-        query = query.where(col(Drift.tenant_id) == tenant_id)
+        query = query.where(tenant == tenant_id)
     return dict(session.execute(query).tuples().all())
 
 

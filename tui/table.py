@@ -253,9 +253,6 @@ class Table(ScrollView, can_focus=True):
         self._changed()
         return key
 
-    def add_columns(self, *labels: Cell) -> list[str]:
-        return [self.add_column(label) for label in labels]
-
     def add_row(self, *cells: object, key: str | None = None) -> str:
         """Add a row of cells (missing ones are blank) and return its key."""
         return self.add_rows([cells], keys=None if key is None else [key])[0]
@@ -329,15 +326,6 @@ class Table(ScrollView, can_focus=True):
     def get_row_at(self, row: int) -> list[Cell]:
         return list(self._rows[row])
 
-    def get_row(self, row_key: str) -> list[Cell]:
-        return list(self._rows[self._index[row_key]])
-
-    def get_cell(self, row_key: str, column_key: str) -> Cell:
-        return self._rows[self._index[row_key]][self._column_index(column_key)]
-
-    def row_key_at(self, row: int) -> str:
-        return self._keys[row]
-
     def show_sort(self, column_key: str | None, *, descending: bool = False) -> None:
         """Mark the column the rows are sorted by (``None``: none) in the header."""
         wanted = None if column_key is None else (column_key, descending)
@@ -372,12 +360,9 @@ class Table(ScrollView, can_focus=True):
 
     # ---- the cursor ----------------------------------------------------------------
 
-    def move_cursor(self, *, row: int | None = None, animate: bool = False,
-                    scroll: bool = True) -> None:  # fmt: skip
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
         """Put the cursor on ``row`` (kept within the rows); posts
         :class:`RowHighlighted` when that is another row."""
-        if row is None:
-            return
         old = self._cursor
         new = max(0, min(row, len(self._rows) - 1))
         self._cursor = new
@@ -387,12 +372,12 @@ class Table(ScrollView, can_focus=True):
             if new < len(self._rows):
                 self.post_message(self.RowHighlighted(self, new, self._keys[new]))
         if scroll:
-            self._scroll_cursor_into_view(animate=animate)
+            self._scroll_cursor_into_view()
 
-    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+    def _scroll_cursor_into_view(self) -> None:
         x = int(self.scroll_x)
         region = Region(x, self._cursor + 1, max(1, self.size.width), 1)
-        self.scroll_to_region(region, animate=animate, spacing=Spacing(1, 0, 0, 0), force=True)
+        self.scroll_to_region(region, animate=False, spacing=Spacing(1, 0, 0, 0), force=True)
 
     def _set_hover(self, row: int | None) -> None:
         if row != self._hover:

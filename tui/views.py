@@ -120,18 +120,17 @@ def cloud_scope(query: str | None,
     return found, " ".join(rest) or None
 
 
-def _violations_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
-                      limit: int, month: str) -> Page[Any]:  # fmt: skip
-    scope, rest = cloud_scope(query)
-    return door.violations(query=rest, sort=sort or "id", continue_token=token, limit=limit,
-                           **scope)  # fmt: skip
+def _scoped_fetch(read: Callable[[Door], Callable[..., Page[Any]]], default_sort: str) -> Fetch:
+    """A list ``read(door)`` that takes the query's ``@provider:``/``@tier:`` scope
+    exactly (:func:`cloud_scope`) and the rest as its filter."""
 
+    def fetch(door: Door, query: str | None, sort: str | None, token: str | None,
+              limit: int, month: str) -> Page[Any]:  # fmt: skip
+        scope, rest = cloud_scope(query)
+        return read(door)(query=rest, sort=sort or default_sort, continue_token=token,
+                          limit=limit, **scope)  # fmt: skip
 
-def _requests_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
-                    limit: int, month: str) -> Page[Any]:  # fmt: skip
-    scope, rest = cloud_scope(query)
-    return door.requests(query=rest, sort=sort or "id", continue_token=token, limit=limit,
-                         **scope)  # fmt: skip
+    return fetch
 
 
 def _resources_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
@@ -144,13 +143,6 @@ def _resources_fetch(door: Door, query: str | None, sort: str | None, token: str
 def _resources_count(door: Door, query: str | None) -> int | None:
     scope, rest = cloud_scope(query, ("provider",))
     return door.resources(query=rest, limit=1, provider=scope.get("provider")).total
-
-
-def _drift_fetch(door: Door, query: str | None, sort: str | None, token: str | None,
-                 limit: int, month: str) -> Page[Any]:  # fmt: skip
-    scope, rest = cloud_scope(query)
-    return door.drift(query=rest, sort=sort or "first_seen", continue_token=token, limit=limit,
-                      **scope)  # fmt: skip
 
 
 def _attr(name: str) -> Callable[[Any], object]:
@@ -479,7 +471,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("requester", _attr("requester"), "requester"),
                 Column("updated", _attr("updated_at"), "updated_at"),
             ),
-            _requests_fetch,
+            _scoped_fetch(lambda d: d.requests, "id"),
             key=lambda r: str(r.id),
             default_sort="id",
             aliases=("request", "req", "rq"),
@@ -521,7 +513,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("tui.drift", _attr("drift"), "drift", status=True),
                 Column("tui.first_seen", _attr("first_seen"), "first_seen"),
             ),
-            _drift_fetch,
+            _scoped_fetch(lambda d: d.drift, "first_seen"),
             key=lambda x: f"{x.provider}/{x.kind}/{x.resource_id}/{x.drift}",
             default_sort="first_seen",
             aliases=("dr",),
@@ -539,7 +531,7 @@ def _views(lang: Lang) -> dict[str, View]:
                 Column("state", _attr("state"), "state", status=True),
                 Column("tui.subject", _attr("subject_id"), "subject_id"),
             ),
-            _violations_fetch,
+            _scoped_fetch(lambda d: d.violations, "id"),
             key=lambda v: str(v.id),
             default_sort="id",
             aliases=("violation", "viol", "vio"),

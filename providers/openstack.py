@@ -104,6 +104,20 @@ from providers.types import (
 __all__ = ["OpenStackDriver"]
 
 _END = object()
+# Times one listing starts again after its paging marker was deleted (see ``_each``).
+_LISTING_RESTARTS = 5
+
+
+def _lost_marker(error: ProviderError) -> bool:
+    """Whether a page request failed because its marker item no longer exists."""
+    cause = error.__cause__
+    if isinstance(cause, openstack.exceptions.NotFoundException):
+        return True
+    return isinstance(cause, openstack.exceptions.BadRequestException) and (
+        "marker" in str(cause).lower()
+    )
+
+
 #: Keystone's ``tags=`` filter selecting govcloud's department projects.
 _PROJECT_MARK = f"{TAG_MANAGED}=true"
 
@@ -1063,15 +1077,34 @@ class OpenStackDriver:
         return self._inventory()
 
     def _each(self, listing: Callable[[], Any]) -> Iterator[Any]:
-        """Items of an SDK listing, each page pulled inside ``translated``."""
-        with translated(self.name):
-            iterator = iter(listing())
-        while True:
+        """Items of an SDK listing, each page pulled inside ``translated``.
+
+        Pages follow a marker: the id of the previous page's last item. When that item
+        is deleted between two pages (a department removing a volume while a sync
+        lists), Nova, Neutron and Cinder answer 404 and Glance 400 for the marker. The
+        listing then starts again and skips the ids it already yielded, so a deletion
+        elsewhere in the cloud costs a re-read, not a failed sync. The restarts are
+        bounded: a cloud whose markers vanish every time is reported, not chased.
+        """
+        yielded: set[str] = set()
+        for restart in range(_LISTING_RESTARTS + 1):
             with translated(self.name):
-                item = next(iterator, _END)
-            if item is _END:
-                return
-            yield item
+                iterator = iter(listing())
+            while True:
+                item: Any
+                try:
+                    with translated(self.name):
+                        item = next(iterator, _END)
+                except ProviderError as exc:
+                    if not yielded or restart == _LISTING_RESTARTS or not _lost_marker(exc):
+                        raise
+                    break  # the marker vanished: list again from the start
+                if item is _END:
+                    return
+                key = str(item.id)
+                if key not in yielded:
+                    yielded.add(key)
+                    yield item
 
     def _department_projects(self) -> dict[str, str]:
         """Project id → department code of every project govcloud onboarded."""

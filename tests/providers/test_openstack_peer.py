@@ -26,7 +26,10 @@ Cases:
 - a department group another replica created between this one's lookup and its create
   (Keystone answers 409) is used, not refused, and exists once;
 - a department project deleted between the inventory's project listing and its quota
-  read (Nova answers 400 "not a valid project") is skipped, not a failed sync.
+  read (Nova answers 400 "not a valid project") is skipped, not a failed sync;
+- a volume or network deleted between two pages of the inventory listing (its id the
+  next page's marker: Cinder and Neutron answer 404) makes the listing start again,
+  every item yielded once, instead of failing the sync.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from ruamel.yaml import YAML
 from providers.errors import (
     ProviderAuthError,
     ProviderInvalidRequest,
+    ProviderNotFound,
     ProviderQuotaExceeded,
     ProviderUnavailable,
 )
@@ -502,3 +506,74 @@ def test_a_project_deleted_after_the_listing_is_skipped(
     quotas = {o.resource_id for o in driver.list_inventory() if o.kind == "project_quota"}
     assert gone.id not in quotas
     assert kept is None or kept in quotas
+
+
+def _made(raw: Any, kind: str, name: str) -> Any:
+    if kind == "volume":
+        volume = raw.block_storage.create_volume(size=1, name=name)
+        return raw.block_storage.wait_for_status(volume, status="available", wait=120)
+    return raw.network.create_network(name=name)
+
+
+def _gone(raw: Any, kind: str, made: Any) -> None:
+    if kind == "volume":
+        raw.block_storage.delete_volume(made, ignore_missing=True)
+        raw.block_storage.wait_for_delete(made, wait=120)
+    else:
+        raw.network.delete_network(made, ignore_missing=True)
+
+
+def _listed_deleting_the_first(
+    driver: OpenStackDriver, raw: Any, kind: str, made: dict[str, Any]
+) -> list[str]:
+    """The ids of ``kind`` a listing yields; the first of ``made`` is deleted once yielded."""
+    listed: list[str] = []
+    for item in driver.list_inventory():
+        if item.kind == kind:
+            listed.append(item.resource_id)
+            if item.resource_id in made and len(set(listed) & set(made)) == 1:
+                _gone(raw, kind, made[item.resource_id])  # it is the next page's marker
+        elif listed:
+            break  # the listing of ``kind`` is over
+    return listed
+
+
+@pytest.mark.parametrize("kind", ["volume", "network"])
+def test_an_item_deleted_between_pages_costs_a_relisting_not_the_sync(
+    peer: Any, raw: Any, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One item per page, so every item is the marker of the next page request.
+
+    Without restarts the deletion fails the listing (the service answers 404 for the
+    marker: the case is real); with them every item is yielded once, the deleted one
+    included (it existed when listed), and nothing is lost.
+    """
+    stem = f"race-{uuid.uuid4().hex[:6]}"
+    made: dict[str, Any] = {}
+    try:
+        for n in range(4):
+            item = _made(raw, kind, f"{stem}-{n}")
+            made[str(item.id)] = item
+        driver = OpenStackDriver(
+            "peer", cloud=peer.cloud, clock=_now, clouds_yaml=peer.clouds_yaml, page_size=1
+        )
+        with monkeypatch.context() as patched:
+            patched.setattr("providers.openstack._LISTING_RESTARTS", 0)
+            with pytest.raises(ProviderNotFound):
+                _listed_deleting_the_first(driver, raw, kind, made)
+
+        still = {k: v for k, v in made.items() if k in _existing(raw, kind)}
+        assert len(still) == 3
+        listed = _listed_deleting_the_first(driver, raw, kind, still)
+        assert len(listed) == len(set(listed)), "an item was yielded twice"
+        assert set(still) <= set(listed)
+        assert len(set(still) & _existing(raw, kind)) == 2  # one was listed, then deleted
+    finally:
+        for item in made.values():
+            _gone(raw, kind, item)
+
+
+def _existing(raw: Any, kind: str) -> set[str]:
+    if kind == "volume":
+        return {str(v.id) for v in raw.block_storage.volumes(all_projects=True)}
+    return {str(n.id) for n in raw.network.networks()}

@@ -12,6 +12,7 @@ content hash. Receives its session factory and clock in the constructor;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import Table, delete, func, insert, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -40,6 +41,7 @@ from controlplane.bills.errors import BillError, FinalizeRefused, StatementFinal
 from controlplane.bills.inputs import load_inputs
 from controlplane.bills.rows import month_rows, read_statements, replace_contents, statement_values
 from controlplane.db import locks, table_of
+from controlplane.db.bulk import BulkInsert
 from controlplane.db.engine import transaction
 from controlplane.db.tables_billing import (
     BillAdjustmentRow,
@@ -61,6 +63,11 @@ STATEMENTS: Table = table_of(BillStatement)
 RUNS: Table = table_of(RatingRun)
 _PG_LOCK_KEY = locks.BILL_WRITE  # serialises bill writes across processes on PostgreSQL
 DRAFT, CONFIRMED, FINALIZED = "draft", "confirmed", "finalized"
+# a new statement row: its place and run, then what ``statement_values`` gives
+_CONTENT_COLUMNS = ("tenant_name", "content_hash", "rate_versions", "lines_total",
+                    "adjustments_total", "total")  # fmt: skip
+_NEW_COLUMNS = ("month", "tenant", "state", "run_id", "created_at", "updated_at",
+                *_CONTENT_COLUMNS)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,7 @@ class BillsService:
         changed: list[str] = []
         rewritten: list[Statement] = []
         ids: dict[str, int] = {}
-        new_rows: list[dict[str, object]] = []
+        new_rows: list[tuple[object, ...]] = []
         updates: list[dict[str, object]] = []
         for statement in result.statements:
             row = by_tenant.pop(statement.tenant, None)
@@ -166,9 +173,9 @@ class BillsService:
                 continue
             values = statement_values(statement)
             if row is None:
-                new_rows.append({**values, "month": str(month), "tenant": statement.tenant,
-                                 "state": DRAFT, "run_id": run.id, "created_at": now,
-                                 "updated_at": now})  # fmt: skip
+                values["rate_versions"] = json.dumps(values["rate_versions"])  # as JSON writes
+                new_rows.append((str(month), statement.tenant, DRAFT, run.id, now, now,
+                                 *(values[name] for name in _CONTENT_COLUMNS)))  # fmt: skip
             else:
                 if row.state == FINALIZED or row.id is None:
                     raise StatementFinalized(f"statement {row.month}/{row.tenant} is finalized")
@@ -180,12 +187,12 @@ class BillsService:
             changed.append(statement.tenant)
         if updates:  # bulk UPDATE by primary key
             session.execute(update(BillStatement), updates)
-        for start in range(0, len(new_rows), 1000):
-            inserted = session.execute(
-                insert(STATEMENTS).returning(STATEMENTS.c.tenant, STATEMENTS.c.id),
-                new_rows[start : start + 1000],
-            )
-            for tenant, statement_id in inserted:
+        if new_rows:  # COPY / one executemany, then their ids by the month's unique key
+            BulkInsert(session, STATEMENTS, _NEW_COLUMNS, raw=("rate_versions",)).write(new_rows)
+            c = STATEMENTS.c
+            for tenant, statement_id in session.execute(
+                select(c.tenant, c.id).where(c.month == str(month))
+            ):
                 ids[tenant] = statement_id
         # the intervals the rewritten statements cite; an unchanged statement's were
         # stored with it (content-addressed, never deleted), so a re-run writes none

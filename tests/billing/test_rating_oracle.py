@@ -51,6 +51,7 @@ from controlplane.billing import (
     rate_month,
     rate_records,
 )
+from controlplane.billing.columnar import _sorted_keys
 from controlplane.billing.period import epoch_seconds
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -370,3 +371,13 @@ def test_bulk_path_equals_the_core(case: Case, rnd: random.Random) -> None:
         (iv.provider, iv.resource_id, iv.meter, iv.quantity, epoch_seconds(iv.start),
          epoch_seconds(iv.end), iv.observations, iv.interval_id) for iv in intervals
     ]  # fmt: skip
+
+
+@given(st.lists(st.tuples(*[st.text(alphabet="ab\x00\x01", max_size=3)] * 3), unique=True))
+def test_series_keys_sort_as_tuples(keys: list[tuple[str, str, str]]) -> None:
+    # the bulk path sorts NUL-joined strings; a part holding a NUL must not reorder them
+    assert _sorted_keys(dict.fromkeys(keys)) == sorted(keys)
+    assert _sorted_keys({("a", "b", "m"): 0, ("a\x00", "\x00z", "m"): 0}) == [
+        ("a", "b", "m"),
+        ("a\x00", "\x00z", "m"),
+    ]

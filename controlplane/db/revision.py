@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "violation_subject_lookup"
+HEAD = "bill_line_statement_index"
 
 _VERSION_TABLE = "alembic_version"
 

@@ -204,7 +204,8 @@ class BillLineRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("statement_id", "line_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    statement_id: int = Field(foreign_key="bill_statement.id", index=True)
+    # no index of its own: the unique key above leads with it (migration 0022)
+    statement_id: int = Field(foreign_key="bill_statement.id")
     position: int
     line_id: str = Field(max_length=20)
     system: str = Field(max_length=63)

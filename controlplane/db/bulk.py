@@ -111,8 +111,8 @@ def _before_rollback(connection: Connection) -> None:
     _end(connection.info, _Abandoned("rolled back"))
 
 
-def _on_reset(_dbapi: Any, record: Any, *_: Any) -> None:
-    _end(record.info, _Abandoned("connection reset"))
+def _on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+    _end(connection_record.info, _Abandoned("connection reset"))
 
 
 def _watch(engine: Engine) -> None:

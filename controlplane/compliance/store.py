@@ -120,7 +120,9 @@ class ResultWriter:
     run and the new ones written. Subjects absent from this run have theirs superseded
     at :meth:`finish`. Rows go to the driver in bulk (:class:`BulkInsert`: ``COPY`` on
     PostgreSQL, one ``executemany`` on SQLite), ``BATCH`` at a time, inside the session's
-    transaction. A first load — no result stored at all, so every row is written —
+    transaction; on PostgreSQL as ``COPY`` text (each shared result's made once) through
+    one ``COPY`` left open between batches, so the server takes in the rows while the
+    run evaluates the next subjects (it ends before any other statement). A first load — no result stored at all, so every row is written —
     builds the table's secondary indexes (and PostgreSQL's foreign key, checked row by
     row) once at :meth:`finish` instead (``defer_indexes``). The timestamp goes through its column type's own bind processing (so it is stored
     exactly as an ORM insert stores it); the other values the drivers take as they are

@@ -26,7 +26,7 @@ from controlplane.compliance.lifecycle import ViolationTracker
 from controlplane.compliance.store import ResultWriter, stored_results
 from controlplane.compliance.views import AuditScope, Inventory, provider_facts, scope_for
 from controlplane.compliance.waivers import approved_waivers
-from controlplane.db.engine import transaction
+from controlplane.db.engine import bulk_sessions, transaction
 from controlplane.db.models import Provider, Resource, System, Tenant
 from controlplane.db.tables_compliance import AuditRun, PolicyViolation
 from controlplane.timeutil import Clock
@@ -97,7 +97,9 @@ class ComplianceService:
         """Audit the whole inventory once; returns the stored run with its totals."""
         at = now or self._clock()
         bindings = _Bindings(self.policy(), {})
-        with transaction(self._sessions) as session:
+        # one bulk-writing transaction: on SQLite with a page cache that holds what the
+        # run writes (bulk_sessions)
+        with bulk_sessions(self._sessions) as sessions, transaction(sessions) as session:
             run = AuditRun(started_at=at, actor=actor)
             session.add(run)
             session.flush()

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Delete, Table, Update, bindparam, delete, 
 from sqlmodel import Session, col, select
 
 from controlplane.db import table_of
-from controlplane.db.bulk import BulkInsert, driver_rows
+from controlplane.db.bulk import BulkInsert, CopyText, driver_rows
 from controlplane.db.deferred_indexes import DeferredIndexes, defer_indexes
 from controlplane.db.tables_compliance import AuditRun, PolicyResult, PolicySubjectDigest
 from policies import (
@@ -120,7 +120,9 @@ class ResultWriter:
     run and the new ones written. Subjects absent from this run have theirs superseded
     at :meth:`finish`. Rows go to the driver in bulk (:class:`BulkInsert`: ``COPY`` on
     PostgreSQL, one ``executemany`` on SQLite), ``BATCH`` at a time, inside the session's
-    transaction. A first load — no result stored at all, so every row is written —
+    transaction; on PostgreSQL as ``COPY`` text (each shared result's made once) through
+    one ``COPY`` left open between batches, so the server takes in the rows while the
+    run evaluates the next subjects (it ends before any other statement). A first load — no result stored at all, so every row is written —
     builds the table's secondary indexes (and PostgreSQL's foreign key, checked row by
     row) once at :meth:`finish` instead (``defer_indexes``). The timestamp goes through its column type's own bind processing (so it is stored
     exactly as an ORM insert stores it); the other values the drivers take as they are
@@ -131,7 +133,8 @@ class ResultWriter:
     def __init__(self, session: Session, run_id: int, at: datetime) -> None:
         self._session = session
         self._run_id = run_id
-        self._rows: list[tuple[Any, ...]] = []
+        #: pending rows: value tuples, or on PostgreSQL their lines of ``COPY`` text
+        self._rows: list[Any] = []
         self._replaced: list[Subject] = []
         self.written = 0
         #: this run's results by outcome (its value), written or held
@@ -148,7 +151,11 @@ class ResultWriter:
         stamp = processors["evaluated_at"]
         self._stamp = stamp(at) if stamp is not None else at
         # the stamp converted once above; the other values go as the driver takes them
-        self._results = BulkInsert(session, table, COLUMNS, raw=COLUMNS)
+        # (on PostgreSQL as COPY text, each distinct value formatted once, through one
+        # COPY left open while the run goes on: the server takes in the rows meanwhile)
+        self._results = BulkInsert(session, table, COLUMNS, raw=COLUMNS, stream=True)
+        self._copy = CopyText(session) if dialect.name == "postgresql" else None
+        self._head = self._copy.fields((run_id, self._stamp)) if self._copy else ""
         self._digests = BulkInsert(session, table_of(PolicySubjectDigest), _DIGEST_COLUMNS)
         if dialect.name == "postgresql":
             # one run at a time: a second waits, then compares with what the first
@@ -160,7 +167,7 @@ class ResultWriter:
             (kind, subject): digest for kind, subject, digest in driver_rows(session, digests)
         }
         self._seen: dict[Subject, str] = {}
-        self._parts: dict[AuditResult, tuple[tuple[Any, ...], str]] = {}
+        self._parts: dict[AuditResult, tuple[tuple[Any, ...], str, str]] = {}
         # a first load (no result stored at all): every row of the run is written, so
         # the table's indexes are built once after it instead of row by row
         self._deferred: DeferredIndexes | None = None
@@ -173,13 +180,13 @@ class ResultWriter:
             return
         kind, subject, tenant = view.kind, view.id, view.tenant
         system = view.system.name if view.system is not None else None
-        # a result object is shared by every subject it judged alike: its stored values
-        # and their text in the digest are made once per object
+        # a result object is shared by every subject it judged alike: its stored values,
+        # their text in the digest and their COPY text are made once per object
         parts = self._parts
         found = [parts.get(r) or self._part(r) for r in results]
-        self.outcomes.update([values[1] for values, _ in found])
+        self.outcomes.update([part[0][1] for part in found])
         # digest_of(rows), without building the text of each result again
-        text = f"({(system, tenant)!r}, [{', '.join([shown for _, shown in found])}])"
+        text = f"({(system, tenant)!r}, [{', '.join([part[1] for part in found])}])"
         digest = blake2b(text.encode(), digest_size=16).hexdigest()
         key = (kind, subject)
         earlier = self._seen.get(key)
@@ -194,16 +201,21 @@ class ResultWriter:
                 return  # unchanged since the last run: its rows stay current
             if stored is not None:
                 self._replaced.append(key)
-        head = (self._run_id, self._stamp, kind, subject, system, tenant)
-        self._rows.extend([head + values for values, _ in found])
+        if self._copy is not None:
+            line = f"{self._head}\t{self._copy.fields((kind, subject, system, tenant))}\t"
+            self._rows.extend([line + part[2] for part in found])
+        else:
+            head = (self._run_id, self._stamp, kind, subject, system, tenant)
+            self._rows.extend([head + part[0] for part in found])
         if len(self._rows) >= BATCH:
             self.flush()
 
-    def _part(self, result: AuditResult) -> tuple[tuple[Any, ...], str]:
+    def _part(self, result: AuditResult) -> tuple[tuple[Any, ...], str, str]:
         if len(self._parts) >= _PARTS_KEPT:
             self._parts.clear()
         values = _stored(result)
-        made = self._parts[result] = (values, repr(values))
+        line = f"{self._copy.fields(values)}\n" if self._copy is not None else ""
+        made = self._parts[result] = (values, repr(values), line)
         return made
 
     def flush(self) -> None:
@@ -211,12 +223,16 @@ class ResultWriter:
         self._supersede(self._replaced)
         self._replaced = []
         if self._rows:
-            self.written += self._results.write(self._rows)
+            if self._copy is not None:
+                self.written += self._results.write_text("".join(self._rows), len(self._rows))
+            else:
+                self.written += self._results.write(self._rows)
             self._rows = []
 
     def finish(self) -> None:
         """Flush, supersede subjects this run no longer has, and store the new digests."""
         self.flush()
+        self._results.end()
         stored, seen = self._stored, self._seen
         self._supersede([key for key in stored if key not in seen])
         table = table_of(PolicySubjectDigest)

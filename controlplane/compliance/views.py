@@ -247,7 +247,7 @@ class Inventory:
             if provider is None:
                 site = SiteFacts()
             else:
-                key = (provider_id, *(spec.get(k) for k in _SITE_KEYS))
+                key = (provider_id, *map(spec.get, _SITE_KEYS))
                 try:
                     site = sites[key]
                 except (KeyError, TypeError):  # new, or a list where text belongs

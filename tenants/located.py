@@ -4,9 +4,10 @@ The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and
 PyYAML's pure-Python parser where it is not; both give the same events, and one composer
 here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
 ``Decimal`` for every YAML float so no price or version is ever rounded through binary
-floating point, ``date``/``datetime``) plus a map from field path to the parser's mark
-of that value and of its key, so later validation can point at ``file:line:col`` for any
-path. A mark becomes a :class:`Location` only when a position is asked for, and the
+floating point, ``date``/``datetime``) plus a map from field path to the position (line
+and column as one int) of that value and of its key, so later validation can point at
+``file:line:col`` for any path. A position becomes a :class:`Location` only when one is
+asked for, and the
 common events are composed in one loop without a call per event: composing costs about
 what libyaml's own ``compose_all`` does (``bench/parse.py``).
 
@@ -113,9 +114,12 @@ class _Mark(NamedTuple):
 class LocatedDocument:
     """One YAML document as plain data plus the source position of every path.
 
-    ``marks`` and ``key_marks`` keep the parser's own 0-based marks of every value and
-    key (a :class:`Location` is made only when a position is asked for: a valid document
-    never needs one); ``values`` and ``keys`` are the same positions as locations.
+    ``marks`` and ``key_marks`` keep the 0-based line and column of every value and key
+    as one int, ``line << 32 | column`` (a :class:`Location` is made only when a position
+    is asked for: a valid document never needs one). Ints, not the parser's mark objects:
+    those are objects the cyclic collector walks, about 920,000 of them for 10,000
+    province manifests, walked again by each collection after the reading. ``values`` and
+    ``keys`` are the same positions as locations.
     ``aliases`` maps the path of an alias (or of a key brought in by a ``<<`` merge) to
     the path of the node it stands for; positions below it are that node's, which is
     where the user must edit.
@@ -125,8 +129,8 @@ class LocatedDocument:
     file: str
     start: Location
     aliases: dict[Path, Path] = field(default_factory=dict)
-    marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
-    key_marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
+    marks: dict[Path, int] = field(default_factory=dict, repr=False)
+    key_marks: dict[Path, int] = field(default_factory=dict, repr=False)
 
     @property
     def values(self) -> dict[Path, Location]:
@@ -147,8 +151,8 @@ class LocatedDocument:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by content
 
-    def _location(self, mark: Mark) -> Location:
-        return _location(self.file, mark.line + 1, mark.column + 1)
+    def _location(self, position: int) -> Location:
+        return _location(self.file, (position >> 32) + 1, (position & _COLUMN) + 1)
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path``; falls back to the nearest located ancestor."""
@@ -225,6 +229,17 @@ def _line_starts(text: str) -> list[int]:
 
 
 # --- composition ----------------------------------------------------------------------------
+
+
+_COLUMN = (1 << 32) - 1
+
+
+def _pack(mark: Mark) -> int:
+    """A mark's 0-based line and column as one int (``line << 32 | column``): a document
+    keeps one per value and key (92 for a province manifest), and ints, unlike the
+    parser's mark objects, are nothing the cyclic collector walks (see
+    :class:`LocatedDocument`)."""
+    return mark.line << 32 | mark.column
 
 
 def _location(file: str, line: int, col: int, _new: Any = object.__new__) -> Location:
@@ -339,8 +354,8 @@ _TYPED_FIRST = frozenset("0123456789-+.tTfF~nN<")
 class _Composer:
     """Builds plain data and positions from parser events, counting what the limits bound.
 
-    Positions are the parser's own marks, kept as they come (a :class:`Location` is made
-    only for a problem); the common events — a plain or quoted scalar without tag or
+    Positions are the parser's marks, kept as ints (a :class:`Location` is made only for a
+    problem); the common events — a plain or quoted scalar without tag or
     anchor in a block collection, a collection opened and closed — are handled in
     :meth:`_document`'s loop itself, anything else by the methods below, which hold every
     rule and every message.
@@ -501,7 +516,7 @@ class _Composer:
                             self._place(value, mark, doc, stack, recorded=False)
                         else:
                             data = top.data
-                            marks[top.path + (len(data),)] = mark  # noqa: RUF005
+                            marks[top.path + (len(data),)] = mark.line << 32 | mark.column  # noqa: RUF005
                             data.append(value)
                     elif not top.has_key:
                         if value is MERGE:
@@ -520,8 +535,9 @@ class _Composer:
                         top.seen[top.key] = value
                         key_text = top.key_text
                         path = top.path + (key_text,)  # noqa: RUF005
-                        marks[path] = mark
-                        key_marks[path] = top.key_mark
+                        marks[path] = mark.line << 32 | mark.column
+                        key = top.key_mark
+                        key_marks[path] = key.line << 32 | key.column
                         top.data[key_text] = value
                 elif kind is MappingStartEvent or kind is SequenceStartEvent:
                     is_list = kind is SequenceStartEvent
@@ -539,11 +555,12 @@ class _Composer:
                         mark = event.start_mark
                         if top.is_list:
                             path = top.path + (len(top.data),)  # noqa: RUF005
-                            marks[path] = mark
+                            marks[path] = mark.line << 32 | mark.column
                         else:
                             path = top.path + (top.key_text,)  # noqa: RUF005
-                            marks[path] = mark
-                            key_marks[path] = top.key_mark
+                            marks[path] = mark.line << 32 | mark.column
+                            key = top.key_mark
+                            key_marks[path] = key.line << 32 | key.column
                         self.nodes += 1
                         frame = _Frame(
                             is_list, path, mark, self.nodes, None, bool(event.flow_style)
@@ -582,7 +599,7 @@ class _Composer:
                 elif kind is DocumentEndEvent:
                     root = marks.get(())
                     if root is not None:
-                        doc.start = self._loc(root)
+                        doc.start = doc._location(root)
                     self.documents.append(doc)
                     end = event.end_mark
                     return end.line, end.column
@@ -768,9 +785,9 @@ class _Composer:
         if tag is not None and tag != "!" and tag != CORE_TAG + ("seq" if is_list else "map"):
             raise _Refusal(Problem(self._loc(mark), format_path(path),
                                    f"unsupported YAML tag {tag}", expected="a plain value"))  # fmt: skip
-        doc.marks[path] = mark
+        doc.marks[path] = _pack(mark)
         if top is not None and not top.is_list and top.key is not MERGE:
-            doc.key_marks[path] = top.key_mark
+            doc.key_marks[path] = _pack(top.key_mark)
         self.nodes += 1
         if self.nodes > self.limits.nodes:
             self._count(mark, 0, alias=False)
@@ -824,19 +841,21 @@ class _Composer:
         """Put a finished node into its parent (or make it the document's root)."""
         if not stack:
             doc.data = value
-            doc.marks[()] = at
+            doc.marks[()] = _pack(at)
             return
         top = stack[-1]
         data = top.data
         if top.is_list:
             if top.cap is not None and len(data) >= top.cap[0]:
                 limit, what = top.cap
-                raise _Refusal(Problem(self._loc(doc.marks.get(top.path, at)),
+                own = doc.marks.get(top.path)
+                where = self._loc(at) if own is None else doc._location(own)
+                raise _Refusal(Problem(where,
                     format_path(top.path), f"too many {what}: the limit is {limit:,}",
                     expected=f"at most {limit:,} {what}", found=f"more than {limit:,}"),
                     stop=True)  # fmt: skip
             if not recorded:
-                doc.marks[(*top.path, len(data))] = at
+                doc.marks[(*top.path, len(data))] = _pack(at)
             data.append(value)
         elif not top.has_key:
             if isinstance(value, dict | list):
@@ -856,8 +875,8 @@ class _Composer:
             top.seen[key] = value
             if not recorded:
                 path = (*top.path, top.key_text)
-                doc.marks[path] = at
-                doc.key_marks[path] = top.key_mark
+                doc.marks[path] = _pack(at)
+                doc.key_marks[path] = _pack(top.key_mark)
             data[top.key_text] = value
 
     def _key(self, top: _Frame, key: Any, at: Mark) -> None:

@@ -287,7 +287,7 @@ class _Frame:
 
     __slots__ = (
         "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_mark",
-        "key_text", "mark", "merge_mark", "merges", "nodes_before", "path", "seen",
+        "key_text", "kids", "mark", "merge_mark", "merges", "nodes_before", "path", "seen",
     )  # fmt: skip
 
     def __init__(
@@ -298,8 +298,12 @@ class _Frame:
         nodes_before: int,
         anchor: str | None,
         flow: bool,
+        kids: dict[str | int, Path],
     ) -> None:
         self.is_list = is_list
+        self.kids = kids
+        """The paths of this node's children made so far (list indexes, text keys), shared
+        by the nodes at the same path in every document (see :meth:`_Composer.kids`)."""
         self.data: Any = [] if is_list else {}
         self.path = path
         self.mark = mark
@@ -391,6 +395,7 @@ class _Composer:
         )
         self.nodes = 0
         self.alias_nodes = 0
+        self._kids: dict[Path, dict[str | int, Path]] = {}
         self.documents: list[LocatedDocument] = []
         self.on_document = on_document
         self.stopped_at: tuple[int, int] | None = None
@@ -441,6 +446,19 @@ class _Composer:
 
     def _loc(self, mark: Mark) -> Location:
         return _location(self.file, mark.line + 1, mark.column + 1)
+
+    def kids(self, path: Path) -> dict[str | int, Path]:
+        """The child paths made so far below ``path``, in any document of the text.
+
+        A stream of like documents has the same paths in each (10,000 province manifests:
+        some 490,000 path tuples, a few hundred of them distinct): the composer makes each
+        once and the documents' position maps share it, which spares the tuple, its
+        memory and the cyclic collector's walk over it.
+        """
+        found = self._kids.get(path)
+        if found is None:
+            found = self._kids[path] = {}
+        return found
 
     def _at(self, event: Any) -> Location:
         return self._loc(event.start_mark)
@@ -516,7 +534,11 @@ class _Composer:
                             self._place(value, mark, doc, stack, recorded=False)
                         else:
                             data = top.data
-                            marks[top.path + (len(data),)] = mark.line << 32 | mark.column  # noqa: RUF005
+                            index = len(data)
+                            path = top.kids.get(index)
+                            if path is None:
+                                path = top.kids[index] = top.path + (index,)  # noqa: RUF005
+                            marks[path] = mark.line << 32 | mark.column
                             data.append(value)
                     elif not top.has_key:
                         if value is MERGE:
@@ -534,7 +556,12 @@ class _Composer:
                         top.has_key = False
                         top.seen[top.key] = value
                         key_text = top.key_text
-                        path = top.path + (key_text,)  # noqa: RUF005
+                        if type(key_text) is str:  # not an int or bool key: 1 == True
+                            path = top.kids.get(key_text)
+                            if path is None:
+                                path = top.kids[key_text] = top.path + (key_text,)  # noqa: RUF005
+                        else:
+                            path = top.path + (key_text,)  # noqa: RUF005
                         marks[path] = mark.line << 32 | mark.column
                         key = top.key_mark
                         key_marks[path] = key.line << 32 | key.column
@@ -554,16 +581,31 @@ class _Composer:
                     else:
                         mark = event.start_mark
                         if top.is_list:
-                            path = top.path + (len(top.data),)  # noqa: RUF005
+                            index = len(top.data)
+                            path = top.kids.get(index)
+                            if path is None:
+                                path = top.kids[index] = top.path + (index,)  # noqa: RUF005
                             marks[path] = mark.line << 32 | mark.column
                         else:
-                            path = top.path + (top.key_text,)  # noqa: RUF005
+                            key_text = top.key_text
+                            if type(key_text) is str:
+                                path = top.kids.get(key_text)
+                                if path is None:
+                                    path = top.kids[key_text] = top.path + (key_text,)  # noqa: RUF005
+                            else:
+                                path = top.path + (key_text,)  # noqa: RUF005
                             marks[path] = mark.line << 32 | mark.column
                             key = top.key_mark
                             key_marks[path] = key.line << 32 | key.column
                         self.nodes += 1
                         frame = _Frame(
-                            is_list, path, mark, self.nodes, None, bool(event.flow_style)
+                            is_list,
+                            path,
+                            mark,
+                            self.nodes,
+                            None,
+                            bool(event.flow_style),
+                            self.kids(path),
                         )
                         if is_list and caps:
                             frame.cap = caps.get(
@@ -792,7 +834,9 @@ class _Composer:
         if self.nodes > self.limits.nodes:
             self._count(mark, 0, alias=False)
         anchor = event.anchor
-        frame = _Frame(is_list, path, mark, self.nodes, anchor, bool(event.flow_style))
+        frame = _Frame(
+            is_list, path, mark, self.nodes, anchor, bool(event.flow_style), self.kids(path)
+        )
         if is_list and self.caps:
             frame.cap = self.caps.get(tuple(-1 if isinstance(p, int) else p for p in path))
         if anchor is not None:

@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.sync import database_url, estate_text, rss_peak
+from bench.sync import backend_cpu, database_url, estate_text, rss_peak
 from bench.tui import _populate, _provider, _until
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -96,28 +96,9 @@ def _governance(app: Any, violations: int, pending: int) -> None:
 
 
 def _server_cpu(app: Any) -> Callable[[], float]:
-    """Milliseconds of CPU the PostgreSQL backends serving this database have used (read
-    from /proc: the server runs on this machine); SQLite: none, it is this process."""
-    from sqlalchemy import text
-
-    if app.engine.dialect.name != "postgresql":
-        return lambda: 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def used() -> float:
-        with app.engine.connect() as conn:
-            pids = conn.execute(text("SELECT pid FROM pg_stat_activity "
-                                     "WHERE datname = current_database()")).scalars().all()  # fmt: skip
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # a backend that ended meanwhile
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        return total * 1000 / tick
-
-    return used
+    """Milliseconds of CPU the PostgreSQL backends serving this database have used so far
+    (:func:`bench.sync.backend_cpu`); SQLite: none, its work is in this process."""
+    return lambda: sum(backend_cpu(app.engine).values()) * 1000
 
 
 def _timed(call: Callable[[], object], server: Callable[[], float]) -> dict[str, float]:

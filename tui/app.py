@@ -540,9 +540,10 @@ class ConsoleApp(App[None]):
         if not message.append:
             table.clear()
             self.items = []
+        keys = [self.view.key(item) for item in message.page.items]
         table.add_rows(
-            [self._row(item) for item in message.page.items],
-            keys=[self.view.key(item) for item in message.page.items],
+            [self._row(item, key) for item, key in zip(message.page.items, keys, strict=True)],
+            keys=keys,
         )
         self.items.extend(message.page.items)
         self.token = message.page.continue_token
@@ -603,8 +604,8 @@ class ConsoleApp(App[None]):
             return f"{value:%Y-%m-%d %H:%M}"
         return str(value)
 
-    def _row(self, item: Any) -> list[Text | str]:
-        mark = "*" if self.view.key(item) in self.marks else " "
+    def _row(self, item: Any, key: str) -> list[Text | str]:
+        mark = "*" if key in self.marks else " "
         return [mark, *(self._cell(c, item) for c in self.view.columns)]
 
     @on(Table.RowHighlighted)

@@ -580,21 +580,16 @@ class _Composer:
                         self._open(event, doc, stack, anchors, is_list)
                     else:
                         mark = event.start_mark
-                        if top.is_list:
-                            index = len(top.data)
-                            path = top.kids.get(index)
-                            if path is None:
-                                path = top.kids[index] = top.path + (index,)  # noqa: RUF005
-                            marks[path] = mark.line << 32 | mark.column
-                        else:
-                            key_text = top.key_text
-                            if type(key_text) is str:
-                                path = top.kids.get(key_text)
-                                if path is None:
-                                    path = top.kids[key_text] = top.path + (key_text,)  # noqa: RUF005
-                            else:
-                                path = top.path + (key_text,)  # noqa: RUF005
-                            marks[path] = mark.line << 32 | mark.column
+                        # the child's path as the scalar steps above make it (shared)
+                        part = len(top.data) if top.is_list else top.key_text
+                        shared = top.is_list or type(part) is str
+                        path = top.kids.get(part) if shared else None
+                        if path is None:
+                            path = top.path + (part,)  # noqa: RUF005
+                            if shared:
+                                top.kids[part] = path
+                        marks[path] = mark.line << 32 | mark.column
+                        if not top.is_list:
                             key = top.key_mark
                             key_marks[path] = key.line << 32 | key.column
                         self.nodes += 1

@@ -5,7 +5,7 @@ which records its id, titles, standard and clause, 测评单元, levels, mode, s
 waivability, parameter model and the resource kinds it audits. Rule bodies return
 :class:`Finding` values (nothing yielded means pass) and read optional inputs through
 :func:`need`, which turns a missing fact into ``not_evaluable`` naming it.
-Imports nothing internal outside :mod:`policies`.
+Imports nothing internal outside :mod:`policies` but :func:`tenants.quick_init`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from policies.params import NoParams, Params, Tighten, tightening
 from policies.verdicts import Outcome, RuleMode, Severity
 from policies.views import PlanView, ResourceView
+from tenants import quick_init
 
 __all__ = [
     "ALL_LEVELS",
@@ -42,6 +43,7 @@ P = TypeVar("P", bound=Params)
 T = TypeVar("T")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """What a rule body reports; the engine adds rule metadata to make a Verdict."""

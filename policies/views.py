@@ -5,7 +5,7 @@ These are frozen dataclasses the request pipeline and the inventory sync map the
 records into; a fact govcloud does not hold yet is ``None``, and rules report
 ``not_evaluable`` naming it rather than passing. ``ResourceView.attrs`` holds the
 kind-specific attributes a provider observed (``encrypted``, ``port_security_enabled``,
-``visibility``...). Imports nothing internal.
+``visibility``...). Imports only :func:`tenants.quick_init`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
+
+from tenants import quick_init
 
 __all__ = [
     "DATA_GRADES",
@@ -70,6 +72,7 @@ class ProviderFacts:
     csa_valid_until: date | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SystemFacts:
     """The control plane's record of one information system (信息系统)."""
@@ -112,6 +115,7 @@ class ImageFacts:
     signed: bool | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class VolumeView:
     size_gib: int
@@ -119,6 +123,7 @@ class VolumeView:
     encrypted: bool | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ComputeItem:
     """One ``spec.compute[i]`` entry with its image facts resolved."""
@@ -133,6 +138,7 @@ class ComputeItem:
     anti_affinity: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IngressRule:
     """One allowed inbound flow; ``port_min is None`` means every port.
@@ -177,6 +183,7 @@ class IngressRule:
         return self.port_min <= port <= self.upper
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BackupView:
     enabled: bool
@@ -186,6 +193,7 @@ class BackupView:
     target_site: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LoggingView:
     retention_days: int | None
@@ -193,6 +201,7 @@ class LoggingView:
     disables_audit_sink: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class EncryptionView:
     at_rest: str | None = None
@@ -201,6 +210,7 @@ class EncryptionView:
     kms_gm_certified: bool | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class KubernetesView:
     """``spec.kubernetes``: the quota plus the pod-security stance the namespace gets."""
@@ -210,6 +220,7 @@ class KubernetesView:
     privileged: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PlanView:
     """A request's plan, normalised: the system, the chosen provider and what it asks for.

@@ -13,6 +13,7 @@ Must not import any other govcloud package (it is a leaf), nor any cloud SDK.
 
 from tenants.errors import Location, ManifestError, Problem, format_path
 from tenants.fields import CatalogName, Days, DnsLabel, Money, PositiveInt, StrictBool
+from tenants.frozen import quick_init
 from tenants.located import (
     LocatedDocument,
     load_yaml_documents,
@@ -115,6 +116,7 @@ __all__ = [
     "parse_quantity",
     "parse_requests",
     "problems_from_validation",
+    "quick_init",
     "schema_error",
     "source_text",
     "without_cycle_collection",

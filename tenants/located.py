@@ -4,9 +4,10 @@ The text is parsed by libyaml (PyYAML's C ``CParser``) where it is installed and
 PyYAML's pure-Python parser where it is not; both give the same events, and one composer
 here turns them into plain Python data (dicts, lists, str, int, bool, ``None``,
 ``Decimal`` for every YAML float so no price or version is ever rounded through binary
-floating point, ``date``/``datetime``) plus a map from field path to the parser's mark
-of that value and of its key, so later validation can point at ``file:line:col`` for any
-path. A mark becomes a :class:`Location` only when a position is asked for, and the
+floating point, ``date``/``datetime``) plus a map from field path to the position (line
+and column as one int) of that value and of its key, so later validation can point at
+``file:line:col`` for any path. A position becomes a :class:`Location` only when one is
+asked for, and the
 common events are composed in one loop without a call per event: composing costs about
 what libyaml's own ``compose_all`` does (``bench/parse.py``).
 
@@ -113,9 +114,12 @@ class _Mark(NamedTuple):
 class LocatedDocument:
     """One YAML document as plain data plus the source position of every path.
 
-    ``marks`` and ``key_marks`` keep the parser's own 0-based marks of every value and
-    key (a :class:`Location` is made only when a position is asked for: a valid document
-    never needs one); ``values`` and ``keys`` are the same positions as locations.
+    ``marks`` and ``key_marks`` keep the 0-based line and column of every value and key
+    as one int, ``line << 32 | column`` (a :class:`Location` is made only when a position
+    is asked for: a valid document never needs one). Ints, not the parser's mark objects:
+    those are objects the cyclic collector walks, about 920,000 of them for 10,000
+    province manifests, walked again by each collection after the reading. ``values`` and
+    ``keys`` are the same positions as locations.
     ``aliases`` maps the path of an alias (or of a key brought in by a ``<<`` merge) to
     the path of the node it stands for; positions below it are that node's, which is
     where the user must edit.
@@ -125,8 +129,8 @@ class LocatedDocument:
     file: str
     start: Location
     aliases: dict[Path, Path] = field(default_factory=dict)
-    marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
-    key_marks: dict[Path, Mark] = field(default_factory=dict, repr=False)
+    marks: dict[Path, int] = field(default_factory=dict, repr=False)
+    key_marks: dict[Path, int] = field(default_factory=dict, repr=False)
 
     @property
     def values(self) -> dict[Path, Location]:
@@ -147,8 +151,8 @@ class LocatedDocument:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by content
 
-    def _location(self, mark: Mark) -> Location:
-        return _location(self.file, mark.line + 1, mark.column + 1)
+    def _location(self, position: int) -> Location:
+        return _location(self.file, (position >> 32) + 1, (position & _COLUMN) + 1)
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """The position of ``path``; falls back to the nearest located ancestor."""
@@ -227,6 +231,17 @@ def _line_starts(text: str) -> list[int]:
 # --- composition ----------------------------------------------------------------------------
 
 
+_COLUMN = (1 << 32) - 1
+
+
+def _pack(mark: Mark) -> int:
+    """A mark's 0-based line and column as one int (``line << 32 | column``): a document
+    keeps one per value and key (92 for a province manifest), and ints, unlike the
+    parser's mark objects, are nothing the cyclic collector walks (see
+    :class:`LocatedDocument`)."""
+    return mark.line << 32 | mark.column
+
+
 def _location(file: str, line: int, col: int, _new: Any = object.__new__) -> Location:
     """``Location(file, line, col)``, built without the frozen dataclass's three guarded
     ``__setattr__`` calls (equal, hashed and ordered the same; every node gets one)."""
@@ -272,7 +287,7 @@ class _Frame:
 
     __slots__ = (
         "anchor", "cap", "data", "flow", "has_key", "is_list", "key", "key_end", "key_mark",
-        "key_text", "mark", "merge_mark", "merges", "nodes_before", "path", "seen",
+        "key_text", "kids", "mark", "merge_mark", "merges", "nodes_before", "path", "seen",
     )  # fmt: skip
 
     def __init__(
@@ -283,8 +298,12 @@ class _Frame:
         nodes_before: int,
         anchor: str | None,
         flow: bool,
+        kids: dict[str | int, Path],
     ) -> None:
         self.is_list = is_list
+        self.kids = kids
+        """The paths of this node's children made so far (list indexes, text keys), shared
+        by the nodes at the same path in every document (see :meth:`_Composer.kids`)."""
         self.data: Any = [] if is_list else {}
         self.path = path
         self.mark = mark
@@ -339,8 +358,8 @@ _TYPED_FIRST = frozenset("0123456789-+.tTfF~nN<")
 class _Composer:
     """Builds plain data and positions from parser events, counting what the limits bound.
 
-    Positions are the parser's own marks, kept as they come (a :class:`Location` is made
-    only for a problem); the common events — a plain or quoted scalar without tag or
+    Positions are the parser's marks, kept as ints (a :class:`Location` is made only for a
+    problem); the common events — a plain or quoted scalar without tag or
     anchor in a block collection, a collection opened and closed — are handled in
     :meth:`_document`'s loop itself, anything else by the methods below, which hold every
     rule and every message.
@@ -376,6 +395,7 @@ class _Composer:
         )
         self.nodes = 0
         self.alias_nodes = 0
+        self._kids: dict[Path, dict[str | int, Path]] = {}
         self.documents: list[LocatedDocument] = []
         self.on_document = on_document
         self.stopped_at: tuple[int, int] | None = None
@@ -426,6 +446,19 @@ class _Composer:
 
     def _loc(self, mark: Mark) -> Location:
         return _location(self.file, mark.line + 1, mark.column + 1)
+
+    def kids(self, path: Path) -> dict[str | int, Path]:
+        """The child paths made so far below ``path``, in any document of the text.
+
+        A stream of like documents has the same paths in each (10,000 province manifests:
+        some 490,000 path tuples, a few hundred of them distinct): the composer makes each
+        once and the documents' position maps share it, which spares the tuple, its
+        memory and the cyclic collector's walk over it.
+        """
+        found = self._kids.get(path)
+        if found is None:
+            found = self._kids[path] = {}
+        return found
 
     def _at(self, event: Any) -> Location:
         return self._loc(event.start_mark)
@@ -501,7 +534,11 @@ class _Composer:
                             self._place(value, mark, doc, stack, recorded=False)
                         else:
                             data = top.data
-                            marks[top.path + (len(data),)] = mark  # noqa: RUF005
+                            index = len(data)
+                            path = top.kids.get(index)
+                            if path is None:
+                                path = top.kids[index] = top.path + (index,)  # noqa: RUF005
+                            marks[path] = mark.line << 32 | mark.column
                             data.append(value)
                     elif not top.has_key:
                         if value is MERGE:
@@ -519,9 +556,15 @@ class _Composer:
                         top.has_key = False
                         top.seen[top.key] = value
                         key_text = top.key_text
-                        path = top.path + (key_text,)  # noqa: RUF005
-                        marks[path] = mark
-                        key_marks[path] = top.key_mark
+                        if type(key_text) is str:  # not an int or bool key: 1 == True
+                            path = top.kids.get(key_text)
+                            if path is None:
+                                path = top.kids[key_text] = top.path + (key_text,)  # noqa: RUF005
+                        else:
+                            path = top.path + (key_text,)  # noqa: RUF005
+                        marks[path] = mark.line << 32 | mark.column
+                        key = top.key_mark
+                        key_marks[path] = key.line << 32 | key.column
                         top.data[key_text] = value
                 elif kind is MappingStartEvent or kind is SequenceStartEvent:
                     is_list = kind is SequenceStartEvent
@@ -537,16 +580,27 @@ class _Composer:
                         self._open(event, doc, stack, anchors, is_list)
                     else:
                         mark = event.start_mark
-                        if top.is_list:
-                            path = top.path + (len(top.data),)  # noqa: RUF005
-                            marks[path] = mark
-                        else:
-                            path = top.path + (top.key_text,)  # noqa: RUF005
-                            marks[path] = mark
-                            key_marks[path] = top.key_mark
+                        # the child's path as the scalar steps above make it (shared)
+                        part = len(top.data) if top.is_list else top.key_text
+                        shared = top.is_list or type(part) is str
+                        path = top.kids.get(part) if shared else None
+                        if path is None:
+                            path = top.path + (part,)  # noqa: RUF005
+                            if shared:
+                                top.kids[part] = path
+                        marks[path] = mark.line << 32 | mark.column
+                        if not top.is_list:
+                            key = top.key_mark
+                            key_marks[path] = key.line << 32 | key.column
                         self.nodes += 1
                         frame = _Frame(
-                            is_list, path, mark, self.nodes, None, bool(event.flow_style)
+                            is_list,
+                            path,
+                            mark,
+                            self.nodes,
+                            None,
+                            bool(event.flow_style),
+                            self.kids(path),
                         )
                         if is_list and caps:
                             frame.cap = caps.get(
@@ -582,7 +636,7 @@ class _Composer:
                 elif kind is DocumentEndEvent:
                     root = marks.get(())
                     if root is not None:
-                        doc.start = self._loc(root)
+                        doc.start = doc._location(root)
                     self.documents.append(doc)
                     end = event.end_mark
                     return end.line, end.column
@@ -768,14 +822,16 @@ class _Composer:
         if tag is not None and tag != "!" and tag != CORE_TAG + ("seq" if is_list else "map"):
             raise _Refusal(Problem(self._loc(mark), format_path(path),
                                    f"unsupported YAML tag {tag}", expected="a plain value"))  # fmt: skip
-        doc.marks[path] = mark
+        doc.marks[path] = _pack(mark)
         if top is not None and not top.is_list and top.key is not MERGE:
-            doc.key_marks[path] = top.key_mark
+            doc.key_marks[path] = _pack(top.key_mark)
         self.nodes += 1
         if self.nodes > self.limits.nodes:
             self._count(mark, 0, alias=False)
         anchor = event.anchor
-        frame = _Frame(is_list, path, mark, self.nodes, anchor, bool(event.flow_style))
+        frame = _Frame(
+            is_list, path, mark, self.nodes, anchor, bool(event.flow_style), self.kids(path)
+        )
         if is_list and self.caps:
             frame.cap = self.caps.get(tuple(-1 if isinstance(p, int) else p for p in path))
         if anchor is not None:
@@ -824,19 +880,21 @@ class _Composer:
         """Put a finished node into its parent (or make it the document's root)."""
         if not stack:
             doc.data = value
-            doc.marks[()] = at
+            doc.marks[()] = _pack(at)
             return
         top = stack[-1]
         data = top.data
         if top.is_list:
             if top.cap is not None and len(data) >= top.cap[0]:
                 limit, what = top.cap
-                raise _Refusal(Problem(self._loc(doc.marks.get(top.path, at)),
+                own = doc.marks.get(top.path)
+                where = self._loc(at) if own is None else doc._location(own)
+                raise _Refusal(Problem(where,
                     format_path(top.path), f"too many {what}: the limit is {limit:,}",
                     expected=f"at most {limit:,} {what}", found=f"more than {limit:,}"),
                     stop=True)  # fmt: skip
             if not recorded:
-                doc.marks[(*top.path, len(data))] = at
+                doc.marks[(*top.path, len(data))] = _pack(at)
             data.append(value)
         elif not top.has_key:
             if isinstance(value, dict | list):
@@ -856,8 +914,8 @@ class _Composer:
             top.seen[key] = value
             if not recorded:
                 path = (*top.path, top.key_text)
-                doc.marks[path] = at
-                doc.key_marks[path] = top.key_mark
+                doc.marks[path] = _pack(at)
+                doc.key_marks[path] = _pack(top.key_mark)
             data[top.key_text] = value
 
     def _key(self, top: _Frame, key: Any, at: Mark) -> None:

@@ -466,8 +466,8 @@ class SystemRequestSpec(StrictModel):
         return data
 
 
-def _canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# ``json.dumps`` with these options, its encoder made once (dumps makes one per call)
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 _RULE_KEYS = ("from", "port", "protocol")  # an ingress rule's dump, in sorted order

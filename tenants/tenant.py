@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, Strict, model_validator
 
 from tenants.fields import DnsLabel, Money
+from tenants.frozen import quick_init
 from tenants.validation import StrictModel, schema_error
 
 __all__ = [
@@ -57,6 +58,7 @@ class LocalizedName(StrictModel):
         return self.en if language == "en" and self.en else self.zh
 
 
+@quick_init
 @dataclass(frozen=True)
 class ResourceAmounts:
     """Amounts of the quota-controlled resources; add and subtract them like numbers."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from tenants import ResourceAmounts
+from tenants import ResourceAmounts, quick_init
 
 __all__ = ["CAPACITY_DIMENSIONS", "NO_PRICES", "ProviderFacts", "SystemNeeds", "home_tier_of"]
 
@@ -54,6 +54,7 @@ class ProviderFacts:
         return self.capacity - used
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SystemNeeds:
     """What one system asks of its provider.

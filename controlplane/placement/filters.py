@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from controlplane.placement.facts import ProviderFacts, SystemNeeds
-from tenants import ResourceAmounts
+from tenants import ResourceAmounts, quick_init
 
 __all__ = ["FILTERS", "FILTERS_BY_NAME", "Exclusion", "HardFilter", "Reason", "first_refusal"]
 
@@ -32,6 +32,7 @@ class HardFilter:
     check: Check
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     """Why one provider cannot host the system: the filter and its reason."""

@@ -24,7 +24,7 @@ from controlplane.placement.filters import (
     reach_reason,
 )
 from controlplane.placement.weighers import WEIGHERS, normalise
-from tenants import ResourceAmounts
+from tenants import ResourceAmounts, quick_init
 
 __all__ = ["Decision", "Scheduler", "Weighed", "place"]
 
@@ -36,6 +36,7 @@ _AFTER_REACH = next(i for i, f in enumerate(FILTERS) if f.name == "reach") + 1
 _Route = tuple[tuple[tuple[Exclusion, ...], ProviderFacts | None], ...]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Weighed:
     """One admitted provider with its total weight and each weigher's share."""
@@ -45,6 +46,7 @@ class Weighed:
     parts: Mapping[str, float] = field(default_factory=dict)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """Where a system goes (``chosen is None``: nowhere) and why every other did not."""

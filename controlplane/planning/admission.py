@@ -42,7 +42,7 @@ from policies import (
 )
 from policies import IngressRule as PolicyIngress
 from policies import ProviderFacts as PolicyProvider
-from tenants import SystemRequest, format_quantity, source_text
+from tenants import SystemRequest, format_quantity, quick_init, source_text
 
 __all__ = [
     "CatalogImage",
@@ -87,6 +87,7 @@ class SiteFacts:
     kms_gm_certified: bool | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
     """The packs bound, the verdicts, and the estate's opt-out of the level floor if any.

@@ -5,7 +5,8 @@ records for a managed resource. A resource is *updated* when any key the desired
 declares differs from the recorded spec (recorded specs may carry more keys, which
 the plan does not own); existing resources nothing desires any more are *deleted*.
 When placement moves a system to another provider, everything on the old one is
-deleted and everything is created on the new one. Imports :mod:`providers.types` only.
+deleted and everything is created on the new one. Imports :mod:`providers.types` and
+:func:`tenants.quick_init` only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from providers.types import DesiredResource, canonical_spec, spec_record
+from tenants import quick_init
 
 __all__ = ["ChangeAction", "ExistingResource", "ResourceChange", "diff"]
 
@@ -32,6 +34,7 @@ class ExistingResource:
     spec: Mapping[str, object] = field(default_factory=dict)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ResourceChange:
     action: ChangeAction

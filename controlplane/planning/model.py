@@ -19,7 +19,7 @@ from controlplane.planning.admission import PolicyOutcome
 from controlplane.planning.diff import ResourceChange
 from controlplane.planning.pricing import PriceEstimate
 from providers.types import DesiredResource
-from tenants import ResourceAmounts, SystemRequest
+from tenants import ResourceAmounts, SystemRequest, quick_init
 
 __all__ = ["BudgetImpact", "CapacityImpact", "Plan", "SystemAction", "amounts_record"]
 
@@ -36,6 +36,7 @@ def amounts_record(amounts: ResourceAmounts) -> dict[str, str]:
     }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CapacityImpact:
     """The chosen provider before and after: what the estate declares, what is used by
@@ -72,6 +73,7 @@ class CapacityImpact:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BudgetImpact:
     """The department's annual budget against what it has committed and this plan adds.
@@ -118,6 +120,7 @@ class BudgetImpact:
         }
 
 
+@quick_init
 @dataclass(frozen=True)
 class Plan:
     """One SystemRequest planned against the estate; nothing was written to make it."""

@@ -4,7 +4,7 @@ Pure. A :class:`RateTable` is one rate-card version as plain data; :func:`estima
 prices metered quantities at one tier: each line is quantity × monthly unit price,
 rounded half-up to the fen once (as bill lines are), and the total is the sum of the
 rounded lines. A meter the card does not price is listed with no amount and named in
-``unpriced`` — never silently free. Imports nothing internal.
+``unpriced`` — never silently free. Imports only :func:`tenants.quick_init`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from tenants import quick_init
 
 __all__ = ["PriceEstimate", "PriceLine", "RateTable", "estimate"]
 
@@ -31,6 +33,7 @@ class RateTable:
         return {meter: price for (meter, t), (_, price) in self.prices.items() if t == tier}
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PriceLine:
     meter: str
@@ -49,6 +52,7 @@ class PriceLine:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PriceEstimate:
     """``monthly is None`` when there is nothing to price against (no card, no tier)."""

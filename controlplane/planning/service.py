@@ -47,6 +47,7 @@ from tenants import (
     ParsedRequest,
     Problem,
     ResourceAmounts,
+    quick_init,
     without_cycle_collection,
 )
 
@@ -55,6 +56,7 @@ __all__ = ["PlanService", "Planner"]
 _ZERO = ResourceAmounts()
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Current:
     """What already exists for the system."""

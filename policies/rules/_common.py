@@ -46,7 +46,16 @@ def resource_ingress(view: ResourceView) -> Iterator[tuple[str, IngressRule]]:
 
 
 def covered_ports(item: IngressRule, ports: Iterable[int]) -> list[int]:
-    return sorted(p for p in ports if item.covers(p))
+    """The ``ports`` ``item`` opens (:meth:`IngressRule.covers`), in order; compared
+    against the rule's bounds directly (every rule of every plan asks it of each
+    parameter port), a single port of a set by one look-up."""
+    low = item.port_min
+    if low is None:
+        return sorted(ports)
+    high = item.upper
+    if low == high and isinstance(ports, frozenset | set):
+        return [low] if low in ports else []
+    return sorted(p for p in ports if low <= p <= high)
 
 
 def port_findings(

@@ -38,9 +38,13 @@ from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
+from sqlalchemy import Column, MetaData, Table
 from sqlmodel import Session
 
 from controlplane.billing import BillLine, EpochInterval
+from controlplane.db import table_of
+from controlplane.db.bulk import BulkInsert
+from controlplane.db.tables_billing import BillLineRow
 
 __all__ = ["LINE_COLUMNS", "insert_lines", "store_intervals"]
 
@@ -51,6 +55,12 @@ LINE_COLUMNS = ("statement_id", "position", "line_id", "system", "provider", "ti
 _INTERVAL_COLUMNS = (
     '(interval_id, provider, resource_id, meter, quantity, "start", "end", observations)'
 )
+_LINES = table_of(BillLineRow)
+# PostgreSQL's staging table of new intervals (``store_intervals``), as ``BulkInsert``
+# writes it: every value already the driver's, so its columns need no type
+_STAGED = ("interval_id", "provider", "resource_id", "meter", "quantity", "s", "e",
+           "observations")  # fmt: skip
+_STAGING = Table("bulk_interval", MetaData(), *(Column(name) for name in _STAGED))
 _SQLITE_TIME = "strftime('%Y-%m-%d %H:%M:%S', ?, 'unixepoch') || '.000000'"
 
 
@@ -62,13 +72,6 @@ def _json_strings(items: Iterable[str]) -> str:
 def _driver(session: Session) -> tuple[str, Any]:
     connection = session.connection()
     return connection.dialect.name, connection
-
-
-def _copy(connection: Any, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-    driver = connection.connection.driver_connection  # psycopg, inside this transaction
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> None:
@@ -88,7 +91,7 @@ def store_intervals(session: Session, intervals: Sequence[EpochInterval]) -> Non
             " resource_id text, meter text, quantity bigint, s bigint, e bigint,"
             " observations json) ON COMMIT DELETE ROWS"
         )
-        _copy(connection, "COPY bulk_interval FROM STDIN", rows)
+        BulkInsert(session, _STAGING, _STAGED, raw=_STAGED).write(rows)
         connection.exec_driver_sql(
             f"INSERT INTO usage_interval {_INTERVAL_COLUMNS} SELECT interval_id, provider,"
             " resource_id, meter, quantity, to_timestamp(s), to_timestamp(e), observations"
@@ -115,17 +118,8 @@ def _line_values(statement_id: int, position: int, line: BillLine, text: bool) -
 
 def insert_lines(session: Session, lines: Iterable[tuple[int, int, BillLine]]) -> None:
     """Insert (statement id, position, line) rows into ``bill_line``."""
-    dialect, connection = _driver(session)
-    text = dialect != "postgresql"
-    rows = [
-        _line_values(statement_id, position, line, text) for statement_id, position, line in lines
-    ]
-    if not rows:
-        return
-    columns = ", ".join(LINE_COLUMNS)
-    if dialect == "postgresql":
-        _copy(connection, f"COPY bill_line ({columns}) FROM STDIN", rows)
-        return
-    marks = ", ".join("?" * len(LINE_COLUMNS))
-    statement = f"INSERT INTO bill_line ({columns}) VALUES ({marks})"
-    connection.exec_driver_sql(statement, rows)
+    writer = BulkInsert(session, _LINES, LINE_COLUMNS, raw=LINE_COLUMNS)
+    text = not writer.postgresql
+    writer.write(
+        [_line_values(statement_id, position, line, text) for statement_id, position, line in lines]
+    )

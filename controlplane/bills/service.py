@@ -63,11 +63,6 @@ STATEMENTS: Table = table_of(BillStatement)
 RUNS: Table = table_of(RatingRun)
 _PG_LOCK_KEY = locks.BILL_WRITE  # serialises bill writes across processes on PostgreSQL
 DRAFT, CONFIRMED, FINALIZED = "draft", "confirmed", "finalized"
-# a new statement row: its place and run, then what ``statement_values`` gives
-_CONTENT_COLUMNS = ("tenant_name", "content_hash", "rate_versions", "lines_total",
-                    "adjustments_total", "total")  # fmt: skip
-_NEW_COLUMNS = ("month", "tenant", "state", "run_id", "created_at", "updated_at",
-                *_CONTENT_COLUMNS)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -165,7 +160,7 @@ class BillsService:
         changed: list[str] = []
         rewritten: list[Statement] = []
         ids: dict[str, int] = {}
-        new_rows: list[tuple[object, ...]] = []
+        new_rows: list[dict[str, object]] = []
         updates: list[dict[str, object]] = []
         for statement in result.statements:
             row = by_tenant.pop(statement.tenant, None)
@@ -174,8 +169,9 @@ class BillsService:
             values = statement_values(statement)
             if row is None:
                 values["rate_versions"] = json.dumps(values["rate_versions"])  # as JSON writes
-                new_rows.append((str(month), statement.tenant, DRAFT, run.id, now, now,
-                                 *(values[name] for name in _CONTENT_COLUMNS)))  # fmt: skip
+                new_rows.append({"month": str(month), "tenant": statement.tenant,
+                                 "state": DRAFT, "run_id": run.id, "created_at": now,
+                                 "updated_at": now, **values})  # fmt: skip
             else:
                 if row.state == FINALIZED or row.id is None:
                     raise StatementFinalized(f"statement {row.month}/{row.tenant} is finalized")
@@ -188,7 +184,10 @@ class BillsService:
         if updates:  # bulk UPDATE by primary key
             session.execute(update(BillStatement), updates)
         if new_rows:  # COPY / one executemany, then their ids by the month's unique key
-            BulkInsert(session, STATEMENTS, _NEW_COLUMNS, raw=("rate_versions",)).write(new_rows)
+            columns = tuple(new_rows[0])  # every row's keys, in one order
+            BulkInsert(session, STATEMENTS, columns, raw=("rate_versions",)).write(
+                [tuple(new.values()) for new in new_rows]
+            )
             c = STATEMENTS.c
             for tenant, statement_id in session.execute(
                 select(c.tenant, c.id).where(c.month == str(month))

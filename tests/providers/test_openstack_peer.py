@@ -528,11 +528,13 @@ def _listed_deleting_the_first(
 ) -> list[str]:
     """The ids of ``kind`` a listing yields; the first of ``made`` is deleted once yielded."""
     listed: list[str] = []
+    deleted = False
     for item in driver.list_inventory():
         if item.kind == kind:
             listed.append(item.resource_id)
-            if item.resource_id in made and len(set(listed) & set(made)) == 1:
+            if not deleted and item.resource_id in made:
                 _gone(raw, kind, made[item.resource_id])  # it is the next page's marker
+                deleted = True
         elif listed:
             break  # the listing of ``kind`` is over
     return listed

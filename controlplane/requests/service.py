@@ -316,7 +316,10 @@ class RequestService:
         """
         if not parsed:
             return PlannedFile(rbac.Identity("", frozenset()), [])
-        with self._sessions() as session:
+        # with a file's parsed documents alive, each collection the reads' rows trigger
+        # walks all of them (two thirds of planning 10,000 unchanged documents' file);
+        # the session's few cycles are collected once the collector resumes
+        with without_cycle_collection(), self._sessions() as session:
             identity = rbac.resolve(session, actor)
             tenants = _tenants(session, parsed)
             for code in sorted(tenants):

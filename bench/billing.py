@@ -13,13 +13,17 @@ so intervals must merge) and 5 % of records replayed. Then, per database:
 * **re-run** — the same again (nothing changes);
 * **DuckDB** — the raw rows read back from the database, and every department's total
   computed by one independent SQL query (DISTINCT, gaps-and-islands merging, hour/day
-  ceilings, month peaks, integer half-up rounding per line).
+  ceilings, month peaks, integer half-up rounding per line);
+* **the row store's own query** — the same query run by SQLite or PostgreSQL itself over
+  the same rows in temporary tables: what set-based SQL costs where govcloud's data lives,
+  before anything is stored.
 
 Prints JSON: per database ``figure`` (the bill run's seconds, median of ``--runs`` runs
 each from an emptied month), ``reference`` (the DuckDB query's seconds, median of as
-many), their ``ratio`` beside the target of 5, per-stage seconds, peak RSS, the load
+many), their ``ratio`` beside the target of 5, the row store's query (its seconds, its ratio to
+DuckDB, how many department totals it agrees on), per-stage seconds, peak RSS, the load
 average (the machine is shared), and whether every department total agrees to the fen
-(exit status 1 if not).
+(exit status 1 if not; also when the row store's totals disagree).
 Usage: ``python -m bench.billing [--database sqlite|postgresql|both] [--month YYYY-MM]
 [--runs N]``.
 """
@@ -37,11 +41,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import psycopg
@@ -158,46 +162,158 @@ SELECT tenant, SUM((2 * num + den) // (2 * den)) AS fen FROM amounts GROUP BY te
 """
 
 
-def duckdb_totals(app: App, month: Month, workdir: Path) -> tuple[dict[str, Decimal], float, float]:
-    """Every department's total by one DuckDB query over the raw rows read back from the DB."""
-    path = workdir / "raw.csv"
-    started = time.perf_counter()
-    with app.engine.connect() as conn, path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["provider", "source", "source_key", "resource_id", "tenant", "system",
-                         "meter", "q", "s", "e"])  # fmt: skip
-        rows = conn.execute(text(
+# The same query for the row stores themselves (set-based SQL where govcloud's data lives,
+# as issue 17 proposed for rating): BIGINT for HUGEINT (every product here fits in 63
+# bits; a wrap would show as a total that disagrees), MIN for ``any_value`` (one owner per
+# series in this month), integer division for the ceilings and the half-up rounding, the
+# GROUP BY lists written out, and each dialect's scalar max/min. PostgreSQL's SUM of
+# BIGINT is NUMERIC, so its integer division is ``div``; SQLite's is ``/``.
+ROW_STORE_SQL = """
+WITH obs AS (SELECT DISTINCT * FROM raw),
+ordered AS (
+  SELECT *, lag(e) OVER w AS pe, lag(q) OVER w AS pq FROM obs
+  WINDOW w AS (PARTITION BY provider, resource_id, meter ORDER BY s)),
+grouped AS (
+  SELECT *, SUM(CASE WHEN pe = s AND pq = q THEN 0 ELSE 1 END)
+    OVER (PARTITION BY provider, resource_id, meter ORDER BY s ROWS UNBOUNDED PRECEDING) AS g
+  FROM ordered),
+iv AS (
+  SELECT provider, resource_id, meter, MIN(tenant) AS tenant, MIN(system) AS system,
+         q, {greatest}(MIN(s), {ms}) AS s, {least}(MAX(e), {me}) AS e
+  FROM grouped GROUP BY provider, resource_id, meter, g, q),
+priced AS (
+  SELECT iv.*, p.price_num, p.price_den, p.scale, p.proration
+  FROM iv JOIN tiers t ON t.provider = iv.provider
+          JOIN prices p ON p.meter = iv.meter AND p.tier = t.tier
+  WHERE iv.s < iv.e),
+timed AS (
+  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 3599) / 3600)) AS qty,
+         {hours} AS period
+  FROM priced WHERE proration = 'hour'
+  GROUP BY tenant, system, provider, meter, price_num, price_den, scale
+  UNION ALL
+  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 86399) / 86400)) AS qty,
+         {days} AS period
+  FROM priced WHERE proration = 'day'
+  GROUP BY tenant, system, provider, meter, price_num, price_den, scale
+  UNION ALL
+  SELECT tenant, price_num, price_den, scale, SUM(peak) AS qty, 1 AS period
+  FROM (SELECT tenant, system, provider, meter, resource_id, price_num, price_den, scale,
+               MAX(q) AS peak
+        FROM priced WHERE proration = 'month'
+        GROUP BY tenant, system, provider, meter, resource_id, price_num, price_den, scale) m
+  GROUP BY tenant, system, provider, meter, price_num, price_den, scale),
+amounts AS (
+  SELECT tenant, price_num * qty * 100 AS num, price_den * scale * period AS den FROM timed)
+SELECT tenant, SUM({half_up}) AS fen FROM amounts GROUP BY tenant
+"""
+_RAW_COLUMNS = ("provider", "source", "source_key", "resource_id", "tenant", "system", "meter",
+                "q", "s", "e")  # fmt: skip
+_EPOCH_OR_BASE = frozenset({"q", "s", "e"})  # the integer columns of ``raw``
+
+
+class RawMonth(NamedTuple):
+    """The rows both references read: raw records (quantity in base units, epoch
+    seconds), provider tiers and prices as integer ratios with the meter's scale."""
+
+    rows: list[tuple[Any, ...]]
+    tiers: list[tuple[Any, ...]]
+    prices: list[tuple[str, str, int, int, int, str]]
+
+
+def read_raw(app: App) -> RawMonth:
+    """Every stored record, tier and price, as the references take them."""
+    with app.engine.connect() as conn:
+        rows = []
+        for row in conn.execute(text(
             'SELECT provider, source, source_key, resource_id, tenant, system, meter, quantity, '
-            '"start", "end" FROM usage_observation'))  # fmt: skip
-        for row in rows:
+            '"start", "end" FROM usage_observation'
+        )):  # fmt: skip
             q = meter(row.meter).to_base(Decimal(row.quantity))
             start, end = (row.start if isinstance(row.start, str) else row.start.isoformat(),
                           row.end if isinstance(row.end, str) else row.end.isoformat())  # fmt: skip
-            writer.writerow([*row[:7], q, _epoch(start), _epoch(end)])
+            rows.append((*row[:7], q, _epoch(start), _epoch(end)))
         tiers = [tuple(r) for r in conn.execute(text("SELECT name, tier FROM provider"))]
-        prices = [
-            tuple(r) for r in conn.execute(text("SELECT meter, tier, price, proration FROM rate"))
-        ]
+        prices = []
+        for meter_name, tier, price, proration in conn.execute(
+            text("SELECT meter, tier, price, proration FROM rate")
+        ):
+            num, den = Decimal(price).as_integer_ratio()
+            prices.append((meter_name, tier, num, den, meter(meter_name).scale, proration))
+    return RawMonth(rows, tiers, prices)
+
+
+def _fen(result: Iterable[Sequence[Any]]) -> dict[str, Decimal]:
+    return {t: Decimal(int(fen)) / 100 for t, fen in result}
+
+
+def duckdb_totals(
+    raw: RawMonth, month: Month, workdir: Path
+) -> tuple[dict[str, Decimal], float, float]:
+    """Every department's total by one DuckDB query over the raw rows (through a CSV)."""
+    path = workdir / "raw.csv"
+    started = time.perf_counter()
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(_RAW_COLUMNS)
+        writer.writerows(raw.rows)
     con = duckdb.connect()
     con.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{path}', header=true, "
                 "columns={'provider':'VARCHAR','source':'VARCHAR','source_key':'VARCHAR',"
                 "'resource_id':'VARCHAR','tenant':'VARCHAR','system':'VARCHAR','meter':'VARCHAR',"
                 "'q':'BIGINT','s':'BIGINT','e':'BIGINT'})")  # fmt: skip
     con.execute("CREATE TABLE tiers (provider VARCHAR, tier VARCHAR)")
-    con.executemany("INSERT INTO tiers VALUES (?, ?)", tiers)
+    con.executemany("INSERT INTO tiers VALUES (?, ?)", raw.tiers)
     con.execute("CREATE TABLE prices (meter VARCHAR, tier VARCHAR, price_num BIGINT, "
                 "price_den BIGINT, scale BIGINT, proration VARCHAR)")  # fmt: skip
-    for meter_name, tier, price, proration in prices:
-        num, den = Decimal(price).as_integer_ratio()
-        con.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)",
-                    [meter_name, tier, num, den, meter(meter_name).scale, proration])  # fmt: skip
+    con.executemany("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)", raw.prices)
     loaded = time.perf_counter()
     params = {"ms": epoch_seconds(month.start), "me": epoch_seconds(month.end),
               "hours": month.hours, "days": month.days}  # fmt: skip
     result = con.execute(SQL, params).fetchall()
     finished = time.perf_counter()
     con.close()
-    return {t: Decimal(int(fen)) / 100 for t, fen in result}, loaded - started, finished - loaded
+    return _fen(result), loaded - started, finished - loaded
+
+
+def row_store_totals(app: App, raw: RawMonth, month: Month) -> tuple[dict[str, Decimal], float]:
+    """Every department's total by ``ROW_STORE_SQL`` in govcloud's own database, over the
+    same rows loaded into temporary tables (the load is not timed, as DuckDB's is not)."""
+    postgresql = app.engine.dialect.name == "postgresql"
+    mark = "%s" if postgresql else "?"
+    text_type, int_type = ("text", "bigint") if postgresql else ("TEXT", "INTEGER")
+    sql = ROW_STORE_SQL.format(
+        greatest="greatest" if postgresql else "max", least="least" if postgresql else "min",
+        half_up="div(2 * num + den, 2 * den)" if postgresql else "(2 * num + den) / (2 * den)",
+        ms=epoch_seconds(month.start), me=epoch_seconds(month.end), hours=month.hours,
+        days=month.days,
+    )  # fmt: skip
+    connection = app.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        columns = ", ".join(f"{name} {int_type if name in _EPOCH_OR_BASE else text_type}"
+                            for name in _RAW_COLUMNS)  # fmt: skip
+        cursor.execute(f"CREATE TEMPORARY TABLE raw ({columns})")
+        cursor.executemany(f"INSERT INTO raw VALUES ({', '.join([mark] * 10)})", raw.rows)
+        cursor.execute(f"CREATE TEMPORARY TABLE tiers (provider {text_type}, tier {text_type})")
+        cursor.executemany(f"INSERT INTO tiers VALUES ({mark}, {mark})", raw.tiers)
+        cursor.execute(f"CREATE TEMPORARY TABLE prices (meter {text_type}, tier {text_type}, "
+                       f"price_num {int_type}, price_den {int_type}, scale {int_type}, "
+                       f"proration {text_type})")  # fmt: skip
+        cursor.executemany(f"INSERT INTO prices VALUES ({', '.join([mark] * 6)})", raw.prices)
+        if postgresql:
+            cursor.execute("ANALYZE raw")
+        connection.commit()
+        started = time.perf_counter()
+        cursor.execute(sql)
+        result = cursor.fetchall()
+        elapsed = time.perf_counter() - started
+        for table in ("raw", "tiers", "prices"):
+            cursor.execute(f"DROP TABLE {table}")
+        connection.commit()
+    finally:
+        connection.close()
+    return _fen(result), elapsed
 
 
 def _epoch(text_value: str) -> int:
@@ -257,13 +373,18 @@ def bench_one(
             bills.run(month, actor="bench")
             run_times.append(time.perf_counter() - started)
             run_cpu.append(time.process_time() - cpu)
-        query_times, query_cpu = [], []
+        query_times, query_cpu, row_store_times = [], [], []
         for _ in range(runs):
             with tempfile.TemporaryDirectory() as tmp:
                 cpu = time.process_time()
-                totals, load_s, query_s = duckdb_totals(app, month, Path(tmp))
+                raw = read_raw(app)
+                totals, load_s, query_s = duckdb_totals(raw, month, Path(tmp))
             query_times.append(query_s)
             query_cpu.append(time.process_time() - cpu)
+            row_totals, row_s = row_store_totals(app, raw, month)
+            row_store_times.append(row_s)
+            del raw
+        row_store = statistics.median(row_store_times)
         figure, reference = statistics.median(run_times), statistics.median(query_times)
         mismatches = {t: (str(v), str(totals.get(t, Decimal(0)))) for t, v in statements.items()
                       if v != totals.get(t, Decimal(0))}  # fmt: skip
@@ -281,6 +402,16 @@ def bench_one(
                 "median": round(reference, 3),
             },
             "ratio": round(figure / reference, 1),
+            "row_store_query": {
+                "what": "the reference query run by this database itself over the same rows "
+                "(totals only, nothing stored), seconds, median",
+                "runs": [round(x, 3) for x in row_store_times],
+                "median": round(row_store, 3),
+                "ratio_to_duckdb": round(row_store / reference, 1),
+                "departments_agreeing_with_duckdb": sum(
+                    row_totals.get(t, Decimal(0)) == totals.get(t, Decimal(0)) for t in statements
+                ),
+            },
             "process_cpu_seconds": {
                 "bill_run": [round(x, 3) for x in run_cpu],
                 "duckdb_read_back_load_and_query": [round(x, 3) for x in query_cpu],
@@ -356,7 +487,9 @@ def main(argv: list[str] | None = None) -> int:
                     result = bench_one(url, home, estate_file, usage, month, args.runs)
                 finally:
                     _drop_pg(name)
+            row_store = result["row_store_query"]
             ok = ok and not result["mismatches"]
+            ok = ok and row_store["departments_agreeing_with_duckdb"] == result["departments"]
             figures["runs"].append(result)
     figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)

@@ -6,6 +6,8 @@ installed console script, ``--runs`` times each (medians reported):
 
 * ``govcloud provider list`` and ``govcloud get resources --limit 50`` on that home
   (the embedded SQLite read path), in English and with ``--lang zh``;
+* ``govcloud --help``, ``govcloud bill --help`` and a mistyped word (``govcloud
+  nosuch``, exit code 2): help and the unknown word register every command module;
 * the reference: ``python -c pass`` with the same interpreter, in the same run.
 
 For each command it prints wall and CPU seconds (the process's user + system time:
@@ -38,7 +40,12 @@ COMMANDS: dict[str, list[str]] = {
     "get resources --limit 50": ["get", "resources", "--limit", "50"],
     "zh provider list": ["--lang", "zh", "provider", "list"],
     "zh get resources --limit 50": ["--lang", "zh", "get", "resources", "--limit", "50"],
+    "--help": ["--help"],
+    "bill --help": ["bill", "--help"],
+    "nosuch": ["nosuch"],
 }
+#: The exit code a command is expected to end with, if not 0 (a usage error).
+EXIT_CODES: dict[str, int] = {"nosuch": 2}
 _MODULES = """
 import json, sys
 from controlplane.cli.main import main
@@ -48,17 +55,19 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def _timed(argv: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
+def _timed(argv: list[str], env: dict[str, str], runs: int, code: int = 0) -> dict[str, float]:
     """Median wall and CPU seconds of ``argv`` as a child process."""
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         walls.append(time.perf_counter() - began)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
+        if done.returncode != code:
             raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
     return {"wall": round(statistics.median(walls), 3), "cpu": round(statistics.median(cpus), 3)}
 
@@ -71,6 +80,7 @@ def _modules(argv: list[str], env: dict[str, str]) -> int:
             env=env,
             cwd=scratch,  # not the checkout: ``-c`` puts the working directory first
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             check=True,
         )
         return int(json.loads(report.read_text()))
@@ -96,7 +106,7 @@ def run(home: Path, runs: int) -> dict[str, Any]:
     reference = _timed([sys.executable, "-c", "pass"], env, runs)
     commands: dict[str, Any] = {}
     for name, argv in COMMANDS.items():
-        figure = _timed([str(script), *argv], env, runs)
+        figure = _timed([str(script), *argv], env, runs, EXIT_CODES.get(name, 0))
         commands[name] = {
             **figure,
             "ratio_wall": round(figure["wall"] / reference["wall"], 1),

@@ -11,12 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from controlplane.billing import Month, Statement
-from controlplane.bills import GroupBy, GroupTotals, StatementView, group_totals
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import (
@@ -33,6 +31,10 @@ from controlplane.cli.status import state_text
 from controlplane.facade import MAX_LIMIT
 from controlplane.i18n import Lang, tr
 from controlplane.timeutil import SHANGHAI
+
+if TYPE_CHECKING:
+    from controlplane.billing import Month, Statement
+    from controlplane.bills import GroupBy, GroupTotals, StatementView
 
 app = typer.Typer(help="Monthly bills: rate, review, finalize, export.", no_args_is_help=True)
 
@@ -204,6 +206,8 @@ def _show_totals(
     obj: CliContext, month: Month, tenant: str | None, by: GroupOption, output: Format
 ) -> None:
     """One Decimal total per tier or platform; adjustments apart; then the grand total."""
+    from controlplane.bills.totals import group_totals
+
     lang = obj.lang
     platforms = _platforms(obj) if by is GroupOption.platform else {}
     grouping: GroupBy = "tier" if by is GroupOption.tier else "platform"

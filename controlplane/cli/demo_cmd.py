@@ -11,15 +11,16 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from controlplane.cli.context import LocalOnly, cli_context
 from controlplane.cli.output import Column, Format, console, emit
-from controlplane.cli.tui_cmd import open_console
-from controlplane.demo import ACTOR, APPROVER, DemoReport, run_demo
 from controlplane.i18n import Lang
+
+if TYPE_CHECKING:
+    from controlplane.demo import DemoReport
 
 _STEPS: dict[str, tuple[str, str]] = {
     "estate": ("生成+初始化+资源目录两次", "generate + init + estate apply twice"),
@@ -91,6 +92,8 @@ def _w(key: str, lang: Lang, **values: Any) -> str:
 
 
 def _summary(report: DemoReport) -> dict[str, Any]:
+    from controlplane.demo import APPROVER
+
     return {
         "home": str(report.home),
         "scale": report.scale,
@@ -134,6 +137,7 @@ def launcher() -> list[str]:
 
 def next_steps(report: DemoReport, lang: Lang) -> list[tuple[str, str]]:
     """(comment, command) pairs: what to look at next, each a complete shell command."""
+    from controlplane.demo import APPROVER
 
     def command(*args: str, actor: str | None = None) -> str:
         words = [*launcher(), "--home", str(report.home)]
@@ -172,6 +176,8 @@ def next_steps(report: DemoReport, lang: Lang) -> list[tuple[str, str]]:
 
 
 def _print(report: DemoReport, lang: Lang) -> None:
+    from controlplane.demo import APPROVER
+
     out = console()
     tiers = report.providers_by_tier
     clouds = sum(tiers.values())
@@ -229,6 +235,9 @@ def demo(
     output: Format = typer.Option(Format.table, "-o", "--output"),
 ) -> None:
     """Generate a province (SQLite + simulator clouds) and run govcloud's flow on it."""
+    from controlplane.cli.tui_cmd import open_console
+    from controlplane.demo import ACTOR, run_demo
+
     obj = cli_context(ctx)
     if obj.remote_context is not None:
         raise LocalOnly(obj.command, obj.remote_context.name)

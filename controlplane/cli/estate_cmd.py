@@ -12,10 +12,7 @@ from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit, emit_pairs
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import PROVIDER_COLUMNS, provider_record, rate_card_record
-from controlplane.estate.schema import parse_estate
 from controlplane.i18n import Lang, tr
-from tenants import load_yaml_file
-from tenants.located import read_text
 
 app = typer.Typer(
     help="Declare and inspect the estate (providers, tenants, catalogue, prices).",
@@ -54,6 +51,10 @@ def apply(
     output: Format = OUTPUT,
 ) -> None:
     """Make the database hold exactly this estate (declarative, idempotent)."""
+    from controlplane.estate.schema import parse_estate
+    from tenants import load_yaml_file
+    from tenants.located import read_text
+
     obj = cli_context(ctx)
     # one document is all an estate may hold: later ones are counted, not built
     document = parse_estate(load_yaml_file(str(file), keep=1), str(file))

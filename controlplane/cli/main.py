@@ -40,9 +40,11 @@ _app = typer.Typer(
 )
 
 #: The top-level command words and the ``*_cmd`` modules that register them. A command
-#: line imports only its own area's module (a CLI that starts fast: ``provider list``
-#: never loads bills, exports or the API server); help, completion and unknown words
-#: load them all. tests/cli/test_options.py checks this table against the modules.
+#: line — and its ``--help`` — imports only its own area's module (a CLI that starts
+#: fast: ``provider list`` never loads bills, exports or the API server); the top-level
+#: help and unknown words register them all, which stays cheap because a ``*_cmd``
+#: module imports its area only inside its commands. tests/cli/test_help_startup.py
+#: checks this table against the modules and what help loads.
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "apply": ("request_cmd",),
     "audit": ("audit_cmd",),
@@ -54,6 +56,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "estate": ("estate_cmd",),
     "get": ("get_cmd",),
     "infra": ("infra_cmd",),
+    "init": (),  # this module's own
+    "jobs": ("jobs_cmd",),
     "meter": ("meter_cmd",),
     "plan": ("plan_cmd",),
     "policy": ("policy_cmd",),
@@ -63,6 +67,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "serve": ("serve_cmd",),
     "tenant": ("tenant_cmd",),
     "token": ("token_cmd",),
+    "tui": ("tui_cmd",),
 }
 #: Sub-commands another module adds to a group: loaded when named (or for help).
 SUBCOMMAND_MODULES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -116,11 +121,12 @@ def _command_words(args: Sequence[str]) -> list[str]:
 
 
 def register_for(args: Sequence[str]) -> None:
-    """Register what the command line ``args`` needs: its area, or everything (help,
-    an unknown word)."""
+    """Register what the command line ``args`` needs: its area — for the command or for
+    its ``--help`` alike — or everything (no command word, the top-level ``--help``, an
+    unknown word: the help and the error name every command)."""
     words = _command_words(args)
     modules = COMMAND_MODULES.get(words[0]) if words else None
-    if modules is None or "--help" in args:
+    if modules is None or "--help" in args[: args.index(words[0])]:
         _register_commands(_app)
         return
     _register(modules)

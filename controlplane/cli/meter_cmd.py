@@ -10,16 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from controlplane.billing import Month
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT, current_month, parse_month
 from controlplane.cli.status import state_text
 from controlplane.i18n import Lang
+
+if TYPE_CHECKING:
+    from controlplane.billing import Month
 
 app = typer.Typer(help="Usage metering: collect, import, coverage gaps.", no_args_is_help=True)
 gap_app = typer.Typer(help="Coverage gaps of a month and their acknowledgement.")

@@ -18,18 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Format, console, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.cli.views import excluded_lines
 from controlplane.i18n import Lang
-from policies import AdmissionResult, Outcome, Verdict
-from tenants import load_requests
-from tenants.located import read_text
+from policies import Outcome, Verdict
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from controlplane.planning import Plan
     from controlplane.remote import PlanRecord
 
@@ -169,6 +168,8 @@ def render_plan(plan: Mapping[str, Any], out: Console, lang: Lang) -> None:
     opt_out = policy["baselineOptOut"]
     if opt_out is not None:
         out.print("  ⚠ " + (opt_out["en"] if lang == "en" else opt_out["zh"]), markup=False)
+    from policies import AdmissionResult
+
     verdicts = tuple(Verdict.from_record(v) for v in policy["verdicts"])
     outcome = AdmissionResult(bool(policy["admitted"]), verdicts)
     for v in (*outcome.denials, *outcome.warnings):
@@ -227,6 +228,9 @@ def read_manifest(obj: CliContext, file: str) -> Any:
     """The requests of ``file`` (``-``: stdin), parsed and located here — a bad manifest
     is reported before anything is asked of anyone — in the form the facade takes
     (the server gets the text and the file name, and parses it again after its checks)."""
+    from tenants import load_requests
+    from tenants.located import read_text
+
     if file == "-":
         text = read_text(sys.stdin.buffer, "<stdin>")
         return obj.manifest(load_requests(text, name="<stdin>"), text, "<stdin>")

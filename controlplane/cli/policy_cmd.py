@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -30,14 +30,14 @@ from controlplane.cli.params import (
     shown,
 )
 from controlplane.cli.status import state_text
-from controlplane.compliance import waiver_code
 from controlplane.compliance.words import word
 from controlplane.errors import NotFound
-from controlplane.facade.models import ViolationInfo, WaiverInfo
 from controlplane.i18n import Lang
 from controlplane.timeutil import SHANGHAI
 from policies import Severity, WaiverScope
-from policies.reports import render_json, render_markdown, render_xlsx
+
+if TYPE_CHECKING:
+    from controlplane.facade.models import ViolationInfo, WaiverInfo
 
 app = typer.Typer(
     help="Policy rules, continuous audit, compliance reports and waivers (等保 2.0).",
@@ -136,6 +136,8 @@ def report(
 
     ``-o json|yaml`` prints the report's JSON form (``--format json``) on stdout.
     """
+    from policies.reports import render_json, render_markdown, render_xlsx
+
     obj = cli_context(ctx)
     if fmt is ReportFormat.xlsx and out_file is None:
         raise typer.BadParameter(word("xlsx_needs_file", obj.lang), param_hint=OUTPUT_FILE)
@@ -249,6 +251,8 @@ def _expiry(value: str) -> datetime:
 
 
 def _waiver_record(w: WaiverInfo) -> dict[str, Any]:
+    from controlplane.compliance import waiver_code
+
     return {
         "id": waiver_code(w),
         "rule": w.rule_id,
@@ -271,6 +275,8 @@ def _waiver_id(value: str) -> int:
 
 
 def _emit_waiver(obj: CliContext, row: WaiverInfo, done: str, output: Format) -> None:
+    from controlplane.compliance import waiver_code
+
     if output.for_people:
         typer.echo(f"{word(done, obj.lang)}: {waiver_code(row)}")
         return

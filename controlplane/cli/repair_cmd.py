@@ -10,14 +10,18 @@ when a step failed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from controlplane.cli.context import CliContext, cli_context
 from controlplane.cli.output import Format, emit
 from controlplane.cli.params import OUTPUT
-from controlplane.facade import RepairReport
 from controlplane.i18n import tr
 from controlplane.inventory.words import say
+
+if TYPE_CHECKING:
+    from controlplane.facade import RepairReport
 
 __all__ = ["register"]
 

@@ -8,7 +8,7 @@ illegal transition; 2 invalid input (located). Authorisation happens in the faca
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,8 +18,10 @@ from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, TIER, print_continu
 from controlplane.cli.plan_cmd import read_manifest
 from controlplane.cli.status import state_text
 from controlplane.cli.views import denial_lines
-from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 from controlplane.i18n import Lang, tr
+
+if TYPE_CHECKING:
+    from controlplane.facade.models import ApplyInfo, RequestDetailInfo
 
 app = typer.Typer(help="Department requests: list, show, approve, reject, provision.")
 

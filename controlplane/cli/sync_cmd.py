@@ -18,12 +18,12 @@ from controlplane.cli.provider_cmd import app as provider_app
 from controlplane.errors import GovcloudError
 from controlplane.facade import MAX_LIMIT
 from controlplane.i18n import Lang, tr
-from controlplane.inventory import SyncReport, UnknownProvider
 from controlplane.inventory.words import say
 from providers import ProviderError
 
 if TYPE_CHECKING:
     from controlplane.facade import Govcloud
+    from controlplane.inventory import SyncReport
     from controlplane.remote import RemoteGovcloud
 
 __all__ = ["register", "report_record", "summary_line"]
@@ -103,6 +103,8 @@ def sync(
     output: Format = OUTPUT,
 ) -> None:
     """Refresh a provider's inventory, health and drift from the cloud itself."""
+    from controlplane.inventory import UnknownProvider
+
     obj = cli_context(ctx)
     if (name is None) == (not all_):
         typer.echo(f"{tr('error', obj.lang)}: {say('name_or_all', obj.lang)}", err=True)

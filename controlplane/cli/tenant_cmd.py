@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from controlplane.cli.context import cli_context, require
@@ -9,7 +11,9 @@ from controlplane.cli.output import Format, emit
 from controlplane.cli.params import CONTINUE, LIMIT, OUTPUT, print_continue, shown
 from controlplane.cli.views import TENANT_COLUMNS, tenant_record
 from controlplane.errors import NotFound
-from controlplane.facade.models import TenantInfo
+
+if TYPE_CHECKING:
+    from controlplane.facade.models import TenantInfo
 
 app = typer.Typer(help="Departments (委办局) of the estate.", no_args_is_help=True)
 

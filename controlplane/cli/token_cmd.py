@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from controlplane.auth import TokenInfo, parse_duration
 from controlplane.cli.context import cli_context
 from controlplane.cli.output import Column, Format, emit
 from controlplane.cli.params import OUTPUT
 from controlplane.errors import GovcloudError
 
 if TYPE_CHECKING:
+    from controlplane.auth import TokenInfo
     from controlplane.facade import Govcloud
     from controlplane.remote import RemoteGovcloud
 
@@ -46,6 +46,8 @@ def create(
     output: Format = OUTPUT,
 ) -> None:
     """Issue a token and print it (alone, once; -o json|yaml: with its record)."""
+    from controlplane.auth import parse_duration
+
     obj = cli_context(ctx)
     try:
         ttl = None if never else parse_duration(expires)

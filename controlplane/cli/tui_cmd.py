@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from controlplane.app import App
 from controlplane.cli.config_file import config_path
 from controlplane.cli.context import cli_context
-from controlplane.config import Settings
-from controlplane.facade import Govcloud
-from controlplane.i18n import Lang
+
+if TYPE_CHECKING:
+    from controlplane.i18n import Lang
 
 __all__ = ["open_console", "register"]
 
@@ -46,6 +46,9 @@ def tui(
 
 def open_console(home: Path, actor: str, lang: Lang) -> None:
     """The console over the home ``home`` acting as ``actor`` (the demo's last step)."""
+    from controlplane.app import App
+    from controlplane.config import Settings
+    from controlplane.facade import Govcloud
     from tui.app import ConsoleApp
 
     app = App(Settings.for_home(home))

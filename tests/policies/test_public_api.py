@@ -1,7 +1,8 @@
 """The public surface of ``policies`` and its import boundary.
 
-Cases: ``__all__`` names exactly the public names the package exports and each
-resolves; importing ``policies`` (with every rule registered and the packs loaded)
+Cases: ``__all__`` names exactly the public names the package exports (each loaded
+on first use) and each resolves; importing one light module (``policies.verdicts``)
+does not load the engine, the packs or ``tenants``; importing ``policies`` (with every rule registered and the packs loaded)
 pulls in no other govcloud package than ``tenants``, no database library and no cloud
 SDK; every catalogue row for ``policy list`` is JSON-ready and says whether the rule is
 implemented or waiting for inputs.
@@ -18,14 +19,37 @@ from policies import Severity, catalog, list_rules
 
 
 def test_all_is_complete() -> None:
-    public = {
-        name
-        for name, value in vars(policies).items()
-        if not name.startswith("_") and not isinstance(value, type(sys))
-    }
-    assert set(policies.__all__) == public
+    """Every public name is loaded on first use (PEP 562): ``__all__`` names exactly the
+    lazy table, each resolves, and nothing else public is defined eagerly."""
+    assert policies.__all__ == sorted(set(policies.__all__), key=policies.__all__.index)
+    assert set(policies.__all__) == set(policies._LAZY)
     for name in policies.__all__:
         assert getattr(policies, name) is not None
+    eager = {
+        name
+        for name, value in vars(policies).items()
+        if not name.startswith("_")
+        and not isinstance(value, type(sys))
+        and name not in policies._LAZY
+        and name not in {"annotations", "importlib", "TYPE_CHECKING", "Any"}
+    }
+    assert eager == set()
+
+
+def test_one_light_module_does_not_load_the_engine() -> None:
+    """An option's choices (``Severity``) come from ``policies.verdicts`` alone."""
+    code = (
+        "import sys; from policies import Severity, WaiverScope;"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "policies.verdicts" in loaded and "policies.waivers" in loaded
+    for heavy in ("policies.engine", "policies.packs", "policies.registry", "tenants", "pydantic"):
+        assert heavy not in loaded, heavy
 
 
 def test_import_boundary() -> None:

@@ -122,53 +122,13 @@ def synthesise(province: Province, month: Month, seed: int) -> tuple[list[RawUsa
     return out, len(resources)
 
 
-SQL = """
-WITH obs AS (SELECT DISTINCT * FROM raw),
-ordered AS (
-  SELECT *, lag(e) OVER w AS pe, lag(q) OVER w AS pq FROM obs
-  WINDOW w AS (PARTITION BY provider, resource_id, meter ORDER BY s)),
-grouped AS (
-  SELECT *, SUM(CASE WHEN pe = s AND pq = q THEN 0 ELSE 1 END)
-    OVER (PARTITION BY provider, resource_id, meter ORDER BY s ROWS UNBOUNDED PRECEDING) AS g
-  FROM ordered),
-iv AS (
-  SELECT provider, resource_id, meter, any_value(tenant) AS tenant, any_value(system) AS system,
-         q, greatest(MIN(s), $ms) AS s, least(MAX(e), $me) AS e
-  FROM grouped GROUP BY provider, resource_id, meter, g, q),
-priced AS (
-  SELECT iv.*, p.price_num, p.price_den, p.scale, p.proration
-  FROM iv JOIN tiers t ON t.provider = iv.provider
-          JOIN prices p ON p.meter = iv.meter AND p.tier = t.tier
-  WHERE iv.s < iv.e),
-timed AS (
-  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
-         SUM(q::HUGEINT * CAST(ceil((e - s) / 3600.0) AS HUGEINT)) AS qty, $hours AS period
-  FROM priced WHERE proration = 'hour' GROUP BY ALL
-  UNION ALL
-  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
-         SUM(q::HUGEINT * CAST(ceil((e - s) / 86400.0) AS HUGEINT)) AS qty, $days AS period
-  FROM priced WHERE proration = 'day' GROUP BY ALL
-  UNION ALL
-  SELECT tenant, system, provider, meter, price_num, price_den, scale, proration,
-         SUM(peak) AS qty, 1 AS period
-  FROM (SELECT tenant, system, provider, meter, resource_id, price_num, price_den, scale,
-               proration, MAX(q)::HUGEINT AS peak
-        FROM priced WHERE proration = 'month' GROUP BY ALL)
-  GROUP BY ALL),
-amounts AS (
-  SELECT tenant, price_num::HUGEINT * qty * 100 AS num,
-         price_den::HUGEINT * scale * period AS den FROM timed)
-SELECT tenant, SUM((2 * num + den) // (2 * den)) AS fen FROM amounts GROUP BY tenant
-"""
-
-
-# The same query for the row stores themselves (set-based SQL where govcloud's data lives,
-# as issue 17 proposed for rating): BIGINT for HUGEINT (every product here fits in 63
-# bits; a wrap would show as a total that disagrees), MIN for ``any_value`` (one owner per
-# series in this month), integer division for the ceilings and the half-up rounding, the
-# GROUP BY lists written out, and each dialect's scalar max/min. PostgreSQL's SUM of
-# BIGINT is NUMERIC, so its integer division is ``div``; SQLite's is ``/``.
-ROW_STORE_SQL = """
+# The month's usage intervals from the raw rows: DISTINCT drops replays, gaps and islands
+# merge touching records of one quantity, clipped to the month. The first CTEs of every
+# reference query (here and in ``bench.billing_core``); ``{greatest}``/``{least}``: the
+# dialect's scalar max and min, ``{ms}``/``{me}``: the month's bounds in epoch seconds. MIN,
+# not ``any_value``: every series of these months has one owner, and MIN is the same in
+# every engine.
+INTERVALS_SQL = """
 WITH obs AS (SELECT DISTINCT * FROM raw),
 ordered AS (
   SELECT *, lag(e) OVER w AS pe, lag(q) OVER w AS pq FROM obs
@@ -180,19 +140,29 @@ grouped AS (
 iv AS (
   SELECT provider, resource_id, meter, MIN(tenant) AS tenant, MIN(system) AS system,
          q, {greatest}(MIN(s), {ms}) AS s, {least}(MAX(e), {me}) AS e
-  FROM grouped GROUP BY provider, resource_id, meter, g, q),
+  FROM grouped GROUP BY provider, resource_id, meter, g, q),"""
+
+# Every department's total in fen from the intervals: hour/day ceilings, month peaks,
+# integer half-up rounding per line. One text for DuckDB and the row stores (set-based SQL
+# where govcloud's data lives, as issue 17 proposed for rating); each engine's words:
+# ``{div}`` integer division of two integers (DuckDB's ``/`` is a float's), ``{half_up}``
+# the rounding of num / den (PostgreSQL's SUM of BIGINT is NUMERIC, so ``div``). Every
+# product fits in 63 bits (a wrap would show as a total that disagrees).
+MONTH_TOTALS_SQL = (
+    INTERVALS_SQL
+    + """
 priced AS (
   SELECT iv.*, p.price_num, p.price_den, p.scale, p.proration
   FROM iv JOIN tiers t ON t.provider = iv.provider
           JOIN prices p ON p.meter = iv.meter AND p.tier = t.tier
   WHERE iv.s < iv.e),
 timed AS (
-  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 3599) / 3600)) AS qty,
+  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 3599) {div} 3600)) AS qty,
          {hours} AS period
   FROM priced WHERE proration = 'hour'
   GROUP BY tenant, system, provider, meter, price_num, price_den, scale
   UNION ALL
-  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 86399) / 86400)) AS qty,
+  SELECT tenant, price_num, price_den, scale, SUM(q * ((e - s + 86399) {div} 86400)) AS qty,
          {days} AS period
   FROM priced WHERE proration = 'day'
   GROUP BY tenant, system, provider, meter, price_num, price_den, scale
@@ -207,6 +177,23 @@ amounts AS (
   SELECT tenant, price_num * qty * 100 AS num, price_den * scale * period AS den FROM timed)
 SELECT tenant, SUM({half_up}) AS fen FROM amounts GROUP BY tenant
 """
+)
+# each engine's words for MONTH_TOTALS_SQL
+_DUCKDB_WORDS = {"greatest": "greatest", "least": "least", "div": "//",
+                 "half_up": "(2 * num + den) // (2 * den)"}  # fmt: skip
+_POSTGRESQL_WORDS = {"greatest": "greatest", "least": "least", "div": "/",
+                     "half_up": "div(2 * num + den, 2 * den)"}  # fmt: skip
+_SQLITE_WORDS = {"greatest": "max", "least": "min", "div": "/",
+                 "half_up": "(2 * num + den) / (2 * den)"}  # fmt: skip
+
+
+def month_totals_sql(words: dict[str, str], month: Month) -> str:
+    """``MONTH_TOTALS_SQL`` in one engine's ``words`` for ``month``."""
+    return MONTH_TOTALS_SQL.format(**words, ms=epoch_seconds(month.start),
+                                   me=epoch_seconds(month.end), hours=month.hours,
+                                   days=month.days)  # fmt: skip
+
+
 _RAW_COLUMNS = ("provider", "source", "source_key", "resource_id", "tenant", "system", "meter",
                 "q", "s", "e")  # fmt: skip
 _EPOCH_OR_BASE = frozenset({"q", "s", "e"})  # the integer columns of ``raw``
@@ -268,26 +255,19 @@ def duckdb_totals(
                 "price_den BIGINT, scale BIGINT, proration VARCHAR)")  # fmt: skip
     con.executemany("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)", raw.prices)
     loaded = time.perf_counter()
-    params = {"ms": epoch_seconds(month.start), "me": epoch_seconds(month.end),
-              "hours": month.hours, "days": month.days}  # fmt: skip
-    result = con.execute(SQL, params).fetchall()
+    result = con.execute(month_totals_sql(_DUCKDB_WORDS, month)).fetchall()
     finished = time.perf_counter()
     con.close()
     return _fen(result), loaded - started, finished - loaded
 
 
 def row_store_totals(app: App, raw: RawMonth, month: Month) -> tuple[dict[str, Decimal], float]:
-    """Every department's total by ``ROW_STORE_SQL`` in govcloud's own database, over the
+    """Every department's total by ``MONTH_TOTALS_SQL`` in govcloud's own database, over the
     same rows loaded into temporary tables (the load is not timed, as DuckDB's is not)."""
     postgresql = app.engine.dialect.name == "postgresql"
     mark = "%s" if postgresql else "?"
     text_type, int_type = ("text", "bigint") if postgresql else ("TEXT", "INTEGER")
-    sql = ROW_STORE_SQL.format(
-        greatest="greatest" if postgresql else "max", least="least" if postgresql else "min",
-        half_up="div(2 * num + den, 2 * den)" if postgresql else "(2 * num + den) / (2 * den)",
-        ms=epoch_seconds(month.start), me=epoch_seconds(month.end), hours=month.hours,
-        days=month.days,
-    )  # fmt: skip
+    sql = month_totals_sql(_POSTGRESQL_WORDS if postgresql else _SQLITE_WORDS, month)
     connection = app.engine.raw_connection()
     try:
         cursor = connection.cursor()

@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from bench.billing import INTERVALS_SQL
 from controlplane.billing import (
     Discount,
     Month,
@@ -110,19 +111,9 @@ def generate(
     return out, dict(providers.items()), tenants
 
 
-SQL = """
-WITH obs AS (SELECT DISTINCT * FROM raw),
-ordered AS (
-  SELECT *, lag(e) OVER w AS pe, lag(q) OVER w AS pq FROM obs
-  WINDOW w AS (PARTITION BY provider, resource_id, meter ORDER BY s)),
-grouped AS (
-  SELECT *, SUM(CASE WHEN pe = s AND pq = q THEN 0 ELSE 1 END)
-    OVER (PARTITION BY provider, resource_id, meter ORDER BY s ROWS UNBOUNDED PRECEDING) AS g
-  FROM ordered),
-iv AS (
-  SELECT provider, resource_id, meter, any_value(tenant) AS tenant, any_value(system) AS system,
-         q, greatest(MIN(s), $ms) AS s, least(MAX(e), $me) AS e
-  FROM grouped GROUP BY provider, resource_id, meter, g, q),
+SQL = (
+    INTERVALS_SQL.format(greatest="greatest", least="least", ms="$ms", me="$me")
+    + """
 pieces AS (
   SELECT iv.*, v.version, d.pct,
          greatest(iv.s, v.vs, d.ds) AS ps, least(iv.e, v.ve, d.de) AS pe
@@ -141,6 +132,7 @@ amounts AS (
          scale::HUGEINT * $hours * 100 AS den FROM lines)
 SELECT tenant, SUM((2 * num + den) // (2 * den)) AS fen FROM amounts GROUP BY tenant
 """
+)
 
 
 def duckdb_totals(

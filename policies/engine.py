@@ -308,19 +308,6 @@ class Assessment:
         return AdmissionResult(self.admitted, self.verdicts).warnings
 
 
-def _finding_denies(rule: BoundRule, finding: Finding) -> bool:
-    """:func:`_denies` of the verdict ``finding`` of ``rule`` becomes, without building it
-    (a paperwork rule's findings are deferred unless not applicable)."""
-    outcome = finding.outcome
-    if rule.enforcement is not Enforcement.ENFORCE or outcome is Outcome.NOT_APPLICABLE:
-        return False
-    if rule.spec.paperwork:
-        return False
-    return outcome is Outcome.FAIL or (
-        outcome is Outcome.NOT_EVALUABLE and rule.spec.severity is Severity.CRITICAL
-    )
-
-
 def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
     """Every bound admission rule's findings on ``plan``, its verdicts built lazily.
 
@@ -330,7 +317,7 @@ def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
     """
     out: list[tuple[BoundRule, tuple[Finding, ...]]] = []
     admitted = True
-    for rule, fixed in _admission_steps(bound, plan.system.level):
+    for rule, fixed, denies in _admission_steps(bound, plan.system.level):
         if fixed is None:
             # as :func:`_collect` (inline: this runs for every rule of every plan)
             findings: list[Finding] = []
@@ -339,22 +326,44 @@ def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
             except MissingInput as missing:
                 findings.append(not_evaluable(missing.name))
             fixed = tuple(findings)
-        if fixed and admitted:
-            admitted = not any(_finding_denies(rule, finding) for finding in fixed)
+        if admitted and denies is not None and fixed:
+            # whether the finding denies the plan, without building its verdict; the
+            # part of that which depends on the rule alone is decided once (_denies_on)
+            for finding in fixed:
+                outcome = finding.outcome
+                if outcome is Outcome.FAIL or (denies and outcome is Outcome.NOT_EVALUABLE):
+                    admitted = False
+                    break
         out.append((rule, fixed))
     return Assessment(plan, tuple(out), admitted)
 
 
 _Step = tuple[BoundRule, tuple[Finding, ...] | None]
+_AdmissionStep = tuple[BoundRule, tuple[Finding, ...] | None, bool | None]
+"""A step with what denies: ``None`` when none of the rule's findings can (not enforced,
+or paperwork), else whether a not-evaluable one does (a critical rule's) besides a fail."""
 
 
-def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_Step, ...]:
+def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_AdmissionStep, ...]:
     """Each admission rule of ``bound`` with its findings when they do not depend on the
-    plan (out of the level's scope, or waiting for inputs), else ``None``."""
+    plan (out of the level's scope, or waiting for inputs), else ``None``, and what of
+    its findings denies (:data:`_AdmissionStep`)."""
     steps = bound.admission_by_level.get(level)
     if steps is None:
-        steps = bound.admission_by_level[level] = _steps(bound.admission_rules, level, True)
+        steps = bound.admission_by_level[level] = tuple(
+            (rule, fixed, _denies_on(rule))
+            for rule, fixed in _steps(bound.admission_rules, level, True)
+        )
     return steps
+
+
+def _denies_on(rule: BoundRule) -> bool | None:
+    """Which of ``rule``'s findings deny, as far as it depends on the rule alone: none
+    unless it is enforced and not paperwork (a paperwork rule's findings are deferred);
+    else a fail, and a not-evaluable one when the rule is critical (True)."""
+    if rule.enforcement is not Enforcement.ENFORCE or rule.spec.paperwork:
+        return None
+    return rule.spec.severity is Severity.CRITICAL
 
 
 def _steps(rules: Iterable[BoundRule], level: int | None, has_system: bool) -> tuple[_Step, ...]:

@@ -7,6 +7,9 @@ waiver expires). An active violation the run no longer sees failing is resolved:
 ``passed`` when the rule evaluated its subject and found nothing, ``absent`` when the
 subject is gone from the inventory. A subject the rule could not evaluate this time
 keeps its violation open: a missing input proves nothing.
+
+A first audit (no violation stored yet) writes every finding it opens with the table's
+indexes and foreign keys built once after the rows (``defer_indexes``), as the results.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlmodel import Session, col
 from controlplane.compliance.store import BATCH
 from controlplane.db import table_of
 from controlplane.db.bulk import BulkInsert
+from controlplane.db.deferred_indexes import DeferredIndexes, defer_indexes
 from controlplane.db.tables_compliance import PolicyViolation
 from policies import AuditResult, Outcome, ResourceView, Verdict
 
@@ -176,9 +180,19 @@ class ViolationTracker:
         if rows:
             # the dicts of one run share their keys, in order
             columns = tuple(next(iter(self._new.values())))
-            writer = BulkInsert(self.session, table_of(PolicyViolation), columns)
-            for start in range(0, len(rows), BATCH):
-                writer.write(rows[start : start + BATCH])
+            table = table_of(PolicyViolation)
+            writer = BulkInsert(self.session, table, columns)
+            # a first audit (no violation stored yet) opens every finding at once: the
+            # table's indexes, and on PostgreSQL its foreign keys (two checks a row),
+            # are built once after the rows
+            deferred = (
+                defer_indexes(self.session, table.name, foreign_keys=True)
+                if not self._active
+                else DeferredIndexes(self.session, table.name)
+            )
+            with deferred:
+                for start in range(0, len(rows), BATCH):
+                    writer.write(rows[start : start + BATCH])
         self.opened = len(rows)
 
     def _unseen(self) -> Iterable[_Active]:

@@ -168,6 +168,8 @@ class ResultWriter:
         }
         self._seen: dict[Subject, str] = {}
         self._parts: dict[AuditResult, tuple[tuple[Any, ...], str, str]] = {}
+        #: per (kind, system, tenant): the COPY text before and after a subject's id
+        self._around: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
         # a first load (no result stored at all): every row of the run is written, so
         # the table's indexes are built once after it instead of row by row
         self._deferred: DeferredIndexes | None = None
@@ -202,13 +204,29 @@ class ResultWriter:
             if stored is not None:
                 self._replaced.append(key)
         if self._copy is not None:
-            line = f"{self._head}\t{self._copy.fields((kind, subject, system, tenant))}\t"
+            line = self._line(kind, subject, system, tenant)
             self._rows.extend([line + part[2] for part in found])
         else:
             head = (self._run_id, self._stamp, kind, subject, system, tenant)
             self._rows.extend([head + part[0] for part in found])
         if len(self._rows) >= BATCH:
             self.flush()
+
+    def _line(self, kind: str, subject: str, system: str | None, tenant: str | None) -> str:
+        """The ``COPY`` text of a subject's row up to its result's own fields: the run's
+        and the subject's; the fields around the subject's id, shared by the resources
+        of one kind in one system, are made once."""
+        assert self._copy is not None
+        around = self._around.get((kind, system, tenant))
+        if around is None:
+            if len(self._around) >= _PARTS_KEPT:
+                self._around.clear()
+            fields = self._copy.fields
+            around = self._around[kind, system, tenant] = (
+                f"{self._head}\t{fields((kind,))}\t",
+                f"\t{fields((system, tenant))}\t",
+            )
+        return f"{around[0]}{self._copy.field(subject)}{around[1]}"
 
     def _part(self, result: AuditResult) -> tuple[tuple[Any, ...], str, str]:
         if len(self._parts) >= _PARTS_KEPT:

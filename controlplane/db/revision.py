@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD", "stored_revision"]
 
 #: The newest migration's revision (``controlplane/db/migrations/versions``).
-HEAD = "bill_line_statement_index"
+HEAD = "result_run_rule_index"
 
 _VERSION_TABLE = "alembic_version"
 

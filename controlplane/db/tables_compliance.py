@@ -64,7 +64,6 @@ class PolicyResult(SQLModel, table=True):
     __tablename__ = "policy_result"
     __table_args__ = (
         Index("ix_policy_result_system_run", "system", "run_id"),
-        Index("ix_policy_result_run_rule", "run_id", "rule_id"),
         # the current results of a subject, found when a run replaces them
         Index(
             "ix_policy_result_current",

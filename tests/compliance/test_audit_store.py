@@ -12,9 +12,9 @@ answers for every result of its run, at its own time, a changed subject's result
 replaced (the earlier run still answers with the old verdict) and a vanished subject's
 end; one resource id on two clouds keeps both results run after run; rows that runs
 wrote before the upgrade to result intervals stay each with its own run; a first audit
-into the empty table (its indexes and foreign key dropped and built again after the
-load) leaves the table's definition as it was, and one that fails after the rebuild
-leaves no row and the same definition; a subject's stored digest is ``digest_of`` its
+into the empty tables (the results' and the violations' indexes and foreign keys
+dropped and built again after the load) leaves each table's definition as it was, and
+one that fails after the rebuild leaves no row and the same definitions; a subject's stored digest is ``digest_of`` its
 stored rows. (An estate without policies audits against the
 level floor: test_level_floor.py.)
 """
@@ -288,7 +288,9 @@ def test_a_first_audit_into_the_empty_table_keeps_its_indexes(
     app: App, sample: Inventory, clock: FakeClock
 ) -> None:
     before = _result_schema(app)
-    assert sum("CREATE INDEX" in s for s in before) == 3
+    assert sum("CREATE INDEX" in s for s in before) == 2
+    violations_before = definitions(app.engine, "policy_violation")
+    assert sum("CREATE INDEX" in s for s in violations_before) == 4
     times = iter([clock()])
 
     def stops() -> datetime:
@@ -298,16 +300,24 @@ def test_a_first_audit_into_the_empty_table_keeps_its_indexes(
     with pytest.raises(_ClockStopped):  # after every row is written and indexed
         failing.audit()
     assert _result_schema(app) == before
+    assert definitions(app.engine, "policy_violation") == violations_before
     with app.sessions() as session:
         assert session.exec(select(func.count()).select_from(PolicyResult)).one() == 0
+        assert session.exec(select(func.count()).select_from(PolicyViolation)).one() == 0
     service = compliance_service(app)
     first = service.audit()
     assert _result_schema(app) == before
+    assert definitions(app.engine, "policy_violation") == violations_before
     assert first.id is not None and _written_by(app, first.id) == first.results > 0
+    assert first.opened > 0
     with app.sessions() as session:  # the rebuilt indexes hold the loaded rows
         by_system = select(func.count()).where(col(PolicyResult.system) == "sso-portal")
         assert session.exec(by_system.select_from(PolicyResult)).one() == len(
             service.results(first.id, system="sso-portal")
+        )
+        open_ones = select(func.count()).where(col(PolicyViolation.state) == "open")
+        assert session.exec(open_ones.select_from(PolicyViolation)).one() == len(
+            service.violations(state="open")
         )
 
 

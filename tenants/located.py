@@ -1076,12 +1076,10 @@ def without_cycle_collection() -> Iterator[None]:
     is dropped, so nothing leaks; the collector is resumed (if it was running) after.
 
     Resumed as is, its first young collection would walk everything the block kept (a
-    tenth of a second or more per 10,000 documents, paid by whoever allocates next, and
-    again as they age through the middle generation): what is young, the block's
-    survivors among it, is moved to the oldest generation first (``freeze`` then
-    ``unfreeze``: list moves that reset the young count, nothing is walked). The next
-    full collection sees it, as it would have anyway; a young garbage cycle is freed
-    then rather than at the next young collection.
+    tenth of a second per 10,000 documents, paid by whoever allocates next): the block's
+    survivors are moved to the oldest generation first (``freeze`` then ``unfreeze``:
+    list moves that reset the young count, nothing is walked), where the next full
+    collection sees them as it would have anyway.
     """
     was_enabled = gc.isenabled()
     gc.disable()

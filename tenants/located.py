@@ -1074,12 +1074,6 @@ def without_cycle_collection() -> Iterator[None]:
     them again, nearly half the time of a 10,000-document file. The data is acyclic (an
     alias to an enclosing collection is refused) and reference counting still frees what
     is dropped, so nothing leaks; the collector is resumed (if it was running) after.
-
-    Resumed as is, its first young collection would walk everything the block kept (a
-    tenth of a second per 10,000 documents, paid by whoever allocates next): the block's
-    survivors are moved to the oldest generation first (``freeze`` then ``unfreeze``:
-    list moves that reset the young count, nothing is walked), where the next full
-    collection sees them as it would have anyway.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -1087,8 +1081,6 @@ def without_cycle_collection() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
             gc.enable()
 
 

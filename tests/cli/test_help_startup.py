@@ -136,9 +136,9 @@ def _one_line(text: str) -> str:
 
 def _expected_rows(lang: str) -> dict[str, str]:
     """Each command word and its one-line help, as the top-level help shows it."""
-    tree = typer.main.get_command(cli_main.app)
+    tree = typer.main.get_group(cli_main.app)
     rows = {}
-    for word, command in tree.commands.items():  # type: ignore[attr-defined]
+    for word, command in tree.commands.items():
         text = command.help or ""
         rows[word] = _one_line(HELP_ZH.get(text, text) if lang == "zh" else text)
     return rows

@@ -18,19 +18,38 @@ from tenants import SystemRequestSpec, source_text
 
 __all__ = [
     "kms_certified",
+    "planned_record_facts",
     "provider_assessment_facts",
     "stored_records",
     "system_record_facts",
 ]
 
 
+def _internet_facing(spec: SystemRequestSpec) -> bool:
+    return any(source_text(rule.source) in INTERNET_SOURCES for rule in spec.network.ingress)
+
+
 def stored_records(spec: SystemRequestSpec) -> dict[str, Any]:
     """What is kept with the system: its records and whether it faces the internet."""
+    return {**spec.records.stored(), "internetFacing": _internet_facing(spec)}
+
+
+def planned_record_facts(spec: SystemRequestSpec) -> dict[str, Any]:
+    """``system_record_facts(stored_records(spec))``, read off the validated records
+    rather than their JSON (a plan's policy view asks it of every request): the same
+    texts, the same dates (ISO text read back is the date written), absent as ``None``."""
+    records = spec.records
+    assessment = records.assessment
     return {
-        **spec.records.stored(),
-        "internetFacing": any(
-            source_text(rule.source) in INTERNET_SOURCES for rule in spec.network.ingress
-        ),
+        "filing_number": records.filing_number or None,
+        "grading_evidence": records.grading_evidence or None,
+        "boundary_approval": records.boundary_approval or None,
+        "data_security_officer": records.data_security_officer or None,
+        "risk_assessed_on": records.risk_assessed_on,
+        "assessed_on": None if assessment is None else assessment.date,
+        "assessment_agency": None if assessment is None else assessment.agency or None,
+        "assessment_conclusion": None if assessment is None else assessment.conclusion or None,
+        "internet_facing": _internet_facing(spec),
     }
 
 

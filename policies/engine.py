@@ -9,11 +9,13 @@ Imports only :mod:`policies` internals.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from policies.binding import BoundPacks, BoundRule
+from policies.params import Params
 from policies.registry import ALL_LEVELS, Finding, MissingInput, not_applicable, not_evaluable
 from policies.verdicts import Enforcement, Outcome, Severity, Verdict
 from policies.views import PlanView, ResourceView
@@ -317,14 +319,14 @@ def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
     """
     out: list[tuple[BoundRule, tuple[Finding, ...]]] = []
     admitted = True
-    for rule, fixed, denies in _admission_steps(bound, plan.system.level):
+    for rule, fixed, denies, body, params in _admission_steps(bound, plan.system.level):
         if fixed is None:
             # as :func:`_collect` (inline: this runs for every rule of every plan)
             findings: list[Finding] = []
             try:
-                findings.extend(rule.rule.plan(plan, rule.params))
+                findings.extend(body(plan, params))
             except MissingInput as missing:
-                findings.append(not_evaluable(missing.name))
+                findings.append(_not_evaluable(missing.name))
             fixed = tuple(findings)
         if admitted and denies is not None and fixed:
             # whether the finding denies the plan, without building its verdict; the
@@ -338,10 +340,19 @@ def assess(plan: PlanView, bound: BoundPacks) -> Assessment:
     return Assessment(plan, tuple(out), admitted)
 
 
+@functools.lru_cache(maxsize=1024)
+def _not_evaluable(missing: str) -> Finding:
+    """``not_evaluable(missing)``, made once per input name: a plan's view lacks the same
+    few facts for every plan of a batch (findings are values, never changed)."""
+    return not_evaluable(missing)
+
+
 _Step = tuple[BoundRule, tuple[Finding, ...] | None]
-_AdmissionStep = tuple[BoundRule, tuple[Finding, ...] | None, bool | None]
+_PlanBody = Callable[[PlanView, Params], Iterable[Finding]]
+_AdmissionStep = tuple[BoundRule, tuple[Finding, ...] | None, bool | None, _PlanBody, Params]
 """A step with what denies: ``None`` when none of the rule's findings can (not enforced,
-or paperwork), else whether a not-evaluable one does (a critical rule's) besides a fail."""
+or paperwork), else whether a not-evaluable one does (a critical rule's) besides a fail;
+then the rule's admission body and its bound parameters (looked up once)."""
 
 
 def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_AdmissionStep, ...]:
@@ -351,7 +362,7 @@ def _admission_steps(bound: BoundPacks, level: int | None) -> tuple[_AdmissionSt
     steps = bound.admission_by_level.get(level)
     if steps is None:
         steps = bound.admission_by_level[level] = tuple(
-            (rule, fixed, _denies_on(rule))
+            (rule, fixed, _denies_on(rule), rule.rule.plan, rule.params)
             for rule, fixed in _steps(bound.admission_rules, level, True)
         )
     return steps

@@ -448,7 +448,10 @@ class SystemRequestSpec(StrictModel):
         Quantities, ports and networks are written canonically; compute groups are ordered
         by name and ingress rules as a set, since neither order means anything.
         """
-        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        # the serializer itself: what ``model_dump(mode="json", by_alias=True)`` calls
+        data: dict[str, Any] = self.__pydantic_serializer__.to_python(
+            self, mode="json", by_alias=True
+        )
         data["compute"] = sorted(data["compute"], key=lambda group: group["name"])
         ingress = data["network"]["ingress"]
         if len(ingress) > 1:
@@ -466,8 +469,12 @@ class SystemRequestSpec(StrictModel):
         return data
 
 
-# ``json.dumps`` with these options, its encoder made once (dumps makes one per call)
-_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# ``json.dumps`` with these options, its encoder made once (dumps makes one per call);
+# without the check for circular references, which only ever raises: a canonical spec
+# is a fresh dump, a tree of plain JSON values (the text is the same either way)
+_canonical_json = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
 
 
 _RULE_KEYS = ("from", "port", "protocol")  # an ingress rule's dump, in sorted order

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from controlplane.records import stored_records, system_record_facts
+from controlplane.records import planned_record_facts
 from policies import (
     Assessment,
     BackupView,
@@ -188,7 +188,7 @@ def plan_view(
             xinchuang_required=spec.xinchuang,
             classified=False,
             owner_province=province,
-            **system_record_facts(stored_records(spec)),
+            **planned_record_facts(spec),
         ),
         as_of=as_of,
         provider=None if site is None else _provider(site, province),

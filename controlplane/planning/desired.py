@@ -67,23 +67,28 @@ def _source_label(rule: IngressRule) -> str:
 
 
 def _remote_cidr(rule: IngressRule) -> str:
-    source = source_text(rule.source)
+    return _cidr_of(source_text(rule.source))
+
+
+def _cidr_of(source: str) -> str:
     return INTERNET_CIDR if source == "internet" else source
 
 
-def _rule_name(rule: IngressRule) -> str:
+def _rule_name(rule: IngressRule, source: str) -> str:
+    """The rule's resource name; ``source`` is its ``source_text``."""
     ports = (
         ""
         if rule.port is None
         else f"-{rule.port.first}"
         + (f"-{rule.port.last}" if rule.port.last != rule.port.first else "")
     )
-    return f"in-{rule.protocol}{ports}-{_source_label(rule)}"
+    return f"in-{rule.protocol}{ports}-{_label_of(source)}"
 
 
-def _vm_network(request: SystemRequest) -> list[DesiredResource]:
-    ingress = request.spec.network.ingress
-    internet = any(source_text(r.source) == "internet" for r in ingress)
+def _vm_network(
+    request: SystemRequest, ingress: list[tuple[IngressRule, str]], internet: bool
+) -> list[DesiredResource]:
+    """``ingress``: each rule with its ``source_text``; ``internet``: one is the internet."""
     out = [
         DesiredResource("network", NETWORK, {"cidr": SYSTEM_CIDR, "router": internet}),
         DesiredResource(
@@ -93,12 +98,13 @@ def _vm_network(request: SystemRequest) -> list[DesiredResource]:
         ),
     ]
     # each rule's name once (it is the sort key too): it formats the source network
-    for name, rule in sorted(((_rule_name(r), r) for r in ingress), key=itemgetter(0)):
+    named = sorted(((_rule_name(r, source), r, source) for r, source in ingress), key=itemgetter(0))
+    for name, rule, source in named:
         spec: dict[str, object] = {
             "security_group": SECURITY_GROUP,
             "direction": "ingress",
             "protocol": rule.protocol,
-            "remote_cidr": _remote_cidr(rule),
+            "remote_cidr": _cidr_of(source),
         }
         if isinstance(rule.source, IPv6Network):
             spec["ethertype"] = "IPv6"
@@ -110,7 +116,9 @@ def _vm_network(request: SystemRequest) -> list[DesiredResource]:
     return out
 
 
-def _servers(request: SystemRequest, flavors: Mapping[str, FlavorSize]) -> list[DesiredResource]:
+def _servers(
+    request: SystemRequest, flavors: Mapping[str, FlavorSize], internet: bool
+) -> list[DesiredResource]:
     out: list[DesiredResource] = []
     servers: list[str] = []
     for group in request.spec.compute:
@@ -147,7 +155,7 @@ def _servers(request: SystemRequest, flavors: Mapping[str, FlavorSize]) -> list[
                         (f"server/{name}",),
                     )
                 )
-    if servers and any(source_text(r.source) == "internet" for r in request.spec.network.ingress):
+    if servers and internet:
         # one public address per system, on its first server (the entry point)
         out.append(
             DesiredResource(
@@ -224,7 +232,13 @@ def desired_resources(
     request: SystemRequest, flavors: Mapping[str, FlavorSize]
 ) -> tuple[DesiredResource, ...]:
     """Every resource the system wants; ``flavors`` must hold each named flavour."""
-    vms = _vm_network(request) + _servers(request, flavors) if request.spec.compute else []
+    if not request.spec.compute:
+        return tuple(_namespace(request))
+    # each rule's source as text once: the rules' names, their remote networks and
+    # whether the system faces the internet all read it
+    ingress = [(rule, source_text(rule.source)) for rule in request.spec.network.ingress]
+    internet = any(source == "internet" for _, source in ingress)
+    vms = _vm_network(request, ingress, internet) + _servers(request, flavors, internet)
     return (*vms, *_namespace(request))
 
 

@@ -159,6 +159,10 @@ class Planner:
         # what the batch reads of the database, once per department (:meth:`prefetch`)
         self._tenants: dict[int, _TenantRows] = {}
         self._held: dict[int, list[SubnetAllocation]] = {}
+        # each document's located problems against this snapshot, by the document's id
+        # (it is kept beside them, so the id is not reused): a batch is checked before
+        # any of it is planned (plan_all, apply), and each plan checks its document again
+        self._checked: dict[int, tuple[ParsedRequest, tuple[Problem, ...]]] = {}
 
     def prefetch(self, parsed: Sequence[ParsedRequest]) -> None:
         """Read in a few queries what the plans of ``parsed`` need of the database.
@@ -268,7 +272,14 @@ class Planner:
         return rows
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
-        """Located estate-dependent errors of one request (empty when it can be planned)."""
+        """Located estate-dependent errors of one request (empty when it can be planned);
+        found once per document (the snapshot they are judged against does not change)."""
+        checked = self._checked.get(id(parsed))
+        if checked is None:
+            checked = self._checked[id(parsed)] = (parsed, tuple(self._problems(parsed)))
+        return list(checked[1])
+
+    def _problems(self, parsed: ParsedRequest) -> list[Problem]:
         snap, doc, spec = self.snapshot, parsed.document, parsed.request.spec
         found: list[Problem] = []
         if not snap.providers:

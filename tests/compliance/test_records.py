@@ -11,7 +11,10 @@ On SQLite and PostgreSQL, with mlps-l3 bound and a controllable clock:
   opens a violation naming the same rule and field;
 - a configured grace period (``paperworkGraceDays``) is honoured;
 - estate-held facts (the image's signature, the provider's assessment) warn at admission;
-- malformed or future-dated records are refused with located errors.
+- malformed or future-dated records are refused with located errors;
+- a plan's policy view reads the records off the validated spec with the same facts
+  as from the records stored with the system (each fact present or absent, no records,
+  an internal-only system).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from controlplane.db.models import System
 from controlplane.db.tables_compliance import PolicyViolation
 from controlplane.estate.schema import parse_estate
 from controlplane.planning import Plan, PlanService
+from controlplane.records import planned_record_facts, stored_records, system_record_facts
 from controlplane.requests import provisioner, request_service
 from controlplane.requests.from_plan import PlanServicePlanner
 from tenants import ManifestError, load_requests, load_yaml_documents
@@ -273,3 +277,22 @@ def test_provider_facts_that_lapse_after_go_live_become_violations(
     [violation] = _violations(app, "MLPS-L2-CSP-01")
     assert violation.state == "open"
     assert violation.field == f"providers[prov-main].{field}"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({}, id="complete"),
+        *[pytest.param(fact.values[0], id=fact.id) for fact in FACTS],
+        pytest.param({key: None for key in COMPLETE["spec"]["records"]}, id="no-records"),
+        pytest.param({"assessment": {**COMPLETE["spec"]["records"]["assessment"], "report": None}},
+                     id="assessment-without-report"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("ingress", ["internet", "10.20.0.0/16"])
+def test_planned_record_facts_are_the_stored_ones(change: dict[str, Any], ingress: str) -> None:
+    doc = yaml.safe_load(_manifest(**change))
+    doc["spec"]["network"]["ingress"][0]["from"] = ingress
+    [parsed] = load_requests(yaml.safe_dump(doc, allow_unicode=True), name="sso-portal.yaml")
+    spec = parsed.request.spec
+    assert planned_record_facts(spec) == system_record_facts(stored_records(spec))

@@ -33,13 +33,17 @@ def _fraction_left(part: Decimal | int, whole: Decimal | int) -> float:
     return float(part) / float(whole) if whole else 1.0
 
 
+_WEIGHED = ("vcpu", "memory_gib", "storage_gib")
+
+
 def _headroom(p: ProviderFacts, n: SystemNeeds, free: ResourceAmounts) -> float:
     """The tightest dimension's free share after placing the system (spread the load)."""
-    after = free - n.amounts
+    # ``free - n.amounts`` in the dimensions weighed only (no other is read)
+    asked, capacity, tracked = n.amounts, p.capacity, p.tracked
     shares = [
-        _fraction_left(getattr(after, key), getattr(p.capacity, key))
-        for key in ("vcpu", "memory_gib", "storage_gib")
-        if key in p.tracked
+        _fraction_left(getattr(free, key) - getattr(asked, key), getattr(capacity, key))
+        for key in _WEIGHED
+        if key in tracked
     ]
     return min(shares, default=1.0)
 

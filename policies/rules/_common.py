@@ -33,10 +33,21 @@ def age_days(day: date | datetime, now: datetime) -> int:
     return (now.date() - day).days
 
 
-def plan_ingress(view: PlanView) -> Iterator[tuple[str, IngressRule]]:
-    """Each ingress rule of a request with its manifest path."""
-    for i, item in enumerate(view.ingress):
-        yield f"spec.network.ingress[{i}]", item
+_Located = tuple[tuple[str, IngressRule], ...]
+_last_plan: tuple[PlanView | None, _Located] = (None, ())
+"""The view :func:`plan_ingress` was last asked about, and its answer (the view is held
+here, so no other view can be the same object)."""
+
+
+def plan_ingress(view: PlanView) -> _Located:
+    """Each ingress rule of a request with its manifest path, made once per view: every
+    network and crypto rule of a plan scans them, one after the other."""
+    global _last_plan
+    last, located = _last_plan
+    if last is not view:
+        located = tuple((f"spec.network.ingress[{i}]", item) for i, item in enumerate(view.ingress))
+        _last_plan = (view, located)
+    return located
 
 
 def resource_ingress(view: ResourceView) -> Iterator[tuple[str, IngressRule]]:

@@ -16,7 +16,10 @@ Cases:
   it with the warning and repeats the opt-out; a system already running with one
   changed and one extra resource plans as update with ~ and -, stays on its provider,
   and counts its own allocation; budget impact counts other systems' spend; nothing
-  is written by planning.
+  is written by planning;
+- a planner judges a document's estate-dependent problems once and answers the same
+  each time (a caller's copy is its own), for each document apart; planning a document
+  with problems raises them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from controlplane.app import App
@@ -43,7 +47,7 @@ from controlplane.planning import (
 from controlplane.requests.planned import plan_outcome
 from policies import get_rule
 from providers.types import DesiredResource
-from tenants import load_requests, load_yaml_documents, load_yaml_file
+from tenants import ManifestError, load_requests, load_yaml_documents, load_yaml_file
 from tests.controlplane.dbdump import snapshot
 
 HERE = Path(__file__).parent
@@ -264,3 +268,21 @@ def test_update_of_a_running_system(app: App) -> None:
     assert plan.budget.committed_annual == Decimal(650 * 12)
     # this system today: 8 vCPU × 45 + 16 GiB × 20 = 680/month
     assert plan.budget.current_annual == Decimal(680 * 12)
+
+
+def test_a_planner_answers_a_document_s_problems_alike(app: App) -> None:
+    _apply(app)
+    [flavor] = load_requests(MANIFESTS / "invalid-unknown-flavor.yaml")
+    [tenant] = load_requests(MANIFESTS / "invalid-unknown-tenant.yaml")
+    [ok] = load_requests(MANIFESTS / "ok-provincial.yaml")
+    planner = PlanService(app.sessions, app.clock).planner(batch=[flavor, ok])
+    first = planner.problems(flavor)
+    assert [p.path for p in first] == ["spec.compute[0].flavor"]
+    first.clear()  # the caller's list: the planner's answer stays
+    assert [p.path for p in planner.problems(flavor)] == ["spec.compute[0].flavor"]
+    assert [p.path for p in planner.problems(tenant)] == ["metadata.tenant"]
+    assert planner.problems(ok) == []
+    with pytest.raises(ManifestError) as raised:
+        planner.plan(flavor, principal="ops")
+    assert list(raised.value.problems) == planner.problems(flavor)
+    assert planner.plan(ok, principal="ops").exit_code == 0

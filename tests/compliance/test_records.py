@@ -284,7 +284,7 @@ def test_provider_facts_that_lapse_after_go_live_become_violations(
     [
         pytest.param({}, id="complete"),
         *[pytest.param(fact.values[0], id=fact.id) for fact in FACTS],
-        pytest.param({key: None for key in COMPLETE["spec"]["records"]}, id="no-records"),
+        pytest.param(dict.fromkeys(COMPLETE["spec"]["records"]), id="no-records"),
         pytest.param({"assessment": {**COMPLETE["spec"]["records"]["assessment"], "report": None}},
                      id="assessment-without-report"),
     ],

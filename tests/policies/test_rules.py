@@ -6,7 +6,8 @@ the passing subject yields only pass/not-applicable verdicts, the failing subjec
 fail verdict whose field is the offending manifest/attribute path and whose message
 names the rule id, the clause and that field (in Chinese and English). Also: the nine
 rules awaiting inputs report not_evaluable naming them, a missing input never passes,
-and the level gate marks rules of other levels not applicable.
+and the level gate marks rules of other levels not applicable. A plan's located
+ingress rules belong to that plan alone, however the views alternate.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from policies import (
     evaluate_resource,
     get_rule,
 )
+from policies.rules._common import plan_ingress
 
 SITE = SiteFacts("CN", "GD", "gz", "az1", "gz-dc1", "ceph-ssd")
 PLAN = make_plan()
@@ -587,3 +589,13 @@ def test_verdict_records_round_trip() -> None:
     (verdict,) = run("MLPS-L3-BAK-05", res("volume", replica_count=1))
     assert Verdict.from_record(verdict.to_record()) == verdict
     assert verdict.evaluated_at == datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def test_each_plan_scans_its_own_ingress_rules() -> None:
+    risky, quiet = with_ingress(IngressRule("internet", 3389)), PLAN
+    for view, fails in [(risky, True), (quiet, False), (risky, True), (replace(risky), True)]:
+        failed = [v for v in run("MLPS-L1-NET-02", view) if v.outcome is Outcome.FAIL]
+        assert bool(failed) is fails
+    assert plan_ingress(risky) == tuple(
+        (f"spec.network.ingress[{i}]", item) for i, item in enumerate(risky.ingress)
+    )

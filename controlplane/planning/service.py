@@ -159,10 +159,13 @@ class Planner:
         # what the batch reads of the database, once per department (:meth:`prefetch`)
         self._tenants: dict[int, _TenantRows] = {}
         self._held: dict[int, list[SubnetAllocation]] = {}
-        # each document's located problems against this snapshot, by the document's id
-        # (it is kept beside them, so the id is not reused): a batch is checked before
-        # any of it is planned (plan_all, apply), and each plan checks its document again
-        self._checked: dict[int, tuple[ParsedRequest, tuple[Problem, ...]]] = {}
+        # the documents :meth:`problems` found clean against this snapshot and not yet
+        # planned, by id (each kept as the value, so no other document can have its id):
+        # a batch is checked before any of it is planned (plan_all, apply), and its plan
+        # need not check it again. Planning takes the document out, so nothing is held
+        # past its plan; and nothing is made per document (an object kept for each of
+        # thousands would count towards the collector's next pass over all of them).
+        self._clean: dict[int, ParsedRequest] = {}
 
     def prefetch(self, parsed: Sequence[ParsedRequest]) -> None:
         """Read in a few queries what the plans of ``parsed`` need of the database.
@@ -272,12 +275,13 @@ class Planner:
         return rows
 
     def problems(self, parsed: ParsedRequest) -> list[Problem]:
-        """Located estate-dependent errors of one request (empty when it can be planned);
-        found once per document (the snapshot they are judged against does not change)."""
-        checked = self._checked.get(id(parsed))
-        if checked is None:
-            checked = self._checked[id(parsed)] = (parsed, tuple(self._problems(parsed)))
-        return list(checked[1])
+        """Located estate-dependent errors of one request (empty when it can be planned)."""
+        if self._clean.get(id(parsed)) is parsed:
+            return []
+        found = self._problems(parsed)
+        if not found:
+            self._clean[id(parsed)] = parsed
+        return found
 
     def _problems(self, parsed: ParsedRequest) -> list[Problem]:
         snap, doc, spec = self.snapshot, parsed.document, parsed.request.spec
@@ -329,9 +333,10 @@ class Planner:
         return found
 
     def plan(self, parsed: ParsedRequest, *, principal: str) -> Plan:
-        problems = self.problems(parsed)
-        if problems:
-            raise ManifestError(problems)
+        if self._clean.pop(id(parsed), None) is None:  # else found clean already
+            problems = self._problems(parsed)
+            if problems:
+                raise ManifestError(problems)
         snap, request = self.snapshot, parsed.request
         tenant = snap.tenants[parsed.tenant]
         rows = self._rows(parsed)

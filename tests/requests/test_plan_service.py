@@ -17,9 +17,9 @@ Cases:
   changed and one extra resource plans as update with ~ and -, stays on its provider,
   and counts its own allocation; budget impact counts other systems' spend; nothing
   is written by planning;
-- a planner judges a document's estate-dependent problems once and answers the same
-  each time (a caller's copy is its own), for each document apart; planning a document
-  with problems raises them.
+- a planner answers a document's estate-dependent problems alike each time (a caller's
+  list is its own), for each document apart; planning a document with problems raises
+  them, whether or not they were asked for first; a clean document plans again alike.
 """
 
 from __future__ import annotations
@@ -286,3 +286,8 @@ def test_a_planner_answers_a_document_s_problems_alike(app: App) -> None:
         planner.plan(flavor, principal="ops")
     assert list(raised.value.problems) == planner.problems(flavor)
     assert planner.plan(ok, principal="ops").exit_code == 0
+    assert planner.plan(ok, principal="ops").exit_code == 0  # checked again: the same
+    unchecked = PlanService(app.sessions, app.clock).planner(batch=[tenant])
+    with pytest.raises(ManifestError) as raised:
+        unchecked.plan(tenant, principal="ops")
+    assert [p.path for p in raised.value.problems] == ["metadata.tenant"]

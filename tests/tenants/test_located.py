@@ -11,7 +11,8 @@ Cases:
 - ``parse_model``: unknown fields located at the key, missing fields at the parent's
   key, wrong types and bounds at the value with expected/found; ``schema_error`` points
   below the validated field; all errors of a document come at once, sorted;
-- ``Problem``/``ManifestError`` rendering and ``format_path``.
+- ``Problem``/``ManifestError`` rendering and ``format_path``;
+- a plain text repeated in a reading (keys, values, across documents) is one string.
 """
 
 from __future__ import annotations
@@ -239,3 +240,12 @@ def test_manifest_error_sorts_its_problems_and_needs_one() -> None:
     assert str(error).splitlines() == [str(early), str(late)]
     with pytest.raises(ValueError, match="at least one"):
         ManifestError([])
+
+
+def test_repeated_plain_texts_of_a_reading_are_one_string() -> None:
+    first, second = load_yaml_documents("- {name: web}\n---\n- {name: web}\n", "t.yaml")
+    (a,), (b,) = first.data, second.data
+    ((key_a, value_a),), ((key_b, value_b),) = a.items(), b.items()
+    assert key_a is key_b and value_a is value_b
+    (again,) = load_yaml_documents("- {name: web}\n", "t.yaml")
+    assert again.data == first.data

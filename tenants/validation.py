@@ -72,7 +72,6 @@ class SharedValues:
 _UNSHAREABLE: Any = object()
 _TRUE: Any = object()  # True and False stand apart from 1 and 0, which they equal
 _FALSE: Any = object()
-_LIST: Any = object()  # a list's key starts with this, so it never equals a mapping's
 # a value model's input nests at most this deep (compute group → volumes → volume → size)
 _KEY_DEPTH = 3
 
@@ -81,32 +80,30 @@ def _input_key(value: Any, depth: int = _KEY_DEPTH) -> Any:
     """A hashable key equal for two inputs exactly when they are the same YAML: text, whole
     numbers, booleans and null, in mappings (text keys, in order) and lists up to
     ``depth`` deep; anything else (whose equal values may validate apart, as ``1.0`` and
-    ``1.00`` do) is :data:`_UNSHAREABLE`."""
+    ``1.00`` do) is :data:`_UNSHAREABLE`. A collection's key starts with its class (a
+    list's never equals a mapping's) and pairs each key or index with its item's key;
+    the plain items, nearly all of them, are keyed in the loop itself."""
     kind = type(value)
     if kind is str or kind is int or value is None:
         return value
     if kind is bool:
         return _TRUE if value else _FALSE
-    if not depth:
+    if not depth or (kind is not dict and kind is not list):
         return _UNSHAREABLE
-    parts: list[Any]
-    if kind is dict:
-        parts = []
-        for name, item in value.items():
-            key = _input_key(item, depth - 1)
-            if type(name) is not str or key is _UNSHAREABLE:
+    parts: list[Any] = [kind]
+    for name, item in value.items() if kind is dict else enumerate(value):
+        if type(name) is not str and kind is dict:
+            return _UNSHAREABLE
+        item_kind = type(item)
+        if item_kind is bool:
+            item = _TRUE if item else _FALSE
+        elif item_kind is not str and item_kind is not int and item is not None:
+            item = _input_key(item, depth - 1)
+            if item is _UNSHAREABLE:
                 return _UNSHAREABLE
-            parts += (name, key)
-        return tuple(parts)
-    if kind is list:
-        parts = [_LIST]
-        for item in value:
-            key = _input_key(item, depth - 1)
-            if key is _UNSHAREABLE:
-                return _UNSHAREABLE
-            parts.append(key)
-        return tuple(parts)
-    return _UNSHAREABLE
+        parts.append(name)
+        parts.append(item)
+    return tuple(parts)
 
 
 class ValueModel(StrictModel):

@@ -25,7 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenants.bounds import REQUEST_LIST_CAPS
 from tenants.errors import Location, ManifestError, Problem
 from tenants.limits import ENV_PREFIX, InputLimits
-from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
+from tenants.located import (
+    LocatedDocument,
+    load_yaml_documents,
+    load_yaml_file,
+    without_cycle_collection,
+)
 from tenants.request import API_VERSION, KIND, SystemRequest
 from tenants.validation import SharedValues, parse_model
 
@@ -208,11 +213,14 @@ def load_requests(
     ``file:line:col``.
     """
     limits = InputLimits.from_env()
-    if isinstance(source, str):
-        reader = _Reader(name or "<input>", limits)
-        load_yaml_documents(source, reader.file, limits=limits, caps=REQUEST_LIST_CAPS,
-                            on_document=reader)  # fmt: skip
-    else:
-        reader = _Reader(os.fspath(source), limits)
-        load_yaml_file(reader.file, limits=limits, caps=REQUEST_LIST_CAPS, on_document=reader)
+    reader = _Reader(name or "<input>" if isinstance(source, str) else os.fspath(source), limits)
+    # the collector resumes only once the reading's table of shared values (a key for
+    # every value block validated) is let go: it would walk the keys for nothing
+    with without_cycle_collection():
+        if isinstance(source, str):
+            load_yaml_documents(source, reader.file, limits=limits, caps=REQUEST_LIST_CAPS,
+                                on_document=reader)  # fmt: skip
+        else:
+            load_yaml_file(reader.file, limits=limits, caps=REQUEST_LIST_CAPS, on_document=reader)
+        reader.shared.found.clear()
     return reader.result()

@@ -213,7 +213,7 @@ def load_requests(
     ``file:line:col``.
     """
     limits = InputLimits.from_env()
-    reader = _Reader(name or "<input>" if isinstance(source, str) else os.fspath(source), limits)
+    reader = _Reader((name or "<input>") if isinstance(source, str) else os.fspath(source), limits)
     # the collector resumes only once the reading's table of shared values (a key for
     # every value block validated) is let go: it would walk the keys for nothing
     with without_cycle_collection():

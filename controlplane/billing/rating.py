@@ -279,14 +279,8 @@ class _Rater:
         for iv in intervals:
             lo = iv.start if iv.start > start else start
             hi = iv.end if iv.end < end else end
-            if lo >= hi:
-                continue
-            if isinstance(found, UnratedReason):
-                self._unrated(iv, lo, hi, found, tenant)
-            else:  # month proration
-                self.monthly[(provider, first.resource_id, meter_name)].append(
-                    (-iv.quantity, lo, found[0], iv.interval_id)
-                )
+            if lo < hi:
+                self._charge_piece(iv, tenant, found, lo, hi)
 
     def _uncut(self, boundaries: tuple[int, ...]) -> bool:
         """No boundary strictly inside the month: what is in force is the same all month."""
@@ -337,6 +331,18 @@ class _Rater:
             return
         # the common case, one piece
         found = self._piece(interval.provider, interval.meter, tenant, system, lo, discount_cuts)
+        self._charge_piece(interval, tenant, found, lo, hi)
+
+    def _charge_piece(
+        self,
+        interval: _Span,
+        tenant: str,
+        found: tuple[_LineKey, int] | UnratedReason,
+        lo: int,
+        hi: int,
+    ) -> None:
+        """Charge ``[lo, hi)`` of ``interval``, owned by ``tenant``, to the piece that
+        prices it (``_piece``'s answer: no rate-version or discount boundary inside)."""
         if isinstance(found, UnratedReason):
             self._unrated(interval, lo, hi, found, tenant)
             return

@@ -353,6 +353,7 @@ _COMPLEX_KEY = "a mapping key must be a plain value, not a mapping or a list"
 # the first characters of a plain scalar that may resolve to something other than text
 # (a number, a date, a boolean, null, the merge key); any other plain scalar is its text
 _TYPED_FIRST = frozenset("0123456789-+.tTfF~nN<")
+_UNRESOLVED: Any = object()  # a plain text not yet resolved in this reading
 
 
 class _Composer:
@@ -395,6 +396,15 @@ class _Composer:
         )
         self.nodes = 0
         self.alias_nodes = 0
+        self._texts: dict[str, str] = {}
+        """One string per distinct plain text of the reading: the parser makes a new one for
+        every scalar, and a stream of like documents repeats its keys and most of its values
+        (10,000 province manifests: 612,000 scalars). Kept once, the copies are freed at
+        once — 30 MiB less to page in, and the collector's walk over the documents touches a
+        few thousand strings, not 612,000 scattered ones."""
+        self._resolved: dict[str, Any] = {}
+        """What each plain text that may be more than text resolved to (``22``, ``true``,
+        ``name``), once per reading: values are immutable, so documents share them."""
         self._kids: dict[Path, dict[str | int, Path]] = {}
         self.documents: list[LocatedDocument] = []
         self.on_document = on_document
@@ -487,6 +497,8 @@ class _Composer:
         # scalars that need their span noted (tabs in a libyaml text) take the method
         inline = self.inline
         inline_scalars = inline and self.spans is None
+        same_text = self._texts.setdefault
+        resolved = self._resolved
         while True:
             event: Any = get()
             kind = type(event)
@@ -518,13 +530,18 @@ class _Composer:
                         self._scalar(event, doc, stack, anchors)
                         continue
                     if not event.implicit[0] or (text and text[0] not in _TYPED_FIRST):
-                        value: Any = text
+                        value: Any = same_text(text, text)
                     else:
-                        try:
-                            value = plain_scalar(text)
-                        except ScalarError:
-                            self._scalar(event, doc, stack, anchors)  # refuses it, located
-                            raise
+                        value = resolved.get(text, _UNRESOLVED)
+                        if value is _UNRESOLVED:
+                            try:
+                                value = plain_scalar(text)
+                            except ScalarError:
+                                self._scalar(event, doc, stack, anchors)  # refuses it, located
+                                raise
+                            if type(value) is str:  # "name", "tcp": text after all
+                                value = same_text(value, value)
+                            resolved[text] = value
                     self.nodes += 1
                     mark = event.start_mark
                     if self.nodes > node_limit:

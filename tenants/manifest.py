@@ -25,9 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenants.bounds import REQUEST_LIST_CAPS
 from tenants.errors import Location, ManifestError, Problem
 from tenants.limits import ENV_PREFIX, InputLimits
-from tenants.located import LocatedDocument, load_yaml_documents, load_yaml_file
+from tenants.located import (
+    LocatedDocument,
+    load_yaml_documents,
+    load_yaml_file,
+    without_cycle_collection,
+)
 from tenants.request import API_VERSION, KIND, SystemRequest
-from tenants.validation import parse_model
+from tenants.validation import SharedValues, parse_model
 
 __all__ = ["ParsedRequest", "load_requests", "parse_requests"]
 
@@ -79,7 +84,7 @@ def _kind_of(value: Any) -> str:
     return repr(value)
 
 
-def _validate(doc: LocatedDocument) -> SystemRequest:
+def _validate(doc: LocatedDocument, shared: SharedValues) -> SystemRequest:
     if not isinstance(doc.data, dict):
         raise ManifestError(
             [
@@ -94,7 +99,7 @@ def _validate(doc: LocatedDocument) -> SystemRequest:
     data = doc.data
     if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
         parse_model(_Header, doc)  # refuses it with the header's problems alone
-    return parse_model(SystemRequest, doc)
+    return parse_model(SystemRequest, doc, shared=shared)
 
 
 def _duplicate(first: dict[str, ParsedRequest], item: ParsedRequest) -> Problem | None:
@@ -132,6 +137,7 @@ class _Reader:
         self.first: dict[str, ParsedRequest] = {}
         self.seen_any = False
         self.stopped: LocatedDocument | None = None
+        self.shared = SharedValues()  # the file's value models, one instance per input
 
     def __call__(self, index: int, doc: LocatedDocument) -> bool:
         """Validate document ``index``; True when enough problems are found to stop."""
@@ -141,7 +147,7 @@ class _Reader:
             return False
         self.seen_any = True
         try:
-            item = ParsedRequest(_validate(doc), doc, index)
+            item = ParsedRequest(_validate(doc, self.shared), doc, index)
         except ManifestError as exc:
             self.problems.extend(exc.problems)
         else:
@@ -207,11 +213,14 @@ def load_requests(
     ``file:line:col``.
     """
     limits = InputLimits.from_env()
-    if isinstance(source, str):
-        reader = _Reader(name or "<input>", limits)
-        load_yaml_documents(source, reader.file, limits=limits, caps=REQUEST_LIST_CAPS,
-                            on_document=reader)  # fmt: skip
-    else:
-        reader = _Reader(os.fspath(source), limits)
-        load_yaml_file(reader.file, limits=limits, caps=REQUEST_LIST_CAPS, on_document=reader)
+    reader = _Reader((name or "<input>") if isinstance(source, str) else os.fspath(source), limits)
+    # the collector resumes only once the reading's table of shared values (a key for
+    # every value block validated) is let go: it would walk the keys for nothing
+    with without_cycle_collection():
+        if isinstance(source, str):
+            load_yaml_documents(source, reader.file, limits=limits, caps=REQUEST_LIST_CAPS,
+                                on_document=reader)  # fmt: skip
+        else:
+            load_yaml_file(reader.file, limits=limits, caps=REQUEST_LIST_CAPS, on_document=reader)
+        reader.shared.found.clear()
     return reader.result()

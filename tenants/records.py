@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from tenants.validation import StrictModel, schema_error
+from tenants.validation import StrictModel, ValueModel, schema_error
 
 __all__ = [
     "Assessment",
@@ -53,7 +53,7 @@ PastDate = Annotated[date, AfterValidator(_not_future)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=128)]
 
 
-class Assessment(StrictModel):
+class Assessment(ValueModel):
     """The last 等级测评 of the system."""
 
     date: PastDate
@@ -62,7 +62,7 @@ class Assessment(StrictModel):
     report: Reference | None = None  # report number
 
 
-class SystemRecords(StrictModel):
+class SystemRecords(ValueModel):
     """``spec.records``: the system's 等保 and data-security paperwork."""
 
     filing_number: str | None = Field(default=None, pattern=FILING_NUMBER, alias="filingNumber")

@@ -32,7 +32,7 @@ from tenants import bounds
 from tenants.fields import CatalogName, Days, DnsLabel, PositiveInt, StrictBool
 from tenants.quantity import ByteQuantity, CountQuantity, CpuQuantity, format_quantity
 from tenants.records import SystemRecords
-from tenants.validation import StrictModel, schema_error
+from tenants.validation import StrictModel, ValueModel, schema_error
 
 __all__ = [
     "API_VERSION",
@@ -215,14 +215,14 @@ class RequestMetadata(StrictModel):
     annotations: dict[MetaKey, AnnotationValue] = Field(default_factory=dict)
 
 
-class Placement(StrictModel):
+class Placement(ValueModel):
     """Optional pins; when both are absent the scheduler chooses the provider."""
 
     tier: Tier | None = None
     provider: DnsLabel | None = None
 
 
-class Volume(StrictModel):
+class Volume(ValueModel):
     """A data volume attached to every instance of its compute group.
 
     Defaults: ``type: ssd`` (the priced storage class), ``encrypted: true`` — volumes are
@@ -235,7 +235,7 @@ class Volume(StrictModel):
     encrypted: StrictBool = True
 
 
-class ComputeSpec(StrictModel):
+class ComputeSpec(ValueModel):
     """A group of identical virtual machines. ``count`` defaults to 1.
 
     ``flavor`` and ``image`` are names from the estate's catalogue; whether they exist is
@@ -251,7 +251,7 @@ class ComputeSpec(StrictModel):
     ] = Field(default_factory=list)
 
 
-class ResourceList(StrictModel):
+class ResourceList(ValueModel):
     """CPU (cores, e.g. ``500m``) and memory (bytes, e.g. ``512Mi``); either may be left out."""
 
     cpu: Annotated[CpuQuantity, Field(le=bounds.MAX_NAMESPACE_CPU)] | None = None
@@ -282,7 +282,7 @@ def _not_above(
             )
 
 
-class LimitRange(StrictModel):
+class LimitRange(ValueModel):
     """Per-container defaults and ceiling in the namespace (a Kubernetes LimitRange).
 
     ``defaultRequest`` <= ``default`` <= ``max`` for each resource present.
@@ -300,7 +300,7 @@ class LimitRange(StrictModel):
         return self
 
 
-class KubernetesQuota(StrictModel):
+class KubernetesQuota(ValueModel):
     """The namespace's ResourceQuota: total cpu (cores), memory (bytes) and pods."""
 
     cpu: Annotated[CpuQuantity, Field(gt=0, le=bounds.MAX_NAMESPACE_CPU)]
@@ -308,7 +308,7 @@ class KubernetesQuota(StrictModel):
     pods: Annotated[CountQuantity, Field(gt=0, le=bounds.MAX_NAMESPACE_PODS)]
 
 
-class KubernetesSpec(StrictModel):
+class KubernetesSpec(ValueModel):
     """A namespace for the system; a container's ``limitRange.max`` cannot exceed the quota."""
 
     quota: KubernetesQuota
@@ -324,7 +324,7 @@ class KubernetesSpec(StrictModel):
         return self
 
 
-class IngressRule(StrictModel):
+class IngressRule(ValueModel):
     """Traffic allowed in: ``port`` (one or a range), ``protocol``, ``from``.
 
     ``protocol`` defaults to ``tcp``. ``from`` is required — exposure to the internet is
@@ -353,7 +353,7 @@ class IngressRule(StrictModel):
         return self
 
 
-class NetworkSpec(StrictModel):
+class NetworkSpec(ValueModel):
     """Inbound rules; nothing is reachable unless a rule allows it (default: no rules).
 
     ``subnetPrefix`` asks for the size of the system's own subnet (``/26`` = 64
@@ -366,7 +366,7 @@ class NetworkSpec(StrictModel):
     subnet_prefix: int | None = Field(default=None, ge=16, le=28)
 
 
-class BackupSpec(StrictModel):
+class BackupSpec(ValueModel):
     """Backups. Defaults: disabled (policy packs require it from 等保 level 3), no offsite
     copy, 30 days' retention when enabled. An offsite copy needs backups enabled."""
 
@@ -386,13 +386,13 @@ class BackupSpec(StrictModel):
         return self
 
 
-class LoggingSpec(StrictModel):
+class LoggingSpec(ValueModel):
     """Log retention; defaults to 180 days, the six months required by 网络安全法 art. 21."""
 
     retention_days: Days = 180
 
 
-class EncryptionSpec(StrictModel):
+class EncryptionSpec(ValueModel):
     """Cryptography. Defaults: ``atRest: sm4`` (商用密码, as 密评 expects), ``inTransit: tls``."""
 
     at_rest: Literal["sm4", "aes256", "none"] = "sm4"
@@ -410,16 +410,16 @@ class SystemRequestSpec(StrictModel):
     classified_protection: Annotated[int, Strict(), Field(ge=1, le=4)]
     data_classification: DataClassification
     xinchuang: StrictBool = False
-    placement: Placement = Field(default_factory=Placement)
+    placement: Placement = Field(default_factory=Placement.at_defaults)
     compute: Annotated[
         list[ComputeSpec], bounds.at_most_items(bounds.MAX_COMPUTE_GROUPS, "compute groups")
     ] = Field(default_factory=list)
     kubernetes: KubernetesSpec | None = None
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    backup: BackupSpec = Field(default_factory=BackupSpec)
-    logging: LoggingSpec = Field(default_factory=LoggingSpec)
-    encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
-    records: SystemRecords = Field(default_factory=SystemRecords)  # 等保 paperwork
+    network: NetworkSpec = Field(default_factory=NetworkSpec.at_defaults)
+    backup: BackupSpec = Field(default_factory=BackupSpec.at_defaults)
+    logging: LoggingSpec = Field(default_factory=LoggingSpec.at_defaults)
+    encryption: EncryptionSpec = Field(default_factory=EncryptionSpec.at_defaults)
+    records: SystemRecords = Field(default_factory=SystemRecords.at_defaults)  # 等保 paperwork
 
     @model_validator(mode="after")
     def _asks_for_something(self) -> SystemRequestSpec:

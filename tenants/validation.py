@@ -9,16 +9,30 @@ saying what was expected and what was found. Field names in error paths are the 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from tenants.errors import ManifestError, Problem, format_path
 from tenants.located import LocatedDocument, Path
 
-__all__ = ["StrictModel", "parse_model", "problems_from_validation", "schema_error"]
+__all__ = [
+    "SharedValues",
+    "StrictModel",
+    "ValueModel",
+    "parse_model",
+    "problems_from_validation",
+    "schema_error",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,6 +51,100 @@ class StrictModel(BaseModel):
         populate_by_name=True,
         alias_generator=to_camel,
     )
+
+
+class SharedValues:
+    """The :class:`ValueModel` instances validated so far in one reading, by their input.
+
+    Passed as the validation context (``parse_model(..., shared=...)``), it makes equal
+    inputs of a value model — the same volume, ingress rule or backup block written in
+    thousands of documents of one file — come out as one instance, validated once. Lives
+    as long as the reading: nothing is shared between files.
+    """
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[Any, ...], BaseModel] = {}
+
+
+# an input that cannot be keyed exactly (a Decimal, a date, deeper nesting): validated anew
+_UNSHAREABLE: Any = object()
+_TRUE: Any = object()  # True and False stand apart from 1 and 0, which they equal
+_FALSE: Any = object()
+# a value model's input nests at most this deep (compute group → volumes → volume → size)
+_KEY_DEPTH = 3
+
+
+def _input_key(value: Any, depth: int = _KEY_DEPTH) -> Any:
+    """A hashable key equal for two inputs exactly when they are the same YAML: text, whole
+    numbers, booleans and null, in mappings (text keys, in order) and lists up to
+    ``depth`` deep; anything else (whose equal values may validate apart, as ``1.0`` and
+    ``1.00`` do) is :data:`_UNSHAREABLE`. A collection's key starts with its class (a
+    list's never equals a mapping's) and pairs each key or index with its item's key;
+    the plain items, nearly all of them, are keyed in the loop itself."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is bool:
+        return _TRUE if value else _FALSE
+    if not depth or (kind is not dict and kind is not list):
+        return _UNSHAREABLE
+    parts: list[Any] = [kind]
+    for name, item in value.items() if kind is dict else enumerate(value):
+        if type(name) is not str and kind is dict:
+            return _UNSHAREABLE
+        item_kind = type(item)
+        if item_kind is bool:
+            item = _TRUE if item else _FALSE
+        elif item_kind is not str and item_kind is not int and item is not None:
+            item = _input_key(item, depth - 1)
+            if item is _UNSHAREABLE:
+                return _UNSHAREABLE
+        parts.append(name)
+        parts.append(item)
+    return tuple(parts)
+
+
+class ValueModel(StrictModel):
+    """A small immutable part of a schema that the documents of a file often write alike.
+
+    Validated with a :class:`SharedValues` context, an input equal to one already
+    validated (:func:`_input_key`) gives that same instance: no validation again, and
+    one object where there were thousands — each a model, its ``__dict__`` and its
+    fields-set, which the cyclic collector walks at every full collection for as long
+    as the requests live. An input that fails is never kept, so every error is found
+    and reported as before; without the context (any other use) nothing changes.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _shared(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        shared = info.context
+        if type(shared) is not SharedValues:
+            return handler(data)
+        key = _input_key(data)
+        if key is _UNSHAREABLE:
+            return handler(data)
+        key = (cls, key)
+        found: Self | None = shared.found.get(key)  # type: ignore[assignment]
+        if found is None:
+            found = shared.found[key] = handler(data)
+        return found
+
+    @classmethod
+    def at_defaults(cls) -> Self:
+        """The model with every field at its default, one instance for the process: the
+        default factory of a block that documents may leave out."""
+        found: Self | None = _AT_DEFAULTS.get(cls)  # type: ignore[assignment]
+        if found is None:
+            found = _AT_DEFAULTS[cls] = cls()
+        return found
+
+
+_AT_DEFAULTS: dict[type[ValueModel], ValueModel] = {}
 
 
 _EXPECTED_BY_TYPE: dict[str, str] = {
@@ -192,9 +300,12 @@ def _at(data: Any, path: Path) -> Any:
     return data
 
 
-def parse_model(model: type[M], doc: LocatedDocument, path: Path = ()) -> M:
-    """Validate ``doc`` (or the sub-tree at ``path``) as ``model``; errors are located."""
+def parse_model(
+    model: type[M], doc: LocatedDocument, path: Path = (), *, shared: SharedValues | None = None
+) -> M:
+    """Validate ``doc`` (or the sub-tree at ``path``) as ``model``; errors are located.
+    With ``shared``, equal value models of the reading are one instance (:class:`ValueModel`)."""
     try:
-        return model.model_validate(_at(doc.data, path))
+        return model.model_validate(_at(doc.data, path), context=shared)
     except ValidationError as exc:
         raise ManifestError(problems_from_validation(exc, doc, path)) from exc

@@ -11,7 +11,9 @@ Cases:
 - ``parse_model``: unknown fields located at the key, missing fields at the parent's
   key, wrong types and bounds at the value with expected/found; ``schema_error`` points
   below the validated field; all errors of a document come at once, sorted;
-- ``Problem``/``ManifestError`` rendering and ``format_path``.
+- ``Problem``/``ManifestError`` rendering and ``format_path``;
+- a plain text repeated in a reading (keys, values, across documents) is one string,
+  and resolves once (one ``8080``); the same text quoted stays text.
 """
 
 from __future__ import annotations
@@ -239,3 +241,20 @@ def test_manifest_error_sorts_its_problems_and_needs_one() -> None:
     assert str(error).splitlines() == [str(early), str(late)]
     with pytest.raises(ValueError, match="at least one"):
         ManifestError([])
+
+
+def test_repeated_plain_texts_of_a_reading_are_one_string() -> None:
+    first, second = load_yaml_documents("- {name: web}\n---\n- {name: web}\n", "t.yaml")
+    (a,), (b,) = first.data, second.data
+    ((key_a, value_a),), ((key_b, value_b),) = a.items(), b.items()
+    assert key_a is key_b and value_a is value_b
+    (again,) = load_yaml_documents("- {name: web}\n", "t.yaml")
+    assert again.data == first.data
+
+
+def test_plain_texts_resolve_once_and_quoted_ones_stay_text() -> None:
+    text = "a: 8080\nb: 'null'\nc: '8080'\n---\na: 8080\nb: null\nc: 8080\n"
+    first, second = load_yaml_documents(text, "t.yaml")
+    assert first.data == {"a": 8080, "b": "null", "c": "8080"}
+    assert second.data == {"a": 8080, "b": None, "c": 8080}
+    assert first.data["a"] is second.data["a"] is second.data["c"]

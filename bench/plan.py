@@ -5,8 +5,9 @@ its estate to a fresh database (SQLite by default, ``--postgresql`` for a fresh 
 on the shared server) and measures, in one process:
 
 * ``parse`` — the located loader over every request (10,000 documents as one text);
-* ``placement`` — the scheduler alone over the whole batch: the reference, the part of a
-  plan no database and no admission can make cheaper (issue 17 names it);
+* ``placement`` — the scheduler alone over the whole batch, with the collector paused as
+  the plan loop is: the reference, the part of a plan no database and no admission can
+  make cheaper (issue 17 names it);
 * ``plan`` — end to end for the batch as ``govcloud plan -f`` does it: parse, validate,
   one snapshot, the batch's systems and reservations fetched once, then place, diff,
   price, budget and admit each (p50/p99 per plan); the admitted ones counted;
@@ -195,7 +196,11 @@ def run(
         valid = [item for item in parsed if not helper.problems(item)]
         needs = [helper.needs_for(item) for item in valid]
         clock = _Clock()
-        decisions = Scheduler(snapshot.providers.values()).place_batch(needs)
+        # with the collector paused, as the plan loop is: a full collection of the parsed
+        # batch falls wherever the long-lived objects cross its threshold, which is not
+        # placement's cost (the plan windows pay the collections their own objects cause)
+        with pause_gc():
+            decisions = Scheduler(snapshot.providers.values()).place_batch(needs)
         place_wall, place_cpu = clock.lap()
         out["reference"] = {
             "what": "placement alone (Scheduler.place_batch) over the same batch",

@@ -5,6 +5,7 @@ Imports only :mod:`policies.views` and :mod:`policies.registry`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
@@ -33,21 +34,17 @@ def age_days(day: date | datetime, now: datetime) -> int:
     return (now.date() - day).days
 
 
-_Located = tuple[tuple[str, IngressRule], ...]
-_last_plan: tuple[PlanView | None, _Located] = (None, ())
-"""The view :func:`plan_ingress` was last asked about, and its answer (the view is held
-here, so no other view can be the same object)."""
+@functools.lru_cache(maxsize=1024)
+def _ingress_paths(count: int) -> tuple[str, ...]:
+    """The manifest paths of ``count`` ingress rules: formatted once per count for the
+    process, not by every network and crypto rule of every plan (a pure function of
+    ``count``; the schema allows at most 256 rules)."""
+    return tuple(f"spec.network.ingress[{i}]" for i in range(count))
 
 
-def plan_ingress(view: PlanView) -> _Located:
-    """Each ingress rule of a request with its manifest path, made once per view: every
-    network and crypto rule of a plan scans them, one after the other."""
-    global _last_plan
-    last, located = _last_plan
-    if last is not view:
-        located = tuple((f"spec.network.ingress[{i}]", item) for i, item in enumerate(view.ingress))
-        _last_plan = (view, located)
-    return located
+def plan_ingress(view: PlanView) -> tuple[tuple[str, IngressRule], ...]:
+    """Each ingress rule of a request with its manifest path."""
+    return tuple(zip(_ingress_paths(len(view.ingress)), view.ingress, strict=True))
 
 
 def resource_ingress(view: ResourceView) -> Iterator[tuple[str, IngressRule]]:

@@ -13,18 +13,23 @@ Cases:
   the statement that ends it) and nothing of the transaction is stored;
 - an error while the ``COPY`` is open rolls back the transaction: the streamed rows are
   discarded and the connection serves the next transaction;
+- a connection handed back to the pool with its ``COPY`` open and no rollback through
+  SQLAlchemy (the pool's own reset) has the ``COPY`` abandoned first — the driver's
+  rollback would otherwise wait on it for ever — and serves the next user;
 - SQLite: ``stream`` writes at once (``executemany``); ``COPY`` text is refused.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, text
+from sqlmodel import Session
 
 from controlplane.app import App
 from controlplane.db.bulk import BulkInsert, CopyText, driver_rows, end_copy
@@ -160,6 +165,28 @@ def test_an_error_while_streaming_discards_the_rows(app: App) -> None:
         end_copy(session)
         assert session.execute(text("SELECT name FROM copy_b")).scalar_one() == "kept"
     assert [row[0] for row in _stored(app, "copy_b")] == ["kept"]
+
+
+@pytest.mark.usefixtures("tables")
+def test_a_connection_reset_by_the_pool_abandons_its_copy(app: App) -> None:
+    if not _postgresql(app):
+        pytest.skip("COPY is PostgreSQL's")
+    session = Session(app.engine)
+    pooled = session.connection().connection
+    driver = pooled.driver_connection
+    assert driver is not None
+    writer = BulkInsert(session, _table("copy_b"), _COLUMNS, stream=True)
+    writer.write([("gone", None, None, None, None)])
+    # back to the pool directly: its reset rolls back, SQLAlchemy's rollback never runs;
+    # in a thread, so a reset that waits on the open COPY fails the test, not hangs it
+    returned = threading.Thread(target=pooled.close, daemon=True)
+    returned.start()
+    returned.join(timeout=30)
+    assert not returned.is_alive(), "the pool's reset waited on the open COPY"
+    assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with app.engine.connect() as again:  # the same connection, serving the next user
+        assert again.connection.driver_connection is driver
+        assert again.exec_driver_sql("SELECT count(*) FROM copy_b").scalar_one() == 0
 
 
 @pytest.mark.usefixtures("tables")

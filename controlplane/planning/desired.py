@@ -62,14 +62,6 @@ def _label_of(source: str) -> str:
     return "internet" if source == "internet" else _LABEL.sub("-", source).strip("-")
 
 
-def _source_label(rule: IngressRule) -> str:
-    return _label_of(source_text(rule.source))
-
-
-def _remote_cidr(rule: IngressRule) -> str:
-    return _cidr_of(source_text(rule.source))
-
-
 def _cidr_of(source: str) -> str:
     return INTERNET_CIDR if source == "internet" else source
 
@@ -213,15 +205,16 @@ def _namespace(request: SystemRequest) -> list[DesiredResource]:
     for r in ingress:
         # NetworkPolicy has no ICMP; ranges carry their end port
         if r.port is not None and r.port.first != r.port.last:
+            source = source_text(r.source)
             out.append(
                 DesiredResource(
                     "network_policy",
-                    f"allow-{r.protocol}-{r.port.first}-{r.port.last}-{_source_label(r)}",
+                    f"allow-{r.protocol}-{r.port.first}-{r.port.last}-{_label_of(source)}",
                     {
                         "port": r.port.first,
                         "end_port": r.port.last,
                         "protocol": r.protocol,
-                        "remote_cidr": _remote_cidr(r),
+                        "remote_cidr": _cidr_of(source),
                     },
                 )
             )
